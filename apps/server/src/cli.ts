@@ -1,0 +1,47 @@
+import { CreateTenantSchema } from '@yardmaster/contracts';
+import { ConfigError, loadConfig } from './config.js';
+import { migrations } from './migrations/index.js';
+import { migrateAll, openDatabase } from './platform/db/index.js';
+import { createTenant } from './modules/tenants/index.js';
+import { AppError } from './platform/errors.js';
+
+const USAGE = `usage: yardmaster <command>
+  migrate                                   migrate the control schema and every tenant schema
+  tenant create <slug> <name> [time-zone]   provision a tenant (schema, role, migrations)
+`;
+
+async function run(argv: string[]): Promise<number> {
+  const [command, sub, ...rest] = argv;
+  if (command !== 'migrate' && !(command === 'tenant' && sub === 'create')) {
+    process.stderr.write(USAGE);
+    return 64;
+  }
+  const config = loadConfig();
+  const database = await openDatabase(config.database);
+  try {
+    const report = await migrateAll(database.db, migrations);
+    if (command === 'migrate') {
+      process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      return 0;
+    }
+    const parsed = CreateTenantSchema.safeParse({ slug: rest[0], name: rest[1], timeZone: rest[2] });
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) process.stderr.write(`${issue.path.join('.')}: ${issue.message}\n`);
+      process.stderr.write(USAGE);
+      return 64;
+    }
+    const tenant = await createTenant(database, parsed.data);
+    process.stdout.write(`${JSON.stringify(tenant, null, 2)}\n`);
+    return 0;
+  } finally {
+    await database.close();
+  }
+}
+
+try {
+  process.exitCode = await run(process.argv.slice(2));
+} catch (error) {
+  if (error instanceof ConfigError || error instanceof AppError) process.stderr.write(`yardmaster: ${error.message}\n`);
+  else process.stderr.write(`yardmaster: ${(error as Error).message}\n`);
+  process.exitCode = 1;
+}

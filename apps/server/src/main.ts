@@ -1,0 +1,90 @@
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig, publicUrlOf, type Config } from './config.js';
+import { migrations } from './migrations/index.js';
+import { DatabaseUnreachableError, migrateAll, openDatabase, type Database } from './platform/db/index.js';
+import { discoverIssuer, type TrustedIssuer } from './modules/auth/index.js';
+import { seedDemoTenant } from './seed.js';
+
+function fail(message: string): never {
+  process.stderr.write(`yardmaster: ${message}\n`);
+  process.exit(2);
+}
+
+async function resolveIssuer(config: Config): Promise<TrustedIssuer> {
+  if (config.oidc.issuer) return discoverIssuer(config);
+  throw new Error('OIDC_ISSUER: not set, and the embedded identity provider is not available in this build');
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) fail(error.message);
+    throw error;
+  }
+
+  let database: Database;
+  try {
+    database = await openDatabase(config.database);
+  } catch (error) {
+    if (error instanceof DatabaseUnreachableError) fail(error.message);
+    fail(`database: ${(error as Error).message}`);
+  }
+
+  const migrated = await migrateAll(database.db, migrations);
+  const seeded = config.seedDemo ? await seedDemoTenant(database) : null;
+
+  let trustedIssuer: TrustedIssuer;
+  try {
+    trustedIssuer = await resolveIssuer(config);
+  } catch (error) {
+    await database.close();
+    fail((error as Error).message);
+  }
+
+  const app = await buildApp({ config, database, trustedIssuer });
+  app.log.info({ migrated }, 'migrations applied');
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    await database.close();
+    fail(`PORT: cannot listen on ${config.host}:${config.port} (${(error as Error).message})`);
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = publicUrlOf(config, port);
+  const lines = [
+    '',
+    `  Yardmaster is running at ${url}`,
+    `  API docs: ${url}/docs    readiness: ${url}/readyz`,
+    `  database: ${database.kind === 'embedded' ? `embedded PGlite in ${config.database.kind === 'embedded' ? config.database.dataDir : ''}` : 'PostgreSQL'}`,
+    ...(seeded ? ['', `  Demo tenant "${seeded.slug}" ${seeded.created ? 'created' : 'present'}.`] : []),
+    '',
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+
+  let closing = false;
+  const shutdown = (signal: string): void => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, 'shutting down: no new connections, finishing in-flight requests');
+    const timer = setTimeout(() => {
+      app.log.error('shutdown timed out; exiting');
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    timer.unref();
+    void app
+      .close()
+      .then(() => database.close())
+      .then(() => process.exit(0))
+      .catch((error: unknown) => {
+        app.log.error({ err: error }, 'error during shutdown');
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+await main();

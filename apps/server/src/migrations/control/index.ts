@@ -1,0 +1,5 @@
+import type { Migration } from '../../platform/db/migrator.js';
+import * as tenants from './202611250300_platform_tenants.js';
+
+/** Control-schema migrations in the order they run. Append only. */
+export const controlMigrations: readonly Migration[] = [tenants];

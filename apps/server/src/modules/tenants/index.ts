@@ -1,0 +1,2 @@
+export { tenantsRoutes } from './tenants.routes.js';
+export { createTenant, tenantView } from './tenants.service.js';

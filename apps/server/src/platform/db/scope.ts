@@ -1,0 +1,97 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { ControlTables, ControlTx, TenantTables, TenantTx } from './tables.js';
+
+const SLUG = /^[a-z][a-z0-9_]{1,39}$/;
+
+export function assertTenantSlug(slug: string): void {
+  if (!SLUG.test(slug)) throw new Error(`invalid tenant slug "${slug}"`);
+}
+
+/** The schema that holds a tenant's rows. */
+export const tenantSchema = (slug: string): string => {
+  assertTenantSlug(slug);
+  return `t_${slug}`;
+};
+
+/**
+ * The database role a tenant's transactions run as. It has privileges on its own schema only, so
+ * even SQL that names another tenant's schema explicitly is refused by PostgreSQL itself.
+ */
+export const tenantRole = (slug: string): string => `ym_${tenantSchema(slug)}`;
+
+const afterCommitHooks = new WeakMap<object, Array<() => void | Promise<void>>>();
+
+/** Runs `fn` once the surrounding transaction has committed (never if it rolls back). */
+export function onCommit(tx: Transaction<never> | TenantTx | ControlTx, fn: () => void | Promise<void>): void {
+  const hooks = afterCommitHooks.get(tx);
+  if (!hooks) throw new Error('onCommit called outside withTenant/withControl');
+  hooks.push(fn);
+}
+
+const RETRYABLE = new Set(['40001', '40P01']); // serialization failure, deadlock detected
+const MAX_ATTEMPTS = 6;
+
+export type TxOptions = { isolation?: 'read committed' | 'repeatable read' | 'serializable' };
+
+async function runTransaction<DB, T>(
+  db: Kysely<DB>,
+  options: TxOptions,
+  prepare: (tx: Transaction<DB>) => Promise<void>,
+  fn: (tx: Transaction<DB>) => Promise<T>,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const hooks: Array<() => void | Promise<void>> = [];
+    try {
+      let builder = db.transaction();
+      if (options.isolation) builder = builder.setIsolationLevel(options.isolation);
+      const result = await builder.execute(async (tx) => {
+        afterCommitHooks.set(tx, hooks);
+        await prepare(tx);
+        return fn(tx);
+      });
+      for (const hook of hooks) {
+        try {
+          await hook();
+        } catch {
+          // After-commit work is best effort by design: durable effects live in the transaction.
+        }
+      }
+      return result;
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code && RETRYABLE.has(code) && attempt < MAX_ATTEMPTS) {
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
+        continue;
+      }
+      throw error;
+    }
+  }
+}
+
+/**
+ * The one way to touch a tenant's data: a transaction pinned to the tenant's schema and role.
+ * Serialization failures and deadlocks are retried, so `fn` must not have side effects outside
+ * the transaction (use `onCommit`).
+ */
+export async function withTenant<T>(
+  db: Kysely<ControlTables>,
+  slug: string,
+  fn: (tx: TenantTx) => Promise<T>,
+  options: TxOptions = {},
+): Promise<T> {
+  const schema = tenantSchema(slug);
+  const role = tenantRole(slug);
+  return runTransaction(
+    db as unknown as Kysely<TenantTables>,
+    options,
+    async (tx) => {
+      await sql`select set_config('search_path', ${schema}, true), set_config('role', ${role}, true)`.execute(tx);
+    },
+    fn,
+  );
+}
+
+/** A transaction on the control schema (tenants, memberships, ledger); every table is qualified. */
+export function withControl<T>(db: Kysely<ControlTables>, fn: (tx: ControlTx) => Promise<T>, options: TxOptions = {}): Promise<T> {
+  return runTransaction(db, options, async () => undefined, fn);
+}

@@ -1,0 +1,99 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import type { FieldError, Problem } from '@yardmaster/contracts';
+import { ZodError } from 'zod';
+import { AppError, problemType } from '../errors.js';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+function sendProblem(request: FastifyRequest, reply: FastifyReply, problem: Omit<Problem, 'instance' | 'requestId'>): FastifyReply {
+  const body: Problem = { ...problem, instance: request.url, requestId: String(request.id) };
+  return reply.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(body);
+}
+
+/** `body.lines.0.quantity` from a zod/ajv path; `querystring.limit` reads `limit` (where: query). */
+function fieldName(where: string | undefined, path: string): string {
+  const trimmed = path.replace(/^\//, '').replaceAll('/', '.');
+  return where && where !== 'body' ? `${where}.${trimmed}`.replace(/\.$/, '') : trimmed || where || '';
+}
+
+export function fieldErrorsOf(error: ZodError, prefix = ''): FieldError[] {
+  return error.issues.map((issue) => ({
+    field: [prefix, ...issue.path.map(String)].filter(Boolean).join('.'),
+    message: issue.message,
+  }));
+}
+
+const PG_INVALID_INPUT = new Set(['22P02', '22003', '22007', '22008', '22023', '23502', '23514']);
+
+/** Turns every error into application/problem+json; nothing else answers an error. */
+export function registerProblemHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError | AppError | Error, request, reply) => {
+    if (error instanceof AppError) {
+      return sendProblem(request, reply, {
+        type: error.type,
+        title: error.title,
+        status: error.status,
+        detail: error.detail,
+        ...(error.errors ? { errors: error.errors } : {}),
+      });
+    }
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const where = (error as { validationContext?: string }).validationContext;
+      const errors = error.validation.map((v) => ({ field: fieldName(where, v.instancePath), message: v.message ?? 'invalid' }));
+      return sendProblem(request, reply, {
+        type: problemType('validation'),
+        title: 'Invalid request',
+        status: 400,
+        detail: errors.map((e) => `${e.field || '(request)'}: ${e.message}`).join('; '),
+        errors,
+      });
+    }
+    if (error instanceof ZodError) {
+      const errors = fieldErrorsOf(error);
+      return sendProblem(request, reply, {
+        type: problemType('validation'),
+        title: 'Invalid request',
+        status: 400,
+        detail: errors.map((e) => `${e.field || '(request)'}: ${e.message}`).join('; '),
+        errors,
+      });
+    }
+    const pgCode = (error as { code?: unknown }).code;
+    if (typeof pgCode === 'string' && PG_INVALID_INPUT.has(pgCode)) {
+      // A value the schema let through but the database refused: still the caller's input.
+      return sendProblem(request, reply, {
+        type: problemType('validation'),
+        title: 'Invalid request',
+        status: 400,
+        detail: 'a value is out of the accepted range or format',
+      });
+    }
+    const status = (error as FastifyError).statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 500 && !isResponseSerializationError(error)) {
+      // Fastify's own 4xx (malformed JSON, body too large, unsupported media type…).
+      return sendProblem(request, reply, {
+        type: problemType(status === 413 ? 'payload-too-large' : status === 415 ? 'unsupported-media-type' : 'bad-request'),
+        title: status === 413 ? 'Payload too large' : status === 415 ? 'Unsupported media type' : 'Bad request',
+        status,
+        detail: error.message,
+      });
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return sendProblem(request, reply, {
+      type: problemType('internal'),
+      title: 'Internal server error',
+      status: 500,
+      detail: 'an unexpected error occurred; quote the request id when reporting it',
+    });
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(request, reply, {
+      type: problemType('not-found'),
+      title: 'Not found',
+      status: 404,
+      detail: `no route ${request.method} ${request.url.split('?')[0] ?? ''}`,
+    }),
+  );
+}

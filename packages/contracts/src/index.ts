@@ -1,0 +1,4 @@
+export * from './common.js';
+export * from './problem.js';
+export * from './health.js';
+export * from './tenants.js';
