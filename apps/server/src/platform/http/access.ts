@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Role } from '@yardmaster/contracts';
+import type { Caller } from '../caller.js';
 import { AppError, forbidden, unauthorized } from '../errors.js';
 
 /**
@@ -80,4 +81,20 @@ export function tenantActor(request: FastifyRequest): Actor & { tenant: ActorTen
   if (!actor) throw unauthorized('authentication required');
   if (!actor.tenant) throw new AppError(403, '/problems/forbidden', 'Forbidden', 'your token names no tenant you belong to');
   return actor as Actor & { tenant: ActorTenant };
+}
+
+/** The caller of a tenant route as services and the audit trail see it. */
+export function callerOf(request: FastifyRequest): Caller {
+  const actor = tenantActor(request);
+  const agent = request.headers['user-agent'];
+  return {
+    kind: 'user',
+    subject: actor.subject,
+    name: actor.name,
+    roles: actor.roles,
+    tenantSlug: actor.tenant.slug,
+    requestId: String(request.id),
+    sourceIp: request.ip,
+    userAgent: typeof agent === 'string' ? agent.slice(0, 500) : null,
+  };
 }
