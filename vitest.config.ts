@@ -4,6 +4,10 @@ import { defineConfig } from 'vitest/config';
 const contracts = fileURLToPath(new URL('./packages/contracts/src/index.ts', import.meta.url));
 const alias = { '@yardmaster/contracts': contracts };
 const dbTests = ['apps/server/src/**/*.db.test.ts', 'apps/server/test/**/*.test.ts'];
+// Engine-specific suites: `*.pg.test.ts` run only on PostgreSQL, `*.pglite.test.ts` only on PGlite
+// (conditional `it.runIf` would count as skipped, which CI refuses).
+const onlyPostgres = ['apps/server/**/*.pg.test.ts'];
+const onlyPglite = ['apps/server/**/*.pglite.test.ts'];
 
 /**
  * One run, several projects: pure unit tests; every database test twice, on the local PostgreSQL
@@ -21,7 +25,7 @@ export default defineConfig({
           name: 'unit',
           sequence: { groupOrder: 0 },
           include: ['apps/server/src/**/*.test.ts', 'packages/contracts/src/**/*.test.ts'],
-          exclude: ['**/*.db.test.ts', '**/node_modules/**'],
+          exclude: ['**/*.db.test.ts', '**/*.pg.test.ts', '**/*.pglite.test.ts', '**/node_modules/**'],
         },
       },
       {
@@ -29,7 +33,8 @@ export default defineConfig({
         test: {
           name: 'postgres',
           sequence: { groupOrder: 1 },
-          include: dbTests,
+          include: [...dbTests, ...onlyPostgres],
+          exclude: [...onlyPglite, '**/node_modules/**'],
           env: { YM_TEST_DB: 'postgres' },
           globalSetup: ['apps/server/test/support/global-postgres.ts'],
           testTimeout: 60_000,
@@ -41,7 +46,8 @@ export default defineConfig({
         test: {
           name: 'pglite',
           sequence: { groupOrder: 2 },
-          include: dbTests,
+          include: [...dbTests, ...onlyPglite],
+          exclude: [...onlyPostgres, '**/node_modules/**'],
           env: { YM_TEST_DB: 'pglite' },
           testTimeout: 120_000,
           hookTimeout: 120_000,
