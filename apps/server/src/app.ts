@@ -12,13 +12,16 @@ import { registerProblemHandlers } from './platform/http/problem.js';
 import { requestIdOf } from './platform/http/request-id.js';
 import { registerWebApp } from './platform/http/web-app.js';
 import { loggerOptions } from './platform/log.js';
-import { createAuthenticator, tenantResolverFor, type TrustedIssuer } from './modules/auth/index.js';
+import { authRoutes, createAuthenticator, tenantResolverFor, WEB_SCOPES, type EmbeddedIdentity, type TrustedIssuer } from './modules/auth/index.js';
 import { tenantsRoutes } from './modules/tenants/index.js';
 
 export type AppOptions = {
   config: Config;
   database: Database;
+  /** The issuer whose tokens the API accepts (an external one, or the embedded provider's). */
   trustedIssuer: TrustedIssuer;
+  /** The embedded OpenID provider, mounted at /oidc when no external issuer is configured. */
+  embeddedIdentity?: EmbeddedIdentity;
   /** Folder of the built web app; defaults to apps/web/dist. */
   webDir?: string;
 };
@@ -47,7 +50,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await registerOpenApi(app);
   registerHealth(app, { db: database.db as never, isMigrated: () => isFullyMigrated(database.db, migrations) });
 
+  if (options.embeddedIdentity) await options.embeddedIdentity.mount(app);
+
   // Modules — one visible list.
+  await app.register(
+    authRoutes(database, {
+      issuer: options.trustedIssuer.issuer,
+      clientId: options.trustedIssuer.clientId,
+      audience: options.trustedIssuer.audience,
+      scopes: WEB_SCOPES,
+    }),
+  );
   await app.register(tenantsRoutes(database));
 
   await registerWebApp(app, options.webDir ?? DEFAULT_WEB_DIR);

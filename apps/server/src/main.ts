@@ -2,7 +2,7 @@ import { buildApp } from './app.js';
 import { ConfigError, loadConfig, publicUrlOf, type Config } from './config.js';
 import { migrations } from './migrations/index.js';
 import { DatabaseUnreachableError, migrateAll, openDatabase, type Database } from './platform/db/index.js';
-import { discoverIssuer, type TrustedIssuer } from './modules/auth/index.js';
+import { createEmbeddedIdentity, demoLoginLines, discoverIssuer, type EmbeddedIdentity, type TrustedIssuer } from './modules/auth/index.js';
 import { seedDemoTenant } from './seed.js';
 
 function fail(message: string): never {
@@ -10,9 +10,17 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-async function resolveIssuer(config: Config): Promise<TrustedIssuer> {
-  if (config.oidc.issuer) return discoverIssuer(config);
-  throw new Error('OIDC_ISSUER: not set, and the embedded identity provider is not available in this build');
+async function resolveIdentity(config: Config, database: Database): Promise<{ trustedIssuer: TrustedIssuer; embeddedIdentity?: EmbeddedIdentity }> {
+  if (config.oidc.issuer) return { trustedIssuer: await discoverIssuer(config) };
+  const embeddedIdentity = await createEmbeddedIdentity({
+    db: database.db,
+    publicUrl: publicUrlOf(config, config.port),
+    dataDir: config.dataDir,
+    audience: config.oidc.audience,
+    tenantClaim: config.oidc.tenantClaim,
+    trustProxy: config.trustProxy,
+  });
+  return { trustedIssuer: embeddedIdentity.trusted, embeddedIdentity };
 }
 
 async function main(): Promise<void> {
@@ -35,15 +43,15 @@ async function main(): Promise<void> {
   const migrated = await migrateAll(database.db, migrations);
   const seeded = config.seedDemo ? await seedDemoTenant(database) : null;
 
-  let trustedIssuer: TrustedIssuer;
+  let identity: Awaited<ReturnType<typeof resolveIdentity>>;
   try {
-    trustedIssuer = await resolveIssuer(config);
+    identity = await resolveIdentity(config, database);
   } catch (error) {
     await database.close();
     fail((error as Error).message);
   }
 
-  const app = await buildApp({ config, database, trustedIssuer });
+  const app = await buildApp({ config, database, ...identity });
   app.log.info({ migrated }, 'migrations applied');
   try {
     await app.listen({ host: config.host, port: config.port });
@@ -60,6 +68,8 @@ async function main(): Promise<void> {
     `  API docs: ${url}/docs    readiness: ${url}/readyz`,
     `  database: ${database.kind === 'embedded' ? `embedded PGlite in ${config.database.kind === 'embedded' ? config.database.dataDir : ''}` : 'PostgreSQL'}`,
     ...(seeded ? ['', `  Demo tenant "${seeded.slug}" ${seeded.created ? 'created' : 'present'}.`] : []),
+    ...(seeded && identity.embeddedIdentity ? ['  Demo logins (embedded identity provider):', ...demoLoginLines()] : []),
+    identity.embeddedIdentity ? `  Identity: embedded OpenID provider at ${identity.embeddedIdentity.issuer}` : `  Identity: ${identity.trustedIssuer.issuer}`,
     '',
   ];
   process.stdout.write(`${lines.join('\n')}\n`);

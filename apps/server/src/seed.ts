@@ -1,4 +1,5 @@
 import { migrations } from './migrations/index.js';
+import { seedDemoUsers } from './modules/auth/index.js';
 import { findTenantBySlug, provisionTenant, type Database } from './platform/db/index.js';
 
 export const DEMO_TENANT = { slug: 'demo', name: 'Demo Construction Co.', timeZone: 'Europe/London' } as const;
@@ -7,5 +8,6 @@ export const DEMO_TENANT = { slug: 'demo', name: 'Demo Construction Co.', timeZo
 export async function seedDemoTenant(database: Database): Promise<{ slug: string; created: boolean }> {
   if (await findTenantBySlug(database.db, DEMO_TENANT.slug)) return { slug: DEMO_TENANT.slug, created: false };
   await provisionTenant(database.db, DEMO_TENANT, migrations.tenant);
+  await seedDemoUsers(database.db, DEMO_TENANT.slug);
   return { slug: DEMO_TENANT.slug, created: true };
 }

@@ -1,5 +1,6 @@
 import type { Migration } from '../../platform/db/migrator.js';
 import * as tenants from './202611250300_platform_tenants.js';
+import * as localUsers from './202611250400_auth_local_users.js';
 
 /** Control-schema migrations in the order they run. Append only. */
-export const controlMigrations: readonly Migration[] = [tenants];
+export const controlMigrations: readonly Migration[] = [tenants, localUsers];

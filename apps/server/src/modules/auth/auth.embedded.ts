@@ -1,0 +1,250 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
+import path from 'node:path';
+import formbody from '@fastify/formbody';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { createLocalJWKSet, exportJWK, generateKeyPair, type JWK } from 'jose';
+import type { Kysely } from 'kysely';
+import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type { ControlTables } from '../../platform/db/index.js';
+import type { TrustedIssuer } from './auth.verify.js';
+import { renderLoginPage } from './login-page.js';
+import { authenticateLocalUser, findLocalUserById } from './local-users.js';
+import { createLoginThrottle } from './login-throttle.js';
+
+export const EMBEDDED_CLIENT_ID = 'yardmaster-web';
+export const API_RESOURCE = 'urn:yardmaster:api';
+export const API_SCOPE = 'api';
+export const WEB_SCOPES = `openid profile email offline_access ${API_SCOPE}`;
+const ACCESS_TOKEN_TTL_S = 300;
+
+type Keys = { signing: JWK; cookieSecrets: string[] };
+
+/** Signing key and cookie secret, generated once and kept (0600) in the data folder. */
+async function loadOrCreateKeys(dir: string): Promise<Keys> {
+  const file = path.join(dir, 'identity-keys.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as Keys;
+  mkdirSync(dir, { recursive: true });
+  const { privateKey } = await generateKeyPair('RS256', { extractable: true });
+  const signing = { ...(await exportJWK(privateKey)), kid: randomBytes(8).toString('hex'), alg: 'RS256', use: 'sig' };
+  const keys: Keys = { signing, cookieSecrets: [randomBytes(32).toString('base64url')] };
+  writeFileSync(file, JSON.stringify(keys), { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return keys;
+}
+
+function publicPart(jwk: JWK): JWK {
+  const { kty, n, e, kid, alg, use } = jwk;
+  return { kty, n, e, kid, alg, use };
+}
+
+export type EmbeddedIdentity = {
+  issuer: string;
+  trusted: TrustedIssuer;
+  mount: (app: FastifyInstance) => Promise<void>;
+};
+
+export type EmbeddedIdentityOptions = {
+  db: Kysely<ControlTables>;
+  publicUrl: string;
+  dataDir: string;
+  audience: string;
+  tenantClaim: string;
+  trustProxy: boolean;
+  /** Extra redirect URIs (the Vite dev server). */
+  devOrigins?: string[];
+};
+
+/**
+ * The embedded OpenID provider (oidc-provider), used when no OIDC_ISSUER is configured. It issues
+ * access tokens shaped like Keycloak's (realm_access.roles, the tenant claim, name, e-mail), so
+ * the rest of the server cannot tell the two apart. Authorization code + PKCE only, refresh
+ * tokens rotated, a plain login page with failed-login throttling, RP-initiated logout.
+ */
+export async function createEmbeddedIdentity(options: EmbeddedIdentityOptions): Promise<EmbeddedIdentity> {
+  const { db, publicUrl, audience, tenantClaim } = options;
+  const issuer = `${publicUrl}/oidc`;
+  const keys = await loadOrCreateKeys(options.dataDir);
+  const origins = [publicUrl, ...(options.devOrigins ?? ['http://localhost:5173'])];
+  const throttle = createLoginThrottle();
+
+  const configuration: Configuration = {
+    clients: [
+      {
+        client_id: EMBEDDED_CLIENT_ID,
+        client_name: 'Yardmaster web app',
+        token_endpoint_auth_method: 'none',
+        application_type: 'web',
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+        redirect_uris: origins.map((o) => `${o}/auth/callback`),
+        post_logout_redirect_uris: origins.map((o) => `${o}/`),
+      },
+    ],
+    jwks: { keys: [keys.signing] },
+    cookies: { keys: keys.cookieSecrets },
+    claims: { openid: ['sub'], profile: ['name', 'preferred_username'], email: ['email'] },
+    scopes: ['openid', 'offline_access', 'profile', 'email'],
+    pkce: { required: () => true },
+    features: {
+      devInteractions: { enabled: false },
+      rpInitiatedLogout: { enabled: true },
+      revocation: { enabled: true },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: () => API_RESOURCE,
+        useGrantedResource: () => true,
+        getResourceServerInfo: () => ({
+          scope: API_SCOPE,
+          audience,
+          accessTokenTTL: ACCESS_TOKEN_TTL_S,
+          accessTokenFormat: 'jwt',
+          jwt: { sign: { alg: 'RS256' } },
+        }),
+      },
+    },
+    ttl: {
+      AccessToken: ACCESS_TOKEN_TTL_S,
+      AuthorizationCode: 60,
+      IdToken: 3600,
+      Interaction: 600,
+      Session: 12 * 3600,
+      Grant: 12 * 3600,
+      RefreshToken: 12 * 3600,
+    },
+    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    findAccount: async (_ctx, sub) => {
+      const user = await findLocalUserById(db, sub);
+      if (!user?.active) return undefined;
+      return {
+        accountId: user.id,
+        claims: () => ({ sub: user.id, name: user.name, preferred_username: user.email, email: user.email }),
+      };
+    },
+    extraTokenClaims: async (_ctx, token) => {
+      const accountId = (token as { accountId?: string }).accountId;
+      if (!accountId) return undefined;
+      const user = await findLocalUserById(db, accountId);
+      if (!user) return undefined;
+      return {
+        realm_access: { roles: user.roles },
+        ...(user.tenant_slug ? { [tenantClaim]: user.tenant_slug } : {}),
+        name: user.name,
+        email: user.email,
+        preferred_username: user.email,
+      };
+    },
+    // First-party client: the user signing in is consent enough.
+    loadExistingGrant: async (ctx: KoaContextWithOIDC) => {
+      const client = ctx.oidc.client;
+      const session = ctx.oidc.session;
+      if (!client || !session?.accountId) return undefined;
+      const existing = (ctx.oidc.result?.consent as { grantId?: string } | undefined)?.grantId ?? session.grantIdFor(client.clientId);
+      if (existing) {
+        const found = await ctx.oidc.provider.Grant.find(existing);
+        if (found) return found;
+      }
+      const grant = new ctx.oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId });
+      grant.addOIDCScope('openid profile email offline_access');
+      grant.addResourceScope(API_RESOURCE, API_SCOPE);
+      await grant.save();
+      return grant;
+    },
+    interactions: { url: (_ctx, interaction) => `/oidc/interaction/${interaction.uid}` },
+    renderError: (ctx, out) => {
+      ctx.type = 'html';
+      ctx.body = `<!doctype html><title>Sign-in error</title><h1>Sign-in error</h1><p>${escapeHtml(String(out.error))}: ${escapeHtml(String(out.error_description ?? ''))}</p>`;
+    },
+  };
+
+  const provider = new Provider(issuer, configuration);
+  provider.proxy = options.trustProxy;
+  const callback = provider.callback();
+
+  const trusted: TrustedIssuer = {
+    issuer,
+    audience,
+    keys: createLocalJWKSet({ keys: [publicPart(keys.signing)] }),
+    tenantClaim,
+    clientId: EMBEDDED_CLIENT_ID,
+  };
+
+  type Details = Awaited<ReturnType<typeof provider.interactionDetails>>;
+  async function grantMissing(details: Details): Promise<string> {
+    const { prompt, params, session } = details;
+    const found = typeof prompt.details.grantId === 'string' ? await provider.Grant.find(prompt.details.grantId) : undefined;
+    const grant = found ?? new provider.Grant({ accountId: session?.accountId, clientId: String(params.client_id) });
+    const missingScope = prompt.details.missingOIDCScope as string[] | undefined;
+    const missingClaims = prompt.details.missingOIDCClaims as string[] | undefined;
+    const missingResource = prompt.details.missingResourceScopes as Record<string, string[]> | undefined;
+    if (missingScope) grant.addOIDCScope(missingScope.join(' '));
+    if (missingClaims) grant.addOIDCClaims(missingClaims);
+    for (const [indicator, scopes] of Object.entries(missingResource ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
+    return grant.save();
+  }
+
+  const passToProvider = (request: FastifyRequest, reply: FastifyReply): void => {
+    reply.hijack();
+    const raw = request.raw as IncomingMessage & { originalUrl?: string };
+    raw.originalUrl = raw.url;
+    raw.url = (raw.url ?? '/').slice('/oidc'.length) || '/';
+    void callback(raw, reply.raw);
+  };
+
+  async function mount(app: FastifyInstance): Promise<void> {
+    // The provider reads its own request bodies: no parsing in this scope.
+    await app.register(async (scope) => {
+      scope.removeAllContentTypeParsers();
+      scope.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
+      for (const url of ['/oidc', '/oidc/*']) {
+        scope.route({ method: ['GET', 'POST', 'OPTIONS'], url, config: { access: 'public' }, schema: { hide: true }, handler: passToProvider });
+      }
+    });
+    // The login page of an interaction.
+    await app.register(async (scope) => {
+      await scope.register(formbody);
+      scope.get('/oidc/interaction/:uid', { config: { access: 'public' }, schema: { hide: true } }, async (request, reply) => {
+        const details = await provider.interactionDetails(request.raw, reply.raw);
+        if (details.prompt.name === 'consent') {
+          // First-party client: signing in is consent enough; grant what is missing and resume.
+          reply.hijack();
+          await provider.interactionFinished(request.raw, reply.raw, { consent: { grantId: await grantMissing(details) } }, { mergeWithLastSubmission: true });
+          return;
+        }
+        return reply.type('text/html').header('cache-control', 'no-store').send(renderLoginPage({ action: `/oidc/interaction/${details.uid}/login` }));
+      });
+      scope.post('/oidc/interaction/:uid/login', { config: { access: 'public' }, schema: { hide: true } }, async (request, reply) => {
+        const details = await provider.interactionDetails(request.raw, reply.raw);
+        const body = (request.body ?? {}) as { email?: unknown; password?: unknown };
+        const email = typeof body.email === 'string' ? body.email.trim().slice(0, 320) : '';
+        const password = typeof body.password === 'string' ? body.password.slice(0, 1024) : '';
+        const key = `${email.toLowerCase()}|${request.ip}`;
+        const action = `/oidc/interaction/${details.uid}/login`;
+        const wait = throttle.retryAfterSeconds(key);
+        if (wait > 0) {
+          return reply
+            .status(429)
+            .header('retry-after', String(wait))
+            .type('text/html')
+            .send(renderLoginPage({ action, email, error: `Too many failed attempts. Try again in ${wait} seconds.` }));
+        }
+        const user = email && password ? await authenticateLocalUser(db, email, password) : undefined;
+        if (!user) {
+          throttle.failed(key);
+          request.log.info({ email }, 'failed sign-in');
+          return reply.status(401).type('text/html').send(renderLoginPage({ action, email, error: 'Wrong e-mail or password.' }));
+        }
+        throttle.succeeded(key);
+        reply.hijack();
+        await provider.interactionFinished(request.raw, reply.raw, { login: { accountId: user.id } }, { mergeWithLastSubmission: false });
+      });
+    });
+  }
+
+  return { issuer, trusted, mount };
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+}

@@ -1,0 +1,78 @@
+import { createHash, randomBytes } from 'node:crypto';
+
+/** A minimal browser stand-in: follows the authorization-code + PKCE flow with a cookie jar. */
+export function createOidcBrowser(baseUrl: string) {
+  const jar = new Map<string, string>();
+  const cookieHeader = (): string => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+  async function request(url: string, init: RequestInit = {}): Promise<Response> {
+    const response = await fetch(new URL(url, baseUrl), {
+      ...init,
+      redirect: 'manual',
+      headers: { ...(init.headers as Record<string, string>), cookie: cookieHeader() },
+    });
+    for (const line of response.headers.getSetCookie()) {
+      const [pair] = line.split(';');
+      const eq = pair?.indexOf('=') ?? -1;
+      if (pair && eq > 0) jar.set(pair.slice(0, eq).trim(), pair.slice(eq + 1));
+    }
+    return response;
+  }
+  return { request, jar };
+}
+
+export function pkcePair(): { verifier: string; challenge: string } {
+  const verifier = randomBytes(32).toString('base64url');
+  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
+}
+
+export type TokenSet = { access_token: string; refresh_token?: string; id_token?: string; expires_in: number; token_type: string };
+
+/** Signs in through the embedded provider's login page and returns the token response. */
+export async function signInWithCode(baseUrl: string, email: string, password: string): Promise<{ tokens: TokenSet; loginStatus: number }> {
+  const browser = createOidcBrowser(baseUrl);
+  const { verifier, challenge } = pkcePair();
+  const redirectUri = `${baseUrl}/auth/callback`;
+  const params = new URLSearchParams({
+    client_id: 'yardmaster-web',
+    response_type: 'code',
+    redirect_uri: redirectUri,
+    scope: 'openid profile email offline_access api',
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+    state: randomBytes(8).toString('hex'),
+  });
+  let response = await browser.request(`/oidc/auth?${params.toString()}`);
+  let location = response.headers.get('location') ?? '';
+  let loginStatus = 0;
+  for (let hop = 0; hop < 10 && !location.startsWith(redirectUri); hop++) {
+    if (/\/oidc\/interaction\/[^/]+$/.test(new URL(location, baseUrl).pathname)) {
+      const page = await browser.request(location);
+      if (page.status === 200) {
+        const html = await page.text();
+        const action = /action="([^"]+)"/.exec(html)?.[1] ?? '';
+        response = await browser.request(action, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ email, password }).toString(),
+        });
+        loginStatus = response.status;
+        if (response.status !== 303) throw new Error(`login failed with ${response.status}`);
+      } else {
+        response = page;
+      }
+    } else {
+      response = await browser.request(location);
+    }
+    location = response.headers.get('location') ?? '';
+    if (!location) throw new Error(`flow stopped at ${response.status}: ${await response.text()}`);
+  }
+  const code = new URL(location, baseUrl).searchParams.get('code');
+  if (!code) throw new Error(`no code in ${location}`);
+  const tokenResponse = await fetch(`${baseUrl}/oidc/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, client_id: 'yardmaster-web', code_verifier: verifier }),
+  });
+  if (!tokenResponse.ok) throw new Error(`token endpoint: ${tokenResponse.status} ${await tokenResponse.text()}`);
+  return { tokens: (await tokenResponse.json()) as TokenSet, loginStatus };
+}
