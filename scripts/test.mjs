@@ -29,8 +29,8 @@ if (reachable !== true) {
     console.error(`PostgreSQL is not reachable at ${adminUrl} (${reachable}); CI requires the PostgreSQL run.`);
     process.exit(1);
   }
-  console.warn(`\n!! PostgreSQL is not reachable at ${adminUrl} (${reachable}).\n!! SKIPPING the PostgreSQL run; the PGlite run still covers the database tests.\n`);
-  projects.push('--project', '!postgres');
+  console.warn(`\n!! PostgreSQL is not reachable at ${adminUrl} (${reachable}).\n!! SKIPPING the PostgreSQL run and the browser tests (they run the server on PostgreSQL); the PGlite run still covers the database tests.\n`);
+  projects.push('--project', '!postgres', '--project', '!e2e');
 }
 
 mkdirSync(path.join(root, 'artifacts'), { recursive: true });

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type RouteOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Config } from './config.js';
 import { migrations } from './migrations/index.js';
@@ -14,14 +14,27 @@ import { registerWebApp } from './platform/http/web-app.js';
 import { loggerOptions } from './platform/log.js';
 import { authRoutes, createAuthenticator, tenantResolverFor, WEB_SCOPES, type EmbeddedIdentity, type TrustedIssuer } from './modules/auth/index.js';
 import { tenantsRoutes } from './modules/tenants/index.js';
+import { peopleRoutes } from './modules/people/index.js';
+import { fleetRoutes } from './modules/fleet/index.js';
+import { sitesRoutes } from './modules/sites/index.js';
+import { dispatchRoutes } from './modules/dispatch/index.js';
+import { usersRoutes } from './modules/users/index.js';
+import { auditRoutes } from './modules/audit/index.js';
+import { reportingRoutes } from './modules/reporting/index.js';
 
 export type AppOptions = {
   config: Config;
   database: Database;
+  /** Read-only database for reports and analytics (REPORTING_DATABASE_URL); the primary when absent. */
+  reportingDatabase?: Database;
   /** The issuer whose tokens the API accepts (an external one, or the embedded provider's). */
   trustedIssuer: TrustedIssuer;
   /** The embedded OpenID provider, mounted at /oidc when no external issuer is configured. */
   embeddedIdentity?: EmbeddedIdentity;
+  /** Called for every route as it is registered (the route × role matrix test reads the table with it). */
+  onRoute?: (route: RouteOptions) => void;
+  /** How often the dispatch safety net (scheduled → queue, re-match) runs; default 5 s. */
+  sweepIntervalMs?: number;
   /** Folder of the built web app; defaults to apps/web/dist. */
   webDir?: string;
 };
@@ -38,6 +51,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     bodyLimit: 15 * 1024 * 1024,
     return503OnClosing: true,
   });
+  if (options.onRoute) app.addHook('onRoute', options.onRoute);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.addHook('onSend', async (request, reply) => {
@@ -45,7 +59,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   registerProblemHandlers(app);
-  registerAccessControl(app, createAuthenticator(options.trustedIssuer, tenantResolverFor(database.db)));
+  registerAccessControl(app, createAuthenticator(options.trustedIssuer, tenantResolverFor(database.db), { db: database.db }));
   registerMetrics(app);
   await registerOpenApi(app);
   registerHealth(app, { db: database.db as never, isMigrated: () => isFullyMigrated(database.db, migrations) });
@@ -58,10 +72,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       issuer: options.trustedIssuer.issuer,
       clientId: options.trustedIssuer.clientId,
       audience: options.trustedIssuer.audience,
-      scopes: WEB_SCOPES,
+      scopes: options.trustedIssuer.scopes ?? WEB_SCOPES,
     }),
   );
   await app.register(tenantsRoutes(database));
+  await app.register(peopleRoutes(database));
+  await app.register(fleetRoutes(database));
+  await app.register(sitesRoutes(database));
+  await app.register(dispatchRoutes(database, { sweepIntervalMs: options.sweepIntervalMs }));
+  await app.register(usersRoutes(database));
+  await app.register(auditRoutes(database));
+  await app.register(reportingRoutes(database, options.reportingDatabase ?? database));
 
   await registerWebApp(app, options.webDir ?? DEFAULT_WEB_DIR);
   return app;

@@ -4,6 +4,7 @@ import { migrations } from './migrations/index.js';
 import { DatabaseUnreachableError, migrateAll, openDatabase, type Database } from './platform/db/index.js';
 import { createEmbeddedIdentity, demoLoginLines, discoverIssuer, type EmbeddedIdentity, type TrustedIssuer } from './modules/auth/index.js';
 import { seedDemoTenant } from './seed.js';
+import { openReportingDatabase } from './modules/reporting/index.js';
 
 function fail(message: string): never {
   process.stderr.write(`yardmaster: ${message}\n`);
@@ -41,6 +42,13 @@ async function main(): Promise<void> {
   }
 
   const migrated = await migrateAll(database.db, migrations);
+  let reportingDatabase: Database | undefined;
+  try {
+    reportingDatabase = await openReportingDatabase(config);
+  } catch (error) {
+    await database.close();
+    fail((error as Error).message);
+  }
   const seeded = config.seedDemo ? await seedDemoTenant(database) : null;
 
   let identity: Awaited<ReturnType<typeof resolveIdentity>>;
@@ -51,7 +59,7 @@ async function main(): Promise<void> {
     fail((error as Error).message);
   }
 
-  const app = await buildApp({ config, database, ...identity });
+  const app = await buildApp({ config, database, reportingDatabase, ...identity });
   app.log.info({ migrated }, 'migrations applied');
   try {
     await app.listen({ host: config.host, port: config.port });
@@ -86,6 +94,7 @@ async function main(): Promise<void> {
     timer.unref();
     void app
       .close()
+      .then(() => reportingDatabase?.close())
       .then(() => database.close())
       .then(() => process.exit(0))
       .catch((error: unknown) => {

@@ -54,6 +54,36 @@ describe(`sign-in through the embedded OpenID provider on ${testDbKind()}`, () =
     expect(refreshed.access_token).not.toBe(tokens.access_token);
     const me = await fetch(`${server.baseUrl}/api/v1/me`, { headers: { authorization: `Bearer ${refreshed.access_token}` } });
     expect(me.status).toBe(200);
+    expect(refreshed.refresh_token).toBeTruthy();
+    expect(refreshed.refresh_token).not.toBe(tokens.refresh_token);
+  });
+
+  it('keeps its state in the database (sessions, grants, refresh tokens)', async () => {
+    const rows = await database.db.selectFrom('control.oidc_payloads').select('model').distinct().execute();
+    expect(rows.map((r) => r.model)).toEqual(expect.arrayContaining(['Session', 'Grant', 'RefreshToken']));
+  });
+
+  it('refuses a refresh token that was already rotated away', async () => {
+    const response = await fetch(`${server.baseUrl}/oidc/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token ?? '', client_id: 'yardmaster-web' }),
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: 'invalid_grant' });
+  });
+
+  it('offers RP-initiated logout back to the web app', async () => {
+    const params = new URLSearchParams({ client_id: 'yardmaster-web', post_logout_redirect_uri: `${server.baseUrl}/` });
+    const response = await fetch(`${server.baseUrl}/oidc/session/end?${params.toString()}`, { redirect: 'manual' });
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain('form');
+  });
+
+  it('refuses to sign in a deactivated account', async () => {
+    await ensureLocalUserForTest(database, { email: `gone-${tenant.slug}@example.test`, password: 'correct horse', tenantSlug: tenant.slug, roles: ['viewer'] });
+    await database.db.updateTable('control.local_users').set({ active: false }).where('email', '=', `gone-${tenant.slug}@example.test`).execute();
+    await expect(signInWithCode(server.baseUrl, `gone-${tenant.slug}@example.test`, 'correct horse')).rejects.toThrow(/login failed with 401/);
   });
 
   it('refuses a wrong password and throttles repeated failures', async () => {

@@ -1,12 +1,37 @@
-import { MantineProvider, Container, Title, Text } from '@mantine/core';
+import '@mantine/core/styles.css';
+import '@mantine/notifications/styles.css';
+import '@mantine/dates/styles.css';
+import '@mantine/charts/styles.css';
+import { MantineProvider, createTheme } from '@mantine/core';
+import { Notifications } from '@mantine/notifications';
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { RouterProvider } from 'react-router';
+import { isProblemError } from '../lib/api';
+import { router } from './routes';
+import { SessionProvider } from './session';
+
+const theme = createTheme({ primaryColor: 'blue', defaultRadius: 'md' });
+
+export const queryClient = new QueryClient({
+  defaultOptions: {
+    queries: {
+      staleTime: 15_000,
+      refetchOnWindowFocus: true,
+      // Refusals (4xx) are answers, not glitches: do not retry them.
+      retry: (count, error) => !(isProblemError(error) && error.status >= 400 && error.status < 500) && count < 2,
+    },
+  },
+});
 
 export function App() {
   return (
-    <MantineProvider>
-      <Container py="xl">
-        <Title order={1}>Yardmaster</Title>
-        <Text c="dimmed">Dispatch equipment with a qualified driver to work sites.</Text>
-      </Container>
+    <MantineProvider theme={theme}>
+      <Notifications position="top-right" />
+      <QueryClientProvider client={queryClient}>
+        <SessionProvider>
+          <RouterProvider router={router} />
+        </SessionProvider>
+      </QueryClientProvider>
     </MantineProvider>
   );
 }

@@ -1,6 +1,8 @@
 import type { Migration } from '../../platform/db/migrator.js';
 import * as tenants from './202611250300_platform_tenants.js';
 import * as localUsers from './202611250400_auth_local_users.js';
+import * as memberships from './202611250410_users_memberships.js';
+import * as oidcPayloads from './202611250411_auth_oidc_payloads.js';
 
 /** Control-schema migrations in the order they run. Append only. */
-export const controlMigrations: readonly Migration[] = [tenants, localUsers];
+export const controlMigrations: readonly Migration[] = [tenants, localUsers, memberships, oidcPayloads];

@@ -3,6 +3,14 @@ import * as settings from './202611250301_platform_tenant_settings.js';
 import * as people from './202611250310_people_schema.js';
 import * as fleet from './202611250311_fleet_schema.js';
 import * as sites from './202611250312_sites_schema.js';
+import * as audit from './202611250420_audit_events.js';
+import * as notifications from './202611250450_notifications_events.js';
+import * as workOrders from './202611250530_work_orders_schema.js';
+import * as dispatch from './202611250531_dispatch_schema.js';
+import * as reporting from './202611250600_reporting_status_reports.js';
+import * as reportingRetention from './202611250601_reporting_retention_guard.js';
+import * as reportingIndexes from './202611250602_reporting_analytics_indexes.js';
+import * as reportingOpenDispatches from './202611250603_reporting_open_dispatches_index.js';
 
 /** Migrations run in every tenant schema, in this order. Append only. */
-export const tenantMigrations: readonly Migration[] = [settings, people, fleet, sites];
+export const tenantMigrations: readonly Migration[] = [settings, people, fleet, sites, audit, notifications, workOrders, dispatch, reporting, reportingRetention, reportingIndexes, reportingOpenDispatches];

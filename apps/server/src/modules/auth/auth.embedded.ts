@@ -12,6 +12,7 @@ import type { TrustedIssuer } from './auth.verify.js';
 import { renderLoginPage } from './login-page.js';
 import { authenticateLocalUser, findLocalUserById } from './local-users.js';
 import { createLoginThrottle } from './login-throttle.js';
+import { createDbAdapterFactory } from './oidc-adapter.js';
 
 export const EMBEDDED_CLIENT_ID = 'yardmaster-web';
 export const API_RESOURCE = 'urn:yardmaster:api';
@@ -70,6 +71,7 @@ export async function createEmbeddedIdentity(options: EmbeddedIdentityOptions): 
   const throttle = createLoginThrottle();
 
   const configuration: Configuration = {
+    adapter: createDbAdapterFactory(db),
     clients: [
       {
         client_id: EMBEDDED_CLIENT_ID,

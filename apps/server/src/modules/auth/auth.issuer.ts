@@ -29,5 +29,7 @@ export async function discoverIssuer(config: Config): Promise<TrustedIssuer> {
     keys: createRemoteJWKSet(new URL(discovery.jwks_uri), { cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 }),
     tenantClaim: config.oidc.tenantClaim,
     clientId: config.oidc.clientId,
+    // Keycloak refuses unknown scopes; the audience comes from the client's audience mapper.
+    scopes: 'openid profile email offline_access',
   };
 }

@@ -1,8 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { ClientConfigSchema, MeSchema, type ClientConfig } from '@yardmaster/contracts';
-import { unauthorized } from '../../platform/errors.js';
-import { findTenantBySlug, type Database } from '../../platform/db/index.js';
+import { z } from 'zod';
+import { ClientConfigSchema, MeSchema, RegisterTenantIssuerSchema, TenantIssuerParamsSchema, TenantIssuerSchema, TenantSlugSchema, type ClientConfig } from '@yardmaster/contracts';
+import type { Caller } from '../../platform/caller.js';
+import { notFound, unauthorized } from '../../platform/errors.js';
+import { callerOf } from '../../platform/http/access.js';
+import { findTenantBySlug, withTenant, type Database } from '../../platform/db/index.js';
+import { listTenantIssuers, registerTenantIssuer, removeTenantIssuer } from './tenant-issuers.js';
 
 export function authRoutes(database: Database, clientConfig: ClientConfig) {
   return async (app: FastifyInstance): Promise<void> => {
@@ -33,6 +37,80 @@ export function authRoutes(database: Database, clientConfig: ClientConfig) {
           isOperator: actor.isOperator,
           tenant: tenant ? { slug: tenant.slug, name: tenant.name, timeZone: tenant.time_zone } : null,
         };
+      },
+    );
+
+    // A tenant's own identity providers ("bring your own"), registered by its admins or an operator.
+    r.get(
+      '/api/v1/identity-providers',
+      {
+        config: { access: { roles: ['admin'] } },
+        schema: { tags: ['identity'], summary: "The tenant's own identity providers", response: { 200: z.object({ items: z.array(TenantIssuerSchema) }) } },
+      },
+      async (request) => {
+        const caller = callerOf(request);
+        return withTenant(database.db, caller.tenantSlug, (tx) => listTenantIssuers(tx));
+      },
+    );
+    r.post(
+      '/api/v1/identity-providers',
+      {
+        config: { access: { roles: ['admin'] } },
+        schema: {
+          tags: ['identity'],
+          summary: 'Trust an issuer (its audience and role names) for this tenant only',
+          body: RegisterTenantIssuerSchema,
+          response: { 201: TenantIssuerSchema },
+        },
+      },
+      async (request, reply) => {
+        const caller = callerOf(request);
+        const created = await withTenant(database.db, caller.tenantSlug, (tx) => registerTenantIssuer(tx, caller, request.body, clientConfig.issuer));
+        return reply.status(201).send(created);
+      },
+    );
+    r.delete(
+      '/api/v1/identity-providers/:id',
+      {
+        config: { access: { roles: ['admin'] } },
+        schema: { tags: ['identity'], summary: 'Stop trusting an identity provider', params: TenantIssuerParamsSchema },
+      },
+      async (request, reply) => {
+        const caller = callerOf(request);
+        await withTenant(database.db, caller.tenantSlug, (tx) => removeTenantIssuer(tx, caller, request.params.id));
+        return reply.status(204).send();
+      },
+    );
+    r.post(
+      '/api/v1/platform/tenants/:slug/identity-providers',
+      {
+        config: { access: 'operator' },
+        schema: {
+          tags: ['platform'],
+          summary: "Trust an issuer for a tenant (operator, e.g. when setting a tenant up)",
+          params: z.object({ slug: TenantSlugSchema }),
+          body: RegisterTenantIssuerSchema,
+          response: { 201: TenantIssuerSchema },
+        },
+      },
+      async (request, reply) => {
+        const actor = request.actor;
+        if (!actor) throw unauthorized('authentication required');
+        const { slug } = request.params;
+        if (!(await findTenantBySlug(database.db, slug))) throw notFound('tenant', slug);
+        const agent = request.headers['user-agent'];
+        const caller: Caller = {
+          kind: 'user',
+          subject: actor.subject,
+          name: actor.name,
+          roles: ['operator'],
+          tenantSlug: slug,
+          requestId: String(request.id),
+          sourceIp: request.ip,
+          userAgent: typeof agent === 'string' ? agent.slice(0, 500) : null,
+        };
+        const created = await withTenant(database.db, slug, (tx) => registerTenantIssuer(tx, caller, request.body, clientConfig.issuer));
+        return reply.status(201).send(created);
       },
     );
   };

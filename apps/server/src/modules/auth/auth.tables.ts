@@ -12,9 +12,39 @@ export type LocalUsersTable = {
   updated_at: Generated<Date>;
 };
 
+export type TenantIssuersTable = {
+  id: Generated<string>;
+  tenant_slug: string;
+  issuer: string;
+  audience: string;
+  client_id: string | null;
+  role_mapping: ColumnType<Record<string, string>, string | undefined, string>;
+  version: Generated<number>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+};
+
+export type OidcPayloadsTable = {
+  model: string;
+  id: string;
+  payload: ColumnType<Record<string, unknown>, string, string>;
+  grant_id: string | null;
+  user_code: string | null;
+  uid: string | null;
+  expires_at: ColumnType<Date | null, Date | null, Date | null>;
+  consumed_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+};
+
+/* eslint-disable @typescript-eslint/consistent-type-definitions -- declaration merging */
 declare module '../../platform/db/tables.js' {
-  // eslint-disable-next-line @typescript-eslint/consistent-type-definitions -- declaration merging
   interface ControlTables {
     'control.local_users': LocalUsersTable;
+    'control.tenant_issuers': TenantIssuersTable;
+    'control.oidc_payloads': OidcPayloadsTable;
+  }
+  // A tenant's admins register its own identity providers; row-level security keeps them to their rows.
+  interface TenantTables {
+    'control.tenant_issuers': TenantIssuersTable;
   }
 }
+/* eslint-enable @typescript-eslint/consistent-type-definitions */

@@ -1,10 +1,12 @@
 import type { FastifyRequest } from 'fastify';
-import { errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { decodeJwt, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { Kysely } from 'kysely';
 import { RoleSchema, type Role } from '@yardmaster/contracts';
-import { unauthorized } from '../../platform/errors.js';
+import { AppError, forbidden, unauthorized } from '../../platform/errors.js';
 import type { Actor, ActorTenant, Authenticator } from '../../platform/http/access.js';
 import { findTenantBySlug, type ControlTables } from '../../platform/db/index.js';
+import { findMembershipForSignIn, soleTenantOfSubject } from '../users/index.js';
+import { createIssuerKeys, selectTenantIssuersByIssuer, type TenantIssuerKeyOptions } from './tenant-issuers.js';
 
 export type TrustedIssuer = {
   issuer: string;
@@ -15,6 +17,8 @@ export type TrustedIssuer = {
   tenantClaim: string;
   /** OIDC client whose `resource_access.<client>.roles` also grant roles. */
   clientId: string;
+  /** Scopes the web app asks for (default: the embedded provider's, which include its `api` resource scope). */
+  scopes?: string;
 };
 
 export const ALLOWED_ALGORITHMS = ['RS256', 'ES256'];
@@ -43,6 +47,7 @@ export function rolesOf(claims: KeycloakClaims, clientId: string): { roles: Role
 }
 
 function describeJoseError(error: unknown): string {
+  if (error instanceof AppError) return error.detail;
   if (error instanceof joseErrors.JWTExpired) return 'the token has expired';
   if (error instanceof joseErrors.JWTClaimValidationFailed) {
     if (error.claim === 'nbf') return 'the token is not yet valid';
@@ -99,25 +104,122 @@ export function tenantResolverFor(db: Kysely<ControlTables>, ttlMs = 30_000): Te
   };
 }
 
-/** Builds the request authenticator for the platform's access control. */
-export function createAuthenticator(trusted: TrustedIssuer, resolveTenant: TenantResolver): Authenticator {
+const toRoles = (names: Iterable<string>): Role[] =>
+  [...new Set(names)].flatMap((name) => {
+    const parsed = RoleSchema.safeParse(name);
+    return parsed.success ? [parsed.data] : [];
+  });
+
+/** Role names a tenant's own provider put in the token, mapped to Yardmaster roles by its registration. */
+export function mappedRolesOf(claims: KeycloakClaims, clientId: string, mapping: Record<string, string>): Role[] {
+  const names = [
+    ...stringsOf(claims.realm_access?.roles),
+    ...stringsOf(claims.resource_access?.[clientId]?.roles),
+    ...stringsOf((claims as { roles?: unknown }).roles),
+    ...stringsOf((claims as { groups?: unknown }).groups),
+  ];
+  // A name the mapping does not mention maps to itself when it is a Yardmaster role name.
+  return toRoles(names.map((name) => mapping[name] ?? name));
+}
+
+export type AuthenticatorOptions = {
+  /** Enables tenant-registered issuers and memberships (control tables); without it only `trusted` counts. */
+  db?: Kysely<ControlTables>;
+  tenantIssuerKeys?: TenantIssuerKeyOptions;
+};
+
+type Verified = { claims: KeycloakClaims; roles: Role[]; isOperator: boolean; tenantSlug: string | null; issuer: string; fixedTenant: boolean };
+
+/**
+ * Verifies a token of a tenant-registered issuer. The tenant is the registration's, whatever the
+ * token's tenant claim says (a token that names another tenant is refused); the platform operator
+ * role is never granted this way.
+ */
+function tenantIssuerVerifier(db: Kysely<ControlTables>, tenantClaim: string, keyOptions: TenantIssuerKeyOptions = {}) {
+  const keysByIssuer = new Map<string, JWTVerifyGetKey>();
+  return async (token: string, issuer: string): Promise<Verified> => {
+    const registrations = await selectTenantIssuersByIssuer(db, issuer);
+    if (registrations.length === 0) throw unauthorized('the token was issued by an untrusted issuer');
+    let keys = keysByIssuer.get(issuer);
+    if (!keys) {
+      keys = createIssuerKeys(issuer, keyOptions);
+      keysByIssuer.set(issuer, keys);
+    }
+    let lastError: unknown;
+    for (const registration of registrations) {
+      try {
+        const claims = await verifyAccessToken(token, { issuer, audience: registration.audience, keys, tenantClaim, clientId: registration.client_id ?? registration.audience });
+        const named = claims[tenantClaim];
+        if (typeof named === 'string' && named !== '' && named !== registration.tenant_slug) {
+          throw unauthorized(`the token names tenant "${named}", but its issuer is trusted for tenant "${registration.tenant_slug}" only`);
+        }
+        const roles = mappedRolesOf(claims, registration.client_id ?? registration.audience, registration.role_mapping);
+        return { claims, roles, isOperator: false, tenantSlug: registration.tenant_slug, issuer, fixedTenant: true };
+      } catch (error) {
+        lastError = error;
+      }
+    }
+    throw lastError instanceof AppError ? lastError : unauthorized('the token could not be verified');
+  };
+}
+
+function issuerOf(token: string): string | undefined {
+  try {
+    const { iss } = decodeJwt(token);
+    return typeof iss === 'string' ? iss : undefined;
+  } catch {
+    throw unauthorized('the token is malformed');
+  }
+}
+
+/**
+ * Builds the request authenticator for the platform's access control.
+ *
+ * Roles: the token's roles apply unless the tenant has a membership row for the subject; then the
+ * membership's roles replace them (tenant admins have the last word), and a deactivated membership
+ * is refused with 403 whatever the token says. A pending invitation (e-mail only) is bound to the
+ * subject at its first sign-in.
+ */
+export function createAuthenticator(trusted: TrustedIssuer, resolveTenant: TenantResolver, options: AuthenticatorOptions = {}): Authenticator {
+  const { db } = options;
+  const verifyTenantIssuer = db ? tenantIssuerVerifier(db, trusted.tenantClaim, options.tenantIssuerKeys) : undefined;
   return async (request) => {
-    const claims = await verifyAccessToken(bearerTokenOf(request), trusted);
-    const { roles, isOperator } = rolesOf(claims, trusted.clientId);
-    const slug = claims[trusted.tenantClaim];
+    const token = bearerTokenOf(request);
+    const issuer = issuerOf(token);
+    let verified: Verified;
+    if (issuer !== undefined && issuer !== trusted.issuer && verifyTenantIssuer) {
+      verified = await verifyTenantIssuer(token, issuer);
+    } else {
+      const claims = await verifyAccessToken(token, trusted);
+      const { roles, isOperator } = rolesOf(claims, trusted.clientId);
+      const slug = claims[trusted.tenantClaim];
+      verified = { claims, roles, isOperator, tenantSlug: typeof slug === 'string' && slug !== '' ? slug : null, issuer: trusted.issuer, fixedTenant: false };
+    }
+    const { claims } = verified;
+    const subject = claims.sub ?? '';
+    const email = typeof claims.email === 'string' && (claims as { email_verified?: unknown }).email_verified !== false ? claims.email : null;
+
+    let slug = verified.tenantSlug;
+    if (slug === null && db && !verified.fixedTenant) slug = (await soleTenantOfSubject(db, subject, verified.issuer)) ?? null;
     let tenant: ActorTenant | null = null;
-    if (typeof slug === 'string' && slug !== '') {
+    let roles = verified.roles;
+    if (slug !== null) {
       tenant = (await resolveTenant(slug)) ?? null;
       if (!tenant) throw unauthorized(`the token names tenant "${slug}", which does not exist`);
+      const membership = db ? await findMembershipForSignIn(db, { tenantSlug: slug, subject, issuer: verified.issuer, email }) : undefined;
+      if (membership) {
+        if (!membership.active) throw forbidden(`your membership of tenant "${slug}" has been deactivated`);
+        roles = toRoles(membership.roles);
+      }
     }
     const actor: Actor = {
-      subject: claims.sub ?? '',
-      name: typeof claims.name === 'string' ? claims.name : typeof claims.preferred_username === 'string' ? claims.preferred_username : (claims.sub ?? ''),
+      subject,
+      name: typeof claims.name === 'string' ? claims.name : typeof claims.preferred_username === 'string' ? claims.preferred_username : subject,
       email: typeof claims.email === 'string' ? claims.email : null,
       roles: tenant ? roles : [],
-      isOperator,
+      isOperator: verified.isOperator,
       tenant,
-      issuer: trusted.issuer,
+      issuer: verified.issuer,
     };
     return actor;
   };

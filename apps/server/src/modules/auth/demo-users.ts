@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { ControlTables } from '../../platform/db/index.js';
+import { ensureMembership } from '../users/index.js';
 import { ensureLocalUser } from './local-users.js';
 
 /**
@@ -26,7 +27,11 @@ export const DEMO_OPERATOR = {
 export const DEMO_DRIVER_SUBJECT = DEMO_USERS[2].id;
 
 export async function seedDemoUsers(db: Kysely<ControlTables>, tenantSlug: string): Promise<void> {
-  for (const user of DEMO_USERS) await ensureLocalUser(db, { ...user, roles: [...user.roles], tenantSlug });
+  for (const user of DEMO_USERS) {
+    await ensureLocalUser(db, { ...user, roles: [...user.roles], tenantSlug });
+    // A membership row too, so the demo tenant's admin sees (and can manage) its people.
+    await ensureMembership(db, { tenantSlug, subject: user.id, email: user.email, name: user.name, roles: [...user.roles] });
+  }
   await ensureLocalUser(db, { ...DEMO_OPERATOR, roles: [...DEMO_OPERATOR.roles], tenantSlug: null });
 }
 

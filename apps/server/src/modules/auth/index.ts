@@ -1,6 +1,7 @@
-export { createAuthenticator, tenantResolverFor, verifyAccessToken, rolesOf, ALLOWED_ALGORITHMS, type TrustedIssuer } from './auth.verify.js';
+export { createAuthenticator, tenantResolverFor, verifyAccessToken, rolesOf, mappedRolesOf, ALLOWED_ALGORITHMS, type TrustedIssuer, type AuthenticatorOptions } from './auth.verify.js';
 export { discoverIssuer } from './auth.issuer.js';
 export { createEmbeddedIdentity, EMBEDDED_CLIENT_ID, WEB_SCOPES, type EmbeddedIdentity } from './auth.embedded.js';
 export { authRoutes } from './auth.routes.js';
+export { createIssuerKeys, type TenantIssuerKeyOptions } from './tenant-issuers.js';
 export { ensureLocalUser as ensureLocalUserForSeed } from './local-users.js';
 export { DEMO_USERS, DEMO_OPERATOR, DEMO_DRIVER_SUBJECT, seedDemoUsers, demoLoginLines } from './demo-users.js';

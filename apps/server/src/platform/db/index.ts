@@ -3,3 +3,5 @@ export { withTenant, withControl, onCommit, tenantSchema, tenantRole, type TxOpt
 export { migrateAll, isFullyMigrated, migrateTenantSchema, type Migration, type MigrationSets, type MigrationReport } from './migrator.js';
 export { provisionTenant, findTenantBySlug, listTenants, type TenantRecord, type NewTenant } from './tenancy.js';
 export type { ControlTables, TenantTables, TenantTx, ControlTx, ControlDb, Timestamp } from './tables.js';
+export { uniqueViolationOf, foreignKeyViolationOf } from './errors.js';
+export { encodeCursor, decodeCursor, pageFrom, type Cursor } from './pagination.js';

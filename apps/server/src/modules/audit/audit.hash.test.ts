@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { csvField } from './audit.export.js';
+import { canonicalJson, diffFields, hashEvent, toJsonValue, type HashedContent } from './audit.hash.js';
+
+describe('canonical JSON', () => {
+  it('sorts keys at every depth and writes no whitespace', () => {
+    expect(canonicalJson({ b: 1, a: [{ d: 2, c: 'x' }], A: null })).toBe('{"A":null,"a":[{"c":"x","d":2}],"b":1}');
+  });
+
+  it('is independent of key insertion order', () => {
+    const a = toJsonValue({ x: 1, y: { p: true, q: [1, 2] } });
+    const b = toJsonValue({ y: { q: [1, 2], p: true }, x: 1 });
+    expect(canonicalJson(a ?? null)).toBe(canonicalJson(b ?? null));
+  });
+
+  it('normalises dates, undefined, -0, non-finite numbers, NUL and lone surrogates', () => {
+    expect(toJsonValue({ d: new Date('2026-01-01T00:00:00Z'), u: undefined, z: -0, n: Number.NaN, s: 'a\u0000\uD800' })).toEqual({
+      d: '2026-01-01T00:00:00.000Z',
+      z: 0,
+      n: null,
+      s: 'a\uFFFD\uFFFD',
+    });
+  });
+});
+
+describe('diffFields', () => {
+  it('keeps only changed fields; a missing field counts as null', () => {
+    expect(diffFields({ a: 1, b: { x: 1 }, c: 'same', gone: 1 }, { a: 2, b: { x: 1 }, c: 'same', added: true })).toEqual({
+      before: { a: 1, gone: 1, added: null },
+      after: { a: 2, gone: null, added: true },
+    });
+  });
+
+  it('records that a secret changed without its value', () => {
+    expect(diffFields({ passwordHash: 'old', name: 'a' }, { passwordHash: 'new', name: 'a' })).toEqual({
+      before: { passwordHash: '[redacted]' },
+      after: { passwordHash: '[redacted]' },
+    });
+    expect(diffFields(null, { apiKey: 'k', nested: { clientSecret: 's', token: null } })).toEqual({
+      before: null,
+      after: { apiKey: '[redacted]', nested: { clientSecret: '[redacted]', token: null } },
+    });
+  });
+
+  it('keeps the whole record on creation and deletion', () => {
+    expect(diffFields(null, { a: 1 })).toEqual({ before: null, after: { a: 1 } });
+    expect(diffFields({ a: 1 }, undefined)).toEqual({ before: { a: 1 }, after: null });
+  });
+});
+
+describe('hashEvent', () => {
+  const content: HashedContent = {
+    sequence: 1,
+    occurredAt: '2026-11-25T04:00:00.000Z',
+    actor: { kind: 'user', subject: 's', name: 'n', roles: ['admin'] },
+    action: 'job.created',
+    entityType: 'job',
+    entityId: 'j1',
+    before: null,
+    after: { a: 1 },
+    requestId: null,
+    sourceIp: null,
+    userAgent: null,
+    prevHash: '0'.repeat(64),
+  };
+
+  it('is a SHA-256 hex digest that changes with any field, including the previous hash', () => {
+    const hash = hashEvent(content);
+    expect(hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(hashEvent({ ...content })).toBe(hash);
+    expect(hashEvent({ ...content, entityId: 'j2' })).not.toBe(hash);
+    expect(hashEvent({ ...content, prevHash: '1'.repeat(64) })).not.toBe(hash);
+    expect(hashEvent({ ...content, after: { a: 2 } })).not.toBe(hash);
+  });
+});
+
+describe('CSV fields', () => {
+  it('quotes commas, quotes, CR and LF and doubles quotes; null is empty', () => {
+    expect(csvField('plain')).toBe('plain');
+    expect(csvField('a,b')).toBe('"a,b"');
+    expect(csvField('say "hi"')).toBe('"say ""hi"""');
+    expect(csvField('line\nbreak')).toBe('"line\nbreak"');
+    expect(csvField('cr\r')).toBe('"cr\r"');
+    expect(csvField(null)).toBe('');
+    expect(csvField(42)).toBe('42');
+  });
+});

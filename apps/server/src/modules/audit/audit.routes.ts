@@ -1,0 +1,83 @@
+import { Readable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import {
+  AuditExportQuerySchema,
+  AuditHistoryParamsSchema,
+  AuditHistoryQuerySchema,
+  AuditListQuerySchema,
+  AuditPageSchema,
+  AuditVerifyResultSchema,
+} from '@yardmaster/contracts';
+import { withTenant, type Database } from '../../platform/db/index.js';
+import { callerOf } from '../../platform/http/access.js';
+import { openAuditExport } from './audit.export.js';
+import { entityHistory, listAudit, verifyAuditChain } from './audit.service.js';
+
+/**
+ * Audit read side. Admins and viewers read the whole trail (viewers are the auditors' role);
+ * dispatchers and drivers get 403. Verification is for admins only.
+ */
+const READERS = { roles: ['admin', 'viewer'] } as const;
+
+export function auditRoutes(database: Database) {
+  return async (app: FastifyInstance): Promise<void> => {
+    const r = app.withTypeProvider<ZodTypeProvider>();
+    r.get(
+      '/api/v1/audit',
+      {
+        config: { access: READERS },
+        schema: { tags: ['audit'], summary: 'Search the audit trail', querystring: AuditListQuerySchema, response: { 200: AuditPageSchema } },
+      },
+      async (request) => {
+        const caller = callerOf(request);
+        return withTenant(database.db, caller.tenantSlug, (tx) => listAudit(tx, caller, request.query));
+      },
+    );
+    r.get(
+      '/api/v1/audit/entities/:entityType/:entityId/history',
+      {
+        config: { access: READERS },
+        schema: {
+          tags: ['audit'],
+          summary: "An entity's audit history",
+          params: AuditHistoryParamsSchema,
+          querystring: AuditHistoryQuerySchema,
+          response: { 200: AuditPageSchema },
+        },
+      },
+      async (request) => {
+        const caller = callerOf(request);
+        return withTenant(database.db, caller.tenantSlug, (tx) => entityHistory(tx, caller, { ...request.params, ...request.query }));
+      },
+    );
+    r.get(
+      '/api/v1/audit/verify',
+      {
+        config: { access: { roles: ['admin'] } },
+        schema: { tags: ['audit'], summary: 'Re-walk the hash chain and report the first broken link', response: { 200: AuditVerifyResultSchema } },
+      },
+      async (request) => verifyAuditChain(database.db, callerOf(request).tenantSlug),
+    );
+    r.get(
+      '/api/v1/audit/export',
+      {
+        config: { access: READERS },
+        schema: {
+          tags: ['audit'],
+          summary: 'Export the audit trail as CSV or JSON lines (streamed)',
+          querystring: AuditExportQuerySchema,
+        },
+      },
+      async (request, reply) => {
+        const caller = callerOf(request);
+        const chunks = await openAuditExport(database.db, caller.tenantSlug, request.query);
+        const csv = request.query.format === 'csv';
+        return reply
+          .type(csv ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8')
+          .header('content-disposition', `attachment; filename="audit-${caller.tenantSlug}.${csv ? 'csv' : 'jsonl'}"`)
+          .send(Readable.from(chunks));
+      },
+    );
+  };
+}

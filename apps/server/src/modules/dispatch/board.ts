@@ -1,0 +1,54 @@
+import { sql } from 'kysely';
+import type { Board, Dispatch } from '@yardmaster/contracts';
+import type { TenantTx } from '../../platform/db/index.js';
+import { decodeCursor, pageFrom } from '../../platform/db/index.js';
+import { queueScoreSql } from './match-queue.js';
+import { readDispatchSettings } from './settings.js';
+import { dispatchView, type DispatchRow } from './views.js';
+
+type Row = DispatchRow & { work_order_number: string };
+
+/** The live board: queued in fair order with their position per equipment type, scheduled, active. */
+export async function readBoard(tx: TenantTx): Promise<Board> {
+  const settings = await readDispatchSettings(tx);
+  const queued = (
+    await sql<Row & { queue_position: number; waiting_seconds: number }>`
+      select d.*, w.number as work_order_number,
+        row_number() over (partition by d.equipment_type_id order by ${queueScoreSql(settings.ageingPointsPerMinute)} desc, d.queued_at, d.queue_seq)::int as queue_position,
+        extract(epoch from (now() - d.queued_at))::int as waiting_seconds
+      from dispatches d join work_orders w on w.id = d.work_order_id
+      where d.status = 'queued'
+      order by ${queueScoreSql(settings.ageingPointsPerMinute)} desc, d.queued_at, d.queue_seq
+      limit 1000`.execute(tx)
+  ).rows;
+  const others = await tx
+    .selectFrom('dispatches as d')
+    .innerJoin('work_orders as w', 'w.id', 'd.work_order_id')
+    .selectAll('d')
+    .select('w.number as work_order_number')
+    .where('d.status', 'in', ['scheduled', 'dispatched', 'en_route', 'on_site', 'returning'])
+    .orderBy('d.requested_start')
+    .limit(5000)
+    .execute();
+  return {
+    queued: queued.map((r) => ({ ...dispatchView(r), queuePosition: r.queue_position, waitingSeconds: Math.max(0, r.waiting_seconds) })),
+    scheduled: others.filter((r) => r.status === 'scheduled').map(dispatchView),
+    active: others.filter((r) => r.status !== 'scheduled').map(dispatchView),
+    autoProcessing: settings.autoProcessing,
+  };
+}
+
+export async function listDispatches(
+  tx: TenantTx,
+  query: { limit: number; cursor?: string; status?: DispatchRow['status'][]; workOrderId?: string; driverId?: string },
+): Promise<{ items: Dispatch[]; nextCursor: string | null }> {
+  const after = decodeCursor(query.cursor);
+  let q = tx.selectFrom('dispatches as d').innerJoin('work_orders as w', 'w.id', 'd.work_order_id').selectAll('d').select('w.number as work_order_number');
+  if (query.status?.length) q = q.where('d.status', 'in', query.status);
+  if (query.workOrderId) q = q.where('d.work_order_id', '=', query.workOrderId);
+  if (query.driverId) q = q.where('d.driver_id', '=', query.driverId);
+  if (after) q = q.where((eb) => eb(eb.refTuple('d.created_at', 'd.id'), '<', eb.tuple(new Date(String(after.k)), after.id)));
+  const rows = await q.orderBy('d.created_at', 'desc').orderBy('d.id', 'desc').limit(query.limit + 1).execute();
+  const page = pageFrom(rows, query.limit, (r) => ({ k: r.created_at.toISOString(), id: r.id }));
+  return { items: page.items.map(dispatchView), nextCursor: page.nextCursor };
+}

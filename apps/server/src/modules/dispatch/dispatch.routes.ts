@@ -1,0 +1,142 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import {
+  AdvanceSchema,
+  BoardSchema,
+  CreateWorkOrderSchema,
+  DispatchListQuerySchema,
+  DispatchSchema,
+  DispatchSettingsSchema,
+  ExplainSchema,
+  IdParamsSchema,
+  ManualDispatchSchema,
+  OptionalReasonSchema,
+  ReasonSchema,
+  ReprioritiseSchema,
+  UpdateDispatchSettingsSchema,
+  WorkOrderListQuerySchema,
+  WorkOrderSchema,
+  pageOf,
+} from '@yardmaster/contracts';
+import type { Caller } from '../../platform/caller.js';
+import { withTenant, type Database, type TenantTx } from '../../platform/db/index.js';
+import { notFound } from '../../platform/errors.js';
+import { callerOf } from '../../platform/http/access.js';
+import { expectedVersion, setEtag } from '../../platform/http/versioning.js';
+import { recordAudit } from '../audit/index.js';
+import { findDriverBySubject } from '../people/index.js';
+import { loadDispatch } from './assign.js';
+import { listDispatches, readBoard } from './board.js';
+import { explainDispatch } from './explain.js';
+import { advanceDispatch, cancelDispatch, declineDispatch, dispatchManually, recallDispatch, reprioritiseDispatch } from './lifecycle.js';
+import { matchQueue } from './match-queue.js';
+import { readDispatchSettings, writeDispatchSettings } from './settings.js';
+import { startSweeper } from './sweeper.js';
+import { dispatchView } from './views.js';
+import { createWorkOrder, getWorkOrder, listWorkOrders } from './work-orders.js';
+
+const DISPATCHERS = { roles: ['admin', 'dispatcher'] } as const;
+const READERS = { roles: ['admin', 'dispatcher', 'viewer'] } as const;
+const ON_DISPATCH = { roles: ['admin', 'dispatcher', 'driver'] } as const;
+const tags = ['dispatch'];
+
+export type DispatchRoutesOptions = { sweepIntervalMs?: number };
+
+export function dispatchRoutes(database: Database, options: DispatchRoutesOptions = {}) {
+  return async (app: FastifyInstance): Promise<void> => {
+    let stopSweeper: (() => void) | undefined;
+    app.addHook('onReady', async () => {
+      stopSweeper = startSweeper(database, app.log, options.sweepIntervalMs ?? 5_000);
+    });
+    app.addHook('onClose', async () => stopSweeper?.());
+
+    const r = app.withTypeProvider<ZodTypeProvider>();
+    const inTenant = <T>(request: FastifyRequest, fn: (tx: TenantTx, caller: Caller) => Promise<T>): Promise<T> => {
+      const caller = callerOf(request);
+      return withTenant(database.db, caller.tenantSlug, (tx) => fn(tx, caller));
+    };
+
+    // --- work orders
+    r.post('/api/v1/work-orders', { config: { access: DISPATCHERS }, schema: { tags: ['work-orders'], summary: 'Create a work order; each requested unit is dispatched, queued or scheduled', body: CreateWorkOrderSchema, response: { 201: WorkOrderSchema } } }, async (request, reply) => {
+      const view = await inTenant(request, (tx, caller) => createWorkOrder(tx, caller, request.body));
+      setEtag(reply, view.version);
+      return reply.status(201).send(view);
+    });
+    r.get('/api/v1/work-orders', { config: { access: READERS }, schema: { tags: ['work-orders'], summary: 'List work orders, newest first', querystring: WorkOrderListQuerySchema, response: { 200: pageOf(WorkOrderSchema) } } }, (request) =>
+      inTenant(request, (tx) => listWorkOrders(tx, request.query)),
+    );
+    r.get('/api/v1/work-orders/:id', { config: { access: READERS }, schema: { tags: ['work-orders'], summary: 'A work order', params: IdParamsSchema, response: { 200: WorkOrderSchema } } }, async (request, reply) => {
+      const view = await inTenant(request, (tx) => getWorkOrder(tx, request.params.id));
+      setEtag(reply, view.version);
+      return view;
+    });
+
+    // --- board and dispatches
+    r.get('/api/v1/board', { config: { access: READERS }, schema: { tags, summary: 'The live board: queued (with position and wait), scheduled, active', response: { 200: BoardSchema } } }, (request) =>
+      inTenant(request, (tx) => readBoard(tx)),
+    );
+    r.get('/api/v1/dispatches', { config: { access: READERS }, schema: { tags, summary: 'List dispatches, newest first', querystring: DispatchListQuerySchema, response: { 200: pageOf(DispatchSchema) } } }, (request) =>
+      inTenant(request, (tx) => listDispatches(tx, request.query)),
+    );
+    r.get('/api/v1/me/dispatches', { config: { access: { roles: ['driver'] } }, schema: { tags, summary: 'My dispatches (driver)', querystring: DispatchListQuerySchema, response: { 200: pageOf(DispatchSchema) } } }, (request) =>
+      inTenant(request, async (tx, caller) => {
+        const me = await findDriverBySubject(tx, caller.subject);
+        if (!me) return { items: [], nextCursor: null };
+        return listDispatches(tx, { ...request.query, driverId: me.id });
+      }),
+    );
+    r.get('/api/v1/dispatches/:id', { config: { access: { roles: ['admin', 'dispatcher', 'viewer', 'driver'] } }, schema: { tags, summary: 'A dispatch (drivers: their own)', params: IdParamsSchema, response: { 200: DispatchSchema } } }, async (request, reply) => {
+      const view = await inTenant(request, async (tx, caller) => {
+        const row = await loadDispatch(tx, request.params.id);
+        if (!row) throw notFound('dispatch', request.params.id);
+        if (caller.roles.length === 1 && caller.roles[0] === 'driver') {
+          const me = await findDriverBySubject(tx, caller.subject);
+          if (!me || me.id !== row.driver_id) throw notFound('dispatch', request.params.id);
+        }
+        return dispatchView(row);
+      });
+      setEtag(reply, view.version);
+      return view;
+    });
+    r.get('/api/v1/dispatches/:id/explain', { config: { access: READERS }, schema: { tags, summary: 'Why a queued dispatch waits: position, blockers, estimate', params: IdParamsSchema, response: { 200: ExplainSchema } } }, (request) =>
+      inTenant(request, (tx) => explainDispatch(tx, request.params.id)),
+    );
+
+    const versioned = <T extends { version: number }>(run: (request: FastifyRequest, expected: number) => Promise<T>) =>
+      async (request: FastifyRequest, reply: import('fastify').FastifyReply) => {
+        const expected = expectedVersion(request);
+        const view = await run(request, expected);
+        setEtag(reply, view.version);
+        return view;
+      };
+    const id = (request: FastifyRequest): string => (request.params as { id: string }).id;
+
+    r.post('/api/v1/dispatches/:id/status', { config: { access: ON_DISPATCH }, schema: { tags, summary: 'Move a dispatch on: en_route, on_site, returning, completed (If-Match)', params: IdParamsSchema, body: AdvanceSchema, response: { 200: DispatchSchema } } },
+      versioned((request, expected) => inTenant(request, (tx, caller) => advanceDispatch(tx, caller, id(request), expected, request.body as { status: 'en_route'; notes?: string }))));
+    r.post('/api/v1/dispatches/:id/decline', { config: { access: { roles: ['driver'] } }, schema: { tags, summary: 'Decline my dispatch before setting off; it returns to its place in the queue (If-Match)', params: IdParamsSchema, body: OptionalReasonSchema, response: { 200: DispatchSchema } } },
+      versioned((request, expected) => inTenant(request, (tx, caller) => declineDispatch(tx, caller, id(request), expected, (request.body as { reason?: string }).reason))));
+    r.post('/api/v1/dispatches/:id/recall', { config: { access: DISPATCHERS }, schema: { tags, summary: 'Recall an active dispatch, with a reason; the line is queued again (If-Match)', params: IdParamsSchema, body: ReasonSchema, response: { 200: DispatchSchema } } },
+      versioned((request, expected) => inTenant(request, (tx, caller) => recallDispatch(tx, caller, id(request), expected, (request.body as { reason: string }).reason))));
+    r.post('/api/v1/dispatches/:id/cancel', { config: { access: DISPATCHERS }, schema: { tags, summary: 'Cancel a scheduled or queued dispatch (If-Match)', params: IdParamsSchema, body: OptionalReasonSchema, response: { 200: DispatchSchema } } },
+      versioned((request, expected) => inTenant(request, (tx, caller) => cancelDispatch(tx, caller, id(request), expected, (request.body as { reason?: string }).reason))));
+    r.post('/api/v1/dispatches/:id/priority', { config: { access: DISPATCHERS }, schema: { tags, summary: 'Change the priority until the equipment is on its way (If-Match)', params: IdParamsSchema, body: ReprioritiseSchema, response: { 200: DispatchSchema } } },
+      versioned((request, expected) => inTenant(request, (tx, caller) => reprioritiseDispatch(tx, caller, id(request), expected, (request.body as { priority: 'urgent' }).priority))));
+    r.post('/api/v1/dispatches/:id/assign', { config: { access: DISPATCHERS }, schema: { tags, summary: 'Dispatch manually: this equipment with this driver (If-Match)', params: IdParamsSchema, body: ManualDispatchSchema, response: { 200: DispatchSchema } } },
+      versioned((request, expected) => inTenant(request, (tx, caller) => dispatchManually(tx, caller, id(request), expected, request.body as { equipmentId: string; driverId: string }))));
+
+    // --- settings
+    r.get('/api/v1/settings/dispatch', { config: { access: DISPATCHERS }, schema: { tags, summary: 'Automatic queue processing, ageing, schedule lead time', response: { 200: DispatchSettingsSchema } } }, (request) =>
+      inTenant(request, (tx) => readDispatchSettings(tx)),
+    );
+    r.patch('/api/v1/settings/dispatch', { config: { access: DISPATCHERS }, schema: { tags, summary: 'Switch automatic queue processing off/on, set ageing and lead time', body: UpdateDispatchSettingsSchema, response: { 200: DispatchSettingsSchema } } }, (request) =>
+      inTenant(request, async (tx, caller) => {
+        const before = await readDispatchSettings(tx);
+        const after = { ...before, ...request.body };
+        await writeDispatchSettings(tx, after);
+        await recordAudit(tx, caller, { action: 'settings.dispatch_updated', entityType: 'tenant_settings', entityId: 'dispatch', before, after });
+        if (after.autoProcessing) await matchQueue(tx, caller);
+        return after;
+      }),
+    );
+  };
+}

@@ -1,0 +1,45 @@
+import type { Dispatch } from '@yardmaster/contracts';
+import type { Selectable } from 'kysely';
+import type { DispatchesTable } from './dispatch.tables.js';
+
+export type DispatchRow = Selectable<DispatchesTable>;
+export const ACTIVE: readonly DispatchRow['status'][] = ['dispatched', 'en_route', 'on_site', 'returning'];
+
+const iso = (d: Date | null): string | null => d?.toISOString() ?? null;
+
+export function dispatchView(row: DispatchRow & { work_order_number: string }): Dispatch {
+  return {
+    id: row.id,
+    workOrderId: row.work_order_id,
+    workOrderNumber: row.work_order_number,
+    lineId: row.line_id,
+    equipmentTypeId: row.equipment_type_id,
+    requestedEquipmentId: row.requested_equipment_id,
+    siteId: row.site_id,
+    priority: row.priority,
+    status: row.status,
+    requestedStart: row.requested_start.toISOString(),
+    queuedAt: iso(row.queued_at),
+    equipmentId: row.equipment_id,
+    driverId: row.driver_id,
+    assignedBy:
+      row.assigned_by_kind && row.assigned_by_subject
+        ? { kind: row.assigned_by_kind, subject: row.assigned_by_subject, name: row.assigned_by_name ?? row.assigned_by_subject }
+        : null,
+    notes: row.notes,
+    declineReason: row.decline_reason,
+    recallReason: row.recall_reason,
+    cancelReason: row.cancel_reason,
+    timestamps: {
+      createdAt: row.created_at.toISOString(),
+      dispatchedAt: iso(row.dispatched_at),
+      enRouteAt: iso(row.en_route_at),
+      onSiteAt: iso(row.on_site_at),
+      returningAt: iso(row.returning_at),
+      completedAt: iso(row.completed_at),
+      recalledAt: iso(row.recalled_at),
+      cancelledAt: iso(row.cancelled_at),
+    },
+    version: row.version,
+  };
+}

@@ -1,0 +1,66 @@
+import pg from 'pg';
+
+export type Listener = { close: () => Promise<void> };
+
+/**
+ * One LISTEN connection per instance, reconnecting with backoff. `onReconnect` runs after every
+ * re-established connection: notifications sent while it was down are lost, so callers re-read.
+ */
+export function createListener(
+  url: string,
+  channels: readonly string[],
+  onNotify: (channel: string, payload: string) => void,
+  onReconnect: () => void,
+): Listener {
+  let client: pg.Client | null = null;
+  let closed = false;
+  let retryTimer: NodeJS.Timeout | null = null;
+  let delay = 100;
+  let connectedOnce = false;
+
+  const scheduleReconnect = (): void => {
+    if (closed || retryTimer) return;
+    retryTimer = setTimeout(() => {
+      retryTimer = null;
+      void connect();
+    }, delay);
+    retryTimer.unref();
+    delay = Math.min(delay * 2, 5_000);
+  };
+
+  async function connect(): Promise<void> {
+    if (closed) return;
+    const c = new pg.Client({ connectionString: url, application_name: 'yardmaster-listen' });
+    client = c;
+    c.on('notification', (message) => onNotify(message.channel, message.payload ?? ''));
+    c.on('error', () => {
+      void c.end().catch(() => undefined);
+    });
+    c.on('end', () => {
+      if (client === c) client = null;
+      scheduleReconnect();
+    });
+    try {
+      await c.connect();
+      for (const channel of channels) await c.query(`listen ${pg.escapeIdentifier(channel)}`);
+      delay = 100;
+      if (connectedOnce) onReconnect();
+      connectedOnce = true;
+    } catch {
+      await c.end().catch(() => undefined);
+      if (client === c) client = null;
+      scheduleReconnect();
+    }
+  }
+
+  void connect();
+  return {
+    async close() {
+      closed = true;
+      if (retryTimer) clearTimeout(retryTimer);
+      const c = client;
+      client = null;
+      await c?.end().catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,113 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import {
+  CreateDriverSchema,
+  CreateQualificationSchema,
+  DriverListQuerySchema,
+  DriverSchema,
+  IdParamsSchema,
+  ListQuerySchema,
+  PositionSchema,
+  QualificationSchema,
+  SetDutySchema,
+  UpdateDriverSchema,
+  UpdateQualificationSchema,
+  pageOf,
+} from '@yardmaster/contracts';
+import { withTenant, type Database } from '../../platform/db/index.js';
+import { notFound } from '../../platform/errors.js';
+import { callerOf } from '../../platform/http/access.js';
+import { expectedVersion, setEtag } from '../../platform/http/versioning.js';
+import { selectDriverBySubject } from './people.repo.js';
+import * as people from './people.service.js';
+
+const READ = { roles: ['admin', 'dispatcher', 'viewer'] } as const;
+const WRITE = { roles: ['admin', 'dispatcher'] } as const;
+const ADMIN = { roles: ['admin'] } as const;
+const tags = ['people'];
+
+export function peopleRoutes(database: Database) {
+  return async (app: FastifyInstance): Promise<void> => {
+    const r = app.withTypeProvider<ZodTypeProvider>();
+    const inTenant = <T>(request: Parameters<typeof callerOf>[0], fn: (tx: Parameters<Parameters<typeof withTenant>[2]>[0], caller: ReturnType<typeof callerOf>) => Promise<T>) => {
+      const caller = callerOf(request);
+      return withTenant(database.db, caller.tenantSlug, (tx) => fn(tx, caller));
+    };
+
+    // --- qualifications
+    r.get('/api/v1/qualifications', { config: { access: READ }, schema: { tags, summary: 'List qualifications', querystring: ListQuerySchema, response: { 200: pageOf(QualificationSchema) } } }, (request) =>
+      inTenant(request, (tx) => people.listQualifications(tx, request.query)),
+    );
+    r.post('/api/v1/qualifications', { config: { access: WRITE }, schema: { tags, summary: 'Create a qualification', body: CreateQualificationSchema, response: { 201: QualificationSchema } } }, async (request, reply) => {
+      const view = await inTenant(request, (tx, caller) => people.createQualification(tx, caller, request.body));
+      setEtag(reply, view.version);
+      return reply.status(201).send(view);
+    });
+    r.get('/api/v1/qualifications/:id', { config: { access: READ }, schema: { tags, summary: 'A qualification', params: IdParamsSchema, response: { 200: QualificationSchema } } }, async (request, reply) => {
+      const view = await inTenant(request, (tx) => people.getQualification(tx, request.params.id));
+      setEtag(reply, view.version);
+      return view;
+    });
+    r.patch('/api/v1/qualifications/:id', { config: { access: WRITE }, schema: { tags, summary: 'Update a qualification (If-Match)', params: IdParamsSchema, body: UpdateQualificationSchema, response: { 200: QualificationSchema } } }, async (request, reply) => {
+      const expected = expectedVersion(request);
+      const view = await inTenant(request, (tx, caller) => people.updateQualification(tx, caller, request.params.id, expected, request.body));
+      setEtag(reply, view.version);
+      return view;
+    });
+    r.delete('/api/v1/qualifications/:id', { config: { access: ADMIN }, schema: { tags, summary: 'Archive a qualification (If-Match)', params: IdParamsSchema, response: { 200: QualificationSchema } } }, async (request, reply) => {
+      const expected = expectedVersion(request);
+      const view = await inTenant(request, (tx, caller) => people.archiveQualification(tx, caller, request.params.id, expected));
+      setEtag(reply, view.version);
+      return view;
+    });
+
+    // --- drivers
+    r.get('/api/v1/drivers', { config: { access: READ }, schema: { tags, summary: 'List drivers', querystring: DriverListQuerySchema, response: { 200: pageOf(DriverSchema) } } }, (request) =>
+      inTenant(request, (tx) => people.listDrivers(tx, request.query)),
+    );
+    r.post('/api/v1/drivers', { config: { access: WRITE }, schema: { tags, summary: 'Create a driver', body: CreateDriverSchema, response: { 201: DriverSchema } } }, async (request, reply) => {
+      const view = await inTenant(request, (tx, caller) => people.createDriver(tx, caller, request.body));
+      setEtag(reply, view.version);
+      return reply.status(201).send(view);
+    });
+    r.get('/api/v1/drivers/:id', { config: { access: READ }, schema: { tags, summary: 'A driver', params: IdParamsSchema, response: { 200: DriverSchema } } }, async (request, reply) => {
+      const view = await inTenant(request, (tx) => people.getDriver(tx, request.params.id));
+      setEtag(reply, view.version);
+      return view;
+    });
+    r.patch('/api/v1/drivers/:id', { config: { access: WRITE }, schema: { tags, summary: 'Update a driver (If-Match); qualifications replace the held set', params: IdParamsSchema, body: UpdateDriverSchema, response: { 200: DriverSchema } } }, async (request, reply) => {
+      const expected = expectedVersion(request);
+      const view = await inTenant(request, (tx, caller) => people.updateDriver(tx, caller, request.params.id, expected, request.body));
+      setEtag(reply, view.version);
+      return view;
+    });
+    r.post('/api/v1/drivers/:id/duty', { config: { access: WRITE }, schema: { tags, summary: 'Put a driver on or off duty (e.g. unavailable: sick), with a note', params: IdParamsSchema, body: SetDutySchema, response: { 200: DriverSchema } } }, async (request, reply) => {
+      const expected = request.headers['if-match'] ? expectedVersion(request) : undefined;
+      const view = await inTenant(request, (tx, caller) => people.setDriverDuty(tx, caller, request.params.id, expected, request.body));
+      setEtag(reply, view.version);
+      return view;
+    });
+    r.delete('/api/v1/drivers/:id', { config: { access: ADMIN }, schema: { tags, summary: 'Archive a driver (If-Match)', params: IdParamsSchema, response: { 200: DriverSchema } } }, async (request, reply) => {
+      const expected = expectedVersion(request);
+      const view = await inTenant(request, (tx, caller) => people.archiveDriver(tx, caller, request.params.id, expected));
+      setEtag(reply, view.version);
+      return view;
+    });
+
+    // --- the signed-in driver
+    r.get('/api/v1/me/driver', { config: { access: { roles: ['driver'] } }, schema: { tags, summary: 'My driver record and qualifications', response: { 200: DriverSchema } } }, (request) =>
+      inTenant(request, async (tx, caller) => {
+        const row = await selectDriverBySubject(tx, caller.subject);
+        if (!row) throw notFound('driver record for your account');
+        return people.getDriver(tx, row.id);
+      }),
+    );
+    r.put('/api/v1/me/driver/position', { config: { access: { roles: ['driver'] } }, schema: { tags, summary: 'Report my current position', body: PositionSchema.strict(), response: { 200: DriverSchema } } }, (request) =>
+      inTenant(request, async (tx, caller) => {
+        const row = await selectDriverBySubject(tx, caller.subject);
+        if (!row) throw notFound('driver record for your account');
+        return people.updateOwnPosition(tx, caller, row.id, request.body);
+      }),
+    );
+  };
+}

@@ -1,0 +1,276 @@
+import { sql, type RawBuilder } from 'kysely';
+import type { Analytics, AnalyticsQuery, DurationStats } from '@yardmaster/contracts';
+import type { Caller } from '../../platform/caller.js';
+import type { TenantTx } from '../../platform/db/index.js';
+import { validationFailed } from '../../platform/errors.js';
+
+export type AnalyticsInput = Omit<AnalyticsQuery, 'format'> & { timeZone: string };
+
+const MAX_RANGE_DAYS = 400;
+
+const FINISHED_FROM_REPORTS = sql`
+  select id, site_id, equipment_type_id, equipment_id, driver_id, final_status as status,
+         created_at, coalesce(queued_at, created_at) as queued_at, dispatched_at, on_site_at,
+         returning_at, finished_at, dispatched_at as left_queue_at
+  from status_reports`;
+
+/**
+ * The dispatches analytics reads, one row per dispatch with normalised columns:
+ * id, site_id, equipment_type_id, equipment_id, driver_id, status, created_at, queued_at,
+ * dispatched_at, on_site_at, returning_at, finished_at (completed/recalled/cancelled; null while
+ * open) and left_queue_at (dispatched or cancelled out of the queue; null while queued).
+ *
+ * Finished dispatches (completed, recalled) come from `status_reports` — immutable, written in
+ * the finishing transaction, with reporting's own covering indexes. Everything else (scheduled,
+ * queued, active, cancelled) comes straight from the dispatch module's `dispatches` table, read
+ * directly (docs/decisions/0002-reporting-reads-across-modules.md); queued_at is null for a
+ * dispatch that never waited in the queue.
+ */
+async function dispatchSource(tx: TenantTx): Promise<{ relation: RawBuilder<unknown>; name: string }> {
+  const { rows } = await sql<{ present: boolean }>`select to_regclass('dispatches') is not null as present`.execute(tx);
+  if (!rows[0]?.present) return { name: 'status_reports', relation: sql`(${FINISHED_FROM_REPORTS})` };
+  return {
+    name: 'status_reports + open and cancelled dispatches',
+    relation: sql`(
+      ${FINISHED_FROM_REPORTS}
+      union all
+      select id, site_id, equipment_type_id, equipment_id, driver_id, status,
+             created_at, coalesce(queued_at, dispatched_at) as queued_at, dispatched_at, on_site_at,
+             returning_at, cancelled_at as finished_at, coalesce(dispatched_at, cancelled_at) as left_queue_at
+      from dispatches
+      where status not in ('completed', 'recalled'))`,
+  };
+}
+
+const statsOf = (row: { n: number; mean: number | null; p50: number | null; p90: number | null }): DurationStats => ({
+  count: Number(row.n),
+  mean: row.mean === null ? null : Math.round(Number(row.mean) * 10) / 10,
+  p50: row.p50 === null ? null : Math.round(Number(row.p50) * 10) / 10,
+  p90: row.p90 === null ? null : Math.round(Number(row.p90) * 10) / 10,
+});
+
+function offsetLabel(local: string, offsetSeconds: number): string {
+  const sign = offsetSeconds < 0 ? '-' : '+';
+  const abs = Math.abs(offsetSeconds);
+  const hh = String(Math.floor(abs / 3600)).padStart(2, '0');
+  const mm = String(Math.floor((abs % 3600) / 60)).padStart(2, '0');
+  return `${local}${sign}${hh}:${mm}`;
+}
+
+/**
+ * Every dashboard figure for [from, to), computed in SQL. Durations in seconds. Hours are the
+ * tenant's local hours: buckets start at a local hour boundary and step by one real hour, so a
+ * spring-forward day has 23 buckets and a fall-back day 25 (its repeated hour labelled with each
+ * offset).
+ */
+export async function computeAnalytics(tx: TenantTx, _caller: Caller, input: AnalyticsInput): Promise<Analytics> {
+  const from = new Date(input.from);
+  const to = new Date(input.to);
+  if (!(from < to)) throw validationFailed('empty range', [{ field: 'to', message: 'must be after from' }]);
+  if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * 86_400_000) {
+    throw validationFailed('range too long', [{ field: 'to', message: `at most ${MAX_RANGE_DAYS} days after from` }]);
+  }
+  const tz = input.timeZone;
+  const { relation: d, name: source } = await dispatchSource(tx);
+  const f = from.toISOString();
+  const t = to.toISOString();
+  const scope = sql.join(
+    [
+      sql`true`,
+      ...(input.siteId ? [sql`site_id = ${input.siteId}::uuid`] : []),
+      ...(input.equipmentTypeId ? [sql`equipment_type_id = ${input.equipmentTypeId}::uuid`] : []),
+    ],
+    sql` and `,
+  );
+  await sql`set local work_mem = '128MB'`.execute(tx);
+
+  const counts = await sql<{ created: number; completed: number; recalled: number; cancelled: number }>`
+    select (select count(*) from ${d} d where ${scope} and created_at >= ${f}::timestamptz and created_at < ${t}::timestamptz)::int as created,
+           c.completed, c.recalled, c.cancelled
+    from (
+      select count(*) filter (where status = 'completed')::int as completed,
+             count(*) filter (where status = 'recalled')::int as recalled,
+             count(*) filter (where status = 'cancelled')::int as cancelled
+      from ${d} d
+      where ${scope} and finished_at >= ${f}::timestamptz and finished_at < ${t}::timestamptz
+    ) c`.execute(tx);
+
+  // Phase durations (seconds) of the dispatches dispatched in the range, one query per phase.
+  const phases = {
+    wait: sql`dispatched_at - queued_at`,
+    td: sql`dispatched_at - created_at`,
+    ts: sql`on_site_at - dispatched_at`,
+    os: sql`coalesce(returning_at, finished_at) - on_site_at`,
+  };
+  const stats: Record<string, DurationStats> = {};
+  for (const [key, expression] of Object.entries(phases)) {
+    const { rows } = await sql<{ n: number; mean: number | null; p: number[] | null }>`
+      select count(v)::int as n, avg(v) as mean, percentile_cont(array[0.5, 0.9]) within group (order by v) as p
+      from (
+        select date_part('epoch', ${expression}) as v
+        from ${d} d
+        where ${scope} and dispatched_at >= ${f}::timestamptz and dispatched_at < ${t}::timestamptz
+      ) x`.execute(tx);
+    const row = rows[0];
+    stats[key] = statsOf({ n: row?.n ?? 0, mean: row?.mean ?? null, p50: row?.p?.[0] ?? null, p90: row?.p?.[1] ?? null });
+  }
+  const pick = (key: keyof typeof phases): DurationStats => stats[key] ?? { count: 0, mean: null, p50: null, p90: null };
+
+  // Utilisation: busy = reserved time (dispatched → finished, or now while active) inside the range;
+  // available = the time the resource existed inside the range (from its creation, or its first
+  // dispatch if earlier — imported history). Duty and maintenance history are not recorded, so
+  // off-duty and maintenance time count as available.
+  const utilisation = async (resource: 'equipment' | 'driver') => {
+    const table = resource === 'equipment' ? sql`equipment` : sql`drivers`;
+    const key = resource === 'equipment' ? sql`equipment_id` : sql`driver_id`;
+    const typeFilter = resource === 'equipment' && input.equipmentTypeId ? sql`and r.equipment_type_id = ${input.equipmentTypeId}::uuid` : sql``;
+    const { rows } = await sql<{ id: string; name: string; busy: number; available: number }>`
+      with spans as (
+        select ${key} as id, dispatched_at, finished_at from ${d} d
+        where ${scope} and dispatched_at < ${t}::timestamptz and finished_at > ${f}::timestamptz
+        union all
+        select ${key}, dispatched_at, finished_at from ${d} d
+        where ${scope} and dispatched_at < ${t}::timestamptz and finished_at is null
+      ),
+      busy as (
+        select id,
+               sum(date_part('epoch', least(coalesce(finished_at, now()), ${t}::timestamptz) - greatest(dispatched_at, ${f}::timestamptz))) as busy,
+               min(dispatched_at) as first_dispatched
+        from spans
+        group by 1
+      )
+      select r.id, r.name, coalesce(b.busy, 0)::float8 as busy,
+             greatest(date_part('epoch', ${t}::timestamptz - greatest(${f}::timestamptz, least(r.created_at, coalesce(b.first_dispatched, r.created_at)))), 0) as available
+      from ${table} r left join busy b on b.id = r.id
+      where r.created_at < ${t}::timestamptz ${typeFilter}
+      order by busy desc, r.name, r.id`.execute(tx);
+    const items = rows.map((r) => ({
+      id: r.id,
+      name: r.name,
+      busySeconds: Math.round(Number(r.busy)),
+      availableSeconds: Math.round(Number(r.available)),
+      utilisation: Number(r.available) > 0 ? Math.round((Number(r.busy) / Number(r.available)) * 10000) / 10000 : null,
+    }));
+    const busy = items.reduce((s, i) => s + i.busySeconds, 0);
+    const available = items.reduce((s, i) => s + i.availableSeconds, 0);
+    return { overall: available > 0 ? Math.round((busy / available) * 10000) / 10000 : null, items };
+  };
+  const equipment = await utilisation('equipment');
+  const drivers = await utilisation('driver');
+
+  const sites = await sql<{ site_id: string; name: string; dispatches: number }>`
+    with top as (
+      select site_id, count(*)::int as dispatches
+      from ${d} d
+      where ${scope} and created_at >= ${f}::timestamptz and created_at < ${t}::timestamptz
+      group by site_id order by dispatches desc, site_id limit 10
+    )
+    select top.site_id, coalesce(s.name, top.site_id::text) as name, top.dispatches
+    from top left join sites s on s.id = top.site_id
+    order by top.dispatches desc, name`.execute(tx);
+
+  // Queue depth: +1 when a dispatch enters the queue, -1 when it leaves. The depth at an hour's start
+  // is the baseline at the first bucket plus every event up to that instant; the hour's mean is the
+  // depth before it plus each event's delta weighted by the rest of the hour after it — one hash
+  // aggregate per bucket, no sort of the events. Buckets step by real hours from a local hour
+  // boundary, so they stay on local hour boundaries across DST changes.
+  const depth = await sql<{ local: string; offset_s: number; depth: number; mean: number }>`
+    with b0 as (
+      select (date_trunc('hour', ${f}::timestamptz at time zone ${tz}) at time zone ${tz}) as start
+    ),
+    buckets as (
+      select n, (select start from b0) + n * interval '1 hour' as bucket_start
+      from generate_series(0, ceil(date_part('epoch', ${t}::timestamptz - (select start from b0)) / 3600)::int - 1) as n
+    ),
+    q as (
+      select queued_at, left_queue_at from ${d} d
+      where ${scope} and queued_at < ${t}::timestamptz and left_queue_at > (select start from b0)
+      union all
+      select queued_at, left_queue_at from ${d} d
+      where ${scope} and queued_at < ${t}::timestamptz and left_queue_at is null
+    ),
+    baseline as (select count(*)::int as c from q where queued_at < (select start from b0)),
+    events as (
+      select date_part('epoch', queued_at - (select start from b0)) as s, 1 as delta from q where queued_at >= (select start from b0)
+      union all
+      select date_part('epoch', left_queue_at - (select start from b0)), -1 from q where left_queue_at is not null and left_queue_at < ${t}::timestamptz
+    ),
+    per as (
+      select floor(s / 3600)::int as n,
+             sum(delta) as total,
+             sum(delta) filter (where s = floor(s / 3600) * 3600) as at_start,
+             sum(delta * ((floor(s / 3600) + 1) * 3600 - s)) / 3600.0 as weighted
+      from events group by 1
+    ),
+    shaped as (
+      select bk.n, bk.bucket_start,
+             (select c from baseline) + coalesce(sum(p.total) over (order by bk.n rows between unbounded preceding and 1 preceding), 0) as before,
+             coalesce(p.at_start, 0) as at_start,
+             coalesce(p.weighted, 0) as weighted
+      from buckets bk left join per p on p.n = bk.n
+    )
+    select to_char(bucket_start at time zone ${tz}, 'YYYY-MM-DD"T"HH24:MI:SS') as local,
+           date_part('epoch', (bucket_start at time zone ${tz}) - (bucket_start at time zone 'UTC'))::int as offset_s,
+           (before + at_start)::int as depth,
+           round((before + weighted)::numeric, 4)::float8 as mean
+    from shaped
+    order by n`.execute(tx);
+
+  // Requests per local hour of day. Counted per 15-minute slot first (every zone's offset is a
+  // multiple of 15 minutes), so the zone conversion runs once per slot, not once per row.
+  const peak = await sql<{ hour: number; requests: number }>`
+    with slots as (
+      select floor(date_part('epoch', created_at) / 900)::bigint as slot, count(*) as n
+      from ${d} d
+      where ${scope} and created_at >= ${f}::timestamptz and created_at < ${t}::timestamptz
+      group by 1
+    )
+    select extract(hour from to_timestamp(slot * 900) at time zone ${tz})::int as hour, sum(n)::int as requests
+    from slots
+    group by 1 order by requests desc, hour`.execute(tx);
+
+  const c = counts.rows[0] ?? { created: 0, completed: 0, recalled: 0, cancelled: 0 };
+  const finished = c.completed + c.recalled + c.cancelled;
+  return {
+    range: { from: f, to: t, timeZone: tz },
+    source,
+    counts: c,
+    fulfilmentRate: finished > 0 ? Math.round((c.completed / finished) * 10000) / 10000 : null,
+    queueWait: pick('wait'),
+    timeToDispatch: pick('td'),
+    timeToSite: pick('ts'),
+    onSite: pick('os'),
+    utilisation: { equipment, drivers },
+    busiestSites: sites.rows.map((s) => ({ siteId: s.site_id, name: s.name, dispatches: s.dispatches })),
+    queueDepth: depth.rows.map((r) => ({ hour: offsetLabel(r.local, r.offset_s), depth: r.depth, mean: Number(r.mean) })),
+    peakHours: peak.rows.map((p) => ({ hourOfDay: p.hour, requests: p.requests })),
+  };
+}
+
+const csvField = (v: string | number | null | undefined): string => {
+  const s = v === null || v === undefined ? '' : String(v);
+  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+};
+
+/** The analytics as one CSV table: section, key, metric, value (RFC 4180, CRLF). */
+export function analyticsCsv(a: Analytics): string {
+  const rows: Array<Array<string | number | null>> = [['section', 'key', 'metric', 'value']];
+  rows.push(['range', '', 'from', a.range.from], ['range', '', 'to', a.range.to], ['range', '', 'timeZone', a.range.timeZone]);
+  for (const [k, v] of Object.entries(a.counts)) rows.push(['counts', '', k, v]);
+  rows.push(['fulfilment', '', 'rate', a.fulfilmentRate]);
+  for (const key of ['queueWait', 'timeToDispatch', 'timeToSite', 'onSite'] as const) {
+    for (const [m, v] of Object.entries(a[key])) rows.push(['durations_seconds', key, m, v]);
+  }
+  for (const kind of ['equipment', 'drivers'] as const) {
+    rows.push([`utilisation_${kind}`, 'overall', 'utilisation', a.utilisation[kind].overall]);
+    for (const i of a.utilisation[kind].items) {
+      rows.push([`utilisation_${kind}`, `${i.name} (${i.id})`, 'busySeconds', i.busySeconds]);
+      rows.push([`utilisation_${kind}`, `${i.name} (${i.id})`, 'availableSeconds', i.availableSeconds]);
+      rows.push([`utilisation_${kind}`, `${i.name} (${i.id})`, 'utilisation', i.utilisation]);
+    }
+  }
+  for (const s of a.busiestSites) rows.push(['busiest_sites', `${s.name} (${s.siteId})`, 'dispatches', s.dispatches]);
+  for (const q of a.queueDepth) rows.push(['queue_depth', q.hour, 'depth', q.depth], ['queue_depth', q.hour, 'mean', q.mean]);
+  for (const p of a.peakHours) rows.push(['peak_hours', String(p.hourOfDay), 'requests', p.requests]);
+  return `${rows.map((r) => r.map(csvField).join(',')).join('\r\n')}\r\n`;
+}

@@ -1,0 +1,163 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import {
+  AnalyticsQuerySchema,
+  AnalyticsSchema,
+  ReportListQuerySchema,
+  ReportNoteBodySchema,
+  ReportNoteSchema,
+  ReportPageSchema,
+  ReportParamsSchema,
+  RetentionSettingsSchema,
+  StatusReportSchema,
+} from '@yardmaster/contracts';
+import { findTenantBySlug, withTenant, type Database } from '../../platform/db/index.js';
+import { callerOf, tenantActor } from '../../platform/http/access.js';
+import { preconditionRequired } from '../../platform/errors.js';
+import { analyticsCsv, computeAnalytics } from './reporting.analytics.js';
+import { renderReportPdf } from './reporting.pdf.js';
+import { getRetention, putRetention } from './reporting.retention.js';
+import { addReportNote, getReport, listReports } from './reporting.service.js';
+
+const READERS = { roles: ['admin', 'dispatcher', 'viewer', 'driver'] } as const;
+const ANALYSTS = { roles: ['admin', 'dispatcher', 'viewer'] } as const;
+
+function versionFromIfMatch(header: string | undefined): number {
+  if (!header) throw preconditionRequired();
+  const match = /^(?:W\/)?"?(\d+)"?$/.exec(header.trim());
+  return match ? Number(match[1]) : -1;
+}
+
+/**
+ * Status reports, analytics and retention settings. Reads (reports, analytics) run on `reading` —
+ * the reporting replica when REPORTING_DATABASE_URL is set, else the primary; writes (correction
+ * notes, settings) always on `database`, the primary.
+ */
+export function reportingRoutes(database: Database, reading: Database = database) {
+  return async (app: FastifyInstance): Promise<void> => {
+    const r = app.withTypeProvider<ZodTypeProvider>();
+
+    r.get(
+      '/api/v1/reports',
+      {
+        config: { access: READERS },
+        schema: { tags: ['reports'], summary: 'List status reports (drivers see their own)', querystring: ReportListQuerySchema, response: { 200: ReportPageSchema } },
+      },
+      async (request) => {
+        const caller = callerOf(request);
+        return withTenant(reading.db, caller.tenantSlug, (tx) => listReports(tx, caller, request.query));
+      },
+    );
+
+    r.get(
+      '/api/v1/reports/:id',
+      {
+        config: { access: READERS },
+        schema: { tags: ['reports'], summary: 'One status report with its correction notes', params: ReportParamsSchema, response: { 200: StatusReportSchema } },
+      },
+      async (request) => {
+        const caller = callerOf(request);
+        return withTenant(reading.db, caller.tenantSlug, (tx) => getReport(tx, caller, request.params.id));
+      },
+    );
+
+    r.get(
+      '/api/v1/reports/:id/json',
+      {
+        config: { access: READERS },
+        schema: { tags: ['reports'], summary: 'Download a status report as JSON', params: ReportParamsSchema, response: { 200: StatusReportSchema } },
+      },
+      async (request, reply) => {
+        const caller = callerOf(request);
+        const report = await withTenant(reading.db, caller.tenantSlug, (tx) => getReport(tx, caller, request.params.id));
+        return reply.header('content-disposition', `attachment; filename="${report.number}.json"`).send(report);
+      },
+    );
+
+    r.get(
+      '/api/v1/reports/:id/pdf',
+      {
+        config: { access: READERS },
+        schema: { tags: ['reports'], summary: 'Download a status report as a one-page PDF', params: ReportParamsSchema },
+      },
+      async (request, reply) => {
+        const caller = callerOf(request);
+        const { tenant } = tenantActor(request);
+        const report = await withTenant(reading.db, caller.tenantSlug, (tx) => getReport(tx, caller, request.params.id));
+        const record = await findTenantBySlug(reading.db, tenant.slug);
+        const pdf = await renderReportPdf(report, { tenantName: record?.name ?? tenant.slug, timeZone: tenant.timeZone, generatedAt: new Date() });
+        return reply.type('application/pdf').header('content-disposition', `attachment; filename="${report.number}.pdf"`).send(pdf);
+      },
+    );
+
+    r.post(
+      '/api/v1/reports/:id/notes',
+      {
+        config: { access: { roles: ['admin', 'dispatcher'] } },
+        schema: {
+          tags: ['reports'],
+          summary: 'Append a correction note (the report itself never changes)',
+          params: ReportParamsSchema,
+          body: ReportNoteBodySchema,
+          response: { 201: ReportNoteSchema },
+        },
+      },
+      async (request, reply) => {
+        const caller = callerOf(request);
+        const note = await withTenant(database.db, caller.tenantSlug, (tx) => addReportNote(tx, caller, { id: request.params.id, ...request.body }));
+        return reply.code(201).send(note);
+      },
+    );
+
+    r.get(
+      '/api/v1/analytics',
+      {
+        config: { access: ANALYSTS },
+        schema: { tags: ['reports'], summary: 'Dispatch analytics for a date range (JSON, or CSV with format=csv)', querystring: AnalyticsQuerySchema, response: { 200: AnalyticsSchema.or(z.string()) } },
+      },
+      async (request, reply) => {
+        const caller = callerOf(request);
+        const { tenant } = tenantActor(request);
+        const result = await withTenant(reading.db, caller.tenantSlug, (tx) => computeAnalytics(tx, caller, { ...request.query, timeZone: tenant.timeZone }), {
+          isolation: 'repeatable read',
+        });
+        if (request.query.format === 'csv') {
+          return reply
+            .type('text/csv; charset=utf-8')
+            .header('content-disposition', `attachment; filename="analytics-${tenant.slug}.csv"`)
+            .serializer((payload: unknown) => payload as string)
+            .send(analyticsCsv(result));
+        }
+        return result;
+      },
+    );
+
+    r.get(
+      '/api/v1/settings/retention',
+      {
+        config: { access: { roles: ['admin'] } },
+        schema: { tags: ['settings'], summary: 'Retention periods (years) for this tenant', response: { 200: RetentionSettingsSchema } },
+      },
+      async (request, reply) => {
+        const caller = callerOf(request);
+        const { settings, version } = await withTenant(database.db, caller.tenantSlug, (tx) => getRetention(tx));
+        return reply.header('etag', `"${version}"`).send(settings);
+      },
+    );
+
+    r.put(
+      '/api/v1/settings/retention',
+      {
+        config: { access: { roles: ['admin'] } },
+        schema: { tags: ['settings'], summary: 'Change retention periods (never below the legal minimums)', body: RetentionSettingsSchema, response: { 200: RetentionSettingsSchema } },
+      },
+      async (request, reply) => {
+        const caller = callerOf(request);
+        const expected = versionFromIfMatch(request.headers['if-match']);
+        const { settings, version } = await withTenant(database.db, caller.tenantSlug, (tx) => putRetention(tx, caller, request.body, expected));
+        return reply.header('etag', `"${version}"`).send(settings);
+      },
+    );
+  };
+}

@@ -1,0 +1,90 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import {
+  InviteMemberSchema,
+  ListMembersQuerySchema,
+  MemberParamsSchema,
+  MembershipSchema,
+  pageOf,
+  UpdateMemberSchema,
+} from '@yardmaster/contracts';
+import { withTenant, type Database } from '../../platform/db/index.js';
+import { preconditionRequired, validationFailed } from '../../platform/errors.js';
+import { callerOf } from '../../platform/http/access.js';
+import { getMember, inviteMember, listMembers, updateMember } from './users.service.js';
+
+function versionFrom(request: FastifyRequest): number {
+  const header = request.headers['if-match'];
+  if (header === undefined || header === '') throw preconditionRequired();
+  const match = /^(?:W\/)?"?(\d{1,9})"?$/.exec(String(header).trim());
+  if (!match?.[1]) throw validationFailed('If-Match must be the quoted version, e.g. "3"', [{ field: 'If-Match', message: 'not a version' }]);
+  return Number(match[1]);
+}
+
+/** Tenant administration of people: memberships (subject/e-mail → roles, active). Admins only. */
+export function usersRoutes(database: Database) {
+  return async (app: FastifyInstance): Promise<void> => {
+    const r = app.withTypeProvider<ZodTypeProvider>();
+    r.get(
+      '/api/v1/users',
+      {
+        config: { access: { roles: ['admin'] } },
+        schema: { tags: ['users'], summary: "List the tenant's members", querystring: ListMembersQuerySchema, response: { 200: pageOf(MembershipSchema) } },
+      },
+      async (request) => {
+        const caller = callerOf(request);
+        return withTenant(database.db, caller.tenantSlug, (tx) => listMembers(tx, caller, request.query));
+      },
+    );
+    r.get(
+      '/api/v1/users/:id',
+      {
+        config: { access: { roles: ['admin'] } },
+        schema: { tags: ['users'], summary: 'One member', params: MemberParamsSchema, response: { 200: MembershipSchema } },
+      },
+      async (request, reply) => {
+        const caller = callerOf(request);
+        const member = await withTenant(database.db, caller.tenantSlug, (tx) => getMember(tx, caller, request.params.id));
+        return reply.header('etag', `"${member.version}"`).send(member);
+      },
+    );
+    r.post(
+      '/api/v1/users',
+      {
+        config: { access: { roles: ['admin'] } },
+        schema: {
+          tags: ['users'],
+          summary: 'Invite someone (by e-mail, bound at first sign-in, or by OIDC subject) with roles',
+          body: InviteMemberSchema,
+          response: { 201: MembershipSchema },
+        },
+      },
+      async (request, reply) => {
+        const caller = callerOf(request);
+        const member = await withTenant(database.db, caller.tenantSlug, (tx) => inviteMember(tx, caller, request.body));
+        return reply.status(201).header('etag', `"${member.version}"`).header('location', `/api/v1/users/${member.id}`).send(member);
+      },
+    );
+    r.patch(
+      '/api/v1/users/:id',
+      {
+        config: { access: { roles: ['admin'] } },
+        schema: {
+          tags: ['users'],
+          summary: "Change a member's name or roles, deactivate or reactivate (If-Match required)",
+          params: MemberParamsSchema,
+          body: UpdateMemberSchema,
+          response: { 200: MembershipSchema },
+        },
+      },
+      async (request, reply) => {
+        const caller = callerOf(request);
+        const version = versionFrom(request);
+        const member = await withTenant(database.db, caller.tenantSlug, (tx) =>
+          updateMember(tx, caller, { id: request.params.id, version, changes: request.body }),
+        );
+        return reply.header('etag', `"${member.version}"`).send(member);
+      },
+    );
+  };
+}

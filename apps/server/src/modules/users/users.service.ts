@@ -1,0 +1,76 @@
+import type { InviteMember, Membership, Role, UpdateMember } from '@yardmaster/contracts';
+import { ROLES } from '@yardmaster/contracts';
+import type { Caller } from '../../platform/caller.js';
+import type { TenantTx } from '../../platform/db/index.js';
+import { conflict, notFound, staleVersion } from '../../platform/errors.js';
+import { recordAudit } from '../audit/index.js';
+import {
+  insertMembership,
+  selectMembershipById,
+  selectMembershipByIdentity,
+  selectMembershipsPage,
+  updateMembershipById,
+  type MembershipRow,
+} from './users.repo.js';
+
+const rolesOf = (roles: string[]): Role[] => roles.filter((r): r is Role => (ROLES as readonly string[]).includes(r));
+
+export function membershipView(row: MembershipRow): Membership {
+  return {
+    id: row.id,
+    subject: row.subject,
+    email: row.email,
+    name: row.name,
+    roles: rolesOf(row.roles),
+    active: row.active,
+    pending: row.subject === null,
+    version: row.version,
+    createdAt: new Date(row.created_at).toISOString(),
+    updatedAt: new Date(row.updated_at).toISOString(),
+  };
+}
+
+const audited = (row: MembershipRow): Record<string, unknown> => ({ subject: row.subject, email: row.email, name: row.name, roles: row.roles, active: row.active });
+
+export async function listMembers(tx: TenantTx, _caller: Caller, input: { limit: number; cursor?: string; active?: 'true' | 'false' }) {
+  const rows = await selectMembershipsPage(tx, { limit: input.limit, after: input.cursor, active: input.active === undefined ? undefined : input.active === 'true' });
+  const page = rows.slice(0, input.limit);
+  return { items: page.map(membershipView), nextCursor: rows.length > input.limit ? (page.at(-1)?.id ?? null) : null };
+}
+
+export async function getMember(tx: TenantTx, _caller: Caller, id: string): Promise<Membership> {
+  const row = await selectMembershipById(tx, id);
+  if (!row) throw notFound('membership', id);
+  return membershipView(row);
+}
+
+export async function inviteMember(tx: TenantTx, caller: Caller, input: InviteMember): Promise<Membership> {
+  const existing = await selectMembershipByIdentity(tx, { subject: input.subject, email: input.email });
+  if (existing) {
+    throw conflict('this person is already a member of the tenant', [{ field: input.subject ? 'subject' : 'email', message: 'already a member' }]);
+  }
+  const row = await insertMembership(tx, {
+    tenant_slug: caller.tenantSlug,
+    subject: input.subject ?? null,
+    email: input.email?.toLowerCase() ?? null,
+    name: input.name,
+    roles: [...new Set(input.roles)],
+  });
+  await recordAudit(tx, caller, { action: 'membership.invited', entityType: 'membership', entityId: row.id, before: null, after: audited(row) });
+  return membershipView(row);
+}
+
+export async function updateMember(tx: TenantTx, caller: Caller, input: { id: string; version: number; changes: UpdateMember }): Promise<Membership> {
+  const before = await selectMembershipById(tx, input.id, true);
+  if (!before) throw notFound('membership', input.id);
+  if (before.version !== input.version) throw staleVersion('membership', input.id);
+  const { changes } = input;
+  if (before.subject !== null && before.subject === caller.subject) {
+    if (changes.active === false) throw conflict('you cannot deactivate your own membership', [{ field: 'active', message: 'ask another admin' }]);
+    if (changes.roles && !changes.roles.includes('admin')) throw conflict('you cannot remove your own admin role', [{ field: 'roles', message: 'ask another admin' }]);
+  }
+  const after = await updateMembershipById(tx, input.id, { ...changes, ...(changes.roles ? { roles: [...new Set(changes.roles)] } : {}) });
+  const action = changes.active === false && before.active ? 'membership.deactivated' : changes.active === true && !before.active ? 'membership.reactivated' : 'membership.updated';
+  await recordAudit(tx, caller, { action, entityType: 'membership', entityId: after.id, before: audited(before), after: audited(after) });
+  return membershipView(after);
+}

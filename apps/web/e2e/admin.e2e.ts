@@ -1,0 +1,104 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { DEMO, launchBrowser, newContext, screenshot, signIn } from './support/browser';
+
+async function choose(page: Page, field: Locator, option: string): Promise<void> {
+  await field.click();
+  await page.getByRole('option', { name: option }).first().click();
+  // A multi-select keeps its list open; a select closes it (and Escape would close the dialog).
+  if (await page.getByRole('listbox').isVisible()) await page.keyboard.press('Escape');
+}
+
+async function createVia(page: Page, section: string, button: string, fill: (dialog: Locator) => Promise<void>, expectRow: string): Promise<void> {
+  await page.getByRole('tab', { name: section, exact: true }).click();
+  await page.getByRole('button', { name: button }).click();
+  const dialog = page.getByRole('dialog');
+  await fill(dialog);
+  await dialog.getByRole('button', { name: 'Create' }).click();
+  await dialog.waitFor({ state: 'detached' });
+  await page.getByRole('cell', { name: expectRow }).first().waitFor();
+}
+
+describe('administration', () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser.close();
+  });
+
+  it('an admin invites a user with roles; an invalid e-mail is refused beside the field', async () => {
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    await signIn(page, DEMO.admin, '/admin/users');
+    const table = page.getByTestId('table-users');
+    await table.waitFor();
+    await expect(table.getByText('dispatcher@demo.test').count()).resolves.toBe(1);
+
+    await page.getByRole('button', { name: 'New user' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('E-mail').fill('not-an-email');
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    await dialog.getByText(/email|e-mail/i).nth(1).waitFor();
+    await screenshot(page, '40-admin-user-invalid');
+
+    await dialog.getByLabel('E-mail').fill('new.dispatcher@demo.test');
+    await dialog.getByLabel('Name').fill('Nora New');
+    await dialog.getByLabel('Roles').click();
+    await page.getByRole('option', { name: 'dispatcher' }).click();
+    await page.keyboard.press('Escape');
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await table.getByText('new.dispatcher@demo.test').waitFor();
+    await screenshot(page, '40-admin-users');
+    await context.close();
+  });
+
+  it('an admin sets up qualifications, an equipment type, equipment, a driver and a site', async () => {
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    await signIn(page, DEMO.admin, '/admin/qualifications');
+    await createVia(page, 'Qualifications', 'New qualification', async (d) => {
+      await d.getByLabel('Code').fill('CDL-X');
+      await d.getByLabel('Name').fill('Commercial licence X');
+    }, 'CDL-X');
+    // The shared schema refuses a bad code before anything is sent.
+    await page.getByRole('button', { name: 'New qualification' }).click();
+    await page.getByRole('dialog').getByLabel('Code').fill('bad code!');
+    await page.getByRole('dialog').getByLabel('Name').fill('x');
+    await page.getByRole('dialog').getByRole('button', { name: 'Create' }).click();
+    await page.getByRole('dialog').getByText(/letters, digits/).waitFor();
+    await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+    await screenshot(page, '30-admin-qualifications');
+
+    await createVia(page, 'Equipment types', 'New equipment type', async (d) => {
+      await d.getByLabel('Code').fill('TIPPER-X');
+      await d.getByLabel('Name').fill('Tipper truck X');
+      await choose(page, d.getByLabel('Required qualifications'), 'CDL-X — Commercial licence X');
+    }, 'TIPPER-X');
+    await page.getByRole('cell', { name: 'CDL-X' }).waitFor();
+
+    await createVia(page, 'Equipment', 'New equipment', async (d) => {
+      await d.getByLabel('Asset tag').fill('TX-01');
+      await d.getByLabel('Name').first().fill('Tipper 01');
+      await choose(page, d.getByLabel('Type'), 'TIPPER-X — Tipper truck X');
+    }, 'TX-01');
+    await screenshot(page, '33-admin-equipment');
+
+    await createVia(page, 'Drivers', 'New driver', async (d) => {
+      await d.getByLabel('Name').first().fill('Riley Road');
+      await d.getByLabel('Phone').fill('+1 555 0100');
+      await choose(page, d.getByLabel('Qualifications held'), 'CDL-X — Commercial licence X');
+    }, 'Riley Road');
+    await screenshot(page, '34-admin-drivers');
+
+    await createVia(page, 'Sites', 'New site', async (d) => {
+      await d.getByLabel('Name').first().fill('Harbour Yard');
+      await d.getByLabel('Address').fill('1 Quay Street');
+      await d.getByLabel('Contact phone').fill('+1 555 0199');
+    }, 'Harbour Yard');
+    await screenshot(page, '31-admin-sites');
+    await context.close();
+  });
+});

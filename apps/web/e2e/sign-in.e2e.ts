@@ -1,0 +1,52 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { DEMO, launchBrowser, newContext, screenshot, signIn } from './support/browser';
+
+describe('sign-in', () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser.close();
+  });
+
+  it('a dispatcher signs in through the login page, keeps no token in localStorage, and signs out', async () => {
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    await page.goto('/');
+    await page.getByLabel('E-mail').waitFor();
+    await screenshot(page, '00-login');
+    await signIn(page, DEMO.dispatcher);
+    await expect(page.getByTestId('user-name').textContent()).resolves.toBe('Dana Dispatcher');
+    expect(new URL(page.url()).pathname).toBe('/dispatch');
+    await expect(page.getByRole('link', { name: 'Administration' }).count()).resolves.toBe(0);
+    const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }));
+    expect(stored).not.toMatch(/access_token|refresh_token|eyJ/);
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    // The provider asks to confirm the sign-out (RP-initiated logout), then returns to the app.
+    const confirm = page.getByRole('button', { name: /sign me out/i });
+    const signInAgain = page.getByTestId('app-sign-in');
+    await confirm.or(signInAgain).first().waitFor();
+    if (await confirm.count()) {
+      await screenshot(page, '00-logout-confirm');
+      await confirm.click();
+    }
+    await signInAgain.waitFor();
+    expect(new URL(page.url()).pathname).toBe('/');
+    await screenshot(page, '00-signed-out');
+    await context.close();
+  });
+
+  it('a wrong password is refused on the login page', async () => {
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    await page.goto('/');
+    await page.getByLabel('E-mail').fill(DEMO.viewer.email);
+    await page.getByLabel('Password').fill('not-the-password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('Wrong e-mail or password');
+    await context.close();
+  });
+});

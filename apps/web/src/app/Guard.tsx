@@ -1,0 +1,44 @@
+import type { ReactNode } from 'react';
+import { Navigate, Outlet } from 'react-router';
+import type { Role } from '@yardmaster/contracts';
+import { NoAccessPage, SessionErrorPage, SignedOutPage } from '../features/auth/AuthPages';
+import { LoadingState } from '../ui/States';
+import { LiveEventsProvider } from './live';
+import { homePathFor } from './nav';
+import { SIGNED_OUT_FLAG, useMe, useSession } from './session';
+
+/** Read once per page load: right after signing out, do not send the browser straight back to sign-in. */
+const justSignedOut = sessionStorage.getItem(SIGNED_OUT_FLAG) === '1';
+sessionStorage.removeItem(SIGNED_OUT_FLAG);
+
+/** Everything below needs a signed-in member of the tenant. */
+export function RequireSession() {
+  const { state } = useSession();
+  switch (state.status) {
+    case 'loading':
+      return <LoadingState label="Starting…" />;
+    case 'signed-out':
+      return <SignedOutPage autoRedirect={!justSignedOut} />;
+    case 'no-access':
+      return <NoAccessPage detail={state.detail} />;
+    case 'error':
+      return <SessionErrorPage detail={state.detail} />;
+    case 'ready':
+      return (
+        <LiveEventsProvider>
+          <Outlet />
+        </LiveEventsProvider>
+      );
+  }
+}
+
+export function RequireRole({ roles, children }: { roles: readonly Role[]; children: ReactNode }) {
+  const me = useMe();
+  if (!me.hasRole(...roles)) return <Navigate to={homePathFor(me.roles)} replace />;
+  return <>{children}</>;
+}
+
+export function HomeRedirect() {
+  const me = useMe();
+  return <Navigate to={homePathFor(me.roles)} replace />;
+}

@@ -1,0 +1,96 @@
+import { ActionIcon, AppShell, Badge, Burger, Button, Group, NavLink, Stack, Text, Title, Tooltip } from '@mantine/core';
+import { useDisclosure } from '@mantine/hooks';
+import { IconBuildingWarehouse, IconChartBar, IconListCheck, IconLogout, IconSettings, IconShieldCheck, IconTruck } from '@tabler/icons-react';
+import { NavLink as RouterNavLink, Outlet, useLocation } from 'react-router';
+import { useLiveStatus } from './live';
+import { navFor } from './nav';
+import { useMe, useSession } from './session';
+
+const ICONS: Record<string, typeof IconTruck> = {
+  '/dispatch': IconListCheck,
+  '/driver': IconTruck,
+  '/admin': IconSettings,
+  '/reports': IconChartBar,
+  '/audit': IconShieldCheck,
+};
+
+function LiveBadge() {
+  const status = useLiveStatus();
+  const color = status === 'open' ? 'teal' : status === 'closed' ? 'gray' : 'yellow';
+  const label = status === 'open' ? 'Live' : status === 'closed' ? 'Offline' : 'Reconnecting';
+  return (
+    <Tooltip label="Live updates from the server">
+      <Badge color={color} variant="dot" data-testid="live-status">
+        {label}
+      </Badge>
+    </Tooltip>
+  );
+}
+
+export function Layout() {
+  const me = useMe();
+  const { signOut } = useSession();
+  const [opened, { toggle, close }] = useDisclosure();
+  const location = useLocation();
+  const items = navFor(me.roles);
+
+  return (
+    <AppShell header={{ height: 56 }} navbar={{ width: 230, breakpoint: 'sm', collapsed: { mobile: !opened } }} padding="md">
+      <AppShell.Header>
+        <Group h="100%" px="md" justify="space-between" wrap="nowrap">
+          <Group gap="sm" wrap="nowrap">
+            <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label="Toggle navigation" />
+            <IconBuildingWarehouse size={22} />
+            <Title order={4} visibleFrom="xs">
+              Yardmaster
+            </Title>
+            {me.tenant ? (
+              <Text size="sm" c="dimmed" visibleFrom="xs">
+                {me.tenant.name}
+              </Text>
+            ) : null}
+          </Group>
+          <Group gap="sm" wrap="nowrap">
+            <LiveBadge />
+            <Text size="sm" visibleFrom="sm" data-testid="user-name">
+              {me.name}
+            </Text>
+            <Badge variant="light" visibleFrom="sm">
+              {me.roles.join(', ')}
+            </Badge>
+            <Button variant="subtle" size="xs" leftSection={<IconLogout size={16} />} onClick={() => void signOut()} visibleFrom="xs">
+              Sign out
+            </Button>
+            <ActionIcon variant="subtle" onClick={() => void signOut()} hiddenFrom="xs" aria-label="Sign out">
+              <IconLogout size={18} />
+            </ActionIcon>
+          </Group>
+        </Group>
+      </AppShell.Header>
+      <AppShell.Navbar p="xs">
+        <Stack gap={2} component="nav" aria-label="Main">
+          {items.map((item) => {
+            const Icon = ICONS[item.path] ?? IconListCheck;
+            return (
+              <NavLink
+                key={item.path}
+                component={RouterNavLink}
+                to={item.path}
+                label={item.label}
+                leftSection={<Icon size={18} />}
+                active={location.pathname.startsWith(item.path)}
+                onClick={close}
+              />
+            );
+          })}
+        </Stack>
+        <Text size="xs" c="dimmed" mt="auto" p="xs">
+          Times in {me.timeZone}
+        </Text>
+      </AppShell.Navbar>
+      <AppShell.Main>
+        <Outlet />
+      </AppShell.Main>
+    </AppShell>
+  );
+}

@@ -1,0 +1,83 @@
+import { Stack, Tabs, Title } from '@mantine/core';
+import { useNavigate, useParams } from 'react-router';
+import { ComingSoonPage } from '../home/Placeholder';
+import { ResourceAdmin } from './components/ResourceAdmin';
+import { ImportSection } from './ImportSection';
+import { useQuery } from '@tanstack/react-query';
+import type { EquipmentType, Qualification } from '@yardmaster/contracts';
+import { api } from '../../lib/api';
+import { driversSpec, equipmentSpec, equipmentTypesSpec, qualificationsSpec, sitesSpec } from './resources';
+import { usersSpec } from './specs';
+
+/** The administration sections, in tab order; each is a URL (/admin/<section>). */
+export const ADMIN_SECTIONS = [
+  { key: 'qualifications', label: 'Qualifications' },
+  { key: 'equipment-types', label: 'Equipment types' },
+  { key: 'equipment', label: 'Equipment' },
+  { key: 'drivers', label: 'Drivers' },
+  { key: 'sites', label: 'Sites' },
+  { key: 'users', label: 'Users and roles' },
+  { key: 'import', label: 'CSV import' },
+] as const;
+
+function useOptions<T extends { id: string; code: string; name: string }>(key: string[], path: string) {
+  return useQuery({
+    queryKey: [...key, 'options'],
+    queryFn: ({ signal }) => api.get<{ items: T[] }>(path, { limit: 500 }, signal),
+    select: (page) => page.items.map((i) => ({ value: i.id, label: `${i.code} — ${i.name}` })),
+  }).data ?? [];
+}
+
+function EquipmentTypesSection() {
+  const qualifications = useOptions<Qualification>(['people', 'qualifications'], '/api/v1/qualifications');
+  return <ResourceAdmin spec={equipmentTypesSpec(qualifications)} />;
+}
+function EquipmentSection() {
+  const types = useOptions<EquipmentType>(['fleet', 'equipment-types'], '/api/v1/equipment-types');
+  return <ResourceAdmin spec={equipmentSpec(types)} />;
+}
+function DriversSection() {
+  const qualifications = useOptions<Qualification>(['people', 'qualifications'], '/api/v1/qualifications');
+  return <ResourceAdmin spec={driversSpec(qualifications)} />;
+}
+
+function Section({ section }: { section: string }) {
+  switch (section) {
+    case 'users':
+      return <ResourceAdmin spec={usersSpec} />;
+    case 'qualifications':
+      return <ResourceAdmin spec={qualificationsSpec} />;
+    case 'sites':
+      return <ResourceAdmin spec={sitesSpec} />;
+    case 'equipment-types':
+      return <EquipmentTypesSection />;
+    case 'equipment':
+      return <EquipmentSection />;
+    case 'drivers':
+      return <DriversSection />;
+    case 'import':
+      return <ImportSection />;
+    default:
+      return <ComingSoonPage title={ADMIN_SECTIONS.find((s) => s.key === section)?.label ?? section} />;
+  }
+}
+
+export function AdminPage() {
+  const { section = 'qualifications' } = useParams();
+  const navigate = useNavigate();
+  return (
+    <Stack>
+      <Title order={2}>Administration</Title>
+      <Tabs value={section} onChange={(v) => v && void navigate(`/admin/${v}`)} keepMounted={false}>
+        <Tabs.List>
+          {ADMIN_SECTIONS.map((s) => (
+            <Tabs.Tab key={s.key} value={s.key}>
+              {s.label}
+            </Tabs.Tab>
+          ))}
+        </Tabs.List>
+      </Tabs>
+      <Section section={section} />
+    </Stack>
+  );
+}

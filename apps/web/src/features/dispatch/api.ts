@@ -1,0 +1,183 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { api, request } from '../../lib/api';
+import type { Board, CreateWorkOrder, Dispatch, Driver, Equipment, EquipmentType, Explain, WorkOrder } from '@yardmaster/contracts';
+import type { BoardItem } from './components/Board';
+import type { Priority } from './model';
+
+/**
+ * The dispatcher console's server calls. Query keys start with 'dispatch' so live events and
+ * mutations refresh the board by key.
+ */
+export const dispatchKeys = {
+  all: ['dispatch'] as const,
+  board: () => [...dispatchKeys.all, 'board'] as const,
+  explain: (id: string) => [...dispatchKeys.all, 'explain', id] as const,
+  settings: () => [...dispatchKeys.all, 'settings'] as const,
+  resources: () => [...dispatchKeys.all, 'resources'] as const,
+  alerts: () => [...dispatchKeys.all, 'alerts'] as const,
+};
+
+export const PATHS = {
+  board: '/api/v1/dispatch/board',
+  dispatches: '/api/v1/dispatches',
+  workOrders: '/api/v1/work-orders',
+  settings: '/api/v1/dispatch/settings',
+  alerts: '/api/v1/alerts',
+} as const;
+
+type Lookup = Map<string, string>;
+const lookupOf = (items: { id: string; name: string }[] | undefined): Lookup => new Map((items ?? []).map((i) => [i.id, i.name]));
+
+/** Names for the ids a dispatch carries (sites, types, equipment, drivers), cached with the resource lists. */
+function namesQuery(key: string[], path: string) {
+  return {
+    queryKey: [...key, 'names'],
+    queryFn: ({ signal }: { signal: AbortSignal }) => api.get<{ items: { id: string; name: string }[] }>(path, { limit: 500 }, signal),
+    staleTime: 60_000,
+  };
+}
+
+function useNames() {
+  const sites = useQuery(namesQuery(['sites'], '/api/v1/sites')).data?.items;
+  const types = useQuery(namesQuery(['fleet', 'equipment-types'], '/api/v1/equipment-types')).data?.items;
+  const equipment = useQuery(namesQuery(['fleet', 'equipment'], '/api/v1/equipment')).data?.items;
+  const drivers = useQuery(namesQuery(['people', 'drivers'], '/api/v1/drivers')).data?.items;
+  return { sites: lookupOf(sites), types: lookupOf(types), equipment: lookupOf(equipment), drivers: lookupOf(drivers) };
+}
+
+export function toBoardItems(board: Board, names: ReturnType<typeof useNames>): BoardItem[] {
+  const item = (d: Dispatch, position: number | null): BoardItem => ({
+    id: d.id,
+    version: d.version,
+    status: d.status,
+    priority: d.priority,
+    workOrderNumber: d.workOrderNumber,
+    siteName: names.sites.get(d.siteId) ?? '…',
+    equipmentTypeName: names.types.get(d.equipmentTypeId) ?? '…',
+    equipmentName: d.equipmentId ? (names.equipment.get(d.equipmentId) ?? '…') : null,
+    driverName: d.driverId ? (names.drivers.get(d.driverId) ?? '…') : null,
+    queuedAt: d.queuedAt ?? d.requestedStart,
+    changedAt: d.timestamps.returningAt ?? d.timestamps.onSiteAt ?? d.timestamps.enRouteAt ?? d.timestamps.dispatchedAt ?? d.timestamps.createdAt,
+    position,
+    reason: null,
+  });
+  return [...board.queued.map((d) => item(d, d.queuePosition)), ...board.scheduled.map((d) => item(d, null)), ...board.active.map((d) => item(d, null))];
+}
+
+export function useBoard() {
+  const names = useNames();
+  const board = useQuery({ queryKey: dispatchKeys.board(), queryFn: ({ signal }) => api.get<Board>(PATHS.board, undefined, signal), refetchInterval: 60_000 });
+  return { ...board, items: board.data ? toBoardItems(board.data, names) : undefined };
+}
+
+/** Why a queued request waits: the server's explanation (position, blockers, estimate). */
+export function useExplain(id: string, enabled: boolean) {
+  return useQuery({ queryKey: dispatchKeys.explain(id), queryFn: ({ signal }) => api.get<Explain>(`${PATHS.dispatches}/${id}/explain`, undefined, signal), enabled });
+}
+
+export function useDispatchSettings() {
+  return useQuery({ queryKey: dispatchKeys.settings(), queryFn: ({ signal }) => request<{ autoProcessing: boolean; version?: number }>(PATHS.settings, { signal }) });
+}
+
+export function useSetAutoProcessing() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: ({ enabled, version }: { enabled: boolean; version?: number | null }) =>
+      api.put(PATHS.settings, { autoProcessing: enabled }, version ?? undefined),
+    onSettled: () => client.invalidateQueries({ queryKey: dispatchKeys.all }),
+  });
+}
+
+function useDispatchMutation<V>(fn: (v: V) => Promise<unknown>) {
+  const client = useQueryClient();
+  return useMutation({ mutationFn: fn, onSettled: () => client.invalidateQueries({ queryKey: dispatchKeys.all }) });
+}
+
+export const useRecall = () => useDispatchMutation((v: { id: string; version: number; reason: string }) => api.post(`${PATHS.dispatches}/${v.id}/recall`, { reason: v.reason }, { version: v.version }));
+export const useCancel = () => useDispatchMutation((v: { id: string; version: number; reason: string }) => api.post(`${PATHS.dispatches}/${v.id}/cancel`, { reason: v.reason }, { version: v.version }));
+export const useChangePriority = () =>
+  useDispatchMutation((v: { id: string; version: number; priority: Priority }) => api.post(`${PATHS.dispatches}/${v.id}/priority`, { priority: v.priority }, { version: v.version }));
+export const useManualDispatch = () =>
+  useDispatchMutation((v: { id: string; version: number; equipmentId: string; driverId: string }) =>
+    api.post(`${PATHS.dispatches}/${v.id}/assign`, { equipmentId: v.equipmentId, driverId: v.driverId }, { version: v.version }),
+  );
+export const useComplete = () =>
+  useDispatchMutation((v: { id: string; version: number; notes: string }) => api.post(`${PATHS.dispatches}/${v.id}/complete`, { notes: v.notes || undefined }, { version: v.version }));
+
+export type CreateWorkOrderInput = CreateWorkOrder;
+
+export function useCreateWorkOrder() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (body: CreateWorkOrderInput) => api.post<WorkOrder>(PATHS.workOrders, body),
+    onSettled: () => client.invalidateQueries({ queryKey: dispatchKeys.all }),
+  });
+}
+
+type Named = { id: string; name: string; code?: string; active?: boolean };
+type Listing = { items: Named[]; nextCursor: string | null };
+
+export function useSiteOptions() {
+  return useQuery({
+    queryKey: ['sites', 'options'],
+    queryFn: ({ signal }) => api.get<Listing>('/api/v1/sites', { limit: 500 }, signal),
+    select: (page) => page.items.filter((s) => s.active !== false).map((s) => ({ value: s.id, label: s.name })),
+  });
+}
+
+export function useEquipmentTypeOptions() {
+  return useQuery({
+    queryKey: ['fleet', 'equipment-types', 'options'],
+    queryFn: ({ signal }) => api.get<Listing>('/api/v1/equipment-types', { limit: 500 }, signal),
+    select: (page) => page.items.map((t) => ({ value: t.id, label: t.code ? `${t.code} — ${t.name}` : t.name })),
+  });
+}
+
+export type PanelEquipment = Equipment & { typeName: string | null; busyWith: string | null };
+export type PanelDriver = Driver & { busyWith: string | null };
+
+/** Equipment with its type's name, and what each busy piece is doing (from the board). */
+export function useEquipmentList() {
+  const types = useQuery({
+    queryKey: ['fleet', 'equipment-types', 'panel'],
+    queryFn: ({ signal }) => api.get<{ items: EquipmentType[] }>('/api/v1/equipment-types', { limit: 500 }, signal),
+  });
+  const board = useQuery({ queryKey: dispatchKeys.board(), queryFn: ({ signal }) => api.get<Board>(PATHS.board, undefined, signal) });
+  const list = useQuery({
+    queryKey: ['fleet', 'equipment', 'panel'],
+    queryFn: async ({ signal }) => (await api.get<{ items: Equipment[] }>('/api/v1/equipment', { limit: 500 }, signal)).items,
+  });
+  const data = list.data?.map((e) => ({
+    ...e,
+    typeName: types.data?.items.find((t) => t.id === e.equipmentTypeId)?.name ?? null,
+    busyWith: board.data?.active.find((b) => b.equipmentId === e.id)?.workOrderNumber ?? null,
+  }));
+  return { data, isPending: list.isPending, error: list.error };
+}
+
+export function useDriverList() {
+  const board = useQuery({ queryKey: dispatchKeys.board(), queryFn: ({ signal }) => api.get<Board>(PATHS.board, undefined, signal) });
+  const list = useQuery({
+    queryKey: ['people', 'drivers', 'panel'],
+    queryFn: async ({ signal }) => (await api.get<{ items: Driver[] }>('/api/v1/drivers', { limit: 500 }, signal)).items,
+  });
+  const data = list.data?.map((d) => ({ ...d, busyWith: board.data?.active.find((b) => b.driverId === d.id)?.workOrderNumber ?? null }));
+  return { data, isPending: list.isPending, error: list.error };
+}
+
+export function useMarkDamaged() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (v: { id: string; version: number; notes: string }) => api.post(`/api/v1/equipment/${v.id}/maintenance`, { note: v.notes }, { version: v.version }),
+    onSettled: () => client.invalidateQueries(),
+  });
+}
+
+export function useDriverDuty() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (v: { id: string; version: number; onDuty: boolean; note: string }) =>
+      api.post(`/api/v1/drivers/${v.id}/duty`, { dutyStatus: v.onDuty ? 'on_duty' : 'off_duty', note: v.note || undefined }, { version: v.version }),
+    onSettled: () => client.invalidateQueries(),
+  });
+}

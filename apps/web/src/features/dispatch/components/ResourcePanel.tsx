@@ -1,0 +1,149 @@
+import { useState } from 'react';
+import { Badge, Button, Paper, ScrollArea, Table, Tabs, Text } from '@mantine/core';
+import { useMe } from '../../../app/session';
+import { formatDate } from '../../../lib/time';
+import { EmptyState, ErrorState, LoadingState } from '../../../ui/States';
+import { useDriverDuty, useEquipmentList, useDriverList, useMarkDamaged, type PanelDriver, type PanelEquipment } from '../api';
+import { ActionDialog } from './ActionDialog';
+
+const EQUIPMENT_COLOR: Record<string, string> = { available: 'teal', dispatched: 'blue', maintenance: 'orange', retired: 'gray' };
+const SOON_MS = 30 * 86_400_000;
+
+function EquipmentTable({ items, onDamaged }: { items: PanelEquipment[]; onDamaged: (e: PanelEquipment) => void }) {
+  if (items.length === 0) return <EmptyState title="No equipment" />;
+  return (
+    <Table verticalSpacing={4} data-testid="equipment-panel">
+      <Table.Tbody>
+        {items.map((e) => (
+          <Table.Tr key={e.id}>
+            <Table.Td>
+              <Text size="sm" fw={600}>
+                {e.name}
+              </Text>
+              <Text size="xs" c="dimmed">
+                {e.assetTag} · {e.typeName ?? ''}
+              </Text>
+            </Table.Td>
+            <Table.Td>
+              <Badge size="sm" variant="light" color={EQUIPMENT_COLOR[e.status] ?? 'gray'}>
+                {e.status}
+              </Badge>
+              {e.busyWith ? (
+                <Text size="xs" c="dimmed">
+                  {e.busyWith}
+                </Text>
+              ) : null}
+            </Table.Td>
+            <Table.Td>
+              {e.status === 'available' || e.status === 'dispatched' ? (
+                <Button size="compact-xs" variant="subtle" color="orange" onClick={() => onDamaged(e)}>
+                  Mark damaged
+                </Button>
+              ) : null}
+            </Table.Td>
+          </Table.Tr>
+        ))}
+      </Table.Tbody>
+    </Table>
+  );
+}
+
+function DriverTable({ items, onDuty }: { items: PanelDriver[]; onDuty: (d: PanelDriver, onDuty: boolean) => void }) {
+  const { timeZone } = useMe();
+  if (items.length === 0) return <EmptyState title="No drivers" />;
+  return (
+    <Table verticalSpacing={4} data-testid="driver-panel">
+      <Table.Tbody>
+        {items.map((d) => {
+          const expiring = d.qualifications.filter((q) => q.expiresAt && new Date(q.expiresAt).getTime() < Date.now() + SOON_MS);
+          return (
+            <Table.Tr key={d.id}>
+              <Table.Td>
+                <Text size="sm" fw={600}>
+                  {d.name}
+                </Text>
+                <Text size="xs" c="dimmed">
+                  {d.qualifications.map((q) => q.code).join(', ') || 'no qualifications'}
+                </Text>
+                {expiring.map((q) => (
+                  <Text key={q.code} size="xs" c="orange.8">
+                    {q.code} expires {formatDate(q.expiresAt, timeZone)}
+                  </Text>
+                ))}
+              </Table.Td>
+              <Table.Td>
+                <Badge size="sm" variant="light" color={d.busyWith ? 'blue' : d.dutyStatus === 'on_duty' ? 'teal' : 'gray'}>
+                  {d.busyWith ? 'busy' : d.dutyStatus === 'on_duty' ? 'free' : 'off duty'}
+                </Badge>
+                {d.busyWith ? (
+                  <Text size="xs" c="dimmed">
+                    {d.busyWith}
+                  </Text>
+                ) : null}
+              </Table.Td>
+              <Table.Td>
+                <Button size="compact-xs" variant="subtle" onClick={() => onDuty(d, d.dutyStatus !== 'on_duty')}>
+                  {d.dutyStatus === 'on_duty' ? 'Mark unavailable' : 'Back on duty'}
+                </Button>
+              </Table.Td>
+            </Table.Tr>
+          );
+        })}
+      </Table.Tbody>
+    </Table>
+  );
+}
+
+export function ResourcePanel() {
+  const equipment = useEquipmentList();
+  const drivers = useDriverList();
+  const damaged = useMarkDamaged();
+  const duty = useDriverDuty();
+  const [dialog, setDialog] = useState<{ kind: 'damaged'; e: PanelEquipment } | { kind: 'duty'; d: PanelDriver; onDuty: boolean } | null>(null);
+  return (
+    <Paper withBorder p="xs">
+      <Tabs defaultValue="equipment">
+        <Tabs.List>
+          <Tabs.Tab value="equipment">Equipment</Tabs.Tab>
+          <Tabs.Tab value="drivers">Drivers</Tabs.Tab>
+        </Tabs.List>
+        <ScrollArea.Autosize mah="70vh">
+          <Tabs.Panel value="equipment" pt="xs">
+            {equipment.error ? <ErrorState error={equipment.error} /> : !equipment.data ? <LoadingState /> : <EquipmentTable items={equipment.data} onDamaged={(e) => setDialog({ kind: 'damaged', e })} />}
+          </Tabs.Panel>
+          <Tabs.Panel value="drivers" pt="xs">
+            {drivers.error ? (
+              <ErrorState error={drivers.error} />
+            ) : !drivers.data ? (
+              <LoadingState />
+            ) : (
+              <DriverTable items={drivers.data} onDuty={(d, onDuty) => setDialog({ kind: 'duty', d, onDuty })} />
+            )}
+          </Tabs.Panel>
+        </ScrollArea.Autosize>
+      </Tabs>
+      {dialog?.kind === 'damaged' ? (
+        <ActionDialog
+          opened
+          onClose={() => setDialog(null)}
+          title={`Mark ${dialog.e.name} damaged`}
+          description="It goes to maintenance; only an administrator returns it to service."
+          fields={[{ kind: 'reason', label: 'What is damaged', required: true }]}
+          confirmLabel="Send to maintenance"
+          danger
+          onSubmit={(v) => damaged.mutateAsync({ id: dialog.e.id, version: dialog.e.version, notes: v.reason })}
+        />
+      ) : null}
+      {dialog?.kind === 'duty' ? (
+        <ActionDialog
+          opened
+          onClose={() => setDialog(null)}
+          title={dialog.onDuty ? `${dialog.d.name} back on duty` : `Mark ${dialog.d.name} unavailable`}
+          fields={dialog.onDuty ? [] : [{ kind: 'reason', label: 'Reason (e.g. sick)', required: false }]}
+          confirmLabel={dialog.onDuty ? 'Back on duty' : 'Mark unavailable'}
+          onSubmit={(v) => duty.mutateAsync({ id: dialog.d.id, version: dialog.d.version, onDuty: dialog.onDuty, note: v.reason })}
+        />
+      ) : null}
+    </Paper>
+  );
+}

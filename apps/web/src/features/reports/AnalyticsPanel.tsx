@@ -1,0 +1,130 @@
+import { useMemo, useState } from 'react';
+import { BarChart, LineChart } from '@mantine/charts';
+import { Button, Card, Group, Paper, SimpleGrid, Stack, Text, TextInput } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { IconDownload } from '@tabler/icons-react';
+import type { DurationStats } from '@yardmaster/contracts';
+import { useMe } from '../../app/session';
+import { messageOf } from '../../lib/api';
+import { formatDuration, formatShort } from '../../lib/time';
+import { EmptyState, ErrorState, LoadingState } from '../../ui/States';
+import { downloadAnalyticsCsv, useAnalytics } from './api';
+
+const day = (d: Date) => d.toISOString().slice(0, 10);
+
+function Stat({ label, value, hint }: { label: string; value: string; hint?: string }) {
+  return (
+    <Paper withBorder p="sm">
+      <Text size="xs" c="dimmed">
+        {label}
+      </Text>
+      <Text fw={700} size="lg">
+        {value}
+      </Text>
+      {hint ? (
+        <Text size="xs" c="dimmed">
+          {hint}
+        </Text>
+      ) : null}
+    </Paper>
+  );
+}
+
+const secs = (s: number | null) => (s == null ? '—' : formatDuration(s * 1000));
+const stats = (s: DurationStats) => `p50 ${secs(s.p50)} · p90 ${secs(s.p90)} · n=${s.count}`;
+const pct = (v: number | null) => (v == null ? '—' : `${Math.round(v * 100)} %`);
+
+export function AnalyticsPanel() {
+  const me = useMe();
+  const [range, setRange] = useState(() => {
+    const to = new Date(Date.now() + 86_400_000);
+    return { from: day(new Date(to.getTime() - 8 * 86_400_000)), to: day(to) };
+  });
+  const fromIso = new Date(`${range.from}T00:00:00Z`).toISOString();
+  const toIso = new Date(`${range.to}T00:00:00Z`).toISOString();
+  const analytics = useAnalytics(fromIso, toIso);
+  const a = analytics.data;
+  const depth = useMemo(() => (a?.queueDepth ?? []).map((p) => ({ hour: formatShort(p.hour, me.timeZone), depth: p.depth })), [a, me.timeZone]);
+  return (
+    <Stack>
+      <Group align="flex-end">
+        <TextInput label="From" type="date" value={range.from} onChange={(e) => setRange({ ...range, from: e.currentTarget.value })} />
+        <TextInput label="To (exclusive)" type="date" value={range.to} onChange={(e) => setRange({ ...range, to: e.currentTarget.value })} />
+        <Button
+          variant="default"
+          leftSection={<IconDownload size={16} />}
+          onClick={() => void downloadAnalyticsCsv(fromIso, toIso).catch((e: unknown) => notifications.show({ color: 'red', message: messageOf(e) }))}
+        >
+          Export CSV
+        </Button>
+      </Group>
+      {analytics.isPending ? (
+        <LoadingState />
+      ) : analytics.error ? (
+        <ErrorState error={analytics.error} onRetry={() => void analytics.refetch()} />
+      ) : !a ? (
+        <EmptyState title="No figures" />
+      ) : (
+        <>
+          <SimpleGrid cols={{ base: 2, sm: 3, lg: 6 }}>
+            <Stat label="Created" value={String(a.counts.created)} />
+            <Stat label="Completed" value={String(a.counts.completed)} />
+            <Stat label="Recalled / cancelled" value={`${a.counts.recalled} / ${a.counts.cancelled}`} />
+            <Stat label="Fulfilment rate" value={pct(a.fulfilmentRate)} />
+            <Stat label="Equipment utilisation" value={pct(a.utilisation.equipment.overall)} />
+            <Stat label="Driver utilisation" value={pct(a.utilisation.drivers.overall)} />
+          </SimpleGrid>
+          <SimpleGrid cols={{ base: 1, sm: 2, lg: 4 }}>
+            <Stat label="Queue wait (mean)" value={secs(a.queueWait.mean)} hint={stats(a.queueWait)} />
+            <Stat label="Time to assign (mean)" value={secs(a.timeToDispatch.mean)} hint={stats(a.timeToDispatch)} />
+            <Stat label="Time to site (mean)" value={secs(a.timeToSite.mean)} hint={stats(a.timeToSite)} />
+            <Stat label="On site (mean)" value={secs(a.onSite.mean)} hint={stats(a.onSite)} />
+          </SimpleGrid>
+          <SimpleGrid cols={{ base: 1, lg: 2 }}>
+            <Card withBorder>
+              <Text fw={600} mb="sm">
+                Queue depth over time
+              </Text>
+              {depth.length ? <LineChart h={220} data={depth} dataKey="hour" series={[{ name: 'depth', color: 'blue.6' }]} curveType="step" /> : <EmptyState title="No queue in this range" />}
+            </Card>
+            <Card withBorder>
+              <Text fw={600} mb="sm">
+                Busiest sites
+              </Text>
+              {a.busiestSites.length ? (
+                <BarChart h={220} data={a.busiestSites.slice(0, 8)} dataKey="name" series={[{ name: 'dispatches', color: 'teal.6' }]} />
+              ) : (
+                <EmptyState title="No dispatches in this range" />
+              )}
+            </Card>
+            <Card withBorder>
+              <Text fw={600} mb="sm">
+                Requests by hour of day
+              </Text>
+              <BarChart h={220} data={a.peakHours} dataKey="hourOfDay" series={[{ name: 'requests', color: 'grape.6' }]} />
+            </Card>
+            <Card withBorder>
+              <Text fw={600} mb="sm">
+                Equipment utilisation
+              </Text>
+              {a.utilisation.equipment.items.length ? (
+                <BarChart
+                  h={220}
+                  data={a.utilisation.equipment.items.slice(0, 10).map((i) => ({ name: i.name, utilisation: Math.round((i.utilisation ?? 0) * 100) }))}
+                  dataKey="name"
+                  unit=" %"
+                  series={[{ name: 'utilisation', color: 'orange.6' }]}
+                />
+              ) : (
+                <EmptyState title="No equipment" />
+              )}
+            </Card>
+          </SimpleGrid>
+          <Text size="xs" c="dimmed">
+            Computed from {a.source}; times in {a.range.timeZone}.
+          </Text>
+        </>
+      )}
+    </Stack>
+  );
+}

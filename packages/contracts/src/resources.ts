@@ -1,0 +1,192 @@
+import { z } from 'zod';
+
+/** Shared pieces of the resource contracts (people, fleet, sites). */
+export const CodeSchema = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$/, 'letters, digits, _ . - ; 1 to 40 characters, starting with a letter or digit');
+export const NameSchema = z.string().trim().min(1, 'required').max(200);
+export const NoteSchema = z.string().trim().max(2000);
+export const PositionSchema = z.object({
+  lat: z.number().min(-90).max(90),
+  lng: z.number().min(-180).max(180),
+});
+export type Position = z.infer<typeof PositionSchema>;
+export const IdParamsSchema = z.object({ id: z.uuid() });
+const booleanQuery = z.enum(['true', 'false']).transform((v) => v === 'true');
+
+export const ListQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().max(500).optional(),
+  q: z.string().trim().max(200).optional(),
+  includeArchived: booleanQuery.optional(),
+});
+
+// --- qualifications ---------------------------------------------------------------------------
+export const QualificationSchema = z.object({
+  id: z.uuid(),
+  code: z.string(),
+  name: z.string(),
+  description: z.string().nullable(),
+  archived: z.boolean(),
+  version: z.number().int(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type Qualification = z.infer<typeof QualificationSchema>;
+export const CreateQualificationSchema = z.object({ code: CodeSchema, name: NameSchema, description: NoteSchema.nullish() }).strict();
+export type CreateQualification = z.infer<typeof CreateQualificationSchema>;
+export const UpdateQualificationSchema = CreateQualificationSchema.partial().strict();
+export type UpdateQualification = z.infer<typeof UpdateQualificationSchema>;
+
+// --- equipment types --------------------------------------------------------------------------
+export const EquipmentTypeSchema = z.object({
+  id: z.uuid(),
+  code: z.string(),
+  name: z.string(),
+  description: z.string().nullable(),
+  requiredQualificationIds: z.array(z.uuid()),
+  archived: z.boolean(),
+  version: z.number().int(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type EquipmentType = z.infer<typeof EquipmentTypeSchema>;
+export const CreateEquipmentTypeSchema = z
+  .object({
+    code: CodeSchema,
+    name: NameSchema,
+    description: NoteSchema.nullish(),
+    requiredQualificationIds: z.array(z.uuid()).max(20).default([]),
+  })
+  .strict();
+export type CreateEquipmentType = z.infer<typeof CreateEquipmentTypeSchema>;
+export const UpdateEquipmentTypeSchema = z
+  .object({ code: CodeSchema, name: NameSchema, description: NoteSchema.nullish(), requiredQualificationIds: z.array(z.uuid()).max(20) })
+  .partial()
+  .strict();
+export type UpdateEquipmentType = z.infer<typeof UpdateEquipmentTypeSchema>;
+
+// --- equipment --------------------------------------------------------------------------------
+export const EquipmentStatusSchema = z.enum(['available', 'dispatched', 'maintenance', 'retired']);
+export type EquipmentStatus = z.infer<typeof EquipmentStatusSchema>;
+export const AssetTagSchema = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_./-]{0,39}$/, 'letters, digits, _ . / - ; 1 to 40 characters');
+export const EquipmentSchema = z.object({
+  id: z.uuid(),
+  assetTag: z.string(),
+  name: z.string(),
+  equipmentTypeId: z.uuid(),
+  status: EquipmentStatusSchema,
+  statusNote: z.string().nullable(),
+  home: PositionSchema.nullable(),
+  position: PositionSchema.nullable(),
+  version: z.number().int(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type Equipment = z.infer<typeof EquipmentSchema>;
+export const CreateEquipmentSchema = z
+  .object({ assetTag: AssetTagSchema, name: NameSchema, equipmentTypeId: z.uuid(), home: PositionSchema.nullish(), position: PositionSchema.nullish() })
+  .strict();
+export type CreateEquipment = z.infer<typeof CreateEquipmentSchema>;
+export const UpdateEquipmentSchema = CreateEquipmentSchema.partial().strict();
+export type UpdateEquipment = z.infer<typeof UpdateEquipmentSchema>;
+export const EquipmentListQuerySchema = ListQuerySchema.extend({
+  status: EquipmentStatusSchema.optional(),
+  equipmentTypeId: z.uuid().optional(),
+});
+export const StatusNoteSchema = z.object({ note: NoteSchema.min(1, 'say what happened') }).strict();
+export const OptionalNoteSchema = z.object({ note: NoteSchema.optional() }).strict();
+
+// --- drivers ----------------------------------------------------------------------------------
+export const DutyStatusSchema = z.enum(['on_duty', 'off_duty']);
+export type DutyStatus = z.infer<typeof DutyStatusSchema>;
+export const HeldQualificationInputSchema = z.object({ qualificationId: z.uuid(), expiresAt: z.iso.datetime({ offset: true }).nullish() }).strict();
+export const HeldQualificationSchema = z.object({
+  qualificationId: z.uuid(),
+  code: z.string(),
+  name: z.string(),
+  expiresAt: z.string().nullable(),
+  expired: z.boolean(),
+});
+export const DriverSchema = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  employeeNo: z.string().nullable(),
+  phone: z.string().nullable(),
+  email: z.string().nullable(),
+  subject: z.string().nullable(),
+  dutyStatus: DutyStatusSchema,
+  statusNote: z.string().nullable(),
+  position: PositionSchema.nullable(),
+  qualifications: z.array(HeldQualificationSchema),
+  archived: z.boolean(),
+  version: z.number().int(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type Driver = z.infer<typeof DriverSchema>;
+export const CreateDriverSchema = z
+  .object({
+    name: NameSchema,
+    employeeNo: z.string().trim().min(1).max(50).nullish(),
+    phone: z.string().trim().regex(/^[+0-9 ()-]{3,50}$/, 'digits, spaces, + ( ) -').nullish(),
+    email: z.email().max(320).nullish(),
+    subject: z.string().trim().min(1).max(255).nullish(),
+    dutyStatus: DutyStatusSchema.default('off_duty'),
+    position: PositionSchema.nullish(),
+    qualifications: z.array(HeldQualificationInputSchema).max(50).default([]),
+  })
+  .strict();
+export type CreateDriver = z.infer<typeof CreateDriverSchema>;
+export const UpdateDriverSchema = z
+  .object({
+    name: NameSchema,
+    employeeNo: z.string().trim().min(1).max(50).nullable(),
+    phone: z.string().trim().regex(/^[+0-9 ()-]{3,50}$/, 'digits, spaces, + ( ) -').nullable(),
+    email: z.email().max(320).nullable(),
+    subject: z.string().trim().min(1).max(255).nullable(),
+    position: PositionSchema.nullable(),
+    qualifications: z.array(HeldQualificationInputSchema).max(50),
+  })
+  .partial()
+  .strict();
+export type UpdateDriver = z.infer<typeof UpdateDriverSchema>;
+export const DriverListQuerySchema = ListQuerySchema.extend({
+  dutyStatus: DutyStatusSchema.optional(),
+  qualificationId: z.uuid().optional(),
+  expiringWithinDays: z.coerce.number().int().min(0).max(3650).optional(),
+});
+export const SetDutySchema = z.object({ dutyStatus: DutyStatusSchema, note: NoteSchema.optional() }).strict();
+
+// --- sites ------------------------------------------------------------------------------------
+export const SiteSchema = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  address: z.string(),
+  position: PositionSchema.nullable(),
+  contactName: z.string().nullable(),
+  contactPhone: z.string().nullable(),
+  notes: z.string().nullable(),
+  active: z.boolean(),
+  version: z.number().int(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type Site = z.infer<typeof SiteSchema>;
+export const CreateSiteSchema = z
+  .object({
+    name: NameSchema,
+    address: z.string().trim().min(1, 'required').max(500),
+    position: PositionSchema.nullish(),
+    contactName: z.string().trim().max(200).nullish(),
+    contactPhone: z.string().trim().regex(/^[+0-9 ()-]{3,50}$/, 'digits, spaces, + ( ) -').nullish(),
+    notes: z.string().trim().max(5000).nullish(),
+  })
+  .strict();
+export type CreateSite = z.infer<typeof CreateSiteSchema>;
+export const UpdateSiteSchema = CreateSiteSchema.partial().extend({ active: z.boolean().optional() }).strict();
+export type UpdateSite = z.infer<typeof UpdateSiteSchema>;

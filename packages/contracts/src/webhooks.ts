@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import { PageQuerySchema, pageOf } from './common.js';
+
+const EventType = z
+  .string()
+  .trim()
+  .regex(/^(\*|[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*)$/, 'an event type such as dispatch.dispatched, or * for all');
+
+/**
+ * Outbound webhooks. Each delivery is an HTTP POST of the live event's JSON with headers
+ * `X-Yardmaster-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" with the secret>`,
+ * `Idempotency-Key: <event id>` (the same on every retry: receivers dedupe by it),
+ * `X-Yardmaster-Event: <type>` and `X-Yardmaster-Delivery: <delivery id>`. Any 2xx is success.
+ */
+export const CreateWebhookSchema = z.object({
+  url: z
+    .string()
+    .trim()
+    .max(2000)
+    .refine((v) => {
+      try {
+        const u = new URL(v);
+        return u.protocol === 'http:' || u.protocol === 'https:';
+      } catch {
+        return false;
+      }
+    }, 'an absolute http:// or https:// URL'),
+  eventTypes: z.array(EventType).min(1).max(100),
+  description: z.string().trim().max(500).optional(),
+});
+export type CreateWebhook = z.infer<typeof CreateWebhookSchema>;
+
+export const WebhookSchema = z.object({
+  id: z.uuid(),
+  url: z.string(),
+  eventTypes: z.array(z.string()),
+  description: z.string().nullable(),
+  active: z.boolean(),
+  createdAt: z.string(),
+  version: z.number().int(),
+});
+export type Webhook = z.infer<typeof WebhookSchema>;
+
+/** Returned once, on creation: the signing secret is never shown again. */
+export const CreatedWebhookSchema = WebhookSchema.extend({ secret: z.string() });
+export type CreatedWebhook = z.infer<typeof CreatedWebhookSchema>;
+
+export const WebhookPageSchema = pageOf(WebhookSchema);
+
+export const WebhookDeliveryStatusSchema = z.enum(['pending', 'delivered', 'dead']);
+
+export const WebhookAttemptSchema = z.object({
+  attemptedAt: z.string(),
+  statusCode: z.number().int().nullable(),
+  error: z.string().nullable(),
+  durationMs: z.number().int(),
+});
+
+export const WebhookDeliverySchema = z.object({
+  id: z.uuid(),
+  subscriptionId: z.uuid(),
+  eventId: z.string(),
+  eventType: z.string(),
+  status: WebhookDeliveryStatusSchema,
+  attempts: z.number().int(),
+  nextAttemptAt: z.string().nullable(),
+  lastError: z.string().nullable(),
+  deliveredAt: z.string().nullable(),
+  createdAt: z.string(),
+});
+export type WebhookDelivery = z.infer<typeof WebhookDeliverySchema>;
+
+export const WebhookDeliveryDetailSchema = WebhookDeliverySchema.extend({
+  payload: z.record(z.string(), z.unknown()),
+  attemptLog: z.array(WebhookAttemptSchema),
+});
+
+export const WebhookDeliveryQuerySchema = PageQuerySchema.extend({ status: WebhookDeliveryStatusSchema.optional() });
+export const WebhookDeliveryPageSchema = pageOf(WebhookDeliverySchema);
