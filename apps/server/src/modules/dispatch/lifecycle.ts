@@ -3,7 +3,7 @@ import type { Dispatch, Priority } from '@yardmaster/contracts';
 import type { Caller } from '../../platform/caller.js';
 import type { TenantTables, TenantTx } from '../../platform/db/index.js';
 import { conflict, notFound, staleVersion } from '../../platform/errors.js';
-import { recordAudit } from '../audit/index.js';
+import { holdAuditChain, recordAudit } from '../audit/index.js';
 import { findEquipment, findEquipmentType, markEquipmentDispatched, releaseEquipment, requiredQualificationIds } from '../fleet/index.js';
 import { findDriver, findDriverBySubject, touchDriverIdle } from '../people/index.js';
 import { recordStatusReport } from '../reporting/index.js';
@@ -25,6 +25,9 @@ const NEXT: Partial<Record<DispatchRow['status'], DispatchRow['status']>> = {
 const ACTIVE = new Set<DispatchRow['status']>(['dispatched', 'en_route', 'on_site', 'returning']);
 
 async function lockDispatch(tx: TenantTx, id: string, expected: number | undefined): Promise<Loaded> {
+  // The tenant's write order first (as queue matching does), then the row: no lock-order deadlocks,
+  // and the matcher never has to skip a queued row that is being changed.
+  await holdAuditChain(tx);
   const row = await loadDispatch(tx, id, true);
   if (!row) throw notFound('dispatch', id);
   if (expected !== undefined && row.version !== expected) throw staleVersion('dispatch', id);
@@ -247,6 +250,7 @@ export async function dispatchManually(
 
 /** Moves scheduled dispatches whose start (minus lead time) has come into the queue; returns how many. */
 export async function promoteDueScheduled(tx: TenantTx, caller: Caller, leadMinutes: number): Promise<number> {
+  await holdAuditChain(tx);
   const due = await tx
     .selectFrom('dispatches')
     .select('id')

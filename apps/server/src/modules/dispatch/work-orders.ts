@@ -3,7 +3,7 @@ import type { CreateWorkOrder, WorkOrder } from '@yardmaster/contracts';
 import type { Caller } from '../../platform/caller.js';
 import { decodeCursor, pageFrom, type TenantTx } from '../../platform/db/index.js';
 import { notFound, unprocessable } from '../../platform/errors.js';
-import { recordAudit } from '../audit/index.js';
+import { holdAuditChain, recordAudit } from '../audit/index.js';
 import { countEquipmentOfType, findEquipment, findEquipmentType } from '../fleet/index.js';
 import { findSite } from '../sites/index.js';
 import { announceDispatch, loadDispatch } from './assign.js';
@@ -76,6 +76,7 @@ async function nextWorkOrderNumber(tx: TenantTx, at: Date): Promise<string> {
  */
 export async function createWorkOrder(tx: TenantTx, caller: Caller, input: CreateWorkOrder, now = new Date()): Promise<WorkOrder> {
   await checkWorkOrder(tx, input);
+  await holdAuditChain(tx);
   const settings = await readDispatchSettings(tx);
   const requestedStart = input.requestedStart ? new Date(input.requestedStart) : now;
   const isScheduled = requestedStart.getTime() - settings.scheduleLeadMinutes * 60_000 > now.getTime();

@@ -271,9 +271,9 @@ async function changeStatus(tx: TenantTx, caller: Caller, id: string, expected: 
   return view;
 }
 
-/** Damaged or due for service: out of the pool until an admin returns it. Allowed on a job too: the job finishes, the equipment stays out. */
+/** Damaged or due for service: out of the pool until an admin returns it. Equipment on a job is recalled or completed first (409 says so). */
 export function sendToMaintenance(tx: TenantTx, caller: Caller, id: string, expected: number | undefined, note: string): Promise<Equipment> {
-  return changeStatus(tx, caller, id, expected, { to: 'maintenance', action: 'equipment.maintenance', allowedFrom: ['available', 'maintenance', 'dispatched'], note });
+  return changeStatus(tx, caller, id, expected, { to: 'maintenance', action: 'equipment.maintenance', allowedFrom: ['available', 'maintenance'], note });
 }
 
 export function returnToService(tx: TenantTx, caller: Caller, id: string, expected: number | undefined, note: string | null): Promise<Equipment> {
