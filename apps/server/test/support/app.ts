@@ -10,8 +10,9 @@ export type RegisteredRoute = { method: string; url: string; access: Access | un
 export type TestApp = { app: FastifyInstance; identity: TestIdentity; routes: RegisteredRoute[] };
 
 /** The real application on a test database, with a test identity provider; use `app.inject`. */
-export async function createTestApp(database: Database, env: Record<string, string> = {}): Promise<TestApp> {
-  const identity = await createTestIdentity();
+export async function createTestApp(database: Database, env: Record<string, string> = {}, options: { identity?: TestIdentity } = {}): Promise<TestApp> {
+  // Several instances of one deployment share the identity provider: pass the same identity.
+  const identity = options.identity ?? (await createTestIdentity());
   const config = loadConfig({ LOG_LEVEL: 'silent', NODE_ENV: 'test', SEED_DEMO: 'false', ...env });
   const routes: RegisteredRoute[] = [];
   const app = await buildApp({
