@@ -11,7 +11,7 @@
  * (a superuser: it creates and drops the scratch database and the tenant role).
  */
 import { randomBytes } from 'node:crypto';
-import { Kysely, PostgresDialect, type LogEvent } from 'kysely';
+import { Kysely, PostgresDialect, sql, type LogEvent } from 'kysely';
 import pg from 'pg';
 import { migrations } from '../apps/server/src/migrations/index.js';
 import { systemCaller } from '../apps/server/src/platform/caller.js';
@@ -161,7 +161,7 @@ async function main(argv: string[]): Promise<void> {
     }
 
     const caller = { ...systemCaller(SLUG), kind: 'user' as const, subject: 'bench', roles: ['admin'] };
-    const siteId = (await db.executeQuery<{ id: string }>({ sql: `select id from t_${SLUG}.sites order by name limit 1`, parameters: [], query: { kind: 'RawNode' } as never })).rows[0]!.id;
+    const siteId = (await sql<{ id: string }>`select id from ${sql.id(`t_${SLUG}`, 'sites')} order by name limit 1`.execute(db)).rows[0]!.id;
     const scenarios: Array<{ title: string; from: string; to: string; siteId?: string }> = [
       { title: 'full year', from: '2025-11-25T00:00:00Z', to: '2026-11-25T00:00:00Z' },
       { title: 'one month', from: '2026-03-01T00:00:00Z', to: '2026-04-01T00:00:00+01:00' },

@@ -29,6 +29,10 @@ export function distanceKm(aLat: number | null, aLng: number | null, bLat: numbe
   return 12_742 * Math.asin(Math.sqrt(h));
 }
 
+async function lockIfStill(tx: TenantTx, query: ReturnType<typeof sql<{ id: string }>>): Promise<boolean> {
+  return (await query.execute(tx)).rows.length === 1;
+}
+
 /** The SQL score of a queued dispatch: priority points plus optional ageing points per minute waited. */
 export function queueScoreSql(ageingPointsPerMinute: number) {
   return sql<number>`(case d.priority when 'urgent' then ${PRIORITY_POINTS.urgent}::float8 when 'standard' then ${PRIORITY_POINTS.standard}::float8 else 0::float8 end)
@@ -37,8 +41,10 @@ export function queueScoreSql(ageingPointsPerMinute: number) {
 
 /**
  * Matches the tenant's queue against free resources, in fair order (score, then queue time), in the
- * caller's transaction. Serialised per tenant by taking the audit-chain lock first (every writer
- * takes it), and it only ever *skips* rows locked by others, so it cannot deadlock with them.
+ * caller's transaction. Serialised per tenant by taking the audit-chain lock first (every dispatch
+ * writer takes it before its row locks), so the queue it reads cannot change under it; resources
+ * changed by other modules are locked one chosen row at a time with SKIP LOCKED, so it never waits
+ * on them and cannot deadlock with them.
  * Returns the number of assignments made.
  */
 export async function matchQueue(tx: TenantTx, caller: Caller): Promise<number> {
@@ -52,8 +58,7 @@ export async function matchQueue(tx: TenantTx, caller: Caller): Promise<number> 
       from dispatches d join sites s on s.id = d.site_id
       where d.status = 'queued'
       order by ${queueScoreSql(settings.ageingPointsPerMinute)} desc, d.queued_at, d.queue_seq
-      limit 2000
-      for update of d skip locked`.execute(tx)
+      limit 2000`.execute(tx)
   ).rows;
   if (queued.length === 0) return 0;
 
@@ -68,8 +73,7 @@ export async function matchQueue(tx: TenantTx, caller: Caller): Promise<number> 
   const equipment = (
     await sql<FreeEquipment>`
       select id, equipment_type_id, lat, lng, idle_since from equipment
-      where status = 'available' and equipment_type_id = any(${typeIds}::uuid[])
-      for update skip locked`.execute(tx)
+      where status = 'available' and equipment_type_id = any(${typeIds}::uuid[])`.execute(tx)
   ).rows;
   if (equipment.length === 0) return 0;
 
@@ -77,8 +81,7 @@ export async function matchQueue(tx: TenantTx, caller: Caller): Promise<number> 
     await sql<FreeDriver>`
       select dr.id, dr.lat, dr.lng, dr.idle_since from drivers dr
       where dr.duty_status = 'on_duty' and dr.archived_at is null
-        and not exists (select 1 from dispatches x where x.driver_id = dr.id and x.status in ('dispatched', 'en_route', 'on_site', 'returning'))
-      for update of dr skip locked`.execute(tx)
+        and not exists (select 1 from dispatches x where x.driver_id = dr.id and x.status in ('dispatched', 'en_route', 'on_site', 'returning'))`.execute(tx)
   ).rows;
   if (drivers.length === 0) return 0;
 
@@ -124,9 +127,27 @@ export async function matchQueue(tx: TenantTx, caller: Caller): Promise<number> 
           a.idle_since.getTime() - b.idle_since.getTime() ||
           a.id.localeCompare(b.id),
       );
-    const chosenEquipment = equipmentCandidates[0];
-    const chosenDriver = driverCandidates[0];
-    if (!chosenEquipment || !chosenDriver) continue;
+    // Lock only what is chosen; a row another transaction holds (a status change in flight) is
+    // skipped for this pass rather than waited for, so matching never deadlocks with it.
+    let chosenEquipment: FreeEquipment | undefined;
+    for (const candidate of equipmentCandidates) {
+      if (await lockIfStill(tx, sql`select id from equipment where id = ${candidate.id} and status = 'available' for update skip locked`)) {
+        chosenEquipment = candidate;
+        break;
+      }
+      freeEquipment.delete(candidate.id);
+    }
+    if (!chosenEquipment) continue;
+    let chosenDriver: FreeDriver | undefined;
+    for (const candidate of driverCandidates) {
+      if (await lockIfStill(tx, sql`select id from drivers where id = ${candidate.id} and duty_status = 'on_duty' and archived_at is null for update skip locked`)) {
+        chosenDriver = candidate;
+        break;
+      }
+      freeDrivers.delete(candidate.id);
+    }
+    if (!chosenDriver) continue;
+    if (!(await lockIfStill(tx, sql`select id from dispatches where id = ${request.id} and status = 'queued' for update skip locked`))) continue;
     freeEquipment.delete(chosenEquipment.id);
     freeDrivers.delete(chosenDriver.id);
     // A request that is served stops competing for scarce qualifications.
