@@ -26,7 +26,7 @@ export default tseslint.config(
   {
     // Only config.ts reads the environment.
     files: ['apps/server/src/**/*.ts'],
-    ignores: ['apps/server/src/config.ts'],
+    ignores: ['apps/server/src/config.ts', 'apps/server/src/**/*.test.ts'],
     rules: {
       'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read settings through config.ts.' }],
     },

@@ -1,6 +1,6 @@
 // npm run bench:dispatch — dispatch throughput against the local PostgreSQL, and pgbench's
 // TPC-B-like TPS with the same client count on the same database, for scale.
-//   CLIENTS=8 SECONDS=20 npm run bench:dispatch
+//   CLIENTS=8 SECONDS=20 TENANTS=1 npm run bench:dispatch
 // Not part of npm test. Creates a scratch database and drops it afterwards.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -16,6 +16,8 @@ import { createTestIdentity } from '../apps/server/test/support/identity.js';
 
 const CLIENTS = Number(process.env.CLIENTS ?? 8);
 const SECONDS = Number(process.env.SECONDS ?? 20);
+// Each tenant's writes are serialised (gap-free audit chain, fair queue); tenants run in parallel.
+const TENANTS = Number(process.env.TENANTS ?? 1);
 const ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const dbName = `ym_bench_${randomBytes(4).toString('hex')}`;
 const url = ADMIN_URL.replace(/\/[^/]*$/, `/${dbName}`);
@@ -29,27 +31,29 @@ const percentile = (sorted: number[], p: number): number => sorted[Math.min(sort
 try {
   const database = await openDatabase({ kind: 'postgres', url, poolSize: CLIENTS + 4 });
   await migrateAll(database.db, migrations);
-  const slug = 'bench';
-  await provisionTenant(database.db, { slug, name: 'Bench', timeZone: 'UTC' }, migrations.tenant);
-  // A realistic mid-size fleet: four types, qualified drivers for each.
-  const fleet = await buildFleet(database, slug, {
-    types: { VAN: [], TRUCK: ['CDL'], CRANE: ['NCCCO'], EXC: ['CPCS'] },
-    equipment: { VAN: 30, TRUCK: 30, CRANE: 10, EXC: 30 },
-    drivers: Array.from({ length: 120 }, (_, i) => ({ quals: [['CDL'], ['NCCCO'], ['CPCS'], []][i % 4] ?? [] })),
-  });
+  const tenants: Array<{ slug: string; fleet: Awaited<ReturnType<typeof buildFleet>> }> = [];
+  for (let t = 0; t < TENANTS; t++) {
+    const slug = `bench${t}`;
+    await provisionTenant(database.db, { slug, name: `Bench ${t}`, timeZone: 'UTC' }, migrations.tenant);
+    // A realistic mid-size fleet: four types, qualified drivers for each.
+    const fleet = await buildFleet(database, slug, {
+      types: { VAN: [], TRUCK: ['CDL'], CRANE: ['NCCCO'], EXC: ['CPCS'] },
+      equipment: { VAN: 30, TRUCK: 30, CRANE: 10, EXC: 30 },
+      drivers: Array.from({ length: 120 }, (_, i) => ({ quals: [['CDL'], ['NCCCO'], ['CPCS'], []][i % 4] ?? [] })),
+    });
+    tenants.push({ slug, fleet });
+  }
   const identity = await createTestIdentity();
   const config = loadConfig({ LOG_LEVEL: 'silent', NODE_ENV: 'production', SEED_DEMO: 'false' });
   const app = await buildApp({ config, database, trustedIssuer: identity.trusted, webDir: '/nonexistent', sweepIntervalMs: 60_000 });
   const base = await app.listen({ port: 0, host: '127.0.0.1' });
-  const token = await identity.token({ roles: ['dispatcher'], tenant: slug });
-  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
-  const types = Object.values(fleet.typeIds);
+  const tokens = await Promise.all(tenants.map((t) => identity.token({ roles: ['dispatcher'], tenant: t.slug })));
 
   const latencies: number[] = [];
   let requests = 0;
   let errors = 0;
   const deadline = Date.now() + SECONDS * 1000;
-  const timed = async (path: string, body: unknown, extra: Record<string, string> = {}) => {
+  const timed = async (headers: Record<string, string>, path: string, body: unknown, extra: Record<string, string> = {}) => {
     const start = performance.now();
     const res = await fetch(`${base}${path}`, { method: 'POST', headers: { ...headers, ...extra }, body: JSON.stringify(body) });
     const json = (await res.json()) as Record<string, unknown>;
@@ -62,8 +66,11 @@ try {
   await Promise.all(
     Array.from({ length: CLIENTS }, async (_, c) => {
       let i = c;
+      const { fleet } = tenants[c % TENANTS] ?? tenants[0]!;
+      const headers = { authorization: `Bearer ${tokens[c % TENANTS] ?? ''}`, 'content-type': 'application/json' };
+      const types = Object.values(fleet.typeIds);
       while (Date.now() < deadline) {
-        const created = await timed('/api/v1/work-orders', {
+        const created = await timed(headers, '/api/v1/work-orders', {
           siteId: fleet.siteId,
           description: 'bench',
           priority: 'standard',
@@ -72,14 +79,17 @@ try {
         const dispatchId = (created.json.dispatchIds as string[] | undefined)?.[0];
         if (!dispatchId) continue;
         const d = (await (await fetch(`${base}/api/v1/dispatches/${dispatchId}`, { headers })).json()) as { status: string; version: number };
-        if (d.status === 'dispatched') await timed(`/api/v1/dispatches/${dispatchId}/status`, { status: 'completed' }, { 'if-match': `"${d.version}"` });
+        if (d.status === 'dispatched') await timed(headers, `/api/v1/dispatches/${dispatchId}/status`, { status: 'completed' }, { 'if-match': `"${d.version}"` });
       }
     }),
   );
   const elapsed = (performance.now() - started) / 1000;
-  const assignments = await withTenant(database.db, slug, async (tx) =>
-    Number((await sql<{ n: number }>`select count(*)::int as n from dispatches where dispatched_at is not null`.execute(tx)).rows[0]?.n ?? 0),
-  );
+  let assignments = 0;
+  for (const { slug } of tenants) {
+    assignments += await withTenant(database.db, slug, async (tx) =>
+      Number((await sql<{ n: number }>`select count(*)::int as n from dispatches where dispatched_at is not null`.execute(tx)).rows[0]?.n ?? 0),
+    );
+  }
   await app.close();
   await database.close();
 
@@ -91,7 +101,7 @@ try {
 
   const rate = assignments / elapsed;
   console.log(`machine: ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.cpus()[0]?.model ?? ''}`);
-  console.log(`clients: ${CLIENTS}, duration: ${elapsed.toFixed(1)} s`);
+  console.log(`clients: ${CLIENTS}, tenants: ${TENANTS}, duration: ${elapsed.toFixed(1)} s`);
   console.log(`assignments: ${assignments} (${rate.toFixed(1)} /s)`);
   console.log(`requests: ${requests} (${(requests / elapsed).toFixed(1)} /s), 5xx: ${errors}`);
   console.log(`request latency: p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms`);

@@ -21,6 +21,7 @@ import { dispatchRoutes } from './modules/dispatch/index.js';
 import { usersRoutes } from './modules/users/index.js';
 import { auditRoutes } from './modules/audit/index.js';
 import { reportingRoutes } from './modules/reporting/index.js';
+import { notificationsRoutes } from './modules/notifications/index.js';
 
 export type AppOptions = {
   config: Config;
@@ -83,6 +84,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(usersRoutes(database));
   await app.register(auditRoutes(database));
   await app.register(reportingRoutes(database, options.reportingDatabase ?? database));
+  await app.register(notificationsRoutes(database));
 
   await registerWebApp(app, options.webDir ?? DEFAULT_WEB_DIR);
   return app;

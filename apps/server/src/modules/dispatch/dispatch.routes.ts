@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import {
   AdvanceSchema,
@@ -103,7 +103,7 @@ export function dispatchRoutes(database: Database, options: DispatchRoutesOption
     );
 
     const versioned = <T extends { version: number }>(run: (request: FastifyRequest, expected: number) => Promise<T>) =>
-      async (request: FastifyRequest, reply: import('fastify').FastifyReply) => {
+      async (request: FastifyRequest, reply: FastifyReply) => {
         const expected = expectedVersion(request);
         const view = await run(request, expected);
         setEtag(reply, view.version);

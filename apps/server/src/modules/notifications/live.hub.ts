@@ -1,18 +1,21 @@
 import type { ServerResponse } from 'node:http';
 import { sql } from 'kysely';
 import { listTenants, withTenant, type Database } from '../../platform/db/index.js';
-import { eventPayload, onLocalWake } from './publish.js';
+import { EVENTS_CHANNEL, eventPayload, onLocalWake } from './publish.js';
 import { createListener, type Listener } from './listener.js';
 import type { NotificationsSettings } from './settings.js';
 import './notifications.tables.js';
 
-/** A connected SSE client. `driverId` set → only events naming that driver. */
+/** A connected SSE client. `driversOnly` → only events whose driverIds name `driverId` (none if null). */
 export type LiveStream = {
   raw: ServerResponse;
   slug: string;
+  driversOnly: boolean;
   driverId: string | null;
   lastSent: number;
   closed: boolean;
+  /** Set while the client's unread output is over the bound: nothing more is written until it drains. */
+  stalledSince?: number | null;
 };
 
 type Feed = {
@@ -23,6 +26,8 @@ type Feed = {
   /** Serialises the feed's reads and stream joins. */
   chain: Promise<void>;
   wakePending: boolean;
+  /** The latest rows read (contiguous ids, oldest first): streams catch up from memory when they can. */
+  recent: EventRow[];
 };
 
 type EventRow = {
@@ -36,6 +41,8 @@ type EventRow = {
 };
 
 const PAGE = 500;
+const CATCH_UP_PAGE = 100;
+const RECENT = 1_000;
 
 export type LiveHub = {
   /** Attaches an SSE response (headers already written); replays from `lastEventId` when given. */
@@ -44,8 +51,8 @@ export type LiveHub = {
   /** Ends every stream (so the HTTP server can close). */
   endStreams: () => void;
   stop: () => Promise<void>;
-  /** Runs the retention purge for every tenant now (also run by the safety-net timer). */
-  purge: () => Promise<void>;
+  /** Runs the retention purge now for the given tenants, or all (also run by the safety-net timer). */
+  purge: (slugs?: readonly string[]) => Promise<void>;
   connectionCount: () => number;
 };
 
@@ -65,14 +72,14 @@ export function createLiveHub(database: Database, settings: NotificationsSetting
   let stopped = false;
   let unsubscribeLocal: (() => void) | null = null;
 
-  const readRows = (slug: string, after: number): Promise<EventRow[]> =>
+  const readRows = (slug: string, after: number, limit = PAGE): Promise<EventRow[]> =>
     withTenant(database.db, slug, (tx) =>
       tx
         .selectFrom('live_events')
         .select(['id', 'type', 'entity_type', 'entity_id', 'data', 'driver_ids', 'occurred_at'])
         .where('id', '>', after)
         .orderBy('id')
-        .limit(PAGE)
+        .limit(limit)
         .execute(),
     );
 
@@ -96,18 +103,49 @@ export function createLiveHub(database: Database, settings: NotificationsSetting
     }
   }
 
-  /** Writes to one stream; a client whose unread output exceeds the bound is cut off (told to resync). */
-  function write(stream: LiveStream, feed: Feed | undefined, text: string): void {
+  /**
+   * Back-pressure: a stream whose unread output exceeds the bound stops receiving (its position
+   * stays put; the stored events are its buffer) until the socket drains, then catches up from the
+   * database. A client stalled longer than `maxStallMs` is cut off and told to resync.
+   */
+  function write(stream: LiveStream, feed: Feed, text: string): void {
     if (stream.closed || stream.raw.destroyed) return;
     const ok = stream.raw.write(text);
-    if (!ok && stream.raw.writableLength > settings.maxBufferedBytes) close(stream, feed, true);
+    if (!ok && stream.raw.writableLength >= settings.maxBufferedBytes && !stream.stalledSince) {
+      stream.stalledSince = Date.now();
+      stream.raw.once('drain', () => {
+        stream.stalledSince = null;
+        enqueue(feed, () => catchUp(feed, stream));
+      });
+    }
   }
 
   function deliver(feed: Feed, stream: LiveStream, row: EventRow): void {
-    if (row.id <= stream.lastSent) return;
+    if (stream.closed || stream.stalledSince || row.id <= stream.lastSent) return;
     stream.lastSent = row.id;
-    if (stream.driverId !== null && !(row.driver_ids ?? []).includes(stream.driverId)) return;
+    if (stream.driversOnly && (stream.driverId === null || !(row.driver_ids ?? []).includes(stream.driverId))) return;
     write(stream, feed, frame(row));
+  }
+
+  /** Sends a stream everything after its position (a replay, or after a stall): from memory, else storage. */
+  async function catchUp(feed: Feed, stream: LiveStream): Promise<void> {
+    for (;;) {
+      if (stream.closed || stream.stalledSince) return;
+      const oldest = feed.recent[0];
+      if (oldest && stream.lastSent >= oldest.id - 1) {
+        for (const row of feed.recent) {
+          if (stream.closed || stream.stalledSince) return;
+          deliver(feed, stream, row);
+        }
+        return; // newer rows reach it through the feed's next read
+      }
+      const rows = await readRows(stream.slug, stream.lastSent, CATCH_UP_PAGE);
+      for (const row of rows) {
+        if (stream.closed || stream.stalledSince) return;
+        deliver(feed, stream, row);
+      }
+      if (rows.length < CATCH_UP_PAGE) return;
+    }
   }
 
   function enqueue(feed: Feed, task: () => Promise<void>): void {
@@ -120,9 +158,13 @@ export function createLiveHub(database: Database, settings: NotificationsSetting
     for (;;) {
       const rows = await readRows(feed.slug, feed.cursor);
       for (const row of rows) {
-        for (const stream of feed.streams) deliver(feed, stream, row);
+        const previous: number = feed.cursor;
+        // A stream behind the feed (it stalled) must not skip ahead: it catches up on its own.
+        for (const stream of feed.streams) if (stream.lastSent >= previous) deliver(feed, stream, row);
         feed.cursor = row.id;
       }
+      feed.recent.push(...rows);
+      if (feed.recent.length > RECENT) feed.recent.splice(0, feed.recent.length - RECENT);
       if (rows.length < PAGE || feed.streams.size === 0) return;
     }
   }
@@ -148,17 +190,15 @@ export function createLiveHub(database: Database, settings: NotificationsSetting
       stream.lastSent = state.last_id;
     } else {
       stream.lastSent = lastEventId;
-      for (;;) {
-        if (stream.closed) return;
-        const rows = await readRows(stream.slug, stream.lastSent);
-        for (const row of rows) deliver(feed, stream, row);
-        if (rows.length < PAGE) break;
-      }
+      await catchUp(feed, stream);
     }
     if (stream.closed) return;
     // A feed without streams has not been reading: start it where this stream is. Otherwise rows
     // between the feed's cursor and this stream's position reach the other streams on the next read.
-    if (feed.cursor === null || feed.streams.size === 0) feed.cursor = stream.lastSent;
+    if (feed.cursor === null || feed.streams.size === 0) {
+      feed.cursor = stream.lastSent;
+      feed.recent = [];
+    }
     feed.streams.add(stream);
     await readFeed(feed);
   }
@@ -166,7 +206,7 @@ export function createLiveHub(database: Database, settings: NotificationsSetting
   function attach(stream: LiveStream, lastEventId: number | null): void {
     let feed = feeds.get(stream.slug);
     if (!feed) {
-      feed = { slug: stream.slug, cursor: null, streams: new Set(), chain: Promise.resolve(), wakePending: false };
+      feed = { slug: stream.slug, cursor: null, streams: new Set(), chain: Promise.resolve(), wakePending: false, recent: [] };
       feeds.set(stream.slug, feed);
     }
     const joined = feed;
@@ -176,12 +216,12 @@ export function createLiveHub(database: Database, settings: NotificationsSetting
     enqueue(joined, () => join(joined, stream, lastEventId));
   }
 
-  async function purge(): Promise<void> {
-    const tenants = await listTenants(database.db);
-    for (const tenant of tenants) {
+  async function purge(only?: readonly string[]): Promise<void> {
+    const slugs = only ?? (await listTenants(database.db)).map((t) => t.slug);
+    for (const slug of slugs) {
       if (stopped) return;
       try {
-        await withTenant(database.db, tenant.slug, async (tx) => {
+        await withTenant(database.db, slug, async (tx) => {
           const cutoff = new Date(Date.now() - settings.retentionMs);
           const removed = await tx
             .deleteFrom('live_events')
@@ -203,6 +243,10 @@ export function createLiveHub(database: Database, settings: NotificationsSetting
 
   function poll(): void {
     if (stopped) return;
+    const now = Date.now();
+    for (const stream of [...all]) {
+      if (stream.stalledSince && now - stream.stalledSince > settings.maxStallMs) close(stream, feeds.get(stream.slug), true);
+    }
     for (const slug of feeds.keys()) wake(slug);
     if (Date.now() - lastPurge >= settings.purgeEveryMs) {
       lastPurge = Date.now();
@@ -211,7 +255,9 @@ export function createLiveHub(database: Database, settings: NotificationsSetting
   }
 
   function heartbeat(): void {
-    for (const feed of feeds.values()) for (const stream of feed.streams) write(stream, feed, `: heartbeat\n\n`);
+    for (const feed of feeds.values()) {
+      for (const stream of feed.streams) if (!stream.stalledSince) write(stream, feed, `: heartbeat\n\n`);
+    }
   }
 
   return {
@@ -221,19 +267,38 @@ export function createLiveHub(database: Database, settings: NotificationsSetting
     async start() {
       stopped = false;
       lastPurge = Date.now();
-      unsubscribeLocal = onLocalWake((kind, schema) => {
-        if (kind === 'events') wake(schema.replace(/^t_/, ''));
-      });
       if (database.kind === 'postgres') {
-        listener = createListener(database.url, ['ym_events'], (_channel, schema) => wake(schema.replace(/^t_/, '')), () => {
+        // NOTIFY reaches every instance (this one included); no in-process shortcut, so the
+        // cross-instance path is the one always exercised.
+        listener = createListener(database.url, [EVENTS_CHANNEL], (_channel, schema) => wake(schema.replace(/^t_/, '')), () => {
           // After a reconnect, notifications may have been missed: read every feed.
           for (const slug of feeds.keys()) wake(slug);
         });
+      } else {
+        // Embedded PGlite is one process's database: LISTEN/NOTIFY is not isolated per client there.
+        unsubscribeLocal = onLocalWake((kind, schema) => {
+          if (kind === 'events') wake(schema.replace(/^t_/, ''));
+        });
       }
-      pollTimer = setInterval(poll, settings.pollMs);
-      pollTimer.unref();
-      heartbeatTimer = setInterval(heartbeat, settings.heartbeatMs);
-      heartbeatTimer.unref();
+      // Timers re-read the settings each round (tests shorten them on a running app).
+      const pollLoop = (): void => {
+        if (stopped) return;
+        pollTimer = setTimeout(() => {
+          poll();
+          pollLoop();
+        }, settings.pollMs);
+        pollTimer.unref();
+      };
+      const heartbeatLoop = (): void => {
+        if (stopped) return;
+        heartbeatTimer = setTimeout(() => {
+          heartbeat();
+          heartbeatLoop();
+        }, settings.heartbeatMs);
+        heartbeatTimer.unref();
+      };
+      pollLoop();
+      heartbeatLoop();
     },
     endStreams() {
       for (const stream of [...all]) close(stream, feeds.get(stream.slug), false);
@@ -241,8 +306,8 @@ export function createLiveHub(database: Database, settings: NotificationsSetting
     async stop() {
       stopped = true;
       unsubscribeLocal?.();
-      if (pollTimer) clearInterval(pollTimer);
-      if (heartbeatTimer) clearInterval(heartbeatTimer);
+      if (pollTimer) clearTimeout(pollTimer);
+      if (heartbeatTimer) clearTimeout(heartbeatTimer);
       this.endStreams();
       await listener?.close();
       listener = null;

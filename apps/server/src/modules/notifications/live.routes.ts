@@ -3,17 +3,18 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { LiveEventsHeadersSchema } from '@yardmaster/contracts';
 import { withTenant, type Database } from '../../platform/db/index.js';
 import { callerOf } from '../../platform/http/access.js';
-import { forbidden } from '../../platform/errors.js';
-import { findDriverBySubject } from '../people/index.js';
+import { selectDriverIdBySubject } from './live.repo.js';
 import type { Caller } from '../../platform/caller.js';
 import type { LiveHub } from './live.hub.js';
 
-/** null = sees every event of the tenant; otherwise the caller's driver id (sees events naming it). */
-async function driverScopeOf(database: Database, caller: Caller): Promise<string | null> {
-  if (caller.roles.some((role) => role === 'admin' || role === 'dispatcher' || role === 'viewer')) return null;
-  const driver = await withTenant(database.db, caller.tenantSlug, (tx) => findDriverBySubject(tx, caller.subject));
-  if (!driver) throw forbidden('no driver record of this tenant is linked to your account');
-  return driver.id;
+/**
+ * Admins, dispatchers and viewers see every event of the tenant; a driver sees events naming their
+ * driver record (none while no record is linked to their account).
+ */
+async function scopeOf(database: Database, caller: Caller): Promise<{ driversOnly: boolean; driverId: string | null }> {
+  if (caller.roles.some((role) => role === 'admin' || role === 'dispatcher' || role === 'viewer')) return { driversOnly: false, driverId: null };
+  const driverId = await withTenant(database.db, caller.tenantSlug, (tx) => selectDriverIdBySubject(tx, caller.subject));
+  return { driversOnly: true, driverId: driverId ?? null };
 }
 
 export function liveRoutes(database: Database, hub: LiveHub) {
@@ -33,7 +34,7 @@ export function liveRoutes(database: Database, hub: LiveHub) {
       },
       async (request, reply) => {
         const caller = callerOf(request);
-        const driverId = await driverScopeOf(database, caller);
+        const scope = await scopeOf(database, caller);
         const header = request.headers['last-event-id'];
         const lastEventId = typeof header === 'string' && header !== '' ? Number(header) : null;
         reply.hijack();
@@ -46,7 +47,7 @@ export function liveRoutes(database: Database, hub: LiveHub) {
           'x-request-id': String(request.id),
         });
         raw.write(': connected\nretry: 3000\n\n');
-        hub.attach({ raw, slug: caller.tenantSlug, driverId, lastSent: 0, closed: false }, lastEventId);
+        hub.attach({ raw, slug: caller.tenantSlug, ...scope, lastSent: 0, closed: false }, lastEventId);
       },
     );
   };

@@ -4,8 +4,10 @@ export type NotificationsSettings = {
   pollMs: number;
   /** Comment lines that keep proxies from closing idle streams. */
   heartbeatMs: number;
-  /** Unread output a stream may hold before the client is cut off (and told to resync). */
+  /** Unread output a stream may hold; above it the stream pauses (and catches up from storage on drain). */
   maxBufferedBytes: number;
+  /** A stream paused longer than this is cut off and told to resync (a client that does not read). */
+  maxStallMs: number;
   /** How long events stay replayable. */
   retentionMs: number;
   /** How often the retention purge runs (from the poll timer). */
@@ -24,7 +26,8 @@ export type NotificationsSettings = {
 export const defaultNotificationsSettings = (): NotificationsSettings => ({
   pollMs: 1_000,
   heartbeatMs: 15_000,
-  maxBufferedBytes: 1024 * 1024,
+  maxBufferedBytes: 256 * 1024,
+  maxStallMs: 30_000,
   retentionMs: 24 * 60 * 60 * 1000,
   purgeEveryMs: 60_000,
   webhookMaxAttempts: 8,

@@ -56,13 +56,3 @@ export async function insertNote(tx: TenantTx, note: { reportId: string; body: s
     .returningAll()
     .executeTakeFirstOrThrow();
 }
-
-/**
- * select id from drivers where subject = $1 — the driver linked to a signed-in identity. Same query
- * as people's `findDriverBySubject`; read directly because importing the people door currently pulls
- * in modules not yet present (docs/decisions/0002-reporting-reads-across-modules.md).
- */
-export async function selectDriverIdBySubject(tx: TenantTx, subject: string): Promise<string | null> {
-  const { rows } = await sql<{ id: string }>`select id from drivers where subject = ${subject} limit 1`.execute(tx);
-  return rows[0]?.id ?? null;
-}

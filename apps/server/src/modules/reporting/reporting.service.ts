@@ -3,8 +3,9 @@ import type { Caller } from '../../platform/caller.js';
 import type { TenantTx } from '../../platform/db/index.js';
 import { notFound, validationFailed } from '../../platform/errors.js';
 import { recordAudit } from '../audit/index.js';
+import { findDriverBySubject } from '../people/index.js';
 import { reportNumber } from './reporting.record.js';
-import { insertNote, selectDriverIdBySubject, selectNotes, selectReportById, selectReports, type NoteRow, type ReportCursor, type ReportRow } from './reporting.repo.js';
+import { insertNote, selectNotes, selectReportById, selectReports, type NoteRow, type ReportCursor, type ReportRow } from './reporting.repo.js';
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 const secondsBetween = (from: Date | null, to: Date | null): number | null =>
@@ -88,8 +89,8 @@ function decodeCursor(cursor: string): ReportCursor {
 async function driverScope(tx: TenantTx, caller: Caller): Promise<{ onlyDriverId?: string; none?: boolean }> {
   if (caller.roles.some((r) => r === 'admin' || r === 'dispatcher' || r === 'viewer')) return {};
   if (!caller.roles.includes('driver')) return { none: true };
-  const driverId = await selectDriverIdBySubject(tx, caller.subject);
-  return driverId ? { onlyDriverId: driverId } : { none: true };
+  const driver = await findDriverBySubject(tx, caller.subject);
+  return driver ? { onlyDriverId: driver.id } : { none: true };
 }
 
 export async function listReports(tx: TenantTx, caller: Caller, query: ReportListQuery): Promise<ReportPage> {

@@ -1,0 +1,10 @@
+import type { TenantTx } from '../../platform/db/index.js';
+
+/**
+ * The tenant's driver linked to a token subject. (The people module exports `findDriverBySubject`,
+ * but people publishes live events through this module's door: importing it back would be a cycle.)
+ */
+export async function selectDriverIdBySubject(tx: TenantTx, subject: string): Promise<string | undefined> {
+  const row = await tx.selectFrom('drivers').select('id').where('subject', '=', subject).executeTakeFirst();
+  return row?.id;
+}

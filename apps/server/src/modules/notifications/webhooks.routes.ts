@@ -1,0 +1,111 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import {
+  CreateWebhookSchema,
+  CreatedWebhookSchema,
+  PageQuerySchema,
+  WebhookDeliveryDetailSchema,
+  WebhookDeliveryPageSchema,
+  WebhookDeliveryQuerySchema,
+  WebhookDeliverySchema,
+  WebhookPageSchema,
+  WebhookSchema,
+} from '@yardmaster/contracts';
+import { withTenant, type Database } from '../../platform/db/index.js';
+import { callerOf } from '../../platform/http/access.js';
+import type { WebhookWorker } from './webhooks.worker.js';
+import { createWebhook, getDelivery, getWebhook, listDeliveries, listWebhooks, removeWebhook, replayDelivery } from './webhooks.service.js';
+
+const admin = { access: { roles: ['admin' as const] } };
+const IdParams = z.object({ id: z.uuid() });
+
+/** Admin-managed outbound webhooks and their delivery log. */
+export function webhooksRoutes(database: Database, worker: WebhookWorker) {
+  return async (app: FastifyInstance): Promise<void> => {
+    const r = app.withTypeProvider<ZodTypeProvider>();
+    r.post(
+      '/api/v1/webhooks',
+      {
+        config: admin,
+        schema: {
+          tags: ['webhooks'],
+          summary: 'Subscribe a URL to event types (the signing secret is returned only here)',
+          body: CreateWebhookSchema,
+          response: { 201: CreatedWebhookSchema },
+        },
+      },
+      async (request, reply) => {
+        const caller = callerOf(request);
+        const created = await withTenant(database.db, caller.tenantSlug, (tx) => createWebhook(tx, caller, request.body));
+        return reply.status(201).header('location', `/api/v1/webhooks/${created.id}`).send(created);
+      },
+    );
+    r.get(
+      '/api/v1/webhooks',
+      { config: admin, schema: { tags: ['webhooks'], summary: 'List webhook subscriptions', querystring: PageQuerySchema, response: { 200: WebhookPageSchema } } },
+      async (request) => {
+        const caller = callerOf(request);
+        return withTenant(database.db, caller.tenantSlug, (tx) => listWebhooks(tx, request.query));
+      },
+    );
+    r.get(
+      '/api/v1/webhooks/:id',
+      { config: admin, schema: { tags: ['webhooks'], summary: 'A webhook subscription', params: IdParams, response: { 200: WebhookSchema } } },
+      async (request) => {
+        const caller = callerOf(request);
+        return withTenant(database.db, caller.tenantSlug, (tx) => getWebhook(tx, request.params.id));
+      },
+    );
+    r.delete(
+      '/api/v1/webhooks/:id',
+      { config: admin, schema: { tags: ['webhooks'], summary: 'Delete a subscription (and its pending deliveries)', params: IdParams } },
+      async (request, reply) => {
+        const caller = callerOf(request);
+        await withTenant(database.db, caller.tenantSlug, (tx) => removeWebhook(tx, caller, request.params.id));
+        return reply.status(204).send();
+      },
+    );
+    r.get(
+      '/api/v1/webhooks/:id/deliveries',
+      {
+        config: admin,
+        schema: {
+          tags: ['webhooks'],
+          summary: 'Delivery log of a subscription, newest first',
+          params: IdParams,
+          querystring: WebhookDeliveryQuerySchema,
+          response: { 200: WebhookDeliveryPageSchema },
+        },
+      },
+      async (request) => {
+        const caller = callerOf(request);
+        return withTenant(database.db, caller.tenantSlug, (tx) => listDeliveries(tx, request.params.id, request.query));
+      },
+    );
+    r.get(
+      '/api/v1/webhook-deliveries/:id',
+      {
+        config: admin,
+        schema: { tags: ['webhooks'], summary: 'A delivery with its payload and every attempt', params: IdParams, response: { 200: WebhookDeliveryDetailSchema } },
+      },
+      async (request) => {
+        const caller = callerOf(request);
+        return withTenant(database.db, caller.tenantSlug, (tx) => getDelivery(tx, request.params.id));
+      },
+    );
+    r.post(
+      '/api/v1/webhook-deliveries/:id/replay',
+      {
+        config: admin,
+        schema: { tags: ['webhooks'], summary: 'Send a delivery again (e.g. a dead-lettered one)', params: IdParams, response: { 202: WebhookDeliverySchema } },
+      },
+      async (request, reply) => {
+        const caller = callerOf(request);
+        const delivery = await withTenant(database.db, caller.tenantSlug, (tx) => replayDelivery(tx, caller, request.params.id));
+        worker.wake(caller.tenantSlug);
+        return reply.status(202).send(delivery);
+      },
+    );
+  };
+}

@@ -1,0 +1,146 @@
+import { listTenants, withTenant, type Database } from '../../platform/db/index.js';
+import { onLocalWake, WEBHOOKS_CHANNEL } from './publish.js';
+import { createListener, type Listener } from './listener.js';
+import type { NotificationsSettings } from './settings.js';
+import { claimDueDeliveries, insertAttempt, updateDeliveryOutcome, type ClaimedDelivery } from './webhooks.repo.js';
+import { signWebhook } from './webhooks.signature.js';
+
+export type WebhookWorker = {
+  start: () => void;
+  stop: () => Promise<void>;
+  /** Looks for due deliveries of a tenant now (after a publish or a replay). */
+  wake: (slug: string) => void;
+};
+
+const BATCH = 20;
+
+/** Exponential backoff: base · 2^(attempt-1), capped. */
+export const backoffMs = (settings: NotificationsSettings, attempt: number): number =>
+  Math.min(settings.webhookBackoffMs * 2 ** Math.max(0, attempt - 1), settings.webhookMaxBackoffMs);
+
+export function createWebhookWorker(database: Database, settings: NotificationsSettings): WebhookWorker {
+  let stopped = true;
+  let timer: NodeJS.Timeout | null = null;
+  let listener: Listener | null = null;
+  let unsubscribeLocal: (() => void) | null = null;
+  const inFlight = new Set<AbortController>();
+  /** Tenants to look at: null entry = all tenants (the poll). */
+  const pending = new Set<string | null>();
+  let running: Promise<void> | null = null;
+
+  async function send(delivery: ClaimedDelivery): Promise<{ statusCode: number | null; error: string | null }> {
+    const body = JSON.stringify(delivery.payload);
+    const controller = new AbortController();
+    inFlight.add(controller);
+    const timeout = setTimeout(() => controller.abort(new Error(`no answer within ${settings.webhookTimeoutMs} ms`)), settings.webhookTimeoutMs);
+    try {
+      const response = await fetch(delivery.url, {
+        method: 'POST',
+        body,
+        redirect: 'manual',
+        signal: controller.signal,
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'Yardmaster-Webhooks/1',
+          'x-yardmaster-signature': signWebhook(delivery.secret, body, Math.floor(Date.now() / 1000)),
+          'x-yardmaster-event': delivery.event_type,
+          'x-yardmaster-delivery': delivery.id,
+          'idempotency-key': String(delivery.event_id),
+        },
+      });
+      await response.arrayBuffer().catch(() => undefined);
+      if (response.status >= 200 && response.status < 300) return { statusCode: response.status, error: null };
+      return { statusCode: response.status, error: `receiver answered ${response.status}` };
+    } catch (error) {
+      const cause = (error as { cause?: { message?: string } }).cause?.message;
+      return { statusCode: null, error: cause ?? (error as Error).message ?? String(error) };
+    } finally {
+      clearTimeout(timeout);
+      inFlight.delete(controller);
+    }
+  }
+
+  async function deliverOne(slug: string, delivery: ClaimedDelivery): Promise<void> {
+    const started = Date.now();
+    const result = await send(delivery);
+    if (stopped && result.statusCode === null) return; // aborted by shutdown: the lease expires, another run retries
+    const attempt = delivery.attempts + 1;
+    const dead = result.error !== null && attempt >= settings.webhookMaxAttempts;
+    await withTenant(database.db, slug, async (tx) => {
+      await insertAttempt(tx, { delivery_id: delivery.id, status_code: result.statusCode, error: result.error, duration_ms: Date.now() - started });
+      await updateDeliveryOutcome(
+        tx,
+        delivery.id,
+        result.error === null ? { delivered: true } : { delivered: false, error: result.error, dead, retryInMs: backoffMs(settings, attempt) },
+      );
+    }).catch(() => undefined); // the subscription was deleted meanwhile
+  }
+
+  async function runTenant(slug: string): Promise<void> {
+    for (;;) {
+      if (stopped) return;
+      const claimed = await withTenant(database.db, slug, (tx) => claimDueDeliveries(tx, BATCH, settings.webhookLeaseMs));
+      if (claimed.length === 0) return;
+      await Promise.all(claimed.map((d) => deliverOne(slug, d)));
+      if (claimed.length < BATCH) return;
+    }
+  }
+
+  async function drain(): Promise<void> {
+    while (pending.size > 0 && !stopped) {
+      const targets = [...pending];
+      pending.clear();
+      const slugs = targets.includes(null)
+        ? (await listTenants(database.db)).filter((t) => t.archived_at === null).map((t) => t.slug)
+        : (targets as string[]);
+      for (const slug of new Set(slugs)) {
+        if (stopped) return;
+        await runTenant(slug).catch(() => undefined);
+      }
+    }
+  }
+
+  function kick(target: string | null): void {
+    if (stopped) return;
+    pending.add(target);
+    running ??= drain()
+      .catch(() => undefined)
+      .finally(() => {
+        running = null;
+        if (pending.size > 0) kick(null);
+      });
+  }
+
+  return {
+    wake: (slug) => kick(slug),
+    start() {
+      stopped = false;
+      if (database.kind === 'postgres') {
+        listener = createListener(database.url, [WEBHOOKS_CHANNEL], (_c, schema) => kick(schema.replace(/^t_/, '')), () => kick(null));
+      } else {
+        unsubscribeLocal = onLocalWake((kind, schema) => {
+          if (kind === 'webhooks') kick(schema.replace(/^t_/, ''));
+        });
+      }
+      const pollLoop = (): void => {
+        if (stopped) return;
+        timer = setTimeout(() => {
+          kick(null);
+          pollLoop();
+        }, settings.pollMs);
+        timer.unref();
+      };
+      pollLoop();
+      kick(null);
+    },
+    async stop() {
+      stopped = true;
+      unsubscribeLocal?.();
+      if (timer) clearTimeout(timer);
+      for (const controller of inFlight) controller.abort(new Error('shutting down'));
+      await listener?.close();
+      listener = null;
+      await running;
+    },
+  };
+}
