@@ -1,4 +1,7 @@
+import type { Caller } from '../../platform/caller.js';
 import type { TenantTx } from '../../platform/db/index.js';
+import { announce } from '../../platform/events.js';
+import { recordAuditBatch } from '../audit/index.js';
 import { countUsableEquipmentOfType, selectEquipment, selectEquipmentType, selectRequirements, type EquipmentRow, type EquipmentTypeRow } from './fleet.repo.js';
 
 export { fleetRoutes } from './fleet.routes.js';
@@ -41,4 +44,27 @@ export async function releaseEquipment(tx: TenantTx, equipmentId: string): Promi
     .where('id', '=', equipmentId)
     .where('status', '=', 'dispatched')
     .execute();
+}
+
+/** Bulk-creates equipment (CSV import): one insert, one audit event per row, one capacity announcement. */
+export async function importEquipment(
+  tx: TenantTx,
+  caller: Caller,
+  rows: ReadonlyArray<{ assetTag: string; name: string; equipmentTypeId: string; home: { lat: number; lng: number } | null }>,
+): Promise<number> {
+  if (rows.length === 0) return 0;
+  const created: Array<{ id: string; asset_tag: string; equipment_type_id: string }> = [];
+  for (let i = 0; i < rows.length; i += 1000) {
+    const chunk = rows.slice(i, i + 1000);
+    created.push(
+      ...(await tx
+        .insertInto('equipment')
+        .values(chunk.map((r) => ({ asset_tag: r.assetTag, name: r.name, equipment_type_id: r.equipmentTypeId, home_lat: r.home?.lat ?? null, home_lng: r.home?.lng ?? null, lat: r.home?.lat ?? null, lng: r.home?.lng ?? null })))
+        .returning(['id', 'asset_tag', 'equipment_type_id'])
+        .execute()),
+    );
+  }
+  await recordAuditBatch(tx, caller, created.map((r, i) => ({ action: 'equipment.imported', entityType: 'equipment', entityId: r.id, after: { ...rows[i] } })));
+  await announce(tx, caller, 'capacity.changed', { reason: 'equipment.added' });
+  return created.length;
 }

@@ -1,4 +1,7 @@
+import type { Caller } from '../../platform/caller.js';
 import type { TenantTx } from '../../platform/db/index.js';
+import { announce } from '../../platform/events.js';
+import { recordAuditBatch } from '../audit/index.js';
 import { selectDriver, selectDriverBySubject, selectExpiringQualifications, type DriverRow } from './people.repo.js';
 
 export { peopleRoutes } from './people.routes.js';
@@ -29,4 +32,36 @@ export async function qualificationsExist(tx: TenantTx, ids: readonly string[]):
   const rows = await tx.selectFrom('qualifications').select('id').where('id', 'in', ids).where('archived_at', 'is', null).execute();
   const found = new Set(rows.map((r) => r.id));
   return ids.filter((id) => !found.has(id));
+}
+
+/** Bulk-creates drivers with their qualifications (CSV import): audited per row, one capacity announcement. */
+export async function importDrivers(
+  tx: TenantTx,
+  caller: Caller,
+  rows: ReadonlyArray<{
+    name: string;
+    employeeNo: string | null;
+    phone: string | null;
+    email: string | null;
+    dutyStatus: 'on_duty' | 'off_duty';
+    qualifications: Array<{ qualificationId: string; expiresAt: Date | null }>;
+  }>,
+): Promise<number> {
+  if (rows.length === 0) return 0;
+  const created: Array<{ id: string }> = [];
+  for (let i = 0; i < rows.length; i += 1000) {
+    const chunk = rows.slice(i, i + 1000);
+    created.push(
+      ...(await tx
+        .insertInto('drivers')
+        .values(chunk.map((r) => ({ name: r.name, employee_no: r.employeeNo, phone: r.phone, email: r.email, duty_status: r.dutyStatus })))
+        .returning('id')
+        .execute()),
+    );
+  }
+  const held = created.flatMap((d, i) => (rows[i]?.qualifications ?? []).map((q) => ({ driver_id: d.id, qualification_id: q.qualificationId, expires_at: q.expiresAt })));
+  for (let i = 0; i < held.length; i += 2000) await tx.insertInto('driver_qualifications').values(held.slice(i, i + 2000)).execute();
+  await recordAuditBatch(tx, caller, created.map((d, i) => ({ action: 'driver.imported', entityType: 'driver', entityId: d.id, after: { ...rows[i] } })));
+  await announce(tx, caller, 'capacity.changed', { reason: 'driver.added' });
+  return created.length;
 }
