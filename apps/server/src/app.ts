@@ -18,6 +18,7 @@ import { peopleRoutes } from './modules/people/index.js';
 import { fleetRoutes } from './modules/fleet/index.js';
 import { sitesRoutes } from './modules/sites/index.js';
 import { dispatchRoutes } from './modules/dispatch/index.js';
+import { importsRoutes } from './modules/imports/index.js';
 import { usersRoutes } from './modules/users/index.js';
 import { auditRoutes } from './modules/audit/index.js';
 import { reportingRoutes } from './modules/reporting/index.js';
@@ -80,6 +81,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(peopleRoutes(database));
   await app.register(fleetRoutes(database));
   await app.register(sitesRoutes(database));
+  await app.register(importsRoutes(database));
   await app.register(dispatchRoutes(database, { sweepIntervalMs: options.sweepIntervalMs }));
   await app.register(usersRoutes(database));
   await app.register(auditRoutes(database));
