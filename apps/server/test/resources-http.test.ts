@@ -133,6 +133,10 @@ describe(`resources over HTTP on ${testDbKind()}`, () => {
     const driverToken = await identity.token({ roles: ['driver'], tenant: slug, sub: subject });
     const mine = (await send(driverToken, 'GET', '/api/v1/me/dispatches')).json<{ items: Array<{ id: string; status: string; version: number }> }>();
     expect(mine.items).toMatchObject([{ id: dispatchId, status: 'dispatched' }]);
+    const siteOfJob = await send(driverToken, 'GET', `/api/v1/dispatches/${dispatchId}/site`);
+    expect(siteOfJob.json()).toMatchObject({ name: 'Tower', address: '9 High St' });
+    const otherDriver = await identity.token({ roles: ['driver'], tenant: slug, sub: 'someone-else' });
+    expect((await send(otherDriver, 'GET', `/api/v1/dispatches/${dispatchId}/site`)).statusCode).toBe(404);
     let version = mine.items[0]?.version ?? 0;
     for (const status of ['en_route', 'on_site', 'returning', 'completed']) {
       const res = await send(driverToken, 'POST', `/api/v1/dispatches/${dispatchId}/status`, { status }, { 'if-match': `"${version}"` });

@@ -101,4 +101,28 @@ describe('administration', () => {
     await screenshot(page, '31-admin-sites');
     await context.close();
   });
+
+  it('an admin imports a CSV: the dry run lists the bad row, the clean file is imported', async () => {
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    await signIn(page, DEMO.admin, '/admin/import');
+    // Sites is the default kind.
+    await page.getByText('Columns: name, address').waitFor();
+    const fileInput = page.locator('input[type="file"]');
+    const stamp = Date.now().toString(36);
+    const upload = (name: string, text: string) => fileInput.setInputFiles({ name, mimeType: 'text/csv', buffer: Buffer.from(text) });
+    await upload('bad.csv', `name,address,lat,lng\nImported yard ${stamp},"1 Dock Rd, Salford",53.47,-2.29\nNo latitude,2 Road,95,-2\n`);
+    await page.getByRole('button', { name: 'Dry run' }).click();
+    const report = page.getByTestId('import-report');
+    await report.getByText('Dry run — nothing was written').waitFor();
+    await report.getByRole('cell', { name: 'line 3: lat' }).waitFor();
+    await screenshot(page, '45-admin-import-dry-run');
+    await upload('good.csv', `name,address,lat,lng\nImported yard ${stamp},"1 Dock Rd, Salford",53.47,-2.29\n`);
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await report.getByText('Imported', { exact: true }).waitFor();
+    await expect(report.getByText(/created: 1/).count()).resolves.toBe(1);
+    await page.getByRole('tab', { name: 'Sites', exact: true }).click();
+    await page.getByRole('cell', { name: `Imported yard ${stamp}` }).first().waitFor();
+    await context.close();
+  });
 });

@@ -17,12 +17,12 @@ describe('main screens', () => {
     const page = await context.newPage();
     await signIn(page, DEMO.admin, '/dispatch');
     const screens: [string, string, string][] = [
-      ['/dispatch', 'Dispatcher console', '10-dispatch-board'],
-      ['/admin/qualifications', 'Administration', '30-admin-qualifications'],
-      ['/admin/sites', 'Administration', '31-admin-sites'],
-      ['/admin/import', 'CSV import', '32-admin-import'],
-      ['/reports', 'Reports', '60-reports'],
-      ['/reports?tab=analytics', 'Reports', '61-analytics'],
+      ['/dispatch', 'Dispatcher console', 'tour-dispatch'],
+      ['/admin/qualifications', 'Administration', 'tour-admin-qualifications'],
+      ['/admin/sites', 'Administration', 'tour-admin-sites'],
+      ['/admin/import', 'CSV import', 'tour-admin-import'],
+      ['/reports', 'Reports', 'tour-reports'],
+      ['/reports?tab=analytics', 'Reports', 'tour-analytics'],
     ];
     for (const [path, heading, name] of screens) {
       // In-app navigation (no reload): the session stays in memory.
@@ -31,7 +31,8 @@ describe('main screens', () => {
         window.dispatchEvent(new PopStateEvent('popstate'));
       }, path);
       await page.getByRole('heading', { name: heading }).first().waitFor();
-      await page.waitForLoadState('networkidle').catch(() => undefined);
+      // Wait for the loaders to go (not for network idle: the live event stream stays open).
+      await page.waitForFunction(() => document.querySelectorAll('[role="status"]').length === 0, undefined, { timeout: 10_000 }).catch(() => undefined);
       await screenshot(page, name);
     }
     await context.close();
@@ -42,7 +43,7 @@ describe('main screens', () => {
     const page = await context.newPage();
     await signIn(page, DEMO.driver, '/driver');
     await page.getByRole('heading', { name: 'My dispatch' }).waitFor();
-    await screenshot(page, '20-driver-phone');
+    await screenshot(page, 'tour-driver-phone');
     await context.close();
   });
 });

@@ -129,10 +129,16 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const signOut = useCallback(async () => {
     const um = await userManager();
     const user = await um.getUser();
-    await um.removeUser();
+    // Block the signed-out page's automatic sign-in while the browser leaves for the provider.
+    redirecting = true;
     sessionStorage.setItem(SIGNED_OUT_FLAG, '1');
-    setState({ status: 'signed-out' });
-    await um.signoutRedirect({ id_token_hint: user?.id_token });
+    await um.removeUser();
+    try {
+      await um.signoutRedirect({ id_token_hint: user?.id_token });
+    } catch {
+      redirecting = false;
+      setState({ status: 'signed-out' });
+    }
   }, []);
 
   const value = useMemo(() => ({ state, signIn, signOut }), [state, signIn, signOut]);

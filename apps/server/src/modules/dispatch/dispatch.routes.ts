@@ -13,6 +13,7 @@ import {
   OptionalReasonSchema,
   ReasonSchema,
   ReprioritiseSchema,
+  SiteSchema,
   UpdateDispatchSettingsSchema,
   WorkOrderListQuerySchema,
   WorkOrderSchema,
@@ -25,6 +26,7 @@ import { callerOf } from '../../platform/http/access.js';
 import { expectedVersion, setEtag } from '../../platform/http/versioning.js';
 import { recordAudit } from '../audit/index.js';
 import { findDriverBySubject } from '../people/index.js';
+import { findSite, siteView } from '../sites/index.js';
 import { loadDispatch } from './assign.js';
 import { listDispatches, readBoard } from './board.js';
 import { explainDispatch } from './explain.js';
@@ -98,6 +100,19 @@ export function dispatchRoutes(database: Database, options: DispatchRoutesOption
       setEtag(reply, view.version);
       return view;
     });
+    r.get('/api/v1/dispatches/:id/site', { config: { access: { roles: ['admin', 'dispatcher', 'viewer', 'driver'] } }, schema: { tags, summary: "The work site of a dispatch: address and contact (drivers: their own dispatch's)", params: IdParamsSchema, response: { 200: SiteSchema } } }, (request) =>
+      inTenant(request, async (tx, caller) => {
+        const row = await loadDispatch(tx, request.params.id);
+        if (!row) throw notFound('dispatch', request.params.id);
+        if (caller.roles.length === 1 && caller.roles[0] === 'driver') {
+          const me = await findDriverBySubject(tx, caller.subject);
+          if (!me || me.id !== row.driver_id) throw notFound('dispatch', request.params.id);
+        }
+        const site = await findSite(tx, row.site_id);
+        if (!site) throw notFound('site', row.site_id);
+        return siteView(site);
+      }),
+    );
     r.get('/api/v1/dispatches/:id/explain', { config: { access: READERS }, schema: { tags, summary: 'Why a queued dispatch waits: position, blockers, estimate', params: IdParamsSchema, response: { 200: ExplainSchema } } }, (request) =>
       inTenant(request, (tx) => explainDispatch(tx, request.params.id)),
     );

@@ -6,14 +6,12 @@ import { request } from '../../lib/api';
 import { ProblemAlert } from '../../ui/States';
 
 export const IMPORT_KINDS = [
-  { value: 'qualifications', label: 'Qualifications' },
-  { value: 'equipment-types', label: 'Equipment types' },
-  { value: 'equipment', label: 'Equipment' },
-  { value: 'drivers', label: 'Drivers' },
-  { value: 'sites', label: 'Sites' },
+  { value: 'equipment', label: 'Equipment', columns: 'asset_tag, name, type_code, home_lat, home_lng' },
+  { value: 'drivers', label: 'Drivers', columns: 'name, employee_no, phone, email, duty_status, qualifications (CODE:YYYY-MM-DD;CODE)' },
+  { value: 'sites', label: 'Sites', columns: 'name, address, lat, lng, contact_name, contact_phone, notes' },
 ] as const;
 
-export const IMPORT_PATH = '/api/v1/import';
+export const IMPORT_PATH = '/api/v1/imports';
 
 /** What an import answers, read tolerantly: counts, and the rows that were refused and why. */
 export type ImportReport = { dryRun: boolean; counts: [string, number][]; problems: { row: number | null; field: string | null; message: string }[] };
@@ -57,9 +55,12 @@ export function ImportSection() {
       </Text>
       <Paper withBorder p="md">
         <SimpleGrid cols={{ base: 1, sm: 2 }}>
-          <Select label="What to import" data={[...IMPORT_KINDS]} value={kind} onChange={(v) => v && setKind(v)} allowDeselect={false} />
+          <Select label="What to import" data={IMPORT_KINDS.map(({ value, label }) => ({ value, label }))} value={kind} onChange={(v) => v && setKind(v)} allowDeselect={false} />
           <FileInput label="CSV file" accept=".csv,text/csv" placeholder="Choose a file" leftSection={<IconFileTypeCsv size={16} />} value={file} onChange={setFile} clearable />
         </SimpleGrid>
+        <Text size="xs" c="dimmed" mt="xs">
+          Columns: {IMPORT_KINDS.find((k) => k.value === kind)?.columns}. A header row is required; the CSV export has the same format.
+        </Text>
         <Group mt="md">
           <Button variant="default" disabled={!file} loading={run.isPending && run.variables.dryRun} onClick={() => run.mutate({ dryRun: true })}>
             Dry run

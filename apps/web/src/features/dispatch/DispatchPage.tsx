@@ -5,7 +5,7 @@ import { useHotkeys } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { messageOf } from '../../lib/api';
 import { ErrorState, LoadingState } from '../../ui/States';
-import { useBoard, useCancel, useChangePriority, useComplete, useDispatchSettings, useRecall, useSetAutoProcessing } from './api';
+import { useBoard, useCancel, useChangePriority, useComplete, useDispatchSettings, useDriverList, useEquipmentList, useManualDispatch, useRecall, useSetAutoProcessing } from './api';
 import { ActionDialog } from './components/ActionDialog';
 import { Board, type BoardItem } from './components/Board';
 import { ResourcePanel } from './components/ResourcePanel';
@@ -15,7 +15,7 @@ import type { DispatcherAction, Priority } from './model';
 function AutoProcessingSwitch() {
   const settings = useDispatchSettings();
   const set = useSetAutoProcessing();
-  const enabled = settings.data?.data.autoProcessing ?? true;
+  const enabled = settings.data?.autoProcessing ?? true;
   return (
     <Tooltip label="When off, the queue waits for a dispatcher's pick">
       <Switch
@@ -24,12 +24,39 @@ function AutoProcessingSwitch() {
         disabled={settings.isPending || set.isPending || Boolean(settings.error)}
         onChange={(e) =>
           set.mutate(
-            { enabled: e.currentTarget.checked, version: settings.data?.version },
+            { enabled: e.currentTarget.checked },
             { onError: (error) => notifications.show({ color: 'red', title: 'Not changed', message: messageOf(error) }) },
           )
         }
       />
     </Tooltip>
+  );
+}
+
+/** Pick a free piece of equipment of the requested type and an on-duty driver; the server validates like automatic matching. */
+function ManualDispatchDialog({ item, onClose }: { item: BoardItem; onClose: () => void }) {
+  const equipment = useEquipmentList();
+  const drivers = useDriverList();
+  const assign = useManualDispatch();
+  const equipmentOptions = (equipment.data ?? [])
+    .filter((e) => e.equipmentTypeId === item.equipmentTypeId && e.status === 'available')
+    .map((e) => ({ value: e.id, label: `${e.assetTag} — ${e.name}` }));
+  const driverOptions = (drivers.data ?? [])
+    .filter((d) => d.dutyStatus === 'on_duty' && !d.busyWith && !d.archived)
+    .map((d) => ({ value: d.id, label: `${d.name}${d.qualifications.length ? ` (${d.qualifications.map((q) => q.code).join(', ')})` : ''}` }));
+  return (
+    <ActionDialog
+      opened
+      onClose={onClose}
+      title={`Dispatch ${item.workOrderNumber} manually`}
+      description={`${item.equipmentTypeName} → ${item.siteName}`}
+      fields={[
+        { kind: 'select', name: 'equipmentId', label: 'Equipment (available, of this type)', options: equipmentOptions, required: true },
+        { kind: 'select', name: 'driverId', label: 'Driver (on duty, free)', options: driverOptions, required: true },
+      ]}
+      confirmLabel="Dispatch"
+      onSubmit={(v) => assign.mutateAsync({ id: item.id, version: item.version, equipmentId: v.equipmentId ?? '', driverId: v.driverId ?? '' })}
+    />
   );
 }
 
@@ -86,7 +113,7 @@ function ActionDialogs({ action, item, onClose }: { action: DispatcherAction | n
         />
       );
     case 'manual-dispatch':
-      return null;
+      return <ManualDispatchDialog item={item} onClose={onClose} />;
   }
 }
 
@@ -107,7 +134,7 @@ export function DispatchPage() {
         </Group>
       </Group>
       <Grid gap="sm">
-        <Grid.Col span={{ base: 12, xl: 9 }}>
+        <Grid.Col span={12}>
           {board.error ? (
             <ErrorState error={board.error} onRetry={() => void board.refetch()} />
           ) : !board.items ? (
@@ -116,7 +143,7 @@ export function DispatchPage() {
             <Board items={board.items} onAction={(action, item) => setSelected({ action, item })} />
           )}
         </Grid.Col>
-        <Grid.Col span={{ base: 12, xl: 3 }}>
+        <Grid.Col span={{ base: 12, lg: 8 }}>
           <ResourcePanel />
         </Grid.Col>
       </Grid>

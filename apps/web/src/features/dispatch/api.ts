@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, request } from '../../lib/api';
-import type { Board, CreateWorkOrder, Dispatch, Driver, Equipment, EquipmentType, Explain, WorkOrder } from '@yardmaster/contracts';
-import type { BoardItem } from './components/Board';
+import { api } from '../../lib/api';
+import type { Board, CreateWorkOrder, DispatchSettings, Dispatch, Driver, Equipment, EquipmentType, Explain, WorkOrder } from '@yardmaster/contracts';
+import type { BoardItem } from './model';
 import type { Priority } from './model';
 
 /**
@@ -18,10 +18,10 @@ export const dispatchKeys = {
 };
 
 export const PATHS = {
-  board: '/api/v1/dispatch/board',
+  board: '/api/v1/board',
   dispatches: '/api/v1/dispatches',
   workOrders: '/api/v1/work-orders',
-  settings: '/api/v1/dispatch/settings',
+  settings: '/api/v1/settings/dispatch',
   alerts: '/api/v1/alerts',
 } as const;
 
@@ -52,6 +52,7 @@ export function toBoardItems(board: Board, names: ReturnType<typeof useNames>): 
     status: d.status,
     priority: d.priority,
     workOrderNumber: d.workOrderNumber,
+    equipmentTypeId: d.equipmentTypeId,
     siteName: names.sites.get(d.siteId) ?? '…',
     equipmentTypeName: names.types.get(d.equipmentTypeId) ?? '…',
     equipmentName: d.equipmentId ? (names.equipment.get(d.equipmentId) ?? '…') : null,
@@ -76,14 +77,13 @@ export function useExplain(id: string, enabled: boolean) {
 }
 
 export function useDispatchSettings() {
-  return useQuery({ queryKey: dispatchKeys.settings(), queryFn: ({ signal }) => request<{ autoProcessing: boolean; version?: number }>(PATHS.settings, { signal }) });
+  return useQuery({ queryKey: dispatchKeys.settings(), queryFn: ({ signal }) => api.get<DispatchSettings>(PATHS.settings, undefined, signal) });
 }
 
 export function useSetAutoProcessing() {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: ({ enabled, version }: { enabled: boolean; version?: number | null }) =>
-      api.put(PATHS.settings, { autoProcessing: enabled }, version ?? undefined),
+    mutationFn: ({ enabled }: { enabled: boolean }) => api.patch<DispatchSettings>(PATHS.settings, { autoProcessing: enabled }),
     onSettled: () => client.invalidateQueries({ queryKey: dispatchKeys.all }),
   });
 }
@@ -102,7 +102,7 @@ export const useManualDispatch = () =>
     api.post(`${PATHS.dispatches}/${v.id}/assign`, { equipmentId: v.equipmentId, driverId: v.driverId }, { version: v.version }),
   );
 export const useComplete = () =>
-  useDispatchMutation((v: { id: string; version: number; notes: string }) => api.post(`${PATHS.dispatches}/${v.id}/complete`, { notes: v.notes || undefined }, { version: v.version }));
+  useDispatchMutation((v: { id: string; version: number; notes: string }) => api.post(`${PATHS.dispatches}/${v.id}/status`, { status: 'completed', notes: v.notes || undefined }, { version: v.version }));
 
 export type CreateWorkOrderInput = CreateWorkOrder;
 

@@ -70,3 +70,21 @@ export const PRIORITY_COLOR: Record<Priority, string> = { urgent: 'red', standar
 export function statusLabel(status: string): string {
   return status.replace(/_/g, ' ');
 }
+
+/** What a card on the board shows; the feature's api.ts maps the server's shapes to it. */
+export type BoardItem = {
+  id: string;
+  version: number;
+  status: DispatchStatus;
+  priority: Priority;
+  workOrderNumber: string;
+  equipmentTypeId: string;
+  siteName: string;
+  equipmentTypeName: string;
+  equipmentName: string | null;
+  driverName: string | null;
+  queuedAt: string | null;
+  changedAt: string | null;
+  position: number | null;
+  reason: string | null;
+};

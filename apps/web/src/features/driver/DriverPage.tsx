@@ -40,12 +40,14 @@ function CurrentDispatch({ d }: { d: MyDispatch }) {
       ) : null}
       <Stack gap={4} mt="sm">
         <Text fw={600}>{d.site.name}</Text>
+        {d.site.address ? (
         <Group gap={4} wrap="nowrap">
           <IconMapPin size={16} />
           <Anchor href={mapUrl} target="_blank" rel="noreferrer" size="sm">
             {d.site.address}
           </Anchor>
         </Group>
+        ) : null}
         {d.site.contactName || d.site.contactPhone ? (
           <Group gap={4} wrap="nowrap">
             <IconPhone size={16} />

@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from '../../lib/api';
-import type { Driver } from '@yardmaster/contracts';
+import type { Dispatch, Driver, Site } from '@yardmaster/contracts';
 import type { DispatchStatus, Priority } from '../dispatch/model';
 
 /** The driver's own dispatch as the driver view shows it. */
@@ -23,10 +23,41 @@ export const driverKeys = {
   profile: () => [...driverKeys.all, 'profile'] as const,
 };
 
-export const DRIVER_PATHS = { current: '/api/v1/driver/dispatch', profile: '/api/v1/me/driver', dispatches: '/api/v1/dispatches' } as const;
+export const DRIVER_PATHS = { current: '/api/v1/me/dispatches', profile: '/api/v1/me/driver', dispatches: '/api/v1/dispatches' } as const;
 
+/** My active dispatch (at most one), with its site when the server lets me read it. */
 export function useMyDispatch() {
-  return useQuery({ queryKey: driverKeys.current(), queryFn: ({ signal }) => api.get<{ dispatch: MyDispatch | null }>(DRIVER_PATHS.current, undefined, signal) });
+  return useQuery({
+    queryKey: driverKeys.current(),
+    queryFn: async ({ signal }): Promise<{ dispatch: MyDispatch | null }> => {
+      const page = await api.get<{ items: Dispatch[] }>(DRIVER_PATHS.current, { status: 'dispatched,en_route,on_site,returning', limit: 5 }, signal);
+      const d = page.items[0];
+      if (!d) return { dispatch: null };
+      const site = await api.get<Site>(`/api/v1/dispatches/${d.id}/site`, undefined, signal).catch(() => null);
+      return {
+        dispatch: {
+          id: d.id,
+          version: d.version,
+          status: d.status,
+          priority: d.priority,
+          workOrderNumber: d.workOrderNumber,
+          description: d.notes,
+          site: site
+            ? { name: site.name, address: site.address, contactName: site.contactName, contactPhone: site.contactPhone, notes: site.notes }
+            : { name: 'Site details are not shared with your account', address: '', contactName: null, contactPhone: null, notes: null },
+          equipment: null,
+          changedAt: d.timestamps.returningAt ?? d.timestamps.onSiteAt ?? d.timestamps.enRouteAt ?? d.timestamps.dispatchedAt,
+        },
+      };
+    },
+  });
+}
+
+export function useMyHistory() {
+  return useQuery({
+    queryKey: [...driverKeys.all, 'history'],
+    queryFn: ({ signal }) => api.get<{ items: Dispatch[] }>(DRIVER_PATHS.current, { status: 'completed,recalled', limit: 10 }, signal),
+  });
 }
 
 export function useMyProfile() {

@@ -3,24 +3,9 @@ import { IconDots, IconClock } from '@tabler/icons-react';
 import { useMe } from '../../../app/session';
 import { ageOf, formatTime } from '../../../lib/time';
 import { useExplain } from '../api';
-import { actionsFor, BOARD_COLUMNS, byQueueOrder, PRIORITY_COLOR, statusLabel, type DispatcherAction, type DispatchStatus, type Priority } from '../model';
+import { actionsFor, BOARD_COLUMNS, byQueueOrder, PRIORITY_COLOR, statusLabel, type BoardItem, type DispatcherAction, type DispatchStatus } from '../model';
 
-/** What a card on the board shows; the feature's api.ts maps the server's shapes to it. */
-export type BoardItem = {
-  id: string;
-  version: number;
-  status: DispatchStatus;
-  priority: Priority;
-  workOrderNumber: string;
-  siteName: string;
-  equipmentTypeName: string;
-  equipmentName: string | null;
-  driverName: string | null;
-  queuedAt: string | null;
-  changedAt: string | null;
-  position: number | null;
-  reason: string | null;
-};
+export type { BoardItem } from '../model';
 
 const ACTION_LABEL: Record<DispatcherAction, string> = {
   'manual-dispatch': 'Dispatch manually…',
@@ -58,18 +43,15 @@ function DispatchCard({ item, onAction }: { item: BoardItem; onAction: (action: 
   return (
     <Card withBorder padding="sm" radius="md" data-testid="dispatch-card" data-status={item.status} data-work-order={item.workOrderNumber}>
       <Group justify="space-between" wrap="nowrap" gap="xs">
-        <Group gap={6} wrap="nowrap">
+        <Group gap={6} wrap="nowrap" style={{ minWidth: 0 }}>
           {isQueued && item.position != null ? (
-            <Badge variant="filled" color="dark" size="sm" data-testid="queue-position">
+            <Badge variant="filled" color="dark" size="sm" data-testid="queue-position" style={{ flexShrink: 0 }}>
               #{item.position}
             </Badge>
           ) : null}
-          <Text fw={700} size="sm">
+          <Text fw={700} size="sm" style={{ whiteSpace: 'nowrap' }}>
             {item.workOrderNumber}
           </Text>
-          <Badge size="xs" color={PRIORITY_COLOR[item.priority]} variant="light">
-            {item.priority}
-          </Badge>
         </Group>
         {actions.length ? (
           <Menu position="bottom-end" withinPortal>
@@ -88,6 +70,9 @@ function DispatchCard({ item, onAction }: { item: BoardItem; onAction: (action: 
           </Menu>
         ) : null}
       </Group>
+      <Badge size="xs" color={PRIORITY_COLOR[item.priority]} variant="light" mt={2}>
+        {item.priority}
+      </Badge>
       <Text size="sm" mt={4}>
         {item.equipmentTypeName} → {item.siteName}
       </Text>
@@ -117,7 +102,7 @@ function DispatchCard({ item, onAction }: { item: BoardItem; onAction: (action: 
 
 export function Board({ items, onAction }: { items: BoardItem[]; onAction: (action: DispatcherAction, item: BoardItem) => void }) {
   return (
-    <SimpleGrid cols={{ base: 1, sm: 2, lg: 5 }} spacing="sm" data-testid="board">
+    <SimpleGrid cols={{ base: 1, sm: 2, md: 3, lg: 5 }} spacing="sm" data-testid="board">
       {BOARD_COLUMNS.map((col) => {
         const statuses: readonly DispatchStatus[] = col.statuses;
         const inColumn = items.filter((i) => statuses.includes(i.status));
