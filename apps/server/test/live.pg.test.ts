@@ -13,6 +13,8 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 function listen(baseUrl: string, token: string) {
   const events: Array<{ id: string; event: string }> = [];
   let buffer = '';
+  let markReady: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
   const request = http.get(`${baseUrl}/api/v1/events`, { headers: { authorization: `Bearer ${token}` } });
   const opened = new Promise<void>((resolve, reject) => {
     request.on('error', reject);
@@ -25,6 +27,7 @@ function listen(baseUrl: string, token: string) {
         while ((cut = buffer.indexOf('\n\n')) >= 0) {
           const block = buffer.slice(0, cut);
           buffer = buffer.slice(cut + 2);
+          if (block === ': live') markReady();
           const id = /^id: (.*)$/m.exec(block)?.[1];
           const event = /^event: (.*)$/m.exec(block)?.[1];
           if (id && event) events.push({ id, event });
@@ -35,6 +38,7 @@ function listen(baseUrl: string, token: string) {
   return {
     events,
     opened,
+    ready,
     async waitFor(count: number, timeoutMs = 3_000): Promise<void> {
       const deadline = Date.now() + timeoutMs;
       while (events.length < count) {
@@ -64,7 +68,6 @@ describe('live events across two instances (PostgreSQL LISTEN/NOTIFY)', () => {
     await a.app.listen({ port: 0, host: '127.0.0.1' });
     await b.app.listen({ port: 0, host: '127.0.0.1' });
     baseA = `http://127.0.0.1:${(a.app.server.address() as AddressInfo).port}`;
-    await sleep(1_100); // the poll armed at start (1 s) has fired; the next is a minute away
   });
   afterAll(async () => {
     await a.app.close();
@@ -75,8 +78,7 @@ describe('live events across two instances (PostgreSQL LISTEN/NOTIFY)', () => {
 
   it('a client on instance A sees an event committed through instance B', async () => {
     const stream = listen(baseA, await a.identity.token({ roles: ['dispatcher'], tenant: tenant.slug }));
-    await stream.opened;
-    await sleep(200);
+    await stream.ready;
     const started = Date.now();
     await withTenant(databaseB.db, tenant.slug, (tx) => publishEvent(tx, { type: 'dispatch.dispatched', entityType: 'dispatch', entityId: 'd-1', data: {} }));
     await stream.waitFor(1, 2_000);
@@ -87,8 +89,7 @@ describe('live events across two instances (PostgreSQL LISTEN/NOTIFY)', () => {
 
   it('recovers when its LISTEN connection is killed', async () => {
     const stream = listen(baseA, await a.identity.token({ roles: ['viewer'], tenant: tenant.slug }));
-    await stream.opened;
-    await sleep(200);
+    await stream.ready;
     await withControl(databaseA.db, (tx) =>
       sql`select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'yardmaster-listen' and datname = current_database()`.execute(tx),
     );

@@ -14,10 +14,13 @@ type SseMessage = { id: string | null; event: string; data: string };
 /** A minimal SSE client over node:http that collects messages. */
 function openStream(baseUrl: string, token: string, lastEventId?: string) {
   const messages: SseMessage[] = [];
+  const comments: string[] = [];
   let buffer = '';
   let waiters: Array<() => void> = [];
   let ended = false;
   let status = 0;
+  let markReady: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
   const notify = (): void => {
     const current = waiters;
     waiters = [];
@@ -46,7 +49,11 @@ function openStream(baseUrl: string, token: string, lastEventId?: string) {
           let event = 'message';
           const data: string[] = [];
           for (const line of block.split('\n')) {
-            if (line.startsWith(':')) continue;
+            if (line.startsWith(':')) {
+              comments.push(line);
+              if (line === ': live') markReady();
+              continue;
+            }
             const colon = line.indexOf(':');
             const field = colon < 0 ? line : line.slice(0, colon);
             const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
@@ -70,7 +77,10 @@ function openStream(baseUrl: string, token: string, lastEventId?: string) {
   });
   return {
     messages,
+    comments,
     opened,
+    /** Resolves once the server says the stream is live (caught up). */
+    ready,
     get ended() {
       return ended;
     },
@@ -136,7 +146,7 @@ describe(`live events (SSE) on ${testDbKind()}`, () => {
   it('pushes a committed event to a connected client, with id, type and payload', async () => {
     const stream = openStream(baseUrl, await t.identity.token({ roles: ['viewer'], tenant: tenant.slug }));
     expect(await stream.opened).toBe(200);
-    await sleep(150); // joined
+    await stream.ready;
     await publish(database, tenant.slug, 1, () => ({ type: 'dispatch.created', data: { reference: 'D-1' } }));
     const [message] = await stream.waitFor(1);
     expect(message?.event).toBe('dispatch.created');
@@ -148,8 +158,7 @@ describe(`live events (SSE) on ${testDbKind()}`, () => {
 
   it('a rolled-back transaction publishes nothing', async () => {
     const stream = openStream(baseUrl, await t.identity.token({ roles: ['dispatcher'], tenant: tenant.slug }));
-    await stream.opened;
-    await sleep(150);
+    await stream.ready;
     await expect(
       withTenant(database.db, tenant.slug, async (tx) => {
         await publishEvent(tx, { type: 'test.rolled_back', entityType: 'test', entityId: 'x', data: {} });
@@ -166,8 +175,7 @@ describe(`live events (SSE) on ${testDbKind()}`, () => {
   it('replays exactly the missed events, in order, after Last-Event-ID', async () => {
     const token = await t.identity.token({ roles: ['dispatcher'], tenant: tenant.slug });
     const first = openStream(baseUrl, token);
-    await first.opened;
-    await sleep(150);
+    await first.ready;
     await publish(database, tenant.slug, 1, () => ({ type: 'test.before' }));
     const [seen] = await first.waitFor(1);
     first.close();
@@ -197,8 +205,7 @@ describe(`live events (SSE) on ${testDbKind()}`, () => {
     const viewerOfOther = openStream(baseUrl, await t.identity.token({ roles: ['viewer'], tenant: other.slug }));
     const dana = openStream(baseUrl, await t.identity.token({ roles: ['driver'], tenant: tenant.slug, sub: 'driver-dana' }));
     const stranger = openStream(baseUrl, await t.identity.token({ roles: ['driver'], tenant: tenant.slug, sub: 'nobody' }));
-    await Promise.all([viewerOfOther.opened, dana.opened, stranger.opened]);
-    await sleep(150);
+    await Promise.all([viewerOfOther.ready, dana.ready, stranger.ready]);
     await publish(database, tenant.slug, 3, (i) => ({
       type: 'dispatch.status_changed',
       data: { n: i },
@@ -234,6 +241,21 @@ describe(`live events (SSE) on ${testDbKind()}`, () => {
     stream.close();
   });
 
+  it('sends heartbeat comments on idle streams', async () => {
+    const { settings } = notificationsOf(t.app);
+    settings.heartbeatMs = 100;
+    try {
+      const stream = openStream(baseUrl, await t.identity.token({ roles: ['viewer'], tenant: tenant.slug }));
+      await stream.opened;
+      await sleep(450);
+      expect(stream.comments.filter((c) => c === ': heartbeat').length).toBeGreaterThanOrEqual(2);
+      expect(stream.messages).toEqual([]);
+      stream.close();
+    } finally {
+      settings.heartbeatMs = 15_000;
+    }
+  });
+
   it('rejects a malformed Last-Event-ID and an anonymous client', async () => {
     const bad = await t.app.inject({
       method: 'GET',
@@ -254,8 +276,8 @@ describe(`live events (SSE) on ${testDbKind()}`, () => {
     slow.write(`GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${token}\r\nAccept: text/event-stream\r\n\r\n`);
     slow.pause(); // never reads: the kernel buffers fill, then the server's
     const fast = openStream(baseUrl, token);
-    await fast.opened;
-    await sleep(300);
+    await fast.ready;
+    await sleep(200); // the raw client has joined too
     const before = hub.connectionCount();
     expect(before).toBeGreaterThanOrEqual(2);
     const big = 'x'.repeat(32 * 1024);

@@ -154,6 +154,31 @@ describe(`outbound webhooks on ${testDbKind()}`, () => {
     await receiver.close();
   });
 
+  it('pauses a subscription with PATCH (If-Match): paused ones get no deliveries', async () => {
+    const receiver = await startReceiver(() => 200);
+    const hook = await subscribe(receiver.url, ['dispatch.queued']);
+    const patch = (ifMatch: string | undefined, payload: Record<string, unknown>) =>
+      t.app.inject({
+        method: 'PATCH',
+        url: `/api/v1/webhooks/${hook.id}`,
+        headers: { authorization: `Bearer ${adminToken}`, ...(ifMatch ? { 'if-match': ifMatch } : {}) },
+        payload,
+      });
+    expect((await patch(undefined, { active: false })).statusCode).toBe(428);
+    expect((await patch('"7"', { active: false })).statusCode).toBe(409);
+    expect((await patch('"1"', { url: 'ftp://x.test/' })).statusCode).toBe(400);
+    const paused = await patch('"1"', { active: false });
+    expect(paused.statusCode).toBe(200);
+    expect(paused.headers.etag).toBe('"2"');
+    expect(paused.json()).toMatchObject({ active: false, version: 2 });
+    await publish('dispatch.queued');
+    await sleep(300);
+    expect(receiver.received).toHaveLength(0);
+    expect(await deliveries(hook.id)).toEqual([]);
+    await unsubscribe(hook.id);
+    await receiver.close();
+  });
+
   it('refuses non-http URLs and non-admins', async () => {
     for (const url of ['ftp://example.test/x', 'javascript:alert(1)', 'file:///etc/passwd', 'not a url']) {
       const response = await t.app.inject({ method: 'POST', url: '/api/v1/webhooks', headers: { authorization: `Bearer ${adminToken}` }, payload: { url, eventTypes: ['*'] } });

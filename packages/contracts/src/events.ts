@@ -4,7 +4,8 @@ import { z } from 'zod';
  * Live events (`GET /api/v1/events`, Server-Sent Events). Each message has `id:` (per-tenant,
  * increasing), `event:` (the event type, e.g. `dispatch.dispatched`) and `data:` (this JSON).
  * A reconnecting client sends `Last-Event-ID`; a client too far behind receives `event: resync`
- * and should refetch what it shows. Comment lines (`: heartbeat`) keep idle streams open.
+ * and should refetch what it shows. Comment lines: `: live` once the stream is caught up (every
+ * event committed from then on reaches it), `: heartbeat` to keep idle streams open.
  */
 export const LiveEventSchema = z.object({
   id: z.string().regex(/^\d+$/),

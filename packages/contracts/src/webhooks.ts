@@ -30,6 +30,10 @@ export const CreateWebhookSchema = z.object({
 });
 export type CreateWebhook = z.infer<typeof CreateWebhookSchema>;
 
+/** Changes a subscription (If-Match); `active: false` pauses deliveries of new events. */
+export const UpdateWebhookSchema = CreateWebhookSchema.partial().extend({ active: z.boolean().optional() }).strict();
+export type UpdateWebhook = z.infer<typeof UpdateWebhookSchema>;
+
 export const WebhookSchema = z.object({
   id: z.uuid(),
   url: z.string(),

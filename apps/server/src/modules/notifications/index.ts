@@ -4,7 +4,9 @@
  * Other modules call `publishEvent(tx, { type, entityType, entityId, data, driverIds? })` in the
  * transaction of every change a dispatcher board shows; it is durable and same-transaction
  * (replayable for 24 h, pushed to SSE clients of every instance after commit, queued for matching
- * webhook subscriptions). It takes the tenant's event-counter row lock until commit: call it late.
+ * webhook subscriptions). It takes the tenant's event-counter row lock until commit: call it late,
+ * after `recordAudit` (lock order: your rows, audit chain, live counter), so writers never deadlock.
+ * Event ids are per tenant, increasing in commit order, without gaps.
  */
 export { publishEvent, type LiveEventInput } from './publish.js';
 export { notificationsRoutes, notificationsOf, type NotificationsHandle } from './notifications.routes.js';

@@ -43,6 +43,8 @@ type EventRow = {
 const PAGE = 500;
 const CATCH_UP_PAGE = 100;
 const RECENT = 1_000;
+/** Granularity of the poll/heartbeat/stall timers. */
+export const TICK_MS = 50;
 
 export type LiveHub = {
   /** Attaches an SSE response (headers already written); replays from `lastEventId` when given. */
@@ -56,8 +58,20 @@ export type LiveHub = {
   connectionCount: () => number;
 };
 
-export const frame = (row: EventRow): string =>
-  `id: ${row.id}\nevent: ${row.type}\ndata: ${JSON.stringify(eventPayload(row))}\n\n`;
+const frames = new WeakMap<EventRow, string>();
+
+/** The SSE message of a row, rendered once however many streams receive it. */
+export function frame(row: EventRow): string {
+  let text = frames.get(row);
+  if (text === undefined) {
+    text = `id: ${row.id}\nevent: ${row.type}\ndata: ${JSON.stringify(eventPayload(row))}\n\n`;
+    frames.set(row, text);
+  }
+  return text;
+}
+
+/** Written once a stream is caught up and live: every event committed from then on reaches it. */
+const LIVE_COMMENT = ': live\n\n';
 
 const RESYNC_FRAME = `event: resync\ndata: {"reason":"too far behind; refetch the current state"}\n\n`;
 
@@ -67,7 +81,6 @@ export function createLiveHub(database: Database, settings: NotificationsSetting
   const all = new Set<LiveStream>();
   let listener: Listener | null = null;
   let pollTimer: NodeJS.Timeout | null = null;
-  let heartbeatTimer: NodeJS.Timeout | null = null;
   let lastPurge = 0;
   let stopped = false;
   let unsubscribeLocal: (() => void) | null = null;
@@ -180,6 +193,13 @@ export function createLiveHub(database: Database, settings: NotificationsSetting
   }
 
   async function join(feed: Feed, stream: LiveStream, lastEventId: number | null): Promise<void> {
+    if (lastEventId === null && feed.cursor !== null && feed.streams.size > 0) {
+      // The feed is live: start where it is (no query; what commits next reaches this stream too).
+      stream.lastSent = feed.cursor;
+      feed.streams.add(stream);
+      write(stream, feed, LIVE_COMMENT);
+      return;
+    }
     const state = await withTenant(database.db, stream.slug, (tx) =>
       tx.selectFrom('live_counter').select(['last_id', 'purged_through']).executeTakeFirstOrThrow(),
     );
@@ -200,6 +220,7 @@ export function createLiveHub(database: Database, settings: NotificationsSetting
       feed.recent = [];
     }
     feed.streams.add(stream);
+    write(stream, feed, LIVE_COMMENT);
     await readFeed(feed);
   }
 
@@ -223,13 +244,17 @@ export function createLiveHub(database: Database, settings: NotificationsSetting
       try {
         await withTenant(database.db, slug, async (tx) => {
           const cutoff = new Date(Date.now() - settings.retentionMs);
-          const removed = await tx
-            .deleteFrom('live_events')
-            .where('occurred_at', '<', cutoff)
-            .returning('id')
+          const { rows } = await sql<{ highest: number | null }>`
+            with removed as (delete from live_events where occurred_at < ${cutoff} returning id)
+            select max(id) as highest from removed`.execute(tx);
+          const highest = rows[0]?.highest ?? null;
+          // The webhook delivery log is kept longer (admins read and replay it); pending rows stay.
+          await tx
+            .deleteFrom('webhook_deliveries')
+            .where('status', '<>', 'pending')
+            .where('created_at', '<', new Date(Date.now() - settings.webhookLogRetentionMs))
             .execute();
-          if (removed.length === 0) return;
-          const highest = Math.max(...removed.map((r) => r.id));
+          if (highest === null) return;
           await tx
             .updateTable('live_counter')
             .set({ purged_through: sql<number>`greatest(purged_through, ${highest})` })
@@ -280,25 +305,21 @@ export function createLiveHub(database: Database, settings: NotificationsSetting
           if (kind === 'events') wake(schema.replace(/^t_/, ''));
         });
       }
-      // Timers re-read the settings each round (tests shorten them on a running app).
-      const pollLoop = (): void => {
-        if (stopped) return;
-        pollTimer = setTimeout(() => {
+      // One short ticker re-reads the settings each round (tests shorten them on a running app).
+      let lastPoll = Date.now();
+      let lastHeartbeat = Date.now();
+      pollTimer = setInterval(() => {
+        const now = Date.now();
+        if (now - lastPoll >= settings.pollMs) {
+          lastPoll = now;
           poll();
-          pollLoop();
-        }, settings.pollMs);
-        pollTimer.unref();
-      };
-      const heartbeatLoop = (): void => {
-        if (stopped) return;
-        heartbeatTimer = setTimeout(() => {
+        }
+        if (now - lastHeartbeat >= settings.heartbeatMs) {
+          lastHeartbeat = now;
           heartbeat();
-          heartbeatLoop();
-        }, settings.heartbeatMs);
-        heartbeatTimer.unref();
-      };
-      pollLoop();
-      heartbeatLoop();
+        }
+      }, TICK_MS);
+      pollTimer.unref();
     },
     endStreams() {
       for (const stream of [...all]) close(stream, feeds.get(stream.slug), false);
@@ -306,8 +327,7 @@ export function createLiveHub(database: Database, settings: NotificationsSetting
     async stop() {
       stopped = true;
       unsubscribeLocal?.();
-      if (pollTimer) clearTimeout(pollTimer);
-      if (heartbeatTimer) clearTimeout(heartbeatTimer);
+      if (pollTimer) clearInterval(pollTimer);
       this.endStreams();
       await listener?.close();
       listener = null;

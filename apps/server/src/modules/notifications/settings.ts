@@ -10,6 +10,8 @@ export type NotificationsSettings = {
   maxStallMs: number;
   /** How long events stay replayable. */
   retentionMs: number;
+  /** How long finished (delivered or dead) webhook deliveries and their attempts are kept. */
+  webhookLogRetentionMs: number;
   /** How often the retention purge runs (from the poll timer). */
   purgeEveryMs: number;
   /** Webhook delivery: attempts before a delivery is dead-lettered. */
@@ -29,6 +31,7 @@ export const defaultNotificationsSettings = (): NotificationsSettings => ({
   maxBufferedBytes: 256 * 1024,
   maxStallMs: 30_000,
   retentionMs: 24 * 60 * 60 * 1000,
+  webhookLogRetentionMs: 30 * 24 * 60 * 60 * 1000,
   purgeEveryMs: 60_000,
   webhookMaxAttempts: 8,
   webhookBackoffMs: 5_000,

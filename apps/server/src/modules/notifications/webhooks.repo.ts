@@ -23,6 +23,23 @@ export function selectSubscriptionsPage(tx: TenantTx, after: { createdAt: string
   return query.orderBy('created_at').orderBy('id').limit(limit + 1).execute();
 }
 
+export function selectSubscriptionForUpdate(tx: TenantTx, id: string): Promise<SubscriptionRow | undefined> {
+  return tx.selectFrom('webhook_subscriptions').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+}
+
+export function updateSubscription(
+  tx: TenantTx,
+  id: string,
+  values: Partial<{ url: string; event_types: string[]; description: string | null; active: boolean }>,
+): Promise<SubscriptionRow> {
+  return tx
+    .updateTable('webhook_subscriptions')
+    .set((eb) => ({ ...values, version: eb('version', '+', 1) }))
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
 export async function deleteSubscription(tx: TenantTx, id: string): Promise<SubscriptionRow | undefined> {
   return tx.deleteFrom('webhook_subscriptions').where('id', '=', id).returningAll().executeTakeFirst();
 }

@@ -5,6 +5,7 @@ import {
   CreateWebhookSchema,
   CreatedWebhookSchema,
   PageQuerySchema,
+  UpdateWebhookSchema,
   WebhookDeliveryDetailSchema,
   WebhookDeliveryPageSchema,
   WebhookDeliveryQuerySchema,
@@ -14,8 +15,9 @@ import {
 } from '@yardmaster/contracts';
 import { withTenant, type Database } from '../../platform/db/index.js';
 import { callerOf } from '../../platform/http/access.js';
+import { expectedVersion, setEtag } from '../../platform/http/versioning.js';
 import type { WebhookWorker } from './webhooks.worker.js';
-import { createWebhook, getDelivery, getWebhook, listDeliveries, listWebhooks, removeWebhook, replayDelivery } from './webhooks.service.js';
+import { createWebhook, getDelivery, getWebhook, listDeliveries, listWebhooks, removeWebhook, replayDelivery, updateWebhook } from './webhooks.service.js';
 
 const admin = { access: { roles: ['admin' as const] } };
 const IdParams = z.object({ id: z.uuid() });
@@ -38,6 +40,7 @@ export function webhooksRoutes(database: Database, worker: WebhookWorker) {
       async (request, reply) => {
         const caller = callerOf(request);
         const created = await withTenant(database.db, caller.tenantSlug, (tx) => createWebhook(tx, caller, request.body));
+        setEtag(reply, created.version);
         return reply.status(201).header('location', `/api/v1/webhooks/${created.id}`).send(created);
       },
     );
@@ -52,9 +55,25 @@ export function webhooksRoutes(database: Database, worker: WebhookWorker) {
     r.get(
       '/api/v1/webhooks/:id',
       { config: admin, schema: { tags: ['webhooks'], summary: 'A webhook subscription', params: IdParams, response: { 200: WebhookSchema } } },
-      async (request) => {
+      async (request, reply) => {
         const caller = callerOf(request);
-        return withTenant(database.db, caller.tenantSlug, (tx) => getWebhook(tx, request.params.id));
+        const view = await withTenant(database.db, caller.tenantSlug, (tx) => getWebhook(tx, request.params.id));
+        setEtag(reply, view.version);
+        return view;
+      },
+    );
+    r.patch(
+      '/api/v1/webhooks/:id',
+      {
+        config: admin,
+        schema: { tags: ['webhooks'], summary: 'Change a subscription (If-Match); active: false pauses it', params: IdParams, body: UpdateWebhookSchema, response: { 200: WebhookSchema } },
+      },
+      async (request, reply) => {
+        const caller = callerOf(request);
+        const expected = expectedVersion(request);
+        const view = await withTenant(database.db, caller.tenantSlug, (tx) => updateWebhook(tx, caller, request.params.id, expected, request.body));
+        setEtag(reply, view.version);
+        return view;
       },
     );
     r.delete(

@@ -1,7 +1,7 @@
-import type { CreateWebhook, CreatedWebhook, Webhook, WebhookDelivery } from '@yardmaster/contracts';
+import type { CreateWebhook, CreatedWebhook, UpdateWebhook, Webhook, WebhookDelivery } from '@yardmaster/contracts';
 import { decodeCursor, encodeCursor, type TenantTx } from '../../platform/db/index.js';
 import type { Caller } from '../../platform/caller.js';
-import { notFound } from '../../platform/errors.js';
+import { notFound, staleVersion } from '../../platform/errors.js';
 import { recordAudit } from '../audit/index.js';
 import {
   deleteSubscription,
@@ -10,7 +10,9 @@ import {
   selectDeliveriesPage,
   selectDelivery,
   selectSubscription,
+  selectSubscriptionForUpdate,
   selectSubscriptionsPage,
+  updateSubscription,
   updateDeliveryForReplay,
   type AttemptRow,
   type DeliveryRow,
@@ -78,6 +80,21 @@ export async function listWebhooks(tx: TenantTx, query: { limit: number; cursor?
     items: items.map(webhookView),
     nextCursor: rows.length > query.limit && last ? encodeCursor({ k: iso(last.created_at), id: last.id }) : null,
   };
+}
+
+export async function updateWebhook(tx: TenantTx, caller: Caller, id: string, expectedVersion: number, input: UpdateWebhook): Promise<Webhook> {
+  const before = await selectSubscriptionForUpdate(tx, id);
+  if (!before) throw notFound('webhook', id);
+  if (before.version !== expectedVersion) throw staleVersion('webhook', id);
+  const row = await updateSubscription(tx, id, {
+    ...(input.url !== undefined ? { url: input.url } : {}),
+    ...(input.eventTypes !== undefined ? { event_types: [...new Set(input.eventTypes)] } : {}),
+    ...(input.description !== undefined ? { description: input.description } : {}),
+    ...(input.active !== undefined ? { active: input.active } : {}),
+  });
+  const view = webhookView(row);
+  await recordAudit(tx, caller, { action: 'webhook.updated', entityType: 'webhook', entityId: id, before: webhookView(before), after: view });
+  return view;
 }
 
 export async function removeWebhook(tx: TenantTx, caller: Caller, id: string): Promise<void> {

@@ -1,6 +1,7 @@
 import { listTenants, withTenant, type Database } from '../../platform/db/index.js';
 import { onLocalWake, WEBHOOKS_CHANNEL } from './publish.js';
 import { createListener, type Listener } from './listener.js';
+import { TICK_MS } from './live.hub.js';
 import type { NotificationsSettings } from './settings.js';
 import { claimDueDeliveries, insertAttempt, updateDeliveryOutcome, type ClaimedDelivery } from './webhooks.repo.js';
 import { signWebhook } from './webhooks.signature.js';
@@ -122,21 +123,19 @@ export function createWebhookWorker(database: Database, settings: NotificationsS
           if (kind === 'webhooks') kick(schema.replace(/^t_/, ''));
         });
       }
-      const pollLoop = (): void => {
-        if (stopped) return;
-        timer = setTimeout(() => {
-          kick(null);
-          pollLoop();
-        }, settings.pollMs);
-        timer.unref();
-      };
-      pollLoop();
+      let lastPoll = Date.now();
+      timer = setInterval(() => {
+        if (Date.now() - lastPoll < settings.pollMs) return;
+        lastPoll = Date.now();
+        kick(null);
+      }, TICK_MS);
+      timer.unref();
       kick(null);
     },
     async stop() {
       stopped = true;
       unsubscribeLocal?.();
-      if (timer) clearTimeout(timer);
+      if (timer) clearInterval(timer);
       for (const controller of inFlight) controller.abort(new Error('shutting down'));
       await listener?.close();
       listener = null;
