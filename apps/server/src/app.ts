@@ -19,6 +19,7 @@ import { fleetRoutes } from './modules/fleet/index.js';
 import { sitesRoutes } from './modules/sites/index.js';
 import { dispatchRoutes } from './modules/dispatch/index.js';
 import { importsRoutes } from './modules/imports/index.js';
+import { alertsRoutes } from './modules/alerts/index.js';
 import { usersRoutes } from './modules/users/index.js';
 import { auditRoutes } from './modules/audit/index.js';
 import { reportingRoutes } from './modules/reporting/index.js';
@@ -82,6 +83,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(fleetRoutes(database));
   await app.register(sitesRoutes(database));
   await app.register(importsRoutes(database));
+  await app.register(alertsRoutes(database));
   await app.register(dispatchRoutes(database, { sweepIntervalMs: options.sweepIntervalMs }));
   await app.register(usersRoutes(database));
   await app.register(auditRoutes(database));

@@ -8,5 +8,6 @@ export * from './audit.js';
 export * from './reports.js';
 export * from './resources.js';
 export * from './dispatch.js';
+export * from './alerts.js';
 export * from './events.js';
 export * from './webhooks.js';

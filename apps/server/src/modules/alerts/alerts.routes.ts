@@ -1,0 +1,57 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { AlertListQuerySchema, AlertSchema, AlertSettingsSchema, UpdateAlertSettingsSchema } from '@yardmaster/contracts';
+import { listTenants, withTenant, type Database } from '../../platform/db/index.js';
+import { callerOf } from '../../platform/http/access.js';
+import { recordAudit } from '../audit/index.js';
+import { evaluateAlerts, listAlerts, readAlertSettings, writeAlertSettings } from './alerts.service.js';
+
+export type AlertsOptions = { intervalMs?: number };
+
+/** Alerts: evaluated every `intervalMs` (default 30 s) for every tenant; listed and configured here. */
+export function alertsRoutes(database: Database, options: AlertsOptions = {}) {
+  return async (app: FastifyInstance): Promise<void> => {
+    let timer: NodeJS.Timeout | undefined;
+    let running = false;
+    const tick = async (): Promise<void> => {
+      if (running) return;
+      running = true;
+      try {
+        for (const tenant of await listTenants(database.db)) {
+          await withTenant(database.db, tenant.slug, (tx) => evaluateAlerts(tx)).catch((error: unknown) => app.log.warn({ err: error, tenant: tenant.slug }, 'alert evaluation failed'));
+        }
+      } catch (error) {
+        app.log.warn({ err: error }, 'alert evaluation could not list tenants');
+      } finally {
+        running = false;
+      }
+    };
+    app.addHook('onReady', async () => {
+      timer = setInterval(() => void tick(), options.intervalMs ?? 30_000);
+      timer.unref();
+    });
+    app.addHook('onClose', async () => clearInterval(timer));
+
+    const r = app.withTypeProvider<ZodTypeProvider>();
+    r.get('/api/v1/alerts', { config: { access: { roles: ['admin', 'dispatcher', 'viewer'] } }, schema: { tags: ['alerts'], summary: 'Alerts: queued too long, urgent queue depth, qualifications expiring', querystring: AlertListQuerySchema, response: { 200: z.object({ items: z.array(AlertSchema) }) } } }, (request) => {
+      const caller = callerOf(request);
+      return withTenant(database.db, caller.tenantSlug, async (tx) => ({ items: await listAlerts(tx, request.query) }));
+    });
+    r.get('/api/v1/settings/alerts', { config: { access: { roles: ['admin', 'dispatcher'] } }, schema: { tags: ['alerts'], summary: 'Alert thresholds', response: { 200: AlertSettingsSchema } } }, (request) => {
+      const caller = callerOf(request);
+      return withTenant(database.db, caller.tenantSlug, (tx) => readAlertSettings(tx));
+    });
+    r.patch('/api/v1/settings/alerts', { config: { access: { roles: ['admin'] } }, schema: { tags: ['alerts'], summary: 'Change alert thresholds', body: UpdateAlertSettingsSchema, response: { 200: AlertSettingsSchema } } }, (request) => {
+      const caller = callerOf(request);
+      return withTenant(database.db, caller.tenantSlug, async (tx) => {
+        const before = await readAlertSettings(tx);
+        const after = { ...before, ...request.body };
+        await writeAlertSettings(tx, after);
+        await recordAudit(tx, caller, { action: 'settings.alerts_updated', entityType: 'tenant_settings', entityId: 'alerts', before, after });
+        await evaluateAlerts(tx);
+        return after;
+      });
+    });
+  };
+}
