@@ -143,6 +143,10 @@ describe(`resources over HTTP on ${testDbKind()}`, () => {
       expect(res.statusCode).toBe(200);
       version = res.json<{ version: number }>().version;
     }
-    expect((await send(viewer, 'GET', `/api/v1/work-orders/${wo.json<{ id: string }>().id}`)).json()).toMatchObject({ status: 'completed' });
+    const woId = wo.json<{ id: string }>().id;
+    expect((await send(viewer, 'GET', `/api/v1/work-orders/${woId}`)).json()).toMatchObject({ status: 'completed' });
+    const edited = await send(dispatcher, 'PATCH', `/api/v1/work-orders/${woId}`, { notes: 'crane mats needed' }, { 'if-match': '"1"' });
+    expect(edited.json()).toMatchObject({ notes: 'crane mats needed', version: 2 });
+    expect((await send(dispatcher, 'PATCH', `/api/v1/work-orders/${woId}`, { notes: 'lost' }, { 'if-match': '"1"' })).statusCode).toBe(409);
   });
 });

@@ -45,6 +45,16 @@ export const WorkOrderSchema = z.object({
   updatedAt: z.string(),
 });
 export type WorkOrder = z.infer<typeof WorkOrderSchema>;
+export const UpdateWorkOrderSchema = z
+  .object({
+    description: z.string().trim().min(1, 'required').max(5000),
+    notes: z.string().trim().max(5000).nullable(),
+    dueAt: z.iso.datetime({ offset: true }).nullable(),
+  })
+  .partial()
+  .strict();
+export type UpdateWorkOrder = z.infer<typeof UpdateWorkOrderSchema>;
+
 export const WorkOrderListQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z.string().max(500).optional(),

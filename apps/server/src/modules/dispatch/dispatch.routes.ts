@@ -15,6 +15,7 @@ import {
   ReprioritiseSchema,
   SiteSchema,
   UpdateDispatchSettingsSchema,
+  UpdateWorkOrderSchema,
   WorkOrderListQuerySchema,
   WorkOrderSchema,
   pageOf,
@@ -35,7 +36,7 @@ import { matchQueue } from './match-queue.js';
 import { readDispatchSettings, writeDispatchSettings } from './settings.js';
 import { startSweeper } from './sweeper.js';
 import { dispatchView } from './views.js';
-import { createWorkOrder, getWorkOrder, listWorkOrders } from './work-orders.js';
+import { createWorkOrder, getWorkOrder, listWorkOrders, updateWorkOrder } from './work-orders.js';
 
 const DISPATCHERS = { roles: ['admin', 'dispatcher'] } as const;
 const READERS = { roles: ['admin', 'dispatcher', 'viewer'] } as const;
@@ -69,6 +70,13 @@ export function dispatchRoutes(database: Database, options: DispatchRoutesOption
     );
     r.get('/api/v1/work-orders/:id', { config: { access: READERS }, schema: { tags: ['work-orders'], summary: 'A work order', params: IdParamsSchema, response: { 200: WorkOrderSchema } } }, async (request, reply) => {
       const view = await inTenant(request, (tx) => getWorkOrder(tx, request.params.id));
+      setEtag(reply, view.version);
+      return view;
+    });
+
+    r.patch('/api/v1/work-orders/:id', { config: { access: DISPATCHERS }, schema: { tags: ['work-orders'], summary: 'Edit description, notes or due time (If-Match)', params: IdParamsSchema, body: UpdateWorkOrderSchema, response: { 200: WorkOrderSchema } } }, async (request, reply) => {
+      const expected = expectedVersion(request);
+      const view = await inTenant(request, (tx, caller) => updateWorkOrder(tx, caller, request.params.id, expected, request.body));
       setEtag(reply, view.version);
       return view;
     });

@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
-import type { CreateWorkOrder, WorkOrder } from '@yardmaster/contracts';
+import type { CreateWorkOrder, UpdateWorkOrder, WorkOrder } from '@yardmaster/contracts';
 import type { Caller } from '../../platform/caller.js';
 import { decodeCursor, pageFrom, type TenantTx } from '../../platform/db/index.js';
-import { notFound, unprocessable } from '../../platform/errors.js';
+import { notFound, staleVersion, unprocessable } from '../../platform/errors.js';
 import { holdAuditChain, recordAudit } from '../audit/index.js';
 import { countEquipmentOfType, findEquipment, findEquipmentType } from '../fleet/index.js';
 import { findSite } from '../sites/index.js';
@@ -178,4 +178,28 @@ export async function listWorkOrders(tx: TenantTx, query: { limit: number; curso
   const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(query.limit + 1).execute();
   const page = pageFrom(rows, query.limit, (r) => ({ k: r.created_at.toISOString(), id: r.id }));
   return { items: await Promise.all(page.items.map((r) => workOrderView(tx, r))), nextCursor: page.nextCursor };
+}
+
+/** Edits what describes a work order (not its lines: those are dispatched); If-Match version. */
+export async function updateWorkOrder(tx: TenantTx, caller: Caller, id: string, expected: number, input: UpdateWorkOrder): Promise<WorkOrder> {
+  const before = await tx.selectFrom('work_orders').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+  if (!before) throw notFound('work order', id);
+  if (before.version !== expected) throw staleVersion('work order', id);
+  const dueAt = input.dueAt === undefined ? before.due_at : input.dueAt === null ? null : new Date(input.dueAt);
+  if (dueAt && dueAt < before.requested_start) throw unprocessable('validation', 'the due time must not be before the requested start', [{ field: 'dueAt', message: 'before the requested start' }]);
+  const after = await tx
+    .updateTable('work_orders')
+    .set({
+      ...(input.description !== undefined ? { description: input.description } : {}),
+      ...(input.notes !== undefined ? { notes: input.notes } : {}),
+      due_at: dueAt,
+      version: before.version + 1,
+      updated_at: new Date(),
+    })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  const view = await workOrderView(tx, after);
+  await recordAudit(tx, caller, { action: 'work_order.updated', entityType: 'work_order', entityId: id, before: await workOrderView(tx, before), after: view });
+  return view;
 }
