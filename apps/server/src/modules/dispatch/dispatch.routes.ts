@@ -20,10 +20,9 @@ import {
   WorkOrderSchema,
   pageOf,
 } from '@yardmaster/contracts';
-import type { Caller } from '../../platform/caller.js';
-import { withTenant, type Database, type TenantTx } from '../../platform/db/index.js';
+import type { Database } from '../../platform/db/index.js';
 import { notFound } from '../../platform/errors.js';
-import { callerOf } from '../../platform/http/access.js';
+import { tenantRunner } from '../../platform/http/tenant-route.js';
 import { expectedVersion, setEtag } from '../../platform/http/versioning.js';
 import { recordAudit } from '../audit/index.js';
 import { findDriverBySubject } from '../people/index.js';
@@ -54,10 +53,7 @@ export function dispatchRoutes(database: Database, options: DispatchRoutesOption
     app.addHook('onClose', async () => stopSweeper?.());
 
     const r = app.withTypeProvider<ZodTypeProvider>();
-    const inTenant = <T>(request: FastifyRequest, fn: (tx: TenantTx, caller: Caller) => Promise<T>): Promise<T> => {
-      const caller = callerOf(request);
-      return withTenant(database.db, caller.tenantSlug, (tx) => fn(tx, caller));
-    };
+    const inTenant = tenantRunner(database);
 
     // --- work orders
     r.post('/api/v1/work-orders', { config: { access: DISPATCHERS }, schema: { tags: ['work-orders'], summary: 'Create a work order; each requested unit is dispatched, queued or scheduled', body: CreateWorkOrderSchema, response: { 201: WorkOrderSchema } } }, async (request, reply) => {

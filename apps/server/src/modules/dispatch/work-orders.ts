@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { CreateWorkOrder, UpdateWorkOrder, WorkOrder } from '@yardmaster/contracts';
 import type { Caller } from '../../platform/caller.js';
-import { decodeCursor, pageFrom, type TenantTx } from '../../platform/db/index.js';
+import { containsPattern, decodeCursor, pageFrom, type TenantTx } from '../../platform/db/index.js';
 import { notFound, staleVersion, unprocessable } from '../../platform/errors.js';
 import { holdAuditChain, recordAudit } from '../audit/index.js';
 import { countEquipmentOfType, findEquipment, findEquipmentType } from '../fleet/index.js';
@@ -171,7 +171,7 @@ export async function listWorkOrders(tx: TenantTx, query: { limit: number; curso
   if (query.status) q = q.where('status', '=', query.status);
   if (query.siteId) q = q.where('site_id', '=', query.siteId);
   if (query.q) {
-    const pattern = `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const pattern = containsPattern(query.q);
     q = q.where((eb) => eb.or([eb('number', 'ilike', pattern), eb('description', 'ilike', pattern)]));
   }
   if (after) q = q.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(new Date(String(after.k)), after.id)));

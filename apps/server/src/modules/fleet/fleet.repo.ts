@@ -1,12 +1,11 @@
 import { sql, type Selectable } from 'kysely';
-import type { TenantTx } from '../../platform/db/index.js';
+import { containsPattern, type TenantTx } from '../../platform/db/index.js';
 import type { EquipmentTable, EquipmentTypesTable } from './fleet.tables.js';
 import './fleet.tables.js';
 
 export type EquipmentTypeRow = Selectable<EquipmentTypesTable>;
 export type EquipmentRow = Selectable<EquipmentTable>;
 
-const like = (q: string): string => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 export async function selectEquipmentType(tx: TenantTx, id: string, lock = false): Promise<EquipmentTypeRow | undefined> {
   let query = tx.selectFrom('equipment_types').selectAll().where('id', '=', id);
@@ -31,7 +30,7 @@ export async function selectEquipmentTypePage(
 ): Promise<EquipmentTypeRow[]> {
   let query = tx.selectFrom('equipment_types').selectAll();
   if (!filter.includeArchived) query = query.where('archived_at', 'is', null);
-  if (filter.q) query = query.where((eb) => eb.or([eb('code', 'ilike', like(filter.q ?? '')), eb('name', 'ilike', like(filter.q ?? ''))]));
+  if (filter.q) query = query.where((eb) => eb.or([eb('code', 'ilike', containsPattern(filter.q ?? '')), eb('name', 'ilike', containsPattern(filter.q ?? ''))]));
   if (filter.after) {
     const after = filter.after;
     query = query.where((eb) => eb(eb.refTuple(sql<string>`lower(code)`, 'id'), '>', eb.tuple(after.k, after.id)));
@@ -53,7 +52,7 @@ export async function selectEquipmentPage(
   if (filter.status) query = query.where('status', '=', filter.status);
   else if (!filter.includeArchived) query = query.where('status', '<>', 'retired');
   if (filter.equipmentTypeId) query = query.where('equipment_type_id', '=', filter.equipmentTypeId);
-  if (filter.q) query = query.where((eb) => eb.or([eb('asset_tag', 'ilike', like(filter.q ?? '')), eb('name', 'ilike', like(filter.q ?? ''))]));
+  if (filter.q) query = query.where((eb) => eb.or([eb('asset_tag', 'ilike', containsPattern(filter.q ?? '')), eb('name', 'ilike', containsPattern(filter.q ?? ''))]));
   if (filter.after) {
     const after = filter.after;
     query = query.where((eb) => eb(eb.refTuple(sql<string>`lower(asset_tag)`, 'id'), '>', eb.tuple(after.k, after.id)));

@@ -14,9 +14,8 @@ import {
   UpdateEquipmentTypeSchema,
   pageOf,
 } from '@yardmaster/contracts';
-import type { Caller } from '../../platform/caller.js';
-import { withTenant, type Database, type TenantTx } from '../../platform/db/index.js';
-import { callerOf } from '../../platform/http/access.js';
+import type { Database } from '../../platform/db/index.js';
+import { tenantRunner } from '../../platform/http/tenant-route.js';
 import { expectedVersion, setEtag } from '../../platform/http/versioning.js';
 import * as fleet from './fleet.service.js';
 
@@ -28,10 +27,7 @@ const tags = ['fleet'];
 export function fleetRoutes(database: Database) {
   return async (app: FastifyInstance): Promise<void> => {
     const r = app.withTypeProvider<ZodTypeProvider>();
-    const inTenant = <T>(request: FastifyRequest, fn: (tx: TenantTx, caller: Caller) => Promise<T>): Promise<T> => {
-      const caller = callerOf(request);
-      return withTenant(database.db, caller.tenantSlug, (tx) => fn(tx, caller));
-    };
+    const inTenant = tenantRunner(database);
     const optionalVersion = (request: FastifyRequest): number | undefined => (request.headers['if-match'] ? expectedVersion(request) : undefined);
 
     // --- equipment types

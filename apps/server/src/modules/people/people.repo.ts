@@ -1,5 +1,5 @@
 import { sql, type Selectable } from 'kysely';
-import type { TenantTx } from '../../platform/db/index.js';
+import { containsPattern, type TenantTx } from '../../platform/db/index.js';
 import type { DriversTable, QualificationsTable } from './people.tables.js';
 import './people.tables.js';
 
@@ -7,7 +7,6 @@ export type QualificationRow = Selectable<QualificationsTable>;
 export type DriverRow = Selectable<DriversTable>;
 export type HeldQualificationRow = { driver_id: string; qualification_id: string; code: string; name: string; expires_at: Date | null };
 
-const like = (q: string): string => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 export async function selectQualification(tx: TenantTx, id: string, lock = false): Promise<QualificationRow | undefined> {
   let query = tx.selectFrom('qualifications').selectAll().where('id', '=', id);
@@ -21,7 +20,7 @@ export async function selectQualificationPage(
 ): Promise<QualificationRow[]> {
   let query = tx.selectFrom('qualifications').selectAll();
   if (!filter.includeArchived) query = query.where('archived_at', 'is', null);
-  if (filter.q) query = query.where((eb) => eb.or([eb('code', 'ilike', like(filter.q ?? '')), eb('name', 'ilike', like(filter.q ?? ''))]));
+  if (filter.q) query = query.where((eb) => eb.or([eb('code', 'ilike', containsPattern(filter.q ?? '')), eb('name', 'ilike', containsPattern(filter.q ?? ''))]));
   if (filter.after) {
     const after = filter.after;
     query = query.where((eb) => eb(eb.refTuple(sql<string>`lower(code)`, 'id'), '>', eb.tuple(after.k, after.id)));
@@ -85,7 +84,7 @@ export async function selectDriverPage(
   if (!filter.includeArchived) query = query.where('archived_at', 'is', null);
   if (filter.dutyStatus) query = query.where('duty_status', '=', filter.dutyStatus);
   if (filter.q) {
-    const pattern = like(filter.q);
+    const pattern = containsPattern(filter.q);
     query = query.where((eb) => eb.or([eb('name', 'ilike', pattern), eb('employee_no', 'ilike', pattern), eb('email', 'ilike', pattern)]));
   }
   if (filter.qualificationId) {

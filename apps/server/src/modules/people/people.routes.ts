@@ -14,9 +14,9 @@ import {
   UpdateQualificationSchema,
   pageOf,
 } from '@yardmaster/contracts';
-import { withTenant, type Database } from '../../platform/db/index.js';
+import type { Database } from '../../platform/db/index.js';
 import { notFound } from '../../platform/errors.js';
-import { callerOf } from '../../platform/http/access.js';
+import { tenantRunner } from '../../platform/http/tenant-route.js';
 import { expectedVersion, setEtag } from '../../platform/http/versioning.js';
 import { selectDriverBySubject } from './people.repo.js';
 import * as people from './people.service.js';
@@ -29,10 +29,7 @@ const tags = ['people'];
 export function peopleRoutes(database: Database) {
   return async (app: FastifyInstance): Promise<void> => {
     const r = app.withTypeProvider<ZodTypeProvider>();
-    const inTenant = <T>(request: Parameters<typeof callerOf>[0], fn: (tx: Parameters<Parameters<typeof withTenant>[2]>[0], caller: ReturnType<typeof callerOf>) => Promise<T>) => {
-      const caller = callerOf(request);
-      return withTenant(database.db, caller.tenantSlug, (tx) => fn(tx, caller));
-    };
+    const inTenant = tenantRunner(database);
 
     // --- qualifications
     r.get('/api/v1/qualifications', { config: { access: READ }, schema: { tags, summary: 'List qualifications', querystring: ListQuerySchema, response: { 200: pageOf(QualificationSchema) } } }, (request) =>

@@ -1,9 +1,8 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { CreateSiteSchema, IdParamsSchema, ListQuerySchema, SiteSchema, UpdateSiteSchema, pageOf } from '@yardmaster/contracts';
-import type { Caller } from '../../platform/caller.js';
-import { withTenant, type Database, type TenantTx } from '../../platform/db/index.js';
-import { callerOf } from '../../platform/http/access.js';
+import type { Database } from '../../platform/db/index.js';
+import { tenantRunner } from '../../platform/http/tenant-route.js';
 import { expectedVersion, setEtag } from '../../platform/http/versioning.js';
 import * as sites from './sites.service.js';
 
@@ -14,10 +13,7 @@ const tags = ['sites'];
 export function sitesRoutes(database: Database) {
   return async (app: FastifyInstance): Promise<void> => {
     const r = app.withTypeProvider<ZodTypeProvider>();
-    const inTenant = <T>(request: FastifyRequest, fn: (tx: TenantTx, caller: Caller) => Promise<T>): Promise<T> => {
-      const caller = callerOf(request);
-      return withTenant(database.db, caller.tenantSlug, (tx) => fn(tx, caller));
-    };
+    const inTenant = tenantRunner(database);
     r.get('/api/v1/sites', { config: { access: READ }, schema: { tags, summary: 'List or search sites (name, address, contact)', querystring: ListQuerySchema, response: { 200: pageOf(SiteSchema) } } }, (request) =>
       inTenant(request, (tx) => sites.listSites(tx, request.query)),
     );

@@ -1,7 +1,7 @@
 import { sql, type Selectable } from 'kysely';
 import type { CreateSite, Site, UpdateSite } from '@yardmaster/contracts';
 import type { Caller } from '../../platform/caller.js';
-import { decodeCursor, pageFrom, type TenantTx } from '../../platform/db/index.js';
+import { containsPattern, decodeCursor, pageFrom, type TenantTx } from '../../platform/db/index.js';
 import { notFound, staleVersion } from '../../platform/errors.js';
 import { recordAudit } from '../audit/index.js';
 import type { SitesTable } from './sites.tables.js';
@@ -56,14 +56,13 @@ export async function getSite(tx: TenantTx, id: string): Promise<Site> {
   return siteView(row);
 }
 
-const like = (q: string): string => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 export async function listSites(tx: TenantTx, query: { limit: number; cursor?: string; q?: string; includeArchived?: boolean }) {
   const after = decodeCursor(query.cursor);
   let q = tx.selectFrom('sites').selectAll();
   if (!query.includeArchived) q = q.where('active', '=', true);
   if (query.q) {
-    const pattern = like(query.q);
+    const pattern = containsPattern(query.q);
     q = q.where((eb) => eb.or([eb('name', 'ilike', pattern), eb('address', 'ilike', pattern), eb('contact_name', 'ilike', pattern)]));
   }
   if (after) q = q.where((eb) => eb(eb.refTuple(sql<string>`lower(name)`, 'id'), '>', eb.tuple(String(after.k), after.id)));

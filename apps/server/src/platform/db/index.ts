@@ -4,4 +4,4 @@ export { migrateAll, isFullyMigrated, migrateTenantSchema, type Migration, type 
 export { provisionTenant, findTenantBySlug, listTenants, type TenantRecord, type NewTenant } from './tenancy.js';
 export type { ControlTables, TenantTables, TenantTx, ControlTx, ControlDb, Timestamp } from './tables.js';
 export { uniqueViolationOf, foreignKeyViolationOf } from './errors.js';
-export { encodeCursor, decodeCursor, pageFrom, type Cursor } from './pagination.js';
+export { encodeCursor, decodeCursor, pageFrom, containsPattern, type Cursor } from './pagination.js';

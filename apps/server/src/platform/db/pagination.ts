@@ -31,3 +31,8 @@ export function pageFrom<T>(rows: T[], limit: number, keyOf: (row: T) => Cursor)
   const last = items[items.length - 1];
   return { items, nextCursor: rows.length > limit && last ? encodeCursor(keyOf(last)) : null };
 }
+
+/** An ILIKE pattern matching `text` anywhere, with the user's `%`, `_` and `\` taken literally. */
+export function containsPattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
