@@ -2,7 +2,7 @@ import type { Caller } from './platform/caller.js';
 import { withTenant, type Database } from './platform/db/index.js';
 import { DEMO_DRIVER_SUBJECT } from './modules/auth/index.js';
 import { advanceDispatch, createWorkOrder } from './modules/dispatch/index.js';
-import { createEquipment, createEquipmentType } from './modules/fleet/index.js';
+import { createEquipment, createEquipmentType, sendToMaintenance } from './modules/fleet/index.js';
 import { createDriver, createQualification } from './modules/people/index.js';
 import { createSite } from './modules/sites/index.js';
 
@@ -42,6 +42,11 @@ const TYPES: Array<{ code: string; name: string; needs: string[]; count: number 
   { code: 'LOW-LOADER', name: 'Low loader (artic)', needs: ['LGV-CE'], count: 3 },
   { code: 'FUEL-BOWSER', name: 'Fuel bowser', needs: ['LGV-C', 'ADR'], count: 4 },
 ];
+
+const IN_WORKSHOP: Record<string, string> = {
+  'EXC-20T': 'Damaged on a job: split hydraulic hose on the boom ram',
+  'DUMPER-9T': 'Annual LOLER/PUWER inspection due',
+};
 
 const SITES = [
   ['Mayfield Park phase 2', 'Baring St, Manchester M1 2PY'],
@@ -93,7 +98,10 @@ export async function seedDemoData(database: Database, slug: string): Promise<vo
     for (const t of TYPES) {
       for (let i = 1; i <= t.count; i++) {
         const home = around(random);
-        await createEquipment(tx, admin, { assetTag: `${t.code}-${String(i).padStart(2, '0')}`, name: `${t.name} #${i}`, equipmentTypeId: types[t.code] ?? '', home, position: home });
+        const machine = await createEquipment(tx, admin, { assetTag: `${t.code}-${String(i).padStart(2, '0')}`, name: `${t.name} #${i}`, equipmentTypeId: types[t.code] ?? '', home, position: home });
+        // The last of a few types is in the workshop, waiting for an admin to return it to service.
+        const note = i === t.count ? IN_WORKSHOP[t.code] : undefined;
+        if (note) await sendToMaintenance(tx, admin, machine.id, undefined, note);
       }
     }
     const sites: string[] = [];

@@ -22,6 +22,23 @@ export const ListQuerySchema = z.object({
   includeArchived: booleanQuery.optional(),
 });
 
+/** `?sort=field` ascending or `?sort=-field` descending; a cursor is valid only for the sort it came from. */
+function sortOf<const F extends readonly [string, ...string[]]>(fields: F, fallback: F[number]) {
+  const options = fields.flatMap((f) => [f, `-${f}`]) as [string, ...string[]];
+  return z.enum(options).default(fallback);
+}
+export const CODE_SORTS = ['code', 'name', 'createdAt', 'updatedAt'] as const;
+export const EQUIPMENT_SORTS = ['assetTag', 'name', 'status', 'idleSince', 'createdAt', 'updatedAt'] as const;
+export const DRIVER_SORTS = ['name', 'dutyStatus', 'idleSince', 'createdAt', 'updatedAt'] as const;
+export const SITE_SORTS = ['name', 'createdAt', 'updatedAt'] as const;
+export const QualificationListQuerySchema = ListQuerySchema.extend({ sort: sortOf(CODE_SORTS, 'code') });
+export const EquipmentTypeListQuerySchema = ListQuerySchema.extend({
+  sort: sortOf(CODE_SORTS, 'code'),
+  /** Types whose operators need this qualification. */
+  qualificationId: z.uuid().optional(),
+});
+export const SiteListQuerySchema = ListQuerySchema.extend({ sort: sortOf(SITE_SORTS, 'name') });
+
 // --- qualifications ---------------------------------------------------------------------------
 export const QualificationSchema = z.object({
   id: z.uuid(),
@@ -97,6 +114,9 @@ export type UpdateEquipment = z.infer<typeof UpdateEquipmentSchema>;
 export const EquipmentListQuerySchema = ListQuerySchema.extend({
   status: EquipmentStatusSchema.optional(),
   equipmentTypeId: z.uuid().optional(),
+  /** Equipment whose type needs this qualification to operate. */
+  qualificationId: z.uuid().optional(),
+  sort: sortOf(EQUIPMENT_SORTS, 'assetTag'),
 });
 export const StatusNoteSchema = z.object({ note: NoteSchema.min(1, 'say what happened') }).strict();
 export const OptionalNoteSchema = z.object({ note: NoteSchema.optional() }).strict();
@@ -157,9 +177,15 @@ export const UpdateDriverSchema = z
 export type UpdateDriver = z.infer<typeof UpdateDriverSchema>;
 export const DriverListQuerySchema = ListQuerySchema.extend({
   dutyStatus: DutyStatusSchema.optional(),
+  /** Drivers holding this qualification, expired or not. */
   qualificationId: z.uuid().optional(),
+  /** Drivers with a qualification expired already or expiring within this many days. */
   expiringWithinDays: z.coerce.number().int().min(0).max(3650).optional(),
+  sort: sortOf(DRIVER_SORTS, 'name'),
 });
+/** Add or renew one qualification a driver holds (no expiresAt: it does not expire). */
+export const HoldQualificationSchema = z.object({ expiresAt: z.iso.datetime({ offset: true }).nullish() }).strict();
+export const DriverQualificationParamsSchema = z.object({ id: z.uuid(), qualificationId: z.uuid() });
 export const SetDutySchema = z.object({ dutyStatus: DutyStatusSchema, note: NoteSchema.optional() }).strict();
 
 // --- sites ------------------------------------------------------------------------------------

@@ -5,9 +5,9 @@ import {
   CreateEquipmentTypeSchema,
   EquipmentListQuerySchema,
   EquipmentSchema,
+  EquipmentTypeListQuerySchema,
   EquipmentTypeSchema,
   IdParamsSchema,
-  ListQuerySchema,
   OptionalNoteSchema,
   StatusNoteSchema,
   UpdateEquipmentSchema,
@@ -31,7 +31,7 @@ export function fleetRoutes(database: Database) {
     const optionalVersion = (request: FastifyRequest): number | undefined => (request.headers['if-match'] ? expectedVersion(request) : undefined);
 
     // --- equipment types
-    r.get('/api/v1/equipment-types', { config: { access: READ }, schema: { tags, summary: 'List equipment types', querystring: ListQuerySchema, response: { 200: pageOf(EquipmentTypeSchema) } } }, (request) =>
+    r.get('/api/v1/equipment-types', { config: { access: READ }, schema: { tags, summary: 'List equipment types', querystring: EquipmentTypeListQuerySchema, response: { 200: pageOf(EquipmentTypeSchema) } } }, (request) =>
       inTenant(request, (tx) => fleet.listEquipmentTypes(tx, request.query)),
     );
     r.post('/api/v1/equipment-types', { config: { access: WRITE }, schema: { tags, summary: 'Create an equipment type with the qualifications its operator needs', body: CreateEquipmentTypeSchema, response: { 201: EquipmentTypeSchema } } }, async (request, reply) => {
@@ -86,6 +86,12 @@ export function fleetRoutes(database: Database) {
     r.post('/api/v1/equipment/:id/return-to-service', { config: { access: ADMIN }, schema: { tags, summary: 'Return equipment to service (admin only)', params: IdParamsSchema, body: OptionalNoteSchema, response: { 200: EquipmentSchema } } }, async (request, reply) => {
       const expected = optionalVersion(request);
       const view = await inTenant(request, (tx, caller) => fleet.returnToService(tx, caller, request.params.id, expected, request.body.note ?? null));
+      setEtag(reply, view.version);
+      return view;
+    });
+    r.delete('/api/v1/equipment/:id', { config: { access: ADMIN }, schema: { tags, summary: 'Retire equipment (If-Match; never while on a job): equipment is never deleted', params: IdParamsSchema, response: { 200: EquipmentSchema } } }, async (request, reply) => {
+      const expected = expectedVersion(request);
+      const view = await inTenant(request, (tx, caller) => fleet.retireEquipment(tx, caller, request.params.id, expected, null));
       setEtag(reply, view.version);
       return view;
     });

@@ -1,12 +1,14 @@
 import type { CreateEquipment, CreateEquipmentType, Equipment, EquipmentStatus, EquipmentType, Position, UpdateEquipment, UpdateEquipmentType } from '@yardmaster/contracts';
 import type { Caller } from '../../platform/caller.js';
-import { decodeCursor, pageFrom, uniqueViolationOf, type TenantTx } from '../../platform/db/index.js';
+import { uniqueViolationOf, type TenantTx } from '../../platform/db/index.js';
 import { conflict, notFound, staleVersion, unprocessable } from '../../platform/errors.js';
 import { announce } from '../../platform/events.js';
 import { recordAudit } from '../audit/index.js';
 import { publishEvent } from '../notifications/index.js';
-import { qualificationsExist } from '../people/index.js';
+import { keysetFor, qualificationsExist, sortedPage } from '../people/index.js';
 import {
+  EQUIPMENT_SORT_KEYS,
+  EQUIPMENT_TYPE_SORT_KEYS,
   replaceRequirements,
   selectEquipment,
   selectEquipmentPage,
@@ -66,6 +68,10 @@ const assetTagTaken = (tag: string) => conflict(`equipment with asset tag "${tag
 
 // --- equipment types --------------------------------------------------------------------------
 
+async function publishEquipmentType(tx: TenantTx, type: string, view: EquipmentType): Promise<void> {
+  await publishEvent(tx, { type, entityType: 'equipment_type', entityId: view.id, data: { equipmentType: view } });
+}
+
 async function typeView(tx: TenantTx, row: EquipmentTypeRow): Promise<EquipmentType> {
   return equipmentTypeView(row, await selectRequirements(tx, [row.id]));
 }
@@ -82,6 +88,7 @@ export async function createEquipmentType(tx: TenantTx, caller: Caller, input: C
   await replaceRequirements(tx, row.id, input.requiredQualificationIds);
   const view = await typeView(tx, row);
   await recordAudit(tx, caller, { action: 'equipment_type.created', entityType: 'equipment_type', entityId: row.id, after: view });
+  await publishEquipmentType(tx, 'equipment_type.created', view);
   return view;
 }
 
@@ -91,10 +98,13 @@ export async function getEquipmentType(tx: TenantTx, id: string): Promise<Equipm
   return typeView(tx, row);
 }
 
-export async function listEquipmentTypes(tx: TenantTx, query: { limit: number; cursor?: string; q?: string; includeArchived?: boolean }) {
-  const after = decodeCursor(query.cursor);
-  const rows = await selectEquipmentTypePage(tx, { ...query, after: after ? { k: String(after.k), id: after.id } : undefined });
-  const page = pageFrom(rows, query.limit, (r) => ({ k: r.code.toLowerCase(), id: r.id }));
+export async function listEquipmentTypes(
+  tx: TenantTx,
+  query: { limit: number; cursor?: string; q?: string; includeArchived?: boolean; qualificationId?: string; sort?: string },
+) {
+  const keyset = keysetFor(EQUIPMENT_TYPE_SORT_KEYS, query.sort ?? 'code', query.cursor, 'equipment_types.id');
+  const rows = await selectEquipmentTypePage(tx, { ...query, keyset });
+  const page = sortedPage(rows, query.limit, keyset);
   const requirements = await selectRequirements(tx, page.items.map((r) => r.id));
   return { items: page.items.map((r) => equipmentTypeView(r, requirements)), nextCursor: page.nextCursor };
 }
@@ -126,6 +136,7 @@ export async function updateEquipmentType(tx: TenantTx, caller: Caller, id: stri
   if (input.requiredQualificationIds) await replaceRequirements(tx, id, input.requiredQualificationIds);
   const view = await typeView(tx, row);
   await recordAudit(tx, caller, { action: 'equipment_type.updated', entityType: 'equipment_type', entityId: id, before: beforeView, after: view });
+  await publishEquipmentType(tx, 'equipment_type.updated', view);
   if (input.requiredQualificationIds) await announce(tx, caller, 'capacity.changed', { reason: 'equipment_type.requirements_changed', equipmentTypeId: id });
   return view;
 }
@@ -142,6 +153,7 @@ export async function archiveEquipmentType(tx: TenantTx, caller: Caller, id: str
     .executeTakeFirstOrThrow();
   const view = await typeView(tx, row);
   await recordAudit(tx, caller, { action: 'equipment_type.archived', entityType: 'equipment_type', entityId: id, before: await typeView(tx, before), after: view });
+  await publishEquipmentType(tx, 'equipment_type.archived', view);
   return view;
 }
 
@@ -195,11 +207,11 @@ export async function getEquipment(tx: TenantTx, id: string): Promise<Equipment>
 
 export async function listEquipment(
   tx: TenantTx,
-  query: { limit: number; cursor?: string; q?: string; includeArchived?: boolean; status?: EquipmentStatus; equipmentTypeId?: string },
+  query: { limit: number; cursor?: string; q?: string; includeArchived?: boolean; status?: EquipmentStatus; equipmentTypeId?: string; qualificationId?: string; sort?: string },
 ) {
-  const after = decodeCursor(query.cursor);
-  const rows = await selectEquipmentPage(tx, { ...query, after: after ? { k: String(after.k), id: after.id } : undefined });
-  const page = pageFrom(rows, query.limit, (r) => ({ k: r.asset_tag.toLowerCase(), id: r.id }));
+  const keyset = keysetFor(EQUIPMENT_SORT_KEYS, query.sort ?? 'assetTag', query.cursor, 'equipment.id');
+  const rows = await selectEquipmentPage(tx, { ...query, keyset });
+  const page = sortedPage(rows, query.limit, keyset);
   return { items: page.items.map(equipmentView), nextCursor: page.nextCursor };
 }
 

@@ -1,5 +1,6 @@
 import { sql, type Selectable } from 'kysely';
 import { containsPattern, type TenantTx } from '../../platform/db/index.js';
+import { lowerText, micros, plainText, type Keyset, type SortKey } from './keyset.js';
 import type { DriversTable, QualificationsTable } from './people.tables.js';
 import './people.tables.js';
 
@@ -14,18 +15,23 @@ export async function selectQualification(tx: TenantTx, id: string, lock = false
   return query.executeTakeFirst();
 }
 
+export const QUALIFICATION_SORT_KEYS: Record<'code' | 'name' | 'createdAt' | 'updatedAt', SortKey> = {
+  code: lowerText('qualifications.code'),
+  name: lowerText('qualifications.name'),
+  createdAt: micros('qualifications.created_at'),
+  updatedAt: micros('qualifications.updated_at'),
+};
+
 export async function selectQualificationPage(
   tx: TenantTx,
-  filter: { q?: string; includeArchived?: boolean; after?: { k: string; id: string }; limit: number },
-): Promise<QualificationRow[]> {
-  let query = tx.selectFrom('qualifications').selectAll();
+  filter: { q?: string; includeArchived?: boolean; keyset: Keyset; limit: number },
+): Promise<Array<QualificationRow & { sort_key: string }>> {
+  const { keyset } = filter;
+  let query = tx.selectFrom('qualifications').selectAll().select(keyset.sortKey.as('sort_key'));
   if (!filter.includeArchived) query = query.where('archived_at', 'is', null);
   if (filter.q) query = query.where((eb) => eb.or([eb('code', 'ilike', containsPattern(filter.q ?? '')), eb('name', 'ilike', containsPattern(filter.q ?? ''))]));
-  if (filter.after) {
-    const after = filter.after;
-    query = query.where((eb) => eb(eb.refTuple(sql<string>`lower(code)`, 'id'), '>', eb.tuple(after.k, after.id)));
-  }
-  return query.orderBy(sql`lower(code)`).orderBy('id').limit(filter.limit + 1).execute();
+  if (keyset.after) query = query.where(keyset.after);
+  return query.orderBy(keyset.expr, keyset.direction).orderBy('id', keyset.direction).limit(filter.limit + 1).execute();
 }
 
 export async function selectExistingQualificationIds(tx: TenantTx, ids: readonly string[]): Promise<Set<string>> {
@@ -68,6 +74,27 @@ export async function replaceHeldQualifications(
     .execute();
 }
 
+export const DRIVER_SORT_KEYS: Record<'name' | 'dutyStatus' | 'idleSince' | 'createdAt' | 'updatedAt', SortKey> = {
+  name: lowerText('drivers.name'),
+  dutyStatus: plainText('drivers.duty_status'),
+  idleSince: micros('drivers.idle_since'),
+  createdAt: micros('drivers.created_at'),
+  updatedAt: micros('drivers.updated_at'),
+};
+
+export async function upsertHeldQualification(tx: TenantTx, driverId: string, qualificationId: string, expiresAt: Date | null): Promise<void> {
+  await tx
+    .insertInto('driver_qualifications')
+    .values({ driver_id: driverId, qualification_id: qualificationId, expires_at: expiresAt })
+    .onConflict((oc) => oc.columns(['driver_id', 'qualification_id']).doUpdateSet({ expires_at: expiresAt, updated_at: new Date() }))
+    .execute();
+}
+
+export async function deleteHeldQualification(tx: TenantTx, driverId: string, qualificationId: string): Promise<boolean> {
+  const result = await tx.deleteFrom('driver_qualifications').where('driver_id', '=', driverId).where('qualification_id', '=', qualificationId).executeTakeFirst();
+  return Number(result.numDeletedRows) > 0;
+}
+
 export async function selectDriverPage(
   tx: TenantTx,
   filter: {
@@ -76,11 +103,12 @@ export async function selectDriverPage(
     dutyStatus?: 'on_duty' | 'off_duty';
     qualificationId?: string;
     expiringWithinDays?: number;
-    after?: { k: string; id: string };
+    keyset: Keyset;
     limit: number;
   },
-): Promise<DriverRow[]> {
-  let query = tx.selectFrom('drivers').selectAll('drivers');
+): Promise<Array<DriverRow & { sort_key: string }>> {
+  const { keyset } = filter;
+  let query = tx.selectFrom('drivers').selectAll('drivers').select(keyset.sortKey.as('sort_key'));
   if (!filter.includeArchived) query = query.where('archived_at', 'is', null);
   if (filter.dutyStatus) query = query.where('duty_status', '=', filter.dutyStatus);
   if (filter.q) {
@@ -112,11 +140,8 @@ export async function selectDriverPage(
       ),
     );
   }
-  if (filter.after) {
-    const after = filter.after;
-    query = query.where((eb) => eb(eb.refTuple(sql<string>`lower(name)`, 'id'), '>', eb.tuple(after.k, after.id)));
-  }
-  return query.orderBy(sql`lower(name)`).orderBy('id').limit(filter.limit + 1).execute();
+  if (keyset.after) query = query.where(keyset.after);
+  return query.orderBy(keyset.expr, keyset.direction).orderBy('drivers.id', keyset.direction).limit(filter.limit + 1).execute();
 }
 
 export async function selectExpiringQualifications(

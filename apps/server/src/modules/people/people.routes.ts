@@ -4,10 +4,12 @@ import {
   CreateDriverSchema,
   CreateQualificationSchema,
   DriverListQuerySchema,
+  DriverQualificationParamsSchema,
   DriverSchema,
+  HoldQualificationSchema,
   IdParamsSchema,
-  ListQuerySchema,
   PositionSchema,
+  QualificationListQuerySchema,
   QualificationSchema,
   SetDutySchema,
   UpdateDriverSchema,
@@ -32,7 +34,7 @@ export function peopleRoutes(database: Database) {
     const inTenant = tenantRunner(database);
 
     // --- qualifications
-    r.get('/api/v1/qualifications', { config: { access: READ }, schema: { tags, summary: 'List qualifications', querystring: ListQuerySchema, response: { 200: pageOf(QualificationSchema) } } }, (request) =>
+    r.get('/api/v1/qualifications', { config: { access: READ }, schema: { tags, summary: 'List qualifications', querystring: QualificationListQuerySchema, response: { 200: pageOf(QualificationSchema) } } }, (request) =>
       inTenant(request, (tx) => people.listQualifications(tx, request.query)),
     );
     r.post('/api/v1/qualifications', { config: { access: WRITE }, schema: { tags, summary: 'Create a qualification', body: CreateQualificationSchema, response: { 201: QualificationSchema } } }, async (request, reply) => {
@@ -81,6 +83,19 @@ export function peopleRoutes(database: Database) {
     r.post('/api/v1/drivers/:id/duty', { config: { access: WRITE }, schema: { tags, summary: 'Put a driver on or off duty (e.g. unavailable: sick), with a note', params: IdParamsSchema, body: SetDutySchema, response: { 200: DriverSchema } } }, async (request, reply) => {
       const expected = request.headers['if-match'] ? expectedVersion(request) : undefined;
       const view = await inTenant(request, (tx, caller) => people.setDriverDuty(tx, caller, request.params.id, expected, request.body));
+      setEtag(reply, view.version);
+      return view;
+    });
+    r.put('/api/v1/drivers/:id/qualifications/:qualificationId', { config: { access: WRITE }, schema: { tags, summary: 'Add or renew a qualification a driver holds (optional If-Match)', params: DriverQualificationParamsSchema, body: HoldQualificationSchema, response: { 200: DriverSchema } } }, async (request, reply) => {
+      const expected = request.headers['if-match'] ? expectedVersion(request) : undefined;
+      const expiresAt = request.body.expiresAt ? new Date(request.body.expiresAt) : null;
+      const view = await inTenant(request, (tx, caller) => people.holdQualification(tx, caller, request.params.id, request.params.qualificationId, expected, expiresAt));
+      setEtag(reply, view.version);
+      return view;
+    });
+    r.delete('/api/v1/drivers/:id/qualifications/:qualificationId', { config: { access: WRITE }, schema: { tags, summary: 'Remove a qualification from a driver (optional If-Match)', params: DriverQualificationParamsSchema, response: { 200: DriverSchema } } }, async (request, reply) => {
+      const expected = request.headers['if-match'] ? expectedVersion(request) : undefined;
+      const view = await inTenant(request, (tx, caller) => people.dropQualification(tx, caller, request.params.id, request.params.qualificationId, expected));
       setEtag(reply, view.version);
       return view;
     });

@@ -9,13 +9,18 @@ import type {
   UpdateQualification,
 } from '@yardmaster/contracts';
 import type { Caller } from '../../platform/caller.js';
-import { decodeCursor, pageFrom, uniqueViolationOf, type TenantTx } from '../../platform/db/index.js';
+import { uniqueViolationOf, type TenantTx } from '../../platform/db/index.js';
 import { conflict, notFound, staleVersion, unprocessable } from '../../platform/errors.js';
 import { announce } from '../../platform/events.js';
 import { recordAudit } from '../audit/index.js';
 import { publishEvent } from '../notifications/index.js';
+import { keysetFor, sortedPage } from './keyset.js';
 import {
+  DRIVER_SORT_KEYS,
+  QUALIFICATION_SORT_KEYS,
+  deleteHeldQualification,
   replaceHeldQualifications,
+  upsertHeldQualification,
   selectDriver,
   selectDriverPage,
   selectExistingQualificationIds,
@@ -79,6 +84,10 @@ const codeTaken = (code: string) => conflict(`a qualification with code "${code}
 
 // --- qualifications ---------------------------------------------------------------------------
 
+async function publishQualification(tx: TenantTx, type: string, view: Qualification): Promise<void> {
+  await publishEvent(tx, { type, entityType: 'qualification', entityId: view.id, data: { qualification: view } });
+}
+
 export async function createQualification(tx: TenantTx, caller: Caller, input: CreateQualification): Promise<Qualification> {
   let row: QualificationRow;
   try {
@@ -93,6 +102,7 @@ export async function createQualification(tx: TenantTx, caller: Caller, input: C
   }
   const view = qualificationView(row);
   await recordAudit(tx, caller, { action: 'qualification.created', entityType: 'qualification', entityId: row.id, after: view });
+  await publishQualification(tx, 'qualification.created', view);
   return view;
 }
 
@@ -102,10 +112,10 @@ export async function getQualification(tx: TenantTx, id: string): Promise<Qualif
   return qualificationView(row);
 }
 
-export async function listQualifications(tx: TenantTx, query: { limit: number; cursor?: string; q?: string; includeArchived?: boolean }) {
-  const after = decodeCursor(query.cursor);
-  const rows = await selectQualificationPage(tx, { ...query, after: after ? { k: String(after.k), id: after.id } : undefined });
-  const page = pageFrom(rows, query.limit, (r) => ({ k: r.code.toLowerCase(), id: r.id }));
+export async function listQualifications(tx: TenantTx, query: { limit: number; cursor?: string; q?: string; includeArchived?: boolean; sort?: string }) {
+  const keyset = keysetFor(QUALIFICATION_SORT_KEYS, query.sort ?? 'code', query.cursor, 'qualifications.id');
+  const rows = await selectQualificationPage(tx, { ...query, keyset });
+  const page = sortedPage(rows, query.limit, keyset);
   return { items: page.items.map(qualificationView), nextCursor: page.nextCursor };
 }
 
@@ -139,6 +149,7 @@ export async function updateQualification(
   }
   const view = qualificationView(row);
   await recordAudit(tx, caller, { action: 'qualification.updated', entityType: 'qualification', entityId: id, before: qualificationView(before), after: view });
+  await publishQualification(tx, 'qualification.updated', view);
   return view;
 }
 
@@ -154,6 +165,7 @@ export async function archiveQualification(tx: TenantTx, caller: Caller, id: str
     .executeTakeFirstOrThrow();
   const view = qualificationView(row);
   await recordAudit(tx, caller, { action: 'qualification.archived', entityType: 'qualification', entityId: id, before: qualificationView(before), after: view });
+  await publishQualification(tx, 'qualification.archived', view);
   return view;
 }
 
@@ -222,11 +234,11 @@ export async function getDriver(tx: TenantTx, id: string): Promise<Driver> {
 
 export async function listDrivers(
   tx: TenantTx,
-  query: { limit: number; cursor?: string; q?: string; includeArchived?: boolean; dutyStatus?: DutyStatus; qualificationId?: string; expiringWithinDays?: number },
+  query: { limit: number; cursor?: string; q?: string; includeArchived?: boolean; dutyStatus?: DutyStatus; qualificationId?: string; expiringWithinDays?: number; sort?: string },
 ) {
-  const after = decodeCursor(query.cursor);
-  const rows = await selectDriverPage(tx, { ...query, after: after ? { k: String(after.k), id: after.id } : undefined });
-  const page = pageFrom(rows, query.limit, (r) => ({ k: r.name.toLowerCase(), id: r.id }));
+  const keyset = keysetFor(DRIVER_SORT_KEYS, query.sort ?? 'name', query.cursor, 'drivers.id');
+  const rows = await selectDriverPage(tx, { ...query, keyset });
+  const page = sortedPage(rows, query.limit, keyset);
   const held = await selectHeldQualifications(tx, page.items.map((r) => r.id));
   return { items: page.items.map((r) => driverView(r, held)), nextCursor: page.nextCursor };
 }
@@ -320,6 +332,53 @@ export async function archiveDriver(tx: TenantTx, caller: Caller, id: string, ex
   const view = driverView(row, held);
   await recordAudit(tx, caller, { action: 'driver.archived', entityType: 'driver', entityId: id, before: driverView(before, held), after: view });
   await publishDriver(tx, 'driver.archived', view);
+  return view;
+}
+
+/**
+ * Adds a qualification to a driver or renews it (new expiry). Audited as added or renewed; a driver
+ * on duty may now be able to take queued work, so capacity is announced.
+ */
+export async function holdQualification(
+  tx: TenantTx,
+  caller: Caller,
+  driverId: string,
+  qualificationId: string,
+  expected: number | undefined,
+  expiresAt: Date | null,
+): Promise<Driver> {
+  const before = await selectDriver(tx, driverId, true);
+  if (!before || before.archived_at) throw notFound('driver', driverId);
+  if (expected !== undefined) checkVersion('driver', driverId, before.version, expected);
+  await checkQualificationIds(tx, [qualificationId]);
+  const heldBefore = await selectHeldQualifications(tx, [driverId]);
+  const renewed = heldBefore.some((h) => h.qualification_id === qualificationId);
+  await upsertHeldQualification(tx, driverId, qualificationId, expiresAt);
+  const row = await tx.updateTable('drivers').set({ version: before.version + 1, updated_at: new Date() }).where('id', '=', driverId).returningAll().executeTakeFirstOrThrow();
+  const view = await loadDriverView(tx, row);
+  await recordAudit(tx, caller, {
+    action: renewed ? 'driver.qualification_renewed' : 'driver.qualification_added',
+    entityType: 'driver',
+    entityId: driverId,
+    before: driverView(before, heldBefore),
+    after: view,
+  });
+  await publishDriver(tx, 'driver.qualifications_changed', view);
+  if (row.duty_status === 'on_duty') await announce(tx, caller, 'capacity.changed', { reason: 'driver.qualification_changed', driverId });
+  return view;
+}
+
+/** Removes a qualification from a driver (revoked, not renewed). Active dispatches are not touched. */
+export async function dropQualification(tx: TenantTx, caller: Caller, driverId: string, qualificationId: string, expected: number | undefined): Promise<Driver> {
+  const before = await selectDriver(tx, driverId, true);
+  if (!before || before.archived_at) throw notFound('driver', driverId);
+  if (expected !== undefined) checkVersion('driver', driverId, before.version, expected);
+  const heldBefore = await selectHeldQualifications(tx, [driverId]);
+  if (!(await deleteHeldQualification(tx, driverId, qualificationId))) throw notFound('qualification held by this driver', qualificationId);
+  const row = await tx.updateTable('drivers').set({ version: before.version + 1, updated_at: new Date() }).where('id', '=', driverId).returningAll().executeTakeFirstOrThrow();
+  const view = await loadDriverView(tx, row);
+  await recordAudit(tx, caller, { action: 'driver.qualification_removed', entityType: 'driver', entityId: driverId, before: driverView(before, heldBefore), after: view });
+  await publishDriver(tx, 'driver.qualifications_changed', view);
   return view;
 }
 

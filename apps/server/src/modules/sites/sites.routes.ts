@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { CreateSiteSchema, IdParamsSchema, ListQuerySchema, SiteSchema, UpdateSiteSchema, pageOf } from '@yardmaster/contracts';
+import { CreateSiteSchema, IdParamsSchema, SiteListQuerySchema, SiteSchema, UpdateSiteSchema, pageOf } from '@yardmaster/contracts';
 import type { Database } from '../../platform/db/index.js';
 import { tenantRunner } from '../../platform/http/tenant-route.js';
 import { expectedVersion, setEtag } from '../../platform/http/versioning.js';
@@ -14,7 +14,7 @@ export function sitesRoutes(database: Database) {
   return async (app: FastifyInstance): Promise<void> => {
     const r = app.withTypeProvider<ZodTypeProvider>();
     const inTenant = tenantRunner(database);
-    r.get('/api/v1/sites', { config: { access: READ }, schema: { tags, summary: 'List or search sites (name, address, contact)', querystring: ListQuerySchema, response: { 200: pageOf(SiteSchema) } } }, (request) =>
+    r.get('/api/v1/sites', { config: { access: READ }, schema: { tags, summary: 'List or search sites (name, address, contact)', querystring: SiteListQuerySchema, response: { 200: pageOf(SiteSchema) } } }, (request) =>
       inTenant(request, (tx) => sites.listSites(tx, request.query)),
     );
     r.post('/api/v1/sites', { config: { access: WRITE }, schema: { tags, summary: 'Create a work site', body: CreateSiteSchema, response: { 201: SiteSchema } } }, async (request, reply) => {

@@ -1,9 +1,11 @@
-import { sql, type Selectable } from 'kysely';
+import type { Selectable } from 'kysely';
 import type { CreateSite, Site, UpdateSite } from '@yardmaster/contracts';
 import type { Caller } from '../../platform/caller.js';
-import { containsPattern, decodeCursor, pageFrom, type TenantTx } from '../../platform/db/index.js';
+import { containsPattern, type TenantTx } from '../../platform/db/index.js';
 import { notFound, staleVersion } from '../../platform/errors.js';
 import { recordAudit } from '../audit/index.js';
+import { publishEvent } from '../notifications/index.js';
+import { keysetFor, lowerText, micros, sortedPage, type SortKey } from '../people/index.js';
 import type { SitesTable } from './sites.tables.js';
 import './sites.tables.js';
 
@@ -47,6 +49,7 @@ export async function createSite(tx: TenantTx, caller: Caller, input: CreateSite
     .executeTakeFirstOrThrow();
   const view = siteView(row);
   await recordAudit(tx, caller, { action: 'site.created', entityType: 'site', entityId: row.id, after: view });
+  await publishSite(tx, 'site.created', view);
   return view;
 }
 
@@ -56,22 +59,35 @@ export async function getSite(tx: TenantTx, id: string): Promise<Site> {
   return siteView(row);
 }
 
+const SITE_SORT_KEYS: Record<'name' | 'createdAt' | 'updatedAt', SortKey> = {
+  name: lowerText('sites.name'),
+  createdAt: micros('sites.created_at'),
+  updatedAt: micros('sites.updated_at'),
+};
 
-export async function listSites(tx: TenantTx, query: { limit: number; cursor?: string; q?: string; includeArchived?: boolean }) {
-  const after = decodeCursor(query.cursor);
-  let q = tx.selectFrom('sites').selectAll();
+async function publishSite(tx: TenantTx, type: string, view: Site): Promise<void> {
+  await publishEvent(tx, { type, entityType: 'site', entityId: view.id, data: { site: view } });
+}
+
+export async function listSites(tx: TenantTx, query: { limit: number; cursor?: string; q?: string; includeArchived?: boolean; sort?: string }) {
+  const keyset = keysetFor(SITE_SORT_KEYS, query.sort ?? 'name', query.cursor, 'sites.id');
+  let q = tx.selectFrom('sites').selectAll().select(keyset.sortKey.as('sort_key'));
   if (!query.includeArchived) q = q.where('active', '=', true);
   if (query.q) {
     const pattern = containsPattern(query.q);
     q = q.where((eb) => eb.or([eb('name', 'ilike', pattern), eb('address', 'ilike', pattern), eb('contact_name', 'ilike', pattern)]));
   }
-  if (after) q = q.where((eb) => eb(eb.refTuple(sql<string>`lower(name)`, 'id'), '>', eb.tuple(String(after.k), after.id)));
-  const rows = await q.orderBy(sql`lower(name)`).orderBy('id').limit(query.limit + 1).execute();
-  const page = pageFrom(rows, query.limit, (r) => ({ k: r.name.toLowerCase(), id: r.id }));
+  if (keyset.after) q = q.where(keyset.after);
+  const rows = await q.orderBy(keyset.expr, keyset.direction).orderBy('sites.id', keyset.direction).limit(query.limit + 1).execute();
+  const page = sortedPage(rows, query.limit, keyset);
   return { items: page.items.map(siteView), nextCursor: page.nextCursor };
 }
 
-export async function updateSite(tx: TenantTx, caller: Caller, id: string, expected: number, input: UpdateSite): Promise<Site> {
+export function updateSite(tx: TenantTx, caller: Caller, id: string, expected: number, input: UpdateSite): Promise<Site> {
+  return changeSite(tx, caller, id, expected, input, input.active === false ? 'site.archived' : 'site.updated');
+}
+
+async function changeSite(tx: TenantTx, caller: Caller, id: string, expected: number, input: UpdateSite, action: string): Promise<Site> {
   const before = await selectSite(tx, id, true);
   if (!before) throw notFound('site', id);
   if (before.version !== expected) throw staleVersion('site', id);
@@ -92,10 +108,12 @@ export async function updateSite(tx: TenantTx, caller: Caller, id: string, expec
     .returningAll()
     .executeTakeFirstOrThrow();
   const view = siteView(row);
-  await recordAudit(tx, caller, { action: 'site.updated', entityType: 'site', entityId: id, before: siteView(before), after: view });
+  await recordAudit(tx, caller, { action, entityType: 'site', entityId: id, before: siteView(before), after: view });
+  await publishSite(tx, action, view);
   return view;
 }
 
-export async function archiveSite(tx: TenantTx, caller: Caller, id: string, expected: number): Promise<Site> {
-  return updateSite(tx, caller, id, expected, { active: false });
+/** Sites are never deleted: work orders and status reports refer to them. */
+export function archiveSite(tx: TenantTx, caller: Caller, id: string, expected: number): Promise<Site> {
+  return changeSite(tx, caller, id, expected, { active: false }, 'site.archived');
 }
