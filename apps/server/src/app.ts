@@ -12,6 +12,7 @@ import { registerProblemHandlers } from './platform/http/problem.js';
 import { requestIdOf } from './platform/http/request-id.js';
 import { registerWebApp } from './platform/http/web-app.js';
 import { loggerOptions } from './platform/log.js';
+import { createOutbound, type Outbound } from './platform/net/outbound.js';
 import { authRoutes, createAuthenticator, tenantResolverFor, WEB_SCOPES, type EmbeddedIdentity, type TrustedIssuer } from './modules/auth/index.js';
 import { tenantsRoutes } from './modules/tenants/index.js';
 import { peopleRoutes } from './modules/people/index.js';
@@ -40,6 +41,8 @@ export type AppOptions = {
   sweepIntervalMs?: number;
   /** Folder of the built web app; defaults to apps/web/dist. */
   webDir?: string;
+  /** The guard for outbound calls (webhooks, identity providers); built from OUTBOUND_ALLOW when absent. */
+  outbound?: Outbound;
 };
 
 const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../web/dist/', import.meta.url));
@@ -61,8 +64,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     reply.header('x-request-id', request.id);
   });
 
+  const outbound = options.outbound ?? createOutbound({ allow: config.outboundAllow });
+  if (!options.outbound) app.addHook('onClose', () => outbound.close());
+
   registerProblemHandlers(app);
-  registerAccessControl(app, createAuthenticator(options.trustedIssuer, tenantResolverFor(database.db), { db: database.db }));
+  registerAccessControl(app, createAuthenticator(options.trustedIssuer, tenantResolverFor(database.db), { db: database.db, outbound }));
   registerMetrics(app);
   await registerOpenApi(app);
   registerHealth(app, { db: database.db as never, isMigrated: () => isFullyMigrated(database.db, migrations) });
@@ -76,7 +82,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       clientId: options.trustedIssuer.clientId,
       audience: options.trustedIssuer.audience,
       scopes: options.trustedIssuer.scopes ?? WEB_SCOPES,
-    }),
+    }, outbound),
   );
   await app.register(tenantsRoutes(database));
   await app.register(peopleRoutes(database));
@@ -88,7 +94,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(usersRoutes(database));
   await app.register(auditRoutes(database));
   await app.register(reportingRoutes(database, options.reportingDatabase ?? database));
-  await app.register(notificationsRoutes(database));
+  await app.register(notificationsRoutes(database, {}, outbound));
 
   await registerWebApp(app, options.webDir ?? DEFAULT_WEB_DIR);
   return app;

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { parseAllowList } from './platform/net/outbound.js';
 
 /**
  * The only reader of process.env. Every setting is validated at start; all problems are reported
@@ -30,6 +31,13 @@ const EnvSchema = z.object({
   SEED_DEMO: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   TRUST_PROXY: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  OUTBOUND_ALLOW: z
+    .string()
+    .optional()
+    .transform((v) => (v ?? '').split(/[\s,]+/).filter((entry) => entry !== ''))
+    .superRefine((entries, ctx) => {
+      for (const problem of parseAllowList(entries).problems) ctx.addIssue({ code: 'custom', message: problem });
+    }),
 });
 
 export type Config = {
@@ -47,6 +55,8 @@ export type Config = {
   seedDemo: boolean;
   shutdownTimeoutMs: number;
   trustProxy: boolean;
+  /** Hosts and ranges outbound calls (webhooks, identity providers) may reach although private. */
+  outboundAllow: string[];
 };
 
 export class ConfigError extends Error {
@@ -109,6 +119,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     seedDemo: e.SEED_DEMO,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     trustProxy: e.TRUST_PROXY,
+    outboundAllow: e.OUTBOUND_ALLOW,
   };
 }
 

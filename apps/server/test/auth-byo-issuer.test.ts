@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { SignJWT, exportJWK, generateKeyPair, jwtVerify, type CryptoKey } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIssuerKeys } from '../src/modules/auth/index.js';
+import { createOutbound } from '../src/platform/net/outbound.js';
 import { listAuditEvents } from '../src/modules/audit/index.js';
 import { withTenant, type Database, type TenantRecord } from '../src/platform/db/index.js';
 import { createTestApp, type TestApp } from './support/app.js';
@@ -171,8 +172,9 @@ describe(`a tenant's own identity provider on ${testDbKind()}`, () => {
 describe('tenant issuer keys while the provider is unreachable', () => {
   it('uses the last keys fetched for a bounded grace period, still checking signatures, then refuses', async () => {
     const foreign = await startForeignIssuer();
-    const withGrace = createIssuerKeys(foreign.issuer, { cacheMaxAgeMs: 0, graceMs: 60_000, timeoutMs: 1_000 });
-    const noGrace = createIssuerKeys(foreign.issuer, { cacheMaxAgeMs: 0, graceMs: 0, timeoutMs: 1_000 });
+    const outbound = createOutbound({ allow: ['127.0.0.1'] });
+    const withGrace = createIssuerKeys(foreign.issuer, { cacheMaxAgeMs: 0, graceMs: 60_000, timeoutMs: 1_000, outbound });
+    const noGrace = createIssuerKeys(foreign.issuer, { cacheMaxAgeMs: 0, graceMs: 0, timeoutMs: 1_000, outbound });
     const token = await foreign.sign({});
     const options = { issuer: foreign.issuer, audience: 'dispatch-api', algorithms: ['RS256', 'ES256'] };
     await expect(jwtVerify(token, withGrace, options)).resolves.toBeTruthy();

@@ -6,9 +6,10 @@ import type { Caller } from '../../platform/caller.js';
 import { notFound, unauthorized } from '../../platform/errors.js';
 import { callerOf } from '../../platform/http/access.js';
 import { findTenantBySlug, withTenant, type Database } from '../../platform/db/index.js';
-import { listTenantIssuers, registerTenantIssuer, removeTenantIssuer } from './tenant-issuers.js';
+import { createOutbound, type Outbound } from '../../platform/net/outbound.js';
+import { assertIssuerReachable, listTenantIssuers, registerTenantIssuer, removeTenantIssuer } from './tenant-issuers.js';
 
-export function authRoutes(database: Database, clientConfig: ClientConfig) {
+export function authRoutes(database: Database, clientConfig: ClientConfig, outbound: Outbound = createOutbound()) {
   return async (app: FastifyInstance): Promise<void> => {
     const r = app.withTypeProvider<ZodTypeProvider>();
     r.get(
@@ -65,6 +66,7 @@ export function authRoutes(database: Database, clientConfig: ClientConfig) {
       },
       async (request, reply) => {
         const caller = callerOf(request);
+        await assertIssuerReachable(outbound, request.body.issuer);
         const created = await withTenant(database.db, caller.tenantSlug, (tx) => registerTenantIssuer(tx, caller, request.body, clientConfig.issuer));
         return reply.status(201).send(created);
       },
@@ -109,6 +111,7 @@ export function authRoutes(database: Database, clientConfig: ClientConfig) {
           sourceIp: request.ip,
           userAgent: typeof agent === 'string' ? agent.slice(0, 500) : null,
         };
+        await assertIssuerReachable(outbound, request.body.issuer);
         const created = await withTenant(database.db, slug, (tx) => registerTenantIssuer(tx, caller, request.body, clientConfig.issuer));
         return reply.status(201).send(created);
       },

@@ -6,6 +6,7 @@ import { AppError, forbidden, unauthorized } from '../../platform/errors.js';
 import type { Actor, ActorTenant, Authenticator } from '../../platform/http/access.js';
 import { findTenantBySlug, type ControlTables } from '../../platform/db/index.js';
 import { findMembershipForSignIn, soleTenantOfSubject } from '../users/index.js';
+import type { Outbound } from '../../platform/net/outbound.js';
 import { createIssuerKeys, selectTenantIssuersByIssuer, type TenantIssuerKeyOptions } from './tenant-issuers.js';
 
 export type TrustedIssuer = {
@@ -126,6 +127,8 @@ export type AuthenticatorOptions = {
   /** Enables tenant-registered issuers and memberships (control tables); without it only `trusted` counts. */
   db?: Kysely<ControlTables>;
   tenantIssuerKeys?: TenantIssuerKeyOptions;
+  /** The guard for discovery and JWKS requests to tenant-registered issuers. */
+  outbound?: Outbound;
 };
 
 type Verified = { claims: KeycloakClaims; roles: Role[]; isOperator: boolean; tenantSlug: string | null; issuer: string; fixedTenant: boolean };
@@ -182,7 +185,7 @@ function issuerOf(token: string): string | undefined {
  */
 export function createAuthenticator(trusted: TrustedIssuer, resolveTenant: TenantResolver, options: AuthenticatorOptions = {}): Authenticator {
   const { db } = options;
-  const verifyTenantIssuer = db ? tenantIssuerVerifier(db, trusted.tenantClaim, options.tenantIssuerKeys) : undefined;
+  const verifyTenantIssuer = db ? tenantIssuerVerifier(db, trusted.tenantClaim, { ...(options.outbound ? { outbound: options.outbound } : {}), ...options.tenantIssuerKeys }) : undefined;
   return async (request) => {
     const token = bearerTokenOf(request);
     const issuer = issuerOf(token);

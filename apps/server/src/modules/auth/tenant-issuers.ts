@@ -1,9 +1,10 @@
-import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, customFetch, errors as joseErrors, type FetchImplementation, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import type { Kysely, Selectable } from 'kysely';
 import type { RegisterTenantIssuer, TenantIssuer } from '@yardmaster/contracts';
 import type { Caller } from '../../platform/caller.js';
 import type { ControlTables, TenantTx } from '../../platform/db/index.js';
-import { conflict, notFound, unauthorized } from '../../platform/errors.js';
+import { conflict, notFound, unauthorized, unprocessable } from '../../platform/errors.js';
+import { createOutbound, outboundRefusalOf, type Outbound } from '../../platform/net/outbound.js';
 import { recordAudit } from '../audit/index.js';
 import type { TenantIssuersTable } from './auth.tables.js';
 import './auth.tables.js';
@@ -35,6 +36,17 @@ export function tenantIssuerView(row: TenantIssuerRow): TenantIssuer {
 
 export async function listTenantIssuers(tx: TenantTx): Promise<{ items: TenantIssuer[] }> {
   return { items: (await selectTenantIssuers(tx)).map(tenantIssuerView) };
+}
+
+/** Refuses (422, field `issuer`) an issuer whose address outbound calls may not reach. */
+export async function assertIssuerReachable(outbound: Outbound, issuer: string): Promise<void> {
+  try {
+    await outbound.assertAllowed(issuer);
+  } catch (error) {
+    const refusal = outboundRefusalOf(error);
+    if (!refusal) throw error;
+    throw unprocessable('outbound-address-refused', `issuer: ${refusal.reason}`, [{ field: 'issuer', message: refusal.reason }]);
+  }
 }
 
 export async function registerTenantIssuer(tx: TenantTx, caller: Caller, input: RegisterTenantIssuer, platformIssuer: string): Promise<TenantIssuer> {
@@ -75,6 +87,11 @@ export type TenantIssuerKeyOptions = {
   graceMs?: number;
   /** Timeout of discovery and JWKS requests (default 5 s). */
   timeoutMs?: number;
+  /** The guard every discovery and JWKS request goes through (default: no private addresses). */
+  outbound?: Outbound;
+  /** After a failed fetch, no request is made for this long; doubles per failure (default 5 s … 5 min). */
+  failureBackoffMs?: number;
+  maxFailureBackoffMs?: number;
 };
 
 /** Whether a key lookup failed because the provider could not be reached (not because of the token). */
@@ -95,32 +112,52 @@ export function createIssuerKeys(issuer: string, options: TenantIssuerKeyOptions
   const cacheMaxAge = options.cacheMaxAgeMs ?? 10 * 60_000;
   const graceMs = options.graceMs ?? 6 * 3600_000;
   const timeoutMs = options.timeoutMs ?? 5_000;
+  const outbound = options.outbound ?? createOutbound();
+  const backoffBase = options.failureBackoffMs ?? 5_000;
+  const backoffMax = options.maxFailureBackoffMs ?? 5 * 60_000;
+  const guardedFetch = ((url, init) => outbound.fetch(url, init)) as FetchImplementation;
   let remote: ReturnType<typeof createRemoteJWKSet> | undefined;
   let lastGood: { jwks: JSONWebKeySet; at: number } | undefined;
+  // Negative cache: while the provider is failing, tokens naming it (junk ones included) cause no request.
+  let failures = 0;
+  let quietUntil = 0;
 
   async function remoteKeys(): Promise<ReturnType<typeof createRemoteJWKSet>> {
     if (remote) return remote;
     const url = `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
-    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    const response = await outbound.fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
     if (!response.ok) throw new Error(`discovery answered HTTP ${response.status}`);
     const discovery = (await response.json()) as { issuer?: string; jwks_uri?: string };
     if (discovery.issuer !== issuer) throw new Error(`discovery names issuer "${discovery.issuer ?? ''}"`);
     if (!discovery.jwks_uri) throw new Error('discovery has no jwks_uri');
-    remote = createRemoteJWKSet(new URL(discovery.jwks_uri), { cacheMaxAge, cooldownDuration: Math.min(30_000, cacheMaxAge), timeoutDuration: timeoutMs });
+    remote = createRemoteJWKSet(new URL(discovery.jwks_uri), {
+      cacheMaxAge,
+      cooldownDuration: Math.min(30_000, cacheMaxAge),
+      timeoutDuration: timeoutMs,
+      [customFetch]: guardedFetch,
+    });
     return remote;
   }
 
+  const unreachable = (header: Parameters<JWTVerifyGetKey>[0], token: Parameters<JWTVerifyGetKey>[1]) => {
+    if (lastGood && Date.now() - lastGood.at <= graceMs) return createLocalJWKSet(lastGood.jwks)(header, token);
+    throw unauthorized(`the identity provider ${issuer} cannot be reached to verify the token`);
+  };
+
   return async (header, token) => {
+    if (Date.now() < quietUntil) return unreachable(header, token);
     try {
       const keys = await remoteKeys();
       const key = await keys(header, token);
       const jwks = keys.jwks();
       if (jwks) lastGood = { jwks, at: Date.now() };
+      failures = 0;
       return key;
     } catch (error) {
       if (!isUnreachable(error)) throw error;
-      if (lastGood && Date.now() - lastGood.at <= graceMs) return createLocalJWKSet(lastGood.jwks)(header, token);
-      throw unauthorized(`the identity provider ${issuer} cannot be reached to verify the token`);
+      failures += 1;
+      quietUntil = Date.now() + Math.min(backoffBase * 2 ** (failures - 1), backoffMax);
+      return unreachable(header, token);
     }
   };
 }

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Database } from '../../platform/db/index.js';
+import { createOutbound, type Outbound } from '../../platform/net/outbound.js';
 import { createLiveHub, type LiveHub } from './live.hub.js';
 import { liveRoutes } from './live.routes.js';
 import { defaultNotificationsSettings, type NotificationsSettings } from './settings.js';
@@ -21,11 +22,11 @@ export function notificationsOf(app: FastifyInstance): NotificationsHandle {
  * Live events (SSE) and webhooks. Workers start when the app is ready and stop when it closes;
  * open streams are ended before the HTTP server closes, so `app.close()` never waits on them.
  */
-export function notificationsRoutes(database: Database, overrides: Partial<NotificationsSettings> = {}) {
+export function notificationsRoutes(database: Database, overrides: Partial<NotificationsSettings> = {}, outbound: Outbound = createOutbound()) {
   return async (app: FastifyInstance): Promise<void> => {
     const settings = { ...defaultNotificationsSettings(), ...overrides };
     const hub = createLiveHub(database, settings);
-    const webhooks = createWebhookWorker(database, settings);
+    const webhooks = createWebhookWorker(database, settings, outbound);
     handles.set(app.server, { settings, hub, webhooks });
     app.addHook('onReady', async () => {
       await hub.start();
@@ -39,6 +40,6 @@ export function notificationsRoutes(database: Database, overrides: Partial<Notif
       await webhooks.stop();
     });
     await app.register(liveRoutes(database, hub));
-    await app.register(webhooksRoutes(database, webhooks));
+    await app.register(webhooksRoutes(database, webhooks, outbound));
   };
 }

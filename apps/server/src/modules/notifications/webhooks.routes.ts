@@ -15,6 +15,8 @@ import {
 } from '@yardmaster/contracts';
 import { withTenant, type Database } from '../../platform/db/index.js';
 import { callerOf } from '../../platform/http/access.js';
+import { unprocessable } from '../../platform/errors.js';
+import { outboundRefusalOf, type Outbound } from '../../platform/net/outbound.js';
 import { expectedVersion, setEtag } from '../../platform/http/versioning.js';
 import type { WebhookWorker } from './webhooks.worker.js';
 import { createWebhook, getDelivery, getWebhook, listDeliveries, listWebhooks, removeWebhook, replayDelivery, updateWebhook } from './webhooks.service.js';
@@ -23,7 +25,19 @@ const admin = { access: { roles: ['admin' as const] } };
 const IdParams = z.object({ id: z.uuid() });
 
 /** Admin-managed outbound webhooks and their delivery log. */
-export function webhooksRoutes(database: Database, worker: WebhookWorker) {
+/** Refuses (422, field `url`) a receiver outbound calls may not reach; checked again at every connection. */
+async function assertReceiverAllowed(outbound: Outbound, url: string | undefined): Promise<void> {
+  if (url === undefined) return;
+  try {
+    await outbound.assertAllowed(url);
+  } catch (error) {
+    const refusal = outboundRefusalOf(error);
+    if (!refusal) throw error;
+    throw unprocessable('outbound-address-refused', `url: ${refusal.reason}`, [{ field: 'url', message: refusal.reason }]);
+  }
+}
+
+export function webhooksRoutes(database: Database, worker: WebhookWorker, outbound: Outbound) {
   return async (app: FastifyInstance): Promise<void> => {
     const r = app.withTypeProvider<ZodTypeProvider>();
     r.post(
@@ -39,6 +53,7 @@ export function webhooksRoutes(database: Database, worker: WebhookWorker) {
       },
       async (request, reply) => {
         const caller = callerOf(request);
+        await assertReceiverAllowed(outbound, request.body.url);
         const created = await withTenant(database.db, caller.tenantSlug, (tx) => createWebhook(tx, caller, request.body));
         setEtag(reply, created.version);
         return reply.status(201).header('location', `/api/v1/webhooks/${created.id}`).send(created);
@@ -71,6 +86,7 @@ export function webhooksRoutes(database: Database, worker: WebhookWorker) {
       async (request, reply) => {
         const caller = callerOf(request);
         const expected = expectedVersion(request);
+        await assertReceiverAllowed(outbound, request.body.url);
         const view = await withTenant(database.db, caller.tenantSlug, (tx) => updateWebhook(tx, caller, request.params.id, expected, request.body));
         setEtag(reply, view.version);
         return view;

@@ -1,4 +1,5 @@
 import { listTenants, withTenant, type Database } from '../../platform/db/index.js';
+import { outboundRefusalOf, type Outbound } from '../../platform/net/outbound.js';
 import { onLocalWake, WEBHOOKS_CHANNEL } from './publish.js';
 import { createListener, type Listener } from './listener.js';
 import { TICK_MS } from './live.hub.js';
@@ -19,7 +20,16 @@ const BATCH = 20;
 export const backoffMs = (settings: NotificationsSettings, attempt: number): number =>
   Math.min(settings.webhookBackoffMs * 2 ** Math.max(0, attempt - 1), settings.webhookMaxBackoffMs);
 
-export function createWebhookWorker(database: Database, settings: NotificationsSettings): WebhookWorker {
+/**
+ * What the delivery log says about a failed attempt. Only generic words: the log is shown to tenant
+ * admins, and details (connection refused vs. timed out vs. TLS) would make it a port scanner.
+ */
+export const DELIVERY_ERRORS = {
+  unreachable: 'the receiver could not be reached',
+  refused: 'the receiver address is not allowed for outbound calls',
+} as const;
+
+export function createWebhookWorker(database: Database, settings: NotificationsSettings, outbound: Outbound): WebhookWorker {
   let stopped = true;
   let timer: NodeJS.Timeout | null = null;
   let listener: Listener | null = null;
@@ -35,10 +45,9 @@ export function createWebhookWorker(database: Database, settings: NotificationsS
     inFlight.add(controller);
     const timeout = setTimeout(() => controller.abort(new Error(`no answer within ${settings.webhookTimeoutMs} ms`)), settings.webhookTimeoutMs);
     try {
-      const response = await fetch(delivery.url, {
+      const response = await outbound.fetch(delivery.url, {
         method: 'POST',
         body,
-        redirect: 'manual',
         signal: controller.signal,
         headers: {
           'content-type': 'application/json',
@@ -53,8 +62,7 @@ export function createWebhookWorker(database: Database, settings: NotificationsS
       if (response.status >= 200 && response.status < 300) return { statusCode: response.status, error: null };
       return { statusCode: response.status, error: `receiver answered ${response.status}` };
     } catch (error) {
-      const cause = (error as { cause?: { message?: string } }).cause?.message;
-      return { statusCode: null, error: cause ?? (error as Error).message ?? String(error) };
+      return { statusCode: null, error: outboundRefusalOf(error) ? DELIVERY_ERRORS.refused : DELIVERY_ERRORS.unreachable };
     } finally {
       clearTimeout(timeout);
       inFlight.delete(controller);
