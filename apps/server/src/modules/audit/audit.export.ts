@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { AuditEvent, AuditExportQuery } from '@yardmaster/contracts';
+import { csvField } from '../../platform/csv.js';
 import { withTenant, type ControlTables } from '../../platform/db/index.js';
 import { canonicalJson, type JsonValue } from './audit.hash.js';
 import { auditEventOf, selectAuditEvents, selectChainHead } from './audit.repo.js';
@@ -25,13 +26,6 @@ export const CSV_COLUMNS = [
   'prev_hash',
   'hash',
 ] as const;
-
-/** RFC 4180: a field with a comma, quote, CR or LF is quoted, quotes doubled. Null is empty. */
-export function csvField(value: string | number | null): string {
-  if (value === null) return '';
-  const text = String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
 
 const json = (value: Record<string, unknown> | null): string | null => (value === null ? null : canonicalJson(value as JsonValue));
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { csvField } from './audit.export.js';
+import { csvField } from '../../platform/csv.js';
 import { canonicalJson, diffFields, hashEvent, toJsonValue, type HashedContent } from './audit.hash.js';
 
 describe('canonical JSON', () => {

@@ -7,7 +7,7 @@ import { unprocessable } from '../../platform/errors.js';
 import { importEquipment } from '../fleet/index.js';
 import { importDrivers } from '../people/index.js';
 import { importSites } from '../sites/index.js';
-import { CsvSyntaxError, csvLine, parseCsv, type CsvRecord } from './csv.js';
+import { CsvSyntaxError, csvLine, parseCsv, unescapeCsvCell, type CsvRecord } from '../../platform/csv.js';
 
 export type ImportKind = 'equipment' | 'drivers' | 'sites';
 export type ImportReport = { kind: ImportKind; dryRun: boolean; rows: number; valid: number; created: number; errors: FieldError[] };
@@ -106,7 +106,20 @@ function rowObject(header: string[], record: CsvRecord, errors: FieldError[]): R
     errors.push({ field: `line ${record.line}`, message: `${record.fields.length} fields, the header has ${header.length}` });
     return undefined;
   }
-  return Object.fromEntries(header.map((h, i) => [h, record.fields[i] ?? '']));
+  let hasNul = false;
+  const object = Object.fromEntries(
+    header.map((h, i) => {
+      const value = record.fields[i] ?? '';
+      // PostgreSQL text cannot hold NUL: refuse it here, so a dry run reports what the commit would refuse.
+      if (value.includes('\u0000')) {
+        errors.push({ field: `line ${record.line}: ${h}`, message: 'contains a NUL character' });
+        hasNul = true;
+      }
+      // A cell an export escaped against formula injection ('=…) stands for the value without the quote.
+      return [h, unescapeCsvCell(value)];
+    }),
+  );
+  return hasNul ? undefined : object;
 }
 
 function collect<T>(schema: z.ZodType<T>, line: number, value: unknown, errors: FieldError[]): T | undefined {

@@ -1,6 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Analytics, AnalyticsQuery, DurationStats } from '@yardmaster/contracts';
 import type { Caller } from '../../platform/caller.js';
+import { csvLine } from '../../platform/csv.js';
 import type { TenantTx } from '../../platform/db/index.js';
 import { validationFailed } from '../../platform/errors.js';
 
@@ -247,11 +248,6 @@ export async function computeAnalytics(tx: TenantTx, _caller: Caller, input: Ana
   };
 }
 
-const csvField = (v: string | number | null | undefined): string => {
-  const s = v === null || v === undefined ? '' : String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
-};
-
 /** The analytics as one CSV table: section, key, metric, value (RFC 4180, CRLF). */
 export function analyticsCsv(a: Analytics): string {
   const rows: Array<Array<string | number | null>> = [['section', 'key', 'metric', 'value']];
@@ -272,5 +268,5 @@ export function analyticsCsv(a: Analytics): string {
   for (const s of a.busiestSites) rows.push(['busiest_sites', `${s.name} (${s.siteId})`, 'dispatches', s.dispatches]);
   for (const q of a.queueDepth) rows.push(['queue_depth', q.hour, 'depth', q.depth], ['queue_depth', q.hour, 'mean', q.mean]);
   for (const p of a.peakHours) rows.push(['peak_hours', String(p.hourOfDay), 'requests', p.requests]);
-  return `${rows.map((r) => r.map(csvField).join(',')).join('\r\n')}\r\n`;
+  return rows.map((r) => csvLine(r)).join('');
 }

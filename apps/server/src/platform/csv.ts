@@ -66,11 +66,35 @@ export function parseCsv(text: string): CsvRecord[] {
   return records;
 }
 
-/** Quotes a value when it needs it (comma, quote, line break, leading/trailing space). */
+/**
+ * Formula injection (OWASP "CSV Injection"): a spreadsheet runs a cell that starts with `=`, `+`,
+ * `-`, `@`, a tab or a carriage return as a formula. Such a cell is written with a leading `'`
+ * (and quoted), which spreadsheets show as text. A plain number (`-2.5`) is left alone. A value
+ * that already starts with quotes before such a character gets one more, so `unescapeCsvCell`
+ * gives back exactly the value that was written: exports and imports round-trip.
+ */
+const FORMULA_START = /^'*[=+\-@\t\r]/;
+const PLAIN_NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const ESCAPED_FORMULA = /^'+[=+\-@\t\r]/;
+
+export function escapeCsvCell(text: string): string {
+  return FORMULA_START.test(text) && !PLAIN_NUMBER.test(text) ? `'${text}` : text;
+}
+
+/** The value a cell written by `escapeCsvCell` (or typed as `'=…` in a spreadsheet) stands for. */
+export function unescapeCsvCell(text: string): string {
+  return ESCAPED_FORMULA.test(text) && !PLAIN_NUMBER.test(text.slice(1)) ? text.slice(1) : text;
+}
+
+/**
+ * One CSV cell of every export: formula-escaped, then quoted when it needs it (comma, quote, line
+ * break, leading/trailing space, or an escaped formula). Null is empty.
+ */
 export function csvField(value: string | number | boolean | null | undefined): string {
   if (value === null || value === undefined) return '';
-  const text = String(value);
-  return /[",\r\n]|^\s|\s$/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  const raw = String(value);
+  const text = typeof value === 'string' ? escapeCsvCell(raw) : raw;
+  return text !== raw || /[",\r\n]|^\s|\s$/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
 export function csvLine(values: ReadonlyArray<string | number | boolean | null | undefined>): string {
