@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { parseAllowList } from './platform/net/outbound.js';
+import { parseAllowList } from './platform/net/allow-list.js';
 
 /**
  * The only reader of process.env. Every setting is validated at start; all problems are reported

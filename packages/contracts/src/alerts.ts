@@ -1,16 +1,17 @@
 import { z } from 'zod';
+import { text } from './text.js';
 
 export const AlertKindSchema = z.enum(['queued_too_long', 'urgent_queue_depth', 'qualification_expiring']);
 export const AlertSchema = z.object({
   id: z.uuid(),
   kind: AlertKindSchema,
-  entityType: z.string(),
-  entityId: z.string(),
-  message: z.string(),
-  details: z.record(z.string(), z.unknown()),
-  firstSeenAt: z.string(),
-  raisedAt: z.string(),
-  resolvedAt: z.string().nullable(),
+  entityType: text(),
+  entityId: text(),
+  message: text(),
+  details: z.record(text(), z.unknown()),
+  firstSeenAt: text(),
+  raisedAt: text(),
+  resolvedAt: text().nullable(),
 });
 export type Alert = z.infer<typeof AlertSchema>;
 export const AlertListQuerySchema = z.object({

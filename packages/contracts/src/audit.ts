@@ -1,16 +1,17 @@
 import { z } from 'zod';
+import { text } from './text.js';
 import { PageQuerySchema, pageOf } from './common.js';
 
 /** Who performed an audited action: a signed-in user, or `system` for the engine's own actions. */
 export const AuditActorSchema = z.object({
   kind: z.enum(['user', 'system']),
-  subject: z.string(),
-  name: z.string(),
-  roles: z.array(z.string()),
+  subject: text(),
+  name: text(),
+  roles: z.array(text()),
 });
 export type AuditActor = z.infer<typeof AuditActorSchema>;
 
-const JsonObjectSchema = z.record(z.string(), z.unknown());
+const JsonObjectSchema = z.record(text(), z.unknown());
 
 /**
  * One audit event. `before`/`after` hold the changed fields only (the whole record on creation /
@@ -18,28 +19,28 @@ const JsonObjectSchema = z.record(z.string(), z.unknown());
  */
 export const AuditEventSchema = z.object({
   sequence: z.number().int().positive(),
-  occurredAt: z.string(),
+  occurredAt: text(),
   actor: AuditActorSchema,
-  action: z.string(),
-  entityType: z.string(),
-  entityId: z.string(),
+  action: text(),
+  entityType: text(),
+  entityId: text(),
   before: JsonObjectSchema.nullable(),
   after: JsonObjectSchema.nullable(),
-  requestId: z.string().nullable(),
-  sourceIp: z.string().nullable(),
-  userAgent: z.string().nullable(),
-  prevHash: z.string(),
-  hash: z.string(),
+  requestId: text().nullable(),
+  sourceIp: text().nullable(),
+  userAgent: text().nullable(),
+  prevHash: text(),
+  hash: text(),
 });
 export type AuditEvent = z.infer<typeof AuditEventSchema>;
 
-const label = z.string().trim().min(1).max(100);
+const label = text().trim().min(1).max(100);
 
 /** Filters shared by the list and the export. `from` is inclusive, `to` exclusive. */
 export const AuditFilterSchema = z.object({
   entityType: label.optional(),
-  entityId: z.string().trim().min(1).max(200).optional(),
-  actor: z.string().trim().min(1).max(300).optional().describe('the actor subject'),
+  entityId: text().trim().min(1).max(200).optional(),
+  actor: text().trim().min(1).max(300).optional().describe('the actor subject'),
   action: label.optional(),
   from: z.iso.datetime({ offset: true }).optional(),
   to: z.iso.datetime({ offset: true }).optional(),
@@ -55,7 +56,7 @@ export type AuditListQuery = z.infer<typeof AuditListQuerySchema>;
 export const AuditPageSchema = pageOf(AuditEventSchema);
 export type AuditPage = z.infer<typeof AuditPageSchema>;
 
-export const AuditHistoryParamsSchema = z.object({ entityType: label, entityId: z.string().min(1).max(200) });
+export const AuditHistoryParamsSchema = z.object({ entityType: label, entityId: text().min(1).max(200) });
 
 export const AuditHistoryQuerySchema = PageQuerySchema.extend({ order: z.enum(['asc', 'desc']).default('asc') });
 
@@ -66,8 +67,8 @@ export type AuditExportQuery = z.infer<typeof AuditExportQuerySchema>;
 export const AuditBreakSchema = z.object({
   sequence: z.number().int(),
   check: z.enum(['sequence', 'prevHash', 'hash', 'head']),
-  expected: z.string(),
-  found: z.string(),
+  expected: text(),
+  found: text(),
 });
 export type AuditBreak = z.infer<typeof AuditBreakSchema>;
 
@@ -76,7 +77,7 @@ export const AuditVerifyResultSchema = z.object({
   ok: z.boolean(),
   checked: z.number().int(),
   headSequence: z.number().int(),
-  headHash: z.string(),
+  headHash: text(),
   firstBroken: AuditBreakSchema.nullable(),
 });
 export type AuditVerifyResult = z.infer<typeof AuditVerifyResultSchema>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text } from './text.js';
 import { NoteSchema } from './resources.js';
 
 export const PrioritySchema = z.enum(['urgent', 'standard', 'low']);
@@ -15,11 +16,11 @@ export const WorkOrderLineInputSchema = z
 export const CreateWorkOrderSchema = z
   .object({
     siteId: z.uuid(),
-    description: z.string().trim().min(1, 'required').max(5000),
+    description: text().trim().min(1, 'required').max(5000),
     priority: PrioritySchema.default('standard'),
     requestedStart: z.iso.datetime({ offset: true }).nullish().describe('omit for "now"'),
     dueAt: z.iso.datetime({ offset: true }).nullish(),
-    notes: z.string().trim().max(5000).nullish(),
+    notes: text().trim().max(5000).nullish(),
     lines: z.array(WorkOrderLineInputSchema).min(1, 'at least one line').max(50),
   })
   .strict()
@@ -29,26 +30,26 @@ export type CreateWorkOrder = z.infer<typeof CreateWorkOrderSchema>;
 export const WorkOrderStatusSchema = z.enum(['pending', 'assigned', 'completed', 'cancelled']);
 export const WorkOrderSchema = z.object({
   id: z.uuid(),
-  number: z.string(),
+  number: text(),
   siteId: z.uuid(),
-  description: z.string(),
+  description: text(),
   priority: PrioritySchema,
-  requestedStart: z.string(),
-  dueAt: z.string().nullable(),
-  notes: z.string().nullable(),
+  requestedStart: text(),
+  dueAt: text().nullable(),
+  notes: text().nullable(),
   status: WorkOrderStatusSchema,
   lines: z.array(z.object({ id: z.uuid(), lineNo: z.number().int(), equipmentTypeId: z.uuid(), quantity: z.number().int(), equipmentId: z.uuid().nullable() })),
   dispatchIds: z.array(z.uuid()),
-  createdBy: z.object({ subject: z.string(), name: z.string() }),
+  createdBy: z.object({ subject: text(), name: text() }),
   version: z.number().int(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
+  createdAt: text(),
+  updatedAt: text(),
 });
 export type WorkOrder = z.infer<typeof WorkOrderSchema>;
 export const UpdateWorkOrderSchema = z
   .object({
-    description: z.string().trim().min(1, 'required').max(5000),
-    notes: z.string().trim().max(5000).nullable(),
+    description: text().trim().min(1, 'required').max(5000),
+    notes: text().trim().max(5000).nullable(),
     dueAt: z.iso.datetime({ offset: true }).nullable(),
   })
   .partial()
@@ -57,50 +58,49 @@ export type UpdateWorkOrder = z.infer<typeof UpdateWorkOrderSchema>;
 
 export const WorkOrderListQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z.string().max(500).optional(),
+  cursor: text().max(500).optional(),
   status: WorkOrderStatusSchema.optional(),
   siteId: z.uuid().optional(),
-  q: z.string().trim().max(200).optional(),
+  q: text().trim().max(200).optional(),
 });
 
 // --- dispatches -------------------------------------------------------------------------------
 export const DispatchSchema = z.object({
   id: z.uuid(),
   workOrderId: z.uuid(),
-  workOrderNumber: z.string(),
+  workOrderNumber: text(),
   lineId: z.uuid(),
   equipmentTypeId: z.uuid(),
   requestedEquipmentId: z.uuid().nullable(),
   siteId: z.uuid(),
   priority: PrioritySchema,
   status: DispatchStatusSchema,
-  requestedStart: z.string(),
-  queuedAt: z.string().nullable(),
+  requestedStart: text(),
+  queuedAt: text().nullable(),
   equipmentId: z.uuid().nullable(),
   driverId: z.uuid().nullable(),
-  assignedBy: z.object({ kind: z.enum(['user', 'system']), subject: z.string(), name: z.string() }).nullable(),
-  notes: z.string().nullable(),
-  declineReason: z.string().nullable(),
-  recallReason: z.string().nullable(),
-  cancelReason: z.string().nullable(),
+  assignedBy: z.object({ kind: z.enum(['user', 'system']), subject: text(), name: text() }).nullable(),
+  notes: text().nullable(),
+  declineReason: text().nullable(),
+  recallReason: text().nullable(),
+  cancelReason: text().nullable(),
   timestamps: z.object({
-    createdAt: z.string(),
-    dispatchedAt: z.string().nullable(),
-    enRouteAt: z.string().nullable(),
-    onSiteAt: z.string().nullable(),
-    returningAt: z.string().nullable(),
-    completedAt: z.string().nullable(),
-    recalledAt: z.string().nullable(),
-    cancelledAt: z.string().nullable(),
+    createdAt: text(),
+    dispatchedAt: text().nullable(),
+    enRouteAt: text().nullable(),
+    onSiteAt: text().nullable(),
+    returningAt: text().nullable(),
+    completedAt: text().nullable(),
+    recalledAt: text().nullable(),
+    cancelledAt: text().nullable(),
   }),
   version: z.number().int(),
 });
 export type Dispatch = z.infer<typeof DispatchSchema>;
 export const DispatchListQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(100),
-  cursor: z.string().max(500).optional(),
-  status: z
-    .string()
+  cursor: text().max(500).optional(),
+  status: text()
     .max(200)
     .transform((s) => s.split(','))
     .pipe(z.array(DispatchStatusSchema))
@@ -110,21 +110,21 @@ export const DispatchListQuerySchema = z.object({
   driverId: z.uuid().optional(),
 });
 
-export const ReasonSchema = z.object({ reason: z.string().trim().min(1, 'give a reason').max(2000) }).strict();
-export const OptionalReasonSchema = z.object({ reason: z.string().trim().max(2000).optional() }).strict();
+export const ReasonSchema = z.object({ reason: text().trim().min(1, 'give a reason').max(2000) }).strict();
+export const OptionalReasonSchema = z.object({ reason: text().trim().max(2000).optional() }).strict();
 export const AdvanceSchema = z.object({ status: z.enum(['en_route', 'on_site', 'returning', 'completed']), notes: NoteSchema.optional() }).strict();
 export const ManualDispatchSchema = z.object({ equipmentId: z.uuid(), driverId: z.uuid() }).strict();
 export const ReprioritiseSchema = z.object({ priority: PrioritySchema }).strict();
 
-export const QueueBlockerSchema = z.object({ kind: z.string(), message: z.string(), count: z.number().int() });
+export const QueueBlockerSchema = z.object({ kind: text(), message: text(), count: z.number().int() });
 export const ExplainSchema = z.object({
   dispatchId: z.uuid(),
   status: DispatchStatusSchema,
   queuePosition: z.number().int().nullable().describe('1 = next among requests competing for the same resources'),
   competing: z.number().int(),
   blockers: z.array(QueueBlockerSchema),
-  estimatedAssignmentAt: z.string().nullable(),
-  estimateBasis: z.string(),
+  estimatedAssignmentAt: text().nullable(),
+  estimateBasis: text(),
 });
 export type Explain = z.infer<typeof ExplainSchema>;
 

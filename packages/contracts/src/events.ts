@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text } from './text.js';
 
 /**
  * Live events (`GET /api/v1/events`, Server-Sent Events). Each message has `id:` (per-tenant,
@@ -8,12 +9,12 @@ import { z } from 'zod';
  * event committed from then on reaches it), `: heartbeat` to keep idle streams open.
  */
 export const LiveEventSchema = z.object({
-  id: z.string().regex(/^\d+$/),
-  type: z.string(),
-  entityType: z.string(),
-  entityId: z.string(),
-  occurredAt: z.string(),
-  data: z.record(z.string(), z.unknown()),
+  id: text().regex(/^\d+$/),
+  type: text(),
+  entityType: text(),
+  entityId: text(),
+  occurredAt: text(),
+  data: z.record(text(), z.unknown()),
 });
 export type LiveEvent = z.infer<typeof LiveEventSchema>;
 
@@ -21,8 +22,7 @@ export type LiveEvent = z.infer<typeof LiveEventSchema>;
 export const LIVE_RESYNC_EVENT = 'resync';
 
 export const LiveEventsHeadersSchema = z.object({
-  'last-event-id': z
-    .string()
+  'last-event-id': text()
     .regex(/^\d{1,15}$/, 'an event id this stream sent')
     .optional(),
 });

@@ -11,3 +11,4 @@ export * from './dispatch.js';
 export * from './alerts.js';
 export * from './events.js';
 export * from './webhooks.js';
+export * from './text.js';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text } from './text.js';
 import { PageQuerySchema, pageOf, UuidSchema } from './common.js';
 
 /** A point in time as the dispatch module holds it: a Date or an ISO 8601 string with offset. */
@@ -41,7 +42,7 @@ export type StatusReportSnapshot = {
 export const ReportStatusSchema = z.enum(['completed', 'recalled']);
 export type ReportStatus = z.infer<typeof ReportStatusSchema>;
 
-const iso = z.string();
+const iso = text();
 
 /** Durations in whole seconds; null when a phase did not happen (e.g. recalled before on site). */
 export const ReportDurationsSchema = z.object({
@@ -59,23 +60,23 @@ export type ReportDurations = z.infer<typeof ReportDurationsSchema>;
 
 export const ReportNoteSchema = z.object({
   id: UuidSchema,
-  body: z.string(),
-  author: z.object({ subject: z.string(), name: z.string() }),
+  body: text(),
+  author: z.object({ subject: text(), name: text() }),
   createdAt: iso,
 });
 export type ReportNote = z.infer<typeof ReportNoteSchema>;
 
 export const StatusReportSchema = z.object({
   id: UuidSchema,
-  number: z.string().describe('SR-000001, unique per tenant'),
+  number: text().describe('SR-000001, unique per tenant'),
   dispatchId: UuidSchema,
   finalStatus: ReportStatusSchema,
   priority: z.enum(['urgent', 'standard', 'low']),
-  workOrder: z.object({ id: UuidSchema, number: z.string(), description: z.string().nullable() }),
-  site: z.object({ id: UuidSchema, name: z.string(), address: z.string().nullable() }),
-  equipment: z.object({ id: UuidSchema, assetTag: z.string(), name: z.string(), typeId: UuidSchema, typeCode: z.string(), typeName: z.string() }),
-  driver: z.object({ id: UuidSchema, name: z.string() }),
-  dispatcher: z.object({ kind: z.enum(['user', 'system']), subject: z.string(), name: z.string() }),
+  workOrder: z.object({ id: UuidSchema, number: text(), description: text().nullable() }),
+  site: z.object({ id: UuidSchema, name: text(), address: text().nullable() }),
+  equipment: z.object({ id: UuidSchema, assetTag: text(), name: text(), typeId: UuidSchema, typeCode: text(), typeName: text() }),
+  driver: z.object({ id: UuidSchema, name: text() }),
+  dispatcher: z.object({ kind: z.enum(['user', 'system']), subject: text(), name: text() }),
   timestamps: z.object({
     requestedAt: iso.nullable(),
     createdAt: iso,
@@ -89,11 +90,11 @@ export const StatusReportSchema = z.object({
   }),
   finishedAt: iso,
   durations: ReportDurationsSchema,
-  notes: z.string().nullable(),
-  recallReason: z.string().nullable(),
+  notes: text().nullable(),
+  recallReason: text().nullable(),
   generatedAt: iso,
   /** SHA-256 (hex) over the canonical JSON of the immutable report body. */
-  contentHash: z.string(),
+  contentHash: text(),
   corrections: z.array(ReportNoteSchema),
 });
 export type StatusReport = z.infer<typeof StatusReportSchema>;
@@ -103,7 +104,7 @@ export const ReportListQuerySchema = PageQuerySchema.extend({
   from: z.iso.datetime({ offset: true }).optional(),
   to: z.iso.datetime({ offset: true }).optional(),
   workOrderId: UuidSchema.optional(),
-  workOrderNumber: z.string().trim().min(1).max(50).optional(),
+  workOrderNumber: text().trim().min(1).max(50).optional(),
   driverId: UuidSchema.optional(),
   equipmentId: UuidSchema.optional(),
   siteId: UuidSchema.optional(),
@@ -118,7 +119,7 @@ export type ReportPage = z.infer<typeof ReportPageSchema>;
 
 export const ReportParamsSchema = z.object({ id: UuidSchema });
 
-export const ReportNoteBodySchema = z.object({ body: z.string().trim().min(1).max(5000) });
+export const ReportNoteBodySchema = z.object({ body: text().trim().min(1).max(5000) });
 export type ReportNoteBody = z.infer<typeof ReportNoteBodySchema>;
 
 /* ───────────────────────────── analytics ───────────────────────────── */
@@ -143,15 +144,15 @@ export type DurationStats = z.infer<typeof DurationStatsSchema>;
 
 export const UtilisationSchema = z.object({
   id: UuidSchema,
-  name: z.string(),
+  name: text(),
   busySeconds: z.number(),
   availableSeconds: z.number(),
   utilisation: z.number().nullable().describe('busy ÷ available, 0..1'),
 });
 
 export const AnalyticsSchema = z.object({
-  range: z.object({ from: iso, to: iso, timeZone: z.string() }),
-  source: z.string().describe('where the figures were computed from'),
+  range: z.object({ from: iso, to: iso, timeZone: text() }),
+  source: text().describe('where the figures were computed from'),
   counts: z.object({ created: z.number().int(), completed: z.number().int(), recalled: z.number().int(), cancelled: z.number().int() }),
   fulfilmentRate: z.number().nullable().describe('completed ÷ (completed + recalled + cancelled)'),
   queueWait: DurationStatsSchema,
@@ -162,10 +163,10 @@ export const AnalyticsSchema = z.object({
     equipment: z.object({ overall: z.number().nullable(), items: z.array(UtilisationSchema) }),
     drivers: z.object({ overall: z.number().nullable(), items: z.array(UtilisationSchema) }),
   }),
-  busiestSites: z.array(z.object({ siteId: UuidSchema, name: z.string(), dispatches: z.number().int() })),
+  busiestSites: z.array(z.object({ siteId: UuidSchema, name: text(), dispatches: z.number().int() })),
   queueDepth: z.array(
     z.object({
-      hour: z.string().describe("the tenant's local hour start, ISO 8601 with its offset"),
+      hour: text().describe("the tenant's local hour start, ISO 8601 with its offset"),
       depth: z.number().int().describe('requests waiting at the start of the hour'),
       mean: z.number().describe('time-weighted mean number of requests waiting during the hour'),
     }),

@@ -1,12 +1,12 @@
 import { z } from 'zod';
+import { text } from './text.js';
 
 /** Shared pieces of the resource contracts (people, fleet, sites). */
-export const CodeSchema = z
-  .string()
+export const CodeSchema = text()
   .trim()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$/, 'letters, digits, _ . - ; 1 to 40 characters, starting with a letter or digit');
-export const NameSchema = z.string().trim().min(1, 'required').max(200);
-export const NoteSchema = z.string().trim().max(2000);
+export const NameSchema = text().trim().min(1, 'required').max(200);
+export const NoteSchema = text().trim().max(2000);
 export const PositionSchema = z.object({
   lat: z.number().min(-90).max(90),
   lng: z.number().min(-180).max(180),
@@ -17,8 +17,8 @@ const booleanQuery = z.enum(['true', 'false']).transform((v) => v === 'true');
 
 export const ListQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z.string().max(500).optional(),
-  q: z.string().trim().max(200).optional(),
+  cursor: text().max(500).optional(),
+  q: text().trim().max(200).optional(),
   includeArchived: booleanQuery.optional(),
 });
 
@@ -42,13 +42,13 @@ export const SiteListQuerySchema = ListQuerySchema.extend({ sort: sortOf(SITE_SO
 // --- qualifications ---------------------------------------------------------------------------
 export const QualificationSchema = z.object({
   id: z.uuid(),
-  code: z.string(),
-  name: z.string(),
-  description: z.string().nullable(),
+  code: text(),
+  name: text(),
+  description: text().nullable(),
   archived: z.boolean(),
   version: z.number().int(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
+  createdAt: text(),
+  updatedAt: text(),
 });
 export type Qualification = z.infer<typeof QualificationSchema>;
 export const CreateQualificationSchema = z.object({ code: CodeSchema, name: NameSchema, description: NoteSchema.nullish() }).strict();
@@ -59,14 +59,14 @@ export type UpdateQualification = z.infer<typeof UpdateQualificationSchema>;
 // --- equipment types --------------------------------------------------------------------------
 export const EquipmentTypeSchema = z.object({
   id: z.uuid(),
-  code: z.string(),
-  name: z.string(),
-  description: z.string().nullable(),
+  code: text(),
+  name: text(),
+  description: text().nullable(),
   requiredQualificationIds: z.array(z.uuid()),
   archived: z.boolean(),
   version: z.number().int(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
+  createdAt: text(),
+  updatedAt: text(),
 });
 export type EquipmentType = z.infer<typeof EquipmentTypeSchema>;
 export const CreateEquipmentTypeSchema = z
@@ -87,22 +87,21 @@ export type UpdateEquipmentType = z.infer<typeof UpdateEquipmentTypeSchema>;
 // --- equipment --------------------------------------------------------------------------------
 export const EquipmentStatusSchema = z.enum(['available', 'dispatched', 'maintenance', 'retired']);
 export type EquipmentStatus = z.infer<typeof EquipmentStatusSchema>;
-export const AssetTagSchema = z
-  .string()
+export const AssetTagSchema = text()
   .trim()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_./-]{0,39}$/, 'letters, digits, _ . / - ; 1 to 40 characters');
 export const EquipmentSchema = z.object({
   id: z.uuid(),
-  assetTag: z.string(),
-  name: z.string(),
+  assetTag: text(),
+  name: text(),
   equipmentTypeId: z.uuid(),
   status: EquipmentStatusSchema,
-  statusNote: z.string().nullable(),
+  statusNote: text().nullable(),
   home: PositionSchema.nullable(),
   position: PositionSchema.nullable(),
   version: z.number().int(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
+  createdAt: text(),
+  updatedAt: text(),
 });
 export type Equipment = z.infer<typeof EquipmentSchema>;
 export const CreateEquipmentSchema = z
@@ -127,35 +126,35 @@ export type DutyStatus = z.infer<typeof DutyStatusSchema>;
 export const HeldQualificationInputSchema = z.object({ qualificationId: z.uuid(), expiresAt: z.iso.datetime({ offset: true }).nullish() }).strict();
 export const HeldQualificationSchema = z.object({
   qualificationId: z.uuid(),
-  code: z.string(),
-  name: z.string(),
-  expiresAt: z.string().nullable(),
+  code: text(),
+  name: text(),
+  expiresAt: text().nullable(),
   expired: z.boolean(),
 });
 export const DriverSchema = z.object({
   id: z.uuid(),
-  name: z.string(),
-  employeeNo: z.string().nullable(),
-  phone: z.string().nullable(),
-  email: z.string().nullable(),
-  subject: z.string().nullable(),
+  name: text(),
+  employeeNo: text().nullable(),
+  phone: text().nullable(),
+  email: text().nullable(),
+  subject: text().nullable(),
   dutyStatus: DutyStatusSchema,
-  statusNote: z.string().nullable(),
+  statusNote: text().nullable(),
   position: PositionSchema.nullable(),
   qualifications: z.array(HeldQualificationSchema),
   archived: z.boolean(),
   version: z.number().int(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
+  createdAt: text(),
+  updatedAt: text(),
 });
 export type Driver = z.infer<typeof DriverSchema>;
 export const CreateDriverSchema = z
   .object({
     name: NameSchema,
-    employeeNo: z.string().trim().min(1).max(50).nullish(),
-    phone: z.string().trim().regex(/^[+0-9 ()-]{3,50}$/, 'digits, spaces, + ( ) -').nullish(),
+    employeeNo: text().trim().min(1).max(50).nullish(),
+    phone: text().trim().regex(/^[+0-9 ()-]{3,50}$/, 'digits, spaces, + ( ) -').nullish(),
     email: z.email().max(320).nullish(),
-    subject: z.string().trim().min(1).max(255).nullish(),
+    subject: text().trim().min(1).max(255).nullish(),
     dutyStatus: DutyStatusSchema.default('off_duty'),
     position: PositionSchema.nullish(),
     qualifications: z.array(HeldQualificationInputSchema).max(50).default([]),
@@ -165,10 +164,10 @@ export type CreateDriver = z.infer<typeof CreateDriverSchema>;
 export const UpdateDriverSchema = z
   .object({
     name: NameSchema,
-    employeeNo: z.string().trim().min(1).max(50).nullable(),
-    phone: z.string().trim().regex(/^[+0-9 ()-]{3,50}$/, 'digits, spaces, + ( ) -').nullable(),
+    employeeNo: text().trim().min(1).max(50).nullable(),
+    phone: text().trim().regex(/^[+0-9 ()-]{3,50}$/, 'digits, spaces, + ( ) -').nullable(),
     email: z.email().max(320).nullable(),
-    subject: z.string().trim().min(1).max(255).nullable(),
+    subject: text().trim().min(1).max(255).nullable(),
     position: PositionSchema.nullable(),
     qualifications: z.array(HeldQualificationInputSchema).max(50),
   })
@@ -191,26 +190,26 @@ export const SetDutySchema = z.object({ dutyStatus: DutyStatusSchema, note: Note
 // --- sites ------------------------------------------------------------------------------------
 export const SiteSchema = z.object({
   id: z.uuid(),
-  name: z.string(),
-  address: z.string(),
+  name: text(),
+  address: text(),
   position: PositionSchema.nullable(),
-  contactName: z.string().nullable(),
-  contactPhone: z.string().nullable(),
-  notes: z.string().nullable(),
+  contactName: text().nullable(),
+  contactPhone: text().nullable(),
+  notes: text().nullable(),
   active: z.boolean(),
   version: z.number().int(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
+  createdAt: text(),
+  updatedAt: text(),
 });
 export type Site = z.infer<typeof SiteSchema>;
 export const CreateSiteSchema = z
   .object({
     name: NameSchema,
-    address: z.string().trim().min(1, 'required').max(500),
+    address: text().trim().min(1, 'required').max(500),
     position: PositionSchema.nullish(),
-    contactName: z.string().trim().max(200).nullish(),
-    contactPhone: z.string().trim().regex(/^[+0-9 ()-]{3,50}$/, 'digits, spaces, + ( ) -').nullish(),
-    notes: z.string().trim().max(5000).nullish(),
+    contactName: text().trim().max(200).nullish(),
+    contactPhone: text().trim().regex(/^[+0-9 ()-]{3,50}$/, 'digits, spaces, + ( ) -').nullish(),
+    notes: text().trim().max(5000).nullish(),
   })
   .strict();
 export type CreateSite = z.infer<typeof CreateSiteSchema>;

@@ -1,19 +1,20 @@
 import { z } from 'zod';
+import { text } from './text.js';
 import { RoleSchema } from './common.js';
 
 /** A person's membership of a tenant: who (OIDC subject and/or e-mail), roles, active. */
 export const MembershipSchema = z.object({
   id: z.uuid(),
-  subject: z.string().nullable(),
-  email: z.string().nullable(),
-  name: z.string(),
+  subject: text().nullable(),
+  email: text().nullable(),
+  name: text(),
   roles: z.array(RoleSchema),
   active: z.boolean(),
   /** True while an invitation waits for its first sign-in (no subject yet). */
   pending: z.boolean(),
   version: z.number().int(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
+  createdAt: text(),
+  updatedAt: text(),
 });
 export type Membership = z.infer<typeof MembershipSchema>;
 
@@ -23,8 +24,8 @@ const RolesSchema = z.array(RoleSchema).min(1, 'give at least one role').max(4);
 export const InviteMemberSchema = z
   .object({
     email: z.email().max(320).optional(),
-    subject: z.string().min(1).max(255).optional(),
-    name: z.string().trim().max(200).default(''),
+    subject: text().min(1).max(255).optional(),
+    name: text().trim().max(200).default(''),
     roles: RolesSchema,
   })
   .refine((v) => v.email !== undefined || v.subject !== undefined, { message: 'give an e-mail or a subject', path: ['email'] });
@@ -32,7 +33,7 @@ export type InviteMember = z.infer<typeof InviteMemberSchema>;
 
 export const UpdateMemberSchema = z
   .object({
-    name: z.string().trim().max(200).optional(),
+    name: text().trim().max(200).optional(),
     roles: RolesSchema.optional(),
     active: z.boolean().optional(),
   })
@@ -43,6 +44,6 @@ export const MemberParamsSchema = z.object({ id: z.uuid() });
 
 export const ListMembersQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(100),
-  cursor: z.string().max(500).optional(),
+  cursor: text().max(500).optional(),
   active: z.enum(['true', 'false']).optional(),
 });

@@ -1,8 +1,8 @@
 import { z } from 'zod';
+import { text } from './text.js';
 import { PageQuerySchema, pageOf } from './common.js';
 
-const EventType = z
-  .string()
+const EventType = text()
   .trim()
   .regex(/^(\*|[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*)$/, 'an event type such as dispatch.dispatched, or * for all');
 
@@ -13,8 +13,7 @@ const EventType = z
  * `X-Yardmaster-Event: <type>` and `X-Yardmaster-Delivery: <delivery id>`. Any 2xx is success.
  */
 export const CreateWebhookSchema = z.object({
-  url: z
-    .string()
+  url: text()
     .trim()
     .max(2000)
     .refine((v) => {
@@ -26,7 +25,7 @@ export const CreateWebhookSchema = z.object({
       }
     }, 'an absolute http:// or https:// URL'),
   eventTypes: z.array(EventType).min(1).max(100),
-  description: z.string().trim().max(500).optional(),
+  description: text().trim().max(500).optional(),
 });
 export type CreateWebhook = z.infer<typeof CreateWebhookSchema>;
 
@@ -36,17 +35,17 @@ export type UpdateWebhook = z.infer<typeof UpdateWebhookSchema>;
 
 export const WebhookSchema = z.object({
   id: z.uuid(),
-  url: z.string(),
-  eventTypes: z.array(z.string()),
-  description: z.string().nullable(),
+  url: text(),
+  eventTypes: z.array(text()),
+  description: text().nullable(),
   active: z.boolean(),
-  createdAt: z.string(),
+  createdAt: text(),
   version: z.number().int(),
 });
 export type Webhook = z.infer<typeof WebhookSchema>;
 
 /** Returned once, on creation: the signing secret is never shown again. */
-export const CreatedWebhookSchema = WebhookSchema.extend({ secret: z.string() });
+export const CreatedWebhookSchema = WebhookSchema.extend({ secret: text() });
 export type CreatedWebhook = z.infer<typeof CreatedWebhookSchema>;
 
 export const WebhookPageSchema = pageOf(WebhookSchema);
@@ -54,28 +53,28 @@ export const WebhookPageSchema = pageOf(WebhookSchema);
 export const WebhookDeliveryStatusSchema = z.enum(['pending', 'delivered', 'dead']);
 
 export const WebhookAttemptSchema = z.object({
-  attemptedAt: z.string(),
+  attemptedAt: text(),
   statusCode: z.number().int().nullable(),
-  error: z.string().nullable(),
+  error: text().nullable(),
   durationMs: z.number().int(),
 });
 
 export const WebhookDeliverySchema = z.object({
   id: z.uuid(),
   subscriptionId: z.uuid(),
-  eventId: z.string(),
-  eventType: z.string(),
+  eventId: text(),
+  eventType: text(),
   status: WebhookDeliveryStatusSchema,
   attempts: z.number().int(),
-  nextAttemptAt: z.string().nullable(),
-  lastError: z.string().nullable(),
-  deliveredAt: z.string().nullable(),
-  createdAt: z.string(),
+  nextAttemptAt: text().nullable(),
+  lastError: text().nullable(),
+  deliveredAt: text().nullable(),
+  createdAt: text(),
 });
 export type WebhookDelivery = z.infer<typeof WebhookDeliverySchema>;
 
 export const WebhookDeliveryDetailSchema = WebhookDeliverySchema.extend({
-  payload: z.record(z.string(), z.unknown()),
+  payload: z.record(text(), z.unknown()),
   attemptLog: z.array(WebhookAttemptSchema),
 });
 

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
-import { AssetTagSchema, NameSchema, PositionSchema, type FieldError } from '@yardmaster/contracts';
+import { AssetTagSchema, hasNoNul, NameSchema, PositionSchema, type FieldError } from '@yardmaster/contracts';
 import type { Caller } from '../../platform/caller.js';
 import type { TenantTx } from '../../platform/db/index.js';
 import { unprocessable } from '../../platform/errors.js';
@@ -111,7 +111,7 @@ function rowObject(header: string[], record: CsvRecord, errors: FieldError[]): R
     header.map((h, i) => {
       const value = record.fields[i] ?? '';
       // PostgreSQL text cannot hold NUL: refuse it here, so a dry run reports what the commit would refuse.
-      if (value.includes('\u0000')) {
+      if (!hasNoNul(value)) {
         errors.push({ field: `line ${record.line}: ${h}`, message: 'contains a NUL character' });
         hasNul = true;
       }

@@ -83,6 +83,9 @@ export function tenantActor(request: FastifyRequest): Actor & { tenant: ActorTen
   return actor as Actor & { tenant: ActorTenant };
 }
 
+/** Header and claim text bound for the audit trail: PostgreSQL text cannot hold NUL. */
+const withoutNul = (value: string): string => value.replaceAll('\u0000', '');
+
 /** The caller of a tenant route as services and the audit trail see it. */
 export function callerOf(request: FastifyRequest): Caller {
   const actor = tenantActor(request);
@@ -90,11 +93,11 @@ export function callerOf(request: FastifyRequest): Caller {
   return {
     kind: 'user',
     subject: actor.subject,
-    name: actor.name,
+    name: withoutNul(actor.name),
     roles: actor.roles,
     tenantSlug: actor.tenant.slug,
     requestId: String(request.id),
-    sourceIp: request.ip,
-    userAgent: typeof agent === 'string' ? agent.slice(0, 500) : null,
+    sourceIp: withoutNul(request.ip),
+    userAgent: typeof agent === 'string' ? withoutNul(agent).slice(0, 500) : null,
   };
 }

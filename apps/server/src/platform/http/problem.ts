@@ -24,7 +24,8 @@ export function fieldErrorsOf(error: ZodError, prefix = ''): FieldError[] {
   }));
 }
 
-const PG_INVALID_INPUT = new Set(['22P02', '22003', '22007', '22008', '22023', '23502', '23514']);
+// 22021 (a NUL byte in text) and 22P05 (\u0000 in jsonb): input the schemas should have refused first.
+const PG_INVALID_INPUT = new Set(['22P02', '22003', '22007', '22008', '22023', '23502', '23514', '22021', '22P05']);
 
 /** Turns every error into application/problem+json; nothing else answers an error. */
 export function registerProblemHandlers(app: FastifyInstance): void {
