@@ -8,7 +8,7 @@ import { registerAccessControl } from './platform/http/access.js';
 import { registerHealth } from './platform/http/health.js';
 import { registerMetrics } from './platform/http/metrics.js';
 import { registerOpenApi } from './platform/http/openapi.js';
-import { registerProblemHandlers } from './platform/http/problem.js';
+import { frameworkErrorHandler, registerProblemHandlers } from './platform/http/problem.js';
 import { requestIdOf } from './platform/http/request-id.js';
 import { registerWebApp } from './platform/http/web-app.js';
 import { loggerOptions } from './platform/log.js';
@@ -56,6 +56,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     trustProxy: config.trustProxy,
     bodyLimit: 15 * 1024 * 1024,
     return503OnClosing: true,
+    frameworkErrors: frameworkErrorHandler,
   });
   if (options.onRoute) app.addHook('onRoute', options.onRoute);
   app.setValidatorCompiler(validatorCompiler);

@@ -27,6 +27,20 @@ export function fieldErrorsOf(error: ZodError, prefix = ''): FieldError[] {
 // 22021 (a NUL byte in text) and 22P05 (\u0000 in jsonb): input the schemas should have refused first.
 const PG_INVALID_INPUT = new Set(['22P02', '22003', '22007', '22008', '22023', '23502', '23514', '22021', '22P05']);
 
+/**
+ * Errors the router raises before any route runs (a malformed percent-encoding, a path parameter
+ * over the length limit): Fastify's `frameworkErrors` option, so they are problem+json as well.
+ */
+export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
+  void sendProblem(request, reply, {
+    type: problemType(status === 414 ? 'uri-too-long' : 'bad-request'),
+    title: status === 414 ? 'URI too long' : 'Bad request',
+    status,
+    detail: status === 414 ? 'a path parameter is too long' : 'the request URL is malformed',
+  });
+}
+
 /** Turns every error into application/problem+json; nothing else answers an error. */
 export function registerProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | AppError | Error, request, reply) => {
