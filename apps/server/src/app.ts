@@ -10,6 +10,7 @@ import { registerMetrics } from './platform/http/metrics.js';
 import { registerOpenApi } from './platform/http/openapi.js';
 import { frameworkErrorHandler, registerProblemHandlers } from './platform/http/problem.js';
 import { requestIdOf } from './platform/http/request-id.js';
+import { registerSecurityHeaders } from './platform/http/security-headers.js';
 import { registerWebApp } from './platform/http/web-app.js';
 import { loggerOptions } from './platform/log.js';
 import { createOutbound, type Outbound } from './platform/net/outbound.js';
@@ -69,6 +70,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   if (!options.outbound) app.addHook('onClose', () => outbound.close());
 
   registerProblemHandlers(app);
+  await registerSecurityHeaders(app, { connectOrigins: [new URL(options.trustedIssuer.issuer).origin] });
   registerAccessControl(app, createAuthenticator(options.trustedIssuer, tenantResolverFor(database.db), { db: database.db, outbound }));
   registerMetrics(app);
   await registerOpenApi(app);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { DEMO, launchBrowser, newContext, screenshot, signIn } from './support/browser';
+import { DEMO, launchBrowser, newContext, screenshot, signIn, watchCspViolations } from './support/browser';
 
 describe('sign-in', () => {
   let browser: Browser;
@@ -14,6 +14,7 @@ describe('sign-in', () => {
   it('a dispatcher signs in through the login page, keeps no token in localStorage, and signs out', async () => {
     const context = await newContext(browser);
     const page = await context.newPage();
+    const violations = watchCspViolations(page);
     await page.goto('/');
     await page.getByLabel('E-mail').waitFor();
     await screenshot(page, '00-login');
@@ -36,6 +37,20 @@ describe('sign-in', () => {
     await signInAgain.waitFor();
     expect(new URL(page.url()).pathname).toBe('/');
     await screenshot(page, '00-signed-out');
+    // The security headers' policy refuses inline script and style: nothing on the way was refused.
+    expect(violations).toEqual([]);
+    await context.close();
+  });
+
+  it('Swagger UI at /docs works under the Content-Security-Policy', async () => {
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    const violations = watchCspViolations(page);
+    const response = await page.goto('/docs');
+    expect(response?.headers()['content-security-policy']).toContain("frame-ancestors 'none'");
+    await page.locator('.opblock').first().waitFor();
+    await expect(page.locator('.opblock').count()).resolves.toBeGreaterThan(50);
+    expect(violations).toEqual([]);
     await context.close();
   });
 

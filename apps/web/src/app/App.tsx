@@ -12,6 +12,10 @@ import { SessionProvider } from './session';
 
 const theme = createTheme({ primaryColor: 'blue', defaultRadius: 'md' });
 
+/** The server's Content-Security-Policy allows `<style>` elements with this response's nonce only. */
+const styleNonce = document.querySelector<HTMLMetaElement>('meta[name="csp-nonce"]')?.content;
+const getStyleNonce = (): string => styleNonce ?? '';
+
 export const queryClient = new QueryClient({
   defaultOptions: {
     queries: {
@@ -25,7 +29,7 @@ export const queryClient = new QueryClient({
 
 export function App() {
   return (
-    <MantineProvider theme={theme}>
+    <MantineProvider theme={theme} getStyleNonce={getStyleNonce}>
       <Notifications position="bottom-right" />
       <QueryClientProvider client={queryClient}>
         <SessionProvider>

@@ -9,7 +9,7 @@ import type { Kysely } from 'kysely';
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { ControlTables } from '../../platform/db/index.js';
 import type { TrustedIssuer } from './auth.verify.js';
-import { renderLoginPage } from './login-page.js';
+import { LOGIN_CSS, renderLoginPage, renderLogoutPage, renderSignedOutPage } from './login-page.js';
 import { authenticateLocalUser, findLocalUserById } from './local-users.js';
 import { createLoginThrottle } from './login-throttle.js';
 import { createDbAdapterFactory } from './oidc-adapter.js';
@@ -91,7 +91,18 @@ export async function createEmbeddedIdentity(options: EmbeddedIdentityOptions): 
     pkce: { required: () => true },
     features: {
       devInteractions: { enabled: false },
-      rpInitiatedLogout: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        // Its own pages instead of the provider's, whose inline styles the CSP refuses.
+        logoutSource: (ctx, form) => {
+          ctx.type = 'html';
+          ctx.body = renderLogoutPage(form);
+        },
+        postLogoutSuccessSource: (ctx) => {
+          ctx.type = 'html';
+          ctx.body = renderSignedOutPage();
+        },
+      },
       revocation: { enabled: true },
       resourceIndicators: {
         enabled: true,
@@ -206,6 +217,9 @@ export async function createEmbeddedIdentity(options: EmbeddedIdentityOptions): 
     // The login page of an interaction.
     await app.register(async (scope) => {
       await scope.register(formbody);
+      scope.get('/oidc/login.css', { config: { access: 'public' }, schema: { hide: true } }, async (_request, reply) =>
+        reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(LOGIN_CSS),
+      );
       scope.get('/oidc/interaction/:uid', { config: { access: 'public' }, schema: { hide: true } }, async (request, reply) => {
         const details = await provider.interactionDetails(request.raw, reply.raw);
         if (details.prompt.name === 'consent') {
