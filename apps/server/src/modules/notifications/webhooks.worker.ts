@@ -58,7 +58,7 @@ export function createWebhookWorker(database: Database, settings: NotificationsS
           'idempotency-key': String(delivery.event_id),
         },
       });
-      await response.arrayBuffer().catch(() => undefined);
+      await response.body?.cancel().catch(() => undefined); // the answer's body is not read: a receiver cannot make us buffer it
       if (response.status >= 200 && response.status < 300) return { statusCode: response.status, error: null };
       return { statusCode: response.status, error: `receiver answered ${response.status}` };
     } catch (error) {
