@@ -54,4 +54,11 @@ describe('config', () => {
   it('rejects a port out of range', () => {
     expect(problemsOf({ PORT: '70000' })[0]).toMatch(/^PORT:/);
   });
+
+  it('reads OUTBOUND_ALLOW as a list and names each malformed entry', () => {
+    expect(loadConfig({ OUTBOUND_ALLOW: 'hooks.corp.example, 10.20.0.0/16 *.intra.example' }).outboundAllow).toEqual(['hooks.corp.example', '10.20.0.0/16', '*.intra.example']);
+    expect(loadConfig({}).outboundAllow).toEqual([]);
+    const problems = problemsOf({ OUTBOUND_ALLOW: '10.0.0.0/40,hooks.corp.example,bad_host!' });
+    expect(problems).toEqual([expect.stringMatching(/^OUTBOUND_ALLOW: "10\.0\.0\.0\/40" is not a CIDR range/), expect.stringMatching(/^OUTBOUND_ALLOW: "bad_host!" is not a host name/)]);
+  });
 });
