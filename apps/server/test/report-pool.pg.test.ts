@@ -13,7 +13,7 @@ describe('reports and analytics on a pool of their own (REPORTING_POOL_SIZE, REP
   beforeAll(async () => {
     primary = await openTestDatabase();
     tenant = await createTestTenant(primary, 'rpool');
-    const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: inject('postgresUrl'), REPORTING_POOL_SIZE: '2', REPORTING_STATEMENT_TIMEOUT_MS: '300', DATABASE_POOL_TIMEOUT_MS: '500' });
+    const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: inject('postgresUrl'), REPORTING_POOL_SIZE: '2', REPORTING_STATEMENT_TIMEOUT_MS: '1000', DATABASE_POOL_TIMEOUT_MS: '500' });
     const opened = await openReportingDatabase(config);
     if (!opened) throw new Error('no reporting pool on PostgreSQL without REPORTING_DATABASE_URL');
     reporting = opened;
@@ -27,7 +27,7 @@ describe('reports and analytics on a pool of their own (REPORTING_POOL_SIZE, REP
     const settings = await withTenant(reporting.db, tenant.slug, (tx) =>
       sql<{ timeout: string; readOnly: string; app: string }>`select current_setting('statement_timeout') as timeout, current_setting('transaction_read_only') as "readOnly", current_setting('application_name') as app`.execute(tx),
     );
-    expect(settings.rows[0]).toEqual({ timeout: '300ms', readOnly: 'on', app: 'yardmaster-reporting' });
+    expect(settings.rows[0]).toEqual({ timeout: '1s', readOnly: 'on', app: 'yardmaster-reporting' });
   });
 
   it('a report running past the timeout is cancelled and answered as a timeout (503), not a 500', async () => {
