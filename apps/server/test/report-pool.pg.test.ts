@@ -46,4 +46,18 @@ describe('reports and analytics on a pool of their own (REPORTING_POOL_SIZE, REP
     expect(outcomes.filter((o) => o !== 'done').every((o) => o === 'busy')).toBe(true);
     expect(outcomes).toContain('busy');
   });
+
+  it('past a short queue (4 per connection) a report is refused at once, not after the pool timeout', async () => {
+    const started = Date.now();
+    const flood = Array.from({ length: 20 }, () =>
+      withTenant(reporting.db, tenant.slug, (tx) => sql`select pg_sleep(0.3)`.execute(tx)).then(
+        () => ({ kind: 'done', ms: Date.now() - started }),
+        (error: unknown) => ({ kind: unavailabilityOf(error)?.kind ?? String(error), ms: Date.now() - started }),
+      ),
+    );
+    const outcomes = await Promise.all(flood);
+    const refusedAtOnce = outcomes.filter((o) => o.kind === 'busy' && o.ms < 250);
+    expect(refusedAtOnce.length).toBeGreaterThanOrEqual(10); // 2 running + 8 queued; the other 10 never wait
+    expect(outcomes.filter((o) => o.kind !== 'done' && o.kind !== 'busy')).toEqual([]);
+  });
 });

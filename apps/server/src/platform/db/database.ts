@@ -1,15 +1,17 @@
 import { Kysely, PostgresDialect, PostgresDriver, type DatabaseConnection, type Driver } from 'kysely';
 import pg from 'pg';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './embedded.js';
-import { CommitOutcomeUnknownError, isConnectionError, wasNeverSent } from './errors.js';
+import { CommitOutcomeUnknownError, isConnectionError, PoolSaturatedError, wasNeverSent } from './errors.js';
 import type { ControlTables } from './tables.js';
 
 /**
  * `poolTimeoutMs`: how long a caller waits for a pooled connection (or a new one) before the
  * request is answered 503 (DATABASE_POOL_TIMEOUT_MS). `statementTimeoutMs`: the sessions'
  * statement_timeout (the reporting pool's bound). `applicationName` shows in pg_stat_activity.
+ * `maxWaiting`: callers allowed to queue for a connection; beyond it they are refused at once
+ * ("busy", 503) instead of each holding a request open for the whole pool timeout.
  */
-export type PoolOptions = { poolTimeoutMs?: number; statementTimeoutMs?: number; applicationName?: string };
+export type PoolOptions = { poolTimeoutMs?: number; statementTimeoutMs?: number; applicationName?: string; maxWaiting?: number };
 
 export type DatabaseSettings =
   | ({ kind: 'postgres'; url: string; poolSize: number } & PoolOptions)
@@ -89,8 +91,10 @@ class ResilientPostgresDriver extends PostgresDriver {
   }
 }
 
+type ConnectionSource = { connect: () => Promise<pg.PoolClient>; end: () => Promise<void> };
+
 class ResilientPostgresDialect extends PostgresDialect {
-  constructor(private readonly pool: pg.Pool) {
+  constructor(private readonly pool: ConnectionSource) {
     super({ pool });
   }
 
@@ -99,9 +103,17 @@ class ResilientPostgresDialect extends PostgresDialect {
   }
 }
 
-/** Kysely over a pool, with the COMMIT semantics above. */
-export function kyselyOver<DB>(pool: pg.Pool): Kysely<DB> {
-  return new Kysely<DB>({ dialect: new ResilientPostgresDialect(pool) });
+/** Kysely over a pool, with the COMMIT semantics above (and the queue bound, when given). */
+export function kyselyOver<DB>(pool: pg.Pool, options: Pick<PoolOptions, 'maxWaiting'> = {}): Kysely<DB> {
+  const { maxWaiting } = options;
+  const source: ConnectionSource =
+    maxWaiting === undefined
+      ? pool
+      : {
+          connect: () => (pool.waitingCount >= maxWaiting ? Promise.reject(new PoolSaturatedError(maxWaiting)) : pool.connect()),
+          end: () => pool.end(),
+        };
+  return new Kysely<DB>({ dialect: new ResilientPostgresDialect(source) });
 }
 
 /**
@@ -129,7 +141,7 @@ export async function openDatabase(settings: DatabaseSettings): Promise<Database
     await embedded?.stop();
     throw new DatabaseUnreachableError(settings.kind === 'postgres' ? 'DATABASE_URL' : 'DATA_DIR', error);
   }
-  const db = kyselyOver<ControlTables>(pool);
+  const db = kyselyOver<ControlTables>(pool, settings);
   return {
     kind: settings.kind,
     db,

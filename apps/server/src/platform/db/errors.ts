@@ -31,6 +31,14 @@ export class CommitOutcomeUnknownError extends Error {
   }
 }
 
+/** More callers already wait for a connection than the pool allows (`maxWaiting`): refused at once. */
+export class PoolSaturatedError extends Error {
+  constructor(maxWaiting: number) {
+    super(`${maxWaiting} callers already wait for a database connection`);
+    this.name = 'PoolSaturatedError';
+  }
+}
+
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /** SQLSTATEs of a lost or refused connection: class 08, admin/crash shutdown, starting up, too many connections. */
@@ -67,9 +75,9 @@ function* chainOf(error: unknown, depth = 0): Generator<unknown> {
   if (error instanceof AggregateError && Array.isArray(inner)) for (const e of inner) yield* chainOf(e, depth + 1);
 }
 
-/** No pooled connection came free in time (pg-pool's acquisition timeout). */
+/** No pooled connection came free in time (pg-pool's acquisition timeout), or too many already wait. */
 export function isPoolTimeout(error: unknown): boolean {
-  return error instanceof Error && error.message === POOL_TIMEOUT_MESSAGE;
+  return error instanceof PoolSaturatedError || (error instanceof Error && error.message === POOL_TIMEOUT_MESSAGE);
 }
 
 /** The connection to the database failed, was refused or was lost. */
