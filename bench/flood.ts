@@ -54,8 +54,8 @@ async function readBoard(baseUrl: string, token: string, seconds: number): Promi
   return { latencies, failures };
 }
 
-function tsx(script: string, args: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', script, ...args], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+function tsx(script: string, args: string[], env: NodeJS.ProcessEnv = process.env, nodeArgs: string[] = []): ChildProcess {
+  return spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script, ...args], { env, stdio: ['ignore', 'pipe', 'inherit'] });
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -93,7 +93,9 @@ async function main(argv: string[]): Promise<void> {
       .setExpirationTime('2h')
       .sign(privateKey);
 
-    server = tsx('bench/flood/server.ts', sharedPool ? ['--shared-pool'] : [], { ...process.env, DATABASE_URL: url, BENCH_JWK: JSON.stringify(jwk) });
+    // BENCH_SERVER_PROFILE=<dir>: a CPU profile of the server process, written when it exits.
+    const profile = process.env.BENCH_SERVER_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_SERVER_PROFILE}`] : [];
+    server = tsx('bench/flood/server.ts', sharedPool ? ['--shared-pool'] : [], { ...process.env, DATABASE_URL: url, BENCH_JWK: JSON.stringify(jwk) }, profile);
     let output = '';
     server.stdout?.setEncoding('utf8');
     server.stdout?.on('data', (chunk: string) => (output += chunk));
