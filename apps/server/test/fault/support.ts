@@ -103,7 +103,7 @@ export function startLoad(baseUrl: string, token: string, fleet: Fleet, options:
         ms: Date.now() - started,
         contentType,
         retryAfter: response.headers.get('retry-after'),
-        problemType: response.status >= 400 ? String(json?.type ?? '') : null,
+        problemType: response.status >= 400 && typeof json?.type === 'string' ? json.type : null,
         error: null,
       });
       return response.ok ? json : null;
