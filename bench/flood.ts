@@ -125,7 +125,8 @@ async function main(argv: string[]): Promise<void> {
     ];
     process.stdout.write(`\n${'phase'.padEnd(28)}${'n'.padStart(6)}${'p50 ms'.padStart(10)}${'p95 ms'.padStart(10)}${'p99 ms'.padStart(10)}  non-200\n`);
     for (const r of rows) process.stdout.write(`${String(r[0]).padEnd(28)}${String(r[1]).padStart(6)}${String(r[2]).padStart(10)}${String(r[3]).padStart(10)}${String(r[4]).padStart(10)}  ${r[5]}\n`);
-    process.stdout.write(`\nboard p99 flooded / idle: ${(b.p99 / a.p99).toFixed(2)}×\nanalytics flood: ${loadOutput.trim()}\n`);
+    const ratio = b.n === 0 ? 'the board never answered 200 under the flood' : `${(b.p99 / a.p99).toFixed(2)}×`;
+    process.stdout.write(`\nboard p99 flooded / idle: ${ratio}\nanalytics flood: ${loadOutput.trim()}\n`);
   } catch (error) {
     process.stderr.write(`bench failed: ${(error as Error).stack ?? String(error)}\n`);
     process.exitCode = 1;
