@@ -4,6 +4,7 @@
  * (BENCH_JWK, a public JWK). `--shared-pool` reproduces the old layout: reports and analytics on the
  * primary pool, without statement_timeout. Prints `PORT <n>` once listening.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createLocalJWKSet, type JWK } from 'jose';
 import { buildApp } from '../../apps/server/src/app.js';
 import { loadConfig } from '../../apps/server/src/config.js';
@@ -25,7 +26,11 @@ const app = await buildApp({
 await app.listen({ port: 0, host: '127.0.0.1' });
 const address = app.server.address();
 process.stdout.write(`PORT ${typeof address === 'object' && address ? address.port : 0}\n`);
+const lag = monitorEventLoopDelay({ resolution: 10 });
+lag.enable();
 process.on('SIGTERM', () => {
+  lag.disable();
+  process.stderr.write(`server event-loop delay: p50 ${(lag.percentile(50) / 1e6).toFixed(0)} ms, p99 ${(lag.percentile(99) / 1e6).toFixed(0)} ms, max ${(lag.max / 1e6).toFixed(0)} ms\n`);
   void app
     .close()
     .then(() => reportingDatabase?.close())
