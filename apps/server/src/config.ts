@@ -31,7 +31,7 @@ const EnvSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   TRUST_PROXY: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   DATABASE_POOL_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
-  REPORTING_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(3),
+  REPORTING_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(2),
   REPORTING_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(15_000),
 });
 
