@@ -165,6 +165,7 @@ describe('database sessions lost under the server (terminated, LISTEN killed, po
     const after = await fetch(`${baseUrl}/api/v1/board`, { headers: { authorization: `Bearer ${token}` } });
     expect(after.status).toBe(200);
     expect(crashes).toEqual([]);
+    await expectIntact(database, slug, []);
   });
 });
 
