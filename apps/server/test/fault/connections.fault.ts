@@ -99,7 +99,7 @@ describe('database sessions lost under the server (terminated, LISTEN killed, po
     expect(ok / samples.length).toBeGreaterThan(0.6);
     const board = await fetch(`${baseUrl}/api/v1/board`, { headers: { authorization: `Bearer ${token}` } });
     expect(board.status).toBe(200);
-    await expectIntact(database, slug, load.acknowledged);
+    await expectIntact(database, slug, load.acknowledged, load.completed);
   });
 
   it('the LISTEN connection killed: it reconnects and live events keep flowing without the poll', async () => {

@@ -83,6 +83,8 @@ const REQUEST_TIMEOUT_MS = 12_000;
 export function startLoad(baseUrl: string, token: string, fleet: Fleet, options: { clients?: number; pauseMs?: number } = {}) {
   const samples: Sample[] = [];
   const acknowledged: string[] = [];
+  /** Dispatches whose completion was answered 200. */
+  const completed: string[] = [];
   let running = true;
   const call = async (what: Sample['what'], method: string, path: string, body?: unknown, ifMatch?: number): Promise<unknown> => {
     const started = Date.now();
@@ -127,7 +129,7 @@ export function startLoad(baseUrl: string, token: string, fleet: Fleet, options:
       } else if (roll === 1) {
         const page = (await call('list', 'GET', '/api/v1/dispatches?status=dispatched,en_route,on_site,returning&limit=50')) as { items?: Array<{ id: string; version: number }> } | null;
         const d = page?.items?.[Math.floor(Math.random() * page.items.length)];
-        if (d) await call('complete', 'POST', `/api/v1/dispatches/${d.id}/status`, { status: 'completed' }, d.version);
+        if (d && (await call('complete', 'POST', `/api/v1/dispatches/${d.id}/status`, { status: 'completed' }, d.version))) completed.push(d.id);
       } else {
         await call('board', 'GET', '/api/v1/board');
       }
@@ -138,6 +140,7 @@ export function startLoad(baseUrl: string, token: string, fleet: Fleet, options:
   return {
     samples,
     acknowledged,
+    completed,
     async stop(): Promise<Sample[]> {
       running = false;
       await Promise.all(loops);
@@ -198,14 +201,17 @@ export async function eventIds(database: Database, slug: string, after = 0): Pro
 }
 
 /**
- * The checks after every fault: every acknowledged write is a row, the dispatch invariants hold
- * (from the database alone), and the tenant's audit chain verifies.
+ * The checks after every fault: every acknowledged write is a row (work orders created, dispatches
+ * completed), the dispatch invariants hold (from the database alone), and the tenant's audit
+ * chain verifies.
  */
-export async function expectIntact(database: Database, slug: string, acknowledged: string[]): Promise<void> {
+export async function expectIntact(database: Database, slug: string, acknowledged: string[], completed: string[] = []): Promise<void> {
   const found = await withTenant(database.db, slug, (tx) =>
-    sql<{ n: number }>`select count(*)::int as n from work_orders where id = any(${acknowledged}::uuid[])`.execute(tx),
+    sql<{ orders: number; done: number }>`select (select count(*)::int from work_orders where id = any(${acknowledged}::uuid[])) as orders,
+      (select count(*)::int from dispatches where id = any(${completed}::uuid[]) and status = 'completed') as done`.execute(tx),
   );
-  expect(found.rows[0]?.n, 'acknowledged work orders present in the database').toBe(acknowledged.length);
+  expect(found.rows[0]?.orders, 'acknowledged work orders present in the database').toBe(acknowledged.length);
+  expect(found.rows[0]?.done, 'acknowledged completions present in the database').toBe(completed.length);
   const invariants = await checkDispatchInvariants(database, slug);
   expect(invariants.violations.slice(0, 10)).toEqual([]);
   const chain = await verifyAuditChain(database.db, slug);

@@ -91,7 +91,7 @@ describe('a slow webhook receiver', () => {
     while (events.some((id) => !slow.arrivals.has(id)) && Date.now() < slowDeadline) await sleep(100);
     expect(events.filter((id) => !slow.arrivals.has(id))).toEqual([]);
 
-    await expectIntact(database, slug, load.acknowledged);
+    await expectIntact(database, slug, load.acknowledged, load.completed);
     await slow.close();
     await fast.close();
   });
