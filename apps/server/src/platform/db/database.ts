@@ -42,7 +42,8 @@ export class DatabaseUnreachableError extends Error {
   }
 }
 
-export const DEFAULT_POOL_TIMEOUT_MS = 5_000;
+/** For callers that do not say (tools, tests); the server's own comes from DATABASE_POOL_TIMEOUT_MS. */
+export const DEFAULT_POOL_TIMEOUT_MS = 10_000;
 
 export function createPool(url: string, max: number, options: PoolOptions = {}): pg.Pool {
   const pool = new pg.Pool({
