@@ -33,7 +33,7 @@ export default tseslint.config(
   },
   {
     // Tool configuration files and test/global setup conventions need default exports.
-    files: ['**/*.config.ts', '**/*.config.js', 'apps/server/test/support/global-*.ts', 'scripts/**', 'bench/**'],
+    files: ['**/*.config.ts', '**/*.config.js', 'apps/server/test/support/global-*.ts', 'apps/server/test/fault/global-*.ts', 'scripts/**', 'bench/**'],
     rules: { 'no-restricted-syntax': 'off' },
   },
   {

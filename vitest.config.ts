@@ -59,6 +59,20 @@ export default defineConfig({
         test: { name: 'web', sequence: { groupOrder: 3 }, include: ['apps/web/src/**/*.test.{ts,tsx}'], environment: 'node' },
       },
       {
+        // Fault injection on a throwaway PostgreSQL cluster the suite starts itself: restarts,
+        // terminated sessions, an exhausted pool, a slow webhook receiver. One file at a time.
+        resolve: { alias },
+        test: {
+          name: 'fault',
+          sequence: { groupOrder: 5 },
+          include: ['apps/server/test/fault/**/*.fault.ts'],
+          globalSetup: ['apps/server/test/fault/global-cluster.ts'],
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
         resolve: { alias },
         test: {
           name: 'e2e',

@@ -11,6 +11,7 @@
  * (a superuser: it creates and drops the scratch database and the tenant role).
  */
 import { randomBytes } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
 import { Kysely, PostgresDialect, sql, type LogEvent } from 'kysely';
 import pg from 'pg';
 import { migrations } from '../apps/server/src/migrations/index.js';
@@ -47,7 +48,8 @@ function labelOf(sqlText: string): string | null {
   return null;
 }
 
-async function generate(url: string, n: number): Promise<void> {
+/** Fills tenant `bench` of the database at `url` with `n` finished dispatches (also used by bench/flood.ts). */
+export async function generate(url: string, n: number): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   client.on('error', () => undefined);
   await client.connect();
@@ -227,4 +229,5 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-await main(process.argv.slice(2));
+// Run as a script (not when bench/flood.ts imports the generator).
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main(process.argv.slice(2));

@@ -1,8 +1,9 @@
 // npm test: the whole suite in one Vitest run — unit tests, every database test on the local
-// PostgreSQL and on embedded PGlite, the web app's tests and the browser tests.
+// PostgreSQL and on embedded PGlite, the web app's tests, the browser tests and the
+// fault-injection project (its own throwaway PostgreSQL cluster).
 // Locally, an unreachable PostgreSQL skips that run with a message; with CI=true it fails, and so
 // does any skipped test.
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { root, run } from './lib.mjs';
@@ -31,6 +32,17 @@ if (reachable !== true) {
   }
   console.warn(`\n!! PostgreSQL is not reachable at ${adminUrl} (${reachable}).\n!! SKIPPING the PostgreSQL run and the browser tests (they run the server on PostgreSQL); the PGlite run still covers the database tests.\n`);
   projects.push('--project', '!postgres', '--project', '!e2e');
+}
+
+// The fault-injection project starts a throwaway cluster with Debian's PostgreSQL server binaries.
+const hasServerBinaries = existsSync('/usr/lib/postgresql') && readdirSync('/usr/lib/postgresql').some((v) => existsSync(`/usr/lib/postgresql/${v}/bin/pg_ctl`));
+if (!hasServerBinaries) {
+  if (isCi) {
+    console.error('PostgreSQL server binaries (/usr/lib/postgresql/<version>/bin) are missing; CI requires the fault-injection run.');
+    process.exit(1);
+  }
+  console.warn('\n!! No PostgreSQL server binaries under /usr/lib/postgresql: SKIPPING the fault-injection project (apt-get install postgresql).\n');
+  projects.push('--project', '!fault');
 }
 
 mkdirSync(path.join(root, 'artifacts'), { recursive: true });

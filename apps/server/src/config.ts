@@ -38,6 +38,9 @@ const EnvSchema = z.object({
     .superRefine((entries, ctx) => {
       for (const problem of parseAllowList(entries).problems) ctx.addIssue({ code: 'custom', message: problem });
     }),
+  DATABASE_POOL_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
+  REPORTING_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(2),
+  REPORTING_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(15_000),
 });
 
 export type Config = {
@@ -47,9 +50,11 @@ export type Config = {
   publicUrl: string | undefined;
   logLevel: string;
   database:
-    | { kind: 'postgres'; url: string; poolSize: number }
-    | { kind: 'embedded'; dataDir: string };
+    | { kind: 'postgres'; url: string; poolSize: number; poolTimeoutMs: number }
+    | { kind: 'embedded'; dataDir: string; poolTimeoutMs: number };
   reportingDatabaseUrl: string | undefined;
+  /** The reporting and analytics pool: its own connections and a statement_timeout (0 = none). */
+  reporting: { poolSize: number; statementTimeoutMs: number };
   dataDir: string;
   oidc: { issuer: string | undefined; audience: string; tenantClaim: string; clientId: string };
   seedDemo: boolean;
@@ -111,9 +116,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: e.PUBLIC_URL,
     logLevel: e.LOG_LEVEL,
     database: e.DATABASE_URL
-      ? { kind: 'postgres', url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE }
-      : { kind: 'embedded', dataDir: path.join(dataDir, 'pglite') },
+      ? { kind: 'postgres', url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE, poolTimeoutMs: e.DATABASE_POOL_TIMEOUT_MS }
+      : { kind: 'embedded', dataDir: path.join(dataDir, 'pglite'), poolTimeoutMs: e.DATABASE_POOL_TIMEOUT_MS },
     reportingDatabaseUrl: e.REPORTING_DATABASE_URL,
+    reporting: { poolSize: e.REPORTING_POOL_SIZE, statementTimeoutMs: e.REPORTING_STATEMENT_TIMEOUT_MS },
     dataDir,
     oidc: { issuer: e.OIDC_ISSUER, audience: e.OIDC_AUDIENCE, tenantClaim: e.OIDC_TENANT_CLAIM, clientId: e.OIDC_CLIENT_ID },
     seedDemo: e.SEED_DEMO,

@@ -30,7 +30,9 @@ export function createListener(
 
   async function connect(): Promise<void> {
     if (closed) return;
-    const c = new pg.Client({ connectionString: url, application_name: 'yardmaster-listen' });
+    // Bounded connect and TCP keepalive: a database that vanished without closing the socket is
+    // noticed, and a reconnect never hangs (the error listener below keeps a loss from crashing).
+    const c = new pg.Client({ connectionString: url, application_name: 'yardmaster-listen', connectionTimeoutMillis: 10_000, keepAlive: true });
     client = c;
     c.on('notification', (message) => onNotify(message.channel, message.payload ?? ''));
     c.on('error', () => {

@@ -128,7 +128,7 @@ export function createLiveHub(database: Database, settings: NotificationsSetting
       stream.stalledSince = Date.now();
       stream.raw.once('drain', () => {
         stream.stalledSince = null;
-        enqueue(feed, () => catchUp(feed, stream));
+        enqueue(feed, () => catchUp(feed, stream).catch(() => close(stream, feed, false)));
       });
     }
   }
@@ -234,7 +234,9 @@ export function createLiveHub(database: Database, settings: NotificationsSetting
     all.add(stream);
     stream.raw.on('close', () => close(stream, joined, false));
     stream.raw.on('error', () => close(stream, joined, false));
-    enqueue(joined, () => join(joined, stream, lastEventId));
+    // A join that cannot read (the database went away meanwhile) ends the stream: the client
+    // reconnects with its Last-Event-ID and resumes, instead of holding a stream that never joined.
+    enqueue(joined, () => join(joined, stream, lastEventId).catch(() => close(stream, joined, false)));
   }
 
   async function purge(only?: readonly string[]): Promise<void> {

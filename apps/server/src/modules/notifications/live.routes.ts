@@ -9,12 +9,14 @@ import type { LiveHub } from './live.hub.js';
 
 /**
  * Admins, dispatchers and viewers see every event of the tenant; a driver sees events naming their
- * driver record (none while no record is linked to their account).
+ * driver record (none while no record is linked to their account). Read in a tenant transaction
+ * for everyone, before the stream opens: while the database is unreachable the request is
+ * answered 503 with Retry-After rather than with a stream that never joins.
  */
 async function scopeOf(database: Database, caller: Caller): Promise<{ driversOnly: boolean; driverId: string | null }> {
-  if (caller.roles.some((role) => role === 'admin' || role === 'dispatcher' || role === 'viewer')) return { driversOnly: false, driverId: null };
-  const driverId = await withTenant(database.db, caller.tenantSlug, (tx) => selectDriverIdBySubject(tx, caller.subject));
-  return { driversOnly: true, driverId: driverId ?? null };
+  const isDriverOnly = !caller.roles.some((role) => role === 'admin' || role === 'dispatcher' || role === 'viewer');
+  const driverId = await withTenant(database.db, caller.tenantSlug, (tx) => (isDriverOnly ? selectDriverIdBySubject(tx, caller.subject) : Promise.resolve(undefined)));
+  return isDriverOnly ? { driversOnly: true, driverId: driverId ?? null } : { driversOnly: false, driverId: null };
 }
 
 export function liveRoutes(database: Database, hub: LiveHub) {

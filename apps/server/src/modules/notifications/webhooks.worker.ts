@@ -15,6 +15,8 @@ export type WebhookWorker = {
 };
 
 const BATCH = 20;
+/** Deliveries an instance sends at once (each waits at most `webhookTimeoutMs` for its receiver). */
+const MAX_IN_FLIGHT = 64;
 
 /** Exponential backoff: base · 2^(attempt-1), capped. */
 export const backoffMs = (settings: NotificationsSettings, attempt: number): number =>
@@ -35,6 +37,7 @@ export function createWebhookWorker(database: Database, settings: NotificationsS
   let listener: Listener | null = null;
   let unsubscribeLocal: (() => void) | null = null;
   const inFlight = new Set<AbortController>();
+  const sending = new Set<Promise<void>>();
   /** Tenants to look at: null entry = all tenants (the poll). */
   const pending = new Set<string | null>();
   let running: Promise<void> | null = null;
@@ -85,13 +88,26 @@ export function createWebhookWorker(database: Database, settings: NotificationsS
     }).catch(() => undefined); // the subscription was deleted meanwhile
   }
 
+  /**
+   * Claims due deliveries while there is room and sends each on its own: a slow receiver holds
+   * only its own deliveries (each up to the timeout, within its lease), never the next claim, the
+   * other receivers or the other tenants. Each finished delivery looks for more.
+   */
   async function runTenant(slug: string): Promise<void> {
     for (;;) {
-      if (stopped) return;
-      const claimed = await withTenant(database.db, slug, (tx) => claimDueDeliveries(tx, BATCH, settings.webhookLeaseMs));
-      if (claimed.length === 0) return;
-      await Promise.all(claimed.map((d) => deliverOne(slug, d)));
-      if (claimed.length < BATCH) return;
+      const room = Math.min(BATCH, MAX_IN_FLIGHT - sending.size);
+      if (stopped || room <= 0) return;
+      const claimed = await withTenant(database.db, slug, (tx) => claimDueDeliveries(tx, room, settings.webhookLeaseMs));
+      for (const delivery of claimed) {
+        const sent: Promise<void> = deliverOne(slug, delivery)
+          .catch(() => undefined)
+          .finally(() => {
+            sending.delete(sent);
+            kick(slug);
+          });
+        sending.add(sent);
+      }
+      if (claimed.length < room) return;
     }
   }
 
@@ -148,6 +164,7 @@ export function createWebhookWorker(database: Database, settings: NotificationsS
       await listener?.close();
       listener = null;
       await running;
+      await Promise.all([...sending]);
     },
   };
 }

@@ -1,11 +1,21 @@
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, PostgresDriver, type DatabaseConnection, type Driver } from 'kysely';
 import pg from 'pg';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './embedded.js';
+import { CommitOutcomeUnknownError, isConnectionError, PoolSaturatedError, wasNeverSent } from './errors.js';
 import type { ControlTables } from './tables.js';
 
+/**
+ * `poolTimeoutMs`: how long a caller waits for a pooled connection (or a new one) before the
+ * request is answered 503 (DATABASE_POOL_TIMEOUT_MS). `statementTimeoutMs`: the sessions'
+ * statement_timeout (the reporting pool's bound). `applicationName` shows in pg_stat_activity.
+ * `maxWaiting`: callers allowed to queue for a connection; beyond it they are refused at once
+ * ("busy", 503) instead of each holding a request open for the whole pool timeout.
+ */
+export type PoolOptions = { poolTimeoutMs?: number; statementTimeoutMs?: number; applicationName?: string; maxWaiting?: number };
+
 export type DatabaseSettings =
-  | { kind: 'postgres'; url: string; poolSize: number }
-  | { kind: 'embedded'; dataDir: string };
+  | ({ kind: 'postgres'; url: string; poolSize: number } & PoolOptions)
+  | ({ kind: 'embedded'; dataDir: string } & PoolOptions);
 
 export type Database = {
   kind: 'postgres' | 'embedded';
@@ -32,11 +42,79 @@ export class DatabaseUnreachableError extends Error {
   }
 }
 
-export function createPool(url: string, max: number): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, max, types, connectionTimeoutMillis: 10_000, application_name: 'yardmaster' });
+/** For callers that do not say (tools, tests); the server's own comes from DATABASE_POOL_TIMEOUT_MS. */
+export const DEFAULT_POOL_TIMEOUT_MS = 10_000;
+
+export function createPool(url: string, max: number, options: PoolOptions = {}): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max,
+    types,
+    connectionTimeoutMillis: options.poolTimeoutMs ?? DEFAULT_POOL_TIMEOUT_MS,
+    application_name: options.applicationName ?? 'yardmaster',
+    keepAlive: true,
+    ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
+  });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
+  // pg-pool listens for errors only while a client is idle: a checked-out client whose connection
+  // drops (server restart, pg_terminate_backend) would emit 'error' with no listener and kill the
+  // process. Every client gets a listener of its own for its whole life; the failed query rejects,
+  // the transaction is retried or answered 503, and the broken client leaves the pool on release.
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   return pool;
+}
+
+/**
+ * Kysely's driver with COMMIT made explicit about what is known. A connection lost before COMMIT
+ * was sent leaves nothing committed (retryable); lost while COMMIT was in flight, the outcome is
+ * unknown (`CommitOutcomeUnknownError`). A failed ROLLBACK is not reported over the error that
+ * caused it: its connection is discarded, and PostgreSQL rolls back a transaction whose session ends.
+ */
+class ResilientPostgresDriver extends PostgresDriver {
+  override async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    try {
+      await super.commitTransaction(connection);
+    } catch (error) {
+      if (!wasNeverSent(error) && isConnectionError(error)) throw new CommitOutcomeUnknownError(error);
+      throw error;
+    }
+  }
+
+  override async rollbackTransaction(connection: Parameters<PostgresDriver['rollbackTransaction']>[0]): Promise<void> {
+    try {
+      await super.rollbackTransaction(connection);
+    } catch {
+      // discarded by the base driver; the caller rethrows the original error
+    }
+  }
+}
+
+type ConnectionSource = { connect: () => Promise<pg.PoolClient>; end: () => Promise<void> };
+
+class ResilientPostgresDialect extends PostgresDialect {
+  constructor(private readonly pool: ConnectionSource) {
+    super({ pool });
+  }
+
+  override createDriver(): Driver {
+    return new ResilientPostgresDriver({ pool: this.pool });
+  }
+}
+
+/** Kysely over a pool, with the COMMIT semantics above (and the queue bound, when given). */
+export function kyselyOver<DB>(pool: pg.Pool, options: Pick<PoolOptions, 'maxWaiting'> = {}): Kysely<DB> {
+  const { maxWaiting } = options;
+  const source: ConnectionSource =
+    maxWaiting === undefined
+      ? pool
+      : {
+          connect: () => (pool.waitingCount >= maxWaiting ? Promise.reject(new PoolSaturatedError(maxWaiting)) : pool.connect()),
+          end: () => pool.end(),
+        };
+  return new Kysely<DB>({ dialect: new ResilientPostgresDialect(source) });
 }
 
 /**
@@ -55,7 +133,7 @@ export async function openDatabase(settings: DatabaseSettings): Promise<Database
     url = settings.url;
     max = settings.poolSize;
   }
-  const pool = createPool(url, max);
+  const pool = createPool(url, max, settings);
   try {
     const client = await pool.connect();
     client.release();
@@ -64,7 +142,7 @@ export async function openDatabase(settings: DatabaseSettings): Promise<Database
     await embedded?.stop();
     throw new DatabaseUnreachableError(settings.kind === 'postgres' ? 'DATABASE_URL' : 'DATA_DIR', error);
   }
-  const db = new Kysely<ControlTables>({ dialect: new PostgresDialect({ pool }) });
+  const db = kyselyOver<ControlTables>(pool, settings);
   return {
     kind: settings.kind,
     db,

@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
+import { CommitOutcomeUnknownError, isConnectionError, isConnectTimeout, isPoolTimeout } from './errors.js';
 import type { ControlTables, ControlTx, TenantTables, TenantTx } from './tables.js';
 
 const SLUG = /^[a-z][a-z0-9_]{1,39}$/;
@@ -30,8 +31,28 @@ export function onCommit(tx: Transaction<never> | TenantTx | ControlTx, fn: () =
 
 const RETRYABLE = new Set(['40001', '40P01']); // serialization failure, deadlock detected
 const MAX_ATTEMPTS = 6;
+/** Attempts of a transaction whose connection failed before COMMIT was sent (fast failures only). */
+const CONNECTION_ATTEMPTS = 3;
 
 export type TxOptions = { isolation?: 'read committed' | 'repeatable read' | 'serializable' };
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Whether a failed attempt may run again. Serialization failures and deadlocks: yes. A connection
+ * lost before COMMIT was sent (the callback had not finished, or node-postgres refused to send
+ * COMMIT on a dead connection): yes, nothing was committed — PostgreSQL rolls back the open
+ * transaction of a session that ends. Lost during COMMIT (`CommitOutcomeUnknownError`): never, the
+ * change may be saved. A pool that had no connection to give, or a connect that timed out: not
+ * here, waiting again would only hold the caller longer; the caller gets 503 with Retry-After.
+ */
+function retryDelayMs(error: unknown, attempt: number): number | null {
+  const code = (error as { code?: string }).code;
+  if (code && RETRYABLE.has(code)) return attempt < MAX_ATTEMPTS ? Math.random() * 10 * attempt : null;
+  if (error instanceof CommitOutcomeUnknownError || isPoolTimeout(error) || isConnectTimeout(error)) return null;
+  if (isConnectionError(error)) return attempt < CONNECTION_ATTEMPTS ? 50 * 4 ** (attempt - 1) * (0.5 + Math.random()) : null;
+  return null;
+}
 
 async function runTransaction<DB, T>(
   db: Kysely<DB>,
@@ -58,20 +79,17 @@ async function runTransaction<DB, T>(
       }
       return result;
     } catch (error) {
-      const code = (error as { code?: string }).code;
-      if (code && RETRYABLE.has(code) && attempt < MAX_ATTEMPTS) {
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
-        continue;
-      }
-      throw error;
+      const delay = retryDelayMs(error, attempt);
+      if (delay === null) throw error;
+      await sleep(delay);
     }
   }
 }
 
 /**
  * The one way to touch a tenant's data: a transaction pinned to the tenant's schema and role.
- * Serialization failures and deadlocks are retried, so `fn` must not have side effects outside
- * the transaction (use `onCommit`).
+ * Serialization failures, deadlocks and connections lost before COMMIT are retried, so `fn` must
+ * not have side effects outside the transaction (use `onCommit`).
  */
 export async function withTenant<T>(
   db: Kysely<ControlTables>,

@@ -3,6 +3,7 @@ import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } fro
 import type { FieldError, Problem } from '@yardmaster/contracts';
 import { ZodError } from 'zod';
 import { AppError, problemType } from '../errors.js';
+import { unavailabilityOf, type Unavailability } from '../db/errors.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -40,6 +41,30 @@ export function frameworkErrorHandler(error: FastifyError, request: FastifyReque
     detail: status === 414 ? 'a path parameter is too long' : 'the request URL is malformed',
   });
 }
+/** What a client is told when the database cannot serve it now (see `unavailabilityOf`). */
+const UNAVAILABLE: Record<Unavailability['kind'], { type: string; title: string; detail: string }> = {
+  unavailable: {
+    type: problemType('database-unavailable'),
+    title: 'Service unavailable',
+    detail: 'the database cannot be reached right now; retry after the delay in Retry-After',
+  },
+  busy: {
+    type: problemType('database-busy'),
+    title: 'Service busy',
+    detail: 'every database connection is in use; retry after the delay in Retry-After',
+  },
+  timeout: {
+    type: problemType('query-timeout'),
+    title: 'Query took too long',
+    detail: 'the query ran past its time limit and was cancelled; retry later or narrow the request',
+  },
+  'outcome-unknown': {
+    type: problemType('outcome-unknown'),
+    title: 'Outcome unknown',
+    detail:
+      'the database connection was lost while the change was being committed: it may or may not have been saved. Read it back before retrying, or retry with the same Idempotency-Key',
+  },
+};
 
 /** Turns every error into application/problem+json; nothing else answers an error. */
 export function registerProblemHandlers(app: FastifyInstance): void {
@@ -73,6 +98,13 @@ export function registerProblemHandlers(app: FastifyInstance): void {
         detail: errors.map((e) => `${e.field || '(request)'}: ${e.message}`).join('; '),
         errors,
       });
+    }
+    const unavailable = unavailabilityOf(error);
+    if (unavailable) {
+      // The request was sound; the database could not serve it now. Never a 500, never a hang.
+      request.log.warn({ err: error, kind: unavailable.kind }, 'database unavailable');
+      reply.header('retry-after', String(unavailable.retryAfterSeconds));
+      return sendProblem(request, reply, { ...UNAVAILABLE[unavailable.kind], status: 503 });
     }
     const pgCode = (error as { code?: unknown }).code;
     if (typeof pgCode === 'string' && PG_INVALID_INPUT.has(pgCode)) {
