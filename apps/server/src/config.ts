@@ -30,6 +30,11 @@ const EnvSchema = z.object({
   SEED_DEMO: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   TRUST_PROXY: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  DATABASE_LISTEN_URL: z
+    .string()
+    .refine((v) => /^postgres(ql)?:\/\//.test(v), 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  REPLICA_MAX_LAG_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
 });
 
 export type Config = {
@@ -39,7 +44,7 @@ export type Config = {
   publicUrl: string | undefined;
   logLevel: string;
   database:
-    | { kind: 'postgres'; url: string; poolSize: number }
+    | { kind: 'postgres'; url: string; poolSize: number; listenUrl?: string }
     | { kind: 'embedded'; dataDir: string };
   reportingDatabaseUrl: string | undefined;
   dataDir: string;
@@ -47,6 +52,8 @@ export type Config = {
   seedDemo: boolean;
   shutdownTimeoutMs: number;
   trustProxy: boolean;
+  /** Reports fall back to the primary when the replica is further behind than this. */
+  replicaMaxLagMs: number;
 };
 
 export class ConfigError extends Error {
@@ -56,7 +63,7 @@ export class ConfigError extends Error {
   }
 }
 
-const SECRET_CAPABLE = ['DATABASE_URL', 'REPORTING_DATABASE_URL'] as const;
+const SECRET_CAPABLE = ['DATABASE_URL', 'REPORTING_DATABASE_URL', 'DATABASE_LISTEN_URL'] as const;
 
 /** Reads `<NAME>_FILE` for secrets; a value and a file for the same name is an error. */
 function resolveSecretFiles(env: NodeJS.ProcessEnv, problems: string[]): Record<string, string | undefined> {
@@ -101,7 +108,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: e.PUBLIC_URL,
     logLevel: e.LOG_LEVEL,
     database: e.DATABASE_URL
-      ? { kind: 'postgres', url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE }
+      ? { kind: 'postgres', url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE, ...(e.DATABASE_LISTEN_URL ? { listenUrl: e.DATABASE_LISTEN_URL } : {}) }
       : { kind: 'embedded', dataDir: path.join(dataDir, 'pglite') },
     reportingDatabaseUrl: e.REPORTING_DATABASE_URL,
     dataDir,
@@ -109,6 +116,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     seedDemo: e.SEED_DEMO,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     trustProxy: e.TRUST_PROXY,
+    replicaMaxLagMs: e.REPLICA_MAX_LAG_MS,
   };
 }
 

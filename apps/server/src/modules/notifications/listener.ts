@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { createSessionClient } from '../../platform/db/index.js';
 
 export type Listener = { close: () => Promise<void> };
 
@@ -30,7 +31,7 @@ export function createListener(
 
   async function connect(): Promise<void> {
     if (closed) return;
-    const c = new pg.Client({ connectionString: url, application_name: 'yardmaster-listen' });
+    const c = createSessionClient(url, 'yardmaster-listen');
     client = c;
     c.on('notification', (message) => onNotify(message.channel, message.payload ?? ''));
     c.on('error', () => {

@@ -1,10 +1,11 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './embedded.js';
+import { createPrimaryPool, isMultiHostUrl } from './primary.js';
 import type { ControlTables } from './tables.js';
 
 export type DatabaseSettings =
-  | { kind: 'postgres'; url: string; poolSize: number }
+  | { kind: 'postgres'; url: string; poolSize: number; listenUrl?: string }
   | { kind: 'embedded'; dataDir: string };
 
 export type Database = {
@@ -33,6 +34,8 @@ export class DatabaseUnreachableError extends Error {
 }
 
 export function createPool(url: string, max: number): pg.Pool {
+  // Several hosts (a failover pair): connect to whichever is the read-write primary now.
+  if (isMultiHostUrl(url)) return createPrimaryPool(url, { max, types, connectionTimeoutMillis: 10_000, application_name: 'yardmaster' });
   const pool = new pg.Pool({ connectionString: url, max, types, connectionTimeoutMillis: 10_000, application_name: 'yardmaster' });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
@@ -68,7 +71,8 @@ export async function openDatabase(settings: DatabaseSettings): Promise<Database
   return {
     kind: settings.kind,
     db,
-    url,
+    // LISTEN needs a session of its own: DATABASE_LISTEN_URL bypasses a transaction-pooling pgBouncer.
+    url: settings.kind === 'postgres' ? (settings.listenUrl ?? url) : url,
     async close() {
       await db.destroy();
       await embedded?.stop();
