@@ -6,3 +6,4 @@ export type { ControlTables, TenantTables, TenantTx, ControlTx, ControlDb, Times
 export { uniqueViolationOf, foreignKeyViolationOf } from './errors.js';
 export { encodeCursor, decodeCursor, pageFrom, containsPattern, type Cursor } from './pagination.js';
 export { createSessionClient, isMultiHostUrl } from './primary.js';
+export { createReadRouter, parseLsn, type ReadRouter, type ReplicaStatus } from './read-routing.js';
