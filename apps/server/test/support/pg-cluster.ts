@@ -50,6 +50,11 @@ export function writeOwned(file: string, text: string): void {
   }
 }
 
+/** Gives a copied tree to the postgres OS user (a data folder copied by root). */
+export function ownRecursively(dir: string): void {
+  if (isRoot) execFileSync('chown', ['-R', 'postgres:postgres', dir]);
+}
+
 export function mkdirOwned(dir: string): string {
   mkdirSync(dir, { recursive: true });
   if (isRoot) {
