@@ -72,7 +72,7 @@ async function countRows(database: Database): Promise<Counts> {
     out[slug] = {};
     for (const table of TABLES) {
       const n = await withTenant(database.db, slug, async (tx) => Number((await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table)}`.execute(tx)).rows[0]?.n));
-      (out[slug] as Record<string, number>)[table] = n;
+      out[slug][table] = n;
     }
   }
   return out;

@@ -23,6 +23,7 @@ type Captured = { text: string; context: string | null };
 
 const captured: Captured[] = [];
 const contextOf = new WeakMap<object, string | null>();
+// eslint-disable-next-line @typescript-eslint/unbound-method -- kept to be restored and re-applied with the client as `this`
 const original = pg.Client.prototype.query;
 
 function capture(): void {

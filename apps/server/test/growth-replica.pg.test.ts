@@ -66,6 +66,21 @@ describe('a streaming replica for reports, with read-your-writes', () => {
     expect(senders.rows[0]?.n).toBe(1);
   });
 
+  it('a multi-host DATABASE_URL finds the read-write primary, whatever the order of the hosts', async () => {
+    const url = `postgres://postgres@127.0.0.1:21029,127.0.0.1:${STANDBY_PORT},127.0.0.1:${PRIMARY_PORT}/postgres?target_session_attrs=read-write`;
+    const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: url, DATABASE_POOL_SIZE: '2' });
+    if (config.database.kind !== 'postgres') throw new Error('expected PostgreSQL settings');
+    const multi = await openDatabase(config.database);
+    try {
+      const where = await sql<{ port: number; standby: boolean }>`select inet_server_port() as port, pg_is_in_recovery() as standby`.execute(multi.db);
+      expect(where.rows[0]).toEqual({ port: PRIMARY_PORT, standby: false });
+      await sql`create table if not exists multi_host_probe (id int)`.execute(multi.db);
+      await sql`drop table multi_host_probe`.execute(multi.db);
+    } finally {
+      await multi.close();
+    }
+  });
+
   it('a writer reads their own new report from the primary while the replica lags; others read the replica', async () => {
     const writer = await headers('writer-1', 'dispatcher');
     const other = await headers('viewer-1', 'viewer');
