@@ -124,13 +124,17 @@ describe('three instances behind HAProxy', () => {
     };
     const load = Promise.all(Array.from({ length: 6 }, (_, c) => client(c)));
     await sleep(1_000);
+    const servedThroughProxy = async (port: number): Promise<number> => {
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      return [...text.matchAll(/^http_request_duration_seconds_count\{[^}]*route="\/api\/v1\/[^"]*"[^}]*\} (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
+    };
     for (let i = 0; i < APP_PORTS.length; i++) {
       await apps[i]?.close(); // the same graceful close as SIGTERM in main.ts
       apps[i] = undefined;
       await sleep(500);
       await startInstance(i);
-      // Back in rotation after two good /readyz checks (rise 2, inter 1s) and the slow start.
-      await sleep(3_000);
+      // Back in rotation (two good /readyz checks, then the slow start) once it serves proxied requests.
+      await waitFor(`instance ${i + 1} back in rotation`, async () => (await servedThroughProxy(APP_PORTS[i] ?? 0)) > 0, 30_000, 200);
     }
     running = false;
     await load;
@@ -138,5 +142,5 @@ describe('three instances behind HAProxy', () => {
     const served = (outcomes.get('200') ?? 0) + (outcomes.get('201') ?? 0);
     expect(served).toBeGreaterThan(100);
     expect(Object.keys(summary).filter((k) => k !== '200' && k !== '201')).toEqual([]);
-  }, 60_000);
+  }, 150_000);
 });
