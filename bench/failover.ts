@@ -85,6 +85,7 @@ function descendants(pid: number): number[] {
   return out;
 }
 
+const drillStarted = Date.now();
 const failures: string[] = [];
 const figures: string[] = [];
 const apps: FastifyInstance[] = [];
@@ -281,6 +282,7 @@ try {
 
 console.log(`machine: ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.cpus()[0]?.model ?? ''}; pg_auto_failover (Debian postgresql-15-auto-failover)`);
 for (const line of figures) console.log(line);
+console.log(`drill time (start to clean-up done): ${((Date.now() - drillStarted) / 1000).toFixed(1)} s`);
 if (failures.length > 0) {
   console.log(`FAILED:\n  ${failures.join('\n  ')}`);
   process.exit(1);

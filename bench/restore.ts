@@ -40,6 +40,7 @@ const DEADLINE_MS = Number(process.env.DRILL_TIMEOUT_MS ?? 180_000);
 
 const root = scratchDir('restore');
 const archive = mkdirOwned(path.join(root, 'wal-archive'));
+const drillStarted = Date.now();
 const failures: string[] = [];
 const figures: string[] = [];
 const opened: Database[] = [];
@@ -234,6 +235,7 @@ try {
 
 console.log(`machine: ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.cpus()[0]?.model ?? ''}; PostgreSQL 15 (Debian)`);
 for (const line of figures) console.log(line);
+console.log(`drill time (start to clean-up done): ${((Date.now() - drillStarted) / 1000).toFixed(1)} s`);
 if (failures.length > 0) {
   console.log(`FAILED:\n  ${failures.join('\n  ')}`);
   process.exit(1);
