@@ -98,6 +98,31 @@ describe('three instances behind HAProxy', () => {
     }
   });
 
+  it('passes the real client address (X-Forwarded-For, TRUST_PROXY) and drops a forged one', async () => {
+    const token = await identity.token({ roles: ['dispatcher'], tenant: slug });
+    const body = JSON.stringify({ siteId: fleet.siteId, description: 'from 127.0.0.2', priority: 'low', lines: [{ equipmentTypeId: fleet.typeIds.VAN, quantity: 1 }] });
+    // The client connects from 127.0.0.2; HAProxy reaches the instances from 127.0.0.1.
+    const created = await new Promise<{ id: string }>((resolve, reject) => {
+      const request = http.request(
+        `${proxyUrl}/api/v1/work-orders`,
+        { method: 'POST', localAddress: '127.0.0.2', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.9' } },
+        (response) => {
+          let text = '';
+          response.setEncoding('utf8');
+          response.on('data', (chunk: string) => (text += chunk));
+          response.on('end', () => (response.statusCode === 201 ? resolve(JSON.parse(text) as { id: string }) : reject(new Error(`${response.statusCode} ${text}`))));
+        },
+      );
+      request.on('error', reject);
+      request.end(body);
+    });
+    const admin = await identity.token({ roles: ['admin'], tenant: slug });
+    const audit = await fetch(`${proxyUrl}/api/v1/audit?limit=50`, { headers: { authorization: `Bearer ${admin}` } });
+    expect(audit.status).toBe(200);
+    const events = ((await audit.json()) as { items: Array<{ entityId: string; sourceIp: string | null }> }).items;
+    expect(events.find((e) => e.entityId === created.id)?.sourceIp).toBe('127.0.0.2');
+  });
+
   it('restarts all three instances one by one under load with no failed request', async () => {
     const token = await identity.token({ roles: ['dispatcher'], tenant: slug });
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
