@@ -123,7 +123,7 @@ try {
   await write(10, 'before the backup');
 
   // 2. Base backup, then more writes, a restore point, and the writes we want to undo.
-  const backup = path.join(scratchDir('base'), 'data');
+  const backup = path.join(root, 'base');
   let started = Date.now();
   runAsPostgres(`${PG_BIN}/pg_basebackup`, ['-d', live.url(), '-D', backup, '-X', 'stream', '-c', 'fast']);
   const backupSeconds = (Date.now() - started) / 1000;
