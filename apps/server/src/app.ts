@@ -3,7 +3,8 @@ import Fastify, { type FastifyInstance, type RouteOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Config } from './config.js';
 import { migrations } from './migrations/index.js';
-import { isFullyMigrated, type Database } from './platform/db/index.js';
+import { createReadRouter, isFullyMigrated, type Database } from './platform/db/index.js';
+import { registerReadYourWrites } from './platform/http/read-your-writes.js';
 import { registerAccessControl } from './platform/http/access.js';
 import { registerHealth } from './platform/http/health.js';
 import { registerMetrics } from './platform/http/metrics.js';
@@ -72,7 +73,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerProblemHandlers(app);
   await registerSecurityHeaders(app, { connectOrigins: [new URL(options.trustedIssuer.issuer).origin] });
   registerAccessControl(app, createAuthenticator(options.trustedIssuer, tenantResolverFor(database.db), { db: database.db, outbound }));
-  registerMetrics(app);
+  const metrics = registerMetrics(app);
   await registerOpenApi(app);
   registerHealth(app, { db: database.db as never, isMigrated: () => isFullyMigrated(database.db, migrations) });
 
@@ -96,7 +97,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(dispatchRoutes(database, { sweepIntervalMs: options.sweepIntervalMs }));
   await app.register(usersRoutes(database));
   await app.register(auditRoutes(database));
-  await app.register(reportingRoutes(database, options.reportingDatabase ?? database));
+  const reads = createReadRouter(database, options.reportingDatabase, {
+    maxLagMs: config.replicaMaxLagMs,
+    isReplica: config.reportingDatabaseUrl !== undefined,
+  });
+  app.addHook('onClose', async () => reads.close());
+  registerReadYourWrites(app, reads, metrics.registry);
+  await app.register(reportingRoutes(database, reads));
   await app.register(notificationsRoutes(database, {}, outbound));
 
   await registerWebApp(app, options.webDir ?? DEFAULT_WEB_DIR);

@@ -41,6 +41,11 @@ const EnvSchema = z.object({
   DATABASE_POOL_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
   REPORTING_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(2),
   REPORTING_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(15_000),
+  DATABASE_LISTEN_URL: z
+    .string()
+    .refine((v) => /^postgres(ql)?:\/\//.test(v), 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  REPLICA_MAX_LAG_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
 });
 
 export type Config = {
@@ -50,7 +55,7 @@ export type Config = {
   publicUrl: string | undefined;
   logLevel: string;
   database:
-    | { kind: 'postgres'; url: string; poolSize: number; poolTimeoutMs: number }
+    | { kind: 'postgres'; url: string; poolSize: number; poolTimeoutMs: number; listenUrl?: string }
     | { kind: 'embedded'; dataDir: string; poolTimeoutMs: number };
   reportingDatabaseUrl: string | undefined;
   /** The reporting and analytics pool: its own connections and a statement_timeout (0 = none). */
@@ -62,6 +67,8 @@ export type Config = {
   trustProxy: boolean;
   /** Hosts and ranges outbound calls (webhooks, identity providers) may reach although private. */
   outboundAllow: string[];
+  /** Reports fall back to the primary when the replica is further behind than this. */
+  replicaMaxLagMs: number;
 };
 
 export class ConfigError extends Error {
@@ -71,7 +78,7 @@ export class ConfigError extends Error {
   }
 }
 
-const SECRET_CAPABLE = ['DATABASE_URL', 'REPORTING_DATABASE_URL'] as const;
+const SECRET_CAPABLE = ['DATABASE_URL', 'REPORTING_DATABASE_URL', 'DATABASE_LISTEN_URL'] as const;
 
 /** Reads `<NAME>_FILE` for secrets; a value and a file for the same name is an error. */
 function resolveSecretFiles(env: NodeJS.ProcessEnv, problems: string[]): Record<string, string | undefined> {
@@ -116,7 +123,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: e.PUBLIC_URL,
     logLevel: e.LOG_LEVEL,
     database: e.DATABASE_URL
-      ? { kind: 'postgres', url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE, poolTimeoutMs: e.DATABASE_POOL_TIMEOUT_MS }
+      ? {
+          kind: 'postgres',
+          url: e.DATABASE_URL,
+          poolSize: e.DATABASE_POOL_SIZE,
+          poolTimeoutMs: e.DATABASE_POOL_TIMEOUT_MS,
+          ...(e.DATABASE_LISTEN_URL ? { listenUrl: e.DATABASE_LISTEN_URL } : {}),
+        }
       : { kind: 'embedded', dataDir: path.join(dataDir, 'pglite'), poolTimeoutMs: e.DATABASE_POOL_TIMEOUT_MS },
     reportingDatabaseUrl: e.REPORTING_DATABASE_URL,
     reporting: { poolSize: e.REPORTING_POOL_SIZE, statementTimeoutMs: e.REPORTING_STATEMENT_TIMEOUT_MS },
@@ -126,6 +139,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     trustProxy: e.TRUST_PROXY,
     outboundAllow: e.OUTBOUND_ALLOW,
+    replicaMaxLagMs: e.REPLICA_MAX_LAG_MS,
   };
 }
 

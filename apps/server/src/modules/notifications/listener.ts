@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { createSessionClient } from '../../platform/db/index.js';
 
 export type Listener = { close: () => Promise<void> };
 
@@ -32,7 +33,7 @@ export function createListener(
     if (closed) return;
     // Bounded connect and TCP keepalive: a database that vanished without closing the socket is
     // noticed, and a reconnect never hangs (the error listener below keeps a loss from crashing).
-    const c = new pg.Client({ connectionString: url, application_name: 'yardmaster-listen', connectionTimeoutMillis: 10_000, keepAlive: true });
+    const c = createSessionClient(url, 'yardmaster-listen');
     client = c;
     c.on('notification', (message) => onNotify(message.channel, message.payload ?? ''));
     c.on('error', () => {

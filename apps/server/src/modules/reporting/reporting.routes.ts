@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
@@ -12,7 +12,8 @@ import {
   RetentionSettingsSchema,
   StatusReportSchema,
 } from '@yardmaster/contracts';
-import { findTenantBySlug, withTenant, type Database } from '../../platform/db/index.js';
+import { findTenantBySlug, withTenant, type Database, type ReadRouter } from '../../platform/db/index.js';
+import { readerOf } from '../../platform/http/read-your-writes.js';
 import { callerOf, tenantActor } from '../../platform/http/access.js';
 import { preconditionRequired } from '../../platform/errors.js';
 import { analyticsCsv, computeAnalytics } from './reporting.analytics.js';
@@ -30,13 +31,15 @@ function versionFromIfMatch(header: string | undefined): number {
 }
 
 /**
- * Status reports, analytics and retention settings. Reads (reports, analytics) run on `reading` —
- * the reporting replica when REPORTING_DATABASE_URL is set, else the primary; writes (correction
- * notes, settings) always on `database`, the primary.
+ * Status reports, analytics and retention settings. Reads (reports, analytics) run where `reads`
+ * routes them — the reporting replica when REPORTING_DATABASE_URL is set and it has caught up with
+ * the reader's own writes, else the primary; writes (correction notes, settings) always on
+ * `database`, the primary.
  */
-export function reportingRoutes(database: Database, reading: Database = database) {
+export function reportingRoutes(database: Database, reads: ReadRouter) {
   return async (app: FastifyInstance): Promise<void> => {
     const r = app.withTypeProvider<ZodTypeProvider>();
+    const readingFor = async (request: FastifyRequest): Promise<Database> => reads.readerFor(readerOf(request));
 
     r.get(
       '/api/v1/reports',
@@ -46,7 +49,7 @@ export function reportingRoutes(database: Database, reading: Database = database
       },
       async (request) => {
         const caller = callerOf(request);
-        return withTenant(reading.db, caller.tenantSlug, (tx) => listReports(tx, caller, request.query));
+        return withTenant((await readingFor(request)).db, caller.tenantSlug, (tx) => listReports(tx, caller, request.query));
       },
     );
 
@@ -58,7 +61,7 @@ export function reportingRoutes(database: Database, reading: Database = database
       },
       async (request) => {
         const caller = callerOf(request);
-        return withTenant(reading.db, caller.tenantSlug, (tx) => getReport(tx, caller, request.params.id));
+        return withTenant((await readingFor(request)).db, caller.tenantSlug, (tx) => getReport(tx, caller, request.params.id));
       },
     );
 
@@ -70,7 +73,7 @@ export function reportingRoutes(database: Database, reading: Database = database
       },
       async (request, reply) => {
         const caller = callerOf(request);
-        const report = await withTenant(reading.db, caller.tenantSlug, (tx) => getReport(tx, caller, request.params.id));
+        const report = await withTenant((await readingFor(request)).db, caller.tenantSlug, (tx) => getReport(tx, caller, request.params.id));
         return reply.header('content-disposition', `attachment; filename="${report.number}.json"`).send(report);
       },
     );
@@ -84,8 +87,8 @@ export function reportingRoutes(database: Database, reading: Database = database
       async (request, reply) => {
         const caller = callerOf(request);
         const { tenant } = tenantActor(request);
-        const report = await withTenant(reading.db, caller.tenantSlug, (tx) => getReport(tx, caller, request.params.id));
-        const record = await findTenantBySlug(reading.db, tenant.slug);
+        const report = await withTenant((await readingFor(request)).db, caller.tenantSlug, (tx) => getReport(tx, caller, request.params.id));
+        const record = await findTenantBySlug((await readingFor(request)).db, tenant.slug);
         const pdf = await renderReportPdf(report, { tenantName: record?.name ?? tenant.slug, timeZone: tenant.timeZone, generatedAt: new Date() });
         return reply.type('application/pdf').header('content-disposition', `attachment; filename="${report.number}.pdf"`).send(pdf);
       },
@@ -119,7 +122,7 @@ export function reportingRoutes(database: Database, reading: Database = database
       async (request, reply) => {
         const caller = callerOf(request);
         const { tenant } = tenantActor(request);
-        const result = await withTenant(reading.db, caller.tenantSlug, (tx) => computeAnalytics(tx, caller, { ...request.query, timeZone: tenant.timeZone }), {
+        const result = await withTenant((await readingFor(request)).db, caller.tenantSlug, (tx) => computeAnalytics(tx, caller, { ...request.query, timeZone: tenant.timeZone }), {
           isolation: 'repeatable read',
         });
         if (request.query.format === 'csv') {

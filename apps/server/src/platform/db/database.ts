@@ -2,6 +2,7 @@ import { Kysely, PostgresDialect, PostgresDriver, type DatabaseConnection, type 
 import pg from 'pg';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './embedded.js';
 import { CommitOutcomeUnknownError, isConnectionError, PoolSaturatedError, wasNeverSent } from './errors.js';
+import { createPrimaryPool, isMultiHostUrl } from './primary.js';
 import type { ControlTables } from './tables.js';
 
 /**
@@ -14,7 +15,7 @@ import type { ControlTables } from './tables.js';
 export type PoolOptions = { poolTimeoutMs?: number; statementTimeoutMs?: number; applicationName?: string; maxWaiting?: number };
 
 export type DatabaseSettings =
-  | ({ kind: 'postgres'; url: string; poolSize: number } & PoolOptions)
+  | ({ kind: 'postgres'; url: string; poolSize: number; listenUrl?: string } & PoolOptions)
   | ({ kind: 'embedded'; dataDir: string } & PoolOptions);
 
 export type Database = {
@@ -46,15 +47,16 @@ export class DatabaseUnreachableError extends Error {
 export const DEFAULT_POOL_TIMEOUT_MS = 10_000;
 
 export function createPool(url: string, max: number, options: PoolOptions = {}): pg.Pool {
-  const pool = new pg.Pool({
-    connectionString: url,
+  const settings = {
     max,
     types,
     connectionTimeoutMillis: options.poolTimeoutMs ?? DEFAULT_POOL_TIMEOUT_MS,
     application_name: options.applicationName ?? 'yardmaster',
     keepAlive: true,
     ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
-  });
+  };
+  // Several hosts (a failover pair): connect to whichever is the read-write primary now.
+  const pool = isMultiHostUrl(url) ? createPrimaryPool(url, settings) : new pg.Pool({ connectionString: url, ...settings });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
   // pg-pool listens for errors only while a client is idle: a checked-out client whose connection
@@ -146,7 +148,8 @@ export async function openDatabase(settings: DatabaseSettings): Promise<Database
   return {
     kind: settings.kind,
     db,
-    url,
+    // LISTEN needs a session of its own: DATABASE_LISTEN_URL bypasses a transaction-pooling pgBouncer.
+    url: settings.kind === 'postgres' ? (settings.listenUrl ?? url) : url,
     async close() {
       await db.destroy();
       await embedded?.stop();

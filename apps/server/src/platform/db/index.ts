@@ -5,3 +5,5 @@ export { provisionTenant, findTenantBySlug, listTenants, type TenantRecord, type
 export type { ControlTables, TenantTables, TenantTx, ControlTx, ControlDb, Timestamp } from './tables.js';
 export { uniqueViolationOf, foreignKeyViolationOf, unavailabilityOf, isConnectionError, CommitOutcomeUnknownError, type Unavailability } from './errors.js';
 export { encodeCursor, decodeCursor, pageFrom, containsPattern, type Cursor } from './pagination.js';
+export { createSessionClient, isMultiHostUrl } from './primary.js';
+export { createReadRouter, parseLsn, type ReadRouter, type ReplicaStatus } from './read-routing.js';
