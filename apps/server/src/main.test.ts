@@ -23,7 +23,8 @@ function runMain(env: Record<string, string>): Promise<{ code: number | null; st
   });
 }
 
-describe('server start-up with bad configuration', () => {
+// Each case starts a fresh Node process that compiles the server with tsx: seconds on a busy machine.
+describe('server start-up with bad configuration', { timeout: 30_000 }, () => {
   it('exits with status 2 naming every bad setting, without a stack trace', async () => {
     const result = await runMain({ PORT: 'abc', LOG_LEVEL: 'loud' });
     expect(result.code).toBe(2);
