@@ -46,6 +46,18 @@ const EnvSchema = z.object({
     .refine((v) => /^postgres(ql)?:\/\//.test(v), 'must be a postgres:// or postgresql:// URL')
     .optional(),
   REPLICA_MAX_LAG_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
+  STORAGE: z.enum(['folder', 's3']).default('folder'),
+  S3_ENDPOINT: z.url().optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name').optional(),
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  FILES_QUOTA_BYTES: z.coerce.number().int().min(1).default(2 * 1024 * 1024 * 1024),
+  VAPID_PUBLIC_KEY: z.string().regex(/^[A-Za-z0-9_-]{80,100}$/, 'a base64url P-256 public key').optional(),
+  VAPID_PRIVATE_KEY: z.string().regex(/^[A-Za-z0-9_-]{40,50}$/, 'a base64url P-256 private key').optional(),
+  VAPID_SUBJECT: z.string().regex(/^(mailto:|https:\/\/)/, 'a mailto: or https: URL').optional(),
+  PUSH_ALLOW_PRIVATE_ENDPOINTS: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
 });
 
 export type Config = {
@@ -69,6 +81,13 @@ export type Config = {
   outboundAllow: string[];
   /** Reports fall back to the primary when the replica is further behind than this. */
   replicaMaxLagMs: number;
+  /** Where file bytes live (attachments, proof of completion): a folder under DATA_DIR or S3. */
+  files: {
+    storage: { kind: 'folder'; dir: string } | { kind: 's3'; endpoint: string | undefined; region: string; bucket: string; accessKeyId: string; secretAccessKey: string; forcePathStyle: boolean };
+    defaultQuotaBytes: number;
+  };
+  /** Web Push (VAPID): keys from config, or generated once and kept in DATA_DIR. */
+  push: { publicKey: string | undefined; privateKey: string | undefined; subject: string; allowPrivateEndpoints: boolean };
 };
 
 export class ConfigError extends Error {
@@ -78,7 +97,7 @@ export class ConfigError extends Error {
   }
 }
 
-const SECRET_CAPABLE = ['DATABASE_URL', 'REPORTING_DATABASE_URL', 'DATABASE_LISTEN_URL'] as const;
+const SECRET_CAPABLE = ['DATABASE_URL', 'REPORTING_DATABASE_URL', 'DATABASE_LISTEN_URL', 'S3_SECRET_ACCESS_KEY', 'VAPID_PRIVATE_KEY'] as const;
 
 /** Reads `<NAME>_FILE` for secrets; a value and a file for the same name is an error. */
 function resolveSecretFiles(env: NodeJS.ProcessEnv, problems: string[]): Record<string, string | undefined> {
@@ -113,6 +132,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       problems.push(`${name}: ${issue.message}${shown}`);
     }
   }
+  if (parsed.success && parsed.data.STORAGE === 's3') {
+    for (const name of ['S3_BUCKET', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'] as const) if (!parsed.data[name]) problems.push(`${name}: required when STORAGE=s3`);
+  }
+  if (parsed.success && !parsed.data.VAPID_PUBLIC_KEY !== !parsed.data.VAPID_PRIVATE_KEY) problems.push('VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY: set both or neither');
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   const e = parsed.data;
   const dataDir = path.resolve(e.DATA_DIR);
@@ -140,6 +163,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY,
     outboundAllow: e.OUTBOUND_ALLOW,
     replicaMaxLagMs: e.REPLICA_MAX_LAG_MS,
+    files: {
+      storage:
+        e.STORAGE === 's3'
+          ? { kind: 's3', endpoint: e.S3_ENDPOINT, region: e.S3_REGION, bucket: e.S3_BUCKET ?? '', accessKeyId: e.S3_ACCESS_KEY_ID ?? '', secretAccessKey: e.S3_SECRET_ACCESS_KEY ?? '', forcePathStyle: e.S3_FORCE_PATH_STYLE }
+          : { kind: 'folder', dir: path.join(dataDir, 'files') },
+      defaultQuotaBytes: e.FILES_QUOTA_BYTES,
+    },
+    push: { publicKey: e.VAPID_PUBLIC_KEY, privateKey: e.VAPID_PRIVATE_KEY, subject: e.VAPID_SUBJECT ?? 'mailto:operator@yardmaster.invalid', allowPrivateEndpoints: e.PUSH_ALLOW_PRIVATE_ENDPOINTS },
   };
 }
 
