@@ -27,6 +27,8 @@ import { usersRoutes } from './modules/users/index.js';
 import { auditRoutes } from './modules/audit/index.js';
 import { reportingRoutes } from './modules/reporting/index.js';
 import { notificationsRoutes } from './modules/notifications/index.js';
+import { driverAppRoutes } from './modules/dispatch/index.js';
+import { fileStoreFromConfig, type FileStore } from './modules/files/index.js';
 
 export type AppOptions = {
   config: Config;
@@ -45,6 +47,8 @@ export type AppOptions = {
   webDir?: string;
   /** The guard for outbound calls (webhooks, identity providers); built from OUTBOUND_ALLOW when absent. */
   outbound?: Outbound;
+  /** Where file bytes go; from config (STORAGE) when absent. */
+  fileStore?: FileStore;
 };
 
 const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../web/dist/', import.meta.url));
@@ -105,6 +109,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerReadYourWrites(app, reads, metrics.registry);
   await app.register(reportingRoutes(database, reads));
   await app.register(notificationsRoutes(database, {}, outbound));
+  await app.register(driverAppRoutes(database, options.fileStore ?? fileStoreFromConfig(config)));
 
   await registerWebApp(app, options.webDir ?? DEFAULT_WEB_DIR);
   return app;

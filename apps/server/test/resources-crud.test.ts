@@ -310,7 +310,7 @@ describe(`resources: fields, sorting, filters, dispatcher actions and isolation 
 
   it('shows a driver their own record and lets them report their position, and nothing more', async () => {
     const { q } = await fleet('ME');
-    const d = await create('/api/v1/drivers', { name: 'Mo', subject: 'me-driver-subject', qualifications: [{ qualificationId: q.id, expiresAt: '2030-06-01T00:00:00Z' }] });
+    const d = await create('/api/v1/drivers', { name: 'Mo', subject: 'me-driver-subject', dutyStatus: 'on_duty', qualifications: [{ qualificationId: q.id, expiresAt: '2030-06-01T00:00:00Z' }] });
     const me = await identity.token({ roles: ['driver'], tenant: slug, sub: 'me-driver-subject' });
     expect((await send(me, 'GET', '/api/v1/me/driver')).json()).toMatchObject({ id: d.id, name: 'Mo', qualifications: [{ code: 'ME-Q' }] });
     expect((await send(driverRole, 'GET', '/api/v1/me/driver')).statusCode).toBe(404);

@@ -26,3 +26,7 @@ export async function listQueuedDispatches(tx: TenantTx): Promise<Array<{ id: st
     select id, priority, queued_at, equipment_type_id from dispatches where status = 'queued' order by queued_at`.execute(tx);
   return rows.map((r) => ({ id: r.id, priority: r.priority, queuedAt: r.queued_at, equipmentTypeId: r.equipment_type_id }));
 }
+
+// The driver app, proof of completion, attachments and related work orders (routes in their own plugin).
+export { driverAppRoutes } from './driver-app.routes.js';
+export { readProofSettings } from './proof-settings.js';

@@ -37,3 +37,4 @@ export function fileStoreFromConfig(config: Config): FileStore {
     defaultQuotaBytes: config.files.defaultQuotaBytes,
   };
 }
+export { insertProof, proofFilesOf, readProof } from './proof.js';

@@ -17,7 +17,7 @@ import {
   pageOf,
 } from '@yardmaster/contracts';
 import type { Database } from '../../platform/db/index.js';
-import { notFound } from '../../platform/errors.js';
+import { conflict, notFound } from '../../platform/errors.js';
 import { tenantRunner } from '../../platform/http/tenant-route.js';
 import { expectedVersion, setEtag } from '../../platform/http/versioning.js';
 import { selectDriverBySubject } from './people.repo.js';
@@ -118,6 +118,8 @@ export function peopleRoutes(database: Database) {
       inTenant(request, async (tx, caller) => {
         const row = await selectDriverBySubject(tx, caller.subject);
         if (!row) throw notFound('driver record for your account');
+        // Off duty, a driver's whereabouts are their own: nothing is recorded.
+        if (row.duty_status !== 'on_duty') throw conflict('you are off duty: your position is not recorded', [{ field: 'dutyStatus', message: 'off duty' }]);
         return people.updateOwnPosition(tx, caller, row.id, request.body);
       }),
     );
