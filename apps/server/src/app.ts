@@ -29,6 +29,7 @@ import { reportingRoutes } from './modules/reporting/index.js';
 import { notificationsRoutes } from './modules/notifications/index.js';
 import { driverAppRoutes } from './modules/dispatch/index.js';
 import { fileStoreFromConfig, type FileStore } from './modules/files/index.js';
+import { loadVapidKeys, pushRoutes, type VapidKeys } from './modules/push/index.js';
 
 export type AppOptions = {
   config: Config;
@@ -49,6 +50,10 @@ export type AppOptions = {
   outbound?: Outbound;
   /** Where file bytes go; from config (STORAGE) when absent. */
   fileStore?: FileStore;
+  /** Web Push keys; from config or DATA_DIR/vapid.json when absent. */
+  vapidKeys?: VapidKeys;
+  /** How often new live events are turned into Web Push messages; default 2 s. */
+  pushIntervalMs?: number;
 };
 
 const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../web/dist/', import.meta.url));
@@ -110,6 +115,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(reportingRoutes(database, reads));
   await app.register(notificationsRoutes(database, {}, outbound));
   await app.register(driverAppRoutes(database, options.fileStore ?? fileStoreFromConfig(config)));
+  await app.register(pushRoutes(database, { keys: options.vapidKeys ?? loadVapidKeys(config.push, config.env === 'test' ? null : config.dataDir), allowPrivateEndpoints: config.push.allowPrivateEndpoints, intervalMs: options.pushIntervalMs }));
 
   await registerWebApp(app, options.webDir ?? DEFAULT_WEB_DIR);
   return app;

@@ -12,3 +12,4 @@ export { publishEvent, type LiveEventInput } from './publish.js';
 export { notificationsRoutes, notificationsOf, type NotificationsHandle } from './notifications.routes.js';
 export type { NotificationsSettings } from './settings.js';
 export { verifyWebhookSignature, signWebhook } from './webhooks.signature.js';
+export { readLiveEventsAfter, type StoredLiveEvent } from './events-read.js';
