@@ -112,9 +112,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   app.addHook('onClose', async () => reads.close());
   registerReadYourWrites(app, reads, metrics.registry);
-  await app.register(reportingRoutes(database, reads));
+  const fileStore = options.fileStore ?? fileStoreFromConfig(config);
+  await app.register(reportingRoutes(database, reads, fileStore));
   await app.register(notificationsRoutes(database, {}, outbound));
-  await app.register(driverAppRoutes(database, options.fileStore ?? fileStoreFromConfig(config)));
+  await app.register(driverAppRoutes(database, fileStore));
   await app.register(pushRoutes(database, { keys: options.vapidKeys ?? loadVapidKeys(config.push, config.env === 'test' ? null : config.dataDir), allowPrivateEndpoints: config.push.allowPrivateEndpoints, intervalMs: options.pushIntervalMs }));
 
   await registerWebApp(app, options.webDir ?? DEFAULT_WEB_DIR);

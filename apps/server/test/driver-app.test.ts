@@ -12,6 +12,7 @@ import { loadConfig } from '../src/config.js';
 import { folderStorage, type FileStore } from '../src/modules/files/index.js';
 import { withTenant, type Database } from '../src/platform/db/index.js';
 import { createTestIdentity, type TestIdentity } from './support/identity.js';
+import { pdfText } from './support/pdf.js';
 import { createTestTenant, openTestDatabase, testDbKind } from './support/db.js';
 import { buildFleet, type Fleet } from './support/fleet.js';
 
@@ -179,6 +180,17 @@ describe(`driver app, proof and files on ${testDbKind()}`, () => {
     const image = await app.inject({ method: 'GET', url: `/api/v1/dispatches/${w.dispatchId}/proof/files/${photoId}/content`, headers: as(w.driver) });
     expect(image.rawPayload.equals(PNG_1x1)).toBe(true);
     expect((await app.inject({ method: 'GET', url: `/api/v1/dispatches/${w.dispatchId}/proof/files/${photoId}/content`, headers: as(w.other) })).statusCode).toBe(404);
+
+    // Printed in the PDF status report: the signer, the notes, and the signature and photo as images.
+    const reports = await app.inject({ method: 'GET', url: `/api/v1/reports?workOrderId=${w.workOrderId}`, headers: as(w.dispatcher) });
+    const reportId = reports.json<{ items: Array<{ id: string }> }>().items[0]?.id;
+    const pdf = await app.inject({ method: 'GET', url: `/api/v1/reports/${reportId}/pdf`, headers: as(w.dispatcher) });
+    expect(pdf.statusCode).toBe(200);
+    const text = pdfText(pdf.rawPayload);
+    expect(text).toContain('Proof of completion');
+    expect(text).toContain('Signed by Quinn Foreman');
+    expect(text).toContain('Left at the north pad');
+    expect(pdf.rawPayload.toString('latin1').match(/\/Subtype \/Image/g)?.length).toBeGreaterThanOrEqual(2);
   });
 
   it('attachments: 1 byte to 10 MB, type from the bytes, drivers only for their own jobs, audited delete, per-tenant quota', async () => {

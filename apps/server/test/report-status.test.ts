@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { inflateSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +11,7 @@ import { recordStatusReport } from '../src/modules/reporting/index.js';
 import type { TestIdentity } from './support/identity.js';
 import { createTestApp } from './support/app.js';
 import { openTestDatabase, testDbKind, uniqueSlug } from './support/db.js';
+import { pdfText } from './support/pdf.js';
 
 const systemOf = (tenantSlug: string): Caller => ({
   kind: 'system',
@@ -24,29 +24,6 @@ const systemOf = (tenantSlug: string): Caller => ({
   userAgent: null,
 });
 
-/** Every text string shown on the page(s) of an uncompressed (or Flate) PDF, in drawing order. */
-export function pdfText(pdf: Buffer): string {
-  const raw = pdf.toString('latin1');
-  const streams: string[] = [];
-  const re = /<<([^]*?)>>\s*stream\r?\n/g;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(raw))) {
-    const start = m.index + m[0].length;
-    const end = raw.indexOf('endstream', start);
-    const body = pdf.subarray(start, end);
-    streams.push(m[1]!.includes('/FlateDecode') ? inflateSync(body).toString('latin1') : body.toString('latin1'));
-  }
-  const out: string[] = [];
-  for (const s of streams) {
-    for (const tj of s.matchAll(/\[([^\]]*)\]\s*TJ/g)) {
-      const pieces = [...tj[1]!.matchAll(/<([0-9a-fA-F]*)>|\(((?:\\.|[^\\)])*)\)/g)].map((p) =>
-        p[1] !== undefined ? Buffer.from(p[1], 'hex').toString('latin1') : p[2]!.replace(/\\(.)/g, '$1'),
-      );
-      out.push(pieces.join(''));
-    }
-  }
-  return out.join('\n');
-}
 
 type Fixture = { tenant: TenantRecord; driverA: { id: string; subject: string }; driverB: { id: string; subject: string } };
 

@@ -27,7 +27,6 @@ import { tenantRunner } from '../../platform/http/tenant-route.js';
 import {
   cleanFilename,
   findFile,
-  IMAGE_TYPES,
   listFiles,
   markFileDeleted,
   MAX_FILE_BYTES,
@@ -42,6 +41,8 @@ import { applyDriverAction, readDriverAction, readDriverJobs, undoDriverAction }
 import { readProofSettings, writeProofSettings } from './proof-settings.js';
 import { linkWorkOrders, listRelated, unlinkWorkOrders } from './work-order-links.js';
 
+/** Photos are printed in the PDF status report: PNG or JPEG (the app sends JPEG, resized on the phone). */
+const PRINTABLE_PHOTOS = ['image/jpeg', 'image/png'] as const;
 const ADMIN = { roles: ['admin'] } as const;
 const DISPATCHERS = { roles: ['admin', 'dispatcher'] } as const;
 const READERS = { roles: ['admin', 'dispatcher', 'viewer'] } as const;
@@ -239,7 +240,7 @@ export function driverAppRoutes(database: Database, store: FileStore) {
             filename: `${purpose}-${request.params.fileId.slice(0, 8)}`,
             declaredType: request.headers['content-type'],
             bytes: bytesOf(request.body),
-            allowed: purpose === 'signature' ? ['image/png'] : IMAGE_TYPES,
+            allowed: purpose === 'signature' ? ['image/png'] : PRINTABLE_PHOTOS,
           }, async (tx) => {
             await checkOwnActiveDispatch(tx, caller, request.params.id);
             if (purpose === 'photo') {

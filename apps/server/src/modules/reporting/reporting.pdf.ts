@@ -33,7 +33,10 @@ export function formatDuration(seconds: number | null): string {
   return sign + out.filter(Boolean).join(' ');
 }
 
-export type PdfContext = { tenantName: string; timeZone: string; generatedAt: Date };
+/** Proof of completion as printed: signer, notes, the signature and photo images (PNG or JPEG bytes). */
+export type PdfProof = { signerName: string | null; notes: string | null; signature: Buffer | null; photos: Buffer[] };
+
+export type PdfContext = { tenantName: string; timeZone: string; generatedAt: Date; proof?: PdfProof | null };
 
 const MARGIN = 48;
 const INK = '#1a1a1a';
@@ -167,6 +170,45 @@ export function renderReportPdf(report: StatusReport, ctx: PdfContext): Promise<
   };
   if (report.recallReason) block('Recall reason', report.recallReason, 48);
   block('Notes', report.notes, 72);
+
+  // Proof of completion: photo thumbnails, the customer's signature and the signer's name
+  if (ctx.proof) {
+    const proof = ctx.proof;
+    const thumbH = 72;
+    const needed = 20 + (proof.photos.length ? thumbH + 8 : 0) + (proof.signature ? 70 : 0) + (proof.notes ? 30 : 0);
+    if (y + needed > bottomLimit) {
+      doc.addPage();
+      y = MARGIN;
+    }
+    section('Proof of completion');
+    if (proof.photos.length > 0) {
+      const thumbW = (width - 4 * 8) / 5;
+      proof.photos.slice(0, 5).forEach((photo, i) => {
+        const x = left + i * (thumbW + 8);
+        try {
+          doc.image(photo, x, y, { fit: [thumbW, thumbH], align: 'center', valign: 'center' });
+        } catch {
+          doc.font('Helvetica-Oblique').fontSize(8).fillColor(MUTED).text('photo not printable', x, y + thumbH / 2, { width: thumbW, align: 'center' });
+        }
+        doc.rect(x, y, thumbW, thumbH).lineWidth(0.5).strokeColor(RULE).stroke();
+      });
+      y += thumbH + 8;
+    }
+    if (proof.signature) {
+      try {
+        doc.image(proof.signature, left, y, { fit: [200, 56] });
+      } catch {
+        doc.font('Helvetica-Oblique').fontSize(8).fillColor(MUTED).text('signature not printable', left, y + 20);
+      }
+      doc.moveTo(left, y + 58).lineTo(left + 200, y + 58).lineWidth(0.5).strokeColor(INK).stroke();
+      doc.font('Helvetica').fontSize(9).fillColor(INK).text(`Signed by ${proof.signerName ?? '—'}`, left + 212, y + 46, { width: width - 212 });
+      y += 68;
+    }
+    if (proof.notes) {
+      doc.font('Helvetica').fontSize(9).fillColor(INK).text(`Driver's notes: ${proof.notes}`, left, y, { width, height: 36, ellipsis: true });
+      y = doc.y + 8;
+    }
+  }
 
   // Corrections (appended notes; the report above never changes)
   if (report.corrections.length > 0) {

@@ -18,6 +18,8 @@ import { callerOf, tenantActor } from '../../platform/http/access.js';
 import { preconditionRequired } from '../../platform/errors.js';
 import { analyticsCsv, computeAnalytics } from './reporting.analytics.js';
 import { renderReportPdf } from './reporting.pdf.js';
+import { proofForPdf } from './reporting.proof.js';
+import type { FileStore } from '../files/index.js';
 import { getRetention, putRetention } from './reporting.retention.js';
 import { addReportNote, getReport, listReports } from './reporting.service.js';
 
@@ -36,7 +38,7 @@ function versionFromIfMatch(header: string | undefined): number {
  * the reader's own writes, else the primary; writes (correction notes, settings) always on
  * `database`, the primary.
  */
-export function reportingRoutes(database: Database, reads: ReadRouter) {
+export function reportingRoutes(database: Database, reads: ReadRouter, files?: FileStore) {
   return async (app: FastifyInstance): Promise<void> => {
     const r = app.withTypeProvider<ZodTypeProvider>();
     const readingFor = async (request: FastifyRequest): Promise<Database> => reads.readerFor(readerOf(request));
@@ -89,7 +91,8 @@ export function reportingRoutes(database: Database, reads: ReadRouter) {
         const { tenant } = tenantActor(request);
         const report = await withTenant((await readingFor(request)).db, caller.tenantSlug, (tx) => getReport(tx, caller, request.params.id));
         const record = await findTenantBySlug((await readingFor(request)).db, tenant.slug);
-        const pdf = await renderReportPdf(report, { tenantName: record?.name ?? tenant.slug, timeZone: tenant.timeZone, generatedAt: new Date() });
+        const proof = files ? await proofForPdf(database, caller.tenantSlug, report.dispatchId, files) : null;
+        const pdf = await renderReportPdf(report, { tenantName: record?.name ?? tenant.slug, timeZone: tenant.timeZone, generatedAt: new Date(), proof });
         return reply.type('application/pdf').header('content-disposition', `attachment; filename="${report.number}.pdf"`).send(pdf);
       },
     );
