@@ -133,7 +133,7 @@ export async function storeFile(
   });
   if (existing) {
     // A retry of an upload that already landed: the same bytes for the same owner → the same answer.
-    if (existing.sha256 === sha256 && existing.work_order_id === input.workOrderId && existing.dispatch_id === input.dispatchId && !existing.deleted_at) return fileView(existing as FileRow);
+    if (existing.sha256 === sha256 && existing.work_order_id === input.workOrderId && existing.dispatch_id === input.dispatchId && !existing.deleted_at) return fileView(existing);
     throw new AppError(409, problemType('conflict'), 'Conflict', `file ${id} already exists with other content`);
   }
   await storage.put(key, input.bytes, sniffed);
@@ -162,7 +162,7 @@ export async function storeFile(
         })
         .returningAll()
         .executeTakeFirstOrThrow();
-      const view = fileView(row as FileRow);
+      const view = fileView(row);
       await recordAudit(tx, caller, { action: `file.${input.purpose}_added`, entityType: 'work_order', entityId: input.workOrderId, after: { file: view } });
       return view;
     });
@@ -184,7 +184,7 @@ export async function listFiles(tx: TenantTx, filter: { workOrderId?: string; di
 /** A live file with its storage key (for reading the bytes); undefined when absent or deleted. */
 export async function findFile(tx: TenantTx, id: string): Promise<(StoredFile & { storageKey: string }) | undefined> {
   const row = await tx.selectFrom('files').selectAll().where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
-  return row ? { ...fileView(row as FileRow), storageKey: row.storage_key } : undefined;
+  return row ? { ...fileView(row), storageKey: row.storage_key } : undefined;
 }
 
 /** Marks the file deleted (audited) in the caller's transaction; the caller removes the bytes after commit. */
@@ -192,7 +192,7 @@ export async function markFileDeleted(tx: TenantTx, caller: Caller, id: string):
   const row = await tx.selectFrom('files').selectAll().where('id', '=', id).where('deleted_at', 'is', null).forUpdate().executeTakeFirst();
   if (!row) throw notFound('file', id);
   await tx.updateTable('files').set({ deleted_at: new Date() }).where('id', '=', id).execute();
-  const view = fileView(row as FileRow);
+  const view = fileView(row);
   await recordAudit(tx, caller, { action: `file.${row.purpose}_deleted`, entityType: 'work_order', entityId: row.work_order_id, before: { file: view } });
   return { storageKey: row.storage_key, file: view };
 }

@@ -47,10 +47,10 @@ export async function readProof(tx: TenantTx, dispatchId: string): Promise<(Proo
   return {
     dispatchId: row.dispatch_id,
     signerName: row.signer_name,
-    signature: signature ? fileView(signature as never) : null,
+    signature: signature ? fileView(signature) : null,
     photos: row.photo_file_ids.flatMap((id) => {
       const f = byId.get(id);
-      return f ? [fileView(f as never)] : [];
+      return f ? [fileView(f)] : [];
     }),
     notes: row.notes,
     createdAt: row.created_at.toISOString(),
