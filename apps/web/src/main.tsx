@@ -9,3 +9,10 @@ createRoot(root).render(
     <App />
   </StrictMode>,
 );
+
+// The installable, offline-capable app: register the service worker (built by vite-plugin-pwa).
+if ('serviceWorker' in navigator && import.meta.env.PROD) {
+  window.addEventListener('load', () => {
+    navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch((error: unknown) => console.warn('service worker not registered', error));
+  });
+}

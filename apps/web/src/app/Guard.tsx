@@ -1,7 +1,9 @@
 import type { ReactNode } from 'react';
 import { Navigate, Outlet } from 'react-router';
 import type { Role } from '@yardmaster/contracts';
+import { Box } from '@mantine/core';
 import { NoAccessPage, SessionErrorPage, SignedOutPage } from '../features/auth/AuthPages';
+import { DriverPage } from '../features/driver/DriverPage';
 import { LoadingState } from '../ui/States';
 import { LiveEventsProvider } from './live';
 import { homePathFor } from './nav';
@@ -14,6 +16,15 @@ sessionStorage.removeItem(SIGNED_OUT_FLAG);
 /** Everything below needs a signed-in member of the tenant. */
 export function RequireSession() {
   const { state } = useSession();
+  // Opened without signal (tokens live in memory, so a reload has none): the driver still gets the
+  // day's jobs from the phone's copy, and taps are queued, instead of a sign-in that cannot work.
+  if (window.location.pathname.startsWith('/driver') && (state.status === 'error' || (state.status === 'signed-out' && !navigator.onLine))) {
+    return (
+      <Box p="md">
+        <DriverPage signedIn={false} />
+      </Box>
+    );
+  }
   switch (state.status) {
     case 'loading':
       return <LoadingState label="Starting…" />;

@@ -2,6 +2,7 @@ import { ActionIcon, AppShell, Badge, Burger, Button, Group, NavLink, Stack, Tex
 import { useDisclosure } from '@mantine/hooks';
 import { IconBuildingWarehouse, IconChartBar, IconListCheck, IconLogout, IconSettings, IconShieldCheck, IconTruck } from '@tabler/icons-react';
 import { NavLink as RouterNavLink, Outlet, useLocation } from 'react-router';
+import { useConnection } from './connection';
 import { useLiveStatus } from './live';
 import { navFor } from './nav';
 import { useMe, useSession } from './session';
@@ -15,12 +16,14 @@ const ICONS: Record<string, typeof IconTruck> = {
 };
 
 function LiveBadge() {
-  const status = useLiveStatus();
+  const stream = useLiveStatus();
+  // No network means not live, whatever the event stream has yet to notice.
+  const status = useConnection() === 'offline' ? 'closed' : stream;
   const color = status === 'open' ? 'teal' : status === 'closed' ? 'gray' : 'yellow';
   const label = status === 'open' ? 'Live' : status === 'closed' ? 'Offline' : 'Reconnecting';
   return (
     <Tooltip label="Live updates from the server">
-      <Badge color={color} variant="dot" data-testid="live-status">
+      <Badge color={color} variant="dot" data-testid="live-status" data-status={status}>
         {label}
       </Badge>
     </Tooltip>

@@ -2,6 +2,7 @@ import { createContext, useCallback, useContext, useEffect, useMemo, useState, t
 import { InMemoryWebStorage, UserManager, WebStorageStateStore, type User } from 'oidc-client-ts';
 import { ClientConfigSchema, MeSchema, type ClientConfig, type Me, type Role } from '@yardmaster/contracts';
 import { configureApi, isProblemError, request } from '../lib/api';
+import { clearDriverStore } from '../features/driver/offline-store';
 
 export const CALLBACK_PATH = '/auth/callback';
 export const SIGNED_OUT_FLAG = 'ym.signedOut';
@@ -133,6 +134,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     redirecting = true;
     sessionStorage.setItem(SIGNED_OUT_FLAG, '1');
     await um.removeUser();
+    // The phone's copy of the driver's jobs and unsent taps goes with the session.
+    await clearDriverStore().catch(() => undefined);
     try {
       await um.signoutRedirect({ id_token_hint: user?.id_token });
     } catch {

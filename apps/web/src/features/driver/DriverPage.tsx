@@ -1,181 +1,431 @@
-import { useState } from 'react';
-import { Anchor, Badge, Button, Card, Group, Stack, Table, Text, Textarea, Title } from '@mantine/core';
+import { useEffect, useRef, useState } from 'react';
+import { Alert, Anchor, Badge, Button, Card, Group, Stack, Text, Textarea, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { IconMapPin, IconPhone } from '@tabler/icons-react';
+import { IconMapPin, IconNavigation, IconPaperclip, IconPhone, IconTruck } from '@tabler/icons-react';
 import { Link } from 'react-router';
-import { useMe } from '../../app/session';
+import type { DriverActionResult, DriverJob, ProofSettings } from '@yardmaster/contracts';
+import { useConnection } from '../../app/connection';
+import { useSession } from '../../app/session';
 import { messageOf } from '../../lib/api';
-import { formatDate, formatTime } from '../../lib/time';
-import { EmptyState, ErrorState, LoadingState, ProblemAlert } from '../../ui/States';
+import { formatDate, formatDateTime, formatTime } from '../../lib/time';
+import { EmptyState, ErrorState, LoadingState } from '../../ui/States';
 import { nextDriverStep, PRIORITY_COLOR, statusLabel } from '../dispatch/model';
-import { useAdvance, useDecline, useMyDispatch, useMyProfile, type MyDispatch } from './api';
+import { openProtectedFile, reportPosition, subscribeToPush, useActionQueue, useDriverJobs, useMyProfile, useSetDuty } from './api';
+import { CompleteDialog, type CompletionProof } from './components/CompleteDialog';
+import { navigationHref, shouldReportPosition, type LatLng } from './geo';
+import { projectStatus, type QueuedAction } from './queue';
 
-function CurrentDispatch({ d }: { d: MyDispatch }) {
-  const { timeZone } = useMe();
-  const advance = useAdvance();
-  const decline = useDecline();
-  const [notes, setNotes] = useState('');
-  const [declining, setDeclining] = useState(false);
-  const step = nextDriverStep(d.status);
-  const mapUrl = `https://www.openstreetmap.org/search?query=${encodeURIComponent(d.site.address)}`;
+const UNDO_MS = 10_000;
+const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+
+type Queue = ReturnType<typeof useActionQueue>;
+
+function UndoBar({ queue, timeZone }: { queue: Queue; timeZone: string }) {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), 500);
+    return () => clearInterval(t);
+  }, []);
+  // The newest tap still waiting to be sent can be taken back for 10 s; a sent one while the server allows it.
+  const pending = [...queue.items].reverse().find((i) => i.state === 'pending' && i.action !== 'completed' && now - Date.parse(i.occurredAt) < UNDO_MS);
+  const applied = queue.lastApplied && queue.lastApplied.undoableUntil && Date.parse(queue.lastApplied.undoableUntil) > now ? queue.lastApplied : null;
+  const target: { queued?: QueuedAction; applied?: DriverActionResult } | null = pending ? { queued: pending } : applied ? { applied } : null;
+  if (!target) return null;
+  const action = target.queued?.action ?? target.applied?.action ?? '';
+  const until = target.queued ? Date.parse(target.queued.occurredAt) + UNDO_MS : Date.parse(target.applied?.undoableUntil ?? '');
   return (
-    <Card withBorder padding="md" data-testid="my-dispatch" data-status={d.status}>
-      <Group justify="space-between">
+    <Alert color="blue" data-testid="undo-bar">
+      <Group justify="space-between" wrap="nowrap">
+        <Text size="sm">
+          {statusLabel(action)} at {formatTime(target.queued?.occurredAt ?? target.applied?.occurredAt, timeZone)} · {Math.max(0, Math.ceil((until - now) / 1000))} s
+        </Text>
+        <Button
+          size="xs"
+          variant="white"
+          onClick={() =>
+            void queue.undo(target).catch((e: unknown) => {
+              queue.clearLastApplied();
+              notifications.show({ color: 'red', message: messageOf(e) });
+            })
+          }
+        >
+          Undo
+        </Button>
+      </Group>
+    </Alert>
+  );
+}
+
+function Attachments({ job }: { job: DriverJob }) {
+  if (job.attachments.length === 0) return null;
+  return (
+    <Stack gap={2} mt="xs">
+      {job.attachments.map((f) => (
+        <Group key={f.id} gap={4} wrap="nowrap">
+          <IconPaperclip size={14} />
+          <Anchor
+            size="sm"
+            onClick={() =>
+              void openProtectedFile(`/api/v1/work-orders/${job.workOrder.id}/attachments/${f.id}/content`)
+                .then((url) => window.open(url, '_blank'))
+                .catch((e: unknown) => notifications.show({ color: 'red', message: messageOf(e) }))
+            }
+          >
+            {f.filename}
+          </Anchor>
+        </Group>
+      ))}
+    </Stack>
+  );
+}
+
+function JobCard({ job, queue, timeZone, proof }: { job: DriverJob; queue: Queue; timeZone: string; proof: ProofSettings }) {
+  const d = job.dispatch;
+  const status = projectStatus(d.status, d.id, queue.items);
+  const step = nextDriverStep(status);
+  const [declining, setDeclining] = useState(false);
+  const [declineReason, setDeclineReason] = useState('');
+  const [completing, setCompleting] = useState(false);
+  const navigate = navigationHref(job.site, navigator.userAgent);
+  const tap = (action: QueuedAction['action'], extra: Partial<QueuedAction> = {}) =>
+    queue.enqueue({ dispatchId: d.id, workOrderNumber: d.workOrderNumber, action, ...extra });
+
+  return (
+    <Card withBorder padding="md" data-testid="my-dispatch" data-status={status}>
+      <Group justify="space-between" wrap="nowrap">
         <Text fw={700} size="lg">
           {d.workOrderNumber}
         </Text>
         <Badge color={PRIORITY_COLOR[d.priority]}>{d.priority}</Badge>
       </Group>
-      <Badge mt={4} size="lg" variant="light" data-testid="my-dispatch-status">
-        {statusLabel(d.status)}
-      </Badge>
-      <Text size="xs" c="dimmed">
-        since {formatTime(d.changedAt, timeZone)}
+      <Group gap="xs" mt={4}>
+        <Badge size="lg" variant="light" data-testid="my-dispatch-status">
+          {statusLabel(status)}
+        </Badge>
+        {status !== d.status ? (
+          <Badge size="sm" color="orange" variant="outline">
+            waiting to send
+          </Badge>
+        ) : null}
+      </Group>
+      <Text size="sm" mt="xs" data-testid="job-start">
+        Start: <b>{formatDateTime(job.scheduledStart, timeZone)}</b>
       </Text>
-      {d.description ? <Text mt="sm">{d.description}</Text> : null}
-      {d.equipment ? (
-        <Text size="sm" mt="xs">
-          Equipment: <b>{d.equipment.name}</b> ({d.equipment.assetTag})
+
+      <Text fw={600} mt="sm">
+        Work
+      </Text>
+      <Text data-testid="job-description">{job.workOrder.description}</Text>
+      <Attachments job={job} />
+      {job.related.length > 0 ? (
+        <Text size="sm" c="dimmed" mt={4}>
+          Part of a job with {job.related.map((r) => r.number).join(', ')}
         </Text>
       ) : null}
-      <Stack gap={4} mt="sm">
-        <Text fw={600}>{d.site.name}</Text>
-        {d.site.address ? (
+
+      <Group gap={6} mt="sm" wrap="nowrap" data-testid="job-machine">
+        <IconTruck size={18} />
+        {job.equipment ? (
+          <Text size="sm">
+            <b>{job.equipment.assetTag}</b> {job.equipment.name} · {job.equipment.typeCode} {job.equipment.typeName}
+            {job.equipment.parkedAt ? (
+              <Text span size="sm" c="dimmed">
+                {' '}
+                · parked at{' '}
+                <Anchor href={navigationHref({ name: job.equipment.assetTag, address: '', position: job.equipment.parkedAt }, navigator.userAgent)} size="sm">
+                  {job.equipment.parkedAt.lat.toFixed(4)}, {job.equipment.parkedAt.lng.toFixed(4)}
+                </Anchor>
+              </Text>
+            ) : null}
+          </Text>
+        ) : (
+          <Text size="sm" c="dimmed">
+            No machine assigned
+          </Text>
+        )}
+      </Group>
+
+      <Stack gap={4} mt="sm" data-testid="job-site">
+        <Text fw={600}>{job.site.name}</Text>
         <Group gap={4} wrap="nowrap">
           <IconMapPin size={16} />
-          <Anchor href={mapUrl} target="_blank" rel="noreferrer" size="sm">
-            {d.site.address}
-          </Anchor>
+          <Text size="sm">{job.site.address}</Text>
         </Group>
-        ) : null}
-        {d.site.contactName || d.site.contactPhone ? (
+        <Button component="a" href={navigate} leftSection={<IconNavigation size={16} />} variant="light" data-testid="navigate">
+          Navigate
+        </Button>
+        {job.site.contactName || job.site.contactPhone ? (
           <Group gap={4} wrap="nowrap">
             <IconPhone size={16} />
-            <Text size="sm">{d.site.contactName}</Text>
-            {d.site.contactPhone ? (
-              <Anchor href={`tel:${d.site.contactPhone}`} size="sm">
-                {d.site.contactPhone}
+            <Text size="sm">{job.site.contactName}</Text>
+            {job.site.contactPhone ? (
+              <Anchor href={`tel:${job.site.contactPhone.replace(/[^+0-9]/g, '')}`} size="sm">
+                {job.site.contactPhone}
               </Anchor>
             ) : null}
           </Group>
         ) : null}
-        {d.site.notes ? (
-          <Text size="sm" c="dimmed">
-            {d.site.notes}
-          </Text>
+        {job.site.accessNotes ? (
+          <Alert color="yellow" variant="light" p="xs" title="Access">
+            {job.site.accessNotes}
+          </Alert>
         ) : null}
       </Stack>
+
       {step ? (
-        <Stack mt="md" gap="xs">
-          {step.to === 'completed' ? <Textarea label="Notes for the report" autosize minRows={2} value={notes} onChange={(e) => setNotes(e.currentTarget.value)} /> : null}
-          <Button
-            size="lg"
-            fullWidth
-            loading={advance.isPending}
-            onClick={() =>
-              advance.mutate(
-                { id: d.id, version: d.version, to: step.to, notes: step.to === 'completed' ? notes : undefined },
-                { onSuccess: () => notifications.show({ color: 'teal', message: statusLabel(step.to) }) },
-              )
-            }
-          >
-            {step.label}
-          </Button>
-          <ProblemAlert error={advance.error} />
-        </Stack>
+        <Button mt="md" size="lg" fullWidth onClick={() => (step.to === 'completed' ? setCompleting(true) : void tap(step.to as QueuedAction['action']))}>
+          {step.label}
+        </Button>
       ) : null}
-      {d.status === 'dispatched' ? (
+      {status !== 'returning' && status !== 'completed' && step ? (
+        <Button mt="xs" variant="subtle" fullWidth onClick={() => setCompleting(true)}>
+          Complete the job now
+        </Button>
+      ) : null}
+      {status === 'dispatched' ? (
         declining ? (
           <Stack mt="sm" gap="xs">
-            <Textarea label="Why do you decline?" autosize minRows={2} value={notes} onChange={(e) => setNotes(e.currentTarget.value)} />
+            <Textarea label="Why do you decline?" autosize minRows={2} value={declineReason} onChange={(e) => setDeclineReason(e.currentTarget.value)} />
             <Group grow>
               <Button variant="default" onClick={() => setDeclining(false)}>
                 Back
               </Button>
-              <Button
-                color="red"
-                disabled={!notes.trim()}
-                loading={decline.isPending}
-                onClick={() => decline.mutate({ id: d.id, version: d.version, reason: notes.trim() }, { onError: (e) => notifications.show({ color: 'red', message: messageOf(e) }) })}
-              >
+              <Button color="red" disabled={!declineReason.trim()} onClick={() => void tap('decline', { reason: declineReason.trim() }).then(() => setDeclining(false))}>
                 Decline
               </Button>
             </Group>
           </Stack>
         ) : (
           <Button mt="sm" variant="subtle" color="red" fullWidth onClick={() => setDeclining(true)}>
-            Decline this dispatch
+            Decline this job
           </Button>
         )
       ) : null}
+      <CompleteDialog
+        opened={completing}
+        workOrderNumber={d.workOrderNumber}
+        settings={proof}
+        onClose={() => setCompleting(false)}
+        onComplete={async (p: CompletionProof) => {
+          await tap('completed', { notes: p.notes, proof: { photos: p.photos, signature: p.signature, signerName: p.signerName, notes: p.notes } });
+        }}
+      />
     </Card>
   );
 }
 
-function MyQualifications() {
-  const profile = useMyProfile();
-  const { timeZone } = useMe();
+function QueueProblems({ queue }: { queue: Queue }) {
+  const problems = queue.items.filter((i) => i.state !== 'pending');
+  if (problems.length === 0) return null;
+  return (
+    <Stack gap="xs">
+      {problems.map((p) => (
+        <Alert key={p.id} color="red" title={`${p.workOrderNumber}: "${statusLabel(p.action)}" was not applied`} data-testid="refused-action">
+          <Text size="sm">{p.problem}</Text>
+          <Button mt="xs" size="xs" variant="white" onClick={() => void queue.dismiss(p)}>
+            OK
+          </Button>
+        </Alert>
+      ))}
+    </Stack>
+  );
+}
+
+/** Duty on/off with a note, and position sharing while on duty (none off duty — and it says so). */
+function Duty({ online }: { online: boolean }) {
+  const profile = useMyProfile(online);
+  const setDuty = useSetDuty();
+  const [note, setNote] = useState('');
+  const [sharing, setSharing] = useState(() => localStorage.getItem('ym.sharePosition') === '1');
+  const last = useRef<{ at: number; position: LatLng } | null>(null);
+  const onDuty = profile.data?.dutyStatus === 'on_duty';
+
+  useEffect(() => {
+    if (!onDuty || !sharing || !('geolocation' in navigator)) return;
+    const watch = navigator.geolocation.watchPosition(
+      (p) => {
+        const position = { lat: p.coords.latitude, lng: p.coords.longitude };
+        if (!shouldReportPosition(last.current, Date.now(), position)) return;
+        last.current = { at: Date.now(), position };
+        void reportPosition(position).catch(() => {
+          last.current = null;
+        });
+      },
+      () => setSharing(false),
+      { enableHighAccuracy: false, maximumAge: 30_000 },
+    );
+    return () => navigator.geolocation.clearWatch(watch);
+  }, [onDuty, sharing]);
+
+  if (!online) return null;
   if (profile.isPending) return <LoadingState />;
   if (profile.error) return <ErrorState error={profile.error} />;
+  return (
+    <Card withBorder data-testid="duty">
+      <Group justify="space-between" wrap="nowrap">
+        <Text fw={600}>Duty</Text>
+        <Badge color={onDuty ? 'teal' : 'gray'} data-testid="duty-status">
+          {onDuty ? 'on duty' : 'off duty'}
+        </Badge>
+      </Group>
+      <Textarea mt="xs" placeholder="Note (optional), e.g. 'lunch break'" autosize minRows={1} value={note} onChange={(e) => setNote(e.currentTarget.value)} />
+      <Button
+        mt="xs"
+        fullWidth
+        variant={onDuty ? 'default' : 'filled'}
+        loading={setDuty.isPending}
+        onClick={() => setDuty.mutate({ dutyStatus: onDuty ? 'off_duty' : 'on_duty', note: note.trim() }, { onSuccess: () => setNote(''), onError: (e) => notifications.show({ color: 'red', message: messageOf(e) }) })}
+      >
+        {onDuty ? 'Go off duty' : 'Go on duty'}
+      </Button>
+      <Text size="sm" mt="xs" c="dimmed" data-testid="position-sharing">
+        {!onDuty
+          ? 'Off duty: your position is not shared.'
+          : sharing
+            ? 'On duty: your position is shared with dispatch (at most once a minute, when you move more than 100 m).'
+            : 'On duty: your position is not shared.'}
+      </Text>
+      {onDuty ? (
+        <Button
+          mt={4}
+          size="xs"
+          variant="subtle"
+          onClick={() => {
+            const next = !sharing;
+            localStorage.setItem('ym.sharePosition', next ? '1' : '0');
+            setSharing(next);
+          }}
+        >
+          {sharing ? 'Stop sharing my position' : 'Share my position while on duty'}
+        </Button>
+      ) : null}
+      <Button
+        mt={4}
+        size="xs"
+        variant="subtle"
+        onClick={() =>
+          void subscribeToPush()
+            .then((r) => notifications.show({ message: r === 'subscribed' ? 'You will be notified of new jobs, recalls and changes.' : r === 'denied' ? 'Notifications are blocked for this site.' : 'This browser cannot receive notifications.' }))
+            .catch((e: unknown) => notifications.show({ color: 'red', message: messageOf(e) }))
+        }
+      >
+        Notify me of new jobs
+      </Button>
+    </Card>
+  );
+}
+
+function MyQualifications({ timeZone, online }: { timeZone: string; online: boolean }) {
+  const profile = useMyProfile(online);
+  if (!online || !profile.data) return null;
   const soon = Date.now() + 30 * 86_400_000;
   return (
     <Card withBorder>
-      <Group justify="space-between">
-        <Text fw={600}>My qualifications</Text>
-        <Badge color={profile.data.dutyStatus === 'on_duty' ? 'teal' : 'gray'}>{profile.data.dutyStatus.replace('_', ' ')}</Badge>
-      </Group>
-      <Table mt="xs">
-        <Table.Tbody>
-          {profile.data.qualifications.length === 0 ? (
-            <Table.Tr>
-              <Table.Td c="dimmed">No qualifications recorded.</Table.Td>
-            </Table.Tr>
-          ) : null}
-          {profile.data.qualifications.map((q) => {
-            const expires = q.expiresAt ? new Date(q.expiresAt).getTime() : null;
-            return (
-              <Table.Tr key={q.qualificationId}>
-                <Table.Td>
-                  <b>{q.code}</b> {q.name}
-                </Table.Td>
-                <Table.Td>
-                  {expires === null ? (
-                    <Text size="sm" c="dimmed">
-                      no expiry
-                    </Text>
-                  ) : (
-                    <Badge color={expires < Date.now() ? 'red' : expires < soon ? 'orange' : 'gray'} variant="light">
-                      {expires < Date.now() ? 'expired' : 'expires'} {formatDate(q.expiresAt, timeZone)}
-                    </Badge>
-                  )}
-                </Table.Td>
-              </Table.Tr>
-            );
-          })}
-        </Table.Tbody>
-      </Table>
+      <Text fw={600}>My qualifications</Text>
+      <Stack gap={6} mt="xs">
+        {profile.data.qualifications.length === 0 ? (
+          <Text size="sm" c="dimmed">
+            No qualifications recorded.
+          </Text>
+        ) : null}
+        {profile.data.qualifications.map((q) => {
+          const expires = q.expiresAt ? new Date(q.expiresAt).getTime() : null;
+          return (
+            <Group key={q.qualificationId} justify="space-between" wrap="wrap" gap={4}>
+              <Text size="sm">
+                <b>{q.code}</b> {q.name}
+              </Text>
+              {expires === null ? (
+                <Text size="sm" c="dimmed">
+                  no expiry
+                </Text>
+              ) : (
+                <Badge
+                  color={expires < Date.now() ? 'red' : expires < soon ? 'orange' : 'gray'}
+                  variant="light"
+                  data-testid="expiry-badge"
+                  styles={{ root: { maxWidth: 'none', height: 'auto' }, label: { overflow: 'visible', textOverflow: 'clip', whiteSpace: 'nowrap' } }}
+                >
+                  {expires < Date.now() ? 'expired' : 'expires'} {formatDate(q.expiresAt, timeZone)}
+                </Badge>
+              )}
+            </Group>
+          );
+        })}
+      </Stack>
     </Card>
   );
 }
 
-export function DriverPage() {
-  const current = useMyDispatch();
+/**
+ * The driver's day on a phone: the job card, the jobs after it, duty and position, all readable and
+ * tappable without signal (the phone keeps a copy and queues the taps).
+ * `signedIn` is false when the app was opened offline and could not reach the identity provider.
+ */
+export function DriverPage({ signedIn = true }: { signedIn?: boolean }) {
+  const { state } = useSession();
+  const timeZone = state.status === 'ready' ? (state.me.tenant?.timeZone ?? browserZone) : browserZone;
+  const connection = useConnection();
+  const online = signedIn && connection === 'online';
+  const jobs = useDriverJobs(timeZone, online);
+  const queue = useActionQueue();
+  const { refetch } = jobs;
+  useEffect(() => {
+    if (online) void refetch();
+  }, [online, refetch]);
+  // Opened offline without a session: once the signal is back, start again (sign in, then the queue is sent).
+  useEffect(() => {
+    if (!signedIn && connection === 'online') window.location.reload();
+  }, [signedIn, connection]);
+  const pending = queue.items.filter((i) => i.state === 'pending').length;
+
   return (
     <Stack maw={560} mx="auto">
-      <Title order={2}>My dispatch</Title>
-      {current.isPending ? (
+      <Title order={2}>My day</Title>
+      {!online || jobs.data?.savedAt ? (
+        <Alert color="gray" data-testid="offline-banner" title="No connection">
+          {jobs.data?.savedAt ? `Showing your jobs as of ${formatTime(jobs.data.savedAt, timeZone)}. ` : ''}
+          Your taps are kept on this phone and sent in order when the signal is back{pending ? ` (${pending} waiting)` : ''}.
+          {!signedIn ? ' Sign in again once you are back online.' : ''}
+        </Alert>
+      ) : pending ? (
+        <Text size="sm" c="dimmed">
+          Sending {pending} tap(s)…
+        </Text>
+      ) : null}
+      <QueueProblems queue={queue} />
+      <UndoBar queue={queue} timeZone={timeZone} />
+      {jobs.isPending ? (
         <LoadingState />
-      ) : current.error ? (
-        <ErrorState error={current.error} onRetry={() => void current.refetch()} />
-      ) : current.data.dispatch ? (
-        <CurrentDispatch d={current.data.dispatch} />
+      ) : jobs.error ? (
+        <ErrorState error={jobs.error} onRetry={() => void jobs.refetch()} />
+      ) : jobs.data.jobs.current ? (
+        <JobCard key={jobs.data.jobs.current.dispatch.id} job={jobs.data.jobs.current} queue={queue} timeZone={timeZone} proof={jobs.data.jobs.proof} />
       ) : (
-        <EmptyState title="No dispatch right now">You will see your next job here the moment it is assigned.</EmptyState>
+        <EmptyState title="No job right now">You will see your next job here the moment it is assigned.</EmptyState>
       )}
-      <MyQualifications />
-      <Anchor component={Link} to="/reports">
-        My status reports →
-      </Anchor>
+      {jobs.data && jobs.data.jobs.upcoming.length > 0 ? (
+        <Card withBorder data-testid="upcoming">
+          <Text fw={600}>Next</Text>
+          {jobs.data.jobs.upcoming.map((j) => (
+            <Group key={j.dispatch.id} justify="space-between" mt={4} wrap="nowrap">
+              <Text size="sm">
+                <b>{j.dispatch.workOrderNumber}</b> {j.site.name}
+              </Text>
+              <Text size="sm" c="dimmed">
+                {formatTime(j.scheduledStart, timeZone)}
+              </Text>
+            </Group>
+          ))}
+        </Card>
+      ) : null}
+      <Duty online={online} />
+      <MyQualifications timeZone={timeZone} online={online} />
+      {signedIn ? (
+        <Anchor component={Link} to="/reports">
+          My status reports →
+        </Anchor>
+      ) : null}
     </Stack>
   );
 }
