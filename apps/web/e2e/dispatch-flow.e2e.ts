@@ -30,6 +30,15 @@ async function newWorkOrder(page: Page, description: string): Promise<void> {
   await dialog.waitFor({ state: 'detached' });
 }
 
+/** Completing asks for the proof the tenant wants (all optional in the demo), then for a confirmation. */
+async function confirmCompletion(driver: Page, notes?: string): Promise<void> {
+  const dialog = driver.getByRole('dialog');
+  if (notes) await dialog.getByLabel(/Notes for the report/).fill(notes);
+  await dialog.getByRole('button', { name: 'Complete job' }).click();
+  await dialog.getByRole('button', { name: 'Yes, complete' }).click();
+  await dialog.waitFor({ state: 'detached' });
+}
+
 describe('dispatch, live', () => {
   let browser: Browser;
   beforeAll(async () => {
@@ -88,7 +97,9 @@ describe('dispatch, live', () => {
       if (await idle.isVisible()) break;
       const step = mine.getByRole('button', { name: /Start driving|Arrived on site|Leaving site|^Complete$/ });
       const before = await mine.getAttribute('data-status');
+      const completing = (await step.textContent()) === 'Complete';
       await step.click();
+      if (completing) await confirmCompletion(driver);
       await driver.waitForFunction((b) => document.querySelector('[data-testid="my-dispatch"]')?.getAttribute('data-status') !== b, before);
     }
     await idle.waitFor();
@@ -127,6 +138,7 @@ describe('dispatch, live', () => {
     await recall.getByLabel('Reason').fill('Customer postponed');
     await mine.getByRole('button', { name: 'Start driving (en route)' }).click();
     await driver.getByTestId('my-dispatch-status').filter({ hasText: 'en route' }).waitFor();
+    await driver.locator('[data-testid="my-dispatch"][data-synced="true"]').waitFor(); // the server has applied it
     await recall.getByRole('button', { name: 'Recall' }).click();
     await recall.getByTestId('problem').waitFor();
     await screenshot(board, '12-dispatch-refused');
@@ -141,8 +153,8 @@ describe('dispatch, live', () => {
       await mine.getByRole('button', { name: button }).click();
       await driver.getByTestId('my-dispatch-status').filter({ hasText: status }).waitFor();
     }
-    await mine.getByLabel('Notes for the report').fill('Two loads, site clean.');
-    await mine.getByRole('button', { name: 'Complete' }).click();
+    await mine.getByRole('button', { name: 'Complete', exact: true }).click();
+    await confirmCompletion(driver, 'Two loads, site clean.');
 
     // The dispatcher's board shows the queued one dispatched, without reloading.
     await board.getByTestId('column-dispatched').locator(`[data-work-order="${secondNumber}"]`).waitFor({ timeout: 30_000 });

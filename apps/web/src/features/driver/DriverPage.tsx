@@ -91,7 +91,7 @@ function JobCard({ job, queue, timeZone, proof }: { job: DriverJob; queue: Queue
     queue.enqueue({ dispatchId: d.id, workOrderNumber: d.workOrderNumber, action, ...extra });
 
   return (
-    <Card withBorder padding="md" data-testid="my-dispatch" data-status={status}>
+    <Card withBorder padding="md" data-testid="my-dispatch" data-status={status} data-synced={String(!queue.items.some((i) => i.dispatchId === d.id && i.state === 'pending'))}>
       <Group justify="space-between" wrap="nowrap">
         <Text fw={700} size="lg">
           {d.workOrderNumber}
@@ -381,7 +381,7 @@ export function DriverPage({ signedIn = true }: { signedIn?: boolean }) {
 
   return (
     <Stack maw={560} mx="auto">
-      <Title order={2}>My day</Title>
+      <Title order={2}>My dispatch</Title>
       {!online || jobs.data?.savedAt ? (
         <Alert color="gray" data-testid="offline-banner" title="No connection">
           {jobs.data?.savedAt ? `Showing your jobs as of ${formatTime(jobs.data.savedAt, timeZone)}. ` : ''}
@@ -402,7 +402,7 @@ export function DriverPage({ signedIn = true }: { signedIn?: boolean }) {
       ) : jobs.data.jobs.current ? (
         <JobCard key={jobs.data.jobs.current.dispatch.id} job={jobs.data.jobs.current} queue={queue} timeZone={timeZone} proof={jobs.data.jobs.proof} />
       ) : (
-        <EmptyState title="No job right now">You will see your next job here the moment it is assigned.</EmptyState>
+        <EmptyState title="No dispatch right now">You will see your next job here the moment it is assigned.</EmptyState>
       )}
       {jobs.data && jobs.data.jobs.upcoming.length > 0 ? (
         <Card withBorder data-testid="upcoming">

@@ -10,6 +10,7 @@ import { zodValidate } from '../../lib/forms';
 import { formatDateTime, formatDuration } from '../../lib/time';
 import { ErrorState, LoadingState, ProblemAlert } from '../../ui/States';
 import { downloadReportJson, downloadReportPdf, useAddCorrection, useReport } from './api';
+import { ProofPanel } from './components/ProofPanel';
 
 const STEPS: { key: keyof StatusReport['timestamps']; label: string }[] = [
   { key: 'requestedAt', label: 'Requested start' },
@@ -158,6 +159,7 @@ export function ReportDetailPage() {
           </Timeline>
         </Card>
       </SimpleGrid>
+      <ProofPanel dispatchId={r.dispatchId} />
       <SimpleGrid cols={{ base: 2, sm: 3, lg: 6 }}>
         {DURATIONS.map((d) => (
           <Paper key={d.key} withBorder p="sm">
