@@ -11,7 +11,7 @@ createRoot(root).render(
 );
 
 // The installable, offline-capable app: register the service worker (built by vite-plugin-pwa).
-if ('serviceWorker' in navigator && import.meta.env.PROD) {
+if ('serviceWorker' in navigator && import.meta.env.MODE !== 'development') {
   window.addEventListener('load', () => {
     navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch((error: unknown) => console.warn('service worker not registered', error));
   });

@@ -33,7 +33,7 @@ export async function listQueued(): Promise<QueuedAction[]> {
 
 export async function addQueued(action: QueuedAction): Promise<void> {
   const { seq: _seq, ...rest } = action;
-  await (await db()).add('actions', rest as QueuedAction);
+  await (await db()).add('actions', rest);
 }
 
 export async function updateQueued(action: QueuedAction): Promise<void> {
