@@ -270,4 +270,37 @@ describe('the driver app on a phone (390×844)', () => {
     await mobile.close();
     await office.close();
   });
+
+  it('work-order files and related work orders: attached on the page, listed, and links followed in one click both ways', async () => {
+    const office = await browser.newContext({ baseURL: baseUrl(), viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+    office.setDefaultTimeout(20_000);
+    const page = await office.newPage();
+    const token = await signInForToken(page, DEMO.dispatcher, '/dispatch');
+    const sites = (await call<{ items: Array<{ id: string }> }>(token, 'GET', '/api/v1/sites?limit=1')).body.items;
+    const types = (await call<{ items: Array<{ id: string }> }>(token, 'GET', '/api/v1/equipment-types?limit=1')).body.items;
+    const make = async (description: string) =>
+      (await call<{ id: string; number: string }>(token, 'POST', '/api/v1/work-orders', { siteId: sites[0]?.id, description, priority: 'low', requestedStart: new Date(Date.now() + 7 * 86_400_000).toISOString(), lines: [{ equipmentTypeId: types[0]?.id, quantity: 1 }] })).body;
+    const first = await make('Crane lift, machine one of two');
+    const second = await make('Crane lift, machine two of two');
+
+    await page.goto(`/work-orders/${first.number}`);
+    await page.getByTestId('attachments').getByText('No files.').waitFor();
+    await page.getByTestId('attachments').locator('input[type=file]').setInputFiles({ name: 'delivery details.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n% delivery details\n') });
+    await page.getByTestId('attachments').getByText('delivery details.pdf').waitFor();
+    // A disguised file is refused with the reason.
+    await page.getByTestId('attachments').locator('input[type=file]').setInputFiles({ name: 'photo.png', mimeType: 'image/png', buffer: Buffer.from('%PDF-1.4 not a png') });
+    await page.getByText(/declared image\/png but the bytes are application\/pdf/).waitFor();
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('attachments').getByText('delivery details.pdf').click()]);
+    expect(readFileSync(await download.path()).toString()).toContain('% delivery details');
+
+    await page.getByLabel('Link to work order number').fill(second.number);
+    await page.getByRole('button', { name: 'Link' }).click();
+    await page.getByTestId('related').getByRole('link', { name: new RegExp(second.number) }).click();
+    await page.waitForURL(`**/work-orders/${second.number}`);
+    await page.getByRole('heading', { name: second.number }).waitFor();
+    await page.getByTestId('related').getByRole('link', { name: new RegExp(first.number) }).click();
+    await page.getByRole('heading', { name: first.number }).waitFor();
+    await screenshot(page, '87-work-order-files-related');
+    await office.close();
+  });
 });

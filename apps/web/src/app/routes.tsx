@@ -6,6 +6,7 @@ import { DispatchPage } from '../features/dispatch/DispatchPage';
 import { DriverPage } from '../features/driver/DriverPage';
 import { ReportDetailPage } from '../features/reports/ReportDetailPage';
 import { ReportsPage } from '../features/reports/ReportsPage';
+import { WorkOrderDetailPage } from '../features/work-orders/WorkOrderDetailPage';
 import { HomeRedirect, RequireRole, RequireSession } from './Guard';
 import { Layout } from './Layout';
 import { CALLBACK_PATH } from './session';
@@ -25,6 +26,7 @@ export const router = createBrowserRouter([
           { path: 'admin/:section?', element: <RequireRole roles={['admin']}><AdminPage /></RequireRole> },
           { path: 'reports', element: <RequireRole roles={['admin', 'dispatcher', 'viewer', 'driver']}><ReportsPage /></RequireRole> },
           { path: 'reports/:id', element: <RequireRole roles={['admin', 'dispatcher', 'viewer', 'driver']}><ReportDetailPage /></RequireRole> },
+          { path: 'work-orders/:number', element: <RequireRole roles={['admin', 'dispatcher', 'viewer']}><WorkOrderDetailPage /></RequireRole> },
           { path: 'audit', element: <RequireRole roles={['admin', 'viewer']}><AuditPage /></RequireRole> },
           { path: '*', element: <Navigate to="/" replace /> },
         ],

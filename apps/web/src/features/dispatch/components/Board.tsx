@@ -1,5 +1,6 @@
-import { ActionIcon, Badge, Card, Group, Menu, Paper, ScrollArea, SimpleGrid, Stack, Text, Title, Tooltip } from '@mantine/core';
+import { ActionIcon, Anchor, Badge, Card, Group, Menu, Paper, ScrollArea, SimpleGrid, Stack, Text, Title, Tooltip } from '@mantine/core';
 import { IconDots, IconClock } from '@tabler/icons-react';
+import { Link } from 'react-router';
 import { useMe } from '../../../app/session';
 import { ageOf, formatTime } from '../../../lib/time';
 import { useExplain } from '../api';
@@ -49,9 +50,9 @@ function DispatchCard({ item, onAction }: { item: BoardItem; onAction: (action: 
               #{item.position}
             </Badge>
           ) : null}
-          <Text fw={700} size="sm" style={{ whiteSpace: 'nowrap' }}>
+          <Anchor component={Link} to={`/work-orders/${item.workOrderNumber}`} fw={700} size="sm" c="inherit" style={{ whiteSpace: 'nowrap' }}>
             {item.workOrderNumber}
-          </Text>
+          </Anchor>
         </Group>
         {actions.length ? (
           <Menu position="bottom-end" withinPortal>

@@ -1,8 +1,10 @@
-import { ActionIcon, Button, Group, Modal, NumberInput, SegmentedControl, Select, Stack, Text, TextInput, Textarea } from '@mantine/core';
+import { useState } from 'react';
+import { ActionIcon, Button, FileInput, Group, Modal, NumberInput, SegmentedControl, Select, Stack, Text, TextInput, Textarea } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { notifications } from '@mantine/notifications';
 import { IconPlus, IconTrash } from '@tabler/icons-react';
-import { formErrorsOf } from '../../../lib/api';
+import { formErrorsOf, messageOf } from '../../../lib/api';
+import { uploadAttachment } from '../../work-orders/api';
 import { ProblemAlert } from '../../../ui/States';
 import { useCreateWorkOrder, useEquipmentTypeOptions, useSiteOptions } from '../api';
 import type { Priority } from '../model';
@@ -14,6 +16,7 @@ export function WorkOrderForm({ opened, onClose }: { opened: boolean; onClose: (
   const sites = useSiteOptions();
   const types = useEquipmentTypeOptions();
   const create = useCreateWorkOrder();
+  const [files, setFiles] = useState<File[]>([]);
   const form = useForm<Values>({
     initialValues: { siteId: null, description: '', priority: 'standard', start: 'now', requestedStart: '', lines: [{ equipmentTypeId: null, quantity: 1 }] },
     validate: {
@@ -35,6 +38,11 @@ export function WorkOrderForm({ opened, onClose }: { opened: boolean; onClose: (
       {
         onSuccess: (wo) => {
           notifications.show({ color: 'teal', title: 'Work order created', message: wo.number });
+          // Files chosen with the order are attached now; a refused one (type, size) is named.
+          for (const file of files) {
+            uploadAttachment(wo.id, file).catch((e: unknown) => notifications.show({ color: 'red', title: `${file.name} not attached`, message: messageOf(e) }));
+          }
+          setFiles([]);
           form.reset();
           onClose();
         },
@@ -57,6 +65,7 @@ export function WorkOrderForm({ opened, onClose }: { opened: boolean; onClose: (
             data-autofocus
           />
           <Textarea label="Description" withAsterisk autosize minRows={2} {...form.getInputProps('description')} />
+          <FileInput label="Attachments" description="Delivery details, drawings: PDF, images, Office or text, up to 10 MB each" multiple clearable value={files} onChange={setFiles} />
           <Group grow align="flex-start">
             <Stack gap={4}>
               <Text size="sm" fw={500}>

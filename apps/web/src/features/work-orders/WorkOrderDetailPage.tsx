@@ -1,0 +1,122 @@
+import { useState } from 'react';
+import { Anchor, Badge, Button, Card, FileButton, Group, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { IconLink, IconPaperclip, IconTrash, IconUpload } from '@tabler/icons-react';
+import { Link, useParams } from 'react-router';
+import { useMe } from '../../app/session';
+import { download, messageOf } from '../../lib/api';
+import { formatDateTime } from '../../lib/time';
+import { ErrorState, LoadingState } from '../../ui/States';
+import { useAttachments, useDeleteAttachment, useLink, useRelated, useUploadAttachment, useWorkOrderByNumber } from './api';
+
+const kb = (bytes: number) => (bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} kB`);
+
+/** A work order: its description, its files (delivery details, drawings) and the work orders related to it. */
+export function WorkOrderDetailPage() {
+  const { number = '' } = useParams();
+  const me = useMe();
+  const canEdit = me.hasRole('admin', 'dispatcher');
+  const wo = useWorkOrderByNumber(number);
+  const id = wo.data?.id;
+  const files = useAttachments(id);
+  const related = useRelated(id);
+  const upload = useUploadAttachment(id ?? '');
+  const remove = useDeleteAttachment(id ?? '');
+  const link = useLink(id ?? '');
+  const [linkTo, setLinkTo] = useState('');
+  const fail = (e: unknown) => notifications.show({ color: 'red', message: messageOf(e) });
+
+  if (wo.isPending) return <LoadingState />;
+  if (wo.error) return <ErrorState error={wo.error} />;
+  const w = wo.data;
+  return (
+    <Stack maw={900}>
+      <Anchor component={Link} to="/dispatch" size="sm">
+        ← Board
+      </Anchor>
+      <Group>
+        <Title order={2}>{w.number}</Title>
+        <Badge>{w.status}</Badge>
+        <Badge variant="light">{w.priority}</Badge>
+      </Group>
+      <Text>{w.description}</Text>
+      <Text size="sm" c="dimmed">
+        Requested start {formatDateTime(w.requestedStart, me.timeZone)}
+      </Text>
+
+      <Card withBorder data-testid="attachments">
+        <Group justify="space-between">
+          <Title order={4}>Attachments</Title>
+          {canEdit ? (
+            <FileButton onChange={(f) => f && upload.mutate(f, { onError: fail })}>
+              {(props) => (
+                <Button {...props} size="xs" leftSection={<IconUpload size={14} />} loading={upload.isPending}>
+                  Attach a file
+                </Button>
+              )}
+            </FileButton>
+          ) : null}
+        </Group>
+        <Table mt="xs">
+          <Table.Tbody>
+            {(files.data?.items ?? []).map((f) => (
+              <Table.Tr key={f.id}>
+                <Table.Td>
+                  <Group gap={4} wrap="nowrap">
+                    <IconPaperclip size={14} />
+                    <Anchor onClick={() => void download(`/api/v1/work-orders/${w.id}/attachments/${f.id}/content`, f.filename).catch(fail)}>{f.filename}</Anchor>
+                  </Group>
+                </Table.Td>
+                <Table.Td c="dimmed">{kb(f.sizeBytes)}</Table.Td>
+                <Table.Td c="dimmed">{f.createdBy.name}</Table.Td>
+                <Table.Td>
+                  {canEdit ? (
+                    <Button size="compact-xs" variant="subtle" color="red" leftSection={<IconTrash size={12} />} onClick={() => remove.mutate(f.id, { onError: fail })}>
+                      Delete
+                    </Button>
+                  ) : null}
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+        {files.data?.items.length === 0 ? (
+          <Text size="sm" c="dimmed">
+            No files. PDF, images, Office documents or text, up to 10 MB each.
+          </Text>
+        ) : null}
+      </Card>
+
+      <Card withBorder data-testid="related">
+        <Title order={4}>Related work orders</Title>
+        <Stack gap={4} mt="xs">
+          {(related.data?.items ?? []).map((r) => (
+            <Group key={r.id} justify="space-between">
+              <Anchor component={Link} to={`/work-orders/${r.number}`}>
+                {r.number} — {r.description}
+              </Anchor>
+              {canEdit ? (
+                <Button size="compact-xs" variant="subtle" color="red" onClick={() => link.mutate({ number: r.number, relatedId: r.id, unlink: true }, { onError: fail })}>
+                  Unlink
+                </Button>
+              ) : null}
+            </Group>
+          ))}
+          {related.data?.items.length === 0 ? (
+            <Text size="sm" c="dimmed">
+              None. A job needing several machines can be entered as several work orders and linked here.
+            </Text>
+          ) : null}
+        </Stack>
+        {canEdit ? (
+          <Group mt="sm" align="end">
+            <TextInput label="Link to work order number" placeholder="WO-2026-000123" value={linkTo} onChange={(e) => setLinkTo(e.currentTarget.value)} />
+            <Button leftSection={<IconLink size={14} />} disabled={!linkTo.trim()} loading={link.isPending} onClick={() => link.mutate({ number: linkTo.trim() }, { onSuccess: () => setLinkTo(''), onError: fail })}>
+              Link
+            </Button>
+          </Group>
+        ) : null}
+      </Card>
+    </Stack>
+  );
+}
