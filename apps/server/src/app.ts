@@ -112,11 +112,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   app.addHook('onClose', async () => reads.close());
   registerReadYourWrites(app, reads, metrics.registry);
-  const fileStore = options.fileStore ?? fileStoreFromConfig(config);
+  const fileStore = options.fileStore ?? (await fileStoreFromConfig(config));
   await app.register(reportingRoutes(database, reads, fileStore));
   await app.register(notificationsRoutes(database, {}, outbound));
   await app.register(driverAppRoutes(database, fileStore));
-  await app.register(pushRoutes(database, { keys: options.vapidKeys ?? loadVapidKeys(config.push, config.env === 'test' ? null : config.dataDir), allowPrivateEndpoints: config.push.allowPrivateEndpoints, intervalMs: options.pushIntervalMs }));
+  await app.register(pushRoutes(database, { keys: options.vapidKeys ?? (await loadVapidKeys(config.push, config.env === 'test' ? null : config.dataDir)), allowPrivateEndpoints: config.push.allowPrivateEndpoints, intervalMs: options.pushIntervalMs }));
 
   await registerWebApp(app, options.webDir ?? DEFAULT_WEB_DIR);
   return app;

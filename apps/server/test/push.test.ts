@@ -51,7 +51,7 @@ describe(`web push on ${testDbKind()}`, () => {
   beforeAll(async () => {
     database = await openTestDatabase();
     identity = await createTestIdentity();
-    keys = loadVapidKeys({ publicKey: undefined, privateKey: undefined, subject: 'mailto:ops@yardmaster.test' }, null);
+    keys = await loadVapidKeys({ publicKey: undefined, privateKey: undefined, subject: 'mailto:ops@yardmaster.test' }, null);
     app = await buildApp({
       config: loadConfig({ LOG_LEVEL: 'silent', NODE_ENV: 'test', SEED_DEMO: 'false', PUSH_ALLOW_PRIVATE_ENDPOINTS: 'true' }),
       database,

@@ -6,12 +6,11 @@
  */
 import type { Config } from '../../config.js';
 import { folderStorage } from './storage.folder.js';
-import { s3Storage } from './storage.s3.js';
 import type { FileStore } from './files.service.js';
 
 export { type ObjectStorage, objectKey, assertKey, InvalidKeyError } from './storage.js';
 export { folderStorage } from './storage.folder.js';
-export { s3Storage, type S3StorageOptions } from './storage.s3.js';
+export type { S3StorageOptions } from './storage.s3.js';
 export { sniffContentType, IMAGE_TYPES, type SniffedType } from './sniff.js';
 export {
   MAX_FILE_BYTES,
@@ -29,12 +28,10 @@ export {
 } from './files.service.js';
 export type { FilePurpose } from './files.tables.js';
 
-/** The configured store: `STORAGE=folder` (DATA_DIR/files) or `STORAGE=s3`. */
-export function fileStoreFromConfig(config: Config): FileStore {
+/** The configured store: `STORAGE=folder` (DATA_DIR/files) or `STORAGE=s3` (the AWS SDK is loaded only then). */
+export async function fileStoreFromConfig(config: Config): Promise<FileStore> {
   const s = config.files.storage;
-  return {
-    storage: s.kind === 's3' ? s3Storage(s) : folderStorage(s.dir),
-    defaultQuotaBytes: config.files.defaultQuotaBytes,
-  };
+  const storage = s.kind === 's3' ? (await import('./storage.s3.js')).s3Storage(s) : folderStorage(s.dir);
+  return { storage, defaultQuotaBytes: config.files.defaultQuotaBytes };
 }
 export { insertProof, proofFilesOf, readProof } from './proof.js';

@@ -1,6 +1,5 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import webpush from 'web-push';
 
 export type VapidKeys = { publicKey: string; privateKey: string; subject: string };
 
@@ -9,7 +8,8 @@ export type VapidKeys = { publicKey: string; privateKey: string; subject: string
  * must share), else generated once and kept in DATA_DIR/vapid.json (mode 0600), like the embedded
  * identity provider's keys.
  */
-export function loadVapidKeys(config: { publicKey: string | undefined; privateKey: string | undefined; subject: string }, dataDir: string | null): VapidKeys {
+export async function loadVapidKeys(config: { publicKey: string | undefined; privateKey: string | undefined; subject: string }, dataDir: string | null): Promise<VapidKeys> {
+  const webpush = (await import('web-push')).default;
   if (config.publicKey && config.privateKey) return { publicKey: config.publicKey, privateKey: config.privateKey, subject: config.subject };
   if (dataDir === null) return { ...webpush.generateVAPIDKeys(), subject: config.subject }; // tests: this process only
   const file = path.join(dataDir, 'vapid.json');
@@ -25,7 +25,7 @@ export function loadVapidKeys(config: { publicKey: string | undefined; privateKe
     writeFileSync(file, JSON.stringify(generated), { mode: 0o600, flag: 'wx' });
   } catch (error) {
     // Another instance on the same DATA_DIR wrote it first: use theirs.
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return loadVapidKeys(config, dataDir);
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return await loadVapidKeys(config, dataDir);
     throw error;
   }
   return { ...generated, subject: config.subject };

@@ -1,6 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { sql } from 'kysely';
-import webpush from 'web-push';
 import type { Caller } from '../../platform/caller.js';
 import { listTenants, withTenant, type Database, type TenantTx } from '../../platform/db/index.js';
 import { notFound, unprocessable } from '../../platform/errors.js';
@@ -93,6 +92,8 @@ export async function drainPush(database: Database, slug: string, options: PushO
 /** One encrypted (aes128gcm), VAPID-signed request, sent with fetch (no redirects followed). */
 async function sendOne(d: Delivery, options: PushOptions): Promise<'sent' | 'gone' | 'failed'> {
   if (endpointProblem(d.endpoint, options.allowPrivateEndpoints)) return 'gone';
+  // Loaded on first use: the server starts without it.
+  const webpush = (await import('web-push')).default;
   const request = webpush.generateRequestDetails({ endpoint: d.endpoint, keys: { p256dh: d.p256dh, auth: d.auth } }, d.payload, {
     vapidDetails: { subject: options.keys.subject, publicKey: options.keys.publicKey, privateKey: options.keys.privateKey },
     TTL: 3600,
