@@ -111,6 +111,15 @@ describe(`driver app, proof and files on ${testDbKind()}`, () => {
     expect((await app.inject({ method: 'GET', url: `/api/v1/me/driver/actions/${first}`, headers: as(w.other) })).statusCode).toBe(404);
   });
 
+  it('two copies of one action sent at the same moment are applied once', async () => {
+    const w = await world();
+    const id = randomUUID();
+    const [a, b] = await Promise.all([act(w, w.driver, 'en_route', {}, id), act(w, w.driver, 'en_route', {}, id)]);
+    expect([a.statusCode, b.statusCode]).toEqual([200, 200]);
+    expect(a.json<DriverActionResult>().receivedAt).toBe(b.json<DriverActionResult>().receivedAt);
+    expect(await auditCount(w.slug, 'dispatch.en_route')).toBe(1);
+  });
+
   it('refuses a queued action on a job recalled meanwhile, and says why', async () => {
     const w = await world();
     const recall = await app.inject({ method: 'POST', url: `/api/v1/dispatches/${w.dispatchId}/recall`, headers: { ...as(w.dispatcher), 'if-match': '"2"' }, payload: { reason: 'customer postponed the pour' } });
