@@ -71,7 +71,7 @@ describe(`web push on ${testDbKind()}`, () => {
         res.end();
       });
     });
-    await new Promise<void>((resolve) => server.listen(20500 + (process.pid % 400), '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => server.listen(20300 + (process.pid % 300), '127.0.0.1', resolve));
     port = (server.address() as { port: number }).port;
   });
   afterAll(async () => {

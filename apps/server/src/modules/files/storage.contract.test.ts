@@ -10,7 +10,7 @@ import { s3Storage } from './storage.s3.js';
 import { objectKey, type ObjectStorage } from './storage.js';
 
 /** Scratch port from this suite's range; s3rver (the npm registry's fake S3) is started by the test. */
-const S3_PORT = 20000 + (process.pid % 400);
+const S3_PORT = 20000 + (process.pid % 300);
 const BUCKET = 'ym-contract';
 
 type Harness = { storage: ObjectStorage; leftovers: () => string[] };
