@@ -116,7 +116,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(reportingRoutes(database, reads, fileStore));
   await app.register(notificationsRoutes(database, {}, outbound));
   await app.register(driverAppRoutes(database, fileStore));
-  await app.register(pushRoutes(database, { keys: options.vapidKeys ?? (await loadVapidKeys(config.push, config.env === 'test' ? null : config.dataDir)), allowPrivateEndpoints: config.push.allowPrivateEndpoints, intervalMs: options.pushIntervalMs }));
+  await app.register(pushRoutes(database, { keys: options.vapidKeys ?? (await loadVapidKeys(config.push, config.env === 'test' ? null : config.dataDir)), allowPrivateEndpoints: config.push.allowPrivateEndpoints, outbound, intervalMs: options.pushIntervalMs }));
 
   await registerWebApp(app, options.webDir ?? DEFAULT_WEB_DIR);
   return app;

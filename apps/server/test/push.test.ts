@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { importJWK, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
+import { createOutbound } from '../src/platform/net/outbound.js';
 import { loadConfig } from '../src/config.js';
 import { drainPush, loadVapidKeys, type VapidKeys } from '../src/modules/push/index.js';
 import type { Database } from '../src/platform/db/index.js';
@@ -47,13 +48,15 @@ describe(`web push on ${testDbKind()}`, () => {
   let server: Server;
   let port = 0;
   const received: Received[] = [];
+  // The platform's outbound guard (OUTBOUND_ALLOW) must let the server reach the test's push service on loopback.
+  const allowLoopback = createOutbound({ allow: ['127.0.0.1'] });
 
   beforeAll(async () => {
     database = await openTestDatabase();
     identity = await createTestIdentity();
     keys = await loadVapidKeys({ publicKey: undefined, privateKey: undefined, subject: 'mailto:ops@yardmaster.test' }, null);
     app = await buildApp({
-      config: loadConfig({ LOG_LEVEL: 'silent', NODE_ENV: 'test', SEED_DEMO: 'false', PUSH_ALLOW_PRIVATE_ENDPOINTS: 'true' }),
+      config: loadConfig({ LOG_LEVEL: 'silent', NODE_ENV: 'test', SEED_DEMO: 'false', PUSH_ALLOW_PRIVATE_ENDPOINTS: 'true', OUTBOUND_ALLOW: '127.0.0.1' }),
       database,
       trustedIssuer: identity.trusted,
       webDir: '/nonexistent',
@@ -77,6 +80,7 @@ describe(`web push on ${testDbKind()}`, () => {
   afterAll(async () => {
     await app.close();
     await new Promise((r) => server.close(r));
+    await allowLoopback.close();
     await database.close();
   });
 
@@ -99,7 +103,7 @@ describe(`web push on ${testDbKind()}`, () => {
     const wo = await app.inject({ method: 'POST', url: '/api/v1/work-orders', headers: as(dispatcher), payload: { siteId: fleet.siteId, description: 'Deliver the pump', priority: 'urgent', lines: [{ equipmentTypeId: fleet.typeIds.VAN, quantity: 1 }] } });
     const number = wo.json<{ number: string }>().number;
     received.length = 0;
-    expect(await drainPush(database, tenant.slug, { keys, allowPrivateEndpoints: true })).toBe(1);
+    expect(await drainPush(database, tenant.slug, { keys, allowPrivateEndpoints: true, outbound: allowLoopback })).toBe(1);
     expect(received).toHaveLength(1);
     const push = received[0]!;
     expect(push.url).toBe(new URL(endpoint).pathname);
@@ -124,13 +128,13 @@ describe(`web push on ${testDbKind()}`, () => {
     expect(() => decryptPush(push.body, stranger)).toThrow();
 
     // Drained once: nothing is sent twice.
-    expect(await drainPush(database, tenant.slug, { keys, allowPrivateEndpoints: true })).toBe(0);
+    expect(await drainPush(database, tenant.slug, { keys, allowPrivateEndpoints: true, outbound: allowLoopback })).toBe(0);
 
     // A recall is pushed with its reason (the line re-queues and, this being the only driver, comes straight back as a new job).
     const dispatchId = wo.json<{ dispatchIds: string[] }>().dispatchIds[0];
     await app.inject({ method: 'POST', url: `/api/v1/dispatches/${dispatchId}/recall`, headers: { ...as(dispatcher), 'if-match': '"2"' }, payload: { reason: 'site closed by the police' } });
     received.length = 0;
-    await drainPush(database, tenant.slug, { keys, allowPrivateEndpoints: true });
+    await drainPush(database, tenant.slug, { keys, allowPrivateEndpoints: true, outbound: allowLoopback });
     expect(received.map((r) => JSON.parse(decryptPush(r.body, ua)) as { title: string; body: string })).toEqual([
       expect.objectContaining({ title: `Job recalled: ${number}`, body: 'Reason: site closed by the police' }),
       expect.objectContaining({ title: `New job: ${number}` }),

@@ -7,8 +7,10 @@ import { readLiveEventsAfter, type StoredLiveEvent } from '../notifications/inde
 import { findDriverBySubject } from '../people/index.js';
 import { endpointProblem } from './push.endpoint.js';
 import type { VapidKeys } from './push.keys.js';
+import type { Outbound } from '../../platform/net/outbound.js';
 
-export type PushOptions = { keys: VapidKeys; allowPrivateEndpoints: boolean };
+/** `outbound`: the platform's guard for outbound calls (OUTBOUND_ALLOW); each endpoint's resolved addresses are checked before sending. */
+export type PushOptions = { keys: VapidKeys; allowPrivateEndpoints: boolean; outbound?: Outbound };
 export type PushSubscriptionInput = { endpoint: string; keys: { p256dh: string; auth: string } };
 
 /** What a driver is told, with the app closed: a new job, a recall, a change to their job. */
@@ -92,6 +94,8 @@ export async function drainPush(database: Database, slug: string, options: PushO
 /** One encrypted (aes128gcm), VAPID-signed request, sent with fetch (no redirects followed). */
 async function sendOne(d: Delivery, options: PushOptions): Promise<'sent' | 'gone' | 'failed'> {
   if (endpointProblem(d.endpoint, options.allowPrivateEndpoints)) return 'gone';
+  // The host as it resolves now must be one outbound calls may reach (private ranges only if OUTBOUND_ALLOW says so).
+  await options.outbound?.assertAllowed(d.endpoint);
   // Loaded on first use: the server starts without it.
   const webpush = (await import('web-push')).default;
   const request = webpush.generateRequestDetails({ endpoint: d.endpoint, keys: { p256dh: d.p256dh, auth: d.auth } }, d.payload, {
