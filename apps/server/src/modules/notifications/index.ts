@@ -12,3 +12,5 @@ export { publishEvent, type LiveEventInput } from './publish.js';
 export { notificationsRoutes, notificationsOf, type NotificationsHandle } from './notifications.routes.js';
 export type { NotificationsSettings } from './settings.js';
 export { verifyWebhookSignature, signWebhook } from './webhooks.signature.js';
+/** The tenant's latest live-event id, for caches invalidated by the event stream (one-row read). */
+export { selectEventPosition } from './live.repo.js';
