@@ -19,7 +19,7 @@ import pg from 'pg';
 import { buildApp } from '../apps/server/src/app.js';
 import { loadConfig } from '../apps/server/src/config.js';
 import { migrations } from '../apps/server/src/migrations/index.js';
-import { publishEvent } from '../apps/server/src/modules/notifications/index.js';
+import { notificationsOf, publishEvent } from '../apps/server/src/modules/notifications/index.js';
 import { migrateAll, openDatabase, provisionTenant, withTenant } from '../apps/server/src/platform/db/index.js';
 import { createTestIdentity } from '../apps/server/test/support/identity.js';
 
@@ -177,6 +177,10 @@ async function main(): Promise<void> {
     console.log(`per connection: rss ${(perConnRss / 1024).toFixed(1)} KiB, heap ${(perConnHeap / 1024).toFixed(1)} KiB`);
     console.log(
       `commit → receipt over ${latency.count} deliveries (${latency.missing} missing): p50 ${latency.p50.toFixed(1)} ms, p99 ${latency.p99.toFixed(1)} ms, max ${latency.max.toFixed(1)} ms`,
+    );
+    const fan = notificationsOf(app).hub.stats();
+    console.log(
+      `fan-out: ${fan.batches} batches of ${fan.events} events → ${fan.writes} socket writes (${mb(fan.bytes)}); back-pressure: ${fan.stalls} stalls, ${fan.cutOff} cut off, largest unread output ${(fan.maxBuffered / 1024).toFixed(1)} KiB`,
     );
     console.log(`total ${((Date.now() - started) / 1000).toFixed(1)} s`);
     child.kill();

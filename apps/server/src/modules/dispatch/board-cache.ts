@@ -35,7 +35,7 @@ export type BoardCacheStats = { hits: number; misses: number; notModified: numbe
 
 export type BoardCache = {
   /** A Fastify handler serving the board that `read` computes, through the cache. */
-  handler: (read: (tx: TenantTx, caller: Caller) => Promise<unknown>) => (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
+  handler: (read: (tx: TenantTx, caller: Caller) => Promise<unknown>) => (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
   stats: () => BoardCacheStats;
   clear: () => void;
 };
@@ -114,12 +114,13 @@ export function createBoardCache(database: Database, options: BoardCacheOptions 
       reply.header('etag', etag).header('cache-control', 'private, no-cache');
       if (matches(request.headers['if-none-match'], etag)) {
         counts.notModified += 1;
-        return reply.code(304).send();
+        await reply.code(304).send();
+        return;
       }
       let snapshot = snapshots.get(key);
       if (snapshot && snapshot.version === version && now - snapshot.at <= ttlMs) counts.hits += 1;
       else snapshot = await compute(key, caller, version, read);
-      return reply
+      await reply
         .type('application/json; charset=utf-8')
         .serializer((payload: unknown) => payload as string)
         .send(snapshot.body);
