@@ -1,5 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
-import type { TenantTx } from '../../platform/db/index.js';
+import { findTenantBySlug, withTenant, type Database, type TenantTx } from '../../platform/db/index.js';
+import { notFound } from '../../platform/errors.js';
 
 /**
  * The analytics roll-up: one row per (grain, local day or month, equipment type, metric, bucket)
@@ -136,4 +137,13 @@ export function histogramPercentile(buckets: ReadonlyArray<{ bucket: number; n: 
   };
   const low = at(lower);
   return upper === lower ? low : low + (rank - lower) * (at(upper) - low);
+}
+
+/** `cli analytics rebuild <slug>`: rebuilds one tenant's roll-up in its registered time zone. */
+export async function rebuildTenantRollup(database: Database, slug: string): Promise<{ timeZone: string; reports: number; rows: number; ms: number }> {
+  const tenant = await findTenantBySlug(database.db, slug);
+  if (!tenant) throw notFound('tenant', slug);
+  const started = Date.now();
+  const result = await withTenant(database.db, slug, (tx) => rebuildRollup(tx, tenant.time_zone));
+  return { timeZone: tenant.time_zone, ...result, ms: Date.now() - started };
 }
