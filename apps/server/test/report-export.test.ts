@@ -41,7 +41,7 @@ describe(`analytics and report exports (CSV, xlsx) on ${testDbKind()}`, () => {
           priority: 'standard',
           finalStatus: 'completed',
           notes: i === 0 ? '+1 spare, "quoted", and a\nnewline' : null,
-          timestamps: { createdAt: `2026-05-0${i + 1}T08:00:00Z`, queuedAt: `2026-05-0${i + 1}T08:00:00Z`, dispatchedAt: `2026-05-0${i + 1}T08:30:00Z`, onSiteAt: `2026-05-0${i + 1}T09:00:00Z`, completedAt: `2026-05-0${i + 1}T12:00:00Z` } as StatusReportSnapshot['timestamps'],
+          timestamps: { createdAt: `2026-05-0${i + 1}T08:00:00Z`, queuedAt: `2026-05-0${i + 1}T08:00:00Z`, dispatchedAt: `2026-05-0${i + 1}T08:30:00Z`, onSiteAt: `2026-05-0${i + 1}T09:00:00Z`, completedAt: `2026-05-0${i + 1}T12:00:00Z` },
         };
         await recordStatusReport(tx, systemCaller(tenant.slug), snapshot);
       }
