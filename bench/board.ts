@@ -19,6 +19,7 @@
  * - Server CPU per request = the server processes' user + system CPU over the window ÷ HTTP requests
  *   answered in the window (live streams' writes included in the CPU, not in the count).
  *
+ * BENCH_PROFILE=<dir> writes a V8 CPU profile of each server process (open it in Chrome DevTools).
  * PostgreSQL: BENCH_POSTGRES_URL (or TEST_POSTGRES_URL), default postgres://postgres@127.0.0.1:5432/postgres.
  * Creates a scratch database and drops it afterwards. Needs ulimit -n above 2 × people.
  */
@@ -280,7 +281,9 @@ async function runPhase(
 
   const servers: ChildProcess[] = [];
   for (let i = 0; i < options.instances; i++) {
-    const child = fork(self, ['--server', JSON.stringify({ url: options.url, port: BASE_PORT + i, jwk: identity.publicJwk })], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
+    // BENCH_PROFILE=<dir>: each server writes a V8 CPU profile there when it exits.
+    const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+    const child = fork(self, ['--server', JSON.stringify({ url: options.url, port: BASE_PORT + i, jwk: identity.publicJwk })], { execArgv: ['--import', 'tsx', ...profile], stdio: 'inherit' });
     servers.push(child);
     await next<FromServer, 'ready'>(child, 'ready');
   }
