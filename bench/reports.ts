@@ -170,7 +170,7 @@ async function main(argv: string[]): Promise<void> {
     }
 
     // The generator writes the tables directly: fill the roll-up as `cli analytics rebuild` does.
-    if (!(await withTenant(db, SLUG, (tx) => readRollupState(tx))).built || argv.includes('--rebuild')) {
+    if (!reuse || !(await withTenant(db, SLUG, (tx) => readRollupState(tx))).built || argv.includes('--rebuild')) {
       const started = performance.now();
       const built = await withTenant(db, SLUG, (tx) => rebuildRollup(tx, TZ));
       await sql`vacuum analyze ${sql.id(`t_${SLUG}`, 'analytics_rollup')}`.execute(db);

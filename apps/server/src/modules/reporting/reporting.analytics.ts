@@ -341,13 +341,20 @@ export async function computeAnalytics(tx: TenantTx, _caller: Caller, input: Ana
       where ${scope} and queued_at is not null
         and queued_at < (select max(de) from days) and (left_queue_at is null or left_queue_at > (select min(ds) from days))
     ),
-    raw as (
-      select days.d,
-             count(*) filter (where o.queued_at <= days.ds and (o.left_queue_at is null or o.left_queue_at > days.ds)) as at_start,
-             sum(date_part('epoch', least(coalesce(o.left_queue_at, days.de), days.de) - greatest(o.queued_at, days.ds))) as secs
-      from days join o on o.queued_at < days.de and (o.left_queue_at is null or o.left_queue_at > days.ds)
-      group by days.d
+    -- Each span visits only the days it overlaps (no range join of every span with every day).
+    per as (
+      select g.d,
+             case when o.queued_at <= g.ds and (o.left_queue_at is null or o.left_queue_at > g.ds) then 1 else 0 end as at_start,
+             date_part('epoch', least(coalesce(o.left_queue_at, g.de), g.de) - greatest(o.queued_at, g.ds)) as secs
+      from o cross join lateral (
+        select x::date as d, (x::date::timestamp at time zone ${tz}) as ds, ((x::date + 1)::timestamp at time zone ${tz}) as de
+        from generate_series(greatest((o.queued_at at time zone ${tz})::date, ${days.fromDay}::date),
+                             least(coalesce((o.left_queue_at at time zone ${tz})::date, ${days.lastDay}::date), ${days.lastDay}::date),
+                             interval '1 day') x
+      ) g
+      where g.de > o.queued_at and (o.left_queue_at is null or o.left_queue_at > g.ds)
     ),
+    raw as (select d, sum(at_start) as at_start, sum(secs) as secs from per group by d),
     ru as (
       select period as d, sum(n) as at_start, sum(total) as secs from analytics_rollup
       where ${rollupUsable ? sql`true` : sql`false`} and grain = 'day' and metric = 'queue'
