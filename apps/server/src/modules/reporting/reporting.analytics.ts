@@ -137,8 +137,13 @@ export async function computeAnalytics(tx: TenantTx, _caller: Caller, input: Ana
   if (whole) {
     const firstMonth = whole.first.endsWith('-01') ? whole.first : nextMonthStart(whole.first);
     const endMonth = monthStart(addDays(whole.last, 1));
-    const inMonths = firstMonth < endMonth ? sql`(period >= ${firstMonth}::date and period < ${endMonth}::date)` : sql`false`;
-    periods = sql`((grain = 'month' and ${inMonths}) or (grain = 'day' and period >= ${whole.first}::date and period <= ${whole.last}::date and not ${inMonths}))`;
+    // Disjuncts the primary key (grain, period, …) answers with index range scans.
+    periods =
+      firstMonth < endMonth
+        ? sql`((grain = 'month' and period >= ${firstMonth}::date and period < ${endMonth}::date)
+              or (grain = 'day' and period >= ${whole.first}::date and period < ${firstMonth}::date)
+              or (grain = 'day' and period >= ${endMonth}::date and period <= ${whole.last}::date))`
+        : sql`(grain = 'day' and period >= ${whole.first}::date and period <= ${whole.last}::date)`;
     const w0 = sql`(${whole.first}::date::timestamp at time zone ${tz})`;
     const w1 = sql`((${whole.last}::date + 1)::timestamp at time zone ${tz})`;
     edge = (column) => sql`((${column} >= ${f}::timestamptz and ${column} < ${w0}) or (${column} >= ${w1} and ${column} < ${t}::timestamptz))`;
