@@ -98,6 +98,18 @@ function frameBytes(row: EventRow): Buffer {
   return bytes;
 }
 
+const chunks = new WeakMap<Buffer, Buffer>();
+
+/** A buffer framed as one HTTP/1.1 chunk (size line, bytes, CRLF), framed once however many sockets get it. */
+function chunkOf(bytes: Buffer): Buffer {
+  let framed = chunks.get(bytes);
+  if (framed === undefined) {
+    framed = Buffer.concat([Buffer.from(`${bytes.length.toString(16)}\r\n`, 'latin1'), bytes, Buffer.from('\r\n', 'latin1')]);
+    chunks.set(bytes, framed);
+  }
+  return framed;
+}
+
 /** Written once a stream is caught up and live: every event committed from then on reaches it. */
 const LIVE_COMMENT = ': live\n\n';
 
@@ -153,16 +165,23 @@ export function createLiveHub(database: Database, settings: NotificationsSetting
    */
   function write(stream: LiveStream, feed: Feed, text: string | Buffer): void {
     if (stream.closed || stream.raw.destroyed) return;
-    const ok = stream.raw.write(text);
+    const raw = stream.raw;
+    const socket = raw.socket;
+    // Event batches go straight to the socket as pre-framed chunks (the bytes and their chunk
+    // framing are shared by every stream of the tenant); the response object's per-write work
+    // (chunk header, cork, three writes) is skipped. Only once its headers are out and chunked, and
+    // in order with its own writes (both write to the socket synchronously).
+    const direct = Buffer.isBuffer(text) && socket !== null && !socket.destroyed && raw.headersSent && raw.chunkedEncoding && raw.writableLength === socket.writableLength;
+    const ok = direct ? socket.write(chunkOf(text)) : raw.write(text);
     counters.writes += 1;
     counters.bytes += text.length;
     if (ok) return;
-    const buffered = stream.raw.writableLength;
+    const buffered = raw.writableLength;
     if (buffered > counters.maxBuffered) counters.maxBuffered = buffered;
     if (buffered >= settings.maxBufferedBytes && !stream.stalledSince) {
       counters.stalls += 1;
       stream.stalledSince = Date.now();
-      stream.raw.once('drain', () => {
+      (direct ? socket : raw).once('drain', () => {
         stream.stalledSince = null;
         enqueue(feed, () => catchUp(feed, stream).catch(() => close(stream, feed, false)));
       });
