@@ -172,6 +172,7 @@ async function main(): Promise<void> {
     gc();
     const after = process.memoryUsage();
 
+    const cpuBefore = process.cpuUsage();
     const commits: Record<number, number> = {};
     const interval = 1000 / rate;
     for (let n = 0; n < events; n++) {
@@ -185,6 +186,7 @@ async function main(): Promise<void> {
       const { total } = await next(child, 'received');
       if (total >= expected || Date.now() > waitUntil) break;
     }
+    const cpu = process.cpuUsage(cpuBefore);
     child.send({ kind: 'commits', commits, events } satisfies ToChild);
     const latency = await next(child, 'latency');
 
@@ -197,6 +199,7 @@ async function main(): Promise<void> {
       `commit → receipt over ${latency.count} deliveries (${latency.missing} missing): p50 ${latency.p50.toFixed(1)} ms, p99 ${latency.p99.toFixed(1)} ms, max ${latency.max.toFixed(1)} ms`,
     );
     const fan = notificationsOf(app).hub.stats();
+    console.log(`server CPU while publishing and fanning out: ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms (${((cpu.user + cpu.system) / 1000 / events).toFixed(1)} ms per event, ${((cpu.user + cpu.system) / Math.max(1, connected.open * events)).toFixed(2)} µs per delivery)`);
     console.log(
       `fan-out: ${fan.batches} batches of ${fan.events} events → ${fan.writes} socket writes (${mb(fan.bytes)}); back-pressure: ${fan.stalls} stalls, ${fan.cutOff} cut off, largest unread output ${(fan.maxBuffered / 1024).toFixed(1)} KiB`,
     );
