@@ -67,7 +67,7 @@ export function reportingRoutes(database: Database, reads: ReadRouter) {
       async (request, reply) => {
         const caller = callerOf(request);
         const { format, ...filters } = request.query;
-        const reports = await withTenant(reading.db, caller.tenantSlug, async (tx) => {
+        const reports = await withTenant((await readingFor(request)).db, caller.tenantSlug, async (tx) => {
           const all = [];
           let cursor: string | undefined;
           do {

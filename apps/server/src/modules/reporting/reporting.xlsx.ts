@@ -1,5 +1,6 @@
 import ExcelJS from 'exceljs';
 import type { Analytics, ReportSummary } from '@yardmaster/contracts';
+import { csvLine } from '../../platform/csv.js';
 
 export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
@@ -87,18 +88,7 @@ export async function reportsXlsx(reports: ReportSummary[]): Promise<Buffer> {
   return toBuffer(book);
 }
 
-/**
- * A CSV field (RFC 4180), safe against formula injection (OWASP): text starting with `=`, `+`, `-`,
- * `@`, tab or carriage return is prefixed with `'` so a spreadsheet shows it instead of running it.
- */
-export function csvCell(v: Cell): string {
-  if (v === null) return '';
-  let s = String(v);
-  if (typeof v === 'string' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
-}
-
+/** The report list as CSV through the one CSV writer of every export (formula cells escaped). */
 export function reportsCsv(reports: ReportSummary[]): string {
-  const lines = [REPORT_COLUMNS.map(([h]) => csvCell(h)).join(','), ...reports.map((r) => reportRow(r).map(csvCell).join(','))];
-  return `${lines.join('\r\n')}\r\n`;
+  return [csvLine(REPORT_COLUMNS.map(([h]) => h)), ...reports.map((r) => csvLine(reportRow(r)))].join('');
 }
