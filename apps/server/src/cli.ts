@@ -4,17 +4,20 @@ import { migrations } from './migrations/index.js';
 import { findTenantBySlug, migrateAll, openDatabase } from './platform/db/index.js';
 import { createTenant } from './modules/tenants/index.js';
 import { verifyAuditChain } from './modules/audit/index.js';
+import { rebuildTenantRollup } from './modules/reporting/index.js';
 import { AppError } from './platform/errors.js';
 
 const USAGE = `usage: yardmaster <command>
   migrate                                   migrate the control schema and every tenant schema
   tenant create <slug> <name> [time-zone]   provision a tenant (schema, role, migrations)
   audit verify <tenant-slug>                re-walk the tenant's audit hash chain (exit 2 if broken)
+  analytics rebuild <tenant-slug>           recompute the tenant's analytics roll-up from its status reports
 `;
 
 async function run(argv: string[]): Promise<number> {
   const [command, sub, ...rest] = argv;
   if (command === 'audit' && sub === 'verify' && rest.length === 1) return auditVerify(rest[0] ?? '');
+  if (command === 'analytics' && sub === 'rebuild' && rest.length === 1) return analyticsRebuild(rest[0] ?? '');
   if (command !== 'migrate' && !(command === 'tenant' && sub === 'create')) {
     process.stderr.write(USAGE);
     return 64;
@@ -52,6 +55,22 @@ async function auditVerify(slug: string): Promise<number> {
     const result = await verifyAuditChain(database.db, slug);
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     return result.ok ? 0 : 2;
+  } finally {
+    await database.close();
+  }
+}
+
+/** `analytics rebuild <slug>`: one transaction; report writers of that tenant wait for it. */
+async function analyticsRebuild(slug: string): Promise<number> {
+  const database = await openDatabase(loadConfig().database);
+  try {
+    if (!/^[a-z][a-z0-9_]{1,39}$/.test(slug)) {
+      process.stderr.write(`yardmaster: no tenant "${slug}"\n`);
+      return 1;
+    }
+    const result = await rebuildTenantRollup(database, slug);
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    return 0;
   } finally {
     await database.close();
   }

@@ -112,6 +112,10 @@ export const ReportListQuerySchema = PageQuerySchema.extend({
 });
 export type ReportListQuery = z.infer<typeof ReportListQuerySchema>;
 
+/** The same filters as the list, every matching report (up to 100,000) as one CSV or Excel file. */
+export const ReportExportQuerySchema = ReportListQuerySchema.omit({ limit: true, cursor: true }).extend({ format: z.enum(['csv', 'xlsx']).default('csv') });
+export type ReportExportQuery = z.infer<typeof ReportExportQuerySchema>;
+
 export const ReportSummarySchema = StatusReportSchema.omit({ corrections: true }).extend({ correctionCount: z.number().int() });
 export type ReportSummary = z.infer<typeof ReportSummarySchema>;
 export const ReportPageSchema = pageOf(ReportSummarySchema);
@@ -129,7 +133,11 @@ export const AnalyticsQuerySchema = z.object({
   to: z.iso.datetime({ offset: true }),
   siteId: UuidSchema.optional(),
   equipmentTypeId: UuidSchema.optional(),
-  format: z.enum(['json', 'csv']).default('json'),
+  format: z.enum(['json', 'csv', 'xlsx']).default('json'),
+  queueDepthResolution: z
+    .enum(['hour', 'day'])
+    .optional()
+    .describe('queue depth per local hour (ranges up to 31 days) or per local day; default: hour up to 31 days, else day'),
 });
 export type AnalyticsQuery = z.infer<typeof AnalyticsQuerySchema>;
 
@@ -166,12 +174,13 @@ export const AnalyticsSchema = z.object({
   busiestSites: z.array(z.object({ siteId: UuidSchema, name: text(), dispatches: z.number().int() })),
   queueDepth: z.array(
     z.object({
-      hour: text().describe("the tenant's local hour start, ISO 8601 with its offset"),
-      depth: z.number().int().describe('requests waiting at the start of the hour'),
-      mean: z.number().describe('time-weighted mean number of requests waiting during the hour'),
+      hour: text().describe("the tenant's local hour (or day) start, ISO 8601 with its offset"),
+      depth: z.number().int().describe('requests waiting at the start of the hour (or day)'),
+      mean: z.number().describe('time-weighted mean number of requests waiting during the hour (or day)'),
     }),
   ),
   peakHours: z.array(z.object({ hourOfDay: z.number().int(), requests: z.number().int() })),
+  queueDepthResolution: z.enum(['hour', 'day']).optional().describe('the step of `queueDepth`'),
 });
 export type Analytics = z.infer<typeof AnalyticsSchema>;
 

@@ -14,6 +14,24 @@ import * as reportingOpenDispatches from './202611250603_reporting_open_dispatch
 import * as alerts from './202611250700_alerts_schema.js';
 import * as resourcesIndexes from './202611300500_resources_lookup_indexes.js';
 import * as driverAppFiles from './202612010600_driver_app_files.js';
+import * as reportingRollup from './202612010800_reporting_analytics_rollup.js';
 
-/** Migrations run in every tenant schema, in this order. Append only. */
-export const tenantMigrations: readonly Migration[] = [settings, people, fleet, sites, audit, notifications, workOrders, dispatch, reporting, reportingRetention, reportingIndexes, reportingOpenDispatches, alerts, resourcesIndexes, driverAppFiles];
+/** Migrations run in every tenant schema, in this order (by name). Append only. */
+export const tenantMigrations: readonly Migration[] = [
+  settings,
+  people,
+  fleet,
+  sites,
+  audit,
+  notifications,
+  workOrders,
+  dispatch,
+  reporting,
+  reportingRetention,
+  reportingIndexes,
+  reportingOpenDispatches,
+  alerts,
+  resourcesIndexes,
+  driverAppFiles,
+  reportingRollup,
+];

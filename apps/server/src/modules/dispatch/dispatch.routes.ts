@@ -28,6 +28,7 @@ import { recordAudit } from '../audit/index.js';
 import { findDriverBySubject } from '../people/index.js';
 import { findSite, siteView } from '../sites/index.js';
 import { loadDispatch } from './assign.js';
+import { createBoardCache } from './board-cache.js';
 import { listDispatches, readBoard } from './board.js';
 import { explainDispatch } from './explain.js';
 import { advanceDispatch, cancelDispatch, declineDispatch, dispatchManually, recallDispatch, reprioritiseDispatch } from './lifecycle.js';
@@ -54,6 +55,7 @@ export function dispatchRoutes(database: Database, options: DispatchRoutesOption
 
     const r = app.withTypeProvider<ZodTypeProvider>();
     const inTenant = tenantRunner(database);
+    const boardCache = createBoardCache(database);
 
     // --- work orders
     r.post('/api/v1/work-orders', { config: { access: DISPATCHERS }, schema: { tags: ['work-orders'], summary: 'Create a work order; each requested unit is dispatched, queued or scheduled', body: CreateWorkOrderSchema, response: { 201: WorkOrderSchema } } }, async (request, reply) => {
@@ -78,8 +80,8 @@ export function dispatchRoutes(database: Database, options: DispatchRoutesOption
     });
 
     // --- board and dispatches
-    r.get('/api/v1/board', { config: { access: READERS }, schema: { tags, summary: 'The live board: queued (with position and wait), scheduled, active', response: { 200: BoardSchema } } }, (request) =>
-      inTenant(request, (tx) => readBoard(tx)),
+    r.get('/api/v1/board', { config: { access: READERS }, schema: { tags, summary: 'The live board: queued (with position and wait), scheduled, active', response: { 200: BoardSchema } } },
+      boardCache.handler((tx) => readBoard(tx)),
     );
     r.get('/api/v1/dispatches', { config: { access: READERS }, schema: { tags, summary: 'List dispatches, newest first', querystring: DispatchListQuerySchema, response: { 200: pageOf(DispatchSchema) } } }, (request) =>
       inTenant(request, (tx) => listDispatches(tx, request.query)),

@@ -13,3 +13,5 @@ export { notificationsRoutes, notificationsOf, type NotificationsHandle } from '
 export type { NotificationsSettings } from './settings.js';
 export { verifyWebhookSignature, signWebhook } from './webhooks.signature.js';
 export { readLiveEventsAfter, type StoredLiveEvent } from './events-read.js';
+/** The tenant's latest live-event id, for caches invalidated by the event stream (one-row read). */
+export { selectEventPosition } from './live.repo.js';

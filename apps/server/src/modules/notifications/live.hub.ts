@@ -56,9 +56,27 @@ export type LiveHub = {
   /** Runs the retention purge now for the given tenants, or all (also run by the safety-net timer). */
   purge: (slugs?: readonly string[]) => Promise<void>;
   connectionCount: () => number;
+  /** Fan-out and back-pressure counters since start (benchmarks and tests read them). */
+  stats: () => LiveHubStats;
+};
+
+export type LiveHubStats = {
+  /** Socket writes and the bytes they carried (one write per stream per batch of events). */
+  writes: number;
+  bytes: number;
+  /** Batches read from the database and fanned out; the events in them. */
+  batches: number;
+  events: number;
+  /** Times a stream's unread output crossed the bound (it pauses), and streams cut off for stalling. */
+  stalls: number;
+  cutOff: number;
+  /** Streams paused right now, and the largest unread output seen on one stream (bytes). */
+  stalledNow: number;
+  maxBuffered: number;
 };
 
 const frames = new WeakMap<EventRow, string>();
+const encoded = new WeakMap<EventRow, Buffer>();
 
 /** The SSE message of a row, rendered once however many streams receive it. */
 export function frame(row: EventRow): string {
@@ -68,6 +86,28 @@ export function frame(row: EventRow): string {
     frames.set(row, text);
   }
   return text;
+}
+
+/** The frame of a row as bytes, encoded once per process however many streams receive it. */
+function frameBytes(row: EventRow): Buffer {
+  let bytes = encoded.get(row);
+  if (bytes === undefined) {
+    bytes = Buffer.from(frame(row), 'utf8');
+    encoded.set(row, bytes);
+  }
+  return bytes;
+}
+
+const chunks = new WeakMap<Buffer, Buffer>();
+
+/** A buffer framed as one HTTP/1.1 chunk (size line, bytes, CRLF), framed once however many sockets get it. */
+function chunkOf(bytes: Buffer): Buffer {
+  let framed = chunks.get(bytes);
+  if (framed === undefined) {
+    framed = Buffer.concat([Buffer.from(`${bytes.length.toString(16)}\r\n`, 'latin1'), bytes, Buffer.from('\r\n', 'latin1')]);
+    chunks.set(bytes, framed);
+  }
+  return framed;
 }
 
 /** Written once a stream is caught up and live: every event committed from then on reaches it. */
@@ -84,6 +124,7 @@ export function createLiveHub(database: Database, settings: NotificationsSetting
   let lastPurge = 0;
   let stopped = false;
   let unsubscribeLocal: (() => void) | null = null;
+  const counters = { writes: 0, bytes: 0, batches: 0, events: 0, stalls: 0, cutOff: 0, maxBuffered: 0 };
 
   const readRows = (slug: string, after: number, limit = PAGE): Promise<EventRow[]> =>
     withTenant(database.db, slug, (tx) =>
@@ -103,6 +144,7 @@ export function createLiveHub(database: Database, settings: NotificationsSetting
     all.delete(stream);
     const raw = stream.raw;
     if (raw.destroyed) return;
+    if (resync) counters.cutOff += 1;
     try {
       if (resync) {
         raw.end(RESYNC_FRAME);
@@ -121,12 +163,25 @@ export function createLiveHub(database: Database, settings: NotificationsSetting
    * stays put; the stored events are its buffer) until the socket drains, then catches up from the
    * database. A client stalled longer than `maxStallMs` is cut off and told to resync.
    */
-  function write(stream: LiveStream, feed: Feed, text: string): void {
+  function write(stream: LiveStream, feed: Feed, text: string | Buffer): void {
     if (stream.closed || stream.raw.destroyed) return;
-    const ok = stream.raw.write(text);
-    if (!ok && stream.raw.writableLength >= settings.maxBufferedBytes && !stream.stalledSince) {
+    const raw = stream.raw;
+    const socket = raw.socket;
+    // Event batches go straight to the socket as pre-framed chunks (the bytes and their chunk
+    // framing are shared by every stream of the tenant); the response object's per-write work
+    // (chunk header, cork, three writes) is skipped. Only once its headers are out and chunked, and
+    // in order with its own writes (both write to the socket synchronously).
+    const direct = Buffer.isBuffer(text) && socket !== null && !socket.destroyed && raw.headersSent && raw.chunkedEncoding && raw.writableLength === socket.writableLength;
+    const ok = direct ? socket.write(chunkOf(text)) : raw.write(text);
+    counters.writes += 1;
+    counters.bytes += text.length;
+    if (ok) return;
+    const buffered = raw.writableLength;
+    if (buffered > counters.maxBuffered) counters.maxBuffered = buffered;
+    if (buffered >= settings.maxBufferedBytes && !stream.stalledSince) {
+      counters.stalls += 1;
       stream.stalledSince = Date.now();
-      stream.raw.once('drain', () => {
+      (direct ? socket : raw).once('drain', () => {
         stream.stalledSince = null;
         enqueue(feed, () => catchUp(feed, stream).catch(() => close(stream, feed, false)));
       });
@@ -165,17 +220,45 @@ export function createLiveHub(database: Database, settings: NotificationsSetting
     feed.chain = feed.chain.then(task).catch(() => undefined);
   }
 
+  /**
+   * Pushes a batch of rows (contiguous ids after `from`) to the feed's streams: one socket write per
+   * stream per batch. Streams that see every event share one buffer, encoded once per process; a
+   * driver's stream gets the concatenation of the frames that name them (often nothing).
+   */
+  function fanOut(feed: Feed, from: number, rows: EventRow[]): void {
+    const last = rows[rows.length - 1];
+    if (!last) return;
+    counters.batches += 1;
+    counters.events += rows.length;
+    let shared: Buffer | null = null;
+    for (const stream of feed.streams) {
+      // A stream behind the feed (it stalled) must not skip ahead: it catches up on its own.
+      if (stream.closed || stream.stalledSince || stream.lastSent < from || stream.lastSent >= last.id) continue;
+      if (!stream.driversOnly && stream.lastSent === from) {
+        shared ??= rows.length === 1 ? frameBytes(last) : Buffer.concat(rows.map(frameBytes));
+        stream.lastSent = last.id;
+        write(stream, feed, shared);
+        continue;
+      }
+      const mine: Buffer[] = [];
+      for (const row of rows) {
+        if (row.id <= stream.lastSent) continue;
+        if (stream.driversOnly && (stream.driverId === null || !(row.driver_ids ?? []).includes(stream.driverId))) continue;
+        mine.push(frameBytes(row));
+      }
+      stream.lastSent = last.id;
+      if (mine.length > 0) write(stream, feed, mine.length === 1 ? (mine[0] as Buffer) : Buffer.concat(mine));
+    }
+  }
+
   /** Reads the feed's new rows and pushes them to its streams. */
   async function readFeed(feed: Feed): Promise<void> {
     if (feed.cursor === null || feed.streams.size === 0) return;
     for (;;) {
       const rows = await readRows(feed.slug, feed.cursor);
-      for (const row of rows) {
-        const previous: number = feed.cursor;
-        // A stream behind the feed (it stalled) must not skip ahead: it catches up on its own.
-        for (const stream of feed.streams) if (stream.lastSent >= previous) deliver(feed, stream, row);
-        feed.cursor = row.id;
-      }
+      fanOut(feed, feed.cursor, rows);
+      const last = rows[rows.length - 1];
+      if (last) feed.cursor = last.id;
       feed.recent.push(...rows);
       if (feed.recent.length > RECENT) feed.recent.splice(0, feed.recent.length - RECENT);
       if (rows.length < PAGE || feed.streams.size === 0) return;
@@ -291,6 +374,7 @@ export function createLiveHub(database: Database, settings: NotificationsSetting
     attach,
     purge,
     connectionCount: () => all.size,
+    stats: () => ({ ...counters, stalledNow: [...all].filter((s) => s.stalledSince).length }),
     async start() {
       stopped = false;
       lastPurge = Date.now();

@@ -8,3 +8,9 @@ export async function selectDriverIdBySubject(tx: TenantTx, subject: string): Pr
   const row = await tx.selectFrom('drivers').select('id').where('subject', '=', subject).where('archived_at', 'is', null).executeTakeFirst();
   return row?.id;
 }
+
+/** The id of the tenant's latest live event: every change a board shows moves it (one-row read). */
+export async function selectEventPosition(tx: TenantTx): Promise<number> {
+  const row = await tx.selectFrom('live_counter').select('last_id').executeTakeFirst();
+  return row?.last_id ?? 0;
+}

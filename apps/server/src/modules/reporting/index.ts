@@ -6,3 +6,4 @@ export { recordStatusReport } from './reporting.record.js';
 export type { StatusReportSnapshot } from '@yardmaster/contracts';
 export { reportingRoutes } from './reporting.routes.js';
 export { openReportingDatabase } from './reporting.replica.js';
+export { rebuildTenantRollup } from './reporting.rollup.js';

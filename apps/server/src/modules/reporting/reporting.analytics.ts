@@ -4,10 +4,27 @@ import type { Caller } from '../../platform/caller.js';
 import { csvLine } from '../../platform/csv.js';
 import type { TenantTx } from '../../platform/db/index.js';
 import { validationFailed } from '../../platform/errors.js';
+import { PHASE_METRICS, bucketSql, histogramPercentile, phaseValuesSql, readRollupState, type PhaseMetric } from './reporting.rollup.js';
 
 export type AnalyticsInput = Omit<AnalyticsQuery, 'format'> & { timeZone: string };
+/**
+ * `rollup: false` computes everything from the raw rows (tests compare the two). Percentiles come
+ * from the roll-up's histograms only above `exactPercentilesUpTo` values (default 20,000): below
+ * it the raw sort is cheap, so they stay exact.
+ */
+export type AnalyticsOptions = { rollup?: boolean; exactPercentilesUpTo?: number };
+
+/** The longest range served with an hourly queue-depth series. */
+export const HOURLY_QUEUE_MAX_DAYS = 31;
 
 const MAX_RANGE_DAYS = 400;
+
+const OPEN_FROM_DISPATCHES = sql`
+  select id, site_id, equipment_type_id, equipment_id, driver_id, status,
+         created_at, coalesce(queued_at, dispatched_at) as queued_at, dispatched_at, on_site_at,
+         returning_at, cancelled_at as finished_at, coalesce(dispatched_at, cancelled_at) as left_queue_at
+  from dispatches
+  where status not in ('completed', 'recalled')`;
 
 const FINISHED_FROM_REPORTS = sql`
   select id, site_id, equipment_type_id, equipment_id, driver_id, final_status as status,
@@ -27,20 +44,45 @@ const FINISHED_FROM_REPORTS = sql`
  * directly (docs/decisions/0002-reporting-reads-across-modules.md); queued_at is null for a
  * dispatch that never waited in the queue.
  */
-async function dispatchSource(tx: TenantTx): Promise<{ relation: RawBuilder<unknown>; name: string }> {
+async function dispatchSource(tx: TenantTx): Promise<{ relation: RawBuilder<unknown>; open: RawBuilder<unknown>; name: string }> {
   const { rows } = await sql<{ present: boolean }>`select to_regclass('dispatches') is not null as present`.execute(tx);
-  if (!rows[0]?.present) return { name: 'status_reports', relation: sql`(${FINISHED_FROM_REPORTS})` };
+  if (!rows[0]?.present) return { name: 'status_reports', relation: sql`(${FINISHED_FROM_REPORTS})`, open: sql`(select * from (${FINISHED_FROM_REPORTS}) x where false)` };
   return {
     name: 'status_reports + open and cancelled dispatches',
     relation: sql`(
       ${FINISHED_FROM_REPORTS}
       union all
-      select id, site_id, equipment_type_id, equipment_id, driver_id, status,
-             created_at, coalesce(queued_at, dispatched_at) as queued_at, dispatched_at, on_site_at,
-             returning_at, cancelled_at as finished_at, coalesce(dispatched_at, cancelled_at) as left_queue_at
-      from dispatches
-      where status not in ('completed', 'recalled'))`,
+      ${OPEN_FROM_DISPATCHES})`,
+    open: sql`(${OPEN_FROM_DISPATCHES})`,
   };
+}
+
+/** 'YYYY-MM-DD' ± days (calendar arithmetic, no time zone involved). */
+function addDays(date: string, days: number): string {
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+  return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
+}
+const monthStart = (date: string): string => `${date.slice(0, 7)}-01`;
+function nextMonthStart(date: string): string {
+  const [y, m] = date.split('-').map(Number) as [number, number];
+  return new Date(Date.UTC(y, m, 1)).toISOString().slice(0, 10);
+}
+
+/**
+ * The whole local days inside [from, to): first and last (inclusive) as dates, or null when the
+ * range holds no whole day; `fromDay`/`lastDay` are the local days of from and of the range's last
+ * instant (the daily queue series runs over them).
+ */
+async function localDays(tx: TenantTx, f: string, t: string, tz: string) {
+  const { rows } = await sql<{ fd: string; fa: boolean; td: string; tl: string }>`
+    select (${f}::timestamptz at time zone ${tz})::date::text as fd,
+           (date_trunc('day', ${f}::timestamptz at time zone ${tz}) at time zone ${tz}) = ${f}::timestamptz as fa,
+           (${t}::timestamptz at time zone ${tz})::date::text as td,
+           ((${t}::timestamptz - interval '1 microsecond') at time zone ${tz})::date::text as tl`.execute(tx);
+  const r = rows[0] ?? { fd: '', fa: false, td: '', tl: '' };
+  const first = r.fa ? r.fd : addDays(r.fd, 1);
+  const last = addDays(r.td, -1);
+  return { whole: first <= last ? { first, last } : null, fromDay: r.fd, lastDay: r.tl };
 }
 
 const statsOf = (row: { n: number; mean: number | null; p50: number | null; p90: number | null }): DurationStats => ({
@@ -64,17 +106,48 @@ function offsetLabel(local: string, offsetSeconds: number): string {
  * spring-forward day has 23 buckets and a fall-back day 25 (its repeated hour labelled with each
  * offset).
  */
-export async function computeAnalytics(tx: TenantTx, _caller: Caller, input: AnalyticsInput): Promise<Analytics> {
+export async function computeAnalytics(tx: TenantTx, _caller: Caller, input: AnalyticsInput, options: AnalyticsOptions = {}): Promise<Analytics> {
   const from = new Date(input.from);
   const to = new Date(input.to);
   if (!(from < to)) throw validationFailed('empty range', [{ field: 'to', message: 'must be after from' }]);
   if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * 86_400_000) {
     throw validationFailed('range too long', [{ field: 'to', message: `at most ${MAX_RANGE_DAYS} days after from` }]);
   }
+  const rangeDays = (to.getTime() - from.getTime()) / 86_400_000;
+  const resolution = input.queueDepthResolution ?? (rangeDays <= HOURLY_QUEUE_MAX_DAYS ? 'hour' : 'day');
+  if (resolution === 'hour' && rangeDays > HOURLY_QUEUE_MAX_DAYS) {
+    throw validationFailed('range too long for an hourly series', [
+      { field: 'queueDepthResolution', message: `hourly queue depth is served for ranges up to ${HOURLY_QUEUE_MAX_DAYS} days; use day` },
+    ]);
+  }
   const tz = input.timeZone;
-  const { relation: d, name: source } = await dispatchSource(tx);
+  const { relation: d, open, name: rawSource } = await dispatchSource(tx);
   const f = from.toISOString();
   const t = to.toISOString();
+  const days = await localDays(tx, f, t, tz);
+  // The roll-up serves whole local days when it is built in this time zone; a site filter reads the
+  // raw rows (a site's year is small, and the roll-up has no site axis: see reporting.rollup.ts).
+  const state = options.rollup === false || input.siteId ? null : await readRollupState(tx);
+  const rollupUsable = Boolean(state?.built && state.timeZone === tz);
+  const whole = rollupUsable ? days.whole : null;
+  const source = whole ? `analytics_rollup (whole days ${whole.first} … ${whole.last}) + ${rawSource} at the edges` : rawSource;
+  const typeOnly = input.equipmentTypeId ? sql`and equipment_type_id = ${input.equipmentTypeId}::uuid` : sql``;
+  let periods = sql`false`;
+  let edge = (_column: RawBuilder<unknown>): RawBuilder<unknown> => sql`true`;
+  if (whole) {
+    const firstMonth = whole.first.endsWith('-01') ? whole.first : nextMonthStart(whole.first);
+    const endMonth = monthStart(addDays(whole.last, 1));
+    // Disjuncts the primary key (grain, period, …) answers with index range scans.
+    periods =
+      firstMonth < endMonth
+        ? sql`((grain = 'month' and period >= ${firstMonth}::date and period < ${endMonth}::date)
+              or (grain = 'day' and period >= ${whole.first}::date and period < ${firstMonth}::date)
+              or (grain = 'day' and period >= ${endMonth}::date and period <= ${whole.last}::date))`
+        : sql`(grain = 'day' and period >= ${whole.first}::date and period <= ${whole.last}::date)`;
+    const w0 = sql`(${whole.first}::date::timestamp at time zone ${tz})`;
+    const w1 = sql`((${whole.last}::date + 1)::timestamp at time zone ${tz})`;
+    edge = (column) => sql`((${column} >= ${f}::timestamptz and ${column} < ${w0}) or (${column} >= ${w1} and ${column} < ${t}::timestamptz))`;
+  }
   const scope = sql.join(
     [
       sql`true`,
@@ -85,7 +158,24 @@ export async function computeAnalytics(tx: TenantTx, _caller: Caller, input: Ana
   );
   await sql`set local work_mem = '128MB'`.execute(tx);
 
-  const counts = await sql<{ created: number; completed: number; recalled: number; cancelled: number }>`
+  const countsOf = async (): Promise<{ created: number; completed: number; recalled: number; cancelled: number }> => {
+    if (!whole) return (await rawCounts()).rows[0] ?? { created: 0, completed: 0, recalled: 0, cancelled: 0 };
+    const { rows } = await sql<{ metric: string; n: number }>`
+      select metric, sum(n)::int as n from (
+        select metric, n from analytics_rollup where ${periods} and metric in ('created', 'completed', 'recalled') ${typeOnly}
+        union all
+        select 'created', 1 from status_reports where ${edge(sql`created_at`)} ${typeOnly}
+        union all
+        select final_status, 1 from status_reports where ${edge(sql`finished_at`)} ${typeOnly}
+        union all
+        select 'created', 1 from ${open} o where created_at >= ${f}::timestamptz and created_at < ${t}::timestamptz ${typeOnly}
+        union all
+        select status, 1 from ${open} o where finished_at >= ${f}::timestamptz and finished_at < ${t}::timestamptz ${typeOnly}
+      ) x group by metric`.execute(tx);
+    const of = (metric: string): number => rows.find((r) => r.metric === metric)?.n ?? 0;
+    return { created: of('created'), completed: of('completed'), recalled: of('recalled'), cancelled: of('cancelled') };
+  };
+  const rawCounts = () => sql<{ created: number; completed: number; recalled: number; cancelled: number }>`
     select (select count(*) from ${d} d where ${scope} and created_at >= ${f}::timestamptz and created_at < ${t}::timestamptz)::int as created,
            c.completed, c.recalled, c.cancelled
     from (
@@ -95,6 +185,7 @@ export async function computeAnalytics(tx: TenantTx, _caller: Caller, input: Ana
       from ${d} d
       where ${scope} and finished_at >= ${f}::timestamptz and finished_at < ${t}::timestamptz
     ) c`.execute(tx);
+  const counts = await countsOf();
 
   // Phase durations (seconds) of the dispatches dispatched in the range, one query per phase.
   const phases = {
@@ -104,7 +195,32 @@ export async function computeAnalytics(tx: TenantTx, _caller: Caller, input: Ana
     os: sql`coalesce(returning_at, finished_at) - on_site_at`,
   };
   const stats: Record<string, DurationStats> = {};
+  if (whole) {
+    // Whole days from the roll-up's histograms, the edges and the open dispatches bucketed alike.
+    const { rows } = await sql<{ metric: PhaseMetric; bucket: number; n: number; total: number }>`
+      select metric, bucket, sum(n)::float8 as n, sum(total)::float8 as total from (
+        select metric, bucket, n, total from analytics_rollup where ${periods} and metric in ('wait', 'td', 'ts', 'os') ${typeOnly}
+        union all
+        select p.metric, ${bucketSql(sql`p.v`)}, 1, p.v
+        from (
+          select created_at, coalesce(queued_at, created_at) as queued_at, dispatched_at, on_site_at, returning_at, finished_at
+          from status_reports where ${edge(sql`dispatched_at`)} ${typeOnly}
+          union all
+          select created_at, queued_at, dispatched_at, on_site_at, returning_at, finished_at
+          from ${open} o where dispatched_at >= ${f}::timestamptz and dispatched_at < ${t}::timestamptz ${typeOnly}
+        ) s cross join lateral ${phaseValuesSql}
+        where p.v is not null
+      ) x group by metric, bucket`.execute(tx);
+    for (const metric of PHASE_METRICS) {
+      const buckets = rows.filter((r) => r.metric === metric).map((r) => ({ bucket: r.bucket, n: Number(r.n) }));
+      const n = buckets.reduce((sum, b) => sum + b.n, 0);
+      const total = rows.filter((r) => r.metric === metric).reduce((sum, r) => sum + Number(r.total), 0);
+      stats[metric] = statsOf({ n, mean: n > 0 ? total / n : null, p50: histogramPercentile(buckets, 0.5), p90: histogramPercentile(buckets, 0.9) });
+    }
+  }
+  const exactUpTo = options.exactPercentilesUpTo ?? 20_000;
   for (const [key, expression] of Object.entries(phases)) {
+    if (whole && (stats[key]?.count ?? 0) > exactUpTo) continue;
     const { rows } = await sql<{ n: number; mean: number | null; p: number[] | null }>`
       select count(v)::int as n, avg(v) as mean, percentile_cont(array[0.5, 0.9]) within group (order by v) as p
       from (
@@ -175,7 +291,7 @@ export async function computeAnalytics(tx: TenantTx, _caller: Caller, input: Ana
   // depth before it plus each event's delta weighted by the rest of the hour after it — one hash
   // aggregate per bucket, no sort of the events. Buckets step by real hours from a local hour
   // boundary, so they stay on local hour boundaries across DST changes.
-  const depth = await sql<{ local: string; offset_s: number; depth: number; mean: number }>`
+  const hourly = () => sql<{ local: string; offset_s: number; depth: number; mean: number }>`
     with b0 as (
       select (date_trunc('hour', ${f}::timestamptz at time zone ${tz}) at time zone ${tz}) as start
     ),
@@ -217,9 +333,60 @@ export async function computeAnalytics(tx: TenantTx, _caller: Caller, input: Ana
     from shaped
     order by n`.execute(tx);
 
+  // Daily: the depth at each local midnight and the mean over the local day (23, 24 or 25 hours).
+  // Finished dispatches' queue spans come from the roll-up (its `queue` rows, per day) when it is
+  // usable; open and cancelled ones, or everything without it, from the rows.
+  const daily = () => sql<{ local: string; offset_s: number; depth: number; mean: number }>`
+    with days as (
+      select x::date as d, (x::date::timestamp at time zone ${tz}) as ds, ((x::date + 1)::timestamp at time zone ${tz}) as de
+      from generate_series(${days.fromDay}::date, ${days.lastDay}::date, interval '1 day') x
+    ),
+    o as (
+      select queued_at, left_queue_at from ${rollupUsable ? open : d} s
+      where ${scope} and queued_at is not null
+        and queued_at < (select max(de) from days) and (left_queue_at is null or left_queue_at > (select min(ds) from days))
+    ),
+    -- Each span visits only the days it overlaps (no range join of every span with every day).
+    per as (
+      select g.d,
+             case when o.queued_at <= g.ds and (o.left_queue_at is null or o.left_queue_at > g.ds) then 1 else 0 end as at_start,
+             date_part('epoch', least(coalesce(o.left_queue_at, g.de), g.de) - greatest(o.queued_at, g.ds)) as secs
+      from o cross join lateral (
+        select x::date as d, (x::date::timestamp at time zone ${tz}) as ds, ((x::date + 1)::timestamp at time zone ${tz}) as de
+        from generate_series(greatest((o.queued_at at time zone ${tz})::date, ${days.fromDay}::date),
+                             least(coalesce((o.left_queue_at at time zone ${tz})::date, ${days.lastDay}::date), ${days.lastDay}::date),
+                             interval '1 day') x
+      ) g
+      where g.de > o.queued_at and (o.left_queue_at is null or o.left_queue_at > g.ds)
+    ),
+    raw as (select d, sum(at_start) as at_start, sum(secs) as secs from per group by d),
+    ru as (
+      select period as d, sum(n) as at_start, sum(total) as secs from analytics_rollup
+      where ${rollupUsable ? sql`true` : sql`false`} and grain = 'day' and metric = 'queue'
+        and period >= ${days.fromDay}::date and period <= ${days.lastDay}::date ${typeOnly}
+      group by period
+    )
+    select to_char(days.ds at time zone ${tz}, 'YYYY-MM-DD"T"HH24:MI:SS') as local,
+           date_part('epoch', (days.ds at time zone ${tz}) - (days.ds at time zone 'UTC'))::int as offset_s,
+           (coalesce(raw.at_start, 0) + coalesce(ru.at_start, 0))::int as depth,
+           round(((coalesce(raw.secs, 0) + coalesce(ru.secs, 0)) / date_part('epoch', days.de - days.ds))::numeric, 4)::float8 as mean
+    from days left join raw on raw.d = days.d left join ru on ru.d = days.d
+    order by days.d`.execute(tx);
+  const depth = resolution === 'hour' ? await hourly() : await daily();
+
   // Requests per local hour of day. Counted per 15-minute slot first (every zone's offset is a
   // multiple of 15 minutes), so the zone conversion runs once per slot, not once per row.
-  const peak = await sql<{ hour: number; requests: number }>`
+  const peak = whole
+    ? await sql<{ hour: number; requests: number }>`
+    select bucket as hour, sum(n)::int as requests from (
+      select bucket, n from analytics_rollup where ${periods} and metric = 'created' ${typeOnly}
+      union all
+      select extract(hour from created_at at time zone ${tz})::int, 1 from status_reports where ${edge(sql`created_at`)} ${typeOnly}
+      union all
+      select extract(hour from created_at at time zone ${tz})::int, 1 from ${open} o
+      where created_at >= ${f}::timestamptz and created_at < ${t}::timestamptz ${typeOnly}
+    ) x group by 1 having sum(n) > 0 order by requests desc, hour`.execute(tx)
+    : await sql<{ hour: number; requests: number }>`
     with slots as (
       select floor(date_part('epoch', created_at) / 900)::bigint as slot, count(*) as n
       from ${d} d
@@ -230,7 +397,7 @@ export async function computeAnalytics(tx: TenantTx, _caller: Caller, input: Ana
     from slots
     group by 1 order by requests desc, hour`.execute(tx);
 
-  const c = counts.rows[0] ?? { created: 0, completed: 0, recalled: 0, cancelled: 0 };
+  const c = counts;
   const finished = c.completed + c.recalled + c.cancelled;
   return {
     range: { from: f, to: t, timeZone: tz },
@@ -245,6 +412,7 @@ export async function computeAnalytics(tx: TenantTx, _caller: Caller, input: Ana
     busiestSites: sites.rows.map((s) => ({ siteId: s.site_id, name: s.name, dispatches: s.dispatches })),
     queueDepth: depth.rows.map((r) => ({ hour: offsetLabel(r.local, r.offset_s), depth: r.depth, mean: Number(r.mean) })),
     peakHours: peak.rows.map((p) => ({ hourOfDay: p.hour, requests: p.requests })),
+    queueDepthResolution: resolution,
   };
 }
 

@@ -4,6 +4,7 @@ import type { Caller } from '../../platform/caller.js';
 import type { TenantTx } from '../../platform/db/index.js';
 import { unprocessable } from '../../platform/errors.js';
 import { recordAudit } from '../audit/index.js';
+import { addReportToRollup } from './reporting.rollup.js';
 import './reporting.tables.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -174,6 +175,9 @@ export async function recordStatusReport(tx: TenantTx, caller: Caller, snapshot:
     entityId: inserted.id,
     after: { number: reportNumber(inserted.number), dispatchId: body.dispatchId, finalStatus: body.finalStatus, contentHash },
   });
+  // After the audit chain's lock (the tenant's write order): roll-up rows are then always locked in
+  // one order by writers, and the rebuild (which locks the roll-up's state row first) cannot deadlock.
+  await addReportToRollup(tx, inserted.id);
   return { id: inserted.id };
 }
 

@@ -8,6 +8,7 @@ import {
   ReportNoteBodySchema,
   ReportNoteSchema,
   ReportPageSchema,
+  ReportExportQuerySchema,
   ReportParamsSchema,
   RetentionSettingsSchema,
   StatusReportSchema,
@@ -22,6 +23,10 @@ import { proofForPdf } from './reporting.proof.js';
 import type { FileStore } from '../files/index.js';
 import { getRetention, putRetention } from './reporting.retention.js';
 import { addReportNote, getReport, listReports } from './reporting.service.js';
+import { XLSX_TYPE, analyticsXlsx, reportsCsv, reportsXlsx } from './reporting.xlsx.js';
+
+/** The most reports one export returns (a year of a busy tenant is ~100,000). */
+const EXPORT_MAX_REPORTS = 100_000;
 
 const READERS = { roles: ['admin', 'dispatcher', 'viewer', 'driver'] } as const;
 const ANALYSTS = { roles: ['admin', 'dispatcher', 'viewer'] } as const;
@@ -52,6 +57,31 @@ export function reportingRoutes(database: Database, reads: ReadRouter, files?: F
       async (request) => {
         const caller = callerOf(request);
         return withTenant((await readingFor(request)).db, caller.tenantSlug, (tx) => listReports(tx, caller, request.query));
+      },
+    );
+
+    r.get(
+      '/api/v1/reports/export',
+      {
+        config: { access: READERS },
+        schema: { tags: ['reports'], summary: `Every report matching the list filters (up to ${EXPORT_MAX_REPORTS.toLocaleString('en')}) as CSV or Excel (.xlsx)`, querystring: ReportExportQuerySchema },
+      },
+      async (request, reply) => {
+        const caller = callerOf(request);
+        const { format, ...filters } = request.query;
+        const reports = await withTenant((await readingFor(request)).db, caller.tenantSlug, async (tx) => {
+          const all = [];
+          let cursor: string | undefined;
+          do {
+            const page = await listReports(tx, caller, { ...filters, limit: 500, ...(cursor ? { cursor } : {}) });
+            all.push(...page.items);
+            cursor = page.nextCursor ?? undefined;
+          } while (cursor && all.length < EXPORT_MAX_REPORTS);
+          return all.slice(0, EXPORT_MAX_REPORTS);
+        });
+        const name = `status-reports-${caller.tenantSlug}`;
+        if (format === 'xlsx') return reply.type(XLSX_TYPE).header('content-disposition', `attachment; filename="${name}.xlsx"`).send(await reportsXlsx(reports));
+        return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${name}.csv"`).send(reportsCsv(reports));
       },
     );
 
@@ -120,7 +150,7 @@ export function reportingRoutes(database: Database, reads: ReadRouter, files?: F
       '/api/v1/analytics',
       {
         config: { access: ANALYSTS },
-        schema: { tags: ['reports'], summary: 'Dispatch analytics for a date range (JSON, or CSV with format=csv)', querystring: AnalyticsQuerySchema, response: { 200: AnalyticsSchema.or(z.string()) } },
+        schema: { tags: ['reports'], summary: 'Dispatch analytics for a date range (JSON, or CSV with format=csv, Excel with format=xlsx)', querystring: AnalyticsQuerySchema, response: { 200: AnalyticsSchema.or(z.string()) } },
       },
       async (request, reply) => {
         const caller = callerOf(request);
@@ -128,6 +158,11 @@ export function reportingRoutes(database: Database, reads: ReadRouter, files?: F
         const result = await withTenant((await readingFor(request)).db, caller.tenantSlug, (tx) => computeAnalytics(tx, caller, { ...request.query, timeZone: tenant.timeZone }), {
           isolation: 'repeatable read',
         });
+        if (request.query.format === 'xlsx') {
+          // A Buffer body is sent as it is (no serializer); the typed response only knows JSON and text.
+          const workbook = (await analyticsXlsx(result)) as unknown as string;
+          return reply.type(XLSX_TYPE).header('content-disposition', `attachment; filename="analytics-${tenant.slug}.xlsx"`).send(workbook);
+        }
         if (request.query.format === 'csv') {
           return reply
             .type('text/csv; charset=utf-8')

@@ -1,0 +1,174 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Analytics, StatusReportSnapshot } from '@yardmaster/contracts';
+import { migrations } from '../src/migrations/index.js';
+import { systemCaller } from '../src/platform/caller.js';
+import { provisionTenant, withTenant, type Database, type TenantRecord } from '../src/platform/db/index.js';
+import { recordStatusReport } from '../src/modules/reporting/index.js';
+import { computeAnalytics } from '../src/modules/reporting/reporting.analytics.js';
+import { HISTOGRAM_ALPHA, rebuildRollup } from '../src/modules/reporting/reporting.rollup.js';
+import { openTestDatabase, testDbKind, uniqueSlug } from './support/db.js';
+import { seededRandom } from './support/random.js';
+
+const seed = Number(process.env.DISPATCH_SEED ?? Math.floor(Math.random() * 2 ** 31));
+// Zones with DST at different hours, a half-hour offset, and a half-hour DST shift.
+const ZONES = ['Europe/London', 'America/New_York', 'Asia/Kolkata', 'Australia/Lord_Howe'];
+const REPORTS = 80;
+
+type World = { tenant: TenantRecord; types: string[] };
+
+async function world(database: Database, timeZone: string, random: () => number): Promise<World> {
+  const tenant = await provisionTenant(database.db, { slug: uniqueSlug('ru'), name: 'Roll-up Co', timeZone }, migrations.tenant);
+  return withTenant(database.db, tenant.slug, async (tx) => {
+    const id = async (q: ReturnType<typeof sql<{ id: string }>>): Promise<string> => (await q.execute(tx)).rows[0]?.id ?? '';
+    const types = [
+      await id(sql<{ id: string }>`insert into equipment_types (code, name, created_at) values ('A', 'Type A', '2026-01-01Z') returning id`),
+      await id(sql<{ id: string }>`insert into equipment_types (code, name, created_at) values ('B', 'Type B', '2026-01-01Z') returning id`),
+    ];
+    const equipment = [
+      await id(sql<{ id: string }>`insert into equipment (asset_tag, name, equipment_type_id, created_at) values ('E-1', 'One', ${types[0]}, '2026-01-01Z') returning id`),
+      await id(sql<{ id: string }>`insert into equipment (asset_tag, name, equipment_type_id, created_at) values ('E-2', 'Two', ${types[1]}, '2026-01-01Z') returning id`),
+    ];
+    const driver = await id(sql<{ id: string }>`insert into drivers (name, created_at) values ('Driver', '2026-01-01Z') returning id`);
+    const site = await id(sql<{ id: string }>`insert into sites (name, address, created_at) values ('Yard', '1 St', '2026-01-01Z') returning id`);
+    const start = Date.parse('2026-03-01T00:00:00Z');
+    const span = Date.parse('2026-11-30T00:00:00Z') - start;
+    // Durations log-uniform from 1 s to ~2 days, some zero, some missing.
+    const duration = (): number => (random() < 0.08 ? 0 : Math.round(Math.exp(random() * Math.log(172_800)) * 1000));
+    for (let i = 0; i < REPORTS; i++) {
+      const k = i % 2;
+      // A quarter of the requests cluster on the DST days of the northern and southern zones.
+      const dst = ['2026-03-08T05:00:00Z', '2026-03-29T00:30:00Z', '2026-04-04T14:00:00Z', '2026-10-04T15:00:00Z', '2026-10-25T00:30:00Z', '2026-11-01T05:30:00Z'];
+      const created = random() < 0.25 ? Date.parse(dst[Math.floor(random() * dst.length)] ?? '') + Math.floor(random() * 4 * 3_600_000) : start + Math.floor(random() * span);
+      const queued = random() < 0.15 ? null : created;
+      const dispatched = created + duration();
+      const onSite = random() < 0.2 ? null : dispatched + duration();
+      const returning = onSite === null || random() < 0.3 ? null : onSite + duration();
+      const finished = (returning ?? onSite ?? dispatched) + duration();
+      const recalled = random() < 0.2;
+      const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+      const snapshot: StatusReportSnapshot = {
+        dispatchId: randomUUID(),
+        workOrder: { id: randomUUID(), number: `WO-${i}`, description: null },
+        site: { id: site, name: 'Yard', address: null },
+        equipment: { id: equipment[k] ?? '', assetTag: 'E', name: 'E', typeId: types[k] ?? '', typeCode: 'T', typeName: 'T' },
+        driver: { id: driver, name: 'Driver' },
+        dispatcher: { kind: 'system', subject: 'system', name: 'system' },
+        priority: 'standard',
+        finalStatus: recalled ? 'recalled' : 'completed',
+        timestamps: {
+          createdAt: iso(created),
+          queuedAt: iso(queued),
+          dispatchedAt: iso(dispatched),
+          onSiteAt: iso(onSite),
+          returningAt: iso(returning),
+          completedAt: recalled ? null : iso(finished),
+          recalledAt: recalled ? iso(finished) : null,
+        } as StatusReportSnapshot['timestamps'],
+      };
+      await recordStatusReport(tx, systemCaller(tenant.slug), snapshot);
+    }
+    return { tenant, types };
+  });
+}
+
+const RANGES: Array<[string, string]> = [
+  ['2026-03-01T00:00:00Z', '2026-12-01T00:00:00Z'], // everything; months and days
+  ['2026-03-07T13:17:00Z', '2026-11-02T06:41:00Z'], // partial edge days, every DST change inside
+  ['2026-03-28T00:00:00Z', '2026-03-31T00:00:00Z'], // around the European spring-forward
+  ['2026-10-24T21:10:00Z', '2026-10-26T03:00:00Z'], // around the European fall-back, odd edges
+  ['2026-10-31T12:00:00Z', '2026-11-03T12:00:00Z'], // the American fall-back
+  ['2026-04-04T10:00:00Z', '2026-04-06T10:00:00Z'], // Lord Howe's half-hour fall-back
+  ['2026-06-10T10:00:00Z', '2026-06-10T20:00:00Z'], // no whole day at all
+];
+
+describe(`analytics roll-up equals the raw computation on ${testDbKind()}`, () => {
+  let database: Database;
+  const worlds: World[] = [];
+
+  beforeAll(async () => {
+    console.log(`report-rollup seed: ${seed} (replay with DISPATCH_SEED=${seed})`);
+    database = await openTestDatabase();
+    const random = seededRandom(seed);
+    for (const zone of ZONES) worlds.push(await world(database, zone, random));
+  }, 300_000);
+  afterAll(async () => {
+    await database?.close();
+  });
+
+  it('gives the same counts, means, hours and queue depth, and percentiles within the stated error', { timeout: 300_000 }, async () => {
+    for (const w of worlds) {
+      await withTenant(database.db, w.tenant.slug, async (tx) => {
+        const caller = systemCaller(w.tenant.slug);
+        for (const [from, to] of RANGES) {
+          for (const equipmentTypeId of [undefined, w.types[1]]) {
+            const resolutions: Array<'day' | 'hour'> = Date.parse(to) - Date.parse(from) <= 31 * 86_400_000 ? ['day', 'hour'] : ['day'];
+            for (const queueDepthResolution of resolutions) {
+              const input = { from, to, timeZone: w.tenant.time_zone, queueDepthResolution, ...(equipmentTypeId ? { equipmentTypeId } : {}) };
+              const where = `${w.tenant.time_zone} ${from} … ${to} type=${equipmentTypeId ?? 'all'} ${queueDepthResolution} (seed ${seed})`;
+              const rolled: Analytics = await computeAnalytics(tx, caller, input, { exactPercentilesUpTo: 0 });
+              const raw: Analytics = await computeAnalytics(tx, caller, input, { rollup: false });
+              expect(raw.source, where).not.toContain('analytics_rollup');
+              // Long ranges are served from the roll-up; a range without a whole local day from the rows.
+              if (Date.parse(to) - Date.parse(from) > 31 * 86_400_000) expect(rolled.source, where).toContain('analytics_rollup');
+              if (from.startsWith('2026-06-10')) expect(rolled.source, where).not.toContain('analytics_rollup');
+              expect(rolled.counts, where).toEqual(raw.counts);
+              expect(rolled.fulfilmentRate, where).toBe(raw.fulfilmentRate);
+              expect(rolled.peakHours, where).toEqual(raw.peakHours);
+              expect(rolled.busiestSites, where).toEqual(raw.busiestSites);
+              expect(rolled.utilisation, where).toEqual(raw.utilisation);
+              expect(rolled.queueDepthResolution).toBe(queueDepthResolution);
+              expect(rolled.queueDepth.map((q) => [q.hour, q.depth]), where).toEqual(raw.queueDepth.map((q) => [q.hour, q.depth]));
+              rolled.queueDepth.forEach((q, i) => expect(Math.abs(q.mean - (raw.queueDepth[i]?.mean ?? NaN)), `${where} ${q.hour}`).toBeLessThanOrEqual(0.0002));
+
+              const phases = { queueWait: sql`dispatched_at - coalesce(queued_at, created_at)`, timeToDispatch: sql`dispatched_at - created_at`, timeToSite: sql`on_site_at - dispatched_at`, onSite: sql`coalesce(returning_at, finished_at) - on_site_at` };
+              for (const [key, expression] of Object.entries(phases) as Array<[keyof typeof phases, (typeof phases)[keyof typeof phases]]>) {
+                const r = rolled[key];
+                const x = raw[key];
+                expect(r.count, `${where} ${key}`).toBe(x.count);
+                if (x.mean === null) expect(r.mean).toBeNull();
+                else expect(Math.abs((r.mean ?? NaN) - x.mean), `${where} ${key} mean`).toBeLessThanOrEqual(0.1 + 1e-9);
+                const { rows } = await sql<{ v: number }>`
+                  select date_part('epoch', ${expression}) as v from status_reports
+                  where dispatched_at >= ${from}::timestamptz and dispatched_at < ${to}::timestamptz
+                    and ${equipmentTypeId ? sql`equipment_type_id = ${equipmentTypeId}::uuid` : sql`true`}
+                    and ${expression} is not null
+                  order by 1`.execute(tx);
+                const values = rows.map((row) => Number(row.v));
+                for (const [q, estimate] of [[0.5, r.p50], [0.9, r.p90]] as const) {
+                  if (values.length === 0) {
+                    expect(estimate).toBeNull();
+                    continue;
+                  }
+                  const rank = (values.length - 1) * q;
+                  const low = values[Math.floor(rank)] ?? NaN;
+                  const high = values[Math.ceil(rank)] ?? NaN;
+                  const e = estimate ?? NaN;
+                  expect(e, `${where} ${key} p${q * 100} in [${low}, ${high}]`).toBeGreaterThanOrEqual(low * (1 - HISTOGRAM_ALPHA) - 0.55);
+                  expect(e, `${where} ${key} p${q * 100} in [${low}, ${high}]`).toBeLessThanOrEqual(high * (1 + HISTOGRAM_ALPHA) + 0.55);
+                }
+              }
+            }
+          }
+        }
+      });
+    }
+  });
+
+  it('holds the same rows when filled report by report as when rebuilt from all reports', { timeout: 120_000 }, async () => {
+    for (const w of worlds) {
+      await withTenant(database.db, w.tenant.slug, async (tx) => {
+        const snapshot = async () =>
+          (await sql<Record<string, unknown>>`
+            select grain, period::text, equipment_type_id, metric, bucket, n::int, round(total::numeric, 3)::text as total
+            from analytics_rollup order by 1, 2, 3, 4, 5`.execute(tx)).rows;
+        const filled = await snapshot();
+        expect(filled.length).toBeGreaterThan(0);
+        const rebuilt = await rebuildRollup(tx, w.tenant.time_zone);
+        expect(rebuilt.reports).toBe(REPORTS);
+        expect(await snapshot()).toEqual(filled);
+      });
+    }
+  });
+});
