@@ -4,6 +4,7 @@ import { migrations } from './migrations/index.js';
 import { findTenantBySlug, migrateAll, openDatabase } from './platform/db/index.js';
 import { createTenant } from './modules/tenants/index.js';
 import { verifyAuditChain } from './modules/audit/index.js';
+import { wireDispatchToCapacity } from './modules/dispatch/index.js';
 import { AppError } from './platform/errors.js';
 
 const USAGE = `usage: yardmaster <command>
@@ -21,6 +22,7 @@ async function run(argv: string[]): Promise<number> {
   }
   const config = loadConfig();
   const database = await openDatabase(config.database);
+  wireDispatchToCapacity({ warn: (obj, msg) => process.stderr.write(`${msg}: ${String(obj.err)}\n`) });
   try {
     const report = await migrateAll(database.db, migrations);
     if (command === 'migrate') {

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import { migrations } from '../../src/migrations/index.js';
 import { migrateAll, openDatabase, provisionTenant, type Database, type TenantRecord } from '../../src/platform/db/index.js';
+import { wireDispatchToCapacity } from '../../src/modules/dispatch/index.js';
 
 export type TestDbKind = 'postgres' | 'pglite';
 
@@ -16,6 +17,8 @@ export const testDbKind = (): TestDbKind => (process.env.YM_TEST_DB === 'pglite'
  * temporary folder. Either way migrated and ready.
  */
 export async function openTestDatabase(): Promise<Database> {
+  // The tests' composition root: what app.ts wires, for suites that call the modules directly.
+  wireDispatchToCapacity({ warn: (obj, msg) => console.warn(msg, obj.err) });
   if (testDbKind() === 'postgres') {
     return openDatabase({ kind: 'postgres', url: inject('postgresUrl'), poolSize: 20 });
   }

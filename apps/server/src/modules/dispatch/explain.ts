@@ -2,9 +2,10 @@ import { sql } from 'kysely';
 import type { Explain } from '@yardmaster/contracts';
 import type { TenantTx } from '../../platform/db/index.js';
 import { notFound } from '../../platform/errors.js';
-import { loadDispatch } from './assign.js';
-import { queueScoreSql } from './match-queue.js';
+import { selectDispatch as loadDispatch } from './dispatch.repo.js';
+import { queueScoreSql } from './dispatch.repo.js';
 import { readDispatchSettings } from './settings.js';
+import { ACTIVE_SQL } from './views.js';
 
 /**
  * Why is this dispatch waiting? Its position among queued requests for the same equipment type
@@ -39,7 +40,7 @@ export async function explainDispatch(tx: TenantTx, id: string): Promise<Explain
       with req as (select qualification_id from equipment_type_qualifications where equipment_type_id = ${row.equipment_type_id}),
       qualified as (
         select dr.id, dr.duty_status,
-          exists (select 1 from dispatches x where x.driver_id = dr.id and x.status in ('dispatched', 'en_route', 'on_site', 'returning')) as busy,
+          exists (select 1 from dispatches x where x.driver_id = dr.id and x.status in (${ACTIVE_SQL})) as busy,
           not exists (select 1 from req where not exists (select 1 from driver_qualifications dq where dq.driver_id = dr.id and dq.qualification_id = req.qualification_id)) as holds_all,
           not exists (select 1 from req where not exists (select 1 from driver_qualifications dq where dq.driver_id = dr.id and dq.qualification_id = req.qualification_id and (dq.expires_at is null or dq.expires_at > now()))) as valid_all
         from drivers dr where dr.archived_at is null
@@ -76,7 +77,7 @@ export async function explainDispatch(tx: TenantTx, id: string): Promise<Explain
   const ends = (
     await sql<{ dispatched_at: Date }>`
       select dispatched_at from dispatches where equipment_type_id = ${row.equipment_type_id}
-        and status in ('dispatched', 'en_route', 'on_site', 'returning') order by dispatched_at`.execute(tx)
+        and status in (${ACTIVE_SQL}) order by dispatched_at`.execute(tx)
   ).rows.map((r) => Math.max(Date.now(), r.dispatched_at.getTime() + expected * 1000));
   ends.sort((a, b) => a - b);
   const nth = ends[position - 1];
