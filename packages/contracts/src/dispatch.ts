@@ -11,18 +11,22 @@ export type Priority = z.infer<typeof PrioritySchema>;
 // transitions, map it in workOrderStatusOf if needed, and write a migration that regenerates the
 // SQL lists (see migrations/tenant/202612010400_dispatch_state_machine.ts).
 
-/** Every status: the timestamp it stamps (a `timestamps` key of the API, `<snake>` column in SQL), whether it holds resources. */
+/**
+ * Every status: the timestamp it stamps (a `timestamps` key of the API, `<snake>` column in SQL);
+ * `active`: holds a driver and a machine now; `terminal`: final; `waiting`: for resources;
+ * `assigned`: was given a driver and a machine (records them).
+ */
 export const DISPATCH_STATUS = {
-  scheduled: { stamps: null, active: false, terminal: false, waiting: true },
-  queued: { stamps: null, active: false, terminal: false, waiting: true },
-  dispatched: { stamps: 'dispatchedAt', active: true, terminal: false, waiting: false },
-  en_route: { stamps: 'enRouteAt', active: true, terminal: false, waiting: false },
-  on_site: { stamps: 'onSiteAt', active: true, terminal: false, waiting: false },
-  returning: { stamps: 'returningAt', active: true, terminal: false, waiting: false },
-  completed: { stamps: 'completedAt', active: false, terminal: true, waiting: false },
-  recalled: { stamps: 'recalledAt', active: false, terminal: true, waiting: false },
-  cancelled: { stamps: 'cancelledAt', active: false, terminal: true, waiting: false },
-} as const satisfies Record<string, { stamps: string | null; active: boolean; terminal: boolean; waiting: boolean }>;
+  scheduled: { stamps: null, active: false, terminal: false, waiting: true, assigned: false },
+  queued: { stamps: null, active: false, terminal: false, waiting: true, assigned: false },
+  dispatched: { stamps: 'dispatchedAt', active: true, terminal: false, waiting: false, assigned: true },
+  en_route: { stamps: 'enRouteAt', active: true, terminal: false, waiting: false, assigned: true },
+  on_site: { stamps: 'onSiteAt', active: true, terminal: false, waiting: false, assigned: true },
+  returning: { stamps: 'returningAt', active: true, terminal: false, waiting: false, assigned: true },
+  completed: { stamps: 'completedAt', active: false, terminal: true, waiting: false, assigned: true },
+  recalled: { stamps: 'recalledAt', active: false, terminal: true, waiting: false, assigned: true },
+  cancelled: { stamps: 'cancelledAt', active: false, terminal: true, waiting: false, assigned: false },
+} as const satisfies Record<string, { stamps: string | null; active: boolean; terminal: boolean; waiting: boolean; assigned: boolean }>;
 
 type StatusKey = keyof typeof DISPATCH_STATUS;
 const statusKeys = Object.keys(DISPATCH_STATUS) as [StatusKey, ...StatusKey[]];
@@ -200,12 +204,18 @@ export const AdvanceSchema = z.object({ status: z.enum(['en_route', 'on_site', '
 export const ManualDispatchSchema = z.object({ equipmentId: z.uuid(), driverId: z.uuid() }).strict();
 export const ReprioritiseSchema = z.object({ priority: PrioritySchema }).strict();
 
-export const QueueBlockerSchema = z.object({ kind: text(), message: text(), count: z.number().int() });
+export const QueueBlockerSchema = z.object({
+  kind: text(),
+  message: text().describe('as a dispatcher would say it, naming the people and machines'),
+  count: z.number().int(),
+  names: z.array(text()).describe('each resource concerned, with what holds it: "Ann Ortiz — on WO-2026-000012 until about 14:30 UTC"'),
+});
 export const ExplainSchema = z.object({
   dispatchId: z.uuid(),
   status: DispatchStatusSchema,
   queuePosition: z.number().int().nullable().describe('1 = next among requests competing for the same resources'),
   competing: z.number().int(),
+  summary: text().describe('one line: the main reason it waits'),
   blockers: z.array(QueueBlockerSchema),
   estimatedAssignmentAt: text().nullable(),
   estimateBasis: text(),

@@ -16,9 +16,13 @@ export const testDbKind = (): TestDbKind => (process.env.YM_TEST_DB === 'pglite'
  * A database for one test file: the run's fresh PostgreSQL database, or a new embedded PGlite in a
  * temporary folder. Either way migrated and ready.
  */
-export async function openTestDatabase(): Promise<Database> {
-  // The tests' composition root: what app.ts wires, for suites that call the modules directly.
+/** What a process's composition root wires (app.ts, cli.ts), for suites that call the modules directly. */
+export function wireModulesLikeTheApp(): void {
   wireDispatchToCapacity({ warn: (obj, msg) => console.warn(msg, obj.err) });
+}
+
+export async function openTestDatabase(): Promise<Database> {
+  wireModulesLikeTheApp();
   if (testDbKind() === 'postgres') {
     return openDatabase({ kind: 'postgres', url: inject('postgresUrl'), poolSize: 20 });
   }

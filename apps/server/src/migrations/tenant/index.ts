@@ -13,6 +13,7 @@ import * as reportingIndexes from './202611250602_reporting_analytics_indexes.js
 import * as reportingOpenDispatches from './202611250603_reporting_open_dispatches_index.js';
 import * as alerts from './202611250700_alerts_schema.js';
 import * as resourcesIndexes from './202611300500_resources_lookup_indexes.js';
+import * as dispatchStateMachine from './202612010400_dispatch_state_machine.js';
 
 /** Migrations run in every tenant schema, in this order. Append only. */
-export const tenantMigrations: readonly Migration[] = [settings, people, fleet, sites, audit, notifications, workOrders, dispatch, reporting, reportingRetention, reportingIndexes, reportingOpenDispatches, alerts, resourcesIndexes];
+export const tenantMigrations: readonly Migration[] = [settings, people, fleet, sites, audit, notifications, workOrders, dispatch, reporting, reportingRetention, reportingIndexes, reportingOpenDispatches, alerts, resourcesIndexes, dispatchStateMachine];

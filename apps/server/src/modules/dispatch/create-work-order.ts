@@ -4,7 +4,7 @@ import type { TenantTx } from '../../platform/db/index.js';
 import { recordAuditBatch } from '../audit/index.js';
 import { checkWorkOrderReferences, insertDispatches, insertWorkOrderWithLines, lockQueueAndNumberWorkOrder, type NewDispatch } from './dispatch.repo.js';
 import { unserviceable } from './dispatch.errors.js';
-import { matchQueue } from './match-queue.js';
+import { EVERY_TYPE, matchQueue } from './match-queue.js';
 import { announceDispatch } from './record-change.js';
 import { dispatchView } from './views.js';
 import { workOrderView } from './work-orders.js';
@@ -35,7 +35,7 @@ async function checkWorkOrder(tx: TenantTx, input: CreateWorkOrder): Promise<voi
  * Creates a work order and one dispatch per requested unit; each is matched at once, queued, or
  * scheduled when its start lies beyond the tenant's lead time. All or nothing. Every dispatch gets
  * its own audit event from birth (`dispatch.queued` / `dispatch.scheduled`), so it is found in its
- * own history, not only in its work order's. Matching looks only at the requested types.
+ * own history, not only in its work order's.
  */
 export async function createWorkOrder(tx: TenantTx, caller: Caller, input: CreateWorkOrder, now = new Date()): Promise<WorkOrder> {
   await checkWorkOrder(tx, input);
@@ -78,7 +78,9 @@ export async function createWorkOrder(tx: TenantTx, caller: Caller, input: Creat
   ]);
   for (const d of inserted) await announceDispatch(tx, action, d);
   if (isScheduled) return view;
-  const assigned = await matchQueue(tx, caller, settings, { typeIds: [...new Set(lines.map((l) => l.equipment_type_id))] });
+  // The whole queue, not only the new types: an older request of another type may compete for the
+  // same drivers, and it must be served first (cheap: only requests that can move are read).
+  const assigned = await matchQueue(tx, caller, settings, EVERY_TYPE);
   // Each assignment already moved the stored status; derive it here only to return it.
   const statusById = new Map(inserted.map((d) => [d.id, d.status]));
   for (const a of assigned) if (statusById.has(a.id)) statusById.set(a.id, a.status);

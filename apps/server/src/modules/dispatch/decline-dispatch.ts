@@ -3,7 +3,7 @@ import type { Dispatch } from '@yardmaster/contracts';
 import type { Caller } from '../../platform/caller.js';
 import type { TenantTx } from '../../platform/db/index.js';
 import { releaseResources } from './dispatch.repo.js';
-import { EVERY_TYPE, matchQueue } from './match-queue.js';
+import { matchQueue } from './match-queue.js';
 import { openCommand } from './open-command.js';
 import { changeDispatch } from './record-change.js';
 import { dispatchView } from './views.js';
@@ -35,6 +35,7 @@ export async function declineDispatch(tx: TenantTx, caller: Caller, id: string, 
     { extraDriverIds: driverId ? [driverId] : [] },
   );
   if (equipmentId && driverId) await releaseResources(tx, equipmentId, driverId);
-  const assigned = await matchQueue(tx, caller, settings, EVERY_TYPE);
+  // The freed machine's type and whatever the freed driver can do (the declined request included).
+  const assigned = await matchQueue(tx, caller, settings, { typeIds: [row.equipment_type_id], ...(driverId ? { freedDriverId: driverId } : {}) });
   return dispatchView(assigned.find((a) => a.id === after.id) ?? after);
 }

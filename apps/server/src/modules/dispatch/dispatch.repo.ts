@@ -126,25 +126,45 @@ export async function setWorkOrderStatus(tx: TenantTx, workOrderId: string, stat
 export type QueuedRequest = { id: string; equipment_type_id: string; requested_equipment_id: string | null; declined_driver_ids: string[]; required: string[] };
 
 /**
- * The queue in fair order (score, queue time, sequence), restricted to the equipment types a change
- * can serve (null: every type), with each request's required qualifications, and the demand for
- * each qualification (by the whole queue, and by the fleet's equipment types) that keeps scarce
- * skills free: one round trip.
+ * The part of the queue that can possibly be served now, in fair order (score, queue time,
+ * sequence), with each request's required qualifications and the demand for each qualification
+ * (by the whole queue, and by the fleet's equipment types) that keeps scarce skills free: one round
+ * trip. Restricted to the types a change can serve (null: every type) and, per type, to as many
+ * requests as the type has free machines (a request for a specific machine: the first one asking
+ * for it, if it is free); requests a driver declined are ranked separately, as a decline can make
+ * the head fail where the next succeeds. So a long queue that cannot move costs nothing here.
  */
 export async function selectQueue(
   tx: TenantTx,
-  typeIds: readonly string[] | null,
+  scope: { typeIds: readonly string[] | null; freedDriverId?: string },
   ageingPointsPerMinute: number,
 ): Promise<{ queue: QueuedRequest[]; demand: Record<string, [number, number]> }> {
+  const typeIds = scope.typeIds;
+  // Requests of the given types, or of any type the freed driver holds every unexpired ticket for.
+  const inScope =
+    typeIds === null
+      ? sql``
+      : scope.freedDriverId
+        ? sql`and (d.equipment_type_id = any(${[...typeIds]}::uuid[]) or not exists (
+            select 1 from equipment_type_qualifications r where r.equipment_type_id = d.equipment_type_id
+              and not exists (select 1 from driver_qualifications dq where dq.driver_id = ${scope.freedDriverId} and dq.qualification_id = r.qualification_id
+                and (dq.expires_at is null or dq.expires_at > now()))))`
+        : sql`and d.equipment_type_id = any(${[...typeIds]}::uuid[])`;
   const { rows } = await sql<{ queue: QueuedRequest[] | null; demand: Record<string, [number, number]> | null }>`
-    with q as (
-      select d.id, d.equipment_type_id, d.requested_equipment_id, d.declined_driver_ids,
-        ${queueScoreSql(ageingPointsPerMinute)} as score, d.queued_at, d.queue_seq
-      from dispatches d
-      where d.status = 'queued' ${typeIds === null ? sql`` : sql`and d.equipment_type_id = any(${[...typeIds]}::uuid[])`}
-        -- a request whose type has no free machine at all cannot be served by this pass
-        and exists (select 1 from equipment e where e.equipment_type_id = d.equipment_type_id and e.status = 'available')
-      order by score desc, d.queued_at, d.queue_seq
+    with free as (select equipment_type_id, count(*)::int as n from equipment where status = 'available' group by equipment_type_id),
+    ranked as (
+      select d.id, d.equipment_type_id, d.requested_equipment_id, d.declined_driver_ids, free.n as free_units,
+        ${queueScoreSql(ageingPointsPerMinute)} as score, d.queued_at, d.queue_seq,
+        row_number() over (partition by d.equipment_type_id, d.requested_equipment_id, cardinality(d.declined_driver_ids) > 0
+          order by ${queueScoreSql(ageingPointsPerMinute)} desc, d.queued_at, d.queue_seq) as rank
+      from dispatches d join free on free.equipment_type_id = d.equipment_type_id
+      where d.status = 'queued' ${inScope}
+    ),
+    q as (
+      select * from ranked
+      where (requested_equipment_id is null and rank <= free_units)
+         or (requested_equipment_id is not null and rank = 1 and exists (select 1 from equipment e where e.id = ranked.requested_equipment_id and e.status = 'available'))
+      order by score desc, queued_at, queue_seq
       limit 2000
     ),
     queue_need as (
@@ -161,10 +181,11 @@ export async function selectQueue(
           'declined_driver_ids', q.declined_driver_ids,
           'required', array(select r.qualification_id from equipment_type_qualifications r where r.equipment_type_id = q.equipment_type_id))
         order by q.score desc, q.queued_at, q.queue_seq) from q) as queue,
-      (select json_object_agg(k.qualification_id, json_build_array(coalesce(qn.n, 0), coalesce(fn.n, 0)))
-        from (select qualification_id from queue_need union select qualification_id from fleet_need) k
-        left join queue_need qn on qn.qualification_id = k.qualification_id
-        left join fleet_need fn on fn.qualification_id = k.qualification_id) as demand`.execute(tx);
+      case when exists (select 1 from q) then
+        (select json_object_agg(k.qualification_id, json_build_array(coalesce(qn.n, 0), coalesce(fn.n, 0)))
+          from (select qualification_id from queue_need union select qualification_id from fleet_need) k
+          left join queue_need qn on qn.qualification_id = k.qualification_id
+          left join fleet_need fn on fn.qualification_id = k.qualification_id) end as demand`.execute(tx);
   return { queue: rows[0]?.queue ?? [], demand: rows[0]?.demand ?? {} };
 }
 
@@ -422,4 +443,72 @@ export async function reserveEquipment(tx: TenantTx, equipmentId: string): Promi
     .where('status', '=', 'available')
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
+}
+
+export type ExplainFacts = {
+  position: number;
+  competing: number;
+  mean_seconds: number | null;
+  equipment: Array<{ tag: string; name: string; status: string; note: string | null; since: string; wo: string | null; driver: string | null; dispatched_at: string | null }>;
+  drivers: Array<{
+    name: string;
+    duty_status: string;
+    busy_wo: string | null;
+    busy_type_mean: number | null;
+    dispatched_at: string | null;
+    holds_all: boolean;
+    valid_all: boolean;
+    expired: Array<{ code: string; on: string }> | null;
+  }>;
+};
+
+/**
+ * Everything the explanation of one queued dispatch names, in one round trip: its position among
+ * queued requests of its type, every machine of the type (on which work order with whom since
+ * when, or in maintenance since when and why), every driver who holds (or held) the qualifications
+ * (busy on which work order, off duty, which ticket expired on which date), and the mean job
+ * length of the type over 90 days.
+ */
+export async function selectExplainFacts(tx: TenantTx, row: LoadedDispatch, ageingPointsPerMinute: number): Promise<ExplainFacts> {
+  const { rows } = await sql<ExplainFacts>`
+    with ranked as (
+      select d.id, row_number() over (order by ${queueScoreSql(ageingPointsPerMinute)} desc, d.queued_at, d.queue_seq)::int as position
+      from dispatches d where d.status = 'queued' and d.equipment_type_id = ${row.equipment_type_id}
+    ),
+    req as (select qualification_id from equipment_type_qualifications where equipment_type_id = ${row.equipment_type_id}),
+    means as (
+      select equipment_type_id, avg(extract(epoch from (coalesce(completed_at, recalled_at) - dispatched_at)))::float8 as seconds
+      from dispatches where status in ('completed', 'recalled') and dispatched_at > now() - interval '90 days' group by equipment_type_id
+    ),
+    people as (
+      select dr.id, dr.name, dr.duty_status,
+        (select count(*) from req where exists (select 1 from driver_qualifications dq where dq.driver_id = dr.id and dq.qualification_id = req.qualification_id)) = (select count(*) from req) as holds_all,
+        (select count(*) from req where exists (select 1 from driver_qualifications dq where dq.driver_id = dr.id and dq.qualification_id = req.qualification_id
+          and (dq.expires_at is null or dq.expires_at > now()))) = (select count(*) from req) as valid_all,
+        (select json_agg(json_build_object('code', q.code, 'on', to_char(dq.expires_at at time zone 'UTC', 'YYYY-MM-DD')) order by q.code)
+          from driver_qualifications dq join qualifications q on q.id = dq.qualification_id
+          where dq.driver_id = dr.id and dq.qualification_id in (select qualification_id from req) and dq.expires_at <= now()) as expired
+      from drivers dr where dr.archived_at is null
+    )
+    select
+      coalesce((select position from ranked where id = ${row.id}), 0) as position,
+      (select count(*)::int from ranked) as competing,
+      (select seconds from means where equipment_type_id = ${row.equipment_type_id}) as mean_seconds,
+      coalesce((select json_agg(json_build_object('tag', e.asset_tag, 'name', e.name, 'status', e.status, 'note', e.status_note, 'since', e.updated_at,
+          'wo', w.number, 'driver', dr.name, 'dispatched_at', x.dispatched_at) order by e.asset_tag)
+        from equipment e
+        left join dispatches x on x.equipment_id = e.id and x.status in (${ACTIVE_SQL})
+        left join work_orders w on w.id = x.work_order_id
+        left join drivers dr on dr.id = x.driver_id
+        where e.equipment_type_id = ${row.equipment_type_id} and e.status <> 'retired'), '[]'::json) as equipment,
+      coalesce((select json_agg(json_build_object('name', p.name, 'duty_status', p.duty_status, 'busy_wo', w.number, 'busy_type_mean', m.seconds,
+          'dispatched_at', x.dispatched_at, 'holds_all', p.holds_all, 'valid_all', p.valid_all, 'expired', p.expired) order by p.name)
+        from people p
+        left join dispatches x on x.driver_id = p.id and x.status in (${ACTIVE_SQL})
+        left join work_orders w on w.id = x.work_order_id
+        left join means m on m.equipment_type_id = x.equipment_type_id
+        where p.holds_all and not (${row.declined_driver_ids}::uuid[] @> array[p.id])), '[]'::json) as drivers`.execute(tx);
+  const facts = rows[0];
+  if (!facts) throw new Error('explain facts returned nothing');
+  return facts;
 }

@@ -1,7 +1,7 @@
 import type { Caller } from '../../platform/caller.js';
 import type { TenantTx } from '../../platform/db/index.js';
 import { recordStatusReport } from '../reporting/index.js';
-import { releaseResources, selectReportContext, selectTypesServableBy, type LoadedDispatch } from './dispatch.repo.js';
+import { releaseResources, selectReportContext, type LoadedDispatch } from './dispatch.repo.js';
 import type { MatchScope } from './match-queue.js';
 
 /**
@@ -43,10 +43,6 @@ export async function finishDispatch(tx: TenantTx, caller: Caller, row: LoadedDi
     notes: row.notes,
     recallReason: row.recall_reason,
   });
-  return { typeIds: null };
+  return { typeIds: [row.equipment_type_id], freedDriverId: row.driver_id };
 }
 
-/** The scope a freed driver opens up (used where only a driver came free). */
-export async function scopeForDriver(tx: TenantTx, driverId: string): Promise<MatchScope> {
-  return { typeIds: await selectTypesServableBy(tx, driverId) };
-}

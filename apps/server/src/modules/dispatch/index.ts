@@ -11,6 +11,7 @@ export { declineDispatch } from './decline-dispatch.js';
 export { recallDispatch } from './recall-dispatch.js';
 export { cancelDispatch } from './cancel-dispatch.js';
 export { dispatchManually } from './dispatch-manually.js';
+export { explainDispatch } from './explain.js';
 export { wireDispatchToCapacity, matchAfterCapacityChange } from './match-on-capacity.js';
 
 import { sql } from 'kysely';

@@ -14,8 +14,11 @@ export function distanceKm(aLat: number | null, aLng: number | null, bLat: numbe
   return 12_742 * Math.asin(Math.sqrt(h));
 }
 
-/** Which queued requests a change can serve: some equipment types, or (null) every type. */
-export type MatchScope = { typeIds: readonly string[] | null };
+/**
+ * Which queued requests a change can serve: some equipment types (null: every type), plus, when a
+ * driver came free, every type that driver is qualified for.
+ */
+export type MatchScope = { typeIds: readonly string[] | null; freedDriverId?: string };
 export const EVERY_TYPE: MatchScope = { typeIds: null };
 
 /**
@@ -33,8 +36,8 @@ export const EVERY_TYPE: MatchScope = { typeIds: null };
  */
 export async function matchQueue(tx: TenantTx, caller: Caller, settings: DispatchSettings, scope: MatchScope = EVERY_TYPE): Promise<LoadedDispatch[]> {
   if (!settings.autoProcessing) return [];
-  if (scope.typeIds !== null && scope.typeIds.length === 0) return [];
-  const { queue, demand } = await selectQueue(tx, scope.typeIds, settings.ageingPointsPerMinute);
+  if (scope.typeIds !== null && scope.typeIds.length === 0 && !scope.freedDriverId) return [];
+  const { queue, demand } = await selectQueue(tx, scope, settings.ageingPointsPerMinute);
   const auto = systemCaller(caller.tenantSlug, caller.requestId);
   const noEquipment = new Set<string>();
   const noDriver = new Set<string>();

@@ -15,7 +15,7 @@ export async function recallDispatch(tx: TenantTx, caller: Caller, id: string, e
   const after = await changeDispatch(tx, caller, row, { status: 'recalled', recalled_at: new Date(), recall_reason: reason }, 'dispatch.recalled', {
     alsoCounts: ['queued'],
   });
-  await finishDispatch(tx, caller, after);
+  const scope = await finishDispatch(tx, caller, after);
   const [replacement] = await insertDispatches(tx, [
     {
       workOrderId: row.work_order_id,
@@ -34,7 +34,7 @@ export async function recallDispatch(tx: TenantTx, caller: Caller, id: string, e
     await recordAudit(tx, caller, { action: 'dispatch.queued', entityType: 'dispatch', entityId: queued.id, after: { ...dispatchView(queued), replaces: row.id } });
     await announceDispatch(tx, 'dispatch.queued', queued);
   }
-  await matchQueue(tx, caller, settings, { typeIds: null });
+  await matchQueue(tx, caller, settings, scope);
   return dispatchView(after);
 }
 

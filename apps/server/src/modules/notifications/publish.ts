@@ -82,7 +82,7 @@ async function flushEvents(tx: TenantTx): Promise<void> {
         case when jsonb_typeof(e.value->'driver_ids') = 'array' then array(select jsonb_array_elements_text(e.value->'driver_ids')::uuid) end as driver_ids
       from jsonb_array_elements(${input}::jsonb) with ordinality as e(value, ord)
     ),
-    counter as (update live_counter set last_id = last_id + ${events.length} where id returning last_id - ${events.length} as base),
+    counter as (update live_counter set last_id = last_id + ${events.length} where id = true returning last_id - ${events.length} as base),
     inserted as (
       insert into live_events (id, type, entity_type, entity_id, data, driver_ids)
       select counter.base + input.ord, input.type, input.entity_type, input.entity_id, input.data, input.driver_ids from input, counter order by input.ord

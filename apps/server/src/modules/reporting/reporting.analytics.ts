@@ -84,6 +84,7 @@ export async function computeAnalytics(tx: TenantTx, _caller: Caller, input: Ana
     sql` and `,
   );
   await sql`set local work_mem = '128MB'`.execute(tx);
+  await sql`set local jit = on`.execute(tx); // tenant transactions run without JIT; scans of a year of reports may use it
 
   const counts = await sql<{ created: number; completed: number; recalled: number; cancelled: number }>`
     select (select count(*) from ${d} d where ${scope} and created_at >= ${f}::timestamptz and created_at < ${t}::timestamptz)::int as created,

@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from '../../lib/api';
-import type { Dispatch, Driver, Site } from '@yardmaster/contracts';
+import { ACTIVE_DISPATCH_STATUSES, type Dispatch, type Driver, type Site } from '@yardmaster/contracts';
 import type { DispatchStatus, Priority } from '../dispatch/model';
 
 /** The driver's own dispatch as the driver view shows it. */
@@ -30,7 +30,7 @@ export function useMyDispatch() {
   return useQuery({
     queryKey: driverKeys.current(),
     queryFn: async ({ signal }): Promise<{ dispatch: MyDispatch | null }> => {
-      const page = await api.get<{ items: Dispatch[] }>(DRIVER_PATHS.current, { status: 'dispatched,en_route,on_site,returning', limit: 5 }, signal);
+      const page = await api.get<{ items: Dispatch[] }>(DRIVER_PATHS.current, { status: ACTIVE_DISPATCH_STATUSES.join(','), limit: 5 }, signal);
       const d = page.items[0];
       if (!d) return { dispatch: null };
       const site = await api.get<Site>(`/api/v1/dispatches/${d.id}/site`, undefined, signal).catch(() => null);
