@@ -19,6 +19,7 @@ import { migrations } from '../apps/server/src/migrations/index.js';
 import { createWorkOrder } from '../apps/server/src/modules/dispatch/index.js';
 import { importEquipment } from '../apps/server/src/modules/fleet/index.js';
 import { importDrivers } from '../apps/server/src/modules/people/index.js';
+import { ensureMembership } from '../apps/server/src/modules/users/index.js';
 import { migrateAll, openDatabase, provisionTenant, withTenant } from '../apps/server/src/platform/db/index.js';
 import { buildFleet, dispatcherCaller } from '../apps/server/test/support/fleet.js';
 import { createTestIdentity } from '../apps/server/test/support/identity.js';
@@ -37,10 +38,29 @@ const url = ADMIN_URL.replace(/\/[^/]*$/, `/${dbName}`);
 
 // Every SQL statement the server sends (node-postgres: one statement per round trip).
 let statements = 0;
+// TRACE=1: time per statement shape during the serial phase, printed top 12 by total time.
+const TRACE = process.env.TRACE === '1';
+let tracing = false;
+const traced = new Map<string, { n: number; ms: number }>();
 const originalQuery = pg.Client.prototype.query;
 pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
   statements++;
-  return (originalQuery as (...a: unknown[]) => unknown).apply(this, args);
+  const result = (originalQuery as (...a: unknown[]) => unknown).apply(this, args);
+  if (TRACE && tracing && result instanceof Promise) {
+    const start = performance.now();
+    const first = args[0] as string | { text?: string };
+    const text = (typeof first === 'string' ? first : (first.text ?? '')).replace(/\s+/g, ' ').trim().slice(0, 90);
+    void result.then(
+      () => {
+        const t = traced.get(text) ?? { n: 0, ms: 0 };
+        t.n++;
+        t.ms += performance.now() - start;
+        traced.set(text, t);
+      },
+      () => undefined,
+    );
+  }
+  return result;
 } as typeof pg.Client.prototype.query;
 
 const admin = new pg.Client({ connectionString: ADMIN_URL });
@@ -103,6 +123,8 @@ try {
         createWorkOrder(tx, caller, { siteId: fleet.siteId, description: 'waits', priority: 'urgent', lines: [{ equipmentTypeId: fleet.typeIds.TANKER ?? '', quantity: Math.min(100, left) }] }),
       );
     }
+    // A member, as in production (a stranger's every request would also try to bind an invitation).
+    await ensureMembership(database.db, { tenantSlug: slug, subject: `bench-${slug}`, email: null, name: 'Bench dispatcher', roles: ['dispatcher'] });
     tenants.push({ slug, siteId: fleet.siteId, typeIds: ['VAN', 'TRUCK', 'CRANE', 'EXC'].map((c) => fleet.typeIds[c] ?? '') });
   }
   await admin.query(`vacuum analyze`).catch(() => undefined);
@@ -120,7 +142,7 @@ try {
     perRoute.set(key, (perRoute.get(key) ?? 0) + statements - routeStart);
   });
   const base = await app.listen({ port: 0, host: '127.0.0.1' });
-  const tokens = await Promise.all(tenants.map((t) => identity.token({ roles: ['dispatcher'], tenant: t.slug })));
+  const tokens = await Promise.all(tenants.map((t) => identity.token({ roles: ['dispatcher'], tenant: t.slug, sub: `bench-${t.slug}` }, {}, { expiresIn: '1h' })));
 
   const assignmentsSoFar = async (): Promise<number> => {
     let n = 0;
@@ -160,8 +182,10 @@ try {
   let assigned0 = await assignmentsSoFar();
   let cpu0 = process.cpuUsage();
   let pg0 = await backendTicks();
+  tracing = true;
   child.send({ kind: 'go' });
   const serial = await expect('serial:end');
+  tracing = false;
   const serialCpu = process.cpuUsage(cpu0);
   const serialPg = cpuOf(pg0, await backendTicks());
   const serialAssigned = (await assignmentsSoFar()) - assigned0;
@@ -208,6 +232,7 @@ try {
   console.log(
     `load CPU per assignment: Node ${ms(loadCpu, assignments)} ms, PostgreSQL ${((loadPg * 1000) / Math.max(1, assignments)).toFixed(2)} ms; statements per assignment ${(loadStatements / Math.max(1, assignments)).toFixed(1)}`,
   );
+  if (TRACE) for (const [text, t] of [...traced].sort((x, y) => y[1].ms - x[1].ms).slice(0, 12)) console.log(`  ${(t.ms / t.n).toFixed(2)} ms × ${t.n}  ${text}`);
   console.log(`pgbench TPC-B-like (-c ${CLIENTS} -j 2 -T ${SECONDS}): ${tps.toFixed(0)} TPS`);
   console.log(`dispatch rate / pgbench TPS: ${(rate / tps).toFixed(3)}`);
 } finally {

@@ -1,16 +1,16 @@
-import { workOrderStatusOf, type CreateWorkOrder, type WorkOrder } from '@yardmaster/contracts';
+import { workOrderStatusOf, type CreateWorkOrder, type DispatchSettings, type WorkOrder } from '@yardmaster/contracts';
 import type { Caller } from '../../platform/caller.js';
 import type { TenantTx } from '../../platform/db/index.js';
 import { recordAuditBatch } from '../audit/index.js';
-import { checkWorkOrderReferences, insertDispatches, insertWorkOrderWithLines, lockQueueAndNumberWorkOrder, type NewDispatch } from './dispatch.repo.js';
+import { checkWorkOrderReferences, insertWorkOrderWithLines } from './dispatch.repo.js';
 import { unserviceable } from './dispatch.errors.js';
 import { EVERY_TYPE, matchQueue } from './match-queue.js';
 import { announceDispatch } from './record-change.js';
 import { dispatchView } from './views.js';
 import { workOrderView } from './work-orders.js';
 
-/** Validates every reference of a new work order in one round trip; all problems at once, nothing written. */
-async function checkWorkOrder(tx: TenantTx, input: CreateWorkOrder): Promise<void> {
+/** Validates every reference of a new work order (all problems at once, nothing kept) and takes the queue lock, in one round trip. */
+async function checkWorkOrder(tx: TenantTx, input: CreateWorkOrder): Promise<{ lastNumber: number; settings: DispatchSettings }> {
   const errors: Array<{ field: string; message: string }> = [];
   const checked = await checkWorkOrderReferences(tx, input.siteId, input.lines);
   if (!checked.siteActive) errors.push({ field: 'siteId', message: 'unknown or inactive site' });
@@ -29,6 +29,7 @@ async function checkWorkOrder(tx: TenantTx, input: CreateWorkOrder): Promise<voi
     }
   }
   if (errors.length > 0) throw unserviceable(errors.map((e) => `${e.field}: ${e.message}`).join('; '), errors);
+  return { lastNumber: checked.lastNumber, settings: checked.settings };
 }
 
 /**
@@ -38,11 +39,10 @@ async function checkWorkOrder(tx: TenantTx, input: CreateWorkOrder): Promise<voi
  * own history, not only in its work order's.
  */
 export async function createWorkOrder(tx: TenantTx, caller: Caller, input: CreateWorkOrder, now = new Date()): Promise<WorkOrder> {
-  await checkWorkOrder(tx, input);
-  const { lastNumber, settings } = await lockQueueAndNumberWorkOrder(tx);
+  const { lastNumber, settings } = await checkWorkOrder(tx, input);
   const requestedStart = input.requestedStart ? new Date(input.requestedStart) : now;
   const isScheduled = requestedStart.getTime() - settings.scheduleLeadMinutes * 60_000 > now.getTime();
-  const { workOrder, lines } = await insertWorkOrderWithLines(
+  const { workOrder, lines, dispatches } = await insertWorkOrderWithLines(
     tx,
     {
       number: `WO-${now.getUTCFullYear()}-${String(lastNumber).padStart(6, '0')}`,
@@ -56,20 +56,9 @@ export async function createWorkOrder(tx: TenantTx, caller: Caller, input: Creat
       createdByName: caller.name,
     },
     input.lines,
+    isScheduled,
   );
-  const wanted: NewDispatch[] = lines.flatMap((line) =>
-    Array.from({ length: line.quantity }, () => ({
-      workOrderId: workOrder.id,
-      lineId: line.id,
-      equipmentTypeId: line.equipment_type_id,
-      requestedEquipmentId: line.equipment_id,
-      siteId: input.siteId,
-      priority: input.priority,
-      requestedStart,
-      scheduled: isScheduled,
-    })),
-  );
-  const inserted = (await insertDispatches(tx, wanted)).map((d) => ({ ...d, work_order_number: workOrder.number }));
+  const inserted = dispatches.map((d) => ({ ...d, work_order_number: workOrder.number }));
   const view = workOrderView(workOrder, lines, inserted.map((d) => d.id));
   const action = isScheduled ? 'dispatch.scheduled' : 'dispatch.queued';
   await recordAuditBatch(tx, caller, [

@@ -34,16 +34,6 @@ export async function lockDispatchQueue(tx: TenantTx): Promise<DispatchSettings>
   return settingsOf(rows[0]?.settings);
 }
 
-/** Takes the queue lock, allocates the next work-order number and reads the settings: one round trip. */
-export async function lockQueueAndNumberWorkOrder(tx: TenantTx): Promise<{ lastNumber: number; settings: DispatchSettings }> {
-  const { rows } = await sql<{ last_number: number; settings: Partial<DispatchSettings> | null }>`
-    update work_order_counter set last_number = last_number + 1
-    returning last_number, (select value from tenant_settings where key = 'dispatch') as settings`.execute(tx);
-  const row = rows[0];
-  if (!row) throw new Error('work_order_counter row is missing');
-  return { lastNumber: Number(row.last_number), settings: settingsOf(row.settings) };
-}
-
 /** select d.*, w.number from dispatches d join work_orders w … where d.id = $1 [for update of d] */
 export async function selectDispatch(tx: TenantTx, id: string, lock = false): Promise<LoadedDispatch | undefined> {
   let query = tx
@@ -240,8 +230,8 @@ export async function reserveBestPair(
   return { equipmentId: row?.equipment_id ?? null, driverId: row?.driver_id ?? null, reserved: row?.reserved != null };
 }
 
-/** The names and places a status report records, for one finished dispatch: one round trip. */
-export async function selectReportContext(tx: TenantTx, row: LoadedDispatch) {
+/** Frees a finished dispatch's machine (unless it went to maintenance meanwhile) and driver, and reads the names and places its status report records: one round trip. */
+export async function releaseAndSelectReportContext(tx: TenantTx, row: LoadedDispatch & { equipment_id: string; driver_id: string }) {
   const { rows } = await sql<{
     wo_description: string;
     site_name: string | null;
@@ -252,6 +242,8 @@ export async function selectReportContext(tx: TenantTx, row: LoadedDispatch) {
     type_name: string | null;
     driver_name: string | null;
   }>`
+    with released as (update equipment set status = 'available', idle_since = now(), updated_at = now() where id = ${row.equipment_id} and status = 'dispatched' returning id),
+    idle as (update drivers set idle_since = now() where id = ${row.driver_id} returning id)
     select w.description as wo_description, s.name as site_name, s.address as site_address,
       e.asset_tag, e.name as equipment_name, t.code as type_code, t.name as type_name, dr.name as driver_name
     from work_orders w
@@ -259,7 +251,7 @@ export async function selectReportContext(tx: TenantTx, row: LoadedDispatch) {
     left join equipment e on e.id = ${row.equipment_id}
     left join equipment_types t on t.id = e.equipment_type_id
     left join drivers dr on dr.id = ${row.driver_id}
-    where w.id = ${row.work_order_id}`.execute(tx);
+    where w.id = ${row.work_order_id} and (select count(*) from released) >= 0 and (select count(*) from idle) >= 0`.execute(tx);
   return rows[0];
 }
 
@@ -339,9 +331,13 @@ export async function checkWorkOrderReferences(
   tx: TenantTx,
   siteId: string,
   lines: ReadonlyArray<{ equipmentTypeId: string; equipmentId?: string | null }>,
-): Promise<{ siteActive: boolean | null; lines: LineCheck[] }> {
-  const { rows } = await sql<{ site_active: boolean | null; lines: LineCheck[] | null }>`
-    select (select active from sites where id = ${siteId}) as site_active,
+): Promise<{ siteActive: boolean | null; lines: LineCheck[]; lastNumber: number; settings: DispatchSettings }> {
+  // The checks, the queue lock, the next work-order number and the settings: one round trip (a
+  // refusal rolls the number back with the transaction).
+  const { rows } = await sql<{ site_active: boolean | null; lines: LineCheck[] | null; last_number: number; settings: Partial<DispatchSettings> | null }>`
+    update work_order_counter set last_number = last_number + 1
+    returning last_number, (select value from tenant_settings where key = 'dispatch') as settings,
+      (select active from sites where id = ${siteId}) as site_active,
       (select json_agg(json_build_object(
           'type_code', t.code, 'type_usable', t.id is not null and t.archived_at is null,
           'usable_units', (select count(*) from equipment u where u.equipment_type_id = l.type_id and u.status <> 'retired'),
@@ -349,7 +345,9 @@ export async function checkWorkOrderReferences(
         from unnest(${lines.map((l) => l.equipmentTypeId)}::uuid[], ${lines.map((l) => l.equipmentId ?? null)}::uuid[]) with ordinality as l(type_id, equipment_id, ord)
         left join equipment_types t on t.id = l.type_id
         left join equipment e on e.id = l.equipment_id) as lines`.execute(tx);
-  return { siteActive: rows[0]?.site_active ?? null, lines: rows[0]?.lines ?? [] };
+  const row = rows[0];
+  if (!row) throw new Error('work_order_counter row is missing');
+  return { siteActive: row.site_active, lines: row.lines ?? [], lastNumber: Number(row.last_number), settings: settingsOf(row.settings) };
 }
 
 export type WorkOrderRow = Awaited<ReturnType<typeof selectWorkOrderRow>> & object;
@@ -366,8 +364,11 @@ export async function insertWorkOrderWithLines(
   tx: TenantTx,
   wo: { number: string; siteId: string; description: string; priority: Priority; requestedStart: Date; dueAt: Date | null; notes: string | null; createdBySubject: string; createdByName: string },
   lines: ReadonlyArray<{ equipmentTypeId: string; quantity: number; equipmentId?: string | null }>,
-): Promise<{ workOrder: WorkOrderRow; lines: LineRow[] }> {
-  const { rows } = await sql<WorkOrderRow & { lines: LineRow[] }>`
+  scheduled: boolean,
+): Promise<{ workOrder: WorkOrderRow; lines: LineRow[]; dispatches: DispatchRow[] }> {
+  // The work order, its lines and one dispatch per unit: one round trip. The dispatches come back as
+  // the statement's rows (typed), the work order and lines as JSON beside them.
+  const { rows } = await sql<DispatchRow & { wo: Record<string, unknown>; lines: LineRow[] }>`
     with wo as (
       insert into work_orders (number, site_id, description, priority, requested_start, due_at, notes, created_by_subject, created_by_name)
       values (${wo.number}, ${wo.siteId}, ${wo.description}, ${wo.priority}, ${wo.requestedStart}, ${wo.dueAt}, ${wo.notes}, ${wo.createdBySubject}, ${wo.createdByName})
@@ -379,12 +380,29 @@ export async function insertWorkOrderWithLines(
       from wo, unnest(${lines.map((l) => l.equipmentTypeId)}::uuid[], ${lines.map((l) => l.quantity)}::int[], ${lines.map((l) => l.equipmentId ?? null)}::uuid[])
         with ordinality as x(type_id, quantity, equipment_id, ord)
       returning id, line_no, equipment_type_id, quantity, equipment_id
+    ),
+    d as (
+      insert into dispatches (work_order_id, line_id, equipment_type_id, requested_equipment_id, site_id, priority, status, requested_start, queued_at, queue_seq)
+      select wo.id, l.id, l.equipment_type_id, l.equipment_id, wo.site_id, wo.priority, ${scheduled ? 'scheduled' : 'queued'}, wo.requested_start,
+        ${scheduled ? sql`null` : sql`clock_timestamp()`}, ${scheduled ? sql`null` : sql`nextval('dispatch_queue_seq')`}
+      from wo, l, generate_series(1, l.quantity) as unit
+      order by l.line_no, unit
+      returning *
     )
-    select wo.*, (select json_agg(l order by l.line_no) from l) as lines from wo`.execute(tx);
-  const row = rows[0];
-  if (!row) throw new Error('work order insert returned nothing');
-  const { lines: inserted, ...workOrder } = row;
-  return { workOrder: workOrder as WorkOrderRow, lines: inserted };
+    select d.*, (select row_to_json(wo) from wo) as wo, (select json_agg(l order by l.line_no) from l) as lines
+    from d order by d.created_at, d.id`.execute(tx);
+  const first = rows[0];
+  if (!first) throw new Error('work order insert returned nothing');
+  const w = first.wo;
+  const date = (v: unknown): Date => new Date(String(v));
+  const workOrder = {
+    ...(w as WorkOrderRow),
+    requested_start: date(w.requested_start),
+    due_at: w.due_at === null ? null : date(w.due_at),
+    created_at: date(w.created_at),
+    updated_at: date(w.updated_at),
+  } as WorkOrderRow;
+  return { workOrder, lines: first.lines, dispatches: rows.map(({ wo: _wo, lines: _lines, ...d }) => d) };
 }
 
 /** A work order's lines and dispatch ids, one round trip (the view's details). */

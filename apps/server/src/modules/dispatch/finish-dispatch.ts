@@ -1,7 +1,7 @@
 import type { Caller } from '../../platform/caller.js';
 import type { TenantTx } from '../../platform/db/index.js';
 import { recordStatusReport } from '../reporting/index.js';
-import { releaseResources, selectReportContext, type LoadedDispatch } from './dispatch.repo.js';
+import { releaseAndSelectReportContext, type LoadedDispatch } from './dispatch.repo.js';
 import type { MatchScope } from './match-queue.js';
 
 /**
@@ -11,8 +11,7 @@ import type { MatchScope } from './match-queue.js';
  */
 export async function finishDispatch(tx: TenantTx, caller: Caller, row: LoadedDispatch): Promise<MatchScope> {
   if (!row.equipment_id || !row.driver_id || !row.dispatched_at) return { typeIds: [] };
-  await releaseResources(tx, row.equipment_id, row.driver_id);
-  const c = await selectReportContext(tx, row);
+  const c = await releaseAndSelectReportContext(tx, { ...row, equipment_id: row.equipment_id, driver_id: row.driver_id });
   await recordStatusReport(tx, caller, {
     dispatchId: row.id,
     workOrder: { id: row.work_order_id, number: row.work_order_number, description: c?.wo_description ?? '' },
