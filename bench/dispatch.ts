@@ -42,6 +42,7 @@ let statements = 0;
 const TRACE = process.env.TRACE === '1';
 let tracing = false;
 const traced = new Map<string, { n: number; ms: number }>();
+// eslint-disable-next-line @typescript-eslint/unbound-method -- wrapped and applied with its own `this` below
 const originalQuery = pg.Client.prototype.query;
 pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
   statements++;

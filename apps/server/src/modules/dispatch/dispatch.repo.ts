@@ -1,5 +1,5 @@
 import { sql, type UpdateObject } from 'kysely';
-import { ACTIVE_DISPATCH_STATUSES, type DispatchSettings, type DispatchStatus, type Priority } from '@yardmaster/contracts';
+import type { DispatchSettings, DispatchStatus, Priority } from '@yardmaster/contracts';
 import type { TenantTables, TenantTx } from '../../platform/db/index.js';
 import { DEFAULT_DISPATCH_SETTINGS } from './settings.js';
 import { ACTIVE_SQL, type DispatchRow } from './views.js';
@@ -69,7 +69,7 @@ export async function updateDispatch(tx: TenantTx, id: string, changes: UpdateOb
     .select(sql<DispatchStatus[]>`array(select x.status from dispatches x where x.work_order_id = u.work_order_id and x.id <> u.id)`.as('sibling_statuses'))
     .executeTakeFirst();
   if (!row) throw new Error(`dispatch ${id} vanished`);
-  return row as ChangedDispatch;
+  return row;
 }
 
 export type NewDispatch = {
