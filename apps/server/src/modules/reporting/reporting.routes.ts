@@ -15,7 +15,7 @@ import {
 import { findTenantBySlug, withTenant, type Database, type ReadRouter } from '../../platform/db/index.js';
 import { readerOf } from '../../platform/http/read-your-writes.js';
 import { callerOf, tenantActor } from '../../platform/http/access.js';
-import { preconditionRequired } from '../../platform/errors.js';
+import { expectedVersion } from '../../platform/http/versioning.js';
 import { analyticsCsv, computeAnalytics } from './reporting.analytics.js';
 import { renderReportPdf } from './reporting.pdf.js';
 import { getRetention, putRetention } from './reporting.retention.js';
@@ -24,11 +24,6 @@ import { addReportNote, getReport, listReports } from './reporting.service.js';
 const READERS = { roles: ['admin', 'dispatcher', 'viewer', 'driver'] } as const;
 const ANALYSTS = { roles: ['admin', 'dispatcher', 'viewer'] } as const;
 
-function versionFromIfMatch(header: string | undefined): number {
-  if (!header) throw preconditionRequired();
-  const match = /^(?:W\/)?"?(\d+)"?$/.exec(header.trim());
-  return match ? Number(match[1]) : -1;
-}
 
 /**
  * Status reports, analytics and retention settings. Reads (reports, analytics) run where `reads`
@@ -157,7 +152,7 @@ export function reportingRoutes(database: Database, reads: ReadRouter) {
       },
       async (request, reply) => {
         const caller = callerOf(request);
-        const expected = versionFromIfMatch(request.headers['if-match']);
+        const expected = expectedVersion(request);
         const { settings, version } = await withTenant(database.db, caller.tenantSlug, (tx) => putRetention(tx, caller, request.body, expected));
         return reply.header('etag', `"${version}"`).send(settings);
       },
