@@ -179,13 +179,17 @@ export async function selectQueue(
   return { queue: rows[0]?.queue ?? [], demand: rows[0]?.demand ?? {} };
 }
 
+/** How many free qualified drivers (longest idle first) a pick ranks finely. */
+const DRIVER_POOL = 200;
+
 /**
  * Picks the best free equipment and the best free qualified driver for one queued request IN SQL,
  * locks both (`FOR UPDATE SKIP LOCKED`: a row another transaction is changing is passed over, never
  * waited for) and reserves the equipment, in one round trip. Equipment: the specific piece asked
  * for, else nearest to the site, then longest idle. Driver: every required qualification unexpired,
- * not a decliner, nearest first, then the one whose other qualifications are least wanted by the
- * queue, then by the fleet's equipment types (scarce skills stay free), then longest idle.
+ * not a decliner; among the 200 longest idle of those, nearest first, then the one whose other
+ * qualifications are least wanted by the queue, then by the fleet's equipment types (scarce skills
+ * stay free), then longest idle.
  */
 export async function reserveBestPair(
   tx: TenantTx,
@@ -205,14 +209,21 @@ export async function reserveBestPair(
       order by ${distance(sql.ref('e.lat'), sql.ref('e.lng'))}, e.idle_since, e.id
       limit 1 for update of e skip locked
     ),
-    dr as (
-      select dr.id from drivers dr left join s on true
+    pool as (
+      -- The longest-idle free qualified drivers (at most DRIVER_POOL): the finer ordering below is
+      -- computed for these only, so the cost of a pick does not grow with the size of the fleet.
+      select dr.id from drivers dr
       where dr.duty_status = 'on_duty' and dr.archived_at is null
         and not (dr.id = any(${request.declined_driver_ids}::uuid[]))
         and not exists (select 1 from dispatches x where x.driver_id = dr.id and x.status in (${ACTIVE_SQL}))
         and (select count(*) from driver_qualifications dq where dq.driver_id = dr.id and dq.qualification_id = any(${request.required}::uuid[])
           and (dq.expires_at is null or dq.expires_at > now())) = ${request.required.length}
         and exists (select 1 from eq)
+      order by dr.idle_since, dr.id
+      limit ${DRIVER_POOL}
+    ),
+    dr as (
+      select dr.id from drivers dr join pool on pool.id = dr.id left join s on true
       order by ${distance(sql.ref('dr.lat'), sql.ref('dr.lng'))},
         (select coalesce(sum(m.queue_n), 0) from driver_qualifications dq join demand m on m.qualification_id = dq.qualification_id
           where dq.driver_id = dr.id and not (dq.qualification_id = any(${request.required}::uuid[])) and (dq.expires_at is null or dq.expires_at > now())),
