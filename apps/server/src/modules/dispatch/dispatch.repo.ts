@@ -121,8 +121,8 @@ export type QueuedRequest = { id: string; equipment_type_id: string; requested_e
  * (by the whole queue, and by the fleet's equipment types) that keeps scarce skills free: one round
  * trip. Restricted to the types a change can serve (null: every type) and, per type, to as many
  * requests as the type has free machines (a request for a specific machine: the first one asking
- * for it, if it is free); requests a driver declined are ranked separately, as a decline can make
- * the head fail where the next succeeds. So a long queue that cannot move costs nothing here.
+ * for it, if it is free); requests some driver declined are all kept (rare), as each can fail
+ * where the next succeeds. So a long queue that cannot move costs nothing here.
  */
 export async function selectQueue(
   tx: TenantTx,
@@ -152,7 +152,7 @@ export async function selectQueue(
     ),
     q as (
       select * from ranked
-      where (requested_equipment_id is null and rank <= free_units)
+      where (requested_equipment_id is null and (rank <= free_units or cardinality(declined_driver_ids) > 0))
          or (requested_equipment_id is not null and rank = 1 and exists (select 1 from equipment e where e.id = ranked.requested_equipment_id and e.status = 'available'))
       order by score desc, queued_at, queue_seq
       limit 2000
@@ -195,6 +195,7 @@ export async function reserveBestPair(
   tx: TenantTx,
   request: QueuedRequest,
   demand: Record<string, [number, number]>,
+  onlyDriverIds: readonly string[] | null = null,
 ): Promise<{ equipmentId: string | null; driverId: string | null; reserved: boolean }> {
   const distance = (lat: ReturnType<typeof sql.ref>, lng: ReturnType<typeof sql.ref>) =>
     sql`case when ${lat} is null or s.lat is null then 'Infinity'::float8 else
@@ -215,6 +216,7 @@ export async function reserveBestPair(
       select dr.id from drivers dr
       where dr.duty_status = 'on_duty' and dr.archived_at is null
         and not (dr.id = any(${request.declined_driver_ids}::uuid[]))
+        ${onlyDriverIds ? sql`and dr.id = any(${[...onlyDriverIds]}::uuid[])` : sql``}
         and not exists (select 1 from dispatches x where x.driver_id = dr.id and x.status in (${ACTIVE_SQL}))
         and (select count(*) from driver_qualifications dq where dq.driver_id = dr.id and dq.qualification_id = any(${request.required}::uuid[])
           and (dq.expires_at is null or dq.expires_at > now())) = ${request.required.length}

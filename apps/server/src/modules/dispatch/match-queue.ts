@@ -41,15 +41,27 @@ export async function matchQueue(tx: TenantTx, caller: Caller, settings: Dispatc
   const auto = systemCaller(caller.tenantSlug, caller.requestId);
   const noEquipment = new Set<string>();
   const noDriver = new Set<string>();
+  // After an older request of a type found no driver but had decliners, a newer one of that type may
+  // only take a driver every such older request had declined (one it could not have used).
+  const onlyDecliners = new Map<string, Set<string>>();
   const assigned: LoadedDispatch[] = [];
   for (const request of queue) {
     const type = request.equipment_type_id;
     if (noEquipment.has(type) || noDriver.has(type)) continue;
-    const pick = await reserveBestPair(tx, request, demand);
+    const only = onlyDecliners.get(type);
+    const pick = await reserveBestPair(tx, request, demand, only ? [...only] : null);
     if (!pick.reserved || !pick.equipmentId || !pick.driverId) {
-      // Only a request without a specific machine or decliners speaks for its whole type.
+      // Only a request without a specific machine speaks for its type's machines.
       if (!pick.equipmentId && !request.requested_equipment_id) noEquipment.add(type);
-      if (pick.equipmentId && !pick.driverId && request.declined_driver_ids.length === 0) noDriver.add(type);
+      if (pick.equipmentId && !pick.driverId) {
+        if (request.declined_driver_ids.length === 0) noDriver.add(type);
+        else {
+          const declined = new Set(request.declined_driver_ids);
+          const narrowed = only ? new Set([...only].filter((id) => declined.has(id))) : declined;
+          if (narrowed.size === 0) noDriver.add(type);
+          else onlyDecliners.set(type, narrowed);
+        }
+      }
       continue;
     }
     const after = await changeDispatch(

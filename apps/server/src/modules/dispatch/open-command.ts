@@ -44,8 +44,10 @@ export async function openCommand(
 ): Promise<{ settings: DispatchSettings; row: LoadedDispatch }> {
   const { settings, row } = await lockQueueAndDispatch(tx, id);
   if (!row) throw notFound('dispatch', id);
-  await assertMayMove(tx, caller, command, row);
+  // A stale version answers 409 before anything else (a driver racing a change to their own job
+  // learns it changed, not that it vanished).
   if (expected !== undefined && row.version !== expected) throw staleVersion('dispatch', id);
+  await assertMayMove(tx, caller, command, row);
   if (!canMove(command, row.status)) throw invalidTransition(refusal(command, row), row.status, command === 'reprioritise' ? 'priority' : 'status');
   return { settings, row };
 }
