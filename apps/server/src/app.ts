@@ -20,7 +20,7 @@ import { tenantsRoutes } from './modules/tenants/index.js';
 import { peopleRoutes } from './modules/people/index.js';
 import { fleetRoutes } from './modules/fleet/index.js';
 import { sitesRoutes } from './modules/sites/index.js';
-import { dispatchRoutes } from './modules/dispatch/index.js';
+import { dispatchRoutes, wireDispatchToCapacity } from './modules/dispatch/index.js';
 import { importsRoutes } from './modules/imports/index.js';
 import { alertsRoutes } from './modules/alerts/index.js';
 import { usersRoutes } from './modules/users/index.js';
@@ -104,6 +104,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(importsRoutes(database));
   await app.register(alertsRoutes(database));
   await app.register(dispatchRoutes(database, { sweepIntervalMs: options.sweepIntervalMs }));
+  // Capacity changes (fleet, people) are matched against the queue after they commit.
+  wireDispatchToCapacity(app.log);
   await app.register(usersRoutes(database));
   await app.register(auditRoutes(database));
   const reads = createReadRouter(database, options.reportingDatabase, {

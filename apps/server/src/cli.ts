@@ -5,6 +5,7 @@ import { findTenantBySlug, migrateAll, openDatabase } from './platform/db/index.
 import { createTenant } from './modules/tenants/index.js';
 import { verifyAuditChain } from './modules/audit/index.js';
 import { rebuildTenantRollup } from './modules/reporting/index.js';
+import { wireDispatchToCapacity } from './modules/dispatch/index.js';
 import { AppError } from './platform/errors.js';
 
 const USAGE = `usage: yardmaster <command>
@@ -24,6 +25,7 @@ async function run(argv: string[]): Promise<number> {
   }
   const config = loadConfig();
   const database = await openDatabase(config.database);
+  wireDispatchToCapacity({ warn: (obj, msg) => process.stderr.write(`${msg}: ${String(obj.err)}\n`) });
   try {
     const report = await migrateAll(database.db, migrations);
     if (command === 'migrate') {

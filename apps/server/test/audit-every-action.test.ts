@@ -67,15 +67,16 @@ describe(`every state-changing action leaves exactly one audit event (${testDbKi
     const d = await step(dispatcher, 'POST', '/api/v1/drivers', { name: 'Sam', subject: driver.sub, dutyStatus: 'off_duty', qualifications: [{ qualificationId: q.id }] }, 'driver.created');
     await step(dispatcher, 'PATCH', `/api/v1/drivers/${d.id}`, { phone: '+44 161 000 0000' }, 'driver.updated', 1);
     await step(dispatcher, 'POST', `/api/v1/drivers/${d.id}/duty`, { dutyStatus: 'on_duty' }, 'driver.on_duty');
-    const wo = await step(dispatcher, 'POST', '/api/v1/work-orders', { siteId: site.id, description: 'Move pallets', lines: [{ equipmentTypeId: type.id, quantity: 1 }] }, 'work_order.created');
+    // A dispatch is audited from birth: its entry into the queue is its own event.
+    const wo = await step(dispatcher, 'POST', '/api/v1/work-orders', { siteId: site.id, description: 'Move pallets', lines: [{ equipmentTypeId: type.id, quantity: 1 }] }, ['work_order.created', 'dispatch.queued']);
     const dispatchId = (wo as { dispatchIds?: string[] }).dispatchIds?.[0] ?? '';
     let version = (await app.inject({ url: `/api/v1/dispatches/${dispatchId}`, headers: { authorization: `Bearer ${dispatcher.token}` } })).json<{ version: number; status: string }>().version;
     for (const status of ['en_route', 'on_site', 'returning'] as const) {
       version = (await step(driver, 'POST', `/api/v1/dispatches/${dispatchId}/status`, { status }, `dispatch.${status}`, version)).version ?? 0;
     }
-    await step(dispatcher, 'POST', `/api/v1/dispatches/${dispatchId}/recall`, { reason: 'site closed' }, ['dispatch.recalled', 'status_report.created'], version);
+    await step(dispatcher, 'POST', `/api/v1/dispatches/${dispatchId}/recall`, { reason: 'site closed' }, ['dispatch.recalled', 'status_report.created', 'dispatch.queued'], version);
     await step(dispatcher, 'PATCH', '/api/v1/settings/dispatch', { autoProcessing: false }, 'settings.dispatch_updated');
-    const wo2 = await step(dispatcher, 'POST', '/api/v1/work-orders', { siteId: site.id, description: 'Later', lines: [{ equipmentTypeId: type.id, quantity: 1 }] }, 'work_order.created');
+    const wo2 = await step(dispatcher, 'POST', '/api/v1/work-orders', { siteId: site.id, description: 'Later', lines: [{ equipmentTypeId: type.id, quantity: 1 }] }, ['work_order.created', 'dispatch.queued']);
     const queuedId = (wo2 as { dispatchIds?: string[] }).dispatchIds?.[0] ?? '';
     const queued = (await app.inject({ url: `/api/v1/dispatches/${queuedId}`, headers: { authorization: `Bearer ${dispatcher.token}` } })).json<{ version: number }>();
     const repri = await step(dispatcher, 'POST', `/api/v1/dispatches/${queuedId}/priority`, { priority: 'urgent' }, 'dispatch.reprioritised', queued.version);

@@ -7,9 +7,12 @@ import {
   createWorkOrder,
   declineDispatch,
   dispatchManually,
+  explainDispatch,
   recallDispatch,
   sweepTenant,
 } from '../src/modules/dispatch/index.js';
+import { entityHistory } from '../src/modules/audit/index.js';
+import { subscribe } from '../src/platform/events.js';
 import { setDriverDuty } from '../src/modules/people/index.js';
 import { returnToService, sendToMaintenance } from '../src/modules/fleet/index.js';
 import { withTenant, type Database } from '../src/platform/db/index.js';
@@ -252,5 +255,65 @@ describe(`dispatch engine on ${testDbKind()}`, () => {
       }),
     ).rejects.toThrow(/lacks 1 required qualification/);
     expect((await one(slug, b.id)).status).toBe('queued');
+  });
+
+  it('explains a wait by name: who is busy on which work order until when, which machine is in maintenance and why, who is off duty, whose ticket expired', async () => {
+    const { slug, fleet } = await setup({
+      types: { CRANE: ['NCCCO'] },
+      equipment: { CRANE: 2 },
+      drivers: [
+        { name: 'Ann Ortiz', quals: ['NCCCO'] },
+        { name: 'Bob Reyes', quals: ['NCCCO'], onDuty: false },
+        { name: 'Casey Lin', quals: [{ code: 'NCCCO', expiresAt: '2021-01-01T00:00:00Z' }] },
+      ],
+    });
+    const first = await create(slug, order(fleet, 'CRANE'));
+    const busyCrane = (await one(slug, first.id)).equipment_id;
+    const other = fleet.equipmentIds.CRANE?.find((id) => id !== busyCrane) ?? '';
+    await withTenant(database.db, slug, (tx) => sendToMaintenance(tx, dispatcherCaller(slug), other, undefined, 'hydraulic leak'));
+    const waiting = await create(slug, order(fleet, 'CRANE'));
+    const d = await one(slug, waiting.id);
+    const explain = await withTenant(database.db, slug, (tx) => explainDispatch(tx, d.id));
+    const text = explain.blockers.map((b) => b.message).join(' | ');
+    expect(explain.queuePosition).toBe(1);
+    expect(text).toContain(`on ${first.number} with Ann Ortiz until about`);
+    expect(text).toMatch(/CRANE-\d — in maintenance since \d{4}-\d\d-\d\d \(hydraulic leak\)/);
+    expect(text).toContain(`Ann Ortiz, the only qualified driver on duty, is busy: Ann Ortiz — on ${first.number}`);
+    expect(text).toContain('qualified but off duty: Bob Reyes');
+    expect(text).toContain('Casey Lin — NCCCO expired on 2021-01-01');
+    expect(explain.summary.length).toBeGreaterThan(0);
+    expect(explain.estimatedAssignmentAt).not.toBeNull();
+  });
+
+  it('keeps the only holder of a rare ticket free when any driver could do the job, even with an empty queue', async () => {
+    // Ann was created first (idle longest) but holds the ticket the fleet's cranes need.
+    const { slug, fleet } = await setup({ types: { VAN: [], CRANE: ['NCCCO'] }, equipment: { VAN: 1, CRANE: 1 }, drivers: [{ quals: ['NCCCO'] }, { quals: [] }] });
+    const wo = await create(slug, order(fleet, 'VAN'));
+    expect(await one(slug, wo.id)).toMatchObject({ status: 'dispatched', driver_id: fleet.driverIds[1] });
+  });
+
+  it('gives every dispatch its own audit history from birth, and a queue removal is in it', async () => {
+    const { slug, fleet } = await setup({ types: { VAN: [] }, equipment: { VAN: 1 }, drivers: [] });
+    const wo = await create(slug, order(fleet, 'VAN'));
+    const d = await one(slug, wo.id);
+    await withTenant(database.db, slug, (tx) => cancelDispatch(tx, dispatcherCaller(slug), d.id, undefined, 'not needed'));
+    const history = await withTenant(database.db, slug, (tx) =>
+      entityHistory(tx, dispatcherCaller(slug), { entityType: 'dispatch', entityId: d.id, limit: 50, order: 'asc' }),
+    );
+    expect(history.items.map((e) => e.action)).toEqual(['dispatch.queued', 'dispatch.cancelled']);
+  });
+
+  it('a failing matcher never undoes the capacity change that triggered it; the failure is reported', async () => {
+    const { slug, fleet } = await setup({ types: { VAN: [] }, equipment: { VAN: 1 }, drivers: [{ quals: [], onDuty: false }] });
+    const reported: unknown[] = [];
+    subscribe('capacity.changed', 'test.failing-matcher', () => Promise.reject(new Error('matcher down')), (error) => void reported.push(error));
+    try {
+      await withTenant(database.db, slug, (tx) => setDriverDuty(tx, dispatcherCaller(slug), fleet.driverIds[0] ?? '', undefined, { dutyStatus: 'on_duty' }));
+    } finally {
+      subscribe('capacity.changed', 'test.failing-matcher', () => Promise.resolve(), () => undefined);
+    }
+    const duty = await withTenant(database.db, slug, async (tx) => (await sql<{ duty_status: string }>`select duty_status from drivers where id = ${fleet.driverIds[0]}`.execute(tx)).rows[0]?.duty_status);
+    expect(duty).toBe('on_duty');
+    expect(String(reported[0])).toContain('matcher down');
   });
 });

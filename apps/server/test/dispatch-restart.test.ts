@@ -8,7 +8,7 @@ import { createWorkOrder, sweepTenant } from '../src/modules/dispatch/index.js';
 import { setDriverDuty } from '../src/modules/people/index.js';
 import { migrations } from '../src/migrations/index.js';
 import { migrateAll, openDatabase, provisionTenant, withTenant, type Database, type DatabaseSettings } from '../src/platform/db/index.js';
-import { testDbKind, uniqueSlug } from './support/db.js';
+import { testDbKind, uniqueSlug, wireModulesLikeTheApp } from './support/db.js';
 import { buildFleet, dispatcherCaller } from './support/fleet.js';
 
 describe(`queue and timers survive a restart on ${testDbKind()}`, () => {
@@ -18,6 +18,7 @@ describe(`queue and timers survive a restart on ${testDbKind()}`, () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('keeps queued and scheduled dispatches across close and reopen, then fulfils them', async () => {
+    wireModulesLikeTheApp();
     let database: Database = await openDatabase(settings);
     await migrateAll(database.db, migrations);
     const slug = uniqueSlug('rs');

@@ -4,9 +4,98 @@ import { NoteSchema } from './resources.js';
 
 export const PrioritySchema = z.enum(['urgent', 'standard', 'low']);
 export type Priority = z.infer<typeof PrioritySchema>;
-export const DispatchStatusSchema = z.enum(['scheduled', 'queued', 'dispatched', 'en_route', 'on_site', 'returning', 'completed', 'recalled', 'cancelled']);
+
+// --- the dispatch state machine (DESIGN §5.1), declared once ---------------------------------------
+// Server (use cases, SQL lists), migrations and the web app derive from these declarations. Adding a
+// status: add it to DISPATCH_STATUS (with its stamp and whether it is active), give it its
+// transitions, map it in workOrderStatusOf if needed, and write a migration that regenerates the
+// SQL lists (see migrations/tenant/202612010400_dispatch_state_machine.ts).
+
+/**
+ * Every status: the timestamp it stamps (a `timestamps` key of the API, `<snake>` column in SQL);
+ * `active`: holds a driver and a machine now; `terminal`: final; `waiting`: for resources;
+ * `assigned`: was given a driver and a machine (records them).
+ */
+export const DISPATCH_STATUS = {
+  scheduled: { stamps: null, active: false, terminal: false, waiting: true, assigned: false },
+  queued: { stamps: null, active: false, terminal: false, waiting: true, assigned: false },
+  dispatched: { stamps: 'dispatchedAt', active: true, terminal: false, waiting: false, assigned: true },
+  en_route: { stamps: 'enRouteAt', active: true, terminal: false, waiting: false, assigned: true },
+  on_site: { stamps: 'onSiteAt', active: true, terminal: false, waiting: false, assigned: true },
+  returning: { stamps: 'returningAt', active: true, terminal: false, waiting: false, assigned: true },
+  completed: { stamps: 'completedAt', active: false, terminal: true, waiting: false, assigned: true },
+  recalled: { stamps: 'recalledAt', active: false, terminal: true, waiting: false, assigned: true },
+  cancelled: { stamps: 'cancelledAt', active: false, terminal: true, waiting: false, assigned: false },
+} as const satisfies Record<string, { stamps: string | null; active: boolean; terminal: boolean; waiting: boolean; assigned: boolean }>;
+
+type StatusKey = keyof typeof DISPATCH_STATUS;
+const statusKeys = Object.keys(DISPATCH_STATUS) as [StatusKey, ...StatusKey[]];
+export const DISPATCH_STATUSES: readonly StatusKey[] = statusKeys;
+export const DispatchStatusSchema = z.enum(statusKeys);
 export type DispatchStatus = z.infer<typeof DispatchStatusSchema>;
-export const ACTIVE_DISPATCH_STATUSES = ['dispatched', 'en_route', 'on_site', 'returning'] as const;
+
+type ActiveKey = { [K in StatusKey]: (typeof DISPATCH_STATUS)[K]['active'] extends true ? K : never }[StatusKey];
+/** Statuses that hold a driver and a piece of equipment (at most one active dispatch each). */
+export const ACTIVE_DISPATCH_STATUSES = statusKeys.filter((s) => DISPATCH_STATUS[s].active) as ActiveKey[];
+/** Statuses waiting for resources (not yet dispatched). */
+export const WAITING_DISPATCH_STATUSES = statusKeys.filter((s) => DISPATCH_STATUS[s].waiting);
+export const isActiveDispatch = (status: DispatchStatus): boolean => DISPATCH_STATUS[status].active;
+
+/** The SQL column a status stamps (`dispatched_at` …), or null. */
+export function stampColumnOf(status: DispatchStatus): string | null {
+  const key = DISPATCH_STATUS[status].stamps;
+  return key === null ? null : key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+/** Who may make a move: `system` (matching, the sweeper), a dispatcher/admin, or the dispatch's own driver. */
+export type DispatchActor = 'system' | 'dispatcher' | 'driver';
+
+/** A command and the moves it makes: from which statuses, to which, and who may make it. */
+export const DISPATCH_TRANSITIONS = {
+  promote: { from: ['scheduled'], to: 'queued', by: ['system'] },
+  assign: { from: ['queued', 'scheduled'], to: 'dispatched', by: ['system', 'dispatcher'] },
+  decline: { from: ['dispatched'], to: 'queued', by: ['driver'] },
+  en_route: { from: ['dispatched'], to: 'en_route', by: ['driver', 'dispatcher'] },
+  on_site: { from: ['en_route'], to: 'on_site', by: ['driver', 'dispatcher'] },
+  returning: { from: ['on_site'], to: 'returning', by: ['driver', 'dispatcher'] },
+  complete: { from: ['dispatched', 'en_route', 'on_site', 'returning'], to: 'completed', by: ['driver', 'dispatcher'] },
+  recall: { from: ['dispatched', 'en_route', 'on_site', 'returning'], to: 'recalled', by: ['dispatcher'] },
+  cancel: { from: ['scheduled', 'queued'], to: 'cancelled', by: ['dispatcher'] },
+  /** Not a move: the priority may change until the equipment is on its way. */
+  reprioritise: { from: ['scheduled', 'queued', 'dispatched'], to: null, by: ['dispatcher'] },
+} as const satisfies Record<string, { from: readonly StatusKey[]; to: StatusKey | null; by: readonly DispatchActor[] }>;
+export type DispatchCommand = keyof typeof DISPATCH_TRANSITIONS;
+
+export const canMove = (command: DispatchCommand, from: DispatchStatus): boolean => (DISPATCH_TRANSITIONS[command].from as readonly string[]).includes(from);
+export const mayMove = (command: DispatchCommand, actor: DispatchActor): boolean => (DISPATCH_TRANSITIONS[command].by as readonly string[]).includes(actor);
+
+/** The command that takes a dispatch to `to` by one step forward (driver's status updates), if any. */
+export function advanceCommandTo(to: DispatchStatus): DispatchCommand | null {
+  const found = (['en_route', 'on_site', 'returning', 'complete'] as const).find((c) => DISPATCH_TRANSITIONS[c].to === to);
+  return found ?? null;
+}
+
+/** The next forward step of the job from `status` (the driver's next button), or null. */
+export function nextStepFrom(status: DispatchStatus): DispatchStatus | null {
+  for (const c of ['en_route', 'on_site', 'returning'] as const) if ((DISPATCH_TRANSITIONS[c].from as readonly string[]).includes(status)) return DISPATCH_TRANSITIONS[c].to;
+  return status === 'returning' ? 'completed' : null;
+}
+
+export const WorkOrderStatusSchema = z.enum(['pending', 'assigned', 'completed', 'cancelled']);
+export type WorkOrderStatus = z.infer<typeof WorkOrderStatusSchema>;
+
+/**
+ * A work order's status follows its dispatches (recalled ones were replaced and do not count):
+ * cancelled when all are cancelled; assigned while any is active; completed when none is waiting
+ * or active; else pending.
+ */
+export function workOrderStatusOf(statuses: readonly DispatchStatus[]): WorkOrderStatus {
+  const counted = statuses.filter((s) => s !== 'recalled');
+  if (counted.length > 0 && counted.every((s) => s === 'cancelled')) return 'cancelled';
+  if (counted.some((s) => DISPATCH_STATUS[s].active)) return 'assigned';
+  if (counted.every((s) => DISPATCH_STATUS[s].terminal)) return 'completed';
+  return 'pending';
+}
 
 // --- work orders ------------------------------------------------------------------------------
 export const WorkOrderLineInputSchema = z
@@ -27,7 +116,6 @@ export const CreateWorkOrderSchema = z
   .refine((w) => !w.dueAt || !w.requestedStart || w.dueAt >= w.requestedStart, { message: 'must not be before the requested start', path: ['dueAt'] });
 export type CreateWorkOrder = z.infer<typeof CreateWorkOrderSchema>;
 
-export const WorkOrderStatusSchema = z.enum(['pending', 'assigned', 'completed', 'cancelled']);
 export const WorkOrderSchema = z.object({
   id: z.uuid(),
   number: text(),
@@ -112,16 +200,22 @@ export const DispatchListQuerySchema = z.object({
 
 export const ReasonSchema = z.object({ reason: text().trim().min(1, 'give a reason').max(2000) }).strict();
 export const OptionalReasonSchema = z.object({ reason: text().trim().max(2000).optional() }).strict();
-export const AdvanceSchema = z.object({ status: z.enum(['en_route', 'on_site', 'returning', 'completed']), notes: NoteSchema.optional() }).strict();
+export const AdvanceSchema = z.object({ status: z.enum(['en_route', 'on_site', 'returning', 'completed'] as const satisfies readonly (typeof DISPATCH_TRANSITIONS)['en_route' | 'on_site' | 'returning' | 'complete']['to'][]), notes: NoteSchema.optional() }).strict();
 export const ManualDispatchSchema = z.object({ equipmentId: z.uuid(), driverId: z.uuid() }).strict();
 export const ReprioritiseSchema = z.object({ priority: PrioritySchema }).strict();
 
-export const QueueBlockerSchema = z.object({ kind: text(), message: text(), count: z.number().int() });
+export const QueueBlockerSchema = z.object({
+  kind: text(),
+  message: text().describe('as a dispatcher would say it, naming the people and machines'),
+  count: z.number().int(),
+  names: z.array(text()).describe('each resource concerned, with what holds it: "Ann Ortiz — on WO-2026-000012 until about 14:30 UTC"'),
+});
 export const ExplainSchema = z.object({
   dispatchId: z.uuid(),
   status: DispatchStatusSchema,
   queuePosition: z.number().int().nullable().describe('1 = next among requests competing for the same resources'),
   competing: z.number().int(),
+  summary: text().describe('one line: the main reason it waits'),
   blockers: z.array(QueueBlockerSchema),
   estimatedAssignmentAt: text().nullable(),
   estimateBasis: text(),

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import { migrations } from '../../src/migrations/index.js';
 import { migrateAll, openDatabase, provisionTenant, type Database, type TenantRecord } from '../../src/platform/db/index.js';
+import { wireDispatchToCapacity } from '../../src/modules/dispatch/index.js';
 
 export type TestDbKind = 'postgres' | 'pglite';
 
@@ -15,7 +16,13 @@ export const testDbKind = (): TestDbKind => (process.env.YM_TEST_DB === 'pglite'
  * A database for one test file: the run's fresh PostgreSQL database, or a new embedded PGlite in a
  * temporary folder. Either way migrated and ready.
  */
+/** What a process's composition root wires (app.ts, cli.ts), for suites that call the modules directly. */
+export function wireModulesLikeTheApp(): void {
+  wireDispatchToCapacity({ warn: (obj, msg) => console.warn(msg, obj.err) });
+}
+
 export async function openTestDatabase(): Promise<Database> {
+  wireModulesLikeTheApp();
   if (testDbKind() === 'postgres') {
     return openDatabase({ kind: 'postgres', url: inject('postgresUrl'), poolSize: 20 });
   }

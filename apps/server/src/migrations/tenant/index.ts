@@ -13,6 +13,7 @@ import * as reportingIndexes from './202611250602_reporting_analytics_indexes.js
 import * as reportingOpenDispatches from './202611250603_reporting_open_dispatches_index.js';
 import * as alerts from './202611250700_alerts_schema.js';
 import * as resourcesIndexes from './202611300500_resources_lookup_indexes.js';
+import * as dispatchStateMachine from './202612010400_dispatch_state_machine.js';
 import * as driverAppFiles from './202612010600_driver_app_files.js';
 import * as reportingRollup from './202612010800_reporting_analytics_rollup.js';
 
@@ -32,6 +33,7 @@ export const tenantMigrations: readonly Migration[] = [
   reportingOpenDispatches,
   alerts,
   resourcesIndexes,
+  dispatchStateMachine,
   driverAppFiles,
   reportingRollup,
 ];

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { AlertListQuerySchema, AlertSchema, AlertSettingsSchema, UpdateAlertSettingsSchema } from '@yardmaster/contracts';
 import { listTenants, withTenant, type Database } from '../../platform/db/index.js';
 import { callerOf } from '../../platform/http/access.js';
+import { schedule } from '../../platform/scheduler.js';
 import { recordAudit } from '../audit/index.js';
 import { evaluateAlerts, listAlerts, readAlertSettings, writeAlertSettings } from './alerts.service.js';
 
@@ -12,26 +13,15 @@ export type AlertsOptions = { intervalMs?: number };
 /** Alerts: evaluated every `intervalMs` (default 30 s) for every tenant; listed and configured here. */
 export function alertsRoutes(database: Database, options: AlertsOptions = {}) {
   return async (app: FastifyInstance): Promise<void> => {
-    let timer: NodeJS.Timeout | undefined;
-    let running = false;
-    const tick = async (): Promise<void> => {
-      if (running) return;
-      running = true;
-      try {
+    let stop: (() => void) | undefined;
+    app.addHook('onReady', async () => {
+      stop = schedule('alert evaluation', options.intervalMs ?? 30_000, app.log, async () => {
         for (const tenant of await listTenants(database.db)) {
           await withTenant(database.db, tenant.slug, (tx) => evaluateAlerts(tx)).catch((error: unknown) => app.log.warn({ err: error, tenant: tenant.slug }, 'alert evaluation failed'));
         }
-      } catch (error) {
-        app.log.warn({ err: error }, 'alert evaluation could not list tenants');
-      } finally {
-        running = false;
-      }
-    };
-    app.addHook('onReady', async () => {
-      timer = setInterval(() => void tick(), options.intervalMs ?? 30_000);
-      timer.unref();
+      }, { runNow: false });
     });
-    app.addHook('onClose', async () => clearInterval(timer));
+    app.addHook('onClose', async () => stop?.());
 
     const r = app.withTypeProvider<ZodTypeProvider>();
     r.get('/api/v1/alerts', { config: { access: { roles: ['admin', 'dispatcher', 'viewer'] } }, schema: { tags: ['alerts'], summary: 'Alerts: queued too long, urgent queue depth, qualifications expiring', querystring: AlertListQuerySchema, response: { 200: z.object({ items: z.array(AlertSchema) }) } } }, (request) => {

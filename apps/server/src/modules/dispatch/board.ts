@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
-import type { Board, Dispatch } from '@yardmaster/contracts';
+import { ACTIVE_DISPATCH_STATUSES, type Board, type Dispatch } from '@yardmaster/contracts';
 import type { TenantTx } from '../../platform/db/index.js';
 import { decodeCursor, pageFrom } from '../../platform/db/index.js';
-import { queueScoreSql } from './match-queue.js';
+import { queueScoreSql } from './dispatch.repo.js';
 import { readDispatchSettings } from './settings.js';
 import { dispatchView, type DispatchRow } from './views.js';
 
@@ -26,7 +26,7 @@ export async function readBoard(tx: TenantTx): Promise<Board> {
     .innerJoin('work_orders as w', 'w.id', 'd.work_order_id')
     .selectAll('d')
     .select('w.number as work_order_number')
-    .where('d.status', 'in', ['scheduled', 'dispatched', 'en_route', 'on_site', 'returning'])
+    .where('d.status', 'in', ['scheduled', ...ACTIVE_DISPATCH_STATUSES])
     .orderBy('d.requested_start')
     .limit(5000)
     .execute();

@@ -27,16 +27,23 @@ import { expectedVersion, setEtag } from '../../platform/http/versioning.js';
 import { recordAudit } from '../audit/index.js';
 import { findDriverBySubject } from '../people/index.js';
 import { findSite, siteView } from '../sites/index.js';
-import { loadDispatch } from './assign.js';
+import { advanceDispatch } from './advance-dispatch.js';
 import { createBoardCache } from './board-cache.js';
 import { listDispatches, readBoard } from './board.js';
+import { cancelDispatch } from './cancel-dispatch.js';
+import { createWorkOrder } from './create-work-order.js';
+import { declineDispatch } from './decline-dispatch.js';
+import { dispatchManually } from './dispatch-manually.js';
+import { assertMaySee } from './dispatch.policy.js';
+import { lockDispatchQueue, selectDispatch } from './dispatch.repo.js';
 import { explainDispatch } from './explain.js';
-import { advanceDispatch, cancelDispatch, declineDispatch, dispatchManually, recallDispatch, reprioritiseDispatch } from './lifecycle.js';
-import { matchQueue } from './match-queue.js';
+import { EVERY_TYPE, matchQueue } from './match-queue.js';
+import { recallDispatch } from './recall-dispatch.js';
+import { reprioritiseDispatch } from './reprioritise-dispatch.js';
 import { readDispatchSettings, writeDispatchSettings } from './settings.js';
 import { startSweeper } from './sweeper.js';
 import { dispatchView } from './views.js';
-import { createWorkOrder, getWorkOrder, listWorkOrders, updateWorkOrder } from './work-orders.js';
+import { getWorkOrder, listWorkOrders, updateWorkOrder } from './work-orders.js';
 
 const DISPATCHERS = { roles: ['admin', 'dispatcher'] } as const;
 const READERS = { roles: ['admin', 'dispatcher', 'viewer'] } as const;
@@ -95,12 +102,9 @@ export function dispatchRoutes(database: Database, options: DispatchRoutesOption
     );
     r.get('/api/v1/dispatches/:id', { config: { access: { roles: ['admin', 'dispatcher', 'viewer', 'driver'] } }, schema: { tags, summary: 'A dispatch (drivers: their own)', params: IdParamsSchema, response: { 200: DispatchSchema } } }, async (request, reply) => {
       const view = await inTenant(request, async (tx, caller) => {
-        const row = await loadDispatch(tx, request.params.id);
+        const row = await selectDispatch(tx, request.params.id);
         if (!row) throw notFound('dispatch', request.params.id);
-        if (caller.roles.length === 1 && caller.roles[0] === 'driver') {
-          const me = await findDriverBySubject(tx, caller.subject);
-          if (!me || me.id !== row.driver_id) throw notFound('dispatch', request.params.id);
-        }
+        await assertMaySee(tx, caller, row);
         return dispatchView(row);
       });
       setEtag(reply, view.version);
@@ -108,12 +112,9 @@ export function dispatchRoutes(database: Database, options: DispatchRoutesOption
     });
     r.get('/api/v1/dispatches/:id/site', { config: { access: { roles: ['admin', 'dispatcher', 'viewer', 'driver'] } }, schema: { tags, summary: "The work site of a dispatch: address and contact (drivers: their own dispatch's)", params: IdParamsSchema, response: { 200: SiteSchema } } }, (request) =>
       inTenant(request, async (tx, caller) => {
-        const row = await loadDispatch(tx, request.params.id);
+        const row = await selectDispatch(tx, request.params.id);
         if (!row) throw notFound('dispatch', request.params.id);
-        if (caller.roles.length === 1 && caller.roles[0] === 'driver') {
-          const me = await findDriverBySubject(tx, caller.subject);
-          if (!me || me.id !== row.driver_id) throw notFound('dispatch', request.params.id);
-        }
+        await assertMaySee(tx, caller, row);
         const site = await findSite(tx, row.site_id);
         if (!site) throw notFound('site', row.site_id);
         return siteView(site);
@@ -151,11 +152,11 @@ export function dispatchRoutes(database: Database, options: DispatchRoutesOption
     );
     r.patch('/api/v1/settings/dispatch', { config: { access: DISPATCHERS }, schema: { tags, summary: 'Switch automatic queue processing off/on, set ageing and lead time', body: UpdateDispatchSettingsSchema, response: { 200: DispatchSettingsSchema } } }, (request) =>
       inTenant(request, async (tx, caller) => {
-        const before = await readDispatchSettings(tx);
+        const before = await lockDispatchQueue(tx);
         const after = { ...before, ...request.body };
         await writeDispatchSettings(tx, after);
         await recordAudit(tx, caller, { action: 'settings.dispatch_updated', entityType: 'tenant_settings', entityId: 'dispatch', before, after });
-        if (after.autoProcessing) await matchQueue(tx, caller);
+        await matchQueue(tx, caller, after, EVERY_TYPE);
         return after;
       }),
     );

@@ -1,4 +1,5 @@
 import type { Generated } from 'kysely';
+import type { DispatchStatus } from '@yardmaster/contracts';
 
 export type WorkOrdersTable = {
   id: Generated<string>;
@@ -28,7 +29,7 @@ export type WorkOrderLinesTable = {
 
 export type WorkOrderCounterTable = { id: Generated<boolean>; last_number: number };
 
-export type DispatchStatus = 'scheduled' | 'queued' | 'dispatched' | 'en_route' | 'on_site' | 'returning' | 'completed' | 'recalled' | 'cancelled';
+export type { DispatchStatus };
 
 export type DispatchesTable = {
   id: Generated<string>;

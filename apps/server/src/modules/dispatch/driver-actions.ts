@@ -1,26 +1,26 @@
 import { sql } from 'kysely';
-import type { DriverAction, DriverActionResult, DriverJob, DriverJobs } from '@yardmaster/contracts';
+import { ACTIVE_DISPATCH_STATUSES, type DriverAction, type DriverActionResult, type DriverJob, type DriverJobs } from '@yardmaster/contracts';
 import type { Caller } from '../../platform/caller.js';
 import type { TenantTx } from '../../platform/db/index.js';
 import { AppError, notFound, problemType, validationFailed } from '../../platform/errors.js';
-import { holdAuditChain, recordAudit } from '../audit/index.js';
+import { recordAudit } from '../audit/index.js';
 import { listFiles } from '../files/index.js';
 import { findEquipment, findEquipmentType } from '../fleet/index.js';
 import { findDriverBySubject } from '../people/index.js';
 import { findSite } from '../sites/index.js';
-import { announceDispatch, loadDispatch } from './assign.js';
-import { advanceDispatch, declineDispatch } from './lifecycle.js';
+import { advanceDispatch } from './advance-dispatch.js';
+import { declineDispatch } from './decline-dispatch.js';
+import { lockDispatchQueue, selectDispatch as loadDispatch } from './dispatch.repo.js';
 import { readProofSettings, saveProof } from './proof-settings.js';
 import { listRelated } from './work-order-links.js';
+import { changeDispatch } from './record-change.js';
 import { dispatchView, type DispatchRow } from './views.js';
-import { refreshWorkOrderStatus } from './work-order-status.js';
 
 /** How long a status tap can be undone, from the moment the server applied it. */
 export const UNDO_WINDOW_MS = 10_000;
 /** A phone clock may run ahead; an action "in the future" by more than this is refused as invalid. */
 const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
-const ACTIVE_STATUSES = ['dispatched', 'en_route', 'on_site', 'returning'] as const;
 type Loaded = DispatchRow & { work_order_number: string };
 type ActionKind = DriverAction['action'];
 
@@ -86,7 +86,7 @@ export async function readDriverJobs(tx: TenantTx, caller: Caller): Promise<Driv
     .selectFrom('dispatches')
     .select('id')
     .where('driver_id', '=', driver.id)
-    .where('status', 'in', ACTIVE_STATUSES)
+    .where('status', 'in', ACTIVE_DISPATCH_STATUSES)
     .orderBy('requested_start')
     .orderBy('created_at')
     .limit(20)
@@ -182,7 +182,8 @@ export async function applyDriverAction(tx: TenantTx, caller: Caller, input: Dri
     return resultOf(tx, raced);
   }
 
-  await holdAuditChain(tx);
+  // The tenant's dispatch order first, as every dispatch command takes it (the same lock order).
+  await lockDispatchQueue(tx);
   const row = await loadDispatch(tx, input.dispatchId, true);
   if (!row) throw notFound('dispatch', input.dispatchId);
   const refusal = refusalOf(row, driver.id, input.action);
@@ -222,7 +223,7 @@ const cannotUndo = (detail: string): AppError => new AppError(409, problemType('
  */
 export async function undoDriverAction(tx: TenantTx, caller: Caller, actionId: string): Promise<DriverActionResult> {
   const driver = await me(tx, caller);
-  await holdAuditChain(tx);
+  await lockDispatchQueue(tx);
   const action = (await sql<ActionRow>`select * from driver_actions where id = ${actionId} for update`.execute(tx)).rows[0];
   if (!action || action.driver_id !== driver.id) throw notFound('action', actionId);
   if (action.undone_at) return resultOf(tx, action);
@@ -232,17 +233,9 @@ export async function undoDriverAction(tx: TenantTx, caller: Caller, actionId: s
   const row = await loadDispatch(tx, action.dispatch_id, true);
   if (!row || row.version !== action.result_version) throw cannotUndo('the job has changed since; ask the dispatcher');
   const step = action.action as keyof typeof STAMP;
-  await tx
-    .updateTable('dispatches')
-    .set({ status: STEP[step].from, [STAMP[step]]: null, version: row.version + 1, updated_at: new Date() })
-    .where('id', '=', row.id)
-    .execute();
-  const after = await loadDispatch(tx, row.id);
-  if (!after) throw new Error('dispatch vanished');
+  // One transition like any other: the row (version + 1), its audit and live events, the work order's status.
+  await changeDispatch(tx, caller, row, { status: STEP[step].from, [STAMP[step]]: null }, 'dispatch.step_undone');
   await sql`update driver_actions set undone_at = clock_timestamp() where id = ${actionId}`.execute(tx);
-  await recordAudit(tx, caller, { action: 'dispatch.step_undone', entityType: 'dispatch', entityId: row.id, before: dispatchView(row), after: dispatchView(after) });
-  await announceDispatch(tx, 'dispatch.step_undone', after);
-  await refreshWorkOrderStatus(tx, after.work_order_id);
   const reread = (await sql<ActionRow>`select * from driver_actions where id = ${actionId}`.execute(tx)).rows[0]!;
   return resultOf(tx, reread);
 }

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
+  isActiveDispatch,
   ActionIdParamsSchema,
   DriverActionResultSchema,
   DriverActionSchema,
@@ -69,7 +70,7 @@ async function checkOwnActiveDispatch(tx: TenantTx, caller: Caller, dispatchId: 
   const driver = await findDriverBySubject(tx, caller.subject);
   const row = driver ? await tx.selectFrom('dispatches').select(['work_order_id', 'status', 'driver_id']).where('id', '=', dispatchId).executeTakeFirst() : undefined;
   if (!row || !driver || row.driver_id !== driver.id) throw notFound('dispatch', dispatchId);
-  if (!['dispatched', 'en_route', 'on_site', 'returning'].includes(row.status)) {
+  if (!isActiveDispatch(row.status)) {
     throw new AppError(409, problemType('conflict'), 'Conflict', `proof can be added only to an active job; this one is ${row.status}`);
   }
   return { workOrderId: row.work_order_id };

@@ -1,92 +1,96 @@
-import { sql } from 'kysely';
 import type { Explain } from '@yardmaster/contracts';
 import type { TenantTx } from '../../platform/db/index.js';
 import { notFound } from '../../platform/errors.js';
-import { loadDispatch } from './assign.js';
-import { queueScoreSql } from './match-queue.js';
+import { selectDispatch, selectExplainFacts } from './dispatch.repo.js';
 import { readDispatchSettings } from './settings.js';
 
+const DEFAULT_JOB_SECONDS = 3600;
+const hhmm = (ms: number): string => new Date(ms).toISOString().slice(11, 16);
+const day = (iso: string): string => new Date(iso).toISOString().slice(0, 10);
+const list = (names: readonly string[]): string => (names.length <= 2 ? names.join(' and ') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1] ?? ''}`);
+
 /**
- * Why is this dispatch waiting? Its position among queued requests for the same equipment type
- * (the requests competing for the same resources), what blocks it, and an estimate of when it
- * will be assigned: the n-th soonest expected end among active dispatches of the type, where an
- * active dispatch is expected to last the type's mean busy time over the last 90 days (or 1 hour
- * when there is no history).
+ * Why is this dispatch waiting, as a dispatcher would say it: its position among queued requests
+ * for the same equipment type, and what blocks it BY NAME — which machines are on which work order
+ * with whom until about when, which are in maintenance since when and why, which qualified drivers
+ * are busy (on which work order, until about when), off duty, or hold a required ticket that expired
+ * (on which date). The estimate is the n-th soonest expected end among the active jobs that would
+ * free a machine of the type, each expected to last its type's mean over the last 90 days (1 hour
+ * without history).
  */
 export async function explainDispatch(tx: TenantTx, id: string): Promise<Explain> {
-  const row = await loadDispatch(tx, id);
+  const row = await selectDispatch(tx, id);
   if (!row) throw notFound('dispatch', id);
   const base = { dispatchId: id, status: row.status };
   if (row.status !== 'queued') {
-    return { ...base, queuePosition: null, competing: 0, blockers: [], estimatedAssignmentAt: null, estimateBasis: `the dispatch is ${row.status}, not queued` };
+    return { ...base, summary: `not waiting: the dispatch is ${row.status.replace('_', ' ')}`, queuePosition: null, competing: 0, blockers: [], estimatedAssignmentAt: null, estimateBasis: `the dispatch is ${row.status}, not queued` };
   }
   const settings = await readDispatchSettings(tx);
-  const ranked = (
-    await sql<{ id: string }>`
-      select d.id from dispatches d
-      where d.status = 'queued' and d.equipment_type_id = ${row.equipment_type_id}
-      order by ${queueScoreSql(settings.ageingPointsPerMinute)} desc, d.queued_at, d.queue_seq`.execute(tx)
-  ).rows;
-  const position = ranked.findIndex((r) => r.id === id) + 1;
-
-  const equipment = (
-    await sql<{ status: string; n: number }>`
-      select status, count(*)::int as n from equipment where equipment_type_id = ${row.equipment_type_id} group by status`.execute(tx)
-  ).rows;
-  const count = (status: string): number => equipment.find((e) => e.status === status)?.n ?? 0;
-  const drivers = (
-    await sql<{ busy: number; off_duty: number; expired: number; free: number }>`
-      with req as (select qualification_id from equipment_type_qualifications where equipment_type_id = ${row.equipment_type_id}),
-      qualified as (
-        select dr.id, dr.duty_status,
-          exists (select 1 from dispatches x where x.driver_id = dr.id and x.status in ('dispatched', 'en_route', 'on_site', 'returning')) as busy,
-          not exists (select 1 from req where not exists (select 1 from driver_qualifications dq where dq.driver_id = dr.id and dq.qualification_id = req.qualification_id)) as holds_all,
-          not exists (select 1 from req where not exists (select 1 from driver_qualifications dq where dq.driver_id = dr.id and dq.qualification_id = req.qualification_id and (dq.expires_at is null or dq.expires_at > now()))) as valid_all
-        from drivers dr where dr.archived_at is null
-      )
-      select
-        count(*) filter (where valid_all and busy)::int as busy,
-        count(*) filter (where valid_all and not busy and duty_status = 'off_duty')::int as off_duty,
-        count(*) filter (where holds_all and not valid_all)::int as expired,
-        count(*) filter (where valid_all and not busy and duty_status = 'on_duty')::int as free
-      from qualified`.execute(tx)
-  ).rows[0] ?? { busy: 0, off_duty: 0, expired: 0, free: 0 };
+  const facts = await selectExplainFacts(tx, row, settings.ageingPointsPerMinute);
+  const now = Date.now();
+  const mean = facts.mean_seconds ?? DEFAULT_JOB_SECONDS;
+  const endOf = (dispatchedAt: string | null, typeMean: number | null = mean): number => Math.max(now, new Date(dispatchedAt ?? now).getTime() + (typeMean ?? DEFAULT_JOB_SECONDS) * 1000);
 
   const blockers: Explain['blockers'] = [];
-  if (position > 1) blockers.push({ kind: 'queue', message: `${position - 1} request(s) for this equipment type are ahead of it`, count: position - 1 });
-  if (count('available') === 0) {
-    if (count('dispatched') > 0) blockers.push({ kind: 'equipment_busy', message: `all ${count('dispatched')} in-service unit(s) of this type are on jobs`, count: count('dispatched') });
-    if (count('maintenance') > 0) blockers.push({ kind: 'equipment_maintenance', message: `${count('maintenance')} unit(s) of this type are in maintenance`, count: count('maintenance') });
-  }
-  if (drivers.free === 0) {
-    if (drivers.busy > 0) blockers.push({ kind: 'drivers_busy', message: `${drivers.busy} qualified driver(s) are on other jobs`, count: drivers.busy });
-    if (drivers.off_duty > 0) blockers.push({ kind: 'drivers_off_duty', message: `${drivers.off_duty} qualified driver(s) are off duty`, count: drivers.off_duty });
-    if (drivers.expired > 0) blockers.push({ kind: 'qualification_expired', message: `${drivers.expired} driver(s) hold a required qualification that has expired`, count: drivers.expired });
-    if (drivers.busy + drivers.off_duty === 0) blockers.push({ kind: 'no_qualified_driver', message: 'no driver holds every qualification this equipment needs', count: 0 });
-  }
-  if (!settings.autoProcessing) blockers.push({ kind: 'auto_processing_off', message: 'automatic queue processing is off: a dispatcher must pick the resources', count: 0 });
+  const position = facts.position;
+  if (position > 1) blockers.push({ kind: 'queue', message: `${position - 1} request(s) for this equipment type are ahead of it`, count: position - 1, names: [] });
 
-  const mean = (
-    await sql<{ seconds: number | null }>`
-      select avg(extract(epoch from (coalesce(completed_at, recalled_at) - dispatched_at)))::float8 as seconds
-      from dispatches where equipment_type_id = ${row.equipment_type_id} and status in ('completed', 'recalled')
-        and dispatched_at > now() - interval '90 days'`.execute(tx)
-  ).rows[0]?.seconds;
-  const expected = mean ?? 3600;
-  const ends = (
-    await sql<{ dispatched_at: Date }>`
-      select dispatched_at from dispatches where equipment_type_id = ${row.equipment_type_id}
-        and status in ('dispatched', 'en_route', 'on_site', 'returning') order by dispatched_at`.execute(tx)
-  ).rows.map((r) => Math.max(Date.now(), r.dispatched_at.getTime() + expected * 1000));
-  ends.sort((a, b) => a - b);
-  const nth = ends[position - 1];
-  const basis = mean === null || mean === undefined ? 'no finished dispatches of this type in 90 days: assumes 1 hour per job' : `mean job length of this type over 90 days: ${Math.round(expected / 60)} min`;
+  const available = facts.equipment.filter((e) => e.status === 'available');
+  const onJobs = facts.equipment.filter((e) => e.status === 'dispatched');
+  const inMaintenance = facts.equipment.filter((e) => e.status === 'maintenance');
+  if (available.length === 0) {
+    if (onJobs.length > 0) {
+      const names = onJobs.map((e) => `${e.tag} — on ${e.wo ?? 'a job'}${e.driver ? ` with ${e.driver}` : ''} until about ${hhmm(endOf(e.dispatched_at))} UTC`);
+      blockers.push({ kind: 'equipment_busy', message: `every in-service unit of this type is on a job: ${list(names)}`, count: onJobs.length, names });
+    }
+    if (inMaintenance.length > 0) {
+      const names = inMaintenance.map((e) => `${e.tag} — in maintenance since ${day(e.since)}${e.note ? ` (${e.note})` : ''}`);
+      blockers.push({ kind: 'equipment_maintenance', message: `in maintenance: ${list(names)}`, count: inMaintenance.length, names });
+    }
+  }
+
+  const qualified = facts.drivers.filter((d) => d.valid_all);
+  const free = qualified.filter((d) => d.duty_status === 'on_duty' && !d.busy_wo);
+  const busy = qualified.filter((d) => d.busy_wo);
+  const offDuty = qualified.filter((d) => !d.busy_wo && d.duty_status !== 'on_duty');
+  const expired = facts.drivers.filter((d) => !d.valid_all);
+  if (free.length === 0) {
+    if (busy.length > 0) {
+      const names = busy.map((d) => `${d.name} — on ${d.busy_wo ?? 'a job'} until about ${hhmm(endOf(d.dispatched_at, d.busy_type_mean))} UTC`);
+      const only = busy.length === 1 ? `${busy[0]?.name ?? ''}, the only qualified driver on duty, is busy` : `every qualified driver on duty is busy`;
+      blockers.push({ kind: 'drivers_busy', message: `${only}: ${list(names)}`, count: busy.length, names });
+    }
+    if (offDuty.length > 0) {
+      const names = offDuty.map((d) => `${d.name} — off duty`);
+      blockers.push({ kind: 'drivers_off_duty', message: `qualified but off duty: ${list(offDuty.map((d) => d.name))}`, count: offDuty.length, names });
+    }
+    if (expired.length > 0) {
+      const names = expired.map((d) => `${d.name} — ${(d.expired ?? []).map((q) => `${q.code} expired on ${q.on}`).join(', ')}`);
+      blockers.push({ kind: 'qualification_expired', message: `required qualification expired: ${list(names)}`, count: expired.length, names });
+    }
+    if (qualified.length === 0 && expired.length === 0) {
+      blockers.push({ kind: 'no_qualified_driver', message: 'no driver holds every qualification this equipment needs', count: 0, names: [] });
+    }
+  }
+  if (!settings.autoProcessing) blockers.push({ kind: 'auto_processing_off', message: 'automatic queue processing is off: a dispatcher must pick the resources', count: 0, names: [] });
+
+  // When a machine and a qualified driver are both expected free: the later of the two n-th ends.
+  const machineEnds = available.length > 0 ? [] : onJobs.map((e) => endOf(e.dispatched_at)).sort((a, b) => a - b);
+  const driverEnds = free.length > 0 ? [] : busy.map((d) => endOf(d.dispatched_at, d.busy_type_mean)).sort((a, b) => a - b);
+  const nth = (ends: number[]): number | undefined => (ends.length === 0 ? now : ends[Math.min(position, ends.length + 1) - 1]);
+  const machineAt = available.length > 0 ? now : nth(machineEnds);
+  const driverAt = free.length > 0 ? now : qualified.length === 0 ? undefined : busy.length === 0 ? undefined : nth(driverEnds);
+  const at = machineAt !== undefined && driverAt !== undefined && (available.length > 0 || onJobs.length > 0) ? Math.max(machineAt, driverAt) : undefined;
+  const basis =
+    facts.mean_seconds === null ? 'no finished dispatches of this type in 90 days: assumes 1 hour per job' : `mean job length of this type over 90 days: ${Math.round(mean / 60)} min`;
+  const summary = blockers.find((b) => b.kind !== 'queue')?.message ?? blockers[0]?.message ?? 'next to be served: resources are free';
   return {
     ...base,
+    summary: position > 1 ? `#${position} of ${facts.competing} for this type; ${summary}` : summary,
     queuePosition: position,
-    competing: ranked.length,
+    competing: facts.competing,
     blockers,
-    estimatedAssignmentAt: nth !== undefined && drivers.free + drivers.busy > 0 ? new Date(nth).toISOString() : null,
-    estimateBasis: nth === undefined ? 'not enough active jobs of this type to estimate when one frees up' : basis,
+    estimatedAssignmentAt: at === undefined || !settings.autoProcessing ? null : new Date(at).toISOString(),
+    estimateBasis: at === undefined ? 'nothing expected to free up: no qualified driver is on a job or no machine is in service' : basis,
   };
 }

@@ -3,22 +3,19 @@
  * creating one creates its dispatches, so splitting them would make an import cycle).
  */
 export { dispatchRoutes, type DispatchRoutesOptions } from './dispatch.routes.js';
-export { matchQueue } from './match-queue.js';
+export { matchQueue, EVERY_TYPE } from './match-queue.js';
 export { sweepTenant } from './sweeper.js';
-export { createWorkOrder } from './work-orders.js';
-export { advanceDispatch, declineDispatch, recallDispatch, cancelDispatch, dispatchManually } from './lifecycle.js';
+export { createWorkOrder } from './create-work-order.js';
+export { advanceDispatch } from './advance-dispatch.js';
+export { declineDispatch } from './decline-dispatch.js';
+export { recallDispatch } from './recall-dispatch.js';
+export { cancelDispatch } from './cancel-dispatch.js';
+export { dispatchManually } from './dispatch-manually.js';
+export { explainDispatch } from './explain.js';
+export { wireDispatchToCapacity, matchAfterCapacityChange } from './match-on-capacity.js';
 
 import { sql } from 'kysely';
 import type { TenantTx } from '../../platform/db/index.js';
-import { subscribe } from '../../platform/events.js';
-import { matchQueue as match } from './match-queue.js';
-
-// Whenever capacity grows (resource added, freed, back on duty, back from maintenance,
-// qualification renewed), match the queue in that same transaction. Registered when the module is
-// loaded, so every use of the resource modules alongside dispatch — app, CLI, tests — gets it.
-subscribe('capacity.changed', 'dispatch.match-queue', async (tx, caller) => {
-  await match(tx, caller);
-});
 
 /** Queued dispatches with their queue time and priority (for alerts). */
 export async function listQueuedDispatches(tx: TenantTx): Promise<Array<{ id: string; priority: string; queuedAt: Date; equipmentTypeId: string }>> {

@@ -1,47 +1,35 @@
-import type { FastifyBaseLogger } from 'fastify';
 import { systemCaller } from '../../platform/caller.js';
 import { listTenants, withTenant, type Database } from '../../platform/db/index.js';
-import { promoteDueScheduled } from './lifecycle.js';
-import { matchQueue } from './match-queue.js';
-import { readDispatchSettings } from './settings.js';
+import { schedule, type SchedulerLog } from '../../platform/scheduler.js';
+import { lockDispatchQueue } from './dispatch.repo.js';
+import { EVERY_TYPE, matchQueue } from './match-queue.js';
+import { promoteDueScheduled } from './promote-scheduled.js';
 
 /**
- * The durable timer and safety net: every tick, for every tenant, scheduled dispatches whose start
- * (minus the lead time) has come enter the queue, and the queue is matched. The state lives in
- * the database (`requested_start`, `status`), so a restart loses nothing; matching on events is
- * the normal path, this only catches what no event triggered.
+ * The durable timer and safety net, for one tenant: scheduled dispatches whose start (minus the
+ * lead time) has come enter the queue, and the queue is matched. The state lives in the database
+ * (`requested_start`, `status`), so a restart loses nothing; matching on events is the normal
+ * path, this only catches what no event triggered (or what a failed after-commit match missed).
  */
 export async function sweepTenant(database: Database, slug: string): Promise<{ promoted: number; assigned: number }> {
   return withTenant(database.db, slug, async (tx) => {
     const caller = systemCaller(slug);
-    const settings = await readDispatchSettings(tx);
-    const promoted = await promoteDueScheduled(tx, caller, settings.scheduleLeadMinutes);
-    const assigned = await matchQueue(tx, caller);
+    const settings = await lockDispatchQueue(tx);
+    const promoted = await promoteDueScheduled(tx, caller, settings);
+    const assigned = (await matchQueue(tx, caller, settings, EVERY_TYPE)).length;
     return { promoted, assigned };
   });
 }
 
-export function startSweeper(database: Database, log: FastifyBaseLogger, intervalMs: number): () => void {
-  let running = false;
-  const tick = async (): Promise<void> => {
-    if (running) return;
-    running = true;
-    try {
-      for (const tenant of await listTenants(database.db)) {
-        try {
-          await sweepTenant(database, tenant.slug);
-        } catch (error) {
-          log.warn({ err: error, tenant: tenant.slug }, 'dispatch sweep failed');
-        }
+/** Sweeps every tenant each `intervalMs` (one tenant's failure is logged and does not stop the others). */
+export function startSweeper(database: Database, log: SchedulerLog, intervalMs: number): () => void {
+  return schedule('dispatch sweep', intervalMs, log, async () => {
+    for (const tenant of await listTenants(database.db)) {
+      try {
+        await sweepTenant(database, tenant.slug);
+      } catch (error) {
+        log.warn({ err: error, tenant: tenant.slug }, 'dispatch sweep failed for a tenant');
       }
-    } catch (error) {
-      log.warn({ err: error }, 'dispatch sweep could not list tenants');
-    } finally {
-      running = false;
     }
-  };
-  const timer = setInterval(() => void tick(), intervalMs);
-  timer.unref();
-  void tick();
-  return () => clearInterval(timer);
+  });
 }

@@ -1,9 +1,14 @@
-import type { Dispatch } from '@yardmaster/contracts';
+import { sql } from 'kysely';
+import { ACTIVE_DISPATCH_STATUSES, DISPATCH_STATUSES, type Dispatch, type DispatchStatus } from '@yardmaster/contracts';
 import type { Selectable } from 'kysely';
 import type { DispatchesTable } from './dispatch.tables.js';
 
 export type DispatchRow = Selectable<DispatchesTable>;
-export const ACTIVE: readonly DispatchRow['status'][] = ['dispatched', 'en_route', 'on_site', 'returning'];
+
+/** `'a', 'b'` for SQL `in (…)`, generated from the contract's state machine (never written out). */
+export const statusListSql = (statuses: readonly DispatchStatus[]) => sql.raw(statuses.map((s) => `'${DISPATCH_STATUSES.includes(s) ? s : ''}'`).join(', '));
+/** `in (…)` list of the active statuses (a driver and equipment held). */
+export const ACTIVE_SQL = statusListSql(ACTIVE_DISPATCH_STATUSES);
 
 const iso = (d: Date | null): string | null => d?.toISOString() ?? null;
 

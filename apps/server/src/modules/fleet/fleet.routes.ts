@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import {
   CreateEquipmentSchema,
@@ -16,7 +16,7 @@ import {
 } from '@yardmaster/contracts';
 import type { Database } from '../../platform/db/index.js';
 import { tenantRunner } from '../../platform/http/tenant-route.js';
-import { expectedVersion, setEtag } from '../../platform/http/versioning.js';
+import { expectedVersion, optionalVersion, setEtag } from '../../platform/http/versioning.js';
 import * as fleet from './fleet.service.js';
 
 const READ = { roles: ['admin', 'dispatcher', 'viewer'] } as const;
@@ -28,7 +28,6 @@ export function fleetRoutes(database: Database) {
   return async (app: FastifyInstance): Promise<void> => {
     const r = app.withTypeProvider<ZodTypeProvider>();
     const inTenant = tenantRunner(database);
-    const optionalVersion = (request: FastifyRequest): number | undefined => (request.headers['if-match'] ? expectedVersion(request) : undefined);
 
     // --- equipment types
     r.get('/api/v1/equipment-types', { config: { access: READ }, schema: { tags, summary: 'List equipment types', querystring: EquipmentTypeListQuerySchema, response: { 200: pageOf(EquipmentTypeSchema) } } }, (request) =>

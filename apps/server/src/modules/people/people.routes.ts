@@ -19,7 +19,7 @@ import {
 import type { Database } from '../../platform/db/index.js';
 import { conflict, notFound } from '../../platform/errors.js';
 import { tenantRunner } from '../../platform/http/tenant-route.js';
-import { expectedVersion, setEtag } from '../../platform/http/versioning.js';
+import { expectedVersion, optionalVersion, setEtag } from '../../platform/http/versioning.js';
 import { selectDriverBySubject } from './people.repo.js';
 import * as people from './people.service.js';
 
@@ -81,20 +81,20 @@ export function peopleRoutes(database: Database) {
       return view;
     });
     r.post('/api/v1/drivers/:id/duty', { config: { access: WRITE }, schema: { tags, summary: 'Put a driver on or off duty (e.g. unavailable: sick), with a note', params: IdParamsSchema, body: SetDutySchema, response: { 200: DriverSchema } } }, async (request, reply) => {
-      const expected = request.headers['if-match'] ? expectedVersion(request) : undefined;
+      const expected = optionalVersion(request);
       const view = await inTenant(request, (tx, caller) => people.setDriverDuty(tx, caller, request.params.id, expected, request.body));
       setEtag(reply, view.version);
       return view;
     });
     r.put('/api/v1/drivers/:id/qualifications/:qualificationId', { config: { access: WRITE }, schema: { tags, summary: 'Add or renew a qualification a driver holds (optional If-Match)', params: DriverQualificationParamsSchema, body: HoldQualificationSchema, response: { 200: DriverSchema } } }, async (request, reply) => {
-      const expected = request.headers['if-match'] ? expectedVersion(request) : undefined;
+      const expected = optionalVersion(request);
       const expiresAt = request.body.expiresAt ? new Date(request.body.expiresAt) : null;
       const view = await inTenant(request, (tx, caller) => people.holdQualification(tx, caller, request.params.id, request.params.qualificationId, expected, expiresAt));
       setEtag(reply, view.version);
       return view;
     });
     r.delete('/api/v1/drivers/:id/qualifications/:qualificationId', { config: { access: WRITE }, schema: { tags, summary: 'Remove a qualification from a driver (optional If-Match)', params: DriverQualificationParamsSchema, response: { 200: DriverSchema } } }, async (request, reply) => {
-      const expected = request.headers['if-match'] ? expectedVersion(request) : undefined;
+      const expected = optionalVersion(request);
       const view = await inTenant(request, (tx, caller) => people.dropQualification(tx, caller, request.params.id, request.params.qualificationId, expected));
       setEtag(reply, view.version);
       return view;

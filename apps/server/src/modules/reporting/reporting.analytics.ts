@@ -157,6 +157,7 @@ export async function computeAnalytics(tx: TenantTx, _caller: Caller, input: Ana
     sql` and `,
   );
   await sql`set local work_mem = '128MB'`.execute(tx);
+  await sql`set local jit = on`.execute(tx); // tenant transactions run without JIT; scans of a year of reports may use it
 
   const countsOf = async (): Promise<{ created: number; completed: number; recalled: number; cancelled: number }> => {
     if (!whole) return (await rawCounts()).rows[0] ?? { created: 0, completed: 0, recalled: 0, cancelled: 0 };

@@ -16,7 +16,7 @@ import {
 import { findTenantBySlug, withTenant, type Database, type ReadRouter } from '../../platform/db/index.js';
 import { readerOf } from '../../platform/http/read-your-writes.js';
 import { callerOf, tenantActor } from '../../platform/http/access.js';
-import { preconditionRequired } from '../../platform/errors.js';
+import { expectedVersion } from '../../platform/http/versioning.js';
 import { analyticsCsv, computeAnalytics } from './reporting.analytics.js';
 import { renderReportPdf } from './reporting.pdf.js';
 import { proofForPdf } from './reporting.proof.js';
@@ -31,11 +31,6 @@ const EXPORT_MAX_REPORTS = 100_000;
 const READERS = { roles: ['admin', 'dispatcher', 'viewer', 'driver'] } as const;
 const ANALYSTS = { roles: ['admin', 'dispatcher', 'viewer'] } as const;
 
-function versionFromIfMatch(header: string | undefined): number {
-  if (!header) throw preconditionRequired();
-  const match = /^(?:W\/)?"?(\d+)"?$/.exec(header.trim());
-  return match ? Number(match[1]) : -1;
-}
 
 /**
  * Status reports, analytics and retention settings. Reads (reports, analytics) run where `reads`
@@ -195,7 +190,7 @@ export function reportingRoutes(database: Database, reads: ReadRouter, files?: F
       },
       async (request, reply) => {
         const caller = callerOf(request);
-        const expected = versionFromIfMatch(request.headers['if-match']);
+        const expected = expectedVersion(request);
         const { settings, version } = await withTenant(database.db, caller.tenantSlug, (tx) => putRetention(tx, caller, request.body, expected));
         return reply.header('etag', `"${version}"`).send(settings);
       },

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import {
   InviteMemberSchema,
@@ -9,17 +9,10 @@ import {
   UpdateMemberSchema,
 } from '@yardmaster/contracts';
 import { withTenant, type Database } from '../../platform/db/index.js';
-import { preconditionRequired, validationFailed } from '../../platform/errors.js';
+import { expectedVersion } from '../../platform/http/versioning.js';
 import { callerOf } from '../../platform/http/access.js';
 import { getMember, inviteMember, listMembers, updateMember } from './users.service.js';
 
-function versionFrom(request: FastifyRequest): number {
-  const header = request.headers['if-match'];
-  if (header === undefined || header === '') throw preconditionRequired();
-  const match = /^(?:W\/)?"?(\d{1,9})"?$/.exec(String(header).trim());
-  if (!match?.[1]) throw validationFailed('If-Match must be the quoted version, e.g. "3"', [{ field: 'If-Match', message: 'not a version' }]);
-  return Number(match[1]);
-}
 
 /** Tenant administration of people: memberships (subject/e-mail → roles, active). Admins only. */
 export function usersRoutes(database: Database) {
@@ -79,7 +72,7 @@ export function usersRoutes(database: Database) {
       },
       async (request, reply) => {
         const caller = callerOf(request);
-        const version = versionFrom(request);
+        const version = expectedVersion(request);
         const member = await withTenant(database.db, caller.tenantSlug, (tx) =>
           updateMember(tx, caller, { id: request.params.id, version, changes: request.body }),
         );

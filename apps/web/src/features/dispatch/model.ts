@@ -2,8 +2,9 @@
  * The dispatcher board's view of the dispatch lifecycle (DESIGN §5.1): which column a dispatch
  * sits in and what a dispatcher may do with it. Pure, so the rules are tested without a browser.
  */
-export type DispatchStatus = 'scheduled' | 'queued' | 'dispatched' | 'en_route' | 'on_site' | 'returning' | 'completed' | 'recalled' | 'cancelled';
-export type Priority = 'urgent' | 'standard' | 'low';
+import { ACTIVE_DISPATCH_STATUSES, canMove, DISPATCH_TRANSITIONS, nextStepFrom, type DispatchCommand, type DispatchStatus, type Priority } from '@yardmaster/contracts';
+
+export type { DispatchStatus, Priority };
 
 export const BOARD_COLUMNS = [
   { key: 'queued', label: 'Queued', statuses: ['queued', 'scheduled'] },
@@ -13,46 +14,43 @@ export const BOARD_COLUMNS = [
   { key: 'returning', label: 'Returning', statuses: ['returning'] },
 ] as const satisfies readonly { key: string; label: string; statuses: readonly DispatchStatus[] }[];
 
-export const ACTIVE: readonly DispatchStatus[] = ['dispatched', 'en_route', 'on_site', 'returning'];
+/** The active statuses, from the contracts' state machine. */
+export const ACTIVE: readonly DispatchStatus[] = ACTIVE_DISPATCH_STATUSES;
 
 export type DispatcherAction = 'manual-dispatch' | 'recall' | 'cancel' | 'change-priority' | 'complete';
 
+/** The board's buttons and the state machine's commands they send, in the order they are shown. */
+const ACTION_COMMANDS: ReadonlyArray<[DispatcherAction, DispatchCommand]> = [
+  ['manual-dispatch', 'assign'],
+  ['recall', 'recall'],
+  ['change-priority', 'reprioritise'],
+  ['cancel', 'cancel'],
+  ['complete', 'complete'],
+];
+
+/** What a dispatcher may do with a dispatch in this status (derived from the state machine). */
 export function actionsFor(status: DispatchStatus): DispatcherAction[] {
-  switch (status) {
-    case 'scheduled':
-      return ['change-priority', 'cancel'];
-    case 'queued':
-      return ['manual-dispatch', 'change-priority', 'cancel'];
-    case 'dispatched':
-    case 'en_route':
-    case 'on_site':
-    case 'returning':
-      return ['recall', 'complete'];
-    case 'completed':
-    case 'recalled':
-    case 'cancelled':
-      return [];
-  }
+  // The priority can change on a dispatched job too, but the board offers it only while waiting.
+  const waiting = status === 'scheduled' || status === 'queued';
+  return ACTION_COMMANDS.filter(([action, command]) => {
+    if (!(DISPATCH_TRANSITIONS[command].by as readonly string[]).includes('dispatcher') || !canMove(command, status)) return false;
+    if (action === 'change-priority') return waiting;
+    if (action === 'manual-dispatch') return status === 'queued';
+    return true;
+  }).map(([action]) => action);
 }
 
-/** The driver's next step from a status, or null when the driver has nothing to do. */
+const STEP_LABELS: Partial<Record<DispatchStatus, string>> = {
+  en_route: 'Start driving (en route)',
+  on_site: 'Arrived on site',
+  returning: 'Leaving site (returning)',
+  completed: 'Complete',
+};
+
+/** The driver's next step from a status (from the state machine), or null when the driver has nothing to do. */
 export function nextDriverStep(status: DispatchStatus): { to: DispatchStatus; label: string } | null {
-  switch (status) {
-    case 'dispatched':
-      return { to: 'en_route', label: 'Start driving (en route)' };
-    case 'en_route':
-      return { to: 'on_site', label: 'Arrived on site' };
-    case 'on_site':
-      return { to: 'returning', label: 'Leaving site (returning)' };
-    case 'returning':
-      return { to: 'completed', label: 'Complete' };
-    case 'scheduled':
-    case 'queued':
-    case 'completed':
-    case 'recalled':
-    case 'cancelled':
-      return null;
-  }
+  const to = nextStepFrom(status);
+  return to ? { to, label: STEP_LABELS[to] ?? to } : null;
 }
 
 const PRIORITY_RANK: Record<Priority, number> = { urgent: 0, standard: 1, low: 2 };

@@ -1,0 +1,545 @@
+import { sql, type UpdateObject } from 'kysely';
+import type { DispatchSettings, DispatchStatus, Priority } from '@yardmaster/contracts';
+import type { TenantTables, TenantTx } from '../../platform/db/index.js';
+import { DEFAULT_DISPATCH_SETTINGS } from './settings.js';
+import { ACTIVE_SQL, type DispatchRow } from './views.js';
+
+/**
+ * Every SQL statement of the dispatch engine. Use cases call these; nothing else in the module
+ * writes SQL. Hot-path statements are written to need one round trip each: locks, reads and writes
+ * that belong together travel as one statement (CTEs, RETURNING).
+ */
+
+export type LoadedDispatch = DispatchRow & { work_order_number: string };
+
+const PRIORITY_POINTS = { urgent: 200, standard: 100, low: 0 } as const satisfies Record<Priority, number>;
+
+/** The SQL score of a queued dispatch `d`: priority points plus optional ageing points per minute waited. */
+export function queueScoreSql(ageingPointsPerMinute: number) {
+  return sql<number>`(case d.priority when 'urgent' then ${PRIORITY_POINTS.urgent}::float8 when 'standard' then ${PRIORITY_POINTS.standard}::float8 else 0::float8 end)
+    + ${ageingPointsPerMinute}::float8 * extract(epoch from (now() - d.queued_at)) / 60`;
+}
+
+const settingsOf = (value: Partial<DispatchSettings> | null | undefined): DispatchSettings => ({ ...DEFAULT_DISPATCH_SETTINGS, ...(value ?? {}) });
+
+/**
+ * The tenant's dispatch write-order lock (the work-order counter row) and its dispatch settings, in
+ * one round trip. Every dispatch command takes it first, so queue matching sees a queue that cannot
+ * change under it; other modules' writers never take it (their capacity changes are matched after
+ * they commit), and the audit chain is locked only at the very end of each transaction.
+ */
+export async function lockDispatchQueue(tx: TenantTx): Promise<DispatchSettings> {
+  const { rows } = await sql<{ settings: Partial<DispatchSettings> | null }>`
+    select (select value from tenant_settings where key = 'dispatch') as settings from work_order_counter for update`.execute(tx);
+  return settingsOf(rows[0]?.settings);
+}
+
+/** select d.*, w.number from dispatches d join work_orders w … where d.id = $1 [for update of d] */
+export async function selectDispatch(tx: TenantTx, id: string, lock = false): Promise<LoadedDispatch | undefined> {
+  let query = tx
+    .selectFrom('dispatches as d')
+    .innerJoin('work_orders as w', 'w.id', 'd.work_order_id')
+    .selectAll('d')
+    .select('w.number as work_order_number')
+    .where('d.id', '=', id);
+  if (lock) query = query.forUpdate('d');
+  return query.executeTakeFirst();
+}
+
+export type ChangedDispatch = LoadedDispatch & { sibling_statuses: DispatchStatus[]; work_order_status: string };
+
+/**
+ * Updates one dispatch (version + 1) and returns it as the API shows it, with the statuses of its
+ * work order's other dispatches and the work order's stored status (to derive the new one): one
+ * round trip.
+ */
+export async function updateDispatch(tx: TenantTx, id: string, changes: UpdateObject<TenantTables, 'dispatches', 'dispatches'>): Promise<ChangedDispatch> {
+  const row = await tx
+    .with('u', (db) =>
+      db
+        .updateTable('dispatches')
+        .set((eb) => ({ ...changes, version: eb('version', '+', 1), updated_at: sql<Date>`now()` }))
+        .where('id', '=', id)
+        .returningAll(),
+    )
+    .selectFrom('u')
+    .innerJoin('work_orders as w', 'w.id', 'u.work_order_id')
+    .selectAll('u')
+    .select(['w.number as work_order_number', 'w.status as work_order_status'])
+    .select(sql<DispatchStatus[]>`array(select x.status from dispatches x where x.work_order_id = u.work_order_id and x.id <> u.id)`.as('sibling_statuses'))
+    .executeTakeFirst();
+  if (!row) throw new Error(`dispatch ${id} vanished`);
+  return row;
+}
+
+export type NewDispatch = {
+  workOrderId: string;
+  lineId: string;
+  equipmentTypeId: string;
+  requestedEquipmentId: string | null;
+  siteId: string;
+  priority: Priority;
+  requestedStart: Date;
+  scheduled: boolean;
+  replaces?: string;
+};
+
+/** insert into dispatches … returning * (queued ones get their queue time and sequence now) */
+export async function insertDispatches(tx: TenantTx, rows: readonly NewDispatch[]): Promise<DispatchRow[]> {
+  if (rows.length === 0) return [];
+  return tx
+    .insertInto('dispatches')
+    .values(
+      rows.map((d) => ({
+        work_order_id: d.workOrderId,
+        line_id: d.lineId,
+        equipment_type_id: d.equipmentTypeId,
+        requested_equipment_id: d.requestedEquipmentId,
+        site_id: d.siteId,
+        priority: d.priority,
+        status: d.scheduled ? ('scheduled' as const) : ('queued' as const),
+        requested_start: d.requestedStart,
+        queued_at: d.scheduled ? null : sql<Date>`clock_timestamp()`,
+        queue_seq: d.scheduled ? null : sql<number>`nextval('dispatch_queue_seq')`,
+        replaces_dispatch_id: d.replaces ?? null,
+      })),
+    )
+    .returningAll()
+    .execute();
+}
+
+/** update work_orders set status = $2 where id = $1 and status <> $2 */
+export async function setWorkOrderStatus(tx: TenantTx, workOrderId: string, status: 'pending' | 'assigned' | 'completed' | 'cancelled'): Promise<void> {
+  await tx.updateTable('work_orders').set({ status, updated_at: new Date() }).where('id', '=', workOrderId).where('status', '<>', status).execute();
+}
+
+export type QueuedRequest = { id: string; equipment_type_id: string; requested_equipment_id: string | null; declined_driver_ids: string[]; required: string[] };
+
+/**
+ * The part of the queue that can possibly be served now, in fair order (score, queue time,
+ * sequence), with each request's required qualifications and the demand for each qualification
+ * (by the whole queue, and by the fleet's equipment types) that keeps scarce skills free: one round
+ * trip. Restricted to the types a change can serve (null: every type) and, per type, to as many
+ * requests as the type has free machines (a request for a specific machine: the first one asking
+ * for it, if it is free); requests some driver declined are all kept (rare), as each can fail
+ * where the next succeeds. So a long queue that cannot move costs nothing here.
+ */
+export async function selectQueue(
+  tx: TenantTx,
+  scope: { typeIds: readonly string[] | null; freedDriverId?: string },
+  ageingPointsPerMinute: number,
+): Promise<{ queue: QueuedRequest[]; demand: Record<string, [number, number]> }> {
+  const typeIds = scope.typeIds;
+  // Requests of the given types, or of any type the freed driver holds every unexpired ticket for.
+  const inScope =
+    typeIds === null
+      ? sql``
+      : scope.freedDriverId
+        ? sql`and (d.equipment_type_id = any(${[...typeIds]}::uuid[]) or not exists (
+            select 1 from equipment_type_qualifications r where r.equipment_type_id = d.equipment_type_id
+              and not exists (select 1 from driver_qualifications dq where dq.driver_id = ${scope.freedDriverId} and dq.qualification_id = r.qualification_id
+                and (dq.expires_at is null or dq.expires_at > now()))))`
+        : sql`and d.equipment_type_id = any(${[...typeIds]}::uuid[])`;
+  const { rows } = await sql<{ queue: QueuedRequest[] | null; demand: Record<string, [number, number]> | null }>`
+    with free as (select equipment_type_id, count(*)::int as n from equipment where status = 'available' group by equipment_type_id),
+    ranked as (
+      select d.id, d.equipment_type_id, d.requested_equipment_id, d.declined_driver_ids, free.n as free_units,
+        ${queueScoreSql(ageingPointsPerMinute)} as score, d.queued_at, d.queue_seq,
+        row_number() over (partition by d.equipment_type_id, d.requested_equipment_id, cardinality(d.declined_driver_ids) > 0
+          order by ${queueScoreSql(ageingPointsPerMinute)} desc, d.queued_at, d.queue_seq) as rank
+      from dispatches d join free on free.equipment_type_id = d.equipment_type_id
+      where d.status = 'queued' ${inScope}
+    ),
+    q as (
+      select * from ranked
+      where (requested_equipment_id is null and (rank <= free_units or cardinality(declined_driver_ids) > 0))
+         or (requested_equipment_id is not null and rank = 1 and exists (select 1 from equipment e where e.id = ranked.requested_equipment_id and e.status = 'available'))
+      order by score desc, queued_at, queue_seq
+      limit 2000
+    ),
+    queue_need as (
+      select r.qualification_id, count(*)::int as n from dispatches d join equipment_type_qualifications r on r.equipment_type_id = d.equipment_type_id
+      where d.status = 'queued' group by r.qualification_id
+    ),
+    fleet_need as (
+      select r.qualification_id, count(distinct r.equipment_type_id)::int as n from equipment_type_qualifications r
+      where exists (select 1 from equipment e where e.equipment_type_id = r.equipment_type_id and e.status <> 'retired') group by r.qualification_id
+    )
+    select
+      (select json_agg(json_build_object(
+          'id', q.id, 'equipment_type_id', q.equipment_type_id, 'requested_equipment_id', q.requested_equipment_id,
+          'declined_driver_ids', q.declined_driver_ids,
+          'required', array(select r.qualification_id from equipment_type_qualifications r where r.equipment_type_id = q.equipment_type_id))
+        order by q.score desc, q.queued_at, q.queue_seq) from q) as queue,
+      case when exists (select 1 from q) then
+        (select json_object_agg(k.qualification_id, json_build_array(coalesce(qn.n, 0), coalesce(fn.n, 0)))
+          from (select qualification_id from queue_need union select qualification_id from fleet_need) k
+          left join queue_need qn on qn.qualification_id = k.qualification_id
+          left join fleet_need fn on fn.qualification_id = k.qualification_id) end as demand`.execute(tx);
+  return { queue: rows[0]?.queue ?? [], demand: rows[0]?.demand ?? {} };
+}
+
+/** How many free qualified drivers (longest idle first) a pick ranks finely. */
+const DRIVER_POOL = 200;
+
+/**
+ * Picks the best free equipment and the best free qualified driver for one queued request IN SQL,
+ * locks both (`FOR UPDATE SKIP LOCKED`: a row another transaction is changing is passed over, never
+ * waited for) and reserves the equipment, in one round trip. Equipment: the specific piece asked
+ * for, else nearest to the site, then longest idle. Driver: every required qualification unexpired,
+ * not a decliner; among the 200 longest idle of those, nearest first, then the one whose other
+ * qualifications are least wanted by the queue, then by the fleet's equipment types (scarce skills
+ * stay free), then longest idle.
+ */
+export async function reserveBestPair(
+  tx: TenantTx,
+  request: QueuedRequest,
+  demand: Record<string, [number, number]>,
+  onlyDriverIds: readonly string[] | null = null,
+): Promise<{ equipmentId: string | null; driverId: string | null; reserved: boolean }> {
+  const distance = (lat: ReturnType<typeof sql.ref>, lng: ReturnType<typeof sql.ref>) =>
+    sql`case when ${lat} is null or s.lat is null then 'Infinity'::float8 else
+      12742 * asin(sqrt(power(sin(radians(s.lat - ${lat}) / 2), 2) + cos(radians(${lat})) * cos(radians(s.lat)) * power(sin(radians(s.lng - ${lng}) / 2), 2))) end`;
+  const { rows } = await sql<{ equipment_id: string | null; driver_id: string | null; reserved: string | null }>`
+    with s as (select st.lat, st.lng from dispatches d join sites st on st.id = d.site_id where d.id = ${request.id}),
+    demand as (select key::uuid as qualification_id, (value->>0)::int as queue_n, (value->>1)::int as fleet_n from jsonb_each(${JSON.stringify(demand)}::jsonb)),
+    eq as (
+      select e.id from equipment e left join s on true
+      where e.status = 'available' and e.equipment_type_id = ${request.equipment_type_id}
+        ${request.requested_equipment_id ? sql`and e.id = ${request.requested_equipment_id}` : sql``}
+      order by ${distance(sql.ref('e.lat'), sql.ref('e.lng'))}, e.idle_since, e.id
+      limit 1 for update of e skip locked
+    ),
+    pool as (
+      -- The longest-idle free qualified drivers (at most DRIVER_POOL): the finer ordering below is
+      -- computed for these only, so the cost of a pick does not grow with the size of the fleet.
+      select dr.id from drivers dr
+      where dr.duty_status = 'on_duty' and dr.archived_at is null
+        and not (dr.id = any(${request.declined_driver_ids}::uuid[]))
+        ${onlyDriverIds ? sql`and dr.id = any(${[...onlyDriverIds]}::uuid[])` : sql``}
+        and not exists (select 1 from dispatches x where x.driver_id = dr.id and x.status in (${ACTIVE_SQL}))
+        and (select count(*) from driver_qualifications dq where dq.driver_id = dr.id and dq.qualification_id = any(${request.required}::uuid[])
+          and (dq.expires_at is null or dq.expires_at > now())) = ${request.required.length}
+        and exists (select 1 from eq)
+      order by dr.idle_since, dr.id
+      limit ${DRIVER_POOL}
+    ),
+    dr as (
+      select dr.id from drivers dr join pool on pool.id = dr.id left join s on true
+      order by ${distance(sql.ref('dr.lat'), sql.ref('dr.lng'))},
+        (select coalesce(sum(m.queue_n), 0) from driver_qualifications dq join demand m on m.qualification_id = dq.qualification_id
+          where dq.driver_id = dr.id and not (dq.qualification_id = any(${request.required}::uuid[])) and (dq.expires_at is null or dq.expires_at > now())),
+        (select coalesce(sum(m.fleet_n), 0) from driver_qualifications dq join demand m on m.qualification_id = dq.qualification_id
+          where dq.driver_id = dr.id and not (dq.qualification_id = any(${request.required}::uuid[])) and (dq.expires_at is null or dq.expires_at > now())),
+        dr.idle_since, dr.id
+      limit 1 for update of dr skip locked
+    ),
+    reserved as (
+      update equipment set status = 'dispatched', updated_at = now()
+      where id = (select id from eq) and exists (select 1 from dr) returning id
+    )
+    select (select id from eq) as equipment_id, (select id from dr) as driver_id, (select id from reserved) as reserved`.execute(tx);
+  const row = rows[0];
+  return { equipmentId: row?.equipment_id ?? null, driverId: row?.driver_id ?? null, reserved: row?.reserved != null };
+}
+
+/** Frees a finished dispatch's machine (unless it went to maintenance meanwhile) and driver, and reads the names and places its status report records: one round trip. */
+export async function releaseAndSelectReportContext(tx: TenantTx, row: LoadedDispatch & { equipment_id: string; driver_id: string }) {
+  const { rows } = await sql<{
+    wo_description: string;
+    site_name: string | null;
+    site_address: string | null;
+    asset_tag: string | null;
+    equipment_name: string | null;
+    type_code: string | null;
+    type_name: string | null;
+    driver_name: string | null;
+  }>`
+    with released as (update equipment set status = 'available', idle_since = now(), updated_at = now() where id = ${row.equipment_id} and status = 'dispatched' returning id),
+    idle as (update drivers set idle_since = now() where id = ${row.driver_id} returning id)
+    select w.description as wo_description, s.name as site_name, s.address as site_address,
+      e.asset_tag, e.name as equipment_name, t.code as type_code, t.name as type_name, dr.name as driver_name
+    from work_orders w
+    left join sites s on s.id = ${row.site_id}
+    left join equipment e on e.id = ${row.equipment_id}
+    left join equipment_types t on t.id = e.equipment_type_id
+    left join drivers dr on dr.id = ${row.driver_id}
+    where w.id = ${row.work_order_id} and (select count(*) from released) >= 0 and (select count(*) from idle) >= 0`.execute(tx);
+  return rows[0];
+}
+
+/**
+ * Frees a finished dispatch's equipment (unless it went to maintenance meanwhile) and its driver
+ * (idle from now), in one round trip.
+ */
+export async function releaseResources(tx: TenantTx, equipmentId: string, driverId: string): Promise<void> {
+  await sql`
+    with e as (update equipment set status = 'available', idle_since = now(), updated_at = now() where id = ${equipmentId} and status = 'dispatched' returning id)
+    update drivers set idle_since = now() where id = ${driverId}`.execute(tx);
+}
+
+/** Scheduled dispatches whose start (minus the lead time) has come, locked (skip those being changed). */
+export async function lockDueScheduled(tx: TenantTx, leadMinutes: number): Promise<string[]> {
+  const rows = await tx
+    .selectFrom('dispatches')
+    .select('id')
+    .where('status', '=', 'scheduled')
+    .where('requested_start', '<=', sql<Date>`now() + make_interval(mins => ${leadMinutes})`)
+    .orderBy('requested_start')
+    .limit(1000)
+    .forUpdate()
+    .skipLocked()
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+/** Whether any scheduled dispatch is due (the sweeper's cheap check before taking the queue lock). */
+export async function hasDueScheduled(tx: TenantTx, leadMinutes: number): Promise<boolean> {
+  const { rows } = await sql<{ due: boolean }>`
+    select exists (select 1 from dispatches where status = 'scheduled' and requested_start <= now() + make_interval(mins => ${leadMinutes})) as due`.execute(tx);
+  return rows[0]?.due ?? false;
+}
+
+/** The equipment types whose requests a driver (by their unexpired qualifications) could serve. */
+export async function selectTypesServableBy(tx: TenantTx, driverId: string): Promise<string[]> {
+  const { rows } = await sql<{ id: string }>`
+    select t.id from equipment_types t
+    where not exists (
+      select 1 from equipment_type_qualifications r where r.equipment_type_id = t.id
+        and not exists (select 1 from driver_qualifications dq where dq.driver_id = ${driverId} and dq.qualification_id = r.qualification_id
+          and (dq.expires_at is null or dq.expires_at > now())))`.execute(tx);
+  return rows.map((r) => r.id);
+}
+
+/** The equipment types that require a qualification. */
+export async function selectTypesRequiring(tx: TenantTx, qualificationIds: readonly string[]): Promise<string[]> {
+  if (qualificationIds.length === 0) return [];
+  const { rows } = await sql<{ id: string }>`
+    select distinct equipment_type_id as id from equipment_type_qualifications where qualification_id = any(${[...qualificationIds]}::uuid[])`.execute(tx);
+  return rows.map((r) => r.id);
+}
+
+
+/**
+ * The queue lock and settings, then the dispatch row locked, in one round trip (the lock order is
+ * always queue first: the counter row is read by the join before the dispatch row is locked).
+ */
+export async function lockQueueAndDispatch(tx: TenantTx, id: string): Promise<{ settings: DispatchSettings; row: LoadedDispatch | undefined }> {
+  const { rows } = await sql<LoadedDispatch & { dispatch_settings: Partial<DispatchSettings> | null }>`
+    with q as materialized (select (select value from tenant_settings where key = 'dispatch') as settings from work_order_counter for update)
+    select d.*, w.number as work_order_number, q.settings as dispatch_settings
+    from q, dispatches d join work_orders w on w.id = d.work_order_id
+    where d.id = ${id}
+    for update of d`.execute(tx);
+  const found = rows[0];
+  if (!found) return { settings: await lockDispatchQueue(tx), row: undefined };
+  const { dispatch_settings, ...row } = found;
+  return { settings: settingsOf(dispatch_settings), row };
+}
+
+export type LineCheck = { type_code: string | null; type_usable: boolean; usable_units: number; equipment_tag: string | null; equipment_type_id: string | null; equipment_retired: boolean | null };
+
+/** Everything a new work order refers to, checked in one round trip: the site, each line's type and machine. */
+export async function checkWorkOrderReferences(
+  tx: TenantTx,
+  siteId: string,
+  lines: ReadonlyArray<{ equipmentTypeId: string; equipmentId?: string | null }>,
+): Promise<{ siteActive: boolean | null; lines: LineCheck[]; lastNumber: number; settings: DispatchSettings }> {
+  // The checks, the queue lock, the next work-order number and the settings: one round trip (a
+  // refusal rolls the number back with the transaction).
+  const { rows } = await sql<{ site_active: boolean | null; lines: LineCheck[] | null; last_number: number; settings: Partial<DispatchSettings> | null }>`
+    update work_order_counter set last_number = last_number + 1
+    returning last_number, (select value from tenant_settings where key = 'dispatch') as settings,
+      (select active from sites where id = ${siteId}) as site_active,
+      (select json_agg(json_build_object(
+          'type_code', t.code, 'type_usable', t.id is not null and t.archived_at is null,
+          'usable_units', (select count(*) from equipment u where u.equipment_type_id = l.type_id and u.status <> 'retired'),
+          'equipment_tag', e.asset_tag, 'equipment_type_id', e.equipment_type_id, 'equipment_retired', e.status = 'retired') order by l.ord)
+        from unnest(${lines.map((l) => l.equipmentTypeId)}::uuid[], ${lines.map((l) => l.equipmentId ?? null)}::uuid[]) with ordinality as l(type_id, equipment_id, ord)
+        left join equipment_types t on t.id = l.type_id
+        left join equipment e on e.id = l.equipment_id) as lines`.execute(tx);
+  const row = rows[0];
+  if (!row) throw new Error('work_order_counter row is missing');
+  return { siteActive: row.site_active, lines: row.lines ?? [], lastNumber: Number(row.last_number), settings: settingsOf(row.settings) };
+}
+
+export type WorkOrderRow = Awaited<ReturnType<typeof selectWorkOrderRow>> & object;
+export type LineRow = { id: string; line_no: number; equipment_type_id: string; quantity: number; equipment_id: string | null };
+
+export async function selectWorkOrderRow(tx: TenantTx, id: string, lock = false) {
+  let q = tx.selectFrom('work_orders').selectAll().where('id', '=', id);
+  if (lock) q = q.forUpdate();
+  return q.executeTakeFirst();
+}
+
+/** insert into work_orders … ; insert into work_order_lines … — one round trip, the lines as JSON. */
+export async function insertWorkOrderWithLines(
+  tx: TenantTx,
+  wo: { number: string; siteId: string; description: string; priority: Priority; requestedStart: Date; dueAt: Date | null; notes: string | null; createdBySubject: string; createdByName: string },
+  lines: ReadonlyArray<{ equipmentTypeId: string; quantity: number; equipmentId?: string | null }>,
+  scheduled: boolean,
+): Promise<{ workOrder: WorkOrderRow; lines: LineRow[]; dispatches: DispatchRow[] }> {
+  // The work order, its lines and one dispatch per unit: one round trip. The dispatches come back as
+  // the statement's rows (typed), the work order and lines as JSON beside them.
+  const { rows } = await sql<DispatchRow & { wo: Record<string, unknown>; lines: LineRow[] }>`
+    with wo as (
+      insert into work_orders (number, site_id, description, priority, requested_start, due_at, notes, created_by_subject, created_by_name)
+      values (${wo.number}, ${wo.siteId}, ${wo.description}, ${wo.priority}, ${wo.requestedStart}, ${wo.dueAt}, ${wo.notes}, ${wo.createdBySubject}, ${wo.createdByName})
+      returning *
+    ),
+    l as (
+      insert into work_order_lines (work_order_id, line_no, equipment_type_id, quantity, equipment_id)
+      select wo.id, x.ord, x.type_id, x.quantity, x.equipment_id
+      from wo, unnest(${lines.map((l) => l.equipmentTypeId)}::uuid[], ${lines.map((l) => l.quantity)}::int[], ${lines.map((l) => l.equipmentId ?? null)}::uuid[])
+        with ordinality as x(type_id, quantity, equipment_id, ord)
+      returning id, line_no, equipment_type_id, quantity, equipment_id
+    ),
+    d as (
+      insert into dispatches (work_order_id, line_id, equipment_type_id, requested_equipment_id, site_id, priority, status, requested_start, queued_at, queue_seq)
+      select wo.id, l.id, l.equipment_type_id, l.equipment_id, wo.site_id, wo.priority, ${scheduled ? 'scheduled' : 'queued'}, wo.requested_start,
+        ${scheduled ? sql`null` : sql`clock_timestamp()`}, ${scheduled ? sql`null` : sql`nextval('dispatch_queue_seq')`}
+      from wo, l, generate_series(1, l.quantity) as unit
+      order by l.line_no, unit
+      returning *
+    )
+    select d.*, (select row_to_json(wo) from wo) as wo, (select json_agg(l order by l.line_no) from l) as lines
+    from d order by d.created_at, d.id`.execute(tx);
+  const first = rows[0];
+  if (!first) throw new Error('work order insert returned nothing');
+  const w = first.wo;
+  const date = (v: unknown): Date => new Date(String(v));
+  const workOrder = {
+    ...(w as WorkOrderRow),
+    requested_start: date(w.requested_start),
+    due_at: w.due_at === null ? null : date(w.due_at),
+    created_at: date(w.created_at),
+    updated_at: date(w.updated_at),
+  } as WorkOrderRow;
+  return { workOrder, lines: first.lines, dispatches: rows.map(({ wo: _wo, lines: _lines, ...d }) => d) };
+}
+
+/** A work order's lines and dispatch ids, one round trip (the view's details). */
+export async function selectWorkOrderDetails(tx: TenantTx, ids: readonly string[]): Promise<Map<string, { lines: LineRow[]; dispatchIds: string[] }>> {
+  if (ids.length === 0) return new Map();
+  const { rows } = await sql<{ id: string; lines: LineRow[] | null; dispatch_ids: string[] }>`
+    select w.id,
+      (select json_agg(json_build_object('id', l.id, 'line_no', l.line_no, 'equipment_type_id', l.equipment_type_id, 'quantity', l.quantity, 'equipment_id', l.equipment_id) order by l.line_no)
+        from work_order_lines l where l.work_order_id = w.id) as lines,
+      array(select d.id from dispatches d where d.work_order_id = w.id order by d.created_at, d.id) as dispatch_ids
+    from work_orders w where w.id = any(${[...ids]}::uuid[])`.execute(tx);
+  return new Map(rows.map((r) => [r.id, { lines: r.lines ?? [], dispatchIds: r.dispatch_ids }]));
+}
+
+export type ManualPickCheck = {
+  equipment_id: string | null;
+  asset_tag: string | null;
+  equipment_status: string | null;
+  equipment_type_id: string | null;
+  driver_id: string | null;
+  driver_name: string | null;
+  duty_status: string | null;
+  driver_archived: boolean | null;
+  busy_on: string | null;
+  missing: Array<{ code: string; expired_on: string | null }> | null;
+};
+
+/**
+ * A dispatcher's pick, locked and checked in one round trip: the machine (its status and type), the
+ * driver (duty, archived, the work order they are busy on) and each required qualification the
+ * driver lacks or holds expired (with the expiry date).
+ */
+export async function lockManualPick(tx: TenantTx, typeId: string, equipmentId: string, driverId: string): Promise<ManualPickCheck> {
+  const { rows } = await sql<ManualPickCheck>`
+    with e as (select id, asset_tag, status, equipment_type_id from equipment where id = ${equipmentId} for update),
+    dr as (select id, name, duty_status, archived_at from drivers where id = ${driverId} for update)
+    select e.id as equipment_id, e.asset_tag, e.status as equipment_status, e.equipment_type_id,
+      dr.id as driver_id, dr.name as driver_name, dr.duty_status, dr.archived_at is not null as driver_archived,
+      (select w.number from dispatches x join work_orders w on w.id = x.work_order_id where x.driver_id = dr.id and x.status in (${ACTIVE_SQL}) limit 1) as busy_on,
+      (select json_agg(json_build_object('code', q.code, 'expired_on', to_char(dq.expires_at at time zone 'UTC', 'YYYY-MM-DD')) order by q.code)
+        from equipment_type_qualifications r join qualifications q on q.id = r.qualification_id
+        left join driver_qualifications dq on dq.driver_id = dr.id and dq.qualification_id = r.qualification_id
+        where r.equipment_type_id = ${typeId} and (dq.driver_id is null or (dq.expires_at is not null and dq.expires_at <= now()))) as missing
+    from (select 1) one left join e on true left join dr on true`.execute(tx);
+  const row = rows[0];
+  if (!row) throw new Error('manual pick check returned nothing');
+  return row;
+}
+
+/** update equipment set status = 'dispatched' where id = $1 and status = 'available' */
+export async function reserveEquipment(tx: TenantTx, equipmentId: string): Promise<boolean> {
+  const result = await tx
+    .updateTable('equipment')
+    .set({ status: 'dispatched', updated_at: new Date() })
+    .where('id', '=', equipmentId)
+    .where('status', '=', 'available')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+export type ExplainFacts = {
+  position: number;
+  competing: number;
+  mean_seconds: number | null;
+  equipment: Array<{ tag: string; name: string; status: string; note: string | null; since: string; wo: string | null; driver: string | null; dispatched_at: string | null }>;
+  drivers: Array<{
+    name: string;
+    duty_status: string;
+    busy_wo: string | null;
+    busy_type_mean: number | null;
+    dispatched_at: string | null;
+    holds_all: boolean;
+    valid_all: boolean;
+    expired: Array<{ code: string; on: string }> | null;
+  }>;
+};
+
+/**
+ * Everything the explanation of one queued dispatch names, in one round trip: its position among
+ * queued requests of its type, every machine of the type (on which work order with whom since
+ * when, or in maintenance since when and why), every driver who holds (or held) the qualifications
+ * (busy on which work order, off duty, which ticket expired on which date), and the mean job
+ * length of the type over 90 days.
+ */
+export async function selectExplainFacts(tx: TenantTx, row: LoadedDispatch, ageingPointsPerMinute: number): Promise<ExplainFacts> {
+  const { rows } = await sql<ExplainFacts>`
+    with ranked as (
+      select d.id, row_number() over (order by ${queueScoreSql(ageingPointsPerMinute)} desc, d.queued_at, d.queue_seq)::int as position
+      from dispatches d where d.status = 'queued' and d.equipment_type_id = ${row.equipment_type_id}
+    ),
+    req as (select qualification_id from equipment_type_qualifications where equipment_type_id = ${row.equipment_type_id}),
+    means as (
+      select equipment_type_id, avg(extract(epoch from (coalesce(completed_at, recalled_at) - dispatched_at)))::float8 as seconds
+      from dispatches where status in ('completed', 'recalled') and dispatched_at > now() - interval '90 days' group by equipment_type_id
+    ),
+    people as (
+      select dr.id, dr.name, dr.duty_status,
+        (select count(*) from req where exists (select 1 from driver_qualifications dq where dq.driver_id = dr.id and dq.qualification_id = req.qualification_id)) = (select count(*) from req) as holds_all,
+        (select count(*) from req where exists (select 1 from driver_qualifications dq where dq.driver_id = dr.id and dq.qualification_id = req.qualification_id
+          and (dq.expires_at is null or dq.expires_at > now()))) = (select count(*) from req) as valid_all,
+        (select json_agg(json_build_object('code', q.code, 'on', to_char(dq.expires_at at time zone 'UTC', 'YYYY-MM-DD')) order by q.code)
+          from driver_qualifications dq join qualifications q on q.id = dq.qualification_id
+          where dq.driver_id = dr.id and dq.qualification_id in (select qualification_id from req) and dq.expires_at <= now()) as expired
+      from drivers dr where dr.archived_at is null
+    )
+    select
+      coalesce((select position from ranked where id = ${row.id}), 0) as position,
+      (select count(*)::int from ranked) as competing,
+      (select seconds from means where equipment_type_id = ${row.equipment_type_id}) as mean_seconds,
+      coalesce((select json_agg(json_build_object('tag', e.asset_tag, 'name', e.name, 'status', e.status, 'note', e.status_note, 'since', e.updated_at,
+          'wo', w.number, 'driver', dr.name, 'dispatched_at', x.dispatched_at) order by e.asset_tag)
+        from equipment e
+        left join dispatches x on x.equipment_id = e.id and x.status in (${ACTIVE_SQL})
+        left join work_orders w on w.id = x.work_order_id
+        left join drivers dr on dr.id = x.driver_id
+        where e.equipment_type_id = ${row.equipment_type_id} and e.status <> 'retired'), '[]'::json) as equipment,
+      coalesce((select json_agg(json_build_object('name', p.name, 'duty_status', p.duty_status, 'busy_wo', w.number, 'busy_type_mean', m.seconds,
+          'dispatched_at', x.dispatched_at, 'holds_all', p.holds_all, 'valid_all', p.valid_all, 'expired', p.expired) order by p.name)
+        from people p
+        left join dispatches x on x.driver_id = p.id and x.status in (${ACTIVE_SQL})
+        left join work_orders w on w.id = x.work_order_id
+        left join means m on m.equipment_type_id = x.equipment_type_id
+        where p.holds_all and not (${row.declined_driver_ids}::uuid[] @> array[p.id])), '[]'::json) as drivers`.execute(tx);
+  const facts = rows[0];
+  if (!facts) throw new Error('explain facts returned nothing');
+  return facts;
+}
