@@ -58,6 +58,9 @@ describe('PostgreSQL restarts under load (throwaway cluster, stopped for 10 s)',
     const during = await fetch(`${baseUrl}/api/v1/events`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(10_000) });
     const duringBody = (await during.json()) as { type?: string; status?: number };
     await sleep(OUTAGE_MS - (Date.now() - down));
+    // pg_ctl -w notices the server is up only at its next poll, which on a busy machine can be
+    // well after the server accepts connections: the outage is over once the restart begins.
+    const restarting = Date.now();
     await startCluster(cluster());
     const up = Date.now();
     await sleep(5_000);
@@ -70,7 +73,7 @@ describe('PostgreSQL restarts under load (throwaway cluster, stopped for 10 s)',
 
     // Every answer was a success, a conflict or a 503 problem+json with Retry-After; none hung.
     expect(badSamples(samples).slice(0, 5)).toEqual([]);
-    const outage = samples.filter((s) => s.at > down + 500 && s.at + s.ms < up);
+    const outage = samples.filter((s) => s.at > down + 500 && s.at + s.ms < restarting);
     expect(outage.length).toBeGreaterThan(10);
     expect(outage.every((s) => s.status === 503)).toBe(true);
     expect(Math.max(...samples.map((s) => s.ms))).toBeLessThan(8_000);
@@ -83,8 +86,8 @@ describe('PostgreSQL restarts under load (throwaway cluster, stopped for 10 s)',
 
     // Readiness: 200 before, 503 while down, 200 again without a restart of the server.
     expect(ready.some((r) => r.at < down && r.status === 200)).toBe(true);
-    expect(ready.some((r) => r.at > down + 500 && r.at < up && r.status === 503)).toBe(true);
-    expect(ready.filter((r) => r.at > down && r.at < up - 500).map((r) => r.status).filter((s) => s !== 503)).toEqual([]);
+    expect(ready.some((r) => r.at > down + 500 && r.at < restarting && r.status === 503)).toBe(true);
+    expect(ready.filter((r) => r.at > down && r.at < restarting).map((r) => r.status).filter((s) => s !== 503)).toEqual([]);
     expect(ready.at(-1)?.status).toBe(200);
 
     await expectIntact(database, slug, load.acknowledged, load.completed);
