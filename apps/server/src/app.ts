@@ -27,6 +27,7 @@ import { usersRoutes } from './modules/users/index.js';
 import { auditRoutes } from './modules/audit/index.js';
 import { reportingRoutes } from './modules/reporting/index.js';
 import { notificationsRoutes } from './modules/notifications/index.js';
+import { registerLimits } from './modules/limits/index.js';
 
 export type AppOptions = {
   config: Config;
@@ -73,6 +74,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerProblemHandlers(app);
   await registerSecurityHeaders(app, { connectOrigins: [new URL(options.trustedIssuer.issuer).origin] });
   registerAccessControl(app, createAuthenticator(options.trustedIssuer, tenantResolverFor(database.db), { db: database.db, outbound }));
+  // Rate limits and stream caps: after access control (they need the caller), before any route.
+  await registerLimits(app, database, config);
   const metrics = registerMetrics(app);
   await registerOpenApi(app);
   registerHealth(app, { db: database.db as never, isMigrated: () => isFullyMigrated(database.db, migrations) });

@@ -2,6 +2,17 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { parseAllowList } from './platform/net/allow-list.js';
+import { PlanLimitsSchema, type PlanLimits } from '@yardmaster/contracts';
+
+/** Names of rate-limit plans. */
+const PLAN_NAME = /^[a-z][a-z0-9_-]{0,39}$/;
+
+/** Built-in plans (docs/operations.md § Limits); RATE_LIMIT_PLANS changes them or adds more. */
+export const BUILT_IN_PLANS: Readonly<Record<string, PlanLimits>> = {
+  small: { userPerSecond: 10, userBurst: 100, tenantPerSecond: 50, tenantBurst: 500, userStreams: 5, tenantStreams: 50 },
+  standard: { userPerSecond: 30, userBurst: 300, tenantPerSecond: 200, tenantBurst: 2_000, userStreams: 10, tenantStreams: 500 },
+  large: { userPerSecond: 100, userBurst: 1_000, tenantPerSecond: 1_000, tenantBurst: 10_000, userStreams: 20, tenantStreams: 5_000 },
+};
 
 /**
  * The only reader of process.env. Every setting is validated at start; all problems are reported
@@ -46,6 +57,24 @@ const EnvSchema = z.object({
     .refine((v) => /^postgres(ql)?:\/\//.test(v), 'must be a postgres:// or postgresql:// URL')
     .optional(),
   REPLICA_MAX_LAG_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
+  RATE_LIMITS: z.enum(['on', 'off']).default('on').transform((v) => v === 'on'),
+  RATE_LIMIT_DEFAULT_PLAN: z.string().regex(PLAN_NAME, 'must be a plan name (a-z, 0-9, _ or -)').default('standard'),
+  RATE_LIMIT_PLANS: z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON object' });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.record(z.string().regex(PLAN_NAME, 'plan names use a-z, 0-9, _ or -'), PlanLimitsSchema.partial().strict()))
+    .optional(),
+  DEV_WEB_ORIGIN: z
+    .url()
+    .refine((v) => /^https?:\/\/[^/]+$/.test(v.replace(/\/$/, '')), 'must be an origin (scheme, host and port, no path)')
+    .optional(),
 });
 
 export type Config = {
@@ -69,6 +98,10 @@ export type Config = {
   outboundAllow: string[];
   /** Reports fall back to the primary when the replica is further behind than this. */
   replicaMaxLagMs: number;
+  /** Per-user and per-tenant request limits and live-stream caps, by tenant plan. */
+  rateLimits: { enabled: boolean; defaultPlan: string; plans: Readonly<Record<string, PlanLimits>> };
+  /** The Vite dev server's origin, accepted as a redirect URI of the embedded provider (development only). */
+  devWebOrigin: string | undefined;
 };
 
 export class ConfigError extends Error {
@@ -113,6 +146,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       problems.push(`${name}: ${issue.message}${shown}`);
     }
   }
+  const plans: Record<string, PlanLimits> = { ...BUILT_IN_PLANS };
+  if (parsed.success) {
+    for (const [planName, given] of Object.entries(parsed.data.RATE_LIMIT_PLANS ?? {})) {
+      const merged = { ...BUILT_IN_PLANS[planName], ...given };
+      const complete = PlanLimitsSchema.safeParse(merged);
+      if (complete.success) plans[planName] = complete.data;
+      else problems.push(`RATE_LIMIT_PLANS: plan "${planName}" is new, so it needs every rate (${Object.keys(PlanLimitsSchema.shape).join(', ')})`);
+    }
+    if (!(parsed.data.RATE_LIMIT_DEFAULT_PLAN in plans)) {
+      problems.push(`RATE_LIMIT_DEFAULT_PLAN: no plan "${parsed.data.RATE_LIMIT_DEFAULT_PLAN}" (plans: ${Object.keys(plans).join(', ')})`);
+    }
+    if (parsed.data.DEV_WEB_ORIGIN !== undefined && parsed.data.NODE_ENV === 'production') {
+      problems.push('DEV_WEB_ORIGIN: the dev server origin is accepted only outside production (NODE_ENV=production)');
+    }
+  }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   const e = parsed.data;
   const dataDir = path.resolve(e.DATA_DIR);
@@ -140,6 +188,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY,
     outboundAllow: e.OUTBOUND_ALLOW,
     replicaMaxLagMs: e.REPLICA_MAX_LAG_MS,
+    rateLimits: { enabled: e.RATE_LIMITS, defaultPlan: e.RATE_LIMIT_DEFAULT_PLAN, plans },
+    devWebOrigin: e.DEV_WEB_ORIGIN?.replace(/\/$/, ''),
   };
 }
 

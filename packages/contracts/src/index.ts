@@ -12,3 +12,4 @@ export * from './alerts.js';
 export * from './events.js';
 export * from './webhooks.js';
 export * from './text.js';
+export * from './limits.js';
