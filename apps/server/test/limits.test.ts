@@ -36,7 +36,7 @@ describe('rate limits per user and per tenant (429 + Retry-After)', () => {
     expect(refused.headers['content-type']).toContain('application/problem+json');
     expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     expect(refused.json()).toMatchObject({ type: '/problems/rate-limited', status: 429, title: 'Too many requests' });
-    expect((refused.json() as { detail: string }).detail).toContain('plan "test"');
+    expect(refused.json<{ detail: string }>().detail).toContain('plan "test"');
     // Remembered by the instance: the next refusal needs no database round trip but says the same.
     const again = await get(token);
     expect(again.statusCode).toBe(429);
@@ -52,7 +52,7 @@ describe('rate limits per user and per tenant (429 + Retry-After)', () => {
     expect((await get(third)).statusCode).toBe(200);
     const refused = await get(third);
     expect(refused.statusCode).toBe(429);
-    expect((refused.json() as { detail: string }).detail).toContain("your tenant's limit");
+    expect(refused.json<{ detail: string }>().detail).toContain("your tenant's limit");
     // Another tenant is not affected.
     const other = await createTestTenant(database, 'rl2');
     expect((await get(await t.identity.token({ roles: ['viewer'], tenant: other.slug }))).statusCode).toBe(200);
@@ -73,7 +73,7 @@ describe('rate limits per user and per tenant (429 + Retry-After)', () => {
       t.app.inject({ method: 'PUT', url: `/api/v1/platform/tenants/${slug}/plan`, headers: { authorization: `Bearer ${operator}` }, payload: { plan } });
     const plans = await t.app.inject({ method: 'GET', url: '/api/v1/platform/plans', headers: { authorization: `Bearer ${operator}` } });
     expect(plans.statusCode).toBe(200);
-    expect((plans.json() as { defaultPlan: string; items: Array<{ name: string }> }).items.map((p) => p.name)).toEqual(['small', 'standard', 'large', 'test']);
+    expect(plans.json<{ defaultPlan: string; items: Array<{ name: string }> }>().items.map((p) => p.name)).toEqual(['small', 'standard', 'large', 'test']);
 
     const member = await t.identity.token({ roles: ['viewer'], tenant: target.slug });
     expect((await get(member, '/api/v1/limits')).json()).toMatchObject({ tenant: target.slug, enabled: true, plan: { name: 'test', userBurst: 5 } });

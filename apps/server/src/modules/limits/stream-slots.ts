@@ -90,7 +90,7 @@ export function createStreamSlots(db: Kysely<ControlTables>, settings: StreamSlo
       return { ok: true, release: () => release(id) };
     },
     start(): void {
-      timer = setInterval(() => heartbeat().catch(onError), settings.heartbeatMs);
+      timer = setInterval(() => void heartbeat().catch(onError), settings.heartbeatMs);
       timer.unref();
     },
     async stop(): Promise<void> {
