@@ -36,8 +36,16 @@ export async function registerLimits(app: FastifyInstance, database: Database, c
   handles.set(app.server, { plans, streams, streamSettings, enabled });
   if (enabled) {
     registerRateLimitHook(app, plans, buckets);
-    app.addHook('onReady', async () => streams.start());
-    app.addHook('onClose', async () => streams.stop());
+    let housekeeping: NodeJS.Timeout | null = null;
+    app.addHook('onReady', async () => {
+      streams.start();
+      housekeeping = setInterval(() => void buckets.sweep().catch((error: unknown) => app.log.error({ err: error }, 'rate bucket sweep')), 10 * 60_000);
+      housekeeping.unref();
+    });
+    app.addHook('onClose', async () => {
+      if (housekeeping) clearInterval(housekeeping);
+      await streams.stop();
+    });
   }
   await app.register(limitsRoutes(database, plans, enabled, () => buckets.forget()));
 }

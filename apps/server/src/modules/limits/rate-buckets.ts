@@ -95,6 +95,13 @@ export function createRateBuckets(db: Kysely<ControlTables>, now: () => number =
       }
       return { allowed, retryAfterS, tightest: tightest as BucketVerdict['tightest'], local: false };
     },
+    /**
+     * Drops buckets untouched for `idleMs` (default 1 h): a bucket idle longer than burst ÷ rate
+     * is full again, the same as no row. Run by the module's housekeeping timer.
+     */
+    async sweep(idleMs = 3_600_000): Promise<void> {
+      await sql`delete from control.rate_buckets where at < now() - make_interval(secs => ${idleMs / 1000})`.execute(db);
+    },
     /** Forgets remembered refusals (a plan change). */
     forget(): void {
       refusedUntil.clear();

@@ -1,0 +1,161 @@
+/**
+ * Cost of the rate limits: the same authenticated GET with limits off and on, on the real app over
+ * a scratch PostgreSQL database, load from a child process (keep-alive, fixed concurrency); then
+ * the bare bucket check (`take`, one atomic UPDATE … RETURNING) timed alone on PostgreSQL and on
+ * embedded PGlite. Prints requests per second and latency percentiles.
+ *
+ *   node --import tsx bench/limits.ts                       # 8 s per run, 16 connections
+ *   node --import tsx bench/limits.ts --seconds 15 --connections 32
+ *
+ * PostgreSQL: BENCH_POSTGRES_URL (or TEST_POSTGRES_URL), default postgres://postgres@127.0.0.1:5432/postgres.
+ * Ports: BENCH_PORT (default 17100).
+ */
+import { fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { buildApp } from '../apps/server/src/app.js';
+import { loadConfig } from '../apps/server/src/config.js';
+import { migrations } from '../apps/server/src/migrations/index.js';
+import { migrateAll, openDatabase, provisionTenant, type Database } from '../apps/server/src/platform/db/index.js';
+import { createRateBuckets } from '../apps/server/src/modules/limits/rate-buckets.js';
+import { createTestIdentity } from '../apps/server/test/support/identity.js';
+
+const ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const PORT = Number(process.env.BENCH_PORT ?? 17_100);
+const SLUG = 'bench_limits';
+const URL_PATH = '/api/v1/sites?limit=1';
+
+function arg(name: string, fallback: number): number {
+  const at = process.argv.indexOf(name);
+  const value = at >= 0 ? Number(process.argv[at + 1]) : NaN;
+  return Number.isFinite(value) && value > 0 ? value : fallback;
+}
+
+type Load = { url: string; token: string; seconds: number; connections: number };
+type Result = { requests: number; statuses: Record<number, number>; p50: number; p99: number; perSecond: number };
+
+const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+
+/** Child process: keeps `connections` requests in flight for `seconds`, reports throughput and latency. */
+function loadMain(): void {
+  process.once('message', (load: Load) => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: load.connections });
+    const latencies: number[] = [];
+    const statuses: Record<number, number> = {};
+    const started = performance.now();
+    const end = started + load.seconds * 1000;
+    const one = (): Promise<void> =>
+      new Promise((resolve) => {
+        const t0 = performance.now();
+        const request = http.get(load.url, { agent, headers: { authorization: `Bearer ${load.token}` } }, (response) => {
+          response.resume();
+          response.on('end', () => {
+            latencies.push(performance.now() - t0);
+            statuses[response.statusCode ?? 0] = (statuses[response.statusCode ?? 0] ?? 0) + 1;
+            resolve();
+          });
+        });
+        request.on('error', () => resolve());
+      });
+    const worker = async (): Promise<void> => {
+      while (performance.now() < end) await one();
+    };
+    void Promise.all(Array.from({ length: load.connections }, worker)).then(() => {
+      const sorted = latencies.sort((a, b) => a - b);
+      const elapsed = (performance.now() - started) / 1000;
+      const result: Result = { requests: sorted.length, statuses, p50: percentile(sorted, 50), p99: percentile(sorted, 99), perSecond: sorted.length / elapsed };
+      process.send?.(result, () => process.exit(0));
+    });
+  });
+}
+
+function runLoad(load: Load): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = fork(fileURLToPath(import.meta.url), ['--load'], { execArgv: ['--import', 'tsx'] });
+    child.once('message', (result: Result) => resolve(result));
+    child.once('error', reject);
+    child.send(load);
+  });
+}
+
+async function serveAndLoad(database: Database, limits: boolean, seconds: number, connections: number): Promise<Result> {
+  const identity = await createTestIdentity();
+  const plan = { userPerSecond: 1e5, userBurst: 1e6, tenantPerSecond: 1e6, tenantBurst: 1e7, userStreams: 10, tenantStreams: 100 };
+  const config = loadConfig({
+    LOG_LEVEL: 'silent',
+    NODE_ENV: 'production',
+    SEED_DEMO: 'false',
+    RATE_LIMITS: limits ? 'on' : 'off',
+    RATE_LIMIT_PLANS: JSON.stringify({ bench: plan }),
+    RATE_LIMIT_DEFAULT_PLAN: 'bench',
+  });
+  const app = await buildApp({ config, database, trustedIssuer: identity.trusted, webDir: '/nonexistent' });
+  await app.listen({ host: '127.0.0.1', port: PORT });
+  try {
+    const token = await identity.token({ roles: ['dispatcher'], tenant: SLUG }, {}, { expiresIn: '1h' });
+    const url = `http://127.0.0.1:${PORT}${URL_PATH}`;
+    await runLoad({ url, token, seconds: 1, connections }); // warm-up
+    return await runLoad({ url, token, seconds, connections });
+  } finally {
+    await app.close();
+  }
+}
+
+async function timeChecks(database: Database, count: number): Promise<{ meanMs: number; p50: number; p99: number }> {
+  const buckets = createRateBuckets(database.db);
+  const keys = [
+    { key: `u:bench:${randomBytes(4).toString('hex')}`, scope: 'user' as const, perSecond: 1e5, burst: 1e6 },
+    { key: `t:bench:${randomBytes(4).toString('hex')}`, scope: 'tenant' as const, perSecond: 1e6, burst: 1e7 },
+  ];
+  await buckets.take(keys);
+  const times: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const t0 = performance.now();
+    await buckets.take(keys);
+    times.push(performance.now() - t0);
+  }
+  const sorted = times.sort((a, b) => a - b);
+  return { meanMs: sorted.reduce((s, t) => s + t, 0) / sorted.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+}
+
+async function main(): Promise<void> {
+  const seconds = arg('--seconds', 8);
+  const connections = arg('--connections', 16);
+  const name = `ym_bench_limits_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  const pgliteDir = mkdtempSync(path.join(tmpdir(), 'ym-bench-limits-'));
+  try {
+    const database = await openDatabase({ kind: 'postgres', url: ADMIN_URL.replace(/\/[^/]*$/, `/${name}`), poolSize: 10 });
+    await migrateAll(database.db, migrations);
+    await provisionTenant(database.db, { slug: SLUG, name: 'Bench', timeZone: 'UTC' }, migrations.tenant);
+    const fmt = (r: Result): string => `${r.perSecond.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms (${r.requests} requests, statuses ${JSON.stringify(r.statuses)})`;
+    // Off, on, off, on: the machine's background load shifts; alternating shows it.
+    for (let round = 1; round <= 2; round++) {
+      process.stdout.write(`round ${round} limits off: ${fmt(await serveAndLoad(database, false, seconds, connections))}\n`);
+      process.stdout.write(`round ${round} limits on:  ${fmt(await serveAndLoad(database, true, seconds, connections))}\n`);
+    }
+    const onPg = await timeChecks(database, 5_000);
+    process.stdout.write(`bucket check alone, PostgreSQL: mean ${onPg.meanMs.toFixed(3)} ms, p50 ${onPg.p50.toFixed(3)} ms, p99 ${onPg.p99.toFixed(3)} ms (5,000 sequential)\n`);
+    await database.close();
+
+    const embedded = await openDatabase({ kind: 'embedded', dataDir: pgliteDir });
+    await migrateAll(embedded.db, migrations);
+    const onPglite = await timeChecks(embedded, 2_000);
+    process.stdout.write(`bucket check alone, PGlite: mean ${onPglite.meanMs.toFixed(3)} ms, p50 ${onPglite.p50.toFixed(3)} ms, p99 ${onPglite.p99.toFixed(3)} ms (2,000 sequential)\n`);
+    await embedded.close();
+  } finally {
+    await admin.query(`drop database if exists ${name} with (force)`);
+    await admin.end();
+    rmSync(pgliteDir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv.includes('--load')) loadMain();
+else await main();
