@@ -114,10 +114,10 @@ type Timing = { meanMs: number; p50: number; p99: number };
 /** The bucket check, interleaved with a bare `select 1` round trip measured under the same conditions. */
 async function timeChecks(database: Database, count: number): Promise<{ check: Timing; select1: Timing }> {
   const buckets = createRateBuckets(database.db);
-  const keys = [
-    { key: `u:bench:${randomBytes(4).toString('hex')}`, scope: 'user' as const, perSecond: 1e5, burst: 1e6 },
-    { key: `t:bench:${randomBytes(4).toString('hex')}`, scope: 'tenant' as const, perSecond: 1e6, burst: 1e7 },
-  ];
+  const keys = {
+    user: { key: `u:bench:${randomBytes(4).toString('hex')}`, scope: 'user' as const, perSecond: 1e5, burst: 1e6 },
+    tenant: { key: `t:bench:${randomBytes(4).toString('hex')}`, scope: 'tenant' as const, perSecond: 1e6, burst: 1e7 },
+  };
   await buckets.take(keys);
   const check: number[] = [];
   const select1: number[] = [];

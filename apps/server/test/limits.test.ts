@@ -58,6 +58,22 @@ describe('rate limits per user and per tenant (429 + Retry-After)', () => {
     expect((await get(await t.identity.token({ roles: ['viewer'], tenant: other.slug }))).statusCode).toBe(200);
   });
 
+  it('concurrent requests of many users are counted exactly: no user above its burst, the tenant at its burst', async () => {
+    const t2 = await createTestApp(database, limitsEnv({ userBurst: 8, tenantBurst: 30 }));
+    try {
+      const busy = await createTestTenant(database, 'rlx');
+      const tokens = await Promise.all(Array.from({ length: 6 }, () => t2.identity.token({ roles: ['viewer'], tenant: busy.slug })));
+      const calls = tokens.flatMap((token, user) => Array.from({ length: 10 }, () => ({ user, token })));
+      const responses = await Promise.all(calls.map(async ({ user, token }) => ({ user, status: (await t2.app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${token}` } })).statusCode })));
+      const allowed = responses.filter((r) => r.status === 200);
+      expect(allowed).toHaveLength(30);
+      expect(responses.filter((r) => r.status === 429)).toHaveLength(30);
+      for (let user = 0; user < 6; user++) expect(allowed.filter((r) => r.user === user).length).toBeLessThanOrEqual(8);
+    } finally {
+      await t2.app.close();
+    }
+  });
+
   it('does not limit health, readiness, metrics or unauthenticated calls', async () => {
     for (let i = 0; i < 20; i++) {
       expect((await t.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);

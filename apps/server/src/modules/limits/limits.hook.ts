@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Plan } from '@yardmaster/contracts';
 import { accessOf, type Actor } from '../../platform/http/access.js';
 import type { PlanBook } from './plans.js';
-import type { Bucket, RateBuckets } from './rate-buckets.js';
+import type { RateBuckets, RequestBuckets } from './rate-buckets.js';
 import { tooManyRequests } from './too-many-requests.js';
 
 /** A short, fixed-length key for a user: issuer and subject together name one person. */
@@ -12,10 +12,11 @@ export function userKeyOf(actor: Actor): string {
   return `u:${actor.tenant?.slug ?? '-'}:${who}`;
 }
 
-export function bucketsOf(actor: Actor, plan: Plan): Bucket[] {
-  const user: Bucket = { key: userKeyOf(actor), scope: 'user', perSecond: plan.userPerSecond, burst: plan.userBurst };
-  if (!actor.tenant) return [user];
-  return [user, { key: `t:${actor.tenant.slug}`, scope: 'tenant', perSecond: plan.tenantPerSecond, burst: plan.tenantBurst }];
+export function bucketsOf(actor: Actor, plan: Plan): RequestBuckets {
+  return {
+    user: { key: userKeyOf(actor), scope: 'user', perSecond: plan.userPerSecond, burst: plan.userBurst },
+    tenant: actor.tenant ? { key: `t:${actor.tenant.slug}`, scope: 'tenant', perSecond: plan.tenantPerSecond, burst: plan.tenantBurst } : null,
+  };
 }
 
 async function check(request: FastifyRequest, reply: FastifyReply, plans: PlanBook, buckets: RateBuckets): Promise<void> {

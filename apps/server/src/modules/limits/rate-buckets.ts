@@ -5,6 +5,9 @@ import './limits.tables.js';
 /** One token bucket: `perSecond` tokens flow in, up to `burst`; a request takes one. */
 export type Bucket = { key: string; scope: 'user' | 'tenant'; perSecond: number; burst: number };
 
+/** What one request is checked against: its caller's bucket and (for tenant members) the tenant's. */
+export type RequestBuckets = { user: Bucket; tenant: Bucket | null };
+
 export type BucketVerdict = {
   allowed: boolean;
   /** Seconds until a request would be allowed again (0 when allowed). */
@@ -16,26 +19,29 @@ export type BucketVerdict = {
 };
 
 type Row = { key: string; tokens: number; granted: number };
-
-type Waiter = { resolve: (verdict: BucketVerdict) => void; reject: (error: unknown) => void };
-type Lane = { buckets: readonly Bucket[]; waiting: Waiter[] };
+type Waiter = { buckets: RequestBuckets; resolve: (verdict: BucketVerdict) => void; reject: (error: unknown) => void };
+type Lane = { waiting: Waiter[] };
 
 /**
- * Token buckets in PostgreSQL, shared by every instance. `take` checks and debits all the buckets
- * of a request (the user's and the tenant's) in ONE atomic statement: the rows are locked in key
- * order, refilled for the time elapsed, and debited only if every bucket has a token (a refusal
- * by the tenant's bucket costs the user nothing). A refusal is remembered in memory until the
- * bucket will have refilled one token, so a flood is answered without touching the database; that
- * stays correct across instances because other instances can only take tokens, never add them.
+ * Token buckets in PostgreSQL, shared by every instance.
  *
- * Concurrent requests of one caller on one instance share a statement: while a check of theirs is
- * in flight, the next ones queue and go together, asking for as many tokens as there are
- * requests; the statement grants what the buckets hold and each waiter learns whether it got one.
- * Exact (nothing is leased or held back), and a burst of one client's calls costs the database
- * one statement per round trip instead of a convoy of row locks.
+ * One statement checks and debits the buckets of a batch of requests atomically: the rows are
+ * locked in key order and refilled for the time elapsed; each caller is granted at most the
+ * requests its own bucket covers, and all of them together at most what the tenant's bucket holds
+ * (in arrival order). A refusal by the tenant's bucket costs the user nothing.
+ *
+ * Batching: per instance, one statement per tenant is in flight at a time; requests of that tenant
+ * arriving meanwhile queue and go together in the next one. So the tenant's row sees at most one
+ * lock holder per instance — no convoy of row locks however many requests are concurrent — and
+ * the count stays exact (nothing is leased or held back in memory).
+ *
+ * A refusal is remembered by the instance until the bucket will have a token again, so a flood is
+ * answered without touching the database; correct across instances, because other instances can
+ * only take tokens, never add them.
  */
 export function createRateBuckets(db: Kysely<ControlTables>, now: () => number = Date.now) {
   const refusedUntil = new Map<string, number>();
+  const lanes = new Map<string, Lane>();
 
   function remember(key: string, until: number): void {
     if (refusedUntil.size >= 50_000) {
@@ -45,70 +51,105 @@ export function createRateBuckets(db: Kysely<ControlTables>, now: () => number =
     refusedUntil.set(key, until);
   }
 
-  const lanes = new Map<string, Lane>();
+  /** Distinct buckets of a batch: each user with how many requests it wants (in arrival order), and the tenant. */
+  function bucketsOfBatch(batch: readonly Waiter[]): { users: Array<{ bucket: Bucket; want: number }>; tenant: Bucket | null } {
+    const users = new Map<string, { bucket: Bucket; want: number }>();
+    let tenant: Bucket | null = null;
+    for (const { buckets } of batch) {
+      const entry = users.get(buckets.user.key);
+      if (entry) entry.want++;
+      else users.set(buckets.user.key, { bucket: buckets.user, want: 1 });
+      tenant = buckets.tenant ?? tenant;
+    }
+    return { users: [...users.values()], tenant };
+  }
 
-  async function debit(buckets: readonly Bucket[], want: number): Promise<Row[]> {
-    const params = sql.join(buckets.map((b) => sql`(${b.key}::text, ${b.perSecond}::float8, ${b.burst}::float8)`));
-    const { rows } = await sql<Row>`
-      with p (key, rate, burst) as (values ${params}),
+  async function debit(users: ReadonlyArray<{ bucket: Bucket; want: number }>, tenant: Bucket | null): Promise<Row[]> {
+    const rows = [
+      ...users.map(({ bucket, want }, i) => sql`(${bucket.key}::text, ${bucket.perSecond}::float8, ${bucket.burst}::float8, ${want}::float8, ${i}::int, false)`),
+      ...(tenant ? [sql`(${tenant.key}::text, ${tenant.perSecond}::float8, ${tenant.burst}::float8, 0::float8, -1::int, true)`] : []),
+    ];
+    const { rows: result } = await sql<Row>`
+      with p (key, rate, burst, want, ord, is_tenant) as (values ${sql.join(rows)}),
       cur as (
-        select b.key, least(p.burst, b.tokens + p.rate * greatest(0, extract(epoch from clock_timestamp() - b.at)::float8)) as avail
+        select b.key, p.want, p.ord, p.is_tenant,
+               least(p.burst, b.tokens + p.rate * greatest(0, extract(epoch from clock_timestamp() - b.at)::float8)) as avail
           from control.rate_buckets b join p on p.key = b.key
          order by b.key
            for update of b
       ),
-      g as (select count(*) as n, greatest(0, least(${want}::float8, floor(min(avail)))) as granted from cur)
+      cap as (select coalesce(min(floor(avail)), 1e18::float8) as tokens from cur where is_tenant),
+      users as (select key, ord, least(want, floor(avail)) as fits from cur where not is_tenant),
+      alloc as (
+        select users.key,
+               greatest(0, least(users.fits, cap.tokens - coalesce(sum(users.fits) over (order by users.ord rows between unbounded preceding and 1 preceding), 0))) as granted
+          from users, cap
+      ),
+      total as (select coalesce(sum(granted), 0) as granted from alloc),
+      n as (select count(*) as rows from cur)
       update control.rate_buckets b
-         set tokens = cur.avail - g.granted, at = clock_timestamp()
-        from cur, g
-       where b.key = cur.key and g.n = ${buckets.length}
-      returning b.key, b.tokens, g.granted`.execute(db);
-    return rows;
+         set tokens = cur.avail - coalesce(alloc.granted, total.granted), at = clock_timestamp()
+        from cur left join alloc on alloc.key = cur.key, total, n
+       where b.key = cur.key and n.rows = ${rows.length}
+      returning b.key, b.tokens, coalesce(alloc.granted, total.granted) as granted`.execute(db);
+    return result;
   }
 
-  async function create(buckets: readonly Bucket[]): Promise<void> {
-    const params = sql.join(buckets.map((b) => sql`(${b.key}::text, ${b.burst}::float8)`));
+  async function create(users: ReadonlyArray<{ bucket: Bucket }>, tenant: Bucket | null): Promise<void> {
+    const all = [...users.map((u) => u.bucket), ...(tenant ? [tenant] : [])];
+    const params = sql.join(all.map((b) => sql`(${b.key}::text, ${b.burst}::float8)`));
     await sql`
       insert into control.rate_buckets (key, tokens, at)
       select key, burst, clock_timestamp() from (values ${params}) as p (key, burst)
       on conflict (key) do nothing`.execute(db);
   }
 
-  /** Runs one statement for `count` requests; returns whether each got a token (in order) and the state after. */
-  async function check(buckets: readonly Bucket[], count: number): Promise<BucketVerdict[]> {
+  function stateOf(bucket: Bucket, tokens: number): BucketVerdict['tightest'] {
+    return { scope: bucket.scope, burst: bucket.burst, remaining: Math.max(0, Math.floor(tokens)), resetS: Math.max(0, (bucket.burst - tokens) / bucket.perSecond) };
+  }
+
+  /** One statement for a batch of requests of one tenant; each waiter learns whether it got a token. */
+  async function check(batch: readonly Waiter[]): Promise<BucketVerdict[]> {
     const at = now();
-    let rows = await debit(buckets, count);
-    if (rows.length < buckets.length) {
+    const { users, tenant } = bucketsOfBatch(batch);
+    let rows = await debit(users, tenant);
+    if (rows.length < users.length + (tenant ? 1 : 0)) {
       // First request of a user or tenant: its bucket starts full.
-      await create(buckets);
-      rows = await debit(buckets, count);
+      await create(users, tenant);
+      rows = await debit(users, tenant);
     }
-    const granted = Number(rows[0]?.granted ?? 0);
-    let retryAfterS = 0;
-    let tightest: BucketVerdict['tightest'] | undefined;
-    for (const bucket of buckets) {
-      const tokens = rows.find((r) => r.key === bucket.key)?.tokens ?? 0;
-      if (granted < count && tokens < 1) {
-        const wait = (1 - tokens) / bucket.perSecond;
+    const byKey = new Map(rows.map((r) => [r.key, r]));
+    const tenantTokens = tenant ? (byKey.get(tenant.key)?.tokens ?? 0) : Infinity;
+    const left = new Map(users.map(({ bucket }) => [bucket.key, Number(byKey.get(bucket.key)?.granted ?? 0)]));
+    return batch.map(({ buckets }) => {
+      const userTokens = byKey.get(buckets.user.key)?.tokens ?? 0;
+      const userState = stateOf(buckets.user, userTokens);
+      const tightest = tenant && tenantTokens < userTokens ? stateOf(tenant, tenantTokens) : userState;
+      const grants = left.get(buckets.user.key) ?? 0;
+      if (grants > 0) {
+        left.set(buckets.user.key, grants - 1);
+        return { allowed: true, retryAfterS: 0, tightest, local: false };
+      }
+      let retryAfterS = 0.001;
+      if (userTokens < 1) {
+        retryAfterS = Math.max(retryAfterS, (1 - userTokens) / buckets.user.perSecond);
+        remember(buckets.user.key, at + retryAfterS * 1000);
+      }
+      if (tenant && tenantTokens < 1) {
+        const wait = (1 - tenantTokens) / tenant.perSecond;
         retryAfterS = Math.max(retryAfterS, wait);
-        remember(bucket.key, at + wait * 1000);
+        remember(tenant.key, at + wait * 1000);
       }
-      const remaining = Math.max(0, Math.floor(tokens));
-      if (!tightest || remaining < tightest.remaining) {
-        tightest = { scope: bucket.scope, burst: bucket.burst, remaining, resetS: Math.max(0, (bucket.burst - tokens) / bucket.perSecond) };
-      }
-    }
-    const state = tightest as BucketVerdict['tightest'];
-    return Array.from({ length: count }, (_, i) =>
-      i < granted ? { allowed: true, retryAfterS: 0, tightest: state, local: false } : { allowed: false, retryAfterS: Math.max(retryAfterS, 0.001), tightest: state, local: false },
-    );
+      // Which limit refused it: the tenant's when the user still had tokens.
+      return { allowed: false, retryAfterS, tightest: userTokens >= 1 && tenant ? stateOf(tenant, tenantTokens) : userState, local: false };
+    });
   }
 
   async function drain(laneKey: string, lane: Lane): Promise<void> {
     while (lane.waiting.length > 0) {
       const batch = lane.waiting.splice(0);
       try {
-        const verdicts = await check(lane.buckets, batch.length);
+        const verdicts = await check(batch);
         batch.forEach((waiter, i) => waiter.resolve(verdicts[i] as BucketVerdict));
       } catch (error) {
         for (const waiter of batch) waiter.reject(error);
@@ -118,23 +159,21 @@ export function createRateBuckets(db: Kysely<ControlTables>, now: () => number =
   }
 
   return {
-    take(buckets: readonly Bucket[]): Promise<BucketVerdict> {
+    take(buckets: RequestBuckets): Promise<BucketVerdict> {
       const at = now();
-      let waitMs = 0;
-      for (const b of buckets) waitMs = Math.max(waitMs, (refusedUntil.get(b.key) ?? 0) - at);
+      const waitMs = Math.max((refusedUntil.get(buckets.user.key) ?? 0) - at, buckets.tenant ? (refusedUntil.get(buckets.tenant.key) ?? 0) - at : 0);
       if (waitMs > 0) {
-        const first = buckets[0] as Bucket;
-        return Promise.resolve({ allowed: false, retryAfterS: waitMs / 1000, tightest: { scope: first.scope, burst: first.burst, remaining: 0, resetS: first.burst / first.perSecond }, local: true });
+        return Promise.resolve({ allowed: false, retryAfterS: waitMs / 1000, tightest: { scope: 'user', burst: buckets.user.burst, remaining: 0, resetS: buckets.user.burst / buckets.user.perSecond }, local: true });
       }
-      const laneKey = buckets.map((b) => b.key).join('\n');
+      // One lane per tenant (per caller for operators, who have no tenant).
+      const laneKey = buckets.tenant?.key ?? buckets.user.key;
       return new Promise<BucketVerdict>((resolve, reject) => {
         const existing = lanes.get(laneKey);
         if (existing) {
-          existing.buckets = buckets;
-          existing.waiting.push({ resolve, reject });
+          existing.waiting.push({ buckets, resolve, reject });
           return;
         }
-        const lane: Lane = { buckets, waiting: [{ resolve, reject }] };
+        const lane: Lane = { waiting: [{ buckets, resolve, reject }] };
         lanes.set(laneKey, lane);
         void drain(laneKey, lane);
       });
