@@ -89,6 +89,8 @@ describe('rate limits per user and per tenant (429 + Retry-After)', () => {
       t.app.inject({ method: 'PUT', url: `/api/v1/platform/tenants/${slug}/plan`, headers: { authorization: `Bearer ${operator}` }, payload: { plan } });
     const plans = await t.app.inject({ method: 'GET', url: '/api/v1/platform/plans', headers: { authorization: `Bearer ${operator}` } });
     expect(plans.statusCode).toBe(200);
+    // An operator belongs to no tenant: only the per-user bucket of the default plan applies.
+    expect(plans.headers['ratelimit-limit']).toBe('5');
     expect(plans.json<{ defaultPlan: string; items: Array<{ name: string }> }>().items.map((p) => p.name)).toEqual(['small', 'standard', 'large', 'test']);
 
     const member = await t.identity.token({ roles: ['viewer'], tenant: target.slug });
