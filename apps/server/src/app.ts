@@ -75,7 +75,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await registerSecurityHeaders(app, { connectOrigins: [new URL(options.trustedIssuer.issuer).origin] });
   registerAccessControl(app, createAuthenticator(options.trustedIssuer, tenantResolverFor(database.db), { db: database.db, outbound }));
   // Rate limits and stream caps: after access control (they need the caller), before any route.
-  await registerLimits(app, database, config);
+  const limits = registerLimits(app, database, config);
   const metrics = registerMetrics(app);
   await registerOpenApi(app);
   registerHealth(app, { db: database.db as never, isMigrated: () => isFullyMigrated(database.db, migrations) });
@@ -108,6 +108,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerReadYourWrites(app, reads, metrics.registry);
   await app.register(reportingRoutes(database, reads));
   await app.register(notificationsRoutes(database, {}, outbound));
+  await app.register(limits.routes);
 
   await registerWebApp(app, options.webDir ?? DEFAULT_WEB_DIR);
   return app;

@@ -27,7 +27,11 @@ export function limitsOf(app: FastifyInstance): LimitsHandle {
   return handle;
 }
 
-export async function registerLimits(app: FastifyInstance, database: Database, config: Config): Promise<void> {
+/**
+ * Registers the rate-limit hook and the stream registry on the root app; returns the routes plugin
+ * (plans API), which app.ts registers with the other modules (after OpenAPI, so they are documented).
+ */
+export function registerLimits(app: FastifyInstance, database: Database, config: Config): { routes: (scope: FastifyInstance) => Promise<void> } {
   const { enabled } = config.rateLimits;
   const plans = createPlanBook(database.db, config.rateLimits);
   const buckets = createRateBuckets(database.db);
@@ -47,7 +51,7 @@ export async function registerLimits(app: FastifyInstance, database: Database, c
       await streams.stop();
     });
   }
-  await app.register(limitsRoutes(database, plans, enabled, () => buckets.forget()));
+  return { routes: limitsRoutes(database, plans, enabled, () => buckets.forget()) };
 }
 
 const STREAM_RETRY_AFTER_S = 30;
