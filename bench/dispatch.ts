@@ -44,7 +44,7 @@ try {
     tenants.push({ slug, fleet });
   }
   const identity = await createTestIdentity();
-  const config = loadConfig({ LOG_LEVEL: 'silent', NODE_ENV: 'production', SEED_DEMO: 'false' });
+  const config = loadConfig({ LOG_LEVEL: 'silent', NODE_ENV: 'production', SEED_DEMO: 'false', RATE_LIMITS: 'off' /* measures dispatch, not the limits (bench/limits.ts) */ });
   const app = await buildApp({ config, database, trustedIssuer: identity.trusted, webDir: '/nonexistent', sweepIntervalMs: 60_000 });
   const base = await app.listen({ port: 0, host: '127.0.0.1' });
   const tokens = await Promise.all(tenants.map((t) => identity.token({ roles: ['dispatcher'], tenant: t.slug })));
