@@ -130,7 +130,7 @@ try {
   }
   await admin.query(`vacuum analyze`).catch(() => undefined);
   const identity = await createTestIdentity();
-  const config = loadConfig({ LOG_LEVEL: 'silent', NODE_ENV: 'production', SEED_DEMO: 'false' });
+  const config = loadConfig({ LOG_LEVEL: 'silent', NODE_ENV: 'production', SEED_DEMO: 'false', RATE_LIMITS: 'off' /* measures dispatch, not the limits (bench/limits.ts) */ });
   const app = await buildApp({ config, database, trustedIssuer: identity.trusted, webDir: '/nonexistent', sweepIntervalMs: 60_000 });
   // Statements per operation (the serial phase has one request in flight at a time).
   const perRoute = new Map<string, number>();

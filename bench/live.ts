@@ -156,7 +156,7 @@ async function main(): Promise<void> {
     await migrateAll(database.db, migrations);
     await provisionTenant(database.db, { slug: SLUG, name: 'Bench', timeZone: 'UTC' }, migrations.tenant);
     const identity = await createTestIdentity();
-    const config = loadConfig({ LOG_LEVEL: 'silent', NODE_ENV: 'production', SEED_DEMO: 'false' });
+    const config = loadConfig({ LOG_LEVEL: 'silent', NODE_ENV: 'production', SEED_DEMO: 'false', RATE_LIMITS: 'off' /* thousands of streams of one token: no stream cap here */ });
     const app = await buildApp({ config, database, trustedIssuer: identity.trusted, webDir: '/nonexistent' });
     await app.listen({ port: 0, host: '127.0.0.1' });
     const port = (app.server.address() as AddressInfo).port;

@@ -12,7 +12,7 @@ import { openDatabase } from '../../apps/server/src/platform/db/index.js';
 import { openReportingDatabase } from '../../apps/server/src/modules/reporting/index.js';
 
 const sharedPool = process.argv.includes('--shared-pool');
-const config = loadConfig({ ...process.env, LOG_LEVEL: 'silent', SEED_DEMO: 'false', NODE_ENV: 'production' });
+const config = loadConfig({ RATE_LIMITS: 'off', ...process.env, LOG_LEVEL: 'silent', SEED_DEMO: 'false', NODE_ENV: 'production' }) // pool isolation, not the rate limits (RATE_LIMITS=on to see them refuse the flood);
 const database = await openDatabase(config.database);
 const reportingDatabase = sharedPool ? undefined : await openReportingDatabase(config);
 const jwk = JSON.parse(process.env.BENCH_JWK ?? '{}') as JWK;

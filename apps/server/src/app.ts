@@ -30,6 +30,7 @@ import { notificationsRoutes } from './modules/notifications/index.js';
 import { driverAppRoutes } from './modules/dispatch/index.js';
 import { fileStoreFromConfig, type FileStore } from './modules/files/index.js';
 import { loadVapidKeys, pushRoutes, type VapidKeys } from './modules/push/index.js';
+import { registerLimits } from './modules/limits/index.js';
 
 export type AppOptions = {
   config: Config;
@@ -82,6 +83,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerProblemHandlers(app);
   await registerSecurityHeaders(app, { connectOrigins: [new URL(options.trustedIssuer.issuer).origin] });
   registerAccessControl(app, createAuthenticator(options.trustedIssuer, tenantResolverFor(database.db), { db: database.db, outbound }));
+  // Rate limits and stream caps: after access control (they need the caller), before any route.
+  const limits = registerLimits(app, database, config);
   const metrics = registerMetrics(app);
   await registerOpenApi(app);
   registerHealth(app, { db: database.db as never, isMigrated: () => isFullyMigrated(database.db, migrations) });
@@ -119,6 +122,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(notificationsRoutes(database, {}, outbound));
   await app.register(driverAppRoutes(database, fileStore));
   await app.register(pushRoutes(database, { keys: options.vapidKeys ?? (await loadVapidKeys(config.push, config.env === 'test' ? null : config.dataDir)), allowPrivateEndpoints: config.push.allowPrivateEndpoints, outbound, intervalMs: options.pushIntervalMs }));
+  await app.register(limits.routes);
 
   await registerWebApp(app, options.webDir ?? DEFAULT_WEB_DIR);
   return app;

@@ -2,6 +2,17 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { parseAllowList } from './platform/net/allow-list.js';
+import { PlanLimitsSchema, type PlanLimits } from '@yardmaster/contracts';
+
+/** Names of rate-limit plans. */
+const PLAN_NAME = /^[a-z][a-z0-9_-]{0,39}$/;
+
+/** Built-in plans (docs/operations.md § Limits); RATE_LIMIT_PLANS changes them or adds more. */
+export const BUILT_IN_PLANS: Readonly<Record<string, PlanLimits>> = {
+  small: { userPerSecond: 10, userBurst: 100, tenantPerSecond: 50, tenantBurst: 500, userStreams: 5, tenantStreams: 50 },
+  standard: { userPerSecond: 30, userBurst: 300, tenantPerSecond: 200, tenantBurst: 2_000, userStreams: 10, tenantStreams: 500 },
+  large: { userPerSecond: 100, userBurst: 1_000, tenantPerSecond: 1_000, tenantBurst: 10_000, userStreams: 20, tenantStreams: 5_000 },
+};
 
 /**
  * The only reader of process.env. Every setting is validated at start; all problems are reported
@@ -58,6 +69,24 @@ const EnvSchema = z.object({
   VAPID_PRIVATE_KEY: z.string().regex(/^[A-Za-z0-9_-]{40,50}$/, 'a base64url P-256 private key').optional(),
   VAPID_SUBJECT: z.string().regex(/^(mailto:|https:\/\/)/, 'a mailto: or https: URL').optional(),
   PUSH_ALLOW_PRIVATE_ENDPOINTS: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  RATE_LIMITS: z.enum(['on', 'off']).default('on').transform((v) => v === 'on'),
+  RATE_LIMIT_DEFAULT_PLAN: z.string().regex(PLAN_NAME, 'must be a plan name (a-z, 0-9, _ or -)').default('standard'),
+  RATE_LIMIT_PLANS: z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON object' });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.record(z.string().regex(PLAN_NAME, 'plan names use a-z, 0-9, _ or -'), PlanLimitsSchema.partial().strict()))
+    .optional(),
+  DEV_WEB_ORIGIN: z
+    .url()
+    .refine((v) => /^https?:\/\/[^/]+$/.test(v.replace(/\/$/, '')), 'must be an origin (scheme, host and port, no path)')
+    .optional(),
 });
 
 export type Config = {
@@ -88,6 +117,10 @@ export type Config = {
   };
   /** Web Push (VAPID): keys from config, or generated once and kept in DATA_DIR. */
   push: { publicKey: string | undefined; privateKey: string | undefined; subject: string; allowPrivateEndpoints: boolean };
+  /** Per-user and per-tenant request limits and live-stream caps, by tenant plan. */
+  rateLimits: { enabled: boolean; defaultPlan: string; plans: Readonly<Record<string, PlanLimits>> };
+  /** The Vite dev server's origin, accepted as a redirect URI of the embedded provider (development only). */
+  devWebOrigin: string | undefined;
 };
 
 export class ConfigError extends Error {
@@ -136,6 +169,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     for (const name of ['S3_BUCKET', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'] as const) if (!parsed.data[name]) problems.push(`${name}: required when STORAGE=s3`);
   }
   if (parsed.success && !parsed.data.VAPID_PUBLIC_KEY !== !parsed.data.VAPID_PRIVATE_KEY) problems.push('VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY: set both or neither');
+  const plans: Record<string, PlanLimits> = { ...BUILT_IN_PLANS };
+  if (parsed.success) {
+    for (const [planName, given] of Object.entries(parsed.data.RATE_LIMIT_PLANS ?? {})) {
+      const merged = { ...BUILT_IN_PLANS[planName], ...given };
+      const complete = PlanLimitsSchema.safeParse(merged);
+      if (complete.success) plans[planName] = complete.data;
+      else problems.push(`RATE_LIMIT_PLANS: plan "${planName}" is new, so it needs every rate (${Object.keys(PlanLimitsSchema.shape).join(', ')})`);
+    }
+    if (!(parsed.data.RATE_LIMIT_DEFAULT_PLAN in plans)) {
+      problems.push(`RATE_LIMIT_DEFAULT_PLAN: no plan "${parsed.data.RATE_LIMIT_DEFAULT_PLAN}" (plans: ${Object.keys(plans).join(', ')})`);
+    }
+    if (parsed.data.DEV_WEB_ORIGIN !== undefined && parsed.data.NODE_ENV === 'production') {
+      problems.push('DEV_WEB_ORIGIN: the dev server origin is accepted only outside production (NODE_ENV=production)');
+    }
+  }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   const e = parsed.data;
   const dataDir = path.resolve(e.DATA_DIR);
@@ -171,6 +219,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       defaultQuotaBytes: e.FILES_QUOTA_BYTES,
     },
     push: { publicKey: e.VAPID_PUBLIC_KEY, privateKey: e.VAPID_PRIVATE_KEY, subject: e.VAPID_SUBJECT ?? 'mailto:operator@yardmaster.invalid', allowPrivateEndpoints: e.PUSH_ALLOW_PRIVATE_ENDPOINTS },
+    rateLimits: { enabled: e.RATE_LIMITS, defaultPlan: e.RATE_LIMIT_DEFAULT_PLAN, plans },
+    devWebOrigin: e.DEV_WEB_ORIGIN?.replace(/\/$/, ''),
   };
 }
 

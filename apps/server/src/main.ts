@@ -20,6 +20,7 @@ async function resolveIdentity(config: Config, database: Database): Promise<{ tr
     audience: config.oidc.audience,
     tenantClaim: config.oidc.tenantClaim,
     trustProxy: config.trustProxy,
+    devOrigins: config.devWebOrigin ? [config.devWebOrigin] : [],
   });
   return { trustedIssuer: embeddedIdentity.trusted, embeddedIdentity };
 }

@@ -13,3 +13,4 @@ export * from './events.js';
 export * from './webhooks.js';
 export * from './text.js';
 export * from './driver-app.js';
+export * from './limits.js';

@@ -31,18 +31,19 @@ export type EmbeddedTestApp = {
 };
 
 /** The real app with the embedded OpenID provider, listening on 127.0.0.1 (the provider needs real HTTP). */
-export async function startEmbeddedTestApp(database: Database): Promise<EmbeddedTestApp> {
+export async function startEmbeddedTestApp(database: Database, env: Record<string, string> = {}): Promise<EmbeddedTestApp> {
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const dataDir = mkdtempSync(path.join(tmpdir(), 'ym-idp-'));
-  const config = loadConfig({ LOG_LEVEL: 'silent', NODE_ENV: 'test', SEED_DEMO: 'false', PORT: String(port), PUBLIC_URL: baseUrl, DATA_DIR: dataDir });
+  const config = loadConfig({ LOG_LEVEL: 'silent', NODE_ENV: 'test', SEED_DEMO: 'false', PORT: String(port), PUBLIC_URL: baseUrl, DATA_DIR: dataDir, ...env });
   const identity = await createEmbeddedIdentity({
     db: database.db,
     publicUrl: baseUrl,
     dataDir,
     audience: config.oidc.audience,
     tenantClaim: config.oidc.tenantClaim,
-    trustProxy: false,
+    trustProxy: config.trustProxy,
+    devOrigins: config.devWebOrigin ? [config.devWebOrigin] : [],
   });
   const app = await buildApp({ config, database, trustedIssuer: identity.trusted, embeddedIdentity: identity, webDir: '/nonexistent' });
   await app.listen({ host: '127.0.0.1', port });

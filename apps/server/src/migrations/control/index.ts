@@ -3,6 +3,8 @@ import * as tenants from './202611250300_platform_tenants.js';
 import * as localUsers from './202611250400_auth_local_users.js';
 import * as memberships from './202611250410_users_memberships.js';
 import * as oidcPayloads from './202611250411_auth_oidc_payloads.js';
+import * as limitsTables from './202612010300_limits_tables.js';
+import * as loginFailures from './202612010301_auth_login_failures.js';
 
 /** Control-schema migrations in the order they run. Append only. */
-export const controlMigrations: readonly Migration[] = [tenants, localUsers, memberships, oidcPayloads];
+export const controlMigrations: readonly Migration[] = [tenants, localUsers, memberships, oidcPayloads, limitsTables, loginFailures];

@@ -53,7 +53,7 @@ export type EmbeddedIdentityOptions = {
   audience: string;
   tenantClaim: string;
   trustProxy: boolean;
-  /** Extra redirect URIs (the Vite dev server). */
+  /** Extra origins accepted as redirect URIs (the Vite dev server, DEV_WEB_ORIGIN; development only). */
   devOrigins?: string[];
 };
 
@@ -67,8 +67,8 @@ export async function createEmbeddedIdentity(options: EmbeddedIdentityOptions): 
   const { db, publicUrl, audience, tenantClaim } = options;
   const issuer = `${publicUrl}/oidc`;
   const keys = await loadOrCreateKeys(options.dataDir);
-  const origins = [publicUrl, ...(options.devOrigins ?? ['http://localhost:5173'])];
-  const throttle = createLoginThrottle();
+  const origins = [publicUrl, ...(options.devOrigins ?? [])];
+  const throttle = createLoginThrottle(db);
 
   const configuration: Configuration = {
     adapter: createDbAdapterFactory(db),
@@ -235,9 +235,9 @@ export async function createEmbeddedIdentity(options: EmbeddedIdentityOptions): 
         const body = (request.body ?? {}) as { email?: unknown; password?: unknown };
         const email = typeof body.email === 'string' ? body.email.trim().slice(0, 320) : '';
         const password = typeof body.password === 'string' ? body.password.slice(0, 1024) : '';
-        const key = `${email.toLowerCase()}|${request.ip}`;
         const action = `/oidc/interaction/${details.uid}/login`;
-        const wait = throttle.retryAfterSeconds(key);
+        // Counted before the password is checked, per account and per address, on every instance.
+        const wait = await throttle.attempt(email, request.ip);
         if (wait > 0) {
           return reply
             .status(429)
@@ -247,11 +247,10 @@ export async function createEmbeddedIdentity(options: EmbeddedIdentityOptions): 
         }
         const user = email && password ? await authenticateLocalUser(db, email, password) : undefined;
         if (!user) {
-          throttle.failed(key);
           request.log.info({ email }, 'failed sign-in');
           return reply.status(401).type('text/html').send(renderLoginPage({ action, email, error: 'Wrong e-mail or password.' }));
         }
-        throttle.succeeded(key);
+        await throttle.succeeded(email, request.ip);
         reply.hijack();
         await provider.interactionFinished(request.raw, reply.raw, { login: { accountId: user.id } }, { mergeWithLastSubmission: false });
       });

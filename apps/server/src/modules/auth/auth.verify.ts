@@ -23,6 +23,8 @@ export type TrustedIssuer = {
 };
 
 export const ALLOWED_ALGORITHMS = ['RS256', 'ES256'];
+/** Clock difference tolerated between the issuer and this server (exp, nbf, iat). */
+const CLOCK_SKEW_S = 5;
 const OPERATOR_ROLE = 'operator';
 
 type KeycloakClaims = JWTPayload & {
@@ -82,8 +84,13 @@ export async function verifyAccessToken(token: string, trusted: TrustedIssuer): 
       audience: trusted.audience,
       algorithms: ALLOWED_ALGORITHMS,
       requiredClaims: ['sub', 'exp', 'iat'],
-      clockTolerance: 5,
+      clockTolerance: CLOCK_SKEW_S,
     });
+    // jose checks iat only against a maximum age; a token "issued" in the future is forged or
+    // comes from an issuer whose clock is wrong: refuse it either way.
+    if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + CLOCK_SKEW_S) {
+      throw unauthorized('the token is issued in the future (check the issuer\'s clock)');
+    }
     return payload;
   } catch (error) {
     throw unauthorized(describeJoseError(error));

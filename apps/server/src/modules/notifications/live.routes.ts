@@ -6,6 +6,7 @@ import { callerOf } from '../../platform/http/access.js';
 import { selectDriverIdBySubject } from './live.repo.js';
 import type { Caller } from '../../platform/caller.js';
 import type { LiveHub } from './live.hub.js';
+import { openStreamSlot } from '../limits/index.js';
 
 /**
  * Admins, dispatchers and viewers see every event of the tenant; a driver sees events naming their
@@ -39,8 +40,12 @@ export function liveRoutes(database: Database, hub: LiveHub) {
         const scope = await scopeOf(database, caller);
         const header = request.headers['last-event-id'];
         const lastEventId = typeof header === 'string' && header !== '' ? Number(header) : null;
+        // Per-user and per-tenant caps on open streams (429 + Retry-After when full).
+        const releaseSlot = await openStreamSlot(request, reply);
         reply.hijack();
         const raw = reply.raw;
+        raw.once('close', releaseSlot);
+        if (request.raw.destroyed) releaseSlot();
         raw.writeHead(200, {
           'content-type': 'text/event-stream; charset=utf-8',
           'cache-control': 'no-cache, no-transform',
