@@ -29,8 +29,12 @@ export async function up(db: Transaction<any>): Promise<void> {
       built boolean not null,
       rebuilt_at timestamptz
     )`.execute(db);
+  // Two statements, not one joining the registry with the tenant's tables (schema-based sharding
+  // forbids that join: docs/scaling.md).
+  const registry = await sql<{ time_zone: string }>`
+    select t.time_zone from control.tenants t where 't_' || t.slug = current_schema()`.execute(db);
+  const timeZone = registry.rows[0]?.time_zone ?? 'UTC';
   await sql`
     insert into analytics_rollup_state (time_zone, built)
-    select coalesce((select t.time_zone from control.tenants t where 't_' || t.slug = current_schema()), 'UTC'),
-           not exists (select 1 from status_reports)`.execute(db);
+    select ${timeZone}, not exists (select 1 from status_reports)`.execute(db);
 }
