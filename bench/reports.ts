@@ -33,6 +33,12 @@ function arg(argv: string[], name: string, fallback: number): number {
 
 /** Which dashboard query a statement is, from its SQL. */
 function labelOf(sqlText: string): string | null {
+  if (sqlText.includes('analytics_histogram')) return 'durations: 4 histograms (roll-up + edges)';
+  if (sqlText.includes('analytics_rollup_resource')) {
+    if (sqlText.includes('from equipment r')) return 'equipment utilisation (roll-up + edges)';
+    if (sqlText.includes('from drivers r')) return 'driver utilisation (roll-up + edges)';
+    return 'busiest sites (roll-up + edges)';
+  }
   if (sqlText.includes('analytics_rollup')) {
     if (sqlText.includes("metric = 'queue'")) return 'queue depth (daily; roll-up + open rows)';
     if (sqlText.includes("metric in ('created', 'completed', 'recalled')")) return 'counts (roll-up + edges)';
@@ -173,7 +179,7 @@ async function main(argv: string[]): Promise<void> {
     if (!reuse || !(await withTenant(db, SLUG, (tx) => readRollupState(tx))).built || argv.includes('--rebuild')) {
       const started = performance.now();
       const built = await withTenant(db, SLUG, (tx) => rebuildRollup(tx, TZ));
-      await sql`vacuum analyze ${sql.id(`t_${SLUG}`, 'analytics_rollup')}`.execute(db);
+      for (const table of ['analytics_rollup', 'analytics_histogram', 'analytics_rollup_resource']) await sql`vacuum analyze ${sql.id(`t_${SLUG}`, table)}`.execute(db);
       process.stdout.write(`roll-up rebuilt from ${built.reports.toLocaleString('en')} reports: ${built.rows.toLocaleString('en')} rows in ${((performance.now() - started) / 1000).toFixed(1)} s\n\n`);
     }
     const caller = { ...systemCaller(SLUG), kind: 'user' as const, subject: 'bench', roles: ['admin'] };
@@ -182,6 +188,7 @@ async function main(argv: string[]): Promise<void> {
       { title: 'full year', from: '2025-11-25T00:00:00Z', to: '2026-11-25T00:00:00Z' },
       { title: 'one month', from: '2026-03-01T00:00:00Z', to: '2026-04-01T00:00:00+01:00' },
       { title: 'one week', from: '2026-10-19T00:00:00+01:00', to: '2026-10-26T00:00:00Z' },
+      { title: 'one day', from: '2026-10-25T00:00:00+01:00', to: '2026-10-26T00:00:00Z' },
       { title: 'full year, one site', from: '2025-11-25T00:00:00Z', to: '2026-11-25T00:00:00Z', siteId },
     ];
     const rows: string[] = [];

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Analytics, StatusReportSnapshot } from '@yardmaster/contracts';
 import { migrations } from '../src/migrations/index.js';
 import { systemCaller } from '../src/platform/caller.js';
-import { provisionTenant, withTenant, type Database, type TenantRecord } from '../src/platform/db/index.js';
+import { provisionTenant, withTenant, type Database, tenantSchema, type TenantRecord, type TenantTx } from '../src/platform/db/index.js';
+import * as compactRollup from '../src/migrations/tenant/202612010900_reporting_rollup_compact.js';
 import { recordStatusReport } from '../src/modules/reporting/index.js';
 import { computeAnalytics } from '../src/modules/reporting/reporting.analytics.js';
 import { HISTOGRAM_ALPHA, rebuildRollup } from '../src/modules/reporting/reporting.rollup.js';
@@ -16,6 +17,20 @@ const seed = Number(process.env.DISPATCH_SEED ?? Math.floor(Math.random() * 2 **
 const ZONES = ['Europe/London', 'America/New_York', 'Asia/Kolkata', 'Australia/Lord_Howe'];
 const REPORTS = 80;
 
+/** Every roll-up row, in a stable order, floats rounded (sums may add in another order). */
+const snapshotRollups = async (tx: TenantTx) => ({
+  rollup: (await sql<Record<string, unknown>>`
+    select grain, period::text, equipment_type_id, metric, bucket, n::int, round(total::numeric, 3)::text as total
+    from analytics_rollup order by 1, 2, 3, 4, 5`.execute(tx)).rows,
+  histogram: (await sql<Record<string, unknown>>`
+    select grain, period::text, equipment_type_id, metric, n::int, round(total::numeric, 3)::text as total, buckets, counts::int[] as counts
+    from analytics_histogram order by 1, 2, 3, 4`.execute(tx)).rows,
+  resource: (await sql<Record<string, unknown>>`
+    select grain, kind, period::text, equipment_type_id, resource_id, created::int, round(busy::numeric, 3)::text as busy, first_dispatched::text
+    from analytics_rollup_resource order by 1, 2, 3, 4, 5`.execute(tx)).rows,
+    maxSpan: (await sql<{ m: number }>`select max_span_seconds as m from analytics_rollup_state`.execute(tx)).rows[0]?.m,
+});
+
 type World = { tenant: TenantRecord; types: string[] };
 
 async function world(database: Database, timeZone: string, random: () => number): Promise<World> {
@@ -26,12 +41,17 @@ async function world(database: Database, timeZone: string, random: () => number)
       await id(sql<{ id: string }>`insert into equipment_types (code, name, created_at) values ('A', 'Type A', '2026-01-01Z') returning id`),
       await id(sql<{ id: string }>`insert into equipment_types (code, name, created_at) values ('B', 'Type B', '2026-01-01Z') returning id`),
     ];
-    const equipment = [
-      await id(sql<{ id: string }>`insert into equipment (asset_tag, name, equipment_type_id, created_at) values ('E-1', 'One', ${types[0]}, '2026-01-01Z') returning id`),
-      await id(sql<{ id: string }>`insert into equipment (asset_tag, name, equipment_type_id, created_at) values ('E-2', 'Two', ${types[1]}, '2026-01-01Z') returning id`),
-    ];
-    const driver = await id(sql<{ id: string }>`insert into drivers (name, created_at) values ('Driver', '2026-01-01Z') returning id`);
-    const site = await id(sql<{ id: string }>`insert into sites (name, address, created_at) values ('Yard', '1 St', '2026-01-01Z') returning id`);
+    // Several machines per type, drivers and sites, so utilisation and busiest sites have rows to rank.
+    const equipment: string[][] = [[], []];
+    for (let e = 0; e < 6; e++) {
+      const k = e % 2;
+      equipment[k]?.push(await id(sql<{ id: string }>`
+        insert into equipment (asset_tag, name, equipment_type_id, created_at) values (${`E-${e}`}, ${`Machine ${e}`}, ${types[k]}, ${e === 5 ? '2026-06-01Z' : '2026-01-01Z'}) returning id`));
+    }
+    const drivers: string[] = [];
+    for (let e = 0; e < 3; e++) drivers.push(await id(sql<{ id: string }>`insert into drivers (name, created_at) values (${`Driver ${e}`}, '2026-01-01Z') returning id`));
+    const sites: string[] = [];
+    for (let e = 0; e < 12; e++) sites.push(await id(sql<{ id: string }>`insert into sites (name, address, created_at) values (${`Yard ${e}`}, '1 St', '2026-01-01Z') returning id`));
     const start = Date.parse('2026-03-01T00:00:00Z');
     const span = Date.parse('2026-11-30T00:00:00Z') - start;
     // Durations log-uniform from 1 s to ~2 days, some zero, some missing.
@@ -51,9 +71,9 @@ async function world(database: Database, timeZone: string, random: () => number)
       const snapshot: StatusReportSnapshot = {
         dispatchId: randomUUID(),
         workOrder: { id: randomUUID(), number: `WO-${i}`, description: null },
-        site: { id: site, name: 'Yard', address: null },
-        equipment: { id: equipment[k] ?? '', assetTag: 'E', name: 'E', typeId: types[k] ?? '', typeCode: 'T', typeName: 'T' },
-        driver: { id: driver, name: 'Driver' },
+        site: { id: sites[Math.floor(random() * sites.length)] ?? '', name: 'Yard', address: null },
+        equipment: { id: equipment[k]?.[Math.floor(random() * 3)] ?? '', assetTag: 'E', name: 'E', typeId: types[k] ?? '', typeCode: 'T', typeName: 'T' },
+        driver: { id: drivers[Math.floor(random() * drivers.length)] ?? '', name: 'Driver' },
         dispatcher: { kind: 'system', subject: 'system', name: 'system' },
         priority: 'standard',
         finalStatus: recalled ? 'recalled' : 'completed',
@@ -118,6 +138,12 @@ describe(`analytics roll-up equals the raw computation on ${testDbKind()}`, () =
               expect(rolled.peakHours, where).toEqual(raw.peakHours);
               expect(rolled.busiestSites, where).toEqual(raw.busiestSites);
               expect(rolled.utilisation, where).toEqual(raw.utilisation);
+              if (from === RANGES[0]?.[0]) {
+                // The world has something to rank: busy machines and drivers, requests at several sites.
+                expect(rolled.utilisation.equipment.items.filter((i) => i.busySeconds > 0).length, where).toBeGreaterThan(1);
+                expect(rolled.utilisation.drivers.items.filter((i) => i.busySeconds > 0).length, where).toBeGreaterThan(1);
+                expect(rolled.busiestSites.length, where).toBeGreaterThan(3);
+              }
               expect(rolled.queueDepthResolution).toBe(queueDepthResolution);
               expect(rolled.queueDepth.map((q) => [q.hour, q.depth]), where).toEqual(raw.queueDepth.map((q) => [q.hour, q.depth]));
               rolled.queueDepth.forEach((q, i) => expect(Math.abs(q.mean - (raw.queueDepth[i]?.mean ?? NaN)), `${where} ${q.hour}`).toBeLessThanOrEqual(0.0002));
@@ -159,15 +185,35 @@ describe(`analytics roll-up equals the raw computation on ${testDbKind()}`, () =
   it('holds the same rows when filled report by report as when rebuilt from all reports', { timeout: 120_000 }, async () => {
     for (const w of worlds) {
       await withTenant(database.db, w.tenant.slug, async (tx) => {
-        const snapshot = async () =>
-          (await sql<Record<string, unknown>>`
-            select grain, period::text, equipment_type_id, metric, bucket, n::int, round(total::numeric, 3)::text as total
-            from analytics_rollup order by 1, 2, 3, 4, 5`.execute(tx)).rows;
-        const filled = await snapshot();
-        expect(filled.length).toBeGreaterThan(0);
+        const filled = await snapshotRollups(tx);
+        expect(filled.rollup.length).toBeGreaterThan(0);
+        expect(filled.histogram.length).toBeGreaterThan(0);
+        expect(filled.resource.length).toBeGreaterThan(0);
         const rebuilt = await rebuildRollup(tx, w.tenant.time_zone);
         expect(rebuilt.reports).toBe(REPORTS);
-        expect(await snapshot()).toEqual(filled);
+        expect(await snapshotRollups(tx)).toEqual(filled);
+      });
+    }
+  });
+
+  it('converts a tenant that had the per-bucket roll-up (migration 202612010900) into the same rows as a rebuild', { timeout: 120_000 }, async () => {
+    for (const w of worlds) {
+      // As the migrator runs it: the schema owner, with the tenant's schema on the search path.
+      await database.db.transaction().execute(async (owner) => {
+        await sql`select set_config('search_path', ${tenantSchema(w.tenant.slug)}, true)`.execute(owner);
+        const tx = owner as unknown as TenantTx;
+        await rebuildRollup(tx, w.tenant.time_zone);
+        const expected = await snapshotRollups(tx);
+        // Back to the shape of 202612010800: histograms as one row per bucket, no resource roll-up.
+        await sql`
+          insert into analytics_rollup (grain, period, equipment_type_id, metric, bucket, n, total)
+          select h.grain, h.period, h.equipment_type_id, h.metric, u.b, u.c, case when u.i = 1 then h.total else 0 end
+          from analytics_histogram h cross join lateral unnest(h.buckets, h.counts) with ordinality u(b, c, i)`.execute(tx);
+        await sql`drop table analytics_histogram`.execute(tx);
+        await sql`drop table analytics_rollup_resource`.execute(tx);
+        await sql`alter table analytics_rollup_state drop column max_span_seconds`.execute(tx);
+        await compactRollup.up(owner);
+        expect(await snapshotRollups(tx)).toEqual(expected);
       });
     }
   });

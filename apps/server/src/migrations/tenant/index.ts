@@ -16,6 +16,7 @@ import * as resourcesIndexes from './202611300500_resources_lookup_indexes.js';
 import * as dispatchStateMachine from './202612010400_dispatch_state_machine.js';
 import * as driverAppFiles from './202612010600_driver_app_files.js';
 import * as reportingRollup from './202612010800_reporting_analytics_rollup.js';
+import * as reportingRollupCompact from './202612010900_reporting_rollup_compact.js';
 
 /** Migrations run in every tenant schema, in this order (by name). Append only. */
 export const tenantMigrations: readonly Migration[] = [
@@ -36,4 +37,5 @@ export const tenantMigrations: readonly Migration[] = [
   dispatchStateMachine,
   driverAppFiles,
   reportingRollup,
+  reportingRollupCompact,
 ];

@@ -133,6 +133,9 @@ export async function computeAnalytics(tx: TenantTx, _caller: Caller, input: Ana
   const source = whole ? `analytics_rollup (whole days ${whole.first} … ${whole.last}) + ${rawSource} at the edges` : rawSource;
   const typeOnly = input.equipmentTypeId ? sql`and equipment_type_id = ${input.equipmentTypeId}::uuid` : sql``;
   let periods = sql`false`;
+  let w0 = sql`null::timestamptz`;
+  let w1 = sql`null::timestamptz`;
+  const maxSpan = state?.maxSpanSeconds ?? 0;
   let edge = (_column: RawBuilder<unknown>): RawBuilder<unknown> => sql`true`;
   if (whole) {
     const firstMonth = whole.first.endsWith('-01') ? whole.first : nextMonthStart(whole.first);
@@ -144,8 +147,8 @@ export async function computeAnalytics(tx: TenantTx, _caller: Caller, input: Ana
               or (grain = 'day' and period >= ${whole.first}::date and period < ${firstMonth}::date)
               or (grain = 'day' and period >= ${endMonth}::date and period <= ${whole.last}::date))`
         : sql`(grain = 'day' and period >= ${whole.first}::date and period <= ${whole.last}::date)`;
-    const w0 = sql`(${whole.first}::date::timestamp at time zone ${tz})`;
-    const w1 = sql`((${whole.last}::date + 1)::timestamp at time zone ${tz})`;
+    w0 = sql`(${whole.first}::date::timestamp at time zone ${tz})`;
+    w1 = sql`((${whole.last}::date + 1)::timestamp at time zone ${tz})`;
     edge = (column) => sql`((${column} >= ${f}::timestamptz and ${column} < ${w0}) or (${column} >= ${w1} and ${column} < ${t}::timestamptz))`;
   }
   const scope = sql.join(
@@ -197,12 +200,13 @@ export async function computeAnalytics(tx: TenantTx, _caller: Caller, input: Ana
   };
   const stats: Record<string, DurationStats> = {};
   if (whole) {
-    // Whole days from the roll-up's histograms, the edges and the open dispatches bucketed alike.
-    const { rows } = await sql<{ metric: PhaseMetric; bucket: number; n: number; total: number }>`
-      select metric, bucket, sum(n)::float8 as n, sum(total)::float8 as total from (
-        select metric, bucket, n, total from analytics_rollup where ${periods} and metric in ('wait', 'td', 'ts', 'os') ${typeOnly}
-        union all
-        select p.metric, ${bucketSql(sql`p.v`)}, 1, p.v
+    // Whole days from the roll-up's histograms (one array row per period × type × phase), the edges
+    // and the open dispatches bucketed alike; merged here.
+    const { rows } = await sql<{ metric: PhaseMetric; buckets: number[]; counts: Array<string | number>; total: number }>`
+      select metric, buckets, counts, total from analytics_histogram where ${periods} and metric in ('wait', 'td', 'ts', 'os') ${typeOnly}
+      union all
+      select metric, array[bucket], array[count(*)], sum(v) from (
+        select p.metric, ${bucketSql(sql`p.v`)} as bucket, p.v
         from (
           select created_at, coalesce(queued_at, created_at) as queued_at, dispatched_at, on_site_at, returning_at, finished_at
           from status_reports where ${edge(sql`dispatched_at`)} ${typeOnly}
@@ -212,10 +216,18 @@ export async function computeAnalytics(tx: TenantTx, _caller: Caller, input: Ana
         ) s cross join lateral ${phaseValuesSql}
         where p.v is not null
       ) x group by metric, bucket`.execute(tx);
+    const merged = new Map<PhaseMetric, { buckets: Map<number, number>; total: number }>(PHASE_METRICS.map((m) => [m, { buckets: new Map(), total: 0 }]));
+    for (const row of rows) {
+      const into = merged.get(row.metric);
+      if (!into) continue;
+      into.total += Number(row.total);
+      row.buckets.forEach((bucket, i) => into.buckets.set(bucket, (into.buckets.get(bucket) ?? 0) + Number(row.counts[i] ?? 0)));
+    }
     for (const metric of PHASE_METRICS) {
-      const buckets = rows.filter((r) => r.metric === metric).map((r) => ({ bucket: r.bucket, n: Number(r.n) }));
+      const m = merged.get(metric) ?? { buckets: new Map<number, number>(), total: 0 };
+      const buckets = [...m.buckets].map(([bucket, n]) => ({ bucket, n }));
       const n = buckets.reduce((sum, b) => sum + b.n, 0);
-      const total = rows.filter((r) => r.metric === metric).reduce((sum, r) => sum + Number(r.total), 0);
+      const total = m.total;
       stats[metric] = statsOf({ n, mean: n > 0 ? total / n : null, p50: histogramPercentile(buckets, 0.5), p90: histogramPercentile(buckets, 0.9) });
     }
   }
@@ -242,8 +254,27 @@ export async function computeAnalytics(tx: TenantTx, _caller: Caller, input: Ana
     const table = resource === 'equipment' ? sql`equipment` : sql`drivers`;
     const key = resource === 'equipment' ? sql`equipment_id` : sql`driver_id`;
     const typeFilter = resource === 'equipment' && input.equipmentTypeId ? sql`and r.equipment_type_id = ${input.equipmentTypeId}::uuid` : sql``;
-    const { rows } = await sql<{ id: string; name: string; busy: number; available: number }>`
-      with spans as (
+    // With the roll-up: whole days' busy seconds per resource from it; the partial days at the edges
+    // from the finished spans reaching into them (a span starts at most max_span_seconds before it
+    // ends); open and cancelled dispatches raw over the whole range.
+    const rolled = whole
+      ? sql`
+        parts as (
+          select resource_id as id, busy, first_dispatched from analytics_rollup_resource
+          where kind = ${resource} and ${periods} ${typeOnly}
+          union all
+          select ${key}, date_part('epoch', least(finished_at, ${w0}) - greatest(dispatched_at, ${f}::timestamptz)), dispatched_at from status_reports
+          where dispatched_at < ${w0} and dispatched_at >= ${f}::timestamptz - ${maxSpan}::float8 * interval '1 second' and finished_at > ${f}::timestamptz ${typeOnly}
+          union all
+          select ${key}, date_part('epoch', least(finished_at, ${t}::timestamptz) - greatest(dispatched_at, ${w1})), dispatched_at from status_reports
+          where finished_at >= ${w1} and dispatched_at < ${t}::timestamptz and (finished_at > ${w1} or dispatched_at >= ${w1}) ${typeOnly}
+          union all
+          select ${key}, date_part('epoch', least(coalesce(finished_at, now()), ${t}::timestamptz) - greatest(dispatched_at, ${f}::timestamptz)), dispatched_at
+          from ${open} o where dispatched_at < ${t}::timestamptz and (finished_at > ${f}::timestamptz or finished_at is null) ${typeOnly}
+        ),
+        busy as (select id, sum(busy) as busy, min(first_dispatched) as first_dispatched from parts where id is not null group by id)`
+      : sql`
+        spans as (
         select ${key} as id, dispatched_at, finished_at from ${d} d
         where ${scope} and dispatched_at < ${t}::timestamptz and finished_at > ${f}::timestamptz
         union all
@@ -256,7 +287,9 @@ export async function computeAnalytics(tx: TenantTx, _caller: Caller, input: Ana
                min(dispatched_at) as first_dispatched
         from spans
         group by 1
-      )
+      )`;
+    const { rows } = await sql<{ id: string; name: string; busy: number; available: number }>`
+      with ${rolled}
       select r.id, r.name, coalesce(b.busy, 0)::float8 as busy,
              greatest(date_part('epoch', ${t}::timestamptz - greatest(${f}::timestamptz, least(r.created_at, coalesce(b.first_dispatched, r.created_at)))), 0) as available
       from ${table} r left join busy b on b.id = r.id
@@ -278,9 +311,17 @@ export async function computeAnalytics(tx: TenantTx, _caller: Caller, input: Ana
 
   const sites = await sql<{ site_id: string; name: string; dispatches: number }>`
     with top as (
-      select site_id, count(*)::int as dispatches
-      from ${d} d
-      where ${scope} and created_at >= ${f}::timestamptz and created_at < ${t}::timestamptz
+      select site_id, sum(n)::int as dispatches
+      from ${
+        whole
+          ? sql`(
+        select resource_id as site_id, created as n from analytics_rollup_resource where kind = 'site' and ${periods} ${typeOnly}
+        union all
+        select site_id, 1 from status_reports where ${edge(sql`created_at`)} ${typeOnly}
+        union all
+        select site_id, 1 from ${open} o where created_at >= ${f}::timestamptz and created_at < ${t}::timestamptz ${typeOnly})`
+          : sql`(select site_id, 1 as n from ${d} d where ${scope} and created_at >= ${f}::timestamptz and created_at < ${t}::timestamptz)`
+      } x
       group by site_id order by dispatches desc, site_id limit 10
     )
     select top.site_id, coalesce(s.name, top.site_id::text) as name, top.dispatches

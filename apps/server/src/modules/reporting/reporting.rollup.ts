@@ -20,6 +20,14 @@ import { notFound } from '../../platform/errors.js';
  * 1 % (or 0.5 s below one second) of a value between the two order statistics that
  * `percentile_cont` interpolates between; counts, sums and means are exact.
  *
+ * Since migration 202612010900 the duration metrics live in `analytics_histogram` instead: one row
+ * per (grain, period, equipment type, phase) with the count, the sum and the histogram as two sorted
+ * arrays (`buckets`, `counts`), so a year reads ≈ 240 rows. `analytics_rollup_resource` holds, per
+ * (grain, period, kind, equipment type, resource): for `equipment` and `driver` the busy seconds of
+ * finished spans inside the local day or month and the earliest dispatch of a span overlapping it;
+ * for `site` the requests created in it. `analytics_rollup_state.max_span_seconds` (the longest
+ * finished span) bounds the raw edge reads of utilisation.
+ *
  * Open and cancelled dispatches are not rolled up (they still change): analytics read them raw.
  */
 export const HISTOGRAM_ALPHA = 0.01;
@@ -48,26 +56,30 @@ export const phaseValuesSql = sql`(values
   ('ts', date_part('epoch', on_site_at - dispatched_at)),
   ('os', date_part('epoch', coalesce(returning_at, finished_at) - on_site_at))) p(metric, v)`;
 
-/** Adds the status reports matching `where` (a condition on `status_reports r`) to the roll-up. */
-async function addReports(tx: TenantTx, where: RawBuilder<unknown>): Promise<void> {
-  await sql`
-    with st as (select time_zone as tz from analytics_rollup_state where time_zone is not null for share),
+/** The rows of `status_reports r` matching `where`, with the roll-up's time zone as `tz`. */
+const reportsCte = (where: RawBuilder<unknown>) => sql`
+    st as (select time_zone as tz from analytics_rollup_state where time_zone is not null for share),
     r as (
-      select r.equipment_type_id, r.final_status, r.created_at, coalesce(r.queued_at, r.created_at) as queued_at, r.dispatched_at,
-             r.on_site_at, r.returning_at, r.finished_at, st.tz
+      select r.equipment_type_id, r.equipment_id, r.driver_id, r.site_id, r.final_status, r.created_at,
+             coalesce(r.queued_at, r.created_at) as queued_at, r.dispatched_at, r.on_site_at, r.returning_at, r.finished_at, st.tz
       from status_reports r cross join st
       where ${where}
-    ),
+    )`;
+
+/**
+ * Adds the status reports matching `where` (a condition on `status_reports r`) to the roll-ups:
+ * counts and queue time (`analytics_rollup`), the phase histograms (`analytics_histogram`) and the
+ * per-resource sums (`analytics_rollup_resource`). Statement order (and so row-lock order) is fixed.
+ */
+export async function addReports(tx: TenantTx, where: RawBuilder<unknown>): Promise<void> {
+  await sql`
+    with ${reportsCte(where)},
     contrib as (
       select equipment_type_id, 'created' as metric, (created_at at time zone tz)::date as d,
              extract(hour from created_at at time zone tz)::int as bucket, 1 as n, 0::float8 as total, false as day_only
       from r
       union all
       select equipment_type_id, final_status, (finished_at at time zone tz)::date, 0, 1, 0, false from r
-      union all
-      select equipment_type_id, p.metric, (dispatched_at at time zone tz)::date, ${bucketSql(sql`p.v`)}, 1, p.v, false
-      from r cross join lateral ${phaseValuesSql}
-      where p.v is not null
       union all
       select r.equipment_type_id, 'queue', g.d, 0,
              case when r.queued_at <= g.day_start and r.dispatched_at > g.day_start then 1 else 0 end,
@@ -89,6 +101,71 @@ async function addReports(tx: TenantTx, where: RawBuilder<unknown>): Promise<voi
     group by grain, period, equipment_type_id, metric, bucket
     on conflict (grain, period, equipment_type_id, metric, bucket)
     do update set n = a.n + excluded.n, total = a.total + excluded.total`.execute(tx);
+
+  await sql`
+    with ${reportsCte(where)},
+    v as (
+      select r.equipment_type_id, p.metric, (r.dispatched_at at time zone r.tz)::date as d, ${bucketSql(sql`p.v`)} as bucket, p.v
+      from r cross join lateral ${phaseValuesSql}
+      where p.v is not null
+    ),
+    g as (
+      select 'day' as grain, d as period, equipment_type_id, metric, bucket, count(*) as n, sum(v) as total from v group by 1, 2, 3, 4, 5
+      union all
+      select 'month', date_trunc('month', d)::date, equipment_type_id, metric, bucket, count(*), sum(v) from v group by 1, 2, 3, 4, 5
+    )
+    insert into analytics_histogram as a (grain, period, equipment_type_id, metric, n, total, buckets, counts)
+    select grain, period, equipment_type_id, metric, sum(n), sum(total), array_agg(bucket order by bucket), array_agg(n order by bucket)
+    from g
+    group by grain, period, equipment_type_id, metric
+    on conflict (grain, period, equipment_type_id, metric)
+    do update set n = a.n + excluded.n, total = a.total + excluded.total,
+      (buckets, counts) = (
+        select array_agg(b order by b), array_agg(c order by b)
+        from (
+          select b, sum(c)::bigint as c
+          from (select * from unnest(a.buckets, a.counts) u(b, c) union all select * from unnest(excluded.buckets, excluded.counts) e(b, c)) m
+          group by b
+        ) s)`.execute(tx);
+
+  await sql`
+    with ${reportsCte(where)},
+    spans as (
+      select g.grain, g.period, r.equipment_type_id, r.equipment_id, r.driver_id, r.dispatched_at,
+             date_part('epoch', least(r.finished_at, g.pe) - greatest(r.dispatched_at, g.ps)) as busy
+      from r cross join lateral (
+        select 'day' as grain, x::date as period, (x::date::timestamp at time zone r.tz) as ps, ((x::date + 1)::timestamp at time zone r.tz) as pe
+        from generate_series((r.dispatched_at at time zone r.tz)::date, (r.finished_at at time zone r.tz)::date, interval '1 day') x
+        union all
+        select 'month', x::date, (x::date::timestamp at time zone r.tz), ((x::date + interval '1 month')::timestamp at time zone r.tz)
+        from generate_series(date_trunc('month', r.dispatched_at at time zone r.tz), date_trunc('month', r.finished_at at time zone r.tz), interval '1 month') x
+      ) g
+      where r.dispatched_at is not null and r.finished_at is not null
+        and r.dispatched_at < g.pe and (r.finished_at > g.ps or r.dispatched_at >= g.ps)
+    ),
+    contrib as (
+      select grain, period, 'equipment' as kind, equipment_type_id, equipment_id as resource_id, 0 as created, busy, dispatched_at from spans where equipment_id is not null
+      union all
+      select grain, period, 'driver', equipment_type_id, driver_id, 0, busy, dispatched_at from spans where driver_id is not null
+      union all
+      select 'day', (created_at at time zone tz)::date, 'site', equipment_type_id, site_id, 1, 0, null from r where site_id is not null
+      union all
+      select 'month', date_trunc('month', created_at at time zone tz)::date, 'site', equipment_type_id, site_id, 1, 0, null from r where site_id is not null
+    )
+    insert into analytics_rollup_resource as a (grain, kind, period, equipment_type_id, resource_id, created, busy, first_dispatched)
+    select grain, kind, period, equipment_type_id, resource_id, sum(created), sum(busy), min(dispatched_at)
+    from contrib
+    group by grain, kind, period, equipment_type_id, resource_id
+    on conflict (grain, kind, period, equipment_type_id, resource_id)
+    do update set created = a.created + excluded.created, busy = a.busy + excluded.busy,
+      first_dispatched = least(a.first_dispatched, excluded.first_dispatched)`.execute(tx);
+
+  // The longest finished span bounds how far before a range a span that reaches into it can start.
+  await sql`
+    with ${reportsCte(where)}
+    update analytics_rollup_state s set max_span_seconds = m.v
+    from (select max(date_part('epoch', finished_at - dispatched_at)) as v from r) m
+    where m.v > s.max_span_seconds`.execute(tx);
 }
 
 /** Called in the transaction that writes a status report: adds that report to the roll-up. */
@@ -96,11 +173,12 @@ export async function addReportToRollup(tx: TenantTx, reportId: string): Promise
   await addReports(tx, sql`r.id = ${reportId}::uuid`);
 }
 
-export type RollupState = { timeZone: string | null; built: boolean };
+export type RollupState = { timeZone: string | null; built: boolean; maxSpanSeconds: number };
 
 export async function readRollupState(tx: TenantTx): Promise<RollupState> {
-  const { rows } = await sql<{ time_zone: string | null; built: boolean }>`select time_zone, built from analytics_rollup_state`.execute(tx);
-  return { timeZone: rows[0]?.time_zone ?? null, built: rows[0]?.built ?? false };
+  const { rows } = await sql<{ time_zone: string | null; built: boolean; max_span_seconds: number }>`
+    select time_zone, built, max_span_seconds from analytics_rollup_state`.execute(tx);
+  return { timeZone: rows[0]?.time_zone ?? null, built: rows[0]?.built ?? false, maxSpanSeconds: Number(rows[0]?.max_span_seconds ?? 0) };
 }
 
 /**
@@ -112,10 +190,14 @@ export async function rebuildRollup(tx: TenantTx, timeZone: string): Promise<{ r
   await sql`select 1 from analytics_rollup_state for update`.execute(tx);
   await sql`update analytics_rollup_state set time_zone = ${timeZone}, built = false`.execute(tx);
   await sql`delete from analytics_rollup`.execute(tx);
+  await sql`delete from analytics_histogram`.execute(tx);
+  await sql`delete from analytics_rollup_resource`.execute(tx);
+  await sql`update analytics_rollup_state set max_span_seconds = 0`.execute(tx);
   await addReports(tx, sql`true`);
   await sql`update analytics_rollup_state set built = true, rebuilt_at = now()`.execute(tx);
   const { rows } = await sql<{ reports: number; rows: number }>`
-    select (select count(*) from status_reports)::int as reports, (select count(*) from analytics_rollup)::int as rows`.execute(tx);
+    select (select count(*) from status_reports)::int as reports,
+      ((select count(*) from analytics_rollup) + (select count(*) from analytics_histogram) + (select count(*) from analytics_rollup_resource))::int as rows`.execute(tx);
   return rows[0] ?? { reports: 0, rows: 0 };
 }
 
