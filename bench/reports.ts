@@ -167,7 +167,9 @@ async function main(argv: string[]): Promise<void> {
   try {
     const server = await admin.query<{ v: string }>('select version() as v');
     process.stdout.write(`${server.rows[0]?.v}\n`);
-    await migrateAll(db, migrations);
+    const migrating = performance.now();
+    const migrated = await migrateAll(db, migrations);
+    process.stdout.write(`migrations: ${JSON.stringify(migrated)} in ${((performance.now() - migrating) / 1000).toFixed(1)} s\n`);
     if (!reuse) {
       await provisionTenant(db, { slug: SLUG, name: 'Bench', timeZone: TZ }, migrations.tenant);
       const started = performance.now();
@@ -182,6 +184,8 @@ async function main(argv: string[]): Promise<void> {
       for (const table of ['analytics_rollup', 'analytics_histogram', 'analytics_rollup_resource']) await sql`vacuum analyze ${sql.id(`t_${SLUG}`, table)}`.execute(db);
       process.stdout.write(`roll-up rebuilt from ${built.reports.toLocaleString('en')} reports: ${built.rows.toLocaleString('en')} rows in ${((performance.now() - started) / 1000).toFixed(1)} s\n\n`);
     }
+    // Fresh planner statistics for the roll-up tables (a migration may just have filled them).
+    for (const table of ['analytics_rollup', 'analytics_histogram', 'analytics_rollup_resource']) await sql`analyze ${sql.id(`t_${SLUG}`, table)}`.execute(db);
     const caller = { ...systemCaller(SLUG), kind: 'user' as const, subject: 'bench', roles: ['admin'] };
     const siteId = (await sql<{ id: string }>`select id from ${sql.id(`t_${SLUG}`, 'sites')} order by name limit 1`.execute(db)).rows[0]!.id;
     const scenarios: Array<{ title: string; from: string; to: string; siteId?: string }> = [

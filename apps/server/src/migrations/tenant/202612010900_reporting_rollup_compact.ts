@@ -70,11 +70,13 @@ export async function up(db: Transaction<any>): Promise<void> {
     contrib as (
       select grain, period, 'equipment' as kind, equipment_type_id, equipment_id as resource_id, 0 as created, busy, dispatched_at from spans where equipment_id is not null
       union all
-      select grain, period, 'driver', equipment_type_id, driver_id, 0, busy, dispatched_at from spans where driver_id is not null
+      select grain, period, 'driver', t.id, driver_id, 0, busy, dispatched_at
+      from spans cross join lateral (values (equipment_type_id), ('00000000-0000-0000-0000-000000000000'::uuid)) t(id) where driver_id is not null
       union all
-      select 'day', (created_at at time zone tz)::date, 'site', equipment_type_id, site_id, 1, 0, null from r where site_id is not null
-      union all
-      select 'month', date_trunc('month', created_at at time zone tz)::date, 'site', equipment_type_id, site_id, 1, 0, null from r where site_id is not null
+      select g.grain, g.period, 'site', t.id, site_id, 1, 0, null
+      from r cross join lateral (values ('day', (created_at at time zone tz)::date), ('month', date_trunc('month', created_at at time zone tz)::date)) g(grain, period)
+        cross join lateral (values (equipment_type_id), ('00000000-0000-0000-0000-000000000000'::uuid)) t(id)
+      where site_id is not null
     )
     insert into analytics_rollup_resource (grain, kind, period, equipment_type_id, resource_id, created, busy, first_dispatched)
     select grain, kind, period, equipment_type_id, resource_id, sum(created), sum(busy), min(dispatched_at)

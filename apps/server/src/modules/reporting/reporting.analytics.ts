@@ -4,7 +4,7 @@ import type { Caller } from '../../platform/caller.js';
 import { csvLine } from '../../platform/csv.js';
 import type { TenantTx } from '../../platform/db/index.js';
 import { validationFailed } from '../../platform/errors.js';
-import { PHASE_METRICS, bucketSql, histogramPercentile, phaseValuesSql, readRollupState, type PhaseMetric } from './reporting.rollup.js';
+import { ALL_TYPES, PHASE_METRICS, bucketSql, histogramPercentile, phaseValuesSql, readRollupState, type PhaseMetric } from './reporting.rollup.js';
 
 export type AnalyticsInput = Omit<AnalyticsQuery, 'format'> & { timeZone: string };
 /**
@@ -132,6 +132,8 @@ export async function computeAnalytics(tx: TenantTx, _caller: Caller, input: Ana
   const whole = rollupUsable ? days.whole : null;
   const source = whole ? `analytics_rollup (whole days ${whole.first} … ${whole.last}) + ${rawSource} at the edges` : rawSource;
   const typeOnly = input.equipmentTypeId ? sql`and equipment_type_id = ${input.equipmentTypeId}::uuid` : sql``;
+  // Driver and site roll-up rows: one type's, or the sum over every type.
+  const resourceType = sql`and equipment_type_id = ${input.equipmentTypeId ?? ALL_TYPES}::uuid`;
   let periods = sql`false`;
   let w0 = sql`null::timestamptz`;
   let w1 = sql`null::timestamptz`;
@@ -261,13 +263,14 @@ export async function computeAnalytics(tx: TenantTx, _caller: Caller, input: Ana
       ? sql`
         parts as (
           select resource_id as id, busy, first_dispatched from analytics_rollup_resource
-          where kind = ${resource} and ${periods} ${typeOnly}
+          where kind = ${resource} and ${periods} ${resource === 'equipment' ? typeOnly : resourceType}
           union all
           select ${key}, date_part('epoch', least(finished_at, ${w0}) - greatest(dispatched_at, ${f}::timestamptz)), dispatched_at from status_reports
           where dispatched_at < ${w0} and dispatched_at >= ${f}::timestamptz - ${maxSpan}::float8 * interval '1 second' and finished_at > ${f}::timestamptz ${typeOnly}
           union all
           select ${key}, date_part('epoch', least(finished_at, ${t}::timestamptz) - greatest(dispatched_at, ${w1})), dispatched_at from status_reports
-          where finished_at >= ${w1} and dispatched_at < ${t}::timestamptz and (finished_at > ${w1} or dispatched_at >= ${w1}) ${typeOnly}
+          where dispatched_at < ${t}::timestamptz and dispatched_at >= ${w1} - ${maxSpan}::float8 * interval '1 second'
+            and (finished_at > ${w1} or dispatched_at >= ${w1}) ${typeOnly}
           union all
           select ${key}, date_part('epoch', least(coalesce(finished_at, now()), ${t}::timestamptz) - greatest(dispatched_at, ${f}::timestamptz)), dispatched_at
           from ${open} o where dispatched_at < ${t}::timestamptz and (finished_at > ${f}::timestamptz or finished_at is null) ${typeOnly}
@@ -315,7 +318,7 @@ export async function computeAnalytics(tx: TenantTx, _caller: Caller, input: Ana
       from ${
         whole
           ? sql`(
-        select resource_id as site_id, created as n from analytics_rollup_resource where kind = 'site' and ${periods} ${typeOnly}
+        select resource_id as site_id, created as n from analytics_rollup_resource where kind = 'site' and ${periods} ${resourceType}
         union all
         select site_id, 1 from status_reports where ${edge(sql`created_at`)} ${typeOnly}
         union all

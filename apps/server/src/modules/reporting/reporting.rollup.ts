@@ -25,7 +25,8 @@ import { notFound } from '../../platform/errors.js';
  * arrays (`buckets`, `counts`), so a year reads ≈ 240 rows. `analytics_rollup_resource` holds, per
  * (grain, period, kind, equipment type, resource): for `equipment` and `driver` the busy seconds of
  * finished spans inside the local day or month and the earliest dispatch of a span overlapping it;
- * for `site` the requests created in it. `analytics_rollup_state.max_span_seconds` (the longest
+ * for `site` the requests created in it. Driver and site rows are also summed over all types under
+ * the type id ALL_TYPES, so a read without a type filter reads a fifth of the rows. `analytics_rollup_state.max_span_seconds` (the longest
  * finished span) bounds the raw edge reads of utilisation.
  *
  * Open and cancelled dispatches are not rolled up (they still change): analytics read them raw.
@@ -42,6 +43,9 @@ export function bucketValue(bucket: number): number {
   if (bucket <= 0) return 0.5;
   return (2 * HISTOGRAM_GAMMA ** (bucket - 1)) / (HISTOGRAM_GAMMA + 1);
 }
+
+/** The `equipment_type_id` of driver and site roll-up rows that sum every type. */
+export const ALL_TYPES = '00000000-0000-0000-0000-000000000000';
 
 export const PHASE_METRICS = ['wait', 'td', 'ts', 'os'] as const;
 export type PhaseMetric = (typeof PHASE_METRICS)[number];
@@ -146,11 +150,13 @@ export async function addReports(tx: TenantTx, where: RawBuilder<unknown>): Prom
     contrib as (
       select grain, period, 'equipment' as kind, equipment_type_id, equipment_id as resource_id, 0 as created, busy, dispatched_at from spans where equipment_id is not null
       union all
-      select grain, period, 'driver', equipment_type_id, driver_id, 0, busy, dispatched_at from spans where driver_id is not null
+      select grain, period, 'driver', t.id, driver_id, 0, busy, dispatched_at
+      from spans cross join lateral (values (equipment_type_id), ('00000000-0000-0000-0000-000000000000'::uuid)) t(id) where driver_id is not null
       union all
-      select 'day', (created_at at time zone tz)::date, 'site', equipment_type_id, site_id, 1, 0, null from r where site_id is not null
-      union all
-      select 'month', date_trunc('month', created_at at time zone tz)::date, 'site', equipment_type_id, site_id, 1, 0, null from r where site_id is not null
+      select g.grain, g.period, 'site', t.id, site_id, 1, 0, null
+      from r cross join lateral (values ('day', (created_at at time zone tz)::date), ('month', date_trunc('month', created_at at time zone tz)::date)) g(grain, period)
+        cross join lateral (values (equipment_type_id), ('00000000-0000-0000-0000-000000000000'::uuid)) t(id)
+      where site_id is not null
     )
     insert into analytics_rollup_resource as a (grain, kind, period, equipment_type_id, resource_id, created, busy, first_dispatched)
     select grain, kind, period, equipment_type_id, resource_id, sum(created), sum(busy), min(dispatched_at)
