@@ -162,6 +162,7 @@ export async function addReports(tx: TenantTx, where: RawBuilder<unknown>): Prom
     select grain, kind, period, equipment_type_id, resource_id, sum(created), sum(busy), min(dispatched_at)
     from contrib
     group by grain, kind, period, equipment_type_id, resource_id
+    order by grain, kind, period
     on conflict (grain, kind, period, equipment_type_id, resource_id)
     do update set created = a.created + excluded.created, busy = a.busy + excluded.busy,
       first_dispatched = least(a.first_dispatched, excluded.first_dispatched)`.execute(tx);
