@@ -170,13 +170,16 @@ try {
   let firstWriteAfterKill = 0;
   let failedDuringOutage = 0;
   let running = true;
-  const written = (): void => {
-    if (killedAt && !firstWriteAfterKill) firstWriteAfterKill = Date.now();
+  // Only a request sent after the kill counts: one already in flight may still commit on the old
+  // primary's orphaned backend in the moment before it notices its postmaster is gone.
+  const written = (sentAt: number): void => {
+    if (killedAt && sentAt > killedAt && !firstWriteAfterKill) firstWriteAfterKill = Date.now();
   };
   const client = async (c: number): Promise<void> => {
     const base = bases[c % bases.length] ?? '';
     const pending: string[] = [];
     while (running) {
+      const sentAt = Date.now();
       try {
         const completing = pending[0];
         if (completing) {
@@ -189,7 +192,7 @@ try {
           if (res.status === 200) {
             acknowledged.completed.add(completing);
             pending.shift();
-            written();
+            written(sentAt);
           } else if (res.status >= 500) failedDuringOutage++;
           await res.arrayBuffer();
         } else {
@@ -202,7 +205,7 @@ try {
             const body = (await res.json()) as { id: string; dispatchIds: string[] };
             acknowledged.workOrders.add(body.id);
             pending.push(...body.dispatchIds);
-            written();
+            written(sentAt);
           } else {
             if (res.status >= 500) failedDuringOutage++;
             await res.arrayBuffer();
