@@ -84,14 +84,19 @@ async function main(argv: string[]): Promise<void> {
 
     const { publicKey, privateKey } = await generateKeyPair('RS256');
     const jwk = { ...(await exportJWK(publicKey)), kid: 'bench', alg: 'RS256', use: 'sig' };
-    const token = await new SignJWT({ realm_access: { roles: ['dispatcher'] }, org: 'bench', name: 'Bench Dispatcher' })
-      .setProtectedHeader({ alg: 'RS256', kid: 'bench', typ: 'JWT' })
-      .setSubject('bench-dispatcher')
-      .setIssuer('https://bench.invalid/')
-      .setAudience('yardmaster')
-      .setIssuedAt()
-      .setExpirationTime('2h')
-      .sign(privateKey);
+    const tokenFor = (subject: string, name: string): Promise<string> =>
+      new SignJWT({ realm_access: { roles: ['dispatcher'] }, org: 'bench', name })
+        .setProtectedHeader({ alg: 'RS256', kid: 'bench', typ: 'JWT' })
+        .setSubject(subject)
+        .setIssuer('https://bench.invalid/')
+        .setAudience('yardmaster')
+        .setIssuedAt()
+        .setExpirationTime('2h')
+        .sign(privateKey);
+    // The board reader and the flood are two people of one tenant: with RATE_LIMITS=on the flood
+    // spends its own user budget (and its share of the tenant's), not the board reader's.
+    const token = await tokenFor('bench-dispatcher', 'Bench Dispatcher');
+    const floodToken = await tokenFor('bench-analyst', 'Bench Analyst');
 
     // BENCH_SERVER_PROFILE=<dir>: a CPU profile of the server process, written when it exits.
     const profile = process.env.BENCH_SERVER_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_SERVER_PROFILE}`] : [];
@@ -109,7 +114,7 @@ async function main(argv: string[]): Promise<void> {
     await readBoard(baseUrl, token, 2); // warm-up
     const idle = await readBoard(baseUrl, token, seconds);
 
-    const load = tsx('bench/flood/load.ts', [baseUrl, token, String(rate), String(seconds + 4)]);
+    const load = tsx('bench/flood/load.ts', [baseUrl, floodToken, String(rate), String(seconds + 4)]);
     let loadOutput = '';
     load.stdout?.setEncoding('utf8');
     load.stdout?.on('data', (chunk: string) => (loadOutput += chunk));
