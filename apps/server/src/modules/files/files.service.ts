@@ -167,7 +167,8 @@ export async function storeFile(
       return view;
     });
   } catch (error) {
-    await storage.delete(key).catch(() => undefined);
+    // Best effort: the row never committed, so a leftover object is unreferenced; the original error is what the caller needs.
+    await storage.delete(key).catch((cleanup: unknown) => process.emitWarning(`could not remove unreferenced file ${key}: ${String(cleanup)}`));
     throw error;
   }
 }

@@ -99,8 +99,9 @@ export function createWebhookWorker(database: Database, settings: NotificationsS
       if (stopped || room <= 0) return;
       const claimed = await withTenant(database.db, slug, (tx) => claimDueDeliveries(tx, room, settings.webhookLeaseMs));
       for (const delivery of claimed) {
+        // A delivery whose bookkeeping failed stays leased and is claimed again when the lease ends; say so.
         const sent: Promise<void> = deliverOne(slug, delivery)
-          .catch(() => undefined)
+          .catch((error: unknown) => process.emitWarning(`webhook delivery ${delivery.id} (${slug}) failed: ${String(error)}`))
           .finally(() => {
             sending.delete(sent);
             kick(slug);
@@ -129,7 +130,7 @@ export function createWebhookWorker(database: Database, settings: NotificationsS
     if (stopped) return;
     pending.add(target);
     running ??= drain()
-      .catch(() => undefined)
+      .catch((error: unknown) => process.emitWarning(`webhook worker pass failed (retried at the next kick): ${String(error)}`))
       .finally(() => {
         running = null;
         if (pending.size > 0) kick(null);

@@ -56,7 +56,7 @@ async function isWritablePrimary(url: string): Promise<boolean> {
   } catch {
     return false;
   } finally {
-    await client.end().catch(() => undefined);
+    await client.end().catch(() => undefined); // a probe connection: closing one that already failed has nothing to report
   }
 }
 
@@ -128,7 +128,7 @@ function primaryClientClass(locator: PrimaryLocator): typeof pg.Client {
       const { rows } = await super.query<{ standby: boolean }>('select pg_is_in_recovery() as standby');
       if (rows[0]?.standby !== false) {
         locator.invalidate();
-        await this.end().catch(() => undefined);
+        await this.end().catch(() => undefined); // discarded anyway; the error thrown below is the one that matters
         throw Object.assign(new Error(`${target.host}:${target.port} is a standby now; looking for the primary again`), { code: '25006' });
       }
     }
