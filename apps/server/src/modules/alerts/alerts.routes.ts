@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { AlertListQuerySchema, AlertSchema, AlertSettingsSchema, UpdateAlertSettingsSchema } from '@yardmaster/contracts';
 import { listTenants, withTenant, type Database } from '../../platform/db/index.js';
 import { callerOf } from '../../platform/http/access.js';
+import { tenantRunner } from '../../platform/http/tenant-route.js';
 import { schedule } from '../../platform/scheduler.js';
 import { recordAudit } from '../audit/index.js';
 import { evaluateAlerts, listAlerts, readAlertSettings, writeAlertSettings } from './alerts.service.js';
@@ -24,17 +25,17 @@ export function alertsRoutes(database: Database, options: AlertsOptions = {}) {
     app.addHook('onClose', async () => stop?.());
 
     const r = app.withTypeProvider<ZodTypeProvider>();
+
+    const inTenant = tenantRunner(database);
     r.get('/api/v1/alerts', { config: { access: { roles: ['admin', 'dispatcher', 'viewer'] } }, schema: { tags: ['alerts'], summary: 'Alerts: queued too long, urgent queue depth, qualifications expiring', querystring: AlertListQuerySchema, response: { 200: z.object({ items: z.array(AlertSchema) }) } } }, (request) => {
-      const caller = callerOf(request);
-      return withTenant(database.db, caller.tenantSlug, async (tx) => ({ items: await listAlerts(tx, request.query) }));
+      return inTenant(request, async (tx) => ({ items: await listAlerts(tx, request.query) }));
     });
     r.get('/api/v1/settings/alerts', { config: { access: { roles: ['admin', 'dispatcher'] } }, schema: { tags: ['alerts'], summary: 'Alert thresholds', response: { 200: AlertSettingsSchema } } }, (request) => {
-      const caller = callerOf(request);
-      return withTenant(database.db, caller.tenantSlug, (tx) => readAlertSettings(tx));
+      return inTenant(request, (tx) => readAlertSettings(tx));
     });
     r.patch('/api/v1/settings/alerts', { config: { access: { roles: ['admin'] } }, schema: { tags: ['alerts'], summary: 'Change alert thresholds', body: UpdateAlertSettingsSchema, response: { 200: AlertSettingsSchema } } }, (request) => {
       const caller = callerOf(request);
-      return withTenant(database.db, caller.tenantSlug, async (tx) => {
+      return inTenant(request, async (tx) => {
         const before = await readAlertSettings(tx);
         const after = { ...before, ...request.body };
         await writeAlertSettings(tx, after);

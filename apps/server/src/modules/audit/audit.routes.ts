@@ -9,8 +9,9 @@ import {
   AuditPageSchema,
   AuditVerifyResultSchema,
 } from '@yardmaster/contracts';
-import { withTenant, type Database } from '../../platform/db/index.js';
+import type { Database } from '../../platform/db/index.js';
 import { callerOf } from '../../platform/http/access.js';
+import { tenantRunner } from '../../platform/http/tenant-route.js';
 import { openAuditExport } from './audit.export.js';
 import { entityHistory, listAudit, verifyAuditChain } from './audit.service.js';
 
@@ -23,6 +24,7 @@ const READERS = { roles: ['admin', 'viewer'] } as const;
 export function auditRoutes(database: Database) {
   return async (app: FastifyInstance): Promise<void> => {
     const r = app.withTypeProvider<ZodTypeProvider>();
+    const inTenant = tenantRunner(database);
     r.get(
       '/api/v1/audit',
       {
@@ -31,7 +33,7 @@ export function auditRoutes(database: Database) {
       },
       async (request) => {
         const caller = callerOf(request);
-        return withTenant(database.db, caller.tenantSlug, (tx) => listAudit(tx, caller, request.query));
+        return inTenant(request, (tx) => listAudit(tx, caller, request.query));
       },
     );
     r.get(
@@ -48,7 +50,7 @@ export function auditRoutes(database: Database) {
       },
       async (request) => {
         const caller = callerOf(request);
-        return withTenant(database.db, caller.tenantSlug, (tx) => entityHistory(tx, caller, { ...request.params, ...request.query }));
+        return inTenant(request, (tx) => entityHistory(tx, caller, { ...request.params, ...request.query }));
       },
     );
     r.get(

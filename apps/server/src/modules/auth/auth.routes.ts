@@ -5,6 +5,7 @@ import { ClientConfigSchema, MeSchema, RegisterTenantIssuerSchema, TenantIssuerP
 import type { Caller } from '../../platform/caller.js';
 import { notFound, unauthorized } from '../../platform/errors.js';
 import { callerOf } from '../../platform/http/access.js';
+import { tenantRunner } from '../../platform/http/tenant-route.js';
 import { findTenantBySlug, withTenant, type Database } from '../../platform/db/index.js';
 import { createOutbound, type Outbound } from '../../platform/net/outbound.js';
 import { assertIssuerReachable, listTenantIssuers, registerTenantIssuer, removeTenantIssuer } from './tenant-issuers.js';
@@ -12,6 +13,7 @@ import { assertIssuerReachable, listTenantIssuers, registerTenantIssuer, removeT
 export function authRoutes(database: Database, clientConfig: ClientConfig, outbound: Outbound = createOutbound()) {
   return async (app: FastifyInstance): Promise<void> => {
     const r = app.withTypeProvider<ZodTypeProvider>();
+    const inTenant = tenantRunner(database);
     r.get(
       '/api/v1/client-config',
       {
@@ -49,8 +51,7 @@ export function authRoutes(database: Database, clientConfig: ClientConfig, outbo
         schema: { tags: ['identity'], summary: "The tenant's own identity providers", response: { 200: z.object({ items: z.array(TenantIssuerSchema) }) } },
       },
       async (request) => {
-        const caller = callerOf(request);
-        return withTenant(database.db, caller.tenantSlug, (tx) => listTenantIssuers(tx));
+        return inTenant(request, (tx) => listTenantIssuers(tx));
       },
     );
     r.post(
@@ -67,7 +68,7 @@ export function authRoutes(database: Database, clientConfig: ClientConfig, outbo
       async (request, reply) => {
         const caller = callerOf(request);
         await assertIssuerReachable(outbound, request.body.issuer);
-        const created = await withTenant(database.db, caller.tenantSlug, (tx) => registerTenantIssuer(tx, caller, request.body, clientConfig.issuer));
+        const created = await inTenant(request, (tx) => registerTenantIssuer(tx, caller, request.body, clientConfig.issuer));
         return reply.status(201).send(created);
       },
     );
@@ -79,7 +80,7 @@ export function authRoutes(database: Database, clientConfig: ClientConfig, outbo
       },
       async (request, reply) => {
         const caller = callerOf(request);
-        await withTenant(database.db, caller.tenantSlug, (tx) => removeTenantIssuer(tx, caller, request.params.id));
+        await inTenant(request, (tx) => removeTenantIssuer(tx, caller, request.params.id));
         return reply.status(204).send();
       },
     );

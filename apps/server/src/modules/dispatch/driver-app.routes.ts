@@ -21,7 +21,7 @@ import {
   UploadQuerySchema,
 } from '@yardmaster/contracts';
 import type { Caller } from '../../platform/caller.js';
-import { withTenant, type Database, type TenantTx } from '../../platform/db/index.js';
+import type { Database, TenantTx } from '../../platform/db/index.js';
 import { AppError, notFound, problemType } from '../../platform/errors.js';
 import { callerOf } from '../../platform/http/access.js';
 import { tenantRunner } from '../../platform/http/tenant-route.js';
@@ -230,7 +230,7 @@ export function driverAppRoutes(database: Database, store: FileStore) {
         r.put(`/api/v1/dispatches/:id/proof/${purpose}s/:fileId`, { bodyLimit: MAX_FILE_BYTES, config: { access: DRIVER }, schema: { tags, summary: `Upload a proof ${purpose} for my active job (client-chosen id: a retry stores it once)`, params: ProofParams, response: { 200: StoredFileSchema } } }, async (request) => {
           const caller = callerOf(request);
           let workOrderId = '';
-          await withTenant(database.db, caller.tenantSlug, async (tx) => {
+          await inTenant(request, async (tx) => {
             workOrderId = (await checkOwnActiveDispatch(tx, caller, request.params.id)).workOrderId;
           });
           return storeFile(database, store, caller, {

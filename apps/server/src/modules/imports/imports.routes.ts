@@ -2,8 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { FieldErrorSchema } from '@yardmaster/contracts';
-import { withTenant, type Database } from '../../platform/db/index.js';
+import type { Database } from '../../platform/db/index.js';
 import { callerOf } from '../../platform/http/access.js';
+import { tenantRunner } from '../../platform/http/tenant-route.js';
 import { exportCsv, importCsv } from './imports.service.js';
 
 const KindSchema = z.object({ kind: z.enum(['equipment', 'drivers', 'sites']) });
@@ -21,6 +22,7 @@ export function importsRoutes(database: Database) {
   return async (app: FastifyInstance): Promise<void> => {
     app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string', bodyLimit: 15 * 1024 * 1024 }, (_request, body, done) => done(null, body));
     const r = app.withTypeProvider<ZodTypeProvider>();
+    const inTenant = tenantRunner(database);
     r.post(
       '/api/v1/imports/:kind',
       {
@@ -36,15 +38,14 @@ export function importsRoutes(database: Database) {
       },
       (request) => {
         const caller = callerOf(request);
-        return withTenant(database.db, caller.tenantSlug, (tx) => importCsv(tx, caller, request.params.kind, request.body, request.query.dryRun));
+        return inTenant(request, (tx) => importCsv(tx, caller, request.params.kind, request.body, request.query.dryRun));
       },
     );
     r.get(
       '/api/v1/exports/:kind',
       { config: { access: { roles: ['admin', 'dispatcher', 'viewer'] } }, schema: { tags: ['imports'], summary: 'Export equipment, drivers or sites as CSV (the import format)', params: KindSchema } },
       async (request, reply) => {
-        const caller = callerOf(request);
-        const csv = await withTenant(database.db, caller.tenantSlug, (tx) => exportCsv(tx, request.params.kind));
+        const csv = await inTenant(request, (tx) => exportCsv(tx, request.params.kind));
         return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${request.params.kind}.csv"`).send(csv);
       },
     );

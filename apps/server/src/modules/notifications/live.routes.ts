@@ -1,8 +1,9 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { LiveEventsHeadersSchema } from '@yardmaster/contracts';
-import { withTenant, type Database } from '../../platform/db/index.js';
+import type { Database } from '../../platform/db/index.js';
 import { callerOf } from '../../platform/http/access.js';
+import { tenantRunner, type TenantRunner } from '../../platform/http/tenant-route.js';
 import { selectDriverIdBySubject } from './live.repo.js';
 import type { Caller } from '../../platform/caller.js';
 import type { LiveHub } from './live.hub.js';
@@ -14,15 +15,16 @@ import { openStreamSlot } from '../limits/index.js';
  * for everyone, before the stream opens: while the database is unreachable the request is
  * answered 503 with Retry-After rather than with a stream that never joins.
  */
-async function scopeOf(database: Database, caller: Caller): Promise<{ driversOnly: boolean; driverId: string | null }> {
+async function scopeOf(inTenant: TenantRunner, request: FastifyRequest, caller: Caller): Promise<{ driversOnly: boolean; driverId: string | null }> {
   const isDriverOnly = !caller.roles.some((role) => role === 'admin' || role === 'dispatcher' || role === 'viewer');
-  const driverId = await withTenant(database.db, caller.tenantSlug, (tx) => (isDriverOnly ? selectDriverIdBySubject(tx, caller.subject) : Promise.resolve(undefined)));
+  const driverId = await inTenant(request, (tx) => (isDriverOnly ? selectDriverIdBySubject(tx, caller.subject) : Promise.resolve(undefined)));
   return isDriverOnly ? { driversOnly: true, driverId: driverId ?? null } : { driversOnly: false, driverId: null };
 }
 
 export function liveRoutes(database: Database, hub: LiveHub) {
   return async (app: FastifyInstance): Promise<void> => {
     const r = app.withTypeProvider<ZodTypeProvider>();
+    const inTenant = tenantRunner(database);
     r.get(
       '/api/v1/events',
       {
@@ -37,7 +39,7 @@ export function liveRoutes(database: Database, hub: LiveHub) {
       },
       async (request, reply) => {
         const caller = callerOf(request);
-        const scope = await scopeOf(database, caller);
+        const scope = await scopeOf(inTenant, request, caller);
         const header = request.headers['last-event-id'];
         const lastEventId = typeof header === 'string' && header !== '' ? Number(header) : null;
         // Per-user and per-tenant caps on open streams (429 + Retry-After when full).

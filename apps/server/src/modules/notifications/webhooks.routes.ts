@@ -13,8 +13,9 @@ import {
   WebhookPageSchema,
   WebhookSchema,
 } from '@yardmaster/contracts';
-import { withTenant, type Database } from '../../platform/db/index.js';
+import type { Database } from '../../platform/db/index.js';
 import { callerOf } from '../../platform/http/access.js';
+import { tenantRunner } from '../../platform/http/tenant-route.js';
 import { unprocessable } from '../../platform/errors.js';
 import { outboundRefusalOf, type Outbound } from '../../platform/net/outbound.js';
 import { expectedVersion, setEtag } from '../../platform/http/versioning.js';
@@ -40,6 +41,7 @@ async function assertReceiverAllowed(outbound: Outbound, url: string | undefined
 export function webhooksRoutes(database: Database, worker: WebhookWorker, outbound: Outbound) {
   return async (app: FastifyInstance): Promise<void> => {
     const r = app.withTypeProvider<ZodTypeProvider>();
+    const inTenant = tenantRunner(database);
     r.post(
       '/api/v1/webhooks',
       {
@@ -54,7 +56,7 @@ export function webhooksRoutes(database: Database, worker: WebhookWorker, outbou
       async (request, reply) => {
         const caller = callerOf(request);
         await assertReceiverAllowed(outbound, request.body.url);
-        const created = await withTenant(database.db, caller.tenantSlug, (tx) => createWebhook(tx, caller, request.body));
+        const created = await inTenant(request, (tx) => createWebhook(tx, caller, request.body));
         setEtag(reply, created.version);
         return reply.status(201).header('location', `/api/v1/webhooks/${created.id}`).send(created);
       },
@@ -63,16 +65,14 @@ export function webhooksRoutes(database: Database, worker: WebhookWorker, outbou
       '/api/v1/webhooks',
       { config: admin, schema: { tags: ['webhooks'], summary: 'List webhook subscriptions', querystring: PageQuerySchema, response: { 200: WebhookPageSchema } } },
       async (request) => {
-        const caller = callerOf(request);
-        return withTenant(database.db, caller.tenantSlug, (tx) => listWebhooks(tx, request.query));
+        return inTenant(request, (tx) => listWebhooks(tx, request.query));
       },
     );
     r.get(
       '/api/v1/webhooks/:id',
       { config: admin, schema: { tags: ['webhooks'], summary: 'A webhook subscription', params: IdParams, response: { 200: WebhookSchema } } },
       async (request, reply) => {
-        const caller = callerOf(request);
-        const view = await withTenant(database.db, caller.tenantSlug, (tx) => getWebhook(tx, request.params.id));
+        const view = await inTenant(request, (tx) => getWebhook(tx, request.params.id));
         setEtag(reply, view.version);
         return view;
       },
@@ -87,7 +87,7 @@ export function webhooksRoutes(database: Database, worker: WebhookWorker, outbou
         const caller = callerOf(request);
         const expected = expectedVersion(request);
         await assertReceiverAllowed(outbound, request.body.url);
-        const view = await withTenant(database.db, caller.tenantSlug, (tx) => updateWebhook(tx, caller, request.params.id, expected, request.body));
+        const view = await inTenant(request, (tx) => updateWebhook(tx, caller, request.params.id, expected, request.body));
         setEtag(reply, view.version);
         return view;
       },
@@ -97,7 +97,7 @@ export function webhooksRoutes(database: Database, worker: WebhookWorker, outbou
       { config: admin, schema: { tags: ['webhooks'], summary: 'Delete a subscription (and its pending deliveries)', params: IdParams } },
       async (request, reply) => {
         const caller = callerOf(request);
-        await withTenant(database.db, caller.tenantSlug, (tx) => removeWebhook(tx, caller, request.params.id));
+        await inTenant(request, (tx) => removeWebhook(tx, caller, request.params.id));
         return reply.status(204).send();
       },
     );
@@ -114,8 +114,7 @@ export function webhooksRoutes(database: Database, worker: WebhookWorker, outbou
         },
       },
       async (request) => {
-        const caller = callerOf(request);
-        return withTenant(database.db, caller.tenantSlug, (tx) => listDeliveries(tx, request.params.id, request.query));
+        return inTenant(request, (tx) => listDeliveries(tx, request.params.id, request.query));
       },
     );
     r.get(
@@ -125,8 +124,7 @@ export function webhooksRoutes(database: Database, worker: WebhookWorker, outbou
         schema: { tags: ['webhooks'], summary: 'A delivery with its payload and every attempt', params: IdParams, response: { 200: WebhookDeliveryDetailSchema } },
       },
       async (request) => {
-        const caller = callerOf(request);
-        return withTenant(database.db, caller.tenantSlug, (tx) => getDelivery(tx, request.params.id));
+        return inTenant(request, (tx) => getDelivery(tx, request.params.id));
       },
     );
     r.post(
@@ -137,7 +135,7 @@ export function webhooksRoutes(database: Database, worker: WebhookWorker, outbou
       },
       async (request, reply) => {
         const caller = callerOf(request);
-        const delivery = await withTenant(database.db, caller.tenantSlug, (tx) => replayDelivery(tx, caller, request.params.id));
+        const delivery = await inTenant(request, (tx) => replayDelivery(tx, caller, request.params.id));
         worker.wake(caller.tenantSlug);
         return reply.status(202).send(delivery);
       },

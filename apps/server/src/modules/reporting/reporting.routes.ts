@@ -13,9 +13,10 @@ import {
   RetentionSettingsSchema,
   StatusReportSchema,
 } from '@yardmaster/contracts';
-import { findTenantBySlug, withTenant, type Database, type ReadRouter } from '../../platform/db/index.js';
+import { findTenantBySlug, type Database, type ReadRouter } from '../../platform/db/index.js';
 import { readerOf } from '../../platform/http/read-your-writes.js';
 import { callerOf, tenantActor } from '../../platform/http/access.js';
+import { tenantRunner } from '../../platform/http/tenant-route.js';
 import { expectedVersion } from '../../platform/http/versioning.js';
 import { analyticsCsv, computeAnalytics } from './reporting.analytics.js';
 import { renderReportPdf } from './reporting.pdf.js';
@@ -41,6 +42,7 @@ const ANALYSTS = { roles: ['admin', 'dispatcher', 'viewer'] } as const;
 export function reportingRoutes(database: Database, reads: ReadRouter, files?: FileStore) {
   return async (app: FastifyInstance): Promise<void> => {
     const r = app.withTypeProvider<ZodTypeProvider>();
+    const inTenant = tenantRunner(database);
     const readingFor = async (request: FastifyRequest): Promise<Database> => reads.readerFor(readerOf(request));
 
     r.get(
@@ -51,7 +53,7 @@ export function reportingRoutes(database: Database, reads: ReadRouter, files?: F
       },
       async (request) => {
         const caller = callerOf(request);
-        return withTenant((await readingFor(request)).db, caller.tenantSlug, (tx) => listReports(tx, caller, request.query));
+        return inTenant(request, (tx) => listReports(tx, caller, request.query), { database: await readingFor(request) });
       },
     );
 
@@ -64,7 +66,7 @@ export function reportingRoutes(database: Database, reads: ReadRouter, files?: F
       async (request, reply) => {
         const caller = callerOf(request);
         const { format, ...filters } = request.query;
-        const reports = await withTenant((await readingFor(request)).db, caller.tenantSlug, async (tx) => {
+        const reports = await inTenant(request, async (tx) => {
           const all = [];
           let cursor: string | undefined;
           do {
@@ -73,7 +75,7 @@ export function reportingRoutes(database: Database, reads: ReadRouter, files?: F
             cursor = page.nextCursor ?? undefined;
           } while (cursor && all.length < EXPORT_MAX_REPORTS);
           return all.slice(0, EXPORT_MAX_REPORTS);
-        });
+        }, { database: await readingFor(request) });
         const name = `status-reports-${caller.tenantSlug}`;
         if (format === 'xlsx') return reply.type(XLSX_TYPE).header('content-disposition', `attachment; filename="${name}.xlsx"`).send(await reportsXlsx(reports));
         return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${name}.csv"`).send(reportsCsv(reports));
@@ -88,7 +90,7 @@ export function reportingRoutes(database: Database, reads: ReadRouter, files?: F
       },
       async (request) => {
         const caller = callerOf(request);
-        return withTenant((await readingFor(request)).db, caller.tenantSlug, (tx) => getReport(tx, caller, request.params.id));
+        return inTenant(request, (tx) => getReport(tx, caller, request.params.id), { database: await readingFor(request) });
       },
     );
 
@@ -100,7 +102,7 @@ export function reportingRoutes(database: Database, reads: ReadRouter, files?: F
       },
       async (request, reply) => {
         const caller = callerOf(request);
-        const report = await withTenant((await readingFor(request)).db, caller.tenantSlug, (tx) => getReport(tx, caller, request.params.id));
+        const report = await inTenant(request, (tx) => getReport(tx, caller, request.params.id), { database: await readingFor(request) });
         return reply.header('content-disposition', `attachment; filename="${report.number}.json"`).send(report);
       },
     );
@@ -114,7 +116,7 @@ export function reportingRoutes(database: Database, reads: ReadRouter, files?: F
       async (request, reply) => {
         const caller = callerOf(request);
         const { tenant } = tenantActor(request);
-        const report = await withTenant((await readingFor(request)).db, caller.tenantSlug, (tx) => getReport(tx, caller, request.params.id));
+        const report = await inTenant(request, (tx) => getReport(tx, caller, request.params.id), { database: await readingFor(request) });
         const record = await findTenantBySlug((await readingFor(request)).db, tenant.slug);
         const proof = files ? await proofForPdf(database, caller.tenantSlug, report.dispatchId, files) : null;
         const pdf = await renderReportPdf(report, { tenantName: record?.name ?? tenant.slug, timeZone: tenant.timeZone, generatedAt: new Date(), proof });
@@ -136,7 +138,7 @@ export function reportingRoutes(database: Database, reads: ReadRouter, files?: F
       },
       async (request, reply) => {
         const caller = callerOf(request);
-        const note = await withTenant(database.db, caller.tenantSlug, (tx) => addReportNote(tx, caller, { id: request.params.id, ...request.body }));
+        const note = await inTenant(request, (tx) => addReportNote(tx, caller, { id: request.params.id, ...request.body }));
         return reply.code(201).send(note);
       },
     );
@@ -150,7 +152,8 @@ export function reportingRoutes(database: Database, reads: ReadRouter, files?: F
       async (request, reply) => {
         const caller = callerOf(request);
         const { tenant } = tenantActor(request);
-        const result = await withTenant((await readingFor(request)).db, caller.tenantSlug, (tx) => computeAnalytics(tx, caller, { ...request.query, timeZone: tenant.timeZone }), {
+        const result = await inTenant(request, (tx) => computeAnalytics(tx, caller, { ...request.query, timeZone: tenant.timeZone }), {
+          database: await readingFor(request),
           isolation: 'repeatable read',
         });
         if (request.query.format === 'xlsx') {
@@ -176,8 +179,7 @@ export function reportingRoutes(database: Database, reads: ReadRouter, files?: F
         schema: { tags: ['settings'], summary: 'Retention periods (years) for this tenant', response: { 200: RetentionSettingsSchema } },
       },
       async (request, reply) => {
-        const caller = callerOf(request);
-        const { settings, version } = await withTenant(database.db, caller.tenantSlug, (tx) => getRetention(tx));
+        const { settings, version } = await inTenant(request, (tx) => getRetention(tx));
         return reply.header('etag', `"${version}"`).send(settings);
       },
     );
@@ -191,7 +193,7 @@ export function reportingRoutes(database: Database, reads: ReadRouter, files?: F
       async (request, reply) => {
         const caller = callerOf(request);
         const expected = expectedVersion(request);
-        const { settings, version } = await withTenant(database.db, caller.tenantSlug, (tx) => putRetention(tx, caller, request.body, expected));
+        const { settings, version } = await inTenant(request, (tx) => putRetention(tx, caller, request.body, expected));
         return reply.header('etag', `"${version}"`).send(settings);
       },
     );

@@ -8,9 +8,10 @@ import {
   pageOf,
   UpdateMemberSchema,
 } from '@yardmaster/contracts';
-import { withTenant, type Database } from '../../platform/db/index.js';
+import type { Database } from '../../platform/db/index.js';
 import { expectedVersion } from '../../platform/http/versioning.js';
 import { callerOf } from '../../platform/http/access.js';
+import { tenantRunner } from '../../platform/http/tenant-route.js';
 import { getMember, inviteMember, listMembers, updateMember } from './users.service.js';
 
 
@@ -18,6 +19,7 @@ import { getMember, inviteMember, listMembers, updateMember } from './users.serv
 export function usersRoutes(database: Database) {
   return async (app: FastifyInstance): Promise<void> => {
     const r = app.withTypeProvider<ZodTypeProvider>();
+    const inTenant = tenantRunner(database);
     r.get(
       '/api/v1/users',
       {
@@ -26,7 +28,7 @@ export function usersRoutes(database: Database) {
       },
       async (request) => {
         const caller = callerOf(request);
-        return withTenant(database.db, caller.tenantSlug, (tx) => listMembers(tx, caller, request.query));
+        return inTenant(request, (tx) => listMembers(tx, caller, request.query));
       },
     );
     r.get(
@@ -37,7 +39,7 @@ export function usersRoutes(database: Database) {
       },
       async (request, reply) => {
         const caller = callerOf(request);
-        const member = await withTenant(database.db, caller.tenantSlug, (tx) => getMember(tx, caller, request.params.id));
+        const member = await inTenant(request, (tx) => getMember(tx, caller, request.params.id));
         return reply.header('etag', `"${member.version}"`).send(member);
       },
     );
@@ -54,7 +56,7 @@ export function usersRoutes(database: Database) {
       },
       async (request, reply) => {
         const caller = callerOf(request);
-        const member = await withTenant(database.db, caller.tenantSlug, (tx) => inviteMember(tx, caller, request.body));
+        const member = await inTenant(request, (tx) => inviteMember(tx, caller, request.body));
         return reply.status(201).header('etag', `"${member.version}"`).header('location', `/api/v1/users/${member.id}`).send(member);
       },
     );
@@ -73,7 +75,7 @@ export function usersRoutes(database: Database) {
       async (request, reply) => {
         const caller = callerOf(request);
         const version = expectedVersion(request);
-        const member = await withTenant(database.db, caller.tenantSlug, (tx) =>
+        const member = await inTenant(request, (tx) =>
           updateMember(tx, caller, { id: request.params.id, version, changes: request.body }),
         );
         return reply.header('etag', `"${member.version}"`).send(member);
