@@ -25,6 +25,7 @@ import { importsRoutes } from './modules/imports/index.js';
 import { alertsRoutes } from './modules/alerts/index.js';
 import { usersRoutes } from './modules/users/index.js';
 import { auditRoutes } from './modules/audit/index.js';
+import { searchRoutes } from './modules/search/index.js';
 import { reportingRoutes } from './modules/reporting/index.js';
 import { notificationsRoutes } from './modules/notifications/index.js';
 import { driverAppRoutes } from './modules/dispatch/index.js';
@@ -111,6 +112,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   wireDispatchToCapacity(app.log);
   await app.register(usersRoutes(database));
   await app.register(auditRoutes(database));
+  await app.register(searchRoutes(database));
   const reads = createReadRouter(database, options.reportingDatabase, {
     maxLagMs: config.replicaMaxLagMs,
     isReplica: config.reportingDatabaseUrl !== undefined,

@@ -222,6 +222,28 @@ export const ExplainSchema = z.object({
 });
 export type Explain = z.infer<typeof ExplainSchema>;
 
+export const CandidateEquipmentSchema = z.object({
+  id: z.uuid(),
+  code: text().describe('asset tag'),
+  name: text(),
+  eligible: z.boolean(),
+  reasons: z.array(text()).describe('why not, in plain words: "in maintenance since 2026-11-28 (hydraulic leak)", "on WO-2026-000012 until about 14:30 GMT"'),
+});
+export const CandidateDriverSchema = z.object({
+  id: z.uuid(),
+  name: text(),
+  eligible: z.boolean(),
+  reasons: z.array(text()).describe('why not, in plain words: "off duty", "missing qualification HAZMAT", "qualification CDL-A expired on 2026-10-01"'),
+});
+/** What a dispatcher may pick for a waiting dispatch: eligible ones first, the others with their reasons. */
+export const CandidatesSchema = z.object({
+  equipment: z.array(CandidateEquipmentSchema),
+  drivers: z.array(CandidateDriverSchema),
+});
+export type CandidateEquipment = z.infer<typeof CandidateEquipmentSchema>;
+export type CandidateDriver = z.infer<typeof CandidateDriverSchema>;
+export type Candidates = z.infer<typeof CandidatesSchema>;
+
 export const BoardSchema = z.object({
   queued: z.array(DispatchSchema.extend({ queuePosition: z.number().int(), waitingSeconds: z.number().int() })),
   scheduled: z.array(DispatchSchema),

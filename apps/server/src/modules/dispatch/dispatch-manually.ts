@@ -3,6 +3,7 @@ import type { Dispatch } from '@yardmaster/contracts';
 import type { Caller } from '../../platform/caller.js';
 import type { TenantTx } from '../../platform/db/index.js';
 import { lockManualPick, reserveEquipment } from './dispatch.repo.js';
+import { refusalProblem, refuseDriver, refuseEquipment } from './assign-rules.js';
 import { dispatchProblem } from './dispatch.errors.js';
 import { openCommand } from './open-command.js';
 import { changeDispatch } from './record-change.js';
@@ -11,6 +12,7 @@ import { dispatchView } from './views.js';
 /**
  * A dispatcher picks the equipment and driver; validated exactly like automatic assignment (and
  * re-checked by the database's trigger and unique indexes). A scheduled dispatch is brought forward.
+ * The rule is `assign-rules.ts` (the candidates list shows the same refusals in plain words).
  * Refusals name the machine, the person, the work order they are on and the expired ticket.
  */
 export async function dispatchManually(
@@ -22,24 +24,10 @@ export async function dispatchManually(
 ): Promise<Dispatch> {
   const { row } = await openCommand(tx, caller, id, expected, 'assign');
   const pick = await lockManualPick(tx, row.equipment_type_id, input.equipmentId, input.driverId);
+  const refusal = refusalProblem([...refuseEquipment(row, pick), ...refuseDriver(pick)]);
+  if (refusal) throw refusal;
   const tag = pick.asset_tag ?? '';
-  if (!pick.equipment_id) throw dispatchProblem('wrong-equipment', 'equipment not found', 'equipmentId', 'unknown equipment');
-  if (pick.equipment_type_id !== row.equipment_type_id) throw dispatchProblem('wrong-equipment', `equipment ${tag} is not of the requested type`, 'equipmentId', 'wrong type');
-  if (row.requested_equipment_id && row.requested_equipment_id !== pick.equipment_id) {
-    throw dispatchProblem('wrong-equipment', 'the work order asked for a specific piece of equipment', 'equipmentId', 'not the requested equipment');
-  }
-  if (pick.equipment_status !== 'available') {
-    throw dispatchProblem('equipment-unavailable', `equipment ${tag} is no longer available (${pick.equipment_status ?? 'unknown'})`, 'equipmentId', pick.equipment_status ?? 'unknown');
-  }
-  const name = pick.driver_name ?? '';
-  if (!pick.driver_id || pick.driver_archived) throw dispatchProblem('driver-unavailable', 'driver not found', 'driverId', 'unknown driver');
-  if (pick.duty_status !== 'on_duty') throw dispatchProblem('driver-unavailable', `${name} is off duty`, 'driverId', 'off duty');
-  if (pick.busy_on) throw dispatchProblem('driver-unavailable', `${name} is already on a dispatch (${pick.busy_on})`, 'driverId', 'busy');
-  const missing = pick.missing ?? [];
-  if (missing.length > 0) {
-    const what = missing.map((m) => (m.expired_on ? `${m.code} (expired ${m.expired_on})` : m.code)).join(', ');
-    throw dispatchProblem('driver-not-qualified', `${name} lacks a required qualification (or holds it expired): ${what}`, 'driverId', 'not qualified');
-  }
+  if (!pick.equipment_id || !pick.driver_id) throw new Error('a refused pick passed the rule');
   if (!(await reserveEquipment(tx, pick.equipment_id))) {
     throw dispatchProblem('equipment-unavailable', `equipment ${tag} is no longer available`, 'equipmentId', 'taken');
   }

@@ -2,6 +2,7 @@ import { sql, type UpdateObject } from 'kysely';
 import type { DispatchSettings, DispatchStatus, Priority } from '@yardmaster/contracts';
 import type { TenantTables, TenantTx } from '../../platform/db/index.js';
 import { DEFAULT_DISPATCH_SETTINGS } from './settings.js';
+import type { DriverFacts, EquipmentFacts } from './assign-rules.js';
 import { ACTIVE_SQL, type DispatchRow } from './views.js';
 
 /**
@@ -541,5 +542,47 @@ export async function selectExplainFacts(tx: TenantTx, row: LoadedDispatch, agei
         where p.holds_all and not (${row.declined_driver_ids}::uuid[] @> array[p.id])), '[]'::json) as drivers`.execute(tx);
   const facts = rows[0];
   if (!facts) throw new Error('explain facts returned nothing');
+  return facts;
+}
+
+export type CandidateFacts = {
+  equipment: Array<EquipmentFacts & { equipment_id: string; name: string }>;
+  drivers: Array<DriverFacts & { driver_id: string }>;
+};
+
+/**
+ * What the candidates list judges, in one round trip and without locks: every machine in service
+ * (any type: the rule names the wrong ones) with its type, status note and, when on a job, the work
+ * order and its expected end; every driver with their active work order, its expected end and the
+ * required qualifications of `typeId` they lack or hold expired. Expected ends: start plus the mean
+ * job length of that type over 90 days (1 hour without history). Same facts as `lockManualPick`.
+ */
+export async function selectCandidateFacts(tx: TenantTx, typeId: string): Promise<CandidateFacts> {
+  const { rows } = await sql<CandidateFacts>`
+    with means as (
+      select equipment_type_id, avg(extract(epoch from (coalesce(completed_at, recalled_at) - dispatched_at)))::float8 as seconds
+      from dispatches where status in ('completed', 'recalled') and dispatched_at > now() - interval '90 days' group by equipment_type_id
+    ),
+    busy as (
+      select x.equipment_id, x.driver_id, w.number,
+        x.dispatched_at + make_interval(secs => coalesce((select seconds from means m where m.equipment_type_id = x.equipment_type_id), 3600)) as until
+      from dispatches x join work_orders w on w.id = x.work_order_id where x.status in (${ACTIVE_SQL})
+    )
+    select
+      coalesce((select json_agg(json_build_object('equipment_id', e.id, 'asset_tag', e.asset_tag, 'name', e.name, 'equipment_status', e.status,
+          'equipment_type_id', e.equipment_type_id, 'type_name', t.name, 'status_note', e.status_note, 'status_since', e.updated_at,
+          'equipment_busy_on', b.number, 'equipment_busy_until', b.until) order by e.asset_tag)
+        from equipment e join equipment_types t on t.id = e.equipment_type_id left join busy b on b.equipment_id = e.id
+        where e.status <> 'retired'), '[]'::json) as equipment,
+      coalesce((select json_agg(json_build_object('driver_id', dr.id, 'driver_name', dr.name, 'duty_status', dr.duty_status, 'driver_archived', false,
+          'busy_on', b.number, 'busy_until', b.until,
+          'missing', (select json_agg(json_build_object('code', q.code, 'expired_on', to_char(dq.expires_at at time zone 'UTC', 'YYYY-MM-DD')) order by q.code)
+            from equipment_type_qualifications r join qualifications q on q.id = r.qualification_id
+            left join driver_qualifications dq on dq.driver_id = dr.id and dq.qualification_id = r.qualification_id
+            where r.equipment_type_id = ${typeId} and (dq.driver_id is null or (dq.expires_at is not null and dq.expires_at <= now())))) order by dr.name)
+        from drivers dr left join busy b on b.driver_id = dr.id
+        where dr.archived_at is null), '[]'::json) as drivers`.execute(tx);
+  const facts = rows[0];
+  if (!facts) throw new Error('candidate facts returned nothing');
   return facts;
 }

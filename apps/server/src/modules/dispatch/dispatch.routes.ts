@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import {
   AdvanceSchema,
   BoardSchema,
+  CandidatesSchema,
   CreateWorkOrderSchema,
   DispatchListQuerySchema,
   DispatchSchema,
@@ -22,6 +23,7 @@ import {
 } from '@yardmaster/contracts';
 import type { Database } from '../../platform/db/index.js';
 import { notFound } from '../../platform/errors.js';
+import { tenantActor } from '../../platform/http/access.js';
 import { tenantRunner } from '../../platform/http/tenant-route.js';
 import { expectedVersion, setEtag } from '../../platform/http/versioning.js';
 import { recordAudit } from '../audit/index.js';
@@ -37,6 +39,7 @@ import { dispatchManually } from './dispatch-manually.js';
 import { assertMaySee } from './dispatch.policy.js';
 import { lockDispatchQueue, selectDispatch } from './dispatch.repo.js';
 import { explainDispatch } from './explain.js';
+import { listCandidates } from './list-candidates.js';
 import { EVERY_TYPE, matchQueue } from './match-queue.js';
 import { recallDispatch } from './recall-dispatch.js';
 import { reprioritiseDispatch } from './reprioritise-dispatch.js';
@@ -122,6 +125,10 @@ export function dispatchRoutes(database: Database, options: DispatchRoutesOption
     );
     r.get('/api/v1/dispatches/:id/explain', { config: { access: READERS }, schema: { tags, summary: 'Why a queued dispatch waits: position, blockers, estimate', params: IdParamsSchema, response: { 200: ExplainSchema } } }, (request) =>
       inTenant(request, (tx) => explainDispatch(tx, request.params.id)),
+    );
+
+    r.get('/api/v1/dispatches/:id/candidates', { config: { access: DISPATCHERS }, schema: { tags, summary: 'What a dispatcher may pick for a waiting dispatch: every machine and driver, eligible or not with reasons', params: IdParamsSchema, response: { 200: CandidatesSchema } } }, (request) =>
+      inTenant(request, (tx) => listCandidates(tx, request.params.id, tenantActor(request).tenant.timeZone)),
     );
 
     const versioned = <T extends { version: number }>(run: (request: FastifyRequest, expected: number) => Promise<T>) =>

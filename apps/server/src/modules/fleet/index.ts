@@ -5,7 +5,7 @@ import { recordAuditBatch } from '../audit/index.js';
 import { countUsableEquipmentOfType, selectEquipment, selectEquipmentType, selectRequirements, type EquipmentRow, type EquipmentTypeRow } from './fleet.repo.js';
 
 export { fleetRoutes } from './fleet.routes.js';
-export { createEquipment, createEquipmentType, sendToMaintenance, returnToService, equipmentView, equipmentTypeView } from './fleet.service.js';
+export { createEquipment, createEquipmentType, sendToMaintenance, returnToService, equipmentView, equipmentTypeView, listEquipment } from './fleet.service.js';
 export type { EquipmentRow, EquipmentTypeRow } from './fleet.repo.js';
 
 export function findEquipment(tx: TenantTx, id: string): Promise<EquipmentRow | undefined> {

@@ -40,6 +40,32 @@ export function updateSubscription(
     .executeTakeFirstOrThrow();
 }
 
+/** Replaces the signing secret; the version moves so a stale editor notices. */
+export function updateSubscriptionSecret(tx: TenantTx, id: string, secret: string): Promise<SubscriptionRow> {
+  return tx
+    .updateTable('webhook_subscriptions')
+    .set((eb) => ({ secret, version: eb('version', '+', 1) }))
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/**
+ * Queues a test delivery for one subscription. Test deliveries take negative event ids (live
+ * events are positive), one below the subscription's lowest, so `(subscription, event)` stays
+ * unique; the caller holds the subscription row locked, which serialises two tests.
+ */
+export async function insertTestDelivery(tx: TenantTx, subscriptionId: string, payloadOf: (eventId: number) => Record<string, unknown>): Promise<DeliveryRow> {
+  const { rows } = await sql<{ next: string }>`
+    select least(coalesce(min(event_id), 0), 0) - 1 as next from webhook_deliveries where subscription_id = ${subscriptionId} and event_id < 0`.execute(tx);
+  const eventId = Number(rows[0]?.next ?? -1);
+  return tx
+    .insertInto('webhook_deliveries')
+    .values({ subscription_id: subscriptionId, event_id: eventId, event_type: 'webhook.test', payload: JSON.stringify(payloadOf(eventId)) })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
 export async function deleteSubscription(tx: TenantTx, id: string): Promise<SubscriptionRow | undefined> {
   return tx.deleteFrom('webhook_subscriptions').where('id', '=', id).returningAll().executeTakeFirst();
 }

@@ -18,9 +18,9 @@ import { callerOf } from '../../platform/http/access.js';
 import { tenantRunner } from '../../platform/http/tenant-route.js';
 import { unprocessable } from '../../platform/errors.js';
 import { outboundRefusalOf, type Outbound } from '../../platform/net/outbound.js';
-import { expectedVersion, setEtag } from '../../platform/http/versioning.js';
+import { expectedVersion, optionalVersion, setEtag } from '../../platform/http/versioning.js';
 import type { WebhookWorker } from './webhooks.worker.js';
-import { createWebhook, getDelivery, getWebhook, listDeliveries, listWebhooks, removeWebhook, replayDelivery, updateWebhook } from './webhooks.service.js';
+import { createWebhook, getDelivery, getWebhook, listDeliveries, listWebhooks, removeWebhook, replayDelivery, rotateWebhookSecret, sendTestDelivery, updateWebhook } from './webhooks.service.js';
 
 const admin = { access: { roles: ['admin' as const] } };
 const IdParams = z.object({ id: z.uuid() });
@@ -115,6 +115,33 @@ export function webhooksRoutes(database: Database, worker: WebhookWorker, outbou
       },
       async (request) => {
         return inTenant(request, (tx) => listDeliveries(tx, request.params.id, request.query));
+      },
+    );
+    r.post(
+      '/api/v1/webhooks/:id/test',
+      {
+        config: admin,
+        schema: { tags: ['webhooks'], summary: 'Send a signed webhook.test event to this subscription only (shows in its delivery log)', params: IdParams, response: { 202: WebhookDeliverySchema } },
+      },
+      async (request, reply) => {
+        const caller = callerOf(request);
+        const delivery = await withTenant(database.db, caller.tenantSlug, (tx) => sendTestDelivery(tx, caller, request.params.id));
+        worker.wake(caller.tenantSlug);
+        return reply.status(202).send(delivery);
+      },
+    );
+    r.post(
+      '/api/v1/webhooks/:id/rotate-secret',
+      {
+        config: admin,
+        schema: { tags: ['webhooks'], summary: 'Replace the signing secret (returned only here; If-Match optional)', params: IdParams, response: { 200: CreatedWebhookSchema } },
+      },
+      async (request, reply) => {
+        const caller = callerOf(request);
+        const expected = optionalVersion(request);
+        const rotated = await withTenant(database.db, caller.tenantSlug, (tx) => rotateWebhookSecret(tx, caller, request.params.id, expected));
+        setEtag(reply, rotated.version);
+        return rotated;
       },
     );
     r.get(

@@ -14,6 +14,8 @@ import {
   selectSubscriptionsPage,
   updateSubscription,
   updateDeliveryForReplay,
+  insertTestDelivery,
+  updateSubscriptionSecret,
   type AttemptRow,
   type DeliveryRow,
   type SubscriptionRow,
@@ -138,5 +140,37 @@ export async function replayDelivery(tx: TenantTx, caller: Caller, id: string): 
     before: { status: before.status, attempts: before.attempts },
     after: { status: row.status, attempts: row.attempts },
   });
+  return deliveryView(row);
+}
+
+/** A new signing secret, returned once; deliveries signed from now on use it (the old one stops at once). */
+export async function rotateWebhookSecret(tx: TenantTx, caller: Caller, id: string, expectedVersion: number | undefined): Promise<CreatedWebhook> {
+  const before = await selectSubscriptionForUpdate(tx, id);
+  if (!before) throw notFound('webhook', id);
+  if (expectedVersion !== undefined && before.version !== expectedVersion) throw staleVersion('webhook', id);
+  const secret = newWebhookSecret();
+  const row = await updateSubscriptionSecret(tx, id, secret);
+  const view = webhookView(row);
+  // The audit records that the secret changed, never the secret.
+  await recordAudit(tx, caller, { action: 'webhook.secret_rotated', entityType: 'webhook', entityId: id, before: { version: before.version }, after: { version: row.version } });
+  return { ...view, secret };
+}
+
+/**
+ * Queues a signed `webhook.test` delivery to this subscription only (paused or not): it goes
+ * through the worker like any event, so its attempts show in the delivery log.
+ */
+export async function sendTestDelivery(tx: TenantTx, caller: Caller, id: string): Promise<WebhookDelivery> {
+  const subscription = await selectSubscriptionForUpdate(tx, id);
+  if (!subscription) throw notFound('webhook', id);
+  const row = await insertTestDelivery(tx, id, (eventId) => ({
+    id: String(eventId),
+    type: 'webhook.test',
+    entityType: 'webhook',
+    entityId: id,
+    occurredAt: new Date().toISOString(),
+    data: { message: 'Test delivery from Yardmaster', requestedBy: caller.name },
+  }));
+  await recordAudit(tx, caller, { action: 'webhook.test_sent', entityType: 'webhook', entityId: id, after: { deliveryId: row.id } });
   return deliveryView(row);
 }

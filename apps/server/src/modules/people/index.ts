@@ -5,7 +5,7 @@ import { recordAuditBatch } from '../audit/index.js';
 import { selectDriver, selectDriverBySubject, selectExpiringQualifications, type DriverRow } from './people.repo.js';
 
 export { peopleRoutes } from './people.routes.js';
-export { createDriver, createQualification, setDriverDuty, updateDriver, holdQualification, driverView, qualificationView } from './people.service.js';
+export { createDriver, createQualification, setDriverDuty, updateDriver, holdQualification, driverView, qualificationView, listDrivers } from './people.service.js';
 /** Sortable keyset pages, shared by the resource lists of fleet and sites. */
 export { keysetFor, sortedPage, lowerText, micros, plainText, type Keyset, type SortKey } from './keyset.js';
 export type { DriverRow, QualificationRow } from './people.repo.js';
