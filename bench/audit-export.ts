@@ -20,6 +20,7 @@ import { systemCaller } from '../apps/server/src/platform/caller.js';
 import { migrateAll, openDatabase, provisionTenant, withTenant, type Database } from '../apps/server/src/platform/db/index.js';
 import { recordAuditBatch, verifyAuditChain } from '../apps/server/src/modules/audit/index.js';
 import { openAuditExport } from '../apps/server/src/modules/audit/audit.export.js';
+import { dropTenantRolesOf } from '../apps/server/test/support/tenant-roles.js';
 
 const ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const SLUG = 'bench';
@@ -126,7 +127,7 @@ async function main(argv: string[]): Promise<void> {
     if (!keep) {
       await admin.query(`select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()`, [name]);
       await admin.query(`drop database if exists ${name}`);
-      await admin.query(`drop role if exists ym_t_${SLUG}`).catch(() => undefined);
+      await dropTenantRolesOf(admin, name);
     } else console.log(`kept ${url}`);
     await admin.end();
   }

@@ -36,6 +36,7 @@ import { migrations } from '../apps/server/src/migrations/index.js';
 import { migrateAll, openDatabase, provisionTenant } from '../apps/server/src/platform/db/index.js';
 import { buildFleet } from '../apps/server/test/support/fleet.js';
 import { TEST_AUDIENCE, TEST_CLIENT, TEST_ISSUER, createTestIdentity } from '../apps/server/test/support/identity.js';
+import { dropTenantRolesOf } from '../apps/server/test/support/tenant-roles.js';
 
 const ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const BASE_PORT = Number(process.env.BENCH_PORT ?? 22000);
@@ -364,8 +365,7 @@ async function main(): Promise<void> {
     await database.close();
     await admin.query(`select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()`, [name]);
     await admin.query(`drop database if exists ${name}`);
-    const { rows } = await admin.query<{ rolname: string }>(`select rolname from pg_roles where rolname like $1`, [`ym_t_brd${RUN}%`]);
-    for (const r of rows) await admin.query(`drop role if exists ${r.rolname}`).catch(() => undefined);
+    await dropTenantRolesOf(admin, name);
     await admin.end();
   }
 }

@@ -22,6 +22,7 @@ import { migrations } from '../apps/server/src/migrations/index.js';
 import { notificationsOf, publishEvent } from '../apps/server/src/modules/notifications/index.js';
 import { migrateAll, openDatabase, provisionTenant, withTenant } from '../apps/server/src/platform/db/index.js';
 import { createTestIdentity } from '../apps/server/test/support/identity.js';
+import { dropTenantRolesOf } from '../apps/server/test/support/tenant-roles.js';
 
 const ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const SLUG = 'bench_live';
@@ -212,7 +213,7 @@ async function main(): Promise<void> {
     await database.close();
     await admin.query(`select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()`, [name]);
     await admin.query(`drop database if exists ${name}`);
-    await admin.query(`drop role if exists ym_t_${SLUG}`).catch(() => undefined);
+    await dropTenantRolesOf(admin, name);
     await admin.end();
   }
 }

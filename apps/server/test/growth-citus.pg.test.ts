@@ -112,7 +112,7 @@ describe('Citus schema-based sharding: static compatibility', () => {
   it('captured a representative workload and lists it', () => {
     const distinct = new Map<string, number>();
     for (const s of captured) {
-      const shape = s.text.replace(/\s+/g, ' ').trim().replace(/\bt_citus_[ab]\b/g, 't_<tenant>').replace(/\bym_t_citus_[ab]\b/g, 'ym_t_<tenant>');
+      const shape = s.text.replace(/\s+/g, ' ').trim().replace(/\bt_citus_[ab]\b/g, 't_<tenant>').replace(/\bym_[0-9a-f]{10}_citus_[ab]\b/g, 'ym_<database>_<tenant>');
       distinct.set(shape, (distinct.get(shape) ?? 0) + 1);
     }
     const file = path.resolve('artifacts', 'sql-statements.txt');

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
-import { openDatabase, withTenant, type Database, type TenantRecord } from '../src/platform/db/index.js';
+import { openDatabase, tenantRole, withTenant, type Database, type TenantRecord } from '../src/platform/db/index.js';
 import { createTestApp } from './support/app.js';
 import { createTestTenant, openTestDatabase } from './support/db.js';
 import { buildFleet, type Fleet } from './support/fleet.js';
@@ -75,7 +75,7 @@ describe('through pgBouncer in transaction pooling mode', () => {
     expect(new Set(seen.map((s) => s.pid)).size).toBe(1);
     // …and each transaction saw only its own tenant.
     for (const s of seen) {
-      expect(s).toMatchObject({ path: `t_${s.tenant}`, role: `ym_t_${s.tenant}`, owner: s.tenant });
+      expect(s).toMatchObject({ path: `t_${s.tenant}`, role: tenantRole(database, s.tenant), owner: s.tenant });
     }
     // Between transactions the session is clean: the pin ended with each commit.
     const after = await sql<{ path: string; role: string }>`select current_setting('search_path') as path, current_user as role`.execute(pooled.db);

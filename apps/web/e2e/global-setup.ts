@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -111,9 +112,11 @@ export async function setup(project: TestProject): Promise<() => Promise<void>> 
     const cleanup = new pg.Client({ connectionString: adminUrl });
     await cleanup.connect();
     await cleanup.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
-    // Tenant roles are cluster-wide; drop those no other database still uses.
-    const roles = await cleanup.query<{ rolname: string }>(`select rolname from pg_roles where rolname like 'ym\\_t\\_%'`);
-    for (const { rolname } of roles.rows) await cleanup.query(`drop role if exists "${rolname}"`).catch(() => undefined);
+    // Tenant roles are cluster objects named after their database (`ym_<md5(db)[0,10]>_<slug>`):
+    // drop exactly this database's.
+    const prefix = `ym\\_${createHash('md5').update(database).digest('hex').slice(0, 10)}\\_`;
+    const roles = await cleanup.query<{ rolname: string }>(`select rolname from pg_roles where rolname like $1`, [`${prefix}%`]);
+    for (const { rolname } of roles.rows) await cleanup.query(`drop role if exists "${rolname}"`);
     await cleanup.end();
     rmSync(dataDir, { recursive: true, force: true });
   };

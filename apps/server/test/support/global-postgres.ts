@@ -3,6 +3,7 @@ import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { migrations } from '../../src/migrations/index.js';
 import { migrateAll, openDatabase } from '../../src/platform/db/index.js';
+import { dropTenantRolesOf } from './tenant-roles.js';
 
 declare module 'vitest' {
   // eslint-disable-next-line @typescript-eslint/consistent-type-definitions -- augmenting Vitest's interface
@@ -37,11 +38,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   return async () => {
     await admin.query(`select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()`, [name]);
     await admin.query(`drop database if exists ${name}`);
-    // Tenant roles are cluster-wide; drop those no other database still uses.
-    const roles = await admin.query<{ rolname: string }>(`select rolname from pg_roles where rolname like 'ym\\_t\\_%'`);
-    for (const { rolname } of roles.rows) {
-      await admin.query(`drop role if exists "${rolname}"`).catch(() => undefined);
-    }
+    await dropTenantRolesOf(admin, name);
     await admin.end();
   };
 }
+

@@ -55,7 +55,8 @@ export async function up(db: Transaction<any>): Promise<void> {
 
   await sql`
     do $$
-    declare r text := 'ym_' || current_setting('search_path');
+    -- The tenant's role (per database since 202612021000; see platform/db/scope.ts tenantRole).
+    declare r text := control.tenant_role(substr(current_setting('search_path'), 3));
     begin
       execute format('revoke update, delete, truncate on audit_events from %I', r);
       execute format('revoke insert, delete, truncate on audit_chain from %I', r);

@@ -43,12 +43,16 @@ async function applyPending(tx: Transaction<ControlTables>, scope: string, list:
 export async function migrateTenantSchema(tx: Transaction<ControlTables>, slug: string, list: readonly Migration[]): Promise<string[]> {
   checkOrder(list);
   const schema = tenantSchema(slug);
-  const role = tenantRole(slug);
-  await sql`select pg_advisory_xact_lock(${CONTROL_LOCK}, hashtext(${schema}))`.execute(tx);
+  // Advisory locks are per database: this serialises instances of ONE database. Another database
+  // on the cluster derives other role names (see tenantRole), so it never races for this one.
+  const { rows } = await sql<{ database: string }>`select current_database() as database, pg_advisory_xact_lock(${CONTROL_LOCK}, hashtext(${schema}))`.execute(tx);
+  const role = tenantRole(rows[0]?.database ?? '', slug);
+  // A role left behind by a database of the same name that was dropped (a restore, a test run) is
+  // adopted; a concurrent creation that slipped past (unique_violation on pg_authid) is too.
   await sql`
     do $$ begin
       create role ${sql.id(role)} nologin;
-    exception when duplicate_object then null;
+    exception when duplicate_object or unique_violation then null;
     end $$`.execute(tx);
   await sql`create schema if not exists ${sql.id(schema)}`.execute(tx);
   // The connecting user must be a member of the role to SET ROLE to it (superusers already may).
@@ -66,6 +70,33 @@ export async function migrateTenantSchema(tx: Transaction<ControlTables>, slug: 
   const applied = await applyPending(tx, schema, list);
   await sql`select set_config('search_path', 'public', true)`.execute(tx);
   return applied;
+}
+
+/**
+ * Drops a tenant for good: its schema, its ledger rows, its control rows and its database role.
+ * Runs inside the caller's transaction (all or nothing). The role is dropped last; nothing else in
+ * the cluster can depend on it, since it is derived from this database's name.
+ */
+export async function dropTenantSchema(tx: Transaction<ControlTables>, slug: string): Promise<void> {
+  const schema = tenantSchema(slug);
+  const { rows } = await sql<{ database: string }>`select current_database() as database, pg_advisory_xact_lock(${CONTROL_LOCK}, hashtext(${schema}))`.execute(tx);
+  const role = tenantRole(rows[0]?.database ?? '', slug);
+  await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(tx);
+  await tx.deleteFrom('control.migrations').where('scope', '=', schema).execute();
+  // Every control table that names the tenant (memberships, issuers, plans, local accounts…).
+  const tables = await sql<{ table: string }>`
+    select c.table_name as "table" from information_schema.columns c
+    join information_schema.tables t on t.table_schema = c.table_schema and t.table_name = c.table_name and t.table_type = 'BASE TABLE'
+    where c.table_schema = 'control' and c.column_name = 'tenant_slug' and c.table_name <> 'tenants'`.execute(tx);
+  for (const { table } of tables.rows) await sql`delete from ${sql.id('control', table)} where tenant_slug = ${slug}`.execute(tx);
+  await tx.deleteFrom('control.tenants').where('slug', '=', slug).execute();
+  await sql`
+    do $$ begin
+      if exists (select 1 from pg_roles where rolname = ${sql.lit(role)}) then
+        drop owned by ${sql.id(role)};
+        drop role ${sql.id(role)};
+      end if;
+    end $$`.execute(tx);
 }
 
 async function ensureControlSchema(db: Kysely<ControlTables>): Promise<void> {

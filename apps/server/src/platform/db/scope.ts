@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { CommitOutcomeUnknownError, isConnectionError, isConnectTimeout, isPoolTimeout } from './errors.js';
 import type { ControlTables, ControlTx, TenantTables, TenantTx } from './tables.js';
@@ -17,8 +18,20 @@ export const tenantSchema = (slug: string): string => {
 /**
  * The database role a tenant's transactions run as. It has privileges on its own schema only, so
  * even SQL that names another tenant's schema explicitly is refused by PostgreSQL itself.
+ *
+ * Roles are cluster objects while schemas belong to one database, so the name carries the
+ * database too: `ym_<first 10 hex of md5(database name)>_<slug>` (at most 54 bytes, under
+ * PostgreSQL's 63). Two Yardmaster databases on one cluster never share a tenant role. The same
+ * rule in SQL is `control.tenant_role(slug)` (migration 202612021000), which `withTenant` uses so
+ * that it needs no round trip to learn the database name.
  */
-export const tenantRole = (slug: string): string => `ym_${tenantSchema(slug)}`;
+export const tenantRole = (database: string, slug: string): string => {
+  assertTenantSlug(slug);
+  return `${tenantRolePrefix(database)}${slug}`;
+};
+
+/** The prefix shared by every tenant role of one database (for clean-up: `like 'ym\_<hash>\_%'`). */
+export const tenantRolePrefix = (database: string): string => `ym_${createHash('md5').update(database).digest('hex').slice(0, 10)}_`;
 
 const afterCommitHooks = new WeakMap<object, Array<() => void | Promise<void>>>();
 
@@ -136,14 +149,13 @@ export async function withTenant<T>(
   options: TxOptions = {},
 ): Promise<T> {
   const schema = tenantSchema(slug);
-  const role = tenantRole(slug);
   return runTransaction(
     db as unknown as Kysely<TenantTables>,
     options,
     async (tx) => {
       // jit off: tenant transactions are short OLTP work, and a mis-estimated CTE on the hot path
       // paid ~800 ms of JIT compilation for a 1 ms statement (analytics turn it back on).
-      await sql`select set_config('search_path', ${schema}, true), set_config('role', ${role}, true), set_config('jit', 'off', true)`.execute(tx);
+      await sql`select set_config('search_path', ${schema}, true), set_config('role', control.tenant_role(${slug}), true), set_config('jit', 'off', true)`.execute(tx);
     },
     fn,
   );
