@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Caller } from '../../platform/caller.js';
 import { withTenant, type Database, type TenantTx } from '../../platform/db/index.js';
 import { callerOf } from '../../platform/http/access.js';
+import { matchesEntityTag } from '../../platform/http/versioning.js';
 import { selectEventPosition } from '../notifications/index.js';
 import { readDispatchSettings } from './settings.js';
 
@@ -56,15 +57,6 @@ async function boardVersion(tx: TenantTx, now: number): Promise<string> {
 
 const etagOf = (key: string, version: string): string => `W/"b${createHash('sha256').update(`${key}\n${version}`).digest('base64url').slice(0, 22)}"`;
 
-function matches(header: string | undefined, etag: string): boolean {
-  if (!header) return false;
-  const opaque = etag.slice(2);
-  return header.split(',').some((candidate) => {
-    const tag = candidate.trim();
-    return tag === '*' || tag === etag || tag === opaque;
-  });
-}
-
 export function createBoardCache(database: Database, options: BoardCacheOptions = {}): BoardCache {
   const ttlMs = options.ttlMs ?? 2_000;
   const maxEntries = options.maxEntries ?? 10_000;
@@ -112,7 +104,7 @@ export function createBoardCache(database: Database, options: BoardCacheOptions 
       const version = await withTenant(database.db, caller.tenantSlug, (tx) => boardVersion(tx, now));
       const etag = etagOf(key, version);
       reply.header('etag', etag).header('cache-control', 'private, no-cache');
-      if (matches(request.headers['if-none-match'], etag)) {
+      if (matchesEntityTag(request.headers['if-none-match'], etag)) {
         counts.notModified += 1;
         await reply.code(304).send();
         return;
