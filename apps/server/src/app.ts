@@ -26,6 +26,7 @@ import { alertsRoutes } from './modules/alerts/index.js';
 import { usersRoutes } from './modules/users/index.js';
 import { auditRoutes } from './modules/audit/index.js';
 import { searchRoutes } from './modules/search/index.js';
+import { timelineRoutes } from './modules/dispatch/index.js';
 import { reportingRoutes } from './modules/reporting/index.js';
 import { notificationsRoutes } from './modules/notifications/index.js';
 import { driverAppRoutes } from './modules/dispatch/index.js';
@@ -113,6 +114,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(usersRoutes(database));
   await app.register(auditRoutes(database));
   await app.register(searchRoutes(database));
+  await app.register(timelineRoutes(database));
   const reads = createReadRouter(database, options.reportingDatabase, {
     maxLagMs: config.replicaMaxLagMs,
     isReplica: config.reportingDatabaseUrl !== undefined,

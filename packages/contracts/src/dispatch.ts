@@ -259,3 +259,10 @@ export const DispatchSettingsSchema = z.object({
 });
 export type DispatchSettings = z.infer<typeof DispatchSettingsSchema>;
 export const UpdateDispatchSettingsSchema = DispatchSettingsSchema.partial().strict();
+
+/** Typical job length per equipment type (mean over the last 90 days; 1 hour without history): the timeline draws "to go" from it. */
+export const JobLengthsSchema = z.object({
+  defaultSeconds: z.number().int(),
+  types: z.array(z.object({ equipmentTypeId: z.uuid(), meanSeconds: z.number().int(), finished: z.number().int() })),
+});
+export type JobLengths = z.infer<typeof JobLengthsSchema>;

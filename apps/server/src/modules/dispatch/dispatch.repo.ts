@@ -494,6 +494,14 @@ export type ExplainFacts = {
   }>;
 };
 
+/** Mean job length per equipment type over 90 days, dispatched to completed or recalled (the same basis as explain). */
+export async function selectJobLengths(tx: TenantTx): Promise<Array<{ equipment_type_id: string; seconds: number; finished: number }>> {
+  const { rows } = await sql<{ equipment_type_id: string; seconds: number; finished: number }>`
+    select equipment_type_id, avg(extract(epoch from (coalesce(completed_at, recalled_at) - dispatched_at)))::float8 as seconds, count(*)::int as finished
+    from dispatches where status in ('completed', 'recalled') and dispatched_at > now() - interval '90 days' group by equipment_type_id`.execute(tx);
+  return rows;
+}
+
 /**
  * Everything the explanation of one queued dispatch names, in one round trip: its position among
  * queued requests of its type, every machine of the type (on which work order with whom since

@@ -3,8 +3,8 @@ import type { TenantTx } from '../../platform/db/index.js';
 import { notFound } from '../../platform/errors.js';
 import { selectDispatch, selectExplainFacts } from './dispatch.repo.js';
 import { readDispatchSettings } from './settings.js';
+import { DEFAULT_JOB_SECONDS } from './job-lengths.js';
 
-const DEFAULT_JOB_SECONDS = 3600;
 const hhmm = (ms: number): string => new Date(ms).toISOString().slice(11, 16);
 const day = (iso: string): string => new Date(iso).toISOString().slice(0, 10);
 const list = (names: readonly string[]): string => (names.length <= 2 ? names.join(' and ') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1] ?? ''}`);

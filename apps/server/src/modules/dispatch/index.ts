@@ -7,6 +7,7 @@ export { matchQueue, EVERY_TYPE } from './match-queue.js';
 export { sweepTenant } from './sweeper.js';
 export { createWorkOrder } from './create-work-order.js';
 export { listWorkOrders } from './work-orders.js';
+export { timelineRoutes } from './timeline.routes.js';
 export { advanceDispatch } from './advance-dispatch.js';
 export { declineDispatch } from './decline-dispatch.js';
 export { recallDispatch } from './recall-dispatch.js';

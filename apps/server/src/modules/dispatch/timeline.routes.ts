@@ -1,0 +1,21 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { JobLengthsSchema } from '@yardmaster/contracts';
+import type { Database } from '../../platform/db/index.js';
+import { tenantRunner } from '../../platform/http/tenant-route.js';
+import { readJobLengths } from './job-lengths.js';
+
+const READ = { roles: ['admin', 'dispatcher', 'viewer'] } as const;
+
+/** What the dispatcher's timeline needs beyond the board. */
+export function timelineRoutes(database: Database) {
+  return async (app: FastifyInstance): Promise<void> => {
+    const r = app.withTypeProvider<ZodTypeProvider>();
+    const inTenant = tenantRunner(database);
+    r.get(
+      '/api/v1/job-lengths',
+      { config: { access: READ }, schema: { tags: ['dispatch'], summary: 'Typical job length per equipment type (mean over 90 days)', response: { 200: JobLengthsSchema } } },
+      (request) => inTenant(request, (tx) => readJobLengths(tx)),
+    );
+  };
+}
