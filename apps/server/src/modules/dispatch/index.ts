@@ -6,6 +6,7 @@ export { dispatchRoutes, type DispatchRoutesOptions } from './dispatch.routes.js
 export { matchQueue, EVERY_TYPE } from './match-queue.js';
 export { sweepTenant } from './sweeper.js';
 export { createWorkOrder } from './create-work-order.js';
+export { getWorkOrder } from './work-orders.js';
 export { advanceDispatch } from './advance-dispatch.js';
 export { declineDispatch } from './decline-dispatch.js';
 export { recallDispatch } from './recall-dispatch.js';
