@@ -24,6 +24,7 @@ import { dispatchRoutes, wireDispatchToCapacity } from './modules/dispatch/index
 import { importsRoutes } from './modules/imports/index.js';
 import { alertsRoutes } from './modules/alerts/index.js';
 import { usersRoutes } from './modules/users/index.js';
+import { planningRoutes } from './modules/planning/index.js';
 import { auditRoutes } from './modules/audit/index.js';
 import { searchRoutes } from './modules/search/index.js';
 import { timelineRoutes } from './modules/dispatch/index.js';
@@ -111,6 +112,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(dispatchRoutes(database, { sweepIntervalMs: options.sweepIntervalMs }));
   // Capacity changes (fleet, people) are matched against the queue after they commit.
   wireDispatchToCapacity(app.log);
+  await app.register(planningRoutes(database));
   await app.register(usersRoutes(database));
   await app.register(auditRoutes(database));
   await app.register(searchRoutes(database));

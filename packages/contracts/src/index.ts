@@ -15,3 +15,4 @@ export * from './text.js';
 export * from './driver-app.js';
 export * from './limits.js';
 export * from './search.js';
+export * from './planning.js';

@@ -4,6 +4,7 @@ import type { TenantTables, TenantTx } from '../../platform/db/index.js';
 import { DEFAULT_DISPATCH_SETTINGS } from './settings.js';
 import type { DriverFacts, EquipmentFacts } from './assign-rules.js';
 import { ACTIVE_SQL, type DispatchRow } from './views.js';
+import { driverAvailableNowSql, equipmentAvailableNowSql } from '../availability/index.js';
 
 /**
  * Every SQL statement of the dispatch engine. Use cases call these; nothing else in the module
@@ -201,6 +202,10 @@ export async function reserveBestPair(
   const distance = (lat: ReturnType<typeof sql.ref>, lng: ReturnType<typeof sql.ref>) =>
     sql`case when ${lat} is null or s.lat is null then 'Infinity'::float8 else
       12742 * asin(sqrt(power(sin(radians(s.lat - ${lat}) / 2), 2) + cos(radians(${lat})) * cos(radians(s.lat)) * power(sin(radians(s.lng - ${lng}) / 2), 2))) end`;
+  // The job's expected length for the planning predicate: its type's mean over 90 days (1 hour
+  // without history), evaluated only when a planned driver or a maintenance window asks for it.
+  const need = sql<number>`(select coalesce(avg(extract(epoch from (coalesce(completed_at, recalled_at) - dispatched_at))), 3600)::float8
+    from dispatches where equipment_type_id = ${request.equipment_type_id} and status in ('completed', 'recalled') and dispatched_at > now() - interval '90 days')`;
   const { rows } = await sql<{ equipment_id: string | null; driver_id: string | null; reserved: string | null }>`
     with s as (select st.lat, st.lng from dispatches d join sites st on st.id = d.site_id where d.id = ${request.id}),
     demand as (select key::uuid as qualification_id, (value->>0)::int as queue_n, (value->>1)::int as fleet_n from jsonb_each(${JSON.stringify(demand)}::jsonb)),
@@ -208,6 +213,8 @@ export async function reserveBestPair(
       select e.id from equipment e left join s on true
       where e.status = 'available' and e.equipment_type_id = ${request.equipment_type_id}
         ${request.requested_equipment_id ? sql`and e.id = ${request.requested_equipment_id}` : sql``}
+        -- PLANNING PREDICATE (modules/availability): no planned maintenance window during the job.
+        and ${equipmentAvailableNowSql(sql.ref('e.id'), need)}
       order by ${distance(sql.ref('e.lat'), sql.ref('e.lng'))}, e.idle_since, e.id
       limit 1 for update of e skip locked
     ),
@@ -221,6 +228,8 @@ export async function reserveBestPair(
         and not exists (select 1 from dispatches x where x.driver_id = dr.id and x.status in (${ACTIVE_SQL}))
         and (select count(*) from driver_qualifications dq where dq.driver_id = dr.id and dq.qualification_id = any(${request.required}::uuid[])
           and (dq.expires_at is null or dq.expires_at > now())) = ${request.required.length}
+        -- PLANNING PREDICATE (modules/availability): inside a shift, not on leave, no overtime unless allowed.
+        and ${driverAvailableNowSql(sql.ref('dr.id'), need)}
         and exists (select 1 from eq)
       order by dr.idle_since, dr.id
       limit ${DRIVER_POOL}
@@ -481,8 +490,9 @@ export type ExplainFacts = {
   position: number;
   competing: number;
   mean_seconds: number | null;
-  equipment: Array<{ tag: string; name: string; status: string; note: string | null; since: string; wo: string | null; driver: string | null; dispatched_at: string | null }>;
+  equipment: Array<{ id: string; tag: string; name: string; status: string; note: string | null; since: string; wo: string | null; driver: string | null; dispatched_at: string | null }>;
   drivers: Array<{
+    id: string;
     name: string;
     duty_status: string;
     busy_wo: string | null;
@@ -534,14 +544,14 @@ export async function selectExplainFacts(tx: TenantTx, row: LoadedDispatch, agei
       coalesce((select position from ranked where id = ${row.id}), 0) as position,
       (select count(*)::int from ranked) as competing,
       (select seconds from means where equipment_type_id = ${row.equipment_type_id}) as mean_seconds,
-      coalesce((select json_agg(json_build_object('tag', e.asset_tag, 'name', e.name, 'status', e.status, 'note', e.status_note, 'since', e.updated_at,
+      coalesce((select json_agg(json_build_object('id', e.id, 'tag', e.asset_tag, 'name', e.name, 'status', e.status, 'note', e.status_note, 'since', e.updated_at,
           'wo', w.number, 'driver', dr.name, 'dispatched_at', x.dispatched_at) order by e.asset_tag)
         from equipment e
         left join dispatches x on x.equipment_id = e.id and x.status in (${ACTIVE_SQL})
         left join work_orders w on w.id = x.work_order_id
         left join drivers dr on dr.id = x.driver_id
         where e.equipment_type_id = ${row.equipment_type_id} and e.status <> 'retired'), '[]'::json) as equipment,
-      coalesce((select json_agg(json_build_object('name', p.name, 'duty_status', p.duty_status, 'busy_wo', w.number, 'busy_type_mean', m.seconds,
+      coalesce((select json_agg(json_build_object('id', p.id, 'name', p.name, 'duty_status', p.duty_status, 'busy_wo', w.number, 'busy_type_mean', m.seconds,
           'dispatched_at', x.dispatched_at, 'holds_all', p.holds_all, 'valid_all', p.valid_all, 'expired', p.expired) order by p.name)
         from people p
         left join dispatches x on x.driver_id = p.id and x.status in (${ACTIVE_SQL})

@@ -4,6 +4,7 @@ import { notFound } from '../../platform/errors.js';
 import { selectDispatch, selectExplainFacts } from './dispatch.repo.js';
 import { readDispatchSettings } from './settings.js';
 import { DEFAULT_JOB_SECONDS } from './job-lengths.js';
+import { readPlanningSettings, sayDay, sayTime, selectDriverPlanStates, selectEquipmentWindowStates } from '../availability/index.js';
 
 const hhmm = (ms: number): string => new Date(ms).toISOString().slice(11, 16);
 const day = (iso: string): string => new Date(iso).toISOString().slice(0, 10);
@@ -35,7 +36,14 @@ export async function explainDispatch(tx: TenantTx, id: string): Promise<Explain
   const position = facts.position;
   if (position > 1) blockers.push({ kind: 'queue', message: `${position - 1} request(s) for this equipment type are ahead of it`, count: position - 1, names: [] });
 
-  const available = facts.equipment.filter((e) => e.status === 'available');
+  // Planning (modules/availability): machines in a planned maintenance window, drivers on leave or off shift.
+  const windows = new Map((await selectEquipmentWindowStates(tx, facts.equipment.filter((e) => e.status === 'available').map((e) => e.id), new Date(now), mean)).map((w) => [w.equipmentId, w]));
+  const onDutyFree = facts.drivers.filter((d) => d.valid_all && d.duty_status === 'on_duty' && !d.busy_wo);
+  const plans = new Map((await selectDriverPlanStates(tx, onDutyFree.map((d) => d.id), new Date(now), mean)).map((p) => [p.driverId, p]));
+  const planning = await readPlanningSettings(tx);
+  const inWindow = facts.equipment.filter((e) => e.status === 'available' && windows.get(e.id)?.available === false);
+  const unplanned = facts.drivers.filter((d) => plans.get(d.id)?.available === false);
+  const available = facts.equipment.filter((e) => e.status === 'available' && windows.get(e.id)?.available !== false);
   const onJobs = facts.equipment.filter((e) => e.status === 'dispatched');
   const inMaintenance = facts.equipment.filter((e) => e.status === 'maintenance');
   if (available.length === 0) {
@@ -47,10 +55,17 @@ export async function explainDispatch(tx: TenantTx, id: string): Promise<Explain
       const names = inMaintenance.map((e) => `${e.tag} — in maintenance since ${day(e.since)}${e.note ? ` (${e.note})` : ''}`);
       blockers.push({ kind: 'equipment_maintenance', message: `in maintenance: ${list(names)}`, count: inMaintenance.length, names });
     }
+    if (inWindow.length > 0) {
+      const names = inWindow.map((e) => {
+        const w = windows.get(e.id);
+        return `${e.tag} — planned maintenance${w?.windowEndsAt ? ` until ${sayTime(w.windowEndsAt, planning.timeZone)}` : ''}${w?.reason ? ` (${w.reason})` : ''}`;
+      });
+      blockers.push({ kind: 'equipment_planned_maintenance', message: `in a planned maintenance window: ${list(names)}`, count: inWindow.length, names });
+    }
   }
 
   const qualified = facts.drivers.filter((d) => d.valid_all);
-  const free = qualified.filter((d) => d.duty_status === 'on_duty' && !d.busy_wo);
+  const free = qualified.filter((d) => d.duty_status === 'on_duty' && !d.busy_wo && plans.get(d.id)?.available !== false);
   const busy = qualified.filter((d) => d.busy_wo);
   const offDuty = qualified.filter((d) => !d.busy_wo && d.duty_status !== 'on_duty');
   const expired = facts.drivers.filter((d) => !d.valid_all);
@@ -59,6 +74,19 @@ export async function explainDispatch(tx: TenantTx, id: string): Promise<Explain
       const names = busy.map((d) => `${d.name} — on ${d.busy_wo ?? 'a job'} until about ${hhmm(endOf(d.dispatched_at, d.busy_type_mean))} UTC`);
       const only = busy.length === 1 ? `${busy[0]?.name ?? ''}, the only qualified driver on duty, is busy` : `every qualified driver on duty is busy`;
       blockers.push({ kind: 'drivers_busy', message: `${only}: ${list(names)}`, count: busy.length, names });
+    }
+    const onLeave = unplanned.filter((d) => plans.get(d.id)?.leaveUntil);
+    if (onLeave.length > 0) {
+      const names = onLeave.map((d) => `${d.name} is on leave until ${sayDay(plans.get(d.id)?.leaveUntil ?? '')}`);
+      blockers.push({ kind: 'drivers_on_leave', message: list(names), count: onLeave.length, names });
+    }
+    const offShift = unplanned.filter((d) => !plans.get(d.id)?.leaveUntil);
+    if (offShift.length > 0) {
+      const names = offShift.map((d) => {
+        const next = plans.get(d.id)?.nextShiftAt;
+        return `${d.name} — outside their shift${planning.allowOvertime ? '' : ' (or it ends before this job would)'}${next ? `, next shift ${sayTime(next, planning.timeZone)}` : ''}`;
+      });
+      blockers.push({ kind: 'drivers_off_shift', message: `qualified and on duty but not on shift: ${list(names)}`, count: offShift.length, names });
     }
     if (offDuty.length > 0) {
       const names = offDuty.map((d) => `${d.name} — off duty`);

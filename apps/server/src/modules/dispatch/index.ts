@@ -8,6 +8,7 @@ export { sweepTenant } from './sweeper.js';
 export { createWorkOrder } from './create-work-order.js';
 export { listWorkOrders } from './work-orders.js';
 export { timelineRoutes } from './timeline.routes.js';
+export { getWorkOrder } from './work-orders.js';
 export { advanceDispatch } from './advance-dispatch.js';
 export { declineDispatch } from './decline-dispatch.js';
 export { recallDispatch } from './recall-dispatch.js';
