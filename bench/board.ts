@@ -19,11 +19,19 @@
  * - Server CPU per request = the server processes' user + system CPU over the window ÷ HTTP requests
  *   answered in the window (live streams' writes included in the CPU, not in the count).
  *
+ * - `--proxy`: the clients go through HAProxy with `deploy/haproxy/haproxy.cfg` (round robin over the
+ *   instances, health checks on /readyz) instead of straight to the instances; needs `haproxy`.
+ * - `--cpu-per-instance 0.5`: caps each server process at that fraction of one core (a Linux cgroup
+ *   CPU quota; needs root), so on a shared machine each instance has a fixed CPU budget, as on
+ *   hosts of its own size: what one instance saturates at, and whether two double it, is then a
+ *   property of the instances, not of whatever else the machine runs.
+ *
  * BENCH_PROFILE=<dir> writes a V8 CPU profile of each server process (open it in Chrome DevTools).
  * PostgreSQL: BENCH_POSTGRES_URL (or TEST_POSTGRES_URL), default postgres://postgres@127.0.0.1:5432/postgres.
  * Creates a scratch database and drops it afterwards. Needs ulimit -n above 2 × people.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import os from 'node:os';
@@ -242,6 +250,43 @@ function next<T extends { kind: string }, K extends T['kind']>(child: ChildProce
   });
 }
 
+const PROXY_PORT = BASE_PORT + 100;
+
+/** Starts HAProxy with the deployment's configuration in front of `ports`; resolves once it answers. */
+async function startProxy(ports: number[]): Promise<ChildProcess> {
+  const source = fileURLToPath(new URL('../deploy/haproxy/haproxy.cfg', import.meta.url));
+  // The deployment's file as it is, but for the connection cap (people × 2 sockets and the loaders' pools).
+  const config = `${os.tmpdir()}/ym-bench-haproxy-${RUN}.cfg`;
+  fs.writeFileSync(config, fs.readFileSync(source, 'utf8').replace(/maxconn \d+/, 'maxconn 40000'));
+  const servers = Object.fromEntries([0, 1, 2].map((i) => [`YM_SERVER_${i + 1}`, `127.0.0.1:${ports[i] ?? 1}`]));
+  const proxy = spawn('haproxy', ['-db', '-f', config], { env: { ...process.env, YM_LISTEN: `127.0.0.1:${PROXY_PORT}`, ...servers }, stdio: ['ignore', 'ignore', 'inherit'] });
+  // Health checks run every second (fall 1, rise 2): wait until the unused slots are down and the instances up.
+  await new Promise((resolve) => setTimeout(resolve, 3_500));
+  if (proxy.exitCode !== null) throw new Error(`haproxy exited (${proxy.exitCode})`);
+  return proxy;
+}
+
+/** Caps a process at `fraction` of one core with a cgroup CPU quota (v2 or v1); returns the clean-up. */
+function capCpu(pid: number, fraction: number, name: string): () => void {
+  const v2 = fs.existsSync('/sys/fs/cgroup/cgroup.controllers');
+  const dir = v2 ? `/sys/fs/cgroup/${name}` : `/sys/fs/cgroup/cpu/${name}`;
+  fs.mkdirSync(dir);
+  const period = 100_000;
+  if (v2) fs.writeFileSync(`${dir}/cpu.max`, `${Math.round(fraction * period)} ${period}`);
+  else {
+    fs.writeFileSync(`${dir}/cpu.cfs_period_us`, String(period));
+    fs.writeFileSync(`${dir}/cpu.cfs_quota_us`, String(Math.round(fraction * period)));
+  }
+  fs.writeFileSync(`${dir}/cgroup.procs`, String(pid));
+  return () => {
+    try {
+      fs.rmdirSync(dir);
+    } catch (error) {
+      console.error(`bench:board: could not remove cgroup ${dir}: ${String(error)}`);
+    }
+  };
+}
+
 const pct = (sorted: number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
 const fmt = (v: number): string => (Number.isFinite(v) ? v.toFixed(1) : '–');
 
@@ -249,7 +294,7 @@ async function runPhase(
   database: Awaited<ReturnType<typeof openDatabase>>,
   identity: Awaited<ReturnType<typeof createTestIdentity>>,
   people: number,
-  options: { tenants: number; seconds: number; instances: number; loaders: number; url: string; phase: number },
+  options: { tenants: number; seconds: number; instances: number; loaders: number; url: string; phase: number; proxy: boolean; cpuPerInstance: number },
 ): Promise<void> {
   const perTenant = Math.ceil(people / options.tenants);
   const dispatchers = Math.max(1, Math.round(perTenant / 5));
@@ -281,14 +326,23 @@ async function runPhase(
   console.log(`\nN = ${everyone.length}: ${options.tenants} tenants × (${dispatchers} dispatchers + ${drivers} drivers); set up in ${((Date.now() - setupStart) / 1000).toFixed(0)} s`);
 
   const servers: ChildProcess[] = [];
+  const uncap: Array<() => void> = [];
+  let proxy: ChildProcess | null = null;
   for (let i = 0; i < options.instances; i++) {
     // BENCH_PROFILE=<dir>: each server writes a V8 CPU profile there when it exits.
     const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
     const child = fork(self, ['--server', JSON.stringify({ url: options.url, port: BASE_PORT + i, jwk: identity.publicJwk })], { execArgv: ['--import', 'tsx', ...profile], stdio: 'inherit' });
     servers.push(child);
     await next<FromServer, 'ready'>(child, 'ready');
+    if (options.cpuPerInstance > 0 && child.pid) uncap.push(capCpu(child.pid, options.cpuPerInstance, `ym-bench-${RUN}-p${options.phase}-${i}`));
   }
-  const urls = servers.map((_, i) => `http://127.0.0.1:${BASE_PORT + i}`);
+  const ports = servers.map((_, i) => BASE_PORT + i);
+  if (options.proxy) {
+    proxy = await startProxy(ports);
+    for (const p of everyone) p.instance = 0;
+  }
+  const urls = options.proxy ? [`http://127.0.0.1:${PROXY_PORT}`] : ports.map((port) => `http://127.0.0.1:${port}`);
+  console.log(`clients → ${options.proxy ? `HAProxy (deploy/haproxy/haproxy.cfg) at ${urls[0]} → ` : ''}${ports.length} instance(s)${options.cpuPerInstance > 0 ? `, each capped at ${options.cpuPerInstance} of a core` : ''}`);
   const loaders: ChildProcess[] = [];
   try {
     for (let i = 0; i < options.loaders; i++) loaders.push(fork(self, ['--loader'], { execArgv: ['--import', 'tsx'], stdio: 'inherit' }));
@@ -333,10 +387,13 @@ async function runPhase(
     line('writes (orders, status)', merged.writes);
     line('event delivery (write→screen)', merged.delivery);
     console.log(`  server CPU: ${(cpuMs / window / 10).toFixed(0)}% of one core over ${options.instances} instance(s); ${(cpuMs / Math.max(1, served)).toFixed(2)} ms CPU per request; RSS ${after.map((a) => `${(a.rss / 2 ** 20).toFixed(0)} MiB`).join(', ')}`);
+    console.log(`  per instance: ${after.map((a, i) => `${(a.requests - (before[i]?.requests ?? 0))} requests, ${((a.user + a.system - ((before[i]?.user ?? 0) + (before[i]?.system ?? 0))) / 1000 / window / 10).toFixed(0)}% of a core`).join('; ')}`);
   } finally {
     for (const l of loaders) l.kill();
+    proxy?.kill();
     for (const s of servers) s.disconnect();
     await Promise.all(servers.map((s) => new Promise((resolve) => (s.exitCode !== null ? resolve(null) : s.once('exit', resolve)))));
+    for (const u of uncap) u();
   }
 }
 
@@ -347,6 +404,8 @@ async function main(): Promise<void> {
     seconds: Number(arg('--seconds', '30')),
     instances: Number(arg('--instances', '1')),
     loaders: Number(arg('--loaders', '2')),
+    proxy: process.argv.includes('--proxy'),
+    cpuPerInstance: Number(arg('--cpu-per-instance', '0')),
   };
   const name = `ym_bench_board_${randomBytes(3).toString('hex')}`;
   const admin = new pg.Client({ connectionString: ADMIN_URL });
@@ -355,7 +414,7 @@ async function main(): Promise<void> {
   const url = ADMIN_URL.replace(/\/[^/]*$/, `/${name}`);
   const database = await openDatabase({ kind: 'postgres', url, poolSize: 4 });
   console.log(`bench:board — machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? ''}), ${Math.round(os.totalmem() / 2 ** 30)} GiB; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-  console.log(`${options.instances} server instance(s), ${options.loaders} load processes, ${options.seconds} s measured per N`);
+  console.log(`${options.instances} server instance(s)${options.proxy ? ' behind HAProxy' : ''}, ${options.loaders} load processes, ${options.seconds} s measured per N`);
   try {
     await migrateAll(database.db, migrations);
     const identity = await createTestIdentity();

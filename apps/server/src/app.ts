@@ -48,6 +48,8 @@ export type AppOptions = {
   onRoute?: (route: RouteOptions) => void;
   /** How often the dispatch safety net (scheduled → queue, re-match) runs; default 5 s. */
   sweepIntervalMs?: number;
+  /** How long a board version read from the database is trusted between change signals (default 1 s). */
+  boardTrustMs?: number;
   /** Folder of the built web app; defaults to apps/web/dist. */
   webDir?: string;
   /** The guard for outbound calls (webhooks, identity providers); built from OUTBOUND_ALLOW when absent. */
@@ -109,7 +111,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(sitesRoutes(database));
   await app.register(importsRoutes(database));
   await app.register(alertsRoutes(database));
-  await app.register(dispatchRoutes(database, { sweepIntervalMs: options.sweepIntervalMs }));
+  await app.register(dispatchRoutes(database, { sweepIntervalMs: options.sweepIntervalMs, boardTrustMs: options.boardTrustMs }));
   // Capacity changes (fleet, people) are matched against the queue after they commit.
   wireDispatchToCapacity(app.log);
   await app.register(planningRoutes(database));

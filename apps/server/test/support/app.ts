@@ -20,7 +20,7 @@ export const TEST_OUTBOUND_ALLOW = '127.0.0.0/8,::1';
 export async function createTestApp(
   database: Database,
   env: Record<string, string> = {},
-  options: { identity?: TestIdentity; outbound?: Outbound } = {},
+  options: { identity?: TestIdentity; outbound?: Outbound; boardTrustMs?: number } = {},
 ): Promise<TestApp> {
   // Several instances of one deployment share the identity provider: pass the same identity.
   const identity = options.identity ?? (await createTestIdentity());
@@ -34,6 +34,7 @@ export async function createTestApp(
     trustedIssuer: identity.trusted,
     webDir: '/nonexistent',
     ...(options.outbound ? { outbound: options.outbound } : {}),
+    ...(options.boardTrustMs !== undefined ? { boardTrustMs: options.boardTrustMs } : {}),
     onRoute: (route) => {
       for (const method of [route.method].flat()) routes.push({ method, url: route.url, access: accessOf(route.config) });
     },

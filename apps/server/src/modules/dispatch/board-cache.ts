@@ -27,18 +27,43 @@ import { readDispatchSettings } from './settings.js';
  *   different rights. Agnostic of the board's shape: it caches whatever the reader returns.
  * - **Stampede**: concurrent misses for one key and version share one computation, run in its own
  *   transaction (waiters hold no connection).
+ * - **Version without a round trip**: with a change watch (the live hub), a tenant's version read
+ *   from the database is trusted for up to `trustMs` as long as no change signal for the tenant
+ *   arrived since the read began: a commit on this instance signals before its response leaves, a
+ *   commit on another instance when its NOTIFY arrives (a few ms later). So most reads — the 304s
+ *   and snapshot hits — cost no database work at all. Never trusted while the watch is not
+ *   watching (LISTEN down); settings changes (not events) are forgotten by the route on this
+ *   instance and picked up by the others within `trustMs`, which also bounds a lost NOTIFY.
  */
-export type BoardCacheOptions = { ttlMs?: number; maxEntries?: number };
+export type BoardCacheOptions = { ttlMs?: number; maxEntries?: number; trustMs?: number };
+
+/** What tells the cache that a tenant's board may have changed (the notifications module's live hub). */
+export type ChangeWatch = {
+  onChange: (listener: (slug: string | null) => void) => () => void;
+  isWatching: () => boolean;
+};
 
 type Snapshot = { version: string; etag: string; body: string; at: number };
 
-export type BoardCacheStats = { hits: number; misses: number; notModified: number; entries: number };
+export type BoardCacheStats = {
+  hits: number;
+  misses: number;
+  notModified: number;
+  entries: number;
+  /** Versions read from the database, and versions served from memory between change signals. */
+  versionReads: number;
+  versionTrusted: number;
+};
 
 export type BoardCache = {
   /** A Fastify handler serving the board that `read` computes, through the cache. */
   handler: (read: (tx: TenantTx, caller: Caller) => Promise<unknown>) => (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
   stats: () => BoardCacheStats;
   clear: () => void;
+  /** Starts trusting versions between change signals (call once the watch exists); returns the unsubscribe. */
+  watch: (changes: ChangeWatch) => () => void;
+  /** Forgets the tenant's trusted version (a change that publishes no event, e.g. dispatch settings). */
+  forget: (slug: string) => void;
 };
 
 /** Who may see the same board: tenant, roles, and the subject when the caller is only a driver. */
@@ -48,21 +73,60 @@ export function boardScopeKey(caller: Caller): string {
   return `${caller.tenantSlug}|${roles.join(',')}${privileged ? '' : `|${caller.subject}`}`;
 }
 
-async function boardVersion(tx: TenantTx, now: number): Promise<string> {
+/** What the version is made of, read from the database; the minute is added when it is used. */
+type VersionBase = { text: string; ageing: boolean };
+
+async function readVersionBase(tx: TenantTx): Promise<VersionBase> {
   const position = await selectEventPosition(tx);
   const settings = await readDispatchSettings(tx);
-  const minute = settings.ageingPointsPerMinute > 0 ? Math.floor(now / 60_000) : 0;
-  return `${position}|${JSON.stringify(settings)}|${minute}`;
+  return { text: `${position}|${JSON.stringify(settings)}`, ageing: settings.ageingPointsPerMinute > 0 };
 }
+
+const versionAt = (base: VersionBase, now: number): string => `${base.text}|${base.ageing ? Math.floor(now / 60_000) : 0}`;
 
 const etagOf = (key: string, version: string): string => `W/"b${createHash('sha256').update(`${key}\n${version}`).digest('base64url').slice(0, 22)}"`;
 
 export function createBoardCache(database: Database, options: BoardCacheOptions = {}): BoardCache {
   const ttlMs = options.ttlMs ?? 2_000;
+  const trustMs = options.trustMs ?? 1_000;
   const maxEntries = options.maxEntries ?? 10_000;
   const snapshots = new Map<string, Snapshot>();
   const computing = new Map<string, Promise<Snapshot>>();
-  const counts = { hits: 0, misses: 0, notModified: 0 };
+  const counts = { hits: 0, misses: 0, notModified: 0, versionReads: 0, versionTrusted: 0 };
+  let changes: ChangeWatch | null = null;
+  /** Per tenant: the version last read and when the read began (trusted until a signal or `trustMs`). */
+  const trusted = new Map<string, { base: VersionBase; at: number }>();
+  /** Per tenant: bumped by every change signal, so a read that overlapped one is not trusted. */
+  const generations = new Map<string, number>();
+  let allGeneration = 0;
+  const generationOf = (slug: string): string => `${allGeneration}.${generations.get(slug) ?? 0}`;
+
+  function onSignal(slug: string | null): void {
+    if (slug === null) {
+      allGeneration += 1;
+      trusted.clear();
+      return;
+    }
+    generations.set(slug, (generations.get(slug) ?? 0) + 1);
+    trusted.delete(slug);
+  }
+
+  async function versionOf(slug: string, now: number): Promise<string> {
+    const known = trusted.get(slug);
+    if (known && changes?.isWatching() && now - known.at <= trustMs) {
+      counts.versionTrusted += 1;
+      return versionAt(known.base, now);
+    }
+    counts.versionReads += 1;
+    const generation = generationOf(slug);
+    const base = await withTenant(database.db, slug, readVersionBase);
+    // Trusted only when nothing signalled while it was read (the read may predate that change).
+    if (changes?.isWatching() && generationOf(slug) === generation) {
+      if (trusted.size >= maxEntries) trusted.clear();
+      trusted.set(slug, { base, at: now });
+    }
+    return versionAt(base, now);
+  }
 
   function remember(key: string, snapshot: Snapshot): void {
     snapshots.delete(key);
@@ -101,7 +165,7 @@ export function createBoardCache(database: Database, options: BoardCacheOptions 
       const caller = callerOf(request);
       const key = boardScopeKey(caller);
       const now = Date.now();
-      const version = await withTenant(database.db, caller.tenantSlug, (tx) => boardVersion(tx, now));
+      const version = await versionOf(caller.tenantSlug, now);
       const etag = etagOf(key, version);
       reply.header('etag', etag).header('cache-control', 'private, no-cache');
       if (matchesEntityTag(request.headers['if-none-match'], etag)) {
@@ -118,6 +182,19 @@ export function createBoardCache(database: Database, options: BoardCacheOptions 
         .send(snapshot.body);
     },
     stats: () => ({ ...counts, entries: snapshots.size }),
-    clear: () => snapshots.clear(),
+    clear: () => {
+      snapshots.clear();
+      trusted.clear();
+    },
+    watch: (watch) => {
+      changes = watch;
+      const unsubscribe = watch.onChange(onSignal);
+      return () => {
+        unsubscribe();
+        if (changes === watch) changes = null;
+        trusted.clear();
+      };
+    },
+    forget: (slug) => onSignal(slug),
   };
 }

@@ -23,10 +23,11 @@ import {
 } from '@yardmaster/contracts';
 import type { Database } from '../../platform/db/index.js';
 import { notFound } from '../../platform/errors.js';
-import { tenantActor } from '../../platform/http/access.js';
+import { callerOf, tenantActor } from '../../platform/http/access.js';
 import { tenantRunner } from '../../platform/http/tenant-route.js';
 import { expectedVersion, setEtag } from '../../platform/http/versioning.js';
 import { recordAudit } from '../audit/index.js';
+import { notificationsOf } from '../notifications/index.js';
 import { findDriverBySubject } from '../people/index.js';
 import { findSite, siteView } from '../sites/index.js';
 import { advanceDispatch } from './advance-dispatch.js';
@@ -53,7 +54,7 @@ const READERS = { roles: ['admin', 'dispatcher', 'viewer'] } as const;
 const ON_DISPATCH = { roles: ['admin', 'dispatcher', 'driver'] } as const;
 const tags = ['dispatch'];
 
-export type DispatchRoutesOptions = { sweepIntervalMs?: number };
+export type DispatchRoutesOptions = { sweepIntervalMs?: number | undefined; boardTrustMs?: number | undefined };
 
 export function dispatchRoutes(database: Database, options: DispatchRoutesOptions = {}) {
   return async (app: FastifyInstance): Promise<void> => {
@@ -65,7 +66,13 @@ export function dispatchRoutes(database: Database, options: DispatchRoutesOption
 
     const r = app.withTypeProvider<ZodTypeProvider>();
     const inTenant = tenantRunner(database);
-    const boardCache = createBoardCache(database);
+    const boardCache = createBoardCache(database, options.boardTrustMs !== undefined ? { trustMs: options.boardTrustMs } : {});
+    // The live hub's change signals let board reads skip the version query between changes.
+    let stopWatching: (() => void) | undefined;
+    app.addHook('onReady', async () => {
+      stopWatching = boardCache.watch(notificationsOf(app).hub);
+    });
+    app.addHook('onClose', async () => stopWatching?.());
 
     // --- work orders
     r.post('/api/v1/work-orders', { config: { access: DISPATCHERS }, schema: { tags: ['work-orders'], summary: 'Create a work order; each requested unit is dispatched, queued or scheduled', body: CreateWorkOrderSchema, response: { 201: WorkOrderSchema } } }, async (request, reply) => {
@@ -164,6 +171,10 @@ export function dispatchRoutes(database: Database, options: DispatchRoutesOption
         await writeDispatchSettings(tx, after);
         await recordAudit(tx, caller, { action: 'settings.dispatch_updated', entityType: 'tenant_settings', entityId: 'dispatch', before, after });
         await matchQueue(tx, caller, after, EVERY_TYPE);
+        return after;
+      }).then((after) => {
+        // Settings publish no live event: the board's version on this instance is re-read now.
+        boardCache.forget(callerOf(request).tenantSlug);
         return after;
       }),
     );

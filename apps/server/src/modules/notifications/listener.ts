@@ -1,7 +1,11 @@
 import pg from 'pg';
 import { createSessionClient } from '../../platform/db/index.js';
 
-export type Listener = { close: () => Promise<void> };
+export type Listener = {
+  close: () => Promise<void>;
+  /** True while LISTEN is established: every notification sent meanwhile reaches `onNotify`. */
+  isListening: () => boolean;
+};
 
 /**
  * One LISTEN connection per instance, reconnecting with backoff. `onReconnect` runs after every
@@ -18,6 +22,7 @@ export function createListener(
   let retryTimer: NodeJS.Timeout | null = null;
   let delay = 100;
   let connectedOnce = false;
+  let listening = false;
 
   const scheduleReconnect = (): void => {
     if (closed || retryTimer) return;
@@ -37,16 +42,21 @@ export function createListener(
     client = c;
     c.on('notification', (message) => onNotify(message.channel, message.payload ?? ''));
     c.on('error', () => {
+      if (client === c) listening = false;
       void c.end().catch(() => undefined);
     });
     c.on('end', () => {
-      if (client === c) client = null;
+      if (client === c) {
+        client = null;
+        listening = false;
+      }
       scheduleReconnect();
     });
     try {
       await c.connect();
       for (const channel of channels) await c.query(`listen ${pg.escapeIdentifier(channel)}`);
       delay = 100;
+      listening = client === c;
       if (connectedOnce) onReconnect();
       connectedOnce = true;
     } catch {
@@ -58,8 +68,10 @@ export function createListener(
 
   void connect();
   return {
+    isListening: () => listening && !closed,
     async close() {
       closed = true;
+      listening = false;
       if (retryTimer) clearTimeout(retryTimer);
       const c = client;
       client = null;

@@ -58,6 +58,19 @@ export type LiveHub = {
   connectionCount: () => number;
   /** Fan-out and back-pressure counters since start (benchmarks and tests read them). */
   stats: () => LiveHubStats;
+  /**
+   * Change signals for caches invalidated by the event stream (the board snapshot): `listener(slug)`
+   * runs when a tenant's events may have moved — a commit on this instance (before its response
+   * leaves) or a NOTIFY from any instance; `listener(null)` when every tenant may have (a LISTEN
+   * reconnect: notifications were lost meanwhile). Returns the unsubscribe function.
+   */
+  onChange: (listener: (slug: string | null) => void) => () => void;
+  /**
+   * True only while this instance hears of every tenant's changes: LISTEN is established
+   * (PostgreSQL), or the hub is started on the embedded engine (one process). A cache must not
+   * trust a version without a signal while this is false.
+   */
+  isWatching: () => boolean;
 };
 
 export type LiveHubStats = {
@@ -124,6 +137,11 @@ export function createLiveHub(database: Database, settings: NotificationsSetting
   let lastPurge = 0;
   let stopped = false;
   let unsubscribeLocal: (() => void) | null = null;
+  let started = false;
+  const changeListeners = new Set<(slug: string | null) => void>();
+  const signal = (slug: string | null): void => {
+    for (const listener of changeListeners) listener(slug);
+  };
   const counters = { writes: 0, bytes: 0, batches: 0, events: 0, stalls: 0, cutOff: 0, maxBuffered: 0 };
 
   const readRows = (slug: string, after: number, limit = PAGE): Promise<EventRow[]> =>
@@ -375,22 +393,42 @@ export function createLiveHub(database: Database, settings: NotificationsSetting
     purge,
     connectionCount: () => all.size,
     stats: () => ({ ...counters, stalledNow: [...all].filter((s) => s.stalledSince).length }),
+    onChange(listener) {
+      changeListeners.add(listener);
+      return () => changeListeners.delete(listener);
+    },
+    isWatching: () => started && !stopped && (database.kind !== 'postgres' || (listener?.isListening() ?? false)),
     async start() {
       stopped = false;
       lastPurge = Date.now();
       if (database.kind === 'postgres') {
-        // NOTIFY reaches every instance (this one included); no in-process shortcut, so the
-        // cross-instance path is the one always exercised.
-        listener = createListener(database.url, [EVENTS_CHANNEL], (_channel, schema) => wake(schema.replace(/^t_/, '')), () => {
-          // After a reconnect, notifications may have been missed: read every feed.
-          for (const slug of feeds.keys()) wake(slug);
-        });
-      } else {
-        // Embedded PGlite is one process's database: LISTEN/NOTIFY is not isolated per client there.
-        unsubscribeLocal = onLocalWake((kind, schema) => {
-          if (kind === 'events') wake(schema.replace(/^t_/, ''));
-        });
+        // NOTIFY reaches every instance (this one included); no in-process shortcut for the feeds,
+        // so the cross-instance path is the one always exercised.
+        listener = createListener(
+          database.url,
+          [EVENTS_CHANNEL],
+          (_channel, schema) => {
+            const slug = schema.replace(/^t_/, '');
+            signal(slug);
+            wake(slug);
+          },
+          () => {
+            // After a reconnect, notifications may have been missed: read every feed.
+            signal(null);
+            for (const slug of feeds.keys()) wake(slug);
+          },
+        );
       }
+      // Local commits signal caches at once (read-your-writes on this instance); on the embedded
+      // engine (one process's database: LISTEN/NOTIFY is not isolated per client there) they also
+      // wake the feeds.
+      unsubscribeLocal = onLocalWake((kind, schema) => {
+        if (kind !== 'events') return;
+        const slug = schema.replace(/^t_/, '');
+        signal(slug);
+        if (database.kind !== 'postgres') wake(slug);
+      });
+      started = true;
       // One short ticker re-reads the settings each round (tests shorten them on a running app).
       let lastPoll = Date.now();
       let lastHeartbeat = Date.now();
@@ -412,7 +450,9 @@ export function createLiveHub(database: Database, settings: NotificationsSetting
     },
     async stop() {
       stopped = true;
+      started = false;
       unsubscribeLocal?.();
+      unsubscribeLocal = null;
       if (pollTimer) clearInterval(pollTimer);
       this.endStreams();
       await listener?.close();
