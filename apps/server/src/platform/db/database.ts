@@ -1,7 +1,8 @@
-import { Kysely, PostgresDialect, PostgresDriver, type DatabaseConnection, type Driver } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect, PostgresDriver, type DatabaseConnection, type Driver, type TransactionSettings } from 'kysely';
 import pg from 'pg';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './embedded.js';
 import { CommitOutcomeUnknownError, isConnectionError, PoolSaturatedError, wasNeverSent } from './errors.js';
+import { takePreamble } from './preamble.js';
 import { createPrimaryPool, isMultiHostUrl } from './primary.js';
 import type { ControlTables } from './tables.js';
 
@@ -76,6 +77,15 @@ export function createPool(url: string, max: number, options: PoolOptions = {}):
  * caused it: its connection is discarded, and PostgreSQL rolls back a transaction whose session ends.
  */
 class ResilientPostgresDriver extends PostgresDriver {
+  /** BEGIN and the transaction's preamble (`preamble.ts`: a tenant's search path and role) in one round trip. */
+  override async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
+    const preamble = takePreamble();
+    if (!preamble) return super.beginTransaction(connection, settings);
+    const begin = `start transaction${settings.isolationLevel ? ` isolation level ${settings.isolationLevel}` : ''}${settings.accessMode ? ` ${settings.accessMode}` : ''}`;
+    // No parameters: node-postgres sends it as one simple query, both statements in one message.
+    await connection.executeQuery(CompiledQuery.raw(`${begin}; ${preamble}`));
+  }
+
   override async commitTransaction(connection: DatabaseConnection): Promise<void> {
     try {
       await super.commitTransaction(connection);

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { CommitOutcomeUnknownError, isConnectionError, isConnectTimeout, isPoolTimeout } from './errors.js';
+import { preambles, type Preamble } from './preamble.js';
 import type { ControlTables, ControlTx, TenantTables, TenantTx } from './tables.js';
 
 const SLUG = /^[a-z][a-z0-9_]{1,39}$/;
@@ -104,7 +105,7 @@ function retryDelayMs(error: unknown, attempt: number): number | null {
 async function runTransaction<DB, T>(
   db: Kysely<DB>,
   options: TxOptions,
-  prepare: (tx: Transaction<DB>) => Promise<void>,
+  prepare: { sql: string } | null,
   fn: (tx: Transaction<DB>) => Promise<T>,
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
@@ -112,15 +113,21 @@ async function runTransaction<DB, T>(
     try {
       let builder = db.transaction();
       if (options.isolation) builder = builder.setIsolationLevel(options.isolation);
-      const result = await builder.execute(async (tx) => {
+      // The preamble rides with BEGIN (one round trip) when the driver is ours; otherwise it is sent here.
+      const preamble: Preamble | undefined = prepare ? { sql: prepare.sql, sent: false } : undefined;
+      const run = (): Promise<T> => builder.execute(async (tx) => {
         afterCommitHooks.set(tx, hooks);
         beforeCommitHooks.set(tx, new Map());
         txRoots.set(tx, db as unknown as Kysely<ControlTables>);
-        await prepare(tx);
+        if (preamble && !preamble.sent) {
+          preamble.sent = true;
+          await sql.raw(preamble.sql).execute(tx);
+        }
         const value = await fn(tx);
         await runBeforeCommit(tx);
         return value;
       });
+      const result = preamble ? await preambles.run(preamble, run) : await run();
       for (const hook of hooks) {
         try {
           await hook();
@@ -149,19 +156,16 @@ export async function withTenant<T>(
   options: TxOptions = {},
 ): Promise<T> {
   const schema = tenantSchema(slug);
-  return runTransaction(
-    db as unknown as Kysely<TenantTables>,
-    options,
-    async (tx) => {
-      // jit off: tenant transactions are short OLTP work, and a mis-estimated CTE on the hot path
-      // paid ~800 ms of JIT compilation for a 1 ms statement (analytics turn it back on).
-      await sql`select set_config('search_path', ${schema}, true), set_config('role', control.tenant_role(${slug}), true), set_config('jit', 'off', true)`.execute(tx);
-    },
-    fn,
-  );
+  // jit off: tenant transactions are short OLTP work, and a mis-estimated CTE on the hot path paid
+  // ~800 ms of JIT compilation for a 1 ms statement (analytics turn it back on). The schema and the
+  // slug are vetted names (`assertTenantSlug`), so they are written as literals and travel with
+  // BEGIN; the role comes from `control.tenant_role` (it carries the database's name), in the same
+  // statement, so no round trip is needed to learn it.
+  const preamble = `select set_config('search_path', '${schema}', true), set_config('role', control.tenant_role('${slug}'), true), set_config('jit', 'off', true)`;
+  return runTransaction(db as unknown as Kysely<TenantTables>, options, { sql: preamble }, fn);
 }
 
 /** A transaction on the control schema (tenants, memberships, ledger); every table is qualified. */
 export function withControl<T>(db: Kysely<ControlTables>, fn: (tx: ControlTx) => Promise<T>, options: TxOptions = {}): Promise<T> {
-  return runTransaction(db, options, async () => undefined, fn);
+  return runTransaction(db, options, null, fn);
 }
