@@ -125,7 +125,7 @@ export function webhooksRoutes(database: Database, worker: WebhookWorker, outbou
       },
       async (request, reply) => {
         const caller = callerOf(request);
-        const delivery = await withTenant(database.db, caller.tenantSlug, (tx) => sendTestDelivery(tx, caller, request.params.id));
+        const delivery = await inTenant(request, (tx) => sendTestDelivery(tx, caller, request.params.id));
         worker.wake(caller.tenantSlug);
         return reply.status(202).send(delivery);
       },
@@ -139,7 +139,7 @@ export function webhooksRoutes(database: Database, worker: WebhookWorker, outbou
       async (request, reply) => {
         const caller = callerOf(request);
         const expected = optionalVersion(request);
-        const rotated = await withTenant(database.db, caller.tenantSlug, (tx) => rotateWebhookSecret(tx, caller, request.params.id, expected));
+        const rotated = await inTenant(request, (tx) => rotateWebhookSecret(tx, caller, request.params.id, expected));
         setEtag(reply, rotated.version);
         return rotated;
       },
