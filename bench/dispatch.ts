@@ -85,7 +85,7 @@ async function backendTicks(): Promise<Map<number, number>> {
 }
 
 try {
-  const database = await openDatabase({ kind: 'postgres', url, poolSize: CLIENTS + 4 });
+  const database = await openDatabase({ kind: 'postgres', url, poolSize: CLIENTS + 4, preparedStatements: process.env.PREPARED !== '0' });
   await migrateAll(database.db, migrations);
   const tenants: Array<{ slug: string; siteId: string; typeIds: string[] }> = [];
   for (let t = 0; t < TENANTS; t++) {

@@ -25,7 +25,7 @@ describe('config', () => {
 
   it('uses PostgreSQL when DATABASE_URL is set', () => {
     const config = loadConfig({ DATABASE_URL: 'postgres://u@db:5432/ym', DATABASE_POOL_SIZE: '25' });
-    expect(config.database).toEqual({ kind: 'postgres', url: 'postgres://u@db:5432/ym', poolSize: 25, poolTimeoutMs: 5_000 });
+    expect(config.database).toEqual({ kind: 'postgres', url: 'postgres://u@db:5432/ym', poolSize: 25, poolTimeoutMs: 5_000, preparedStatements: true });
   });
 
   it('names every wrong setting at once', () => {

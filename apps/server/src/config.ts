@@ -50,6 +50,7 @@ const EnvSchema = z.object({
       for (const problem of parseAllowList(entries).problems) ctx.addIssue({ code: 'custom', message: problem });
     }),
   DATABASE_POOL_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
+  DATABASE_PREPARED_STATEMENTS: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   REPORTING_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(2),
   REPORTING_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(15_000),
   DATABASE_LISTEN_URL: z
@@ -96,7 +97,7 @@ export type Config = {
   publicUrl: string | undefined;
   logLevel: string;
   database:
-    | { kind: 'postgres'; url: string; poolSize: number; poolTimeoutMs: number; listenUrl?: string }
+    | { kind: 'postgres'; url: string; poolSize: number; poolTimeoutMs: number; preparedStatements: boolean; listenUrl?: string }
     | { kind: 'embedded'; dataDir: string; poolTimeoutMs: number };
   reportingDatabaseUrl: string | undefined;
   /** The reporting and analytics pool: its own connections and a statement_timeout (0 = none). */
@@ -199,6 +200,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           url: e.DATABASE_URL,
           poolSize: e.DATABASE_POOL_SIZE,
           poolTimeoutMs: e.DATABASE_POOL_TIMEOUT_MS,
+          preparedStatements: e.DATABASE_PREPARED_STATEMENTS,
           ...(e.DATABASE_LISTEN_URL ? { listenUrl: e.DATABASE_LISTEN_URL } : {}),
         }
       : { kind: 'embedded', dataDir: path.join(dataDir, 'pglite'), poolTimeoutMs: e.DATABASE_POOL_TIMEOUT_MS },

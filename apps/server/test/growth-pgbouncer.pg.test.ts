@@ -41,7 +41,7 @@ describe('through pgBouncer in transaction pooling mode', () => {
     const url = new URL(inject('postgresUrl'));
     database = url.pathname.slice(1);
     bouncer = await startPgBouncer({ port: PORT, backend: `${url.hostname}:${url.port || 5432}`, overrides: { default_pool_size: 1, reserve_pool_size: 0 } });
-    const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: bouncer.url(database), DATABASE_LISTEN_URL: inject('postgresUrl'), DATABASE_POOL_SIZE: '8' });
+    const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: bouncer.url(database), DATABASE_LISTEN_URL: inject('postgresUrl'), DATABASE_POOL_SIZE: '8', DATABASE_PREPARED_STATEMENTS: 'false' });
     if (config.database.kind !== 'postgres') throw new Error('expected PostgreSQL settings');
     pooled = await openDatabase(config.database);
     a = await createTestTenant(direct, 'pba');

@@ -18,6 +18,7 @@ import * as driverAppFiles from './202612010600_driver_app_files.js';
 import * as reportingRollup from './202612010800_reporting_analytics_rollup.js';
 import * as reportingRollupCompact from './202612010900_reporting_rollup_compact.js';
 import * as tenantRolePerDatabase from './202612021001_platform_tenant_role_per_database.js';
+import * as writeSetFunctions from './202612022000_write_set_functions.js';
 import * as dispatchHold from './202612024000_dispatch_hold.js';
 import * as planning from './202612026000_planning_schema.js';
 
@@ -42,6 +43,7 @@ export const tenantMigrations: readonly Migration[] = [
   reportingRollup,
   reportingRollupCompact,
   tenantRolePerDatabase,
+  writeSetFunctions,
   dispatchHold,
   planning,
 ];

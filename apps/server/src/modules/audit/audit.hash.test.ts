@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { csvField } from '../../platform/csv.js';
-import { canonicalJson, diffFields, hashEvent, toJsonValue, type HashedContent } from './audit.hash.js';
+import { canonicalJson, diffFields, hashEvent, toJsonValue, type HashedContent, type JsonValue } from './audit.hash.js';
 
 describe('canonical JSON', () => {
   it('sorts keys at every depth and writes no whitespace', () => {
@@ -83,5 +83,44 @@ describe('CSV fields', () => {
     expect(csvField('cr\r')).toBe('"cr\r"');
     expect(csvField(null)).toBe('');
     expect(csvField(42)).toBe('42');
+  });
+});
+
+describe('the canonical text cut for audit_append', () => {
+  it('is the canonical JSON of the hashed content once the chain fills in time, previous hash and sequence', async () => {
+    const { appendableEvent } = await import('./audit.record.js');
+    const callers = [
+      { kind: 'user' as const, subject: 'sub-"1"\\', name: 'Zoë \u2028 Ortiz', roles: ['dispatcher', 'admin'], tenantSlug: 'acme', requestId: 'req-1', sourceIp: '10.0.0.1', userAgent: 'UA/1 "x"' },
+      { kind: 'system' as const, subject: 'system', name: 'system', roles: [], tenantSlug: 'acme', requestId: null, sourceIp: null, userAgent: null },
+    ];
+    const entries = [
+      { action: 'dispatch.dispatched', entityType: 'dispatch', entityId: 'd-1', before: { status: 'queued', n: 1.5, x: null }, after: { status: 'dispatched', n: -0, when: new Date(0) } },
+      { action: 'work_order.created', entityType: 'work_order', entityId: 'w\u0000-2', after: { lines: [{ b: 2, a: 1 }], note: 'a\uD800b', password: 'hunter2' } },
+      { action: 'x', entityType: 'y', entityId: 'z', before: { gone: true } },
+    ];
+    for (const caller of callers) {
+      for (const entry of entries) {
+        const e = appendableEvent(caller, entry) as Record<string, unknown> & { a: string; b: string; c: string };
+        const occurredAt = '2026-12-02T20:00:00.123Z';
+        const prevHash = 'ab'.repeat(32);
+        const sequence = 4711;
+        const content: HashedContent = {
+          sequence,
+          occurredAt,
+          actor: { kind: caller.kind, subject: e.actor_subject as string, name: e.actor_name as string, roles: e.actor_roles as string[] },
+          action: e.action as string,
+          entityType: e.entity_type as string,
+          entityId: e.entity_id as string,
+          before: e.before as HashedContent['before'],
+          after: e.after as HashedContent['after'],
+          requestId: e.request_id as string | null,
+          sourceIp: e.source_ip as string | null,
+          userAgent: e.user_agent as string | null,
+          prevHash,
+        };
+        expect(`${e.a}${occurredAt}","prevHash":"${prevHash}${e.b}${sequence}${e.c}`).toBe(canonicalJson(content as unknown as JsonValue));
+        expect(hashEvent(content)).toMatch(/^[0-9a-f]{64}$/);
+      }
+    }
   });
 });

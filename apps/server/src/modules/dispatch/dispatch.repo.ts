@@ -1,6 +1,7 @@
 import { sql, type UpdateObject } from 'kysely';
 import type { DispatchSettings, DispatchStatus, Priority } from '@yardmaster/contracts';
 import type { TenantTables, TenantTx } from '../../platform/db/index.js';
+import { freeEquipmentOfType, freeQualifiedDriver } from './candidates.js';
 import { DEFAULT_DISPATCH_SETTINGS } from './settings.js';
 import type { DriverFacts, EquipmentFacts } from './assign-rules.js';
 import { ACTIVE_SQL, type DispatchRow } from './views.js';
@@ -143,7 +144,7 @@ export async function selectQueue(
                 and (dq.expires_at is null or dq.expires_at > now()))))`
         : sql`and d.equipment_type_id = any(${[...typeIds]}::uuid[])`;
   const { rows } = await sql<{ queue: QueuedRequest[] | null; demand: Record<string, [number, number]> | null }>`
-    with free as (select equipment_type_id, count(*)::int as n from equipment where status = 'available' group by equipment_type_id),
+    with free as (select e.equipment_type_id, count(*)::int as n from equipment e where ${freeEquipmentOfType('e')} group by e.equipment_type_id),
     ranked as (
       select d.id, d.equipment_type_id, d.requested_equipment_id, d.declined_driver_ids, free.n as free_units,
         ${queueScoreSql(ageingPointsPerMinute)} as score, d.queued_at, d.queue_seq,
@@ -155,7 +156,7 @@ export async function selectQueue(
     q as (
       select * from ranked
       where (requested_equipment_id is null and (rank <= free_units or cardinality(declined_driver_ids) > 0))
-         or (requested_equipment_id is not null and rank = 1 and exists (select 1 from equipment e where e.id = ranked.requested_equipment_id and e.status = 'available'))
+         or (requested_equipment_id is not null and rank = 1 and exists (select 1 from equipment e where e.id = ranked.requested_equipment_id and ${freeEquipmentOfType('e')}))
       order by score desc, queued_at, queue_seq
       limit 2000
     ),
@@ -211,7 +212,7 @@ export async function reserveBestPair(
     demand as (select key::uuid as qualification_id, (value->>0)::int as queue_n, (value->>1)::int as fleet_n from jsonb_each(${JSON.stringify(demand)}::jsonb)),
     eq as (
       select e.id from equipment e left join s on true
-      where e.status = 'available' and e.equipment_type_id = ${request.equipment_type_id}
+      where ${freeEquipmentOfType('e', { typeId: request.equipment_type_id })}
         ${request.requested_equipment_id ? sql`and e.id = ${request.requested_equipment_id}` : sql``}
         -- PLANNING PREDICATE (modules/availability): no planned maintenance window during the job.
         and ${equipmentAvailableNowSql(sql.ref('e.id'), need)}
@@ -222,12 +223,8 @@ export async function reserveBestPair(
       -- The longest-idle free qualified drivers (at most DRIVER_POOL): the finer ordering below is
       -- computed for these only, so the cost of a pick does not grow with the size of the fleet.
       select dr.id from drivers dr
-      where dr.duty_status = 'on_duty' and dr.archived_at is null
-        and not (dr.id = any(${request.declined_driver_ids}::uuid[]))
+      where ${freeQualifiedDriver('dr', { required: request.required, declined: request.declined_driver_ids })}
         ${onlyDriverIds ? sql`and dr.id = any(${[...onlyDriverIds]}::uuid[])` : sql``}
-        and not exists (select 1 from dispatches x where x.driver_id = dr.id and x.status in (${ACTIVE_SQL}))
-        and (select count(*) from driver_qualifications dq where dq.driver_id = dr.id and dq.qualification_id = any(${request.required}::uuid[])
-          and (dq.expires_at is null or dq.expires_at > now())) = ${request.required.length}
         -- PLANNING PREDICATE (modules/availability): inside a shift, not on leave, no overtime unless allowed.
         and ${driverAvailableNowSql(sql.ref('dr.id'), need)}
         and exists (select 1 from eq)

@@ -1,7 +1,7 @@
-import { type UpdateObject } from 'kysely';
-import { workOrderStatusOf, type DispatchStatus } from '@yardmaster/contracts';
+import { sql, type UpdateObject } from 'kysely';
+import { workOrderStatusOf, type DispatchStatus, type WorkOrderStatus } from '@yardmaster/contracts';
 import type { Caller } from '../../platform/caller.js';
-import type { TenantTables, TenantTx } from '../../platform/db/index.js';
+import { beforeCommit, type TenantTables, type TenantTx } from '../../platform/db/index.js';
 import { recordAudit } from '../audit/index.js';
 import { publishEvent } from '../notifications/index.js';
 import { setWorkOrderStatus, updateDispatch, type ChangedDispatch, type LoadedDispatch } from './dispatch.repo.js';
@@ -13,10 +13,33 @@ export async function announceDispatch(tx: TenantTx, type: string, row: LoadedDi
   await publishEvent(tx, { type, entityType: 'dispatch', entityId: row.id, data: { dispatch: dispatchView(row) }, driverIds });
 }
 
-/** A work order's status follows its dispatches (the rule lives in the contracts' state machine). */
+/** Work-order statuses a transaction has derived and not yet written: one statement at its end. */
+const pendingStatuses = new WeakMap<TenantTx, Map<string, WorkOrderStatus>>();
+
+/**
+ * A work order's status follows its dispatches (the rule lives in the contracts' state machine).
+ * Written with the transaction's final write (`work_order_set_statuses`, one part of the one
+ * statement before COMMIT), so a status change costs no round trip of its own; nothing in a
+ * dispatch transaction reads the stored status back except this (which sees the pending value).
+ */
 export async function followWorkOrderStatus(tx: TenantTx, changed: ChangedDispatch, alsoCounts: readonly DispatchStatus[] = []): Promise<void> {
   const status = workOrderStatusOf([...changed.sibling_statuses, changed.status, ...alsoCounts]);
-  if (status !== changed.work_order_status) await setWorkOrderStatus(tx, changed.work_order_id, status);
+  const pending = pendingStatuses.get(tx);
+  if (status === (pending?.get(changed.work_order_id) ?? changed.work_order_status)) return;
+  if (pending) {
+    pending.set(changed.work_order_id, status);
+    return;
+  }
+  const fresh = new Map([[changed.work_order_id, status]]);
+  const write = (statuses: Map<string, WorkOrderStatus>) => ({ sql: sql`work_order_set_statuses(${JSON.stringify(Object.fromEntries(statuses))}::jsonb)` });
+  // Before the live events (50) and the audit chain (100): work-order rows are locked after the queue lock and before those.
+  const registered = beforeCommit(tx, 'dispatch.work_order_status', 10, () => {
+    const statuses = pendingStatuses.get(tx) ?? new Map<string, WorkOrderStatus>();
+    pendingStatuses.delete(tx);
+    return statuses.size === 0 ? null : write(statuses);
+  });
+  if (registered) pendingStatuses.set(tx, fresh);
+  else await setWorkOrderStatus(tx, changed.work_order_id, status);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { beforeCommit, databaseOf, onCommit, type TenantTx } from '../../platform/db/index.js';
+import { beforeCommit, databaseOf, onCommit, type FinalWrite, type TenantTx } from '../../platform/db/index.js';
 import './notifications.tables.js';
 
 export type LiveEventInput = {
@@ -68,47 +68,39 @@ export async function publishEvent(tx: TenantTx, event: LiveEventInput): Promise
     return;
   }
   pending.set(tx, [event]);
-  if (!beforeCommit(tx, 'live.flush', 50, () => flushEvents(tx))) await flushEvents(tx);
+  const produce = (): FinalWrite | null => {
+    const events = pending.get(tx) ?? [];
+    pending.delete(tx);
+    return events.length === 0 ? null : liveWrite(tx, events);
+  };
+  if (beforeCommit(tx, 'live.flush', 50, produce)) return;
+  const write = produce();
+  if (write) {
+    const { rows } = await sql<{ p: unknown }>`select ${write.sql} as p`.execute(tx);
+    write.done?.(rows[0]?.p);
+  }
 }
 
-async function flushEvents(tx: TenantTx): Promise<void> {
-  const events = pending.get(tx) ?? [];
-  pending.delete(tx);
-  if (events.length === 0) return;
+/** The events as one `live_publish` call (part of the transaction's final write); wake-ups after commit. */
+function liveWrite(tx: TenantTx, events: readonly LiveEventInput[]): FinalWrite {
   const input = JSON.stringify(events.map((e) => ({ type: e.type, entity_type: e.entityType, entity_id: e.entityId, data: e.data, driver_ids: e.driverIds ?? null })));
-  const { rows } = await sql<{ schema: string; webhooks: number }>`
-    with input as (
-      select e.ord::int as ord, e.value->>'type' as type, e.value->>'entity_type' as entity_type, e.value->>'entity_id' as entity_id, e.value->'data' as data,
-        case when jsonb_typeof(e.value->'driver_ids') = 'array' then array(select jsonb_array_elements_text(e.value->'driver_ids')::uuid) end as driver_ids
-      from jsonb_array_elements(${input}::jsonb) with ordinality as e(value, ord)
-    ),
-    counter as (update live_counter set last_id = last_id + ${events.length} where id = true returning last_id - ${events.length} as base),
-    inserted as (
-      insert into live_events (id, type, entity_type, entity_id, data, driver_ids)
-      select counter.base + input.ord, input.type, input.entity_type, input.entity_id, input.data, input.driver_ids from input, counter order by input.ord
-      returning id, type, entity_type, entity_id, data, occurred_at
-    ),
-    deliveries as (
-      insert into webhook_deliveries (subscription_id, event_id, event_type, payload)
-      select s.id, i.id, i.type, jsonb_build_object(
-        'id', i.id::text, 'type', i.type, 'entityType', i.entity_type, 'entityId', i.entity_id,
-        'occurredAt', to_char(i.occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'data', i.data)
-      from inserted i join webhook_subscriptions s on s.active and (i.type = any(s.event_types) or '*' = any(s.event_types))
-      order by i.id, s.id
-      returning 1
-    )
-    select current_setting('search_path') as schema, (select count(*) from deliveries)::int as webhooks`.execute(tx);
-  const schema = rows[0]?.schema ?? '';
-  const withWebhooks = (rows[0]?.webhooks ?? 0) > 0;
   const db = databaseOf(tx);
-  onCommit(tx, () => {
-    wakeLocally('events', schema);
-    notifyAfterCommit(db, EVENTS_CHANNEL, schema);
-    if (withWebhooks) {
-      wakeLocally('webhooks', schema);
-      notifyAfterCommit(db, WEBHOOKS_CHANNEL, schema);
-    }
-  });
+  return {
+    sql: sql`live_publish(${input}::jsonb)`,
+    done: (value) => {
+      const result = (typeof value === 'string' ? JSON.parse(value) : value) as { schema?: string; webhooks?: number } | null;
+      const schema = result?.schema ?? '';
+      const withWebhooks = (result?.webhooks ?? 0) > 0;
+      onCommit(tx, () => {
+        wakeLocally('events', schema);
+        notifyAfterCommit(db, EVENTS_CHANNEL, schema);
+        if (withWebhooks) {
+          wakeLocally('webhooks', schema);
+          notifyAfterCommit(db, WEBHOOKS_CHANNEL, schema);
+        }
+      });
+    },
+  };
 }
 
 const notifyPending = new Set<string>();

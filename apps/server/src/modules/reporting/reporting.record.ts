@@ -1,10 +1,11 @@
+import { sql } from 'kysely';
 import { createHash } from 'node:crypto';
 import type { FieldError, StatusReportSnapshot, TimestampInput } from '@yardmaster/contracts';
 import type { Caller } from '../../platform/caller.js';
 import type { TenantTx } from '../../platform/db/index.js';
 import { unprocessable } from '../../platform/errors.js';
 import { recordAudit } from '../audit/index.js';
-import { addReportToRollup } from './reporting.rollup.js';
+import { rollupCtes } from './reporting.rollup.js';
 import './reporting.tables.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -125,46 +126,55 @@ export async function recordStatusReport(tx: TenantTx, caller: Caller, snapshot:
   const body = normalise(snapshot);
   const contentHash = contentHashOf(body);
   const t = body.timestamps;
-  const inserted = await tx
-    .insertInto('status_reports')
-    .values({
-      dispatch_id: body.dispatchId,
-      final_status: body.finalStatus,
-      priority: body.priority,
-      work_order_id: body.workOrder.id,
-      work_order_number: body.workOrder.number,
-      work_order_description: body.workOrder.description,
-      site_id: body.site.id,
-      site_name: body.site.name,
-      site_address: body.site.address,
-      equipment_id: body.equipment.id,
-      equipment_asset_tag: body.equipment.assetTag,
-      equipment_name: body.equipment.name,
-      equipment_type_id: body.equipment.typeId,
-      equipment_type_code: body.equipment.typeCode,
-      equipment_type_name: body.equipment.typeName,
-      driver_id: body.driver.id,
-      driver_name: body.driver.name,
-      dispatcher_kind: body.dispatcher.kind,
-      dispatcher_subject: body.dispatcher.subject,
-      dispatcher_name: body.dispatcher.name,
-      requested_at: t.requestedAt,
-      created_at: t.createdAt as string,
-      queued_at: t.queuedAt,
-      dispatched_at: t.dispatchedAt as string,
-      en_route_at: t.enRouteAt,
-      on_site_at: t.onSiteAt,
-      returning_at: t.returningAt,
-      completed_at: t.completedAt,
-      recalled_at: t.recalledAt,
-      finished_at: (t.completedAt ?? t.recalledAt) as string,
-      notes: body.notes,
-      recall_reason: body.recallReason,
-      content_hash: contentHash,
-    })
-    .onConflict((oc) => oc.column('dispatch_id').doNothing())
-    .returning(['id', 'number'])
-    .executeTakeFirst();
+  const values: Record<string, unknown> = {
+    dispatch_id: body.dispatchId,
+    final_status: body.finalStatus,
+    priority: body.priority,
+    work_order_id: body.workOrder.id,
+    work_order_number: body.workOrder.number,
+    work_order_description: body.workOrder.description,
+    site_id: body.site.id,
+    site_name: body.site.name,
+    site_address: body.site.address,
+    equipment_id: body.equipment.id,
+    equipment_asset_tag: body.equipment.assetTag,
+    equipment_name: body.equipment.name,
+    equipment_type_id: body.equipment.typeId,
+    equipment_type_code: body.equipment.typeCode,
+    equipment_type_name: body.equipment.typeName,
+    driver_id: body.driver.id,
+    driver_name: body.driver.name,
+    dispatcher_kind: body.dispatcher.kind,
+    dispatcher_subject: body.dispatcher.subject,
+    dispatcher_name: body.dispatcher.name,
+    requested_at: t.requestedAt,
+    created_at: t.createdAt,
+    queued_at: t.queuedAt,
+    dispatched_at: t.dispatchedAt,
+    en_route_at: t.enRouteAt,
+    on_site_at: t.onSiteAt,
+    returning_at: t.returningAt,
+    completed_at: t.completedAt,
+    recalled_at: t.recalledAt,
+    finished_at: t.completedAt ?? t.recalledAt,
+    notes: body.notes,
+    recall_reason: body.recallReason,
+    content_hash: contentHash,
+  };
+  // The report and its roll-up in one round trip: the roll-up reads the inserted row (none when the
+  // report already existed). Roll-up rows are locked by this one statement, always the same, before
+  // the transaction's final write takes the audit chain (lock order: roll-up, then audit).
+  const columns = Object.keys(values);
+  const { rows } = await sql<{ id: string; number: number }>`
+    with inserted as (
+      insert into status_reports (${sql.join(columns.map((c) => sql.id(c)))})
+      values (${sql.join(columns.map((c) => values[c]))})
+      on conflict (dispatch_id) do nothing
+      returning *
+    ),
+    ${rollupCtes(sql`true`, sql`inserted`)}
+    select id, number from inserted`.execute(tx);
+  const inserted = rows[0];
   if (!inserted) {
     const existing = await tx.selectFrom('status_reports').select('id').where('dispatch_id', '=', body.dispatchId).executeTakeFirstOrThrow();
     return { id: existing.id };
@@ -175,9 +185,6 @@ export async function recordStatusReport(tx: TenantTx, caller: Caller, snapshot:
     entityId: inserted.id,
     after: { number: reportNumber(inserted.number), dispatchId: body.dispatchId, finalStatus: body.finalStatus, contentHash },
   });
-  // After the audit chain's lock (the tenant's write order): roll-up rows are then always locked in
-  // one order by writers, and the rebuild (which locks the roll-up's state row first) cannot deadlock.
-  await addReportToRollup(tx, inserted.id);
   return { id: inserted.id };
 }
 

@@ -60,25 +60,27 @@ export const phaseValuesSql = sql`(values
   ('ts', date_part('epoch', on_site_at - dispatched_at)),
   ('os', date_part('epoch', coalesce(returning_at, finished_at) - on_site_at))) p(metric, v)`;
 
-/** The rows of `status_reports r` matching `where`, with the roll-up's time zone as `tz`. */
-const reportsCte = (where: RawBuilder<unknown>) => sql`
+/** The rows of `from r` (status reports) matching `where`, with the roll-up's time zone as `tz`. */
+const reportsCte = (where: RawBuilder<unknown>, from: RawBuilder<unknown>) => sql`
     st as (select time_zone as tz from analytics_rollup_state where time_zone is not null for share),
     r as (
       select r.equipment_type_id, r.equipment_id, r.driver_id, r.site_id, r.final_status, r.created_at,
              coalesce(r.queued_at, r.created_at) as queued_at, r.dispatched_at, r.on_site_at, r.returning_at, r.finished_at, st.tz
-      from status_reports r cross join st
+      from ${from} r cross join st
       where ${where}
     )`;
 
 /**
- * Adds the status reports matching `where` (a condition on `status_reports r`) to the roll-ups:
- * counts and queue time (`analytics_rollup`), the phase histograms (`analytics_histogram`) and the
- * per-resource sums (`analytics_rollup_resource`). Statement order (and so row-lock order) is fixed.
+ * The CTEs (after a `with`) that add the status reports of `from` (a table or an earlier CTE
+ * yielding status-report rows) matching `where` to the roll-ups: counts and queue time
+ * (`analytics_rollup`), the phase histograms (`analytics_histogram`), the per-resource sums
+ * (`analytics_rollup_resource`) and the longest span: ONE statement, so a finishing dispatch pays
+ * one round trip for its report and its roll-up (`recordStatusReport` puts the report's insert in
+ * front of these). The statement is always the same, so writers lock roll-up rows in one order.
  */
-export async function addReports(tx: TenantTx, where: RawBuilder<unknown>): Promise<void> {
-  await sql`
-    with ${reportsCte(where)},
-    contrib as (
+export const rollupCtes = (where: RawBuilder<unknown>, from: RawBuilder<unknown>) => sql`
+    ${reportsCte(where, from)},
+    counts as (
       select equipment_type_id, 'created' as metric, (created_at at time zone tz)::date as d,
              extract(hour from created_at at time zone tz)::int as bucket, 1 as n, 0::float8 as total, false as day_only
       from r
@@ -94,46 +96,46 @@ export async function addReports(tx: TenantTx, where: RawBuilder<unknown>): Prom
       ) g
       where r.queued_at < r.dispatched_at and least(r.dispatched_at, g.day_end) > greatest(r.queued_at, g.day_start)
     ),
-    grained as (
-      select 'day' as grain, d as period, equipment_type_id, metric, bucket, n, total from contrib
+    counts_grained as (
+      select 'day' as grain, d as period, equipment_type_id, metric, bucket, n, total from counts
       union all
-      select 'month', date_trunc('month', d)::date, equipment_type_id, metric, bucket, n, total from contrib where not day_only
-    )
-    insert into analytics_rollup as a (grain, period, equipment_type_id, metric, bucket, n, total)
-    select grain, period, equipment_type_id, metric, bucket, sum(n), sum(total)
-    from grained
-    group by grain, period, equipment_type_id, metric, bucket
-    on conflict (grain, period, equipment_type_id, metric, bucket)
-    do update set n = a.n + excluded.n, total = a.total + excluded.total`.execute(tx);
-
-  await sql`
-    with ${reportsCte(where)},
-    v as (
+      select 'month', date_trunc('month', d)::date, equipment_type_id, metric, bucket, n, total from counts where not day_only
+    ),
+    rollup_added as (
+      insert into analytics_rollup as a (grain, period, equipment_type_id, metric, bucket, n, total)
+      select grain, period, equipment_type_id, metric, bucket, sum(n), sum(total)
+      from counts_grained
+      group by grain, period, equipment_type_id, metric, bucket
+      on conflict (grain, period, equipment_type_id, metric, bucket)
+      do update set n = a.n + excluded.n, total = a.total + excluded.total
+      returning 1
+    ),
+    phase_values as (
       select r.equipment_type_id, p.metric, (r.dispatched_at at time zone r.tz)::date as d, ${bucketSql(sql`p.v`)} as bucket, p.v
       from r cross join lateral ${phaseValuesSql}
       where p.v is not null
     ),
-    g as (
-      select 'day' as grain, d as period, equipment_type_id, metric, bucket, count(*) as n, sum(v) as total from v group by 1, 2, 3, 4, 5
+    phase_grained as (
+      select 'day' as grain, d as period, equipment_type_id, metric, bucket, count(*) as n, sum(v) as total from phase_values group by 1, 2, 3, 4, 5
       union all
-      select 'month', date_trunc('month', d)::date, equipment_type_id, metric, bucket, count(*), sum(v) from v group by 1, 2, 3, 4, 5
-    )
-    insert into analytics_histogram as a (grain, period, equipment_type_id, metric, n, total, buckets, counts)
-    select grain, period, equipment_type_id, metric, sum(n), sum(total), array_agg(bucket order by bucket), array_agg(n order by bucket)
-    from g
-    group by grain, period, equipment_type_id, metric
-    on conflict (grain, period, equipment_type_id, metric)
-    do update set n = a.n + excluded.n, total = a.total + excluded.total,
-      (buckets, counts) = (
-        select array_agg(b order by b), array_agg(c order by b)
-        from (
-          select b, sum(c)::bigint as c
-          from (select * from unnest(a.buckets, a.counts) u(b, c) union all select * from unnest(excluded.buckets, excluded.counts) e(b, c)) m
-          group by b
-        ) s)`.execute(tx);
-
-  await sql`
-    with ${reportsCte(where)},
+      select 'month', date_trunc('month', d)::date, equipment_type_id, metric, bucket, count(*), sum(v) from phase_values group by 1, 2, 3, 4, 5
+    ),
+    histogram_added as (
+      insert into analytics_histogram as a (grain, period, equipment_type_id, metric, n, total, buckets, counts)
+      select grain, period, equipment_type_id, metric, sum(n), sum(total), array_agg(bucket order by bucket), array_agg(n order by bucket)
+      from phase_grained
+      group by grain, period, equipment_type_id, metric
+      on conflict (grain, period, equipment_type_id, metric)
+      do update set n = a.n + excluded.n, total = a.total + excluded.total,
+        (buckets, counts) = (
+          select array_agg(b order by b), array_agg(c order by b)
+          from (
+            select b, sum(c)::bigint as c
+            from (select * from unnest(a.buckets, a.counts) u(b, c) union all select * from unnest(excluded.buckets, excluded.counts) e(b, c)) m
+            group by b
+          ) s)
+      returning 1
+    ),
     spans as (
       select g.grain, g.period, r.equipment_type_id, r.equipment_id, r.driver_id, r.dispatched_at,
              date_part('epoch', least(r.finished_at, g.pe) - greatest(r.dispatched_at, g.ps)) as busy
@@ -147,7 +149,7 @@ export async function addReports(tx: TenantTx, where: RawBuilder<unknown>): Prom
       where r.dispatched_at is not null and r.finished_at is not null
         and r.dispatched_at < g.pe and (r.finished_at > g.ps or r.dispatched_at >= g.ps)
     ),
-    contrib as (
+    resource_contrib as (
       select grain, period, 'equipment' as kind, equipment_type_id, equipment_id as resource_id, 0 as created, busy, dispatched_at from spans where equipment_id is not null
       union all
       select grain, period, 'driver', t.id, driver_id, 0, busy, dispatched_at
@@ -157,22 +159,29 @@ export async function addReports(tx: TenantTx, where: RawBuilder<unknown>): Prom
       from r cross join lateral (values ('day', (created_at at time zone tz)::date), ('month', date_trunc('month', created_at at time zone tz)::date)) g(grain, period)
         cross join lateral (values (equipment_type_id), ('00000000-0000-0000-0000-000000000000'::uuid)) t(id)
       where site_id is not null
-    )
-    insert into analytics_rollup_resource as a (grain, kind, period, equipment_type_id, resource_id, created, busy, first_dispatched)
-    select grain, kind, period, equipment_type_id, resource_id, sum(created), sum(busy), min(dispatched_at)
-    from contrib
-    group by grain, kind, period, equipment_type_id, resource_id
-    order by grain, kind, period
-    on conflict (grain, kind, period, equipment_type_id, resource_id)
-    do update set created = a.created + excluded.created, busy = a.busy + excluded.busy,
-      first_dispatched = least(a.first_dispatched, excluded.first_dispatched)`.execute(tx);
+    ),
+    resources_added as (
+      insert into analytics_rollup_resource as a (grain, kind, period, equipment_type_id, resource_id, created, busy, first_dispatched)
+      select grain, kind, period, equipment_type_id, resource_id, sum(created), sum(busy), min(dispatched_at)
+      from resource_contrib
+      group by grain, kind, period, equipment_type_id, resource_id
+      order by grain, kind, period
+      on conflict (grain, kind, period, equipment_type_id, resource_id)
+      do update set created = a.created + excluded.created, busy = a.busy + excluded.busy,
+        first_dispatched = least(a.first_dispatched, excluded.first_dispatched)
+      returning 1
+    ),
+    -- The longest finished span bounds how far before a range a span that reaches into it can start.
+    longest_span as (
+      update analytics_rollup_state s set max_span_seconds = m.v
+      from (select max(date_part('epoch', finished_at - dispatched_at)) as v from r) m
+      where m.v > s.max_span_seconds
+      returning 1
+    )`;
 
-  // The longest finished span bounds how far before a range a span that reaches into it can start.
-  await sql`
-    with ${reportsCte(where)}
-    update analytics_rollup_state s set max_span_seconds = m.v
-    from (select max(date_part('epoch', finished_at - dispatched_at)) as v from r) m
-    where m.v > s.max_span_seconds`.execute(tx);
+/** Adds the status reports matching `where` (a condition on `status_reports r`) to the roll-ups, in one statement. */
+export async function addReports(tx: TenantTx, where: RawBuilder<unknown>): Promise<void> {
+  await sql`with ${rollupCtes(where, sql`status_reports`)} select 1`.execute(tx);
 }
 
 /** Called in the transaction that writes a status report: adds that report to the roll-up. */

@@ -3,6 +3,7 @@ import pg from 'pg';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './embedded.js';
 import { CommitOutcomeUnknownError, isConnectionError, PoolSaturatedError, wasNeverSent } from './errors.js';
 import { takePreamble } from './preamble.js';
+import { prepareRepeatedStatements, StatementNames } from './prepared.js';
 import { createPrimaryPool, isMultiHostUrl } from './primary.js';
 import type { ControlTables } from './tables.js';
 
@@ -12,8 +13,16 @@ import type { ControlTables } from './tables.js';
  * statement_timeout (the reporting pool's bound). `applicationName` shows in pg_stat_activity.
  * `maxWaiting`: callers allowed to queue for a connection; beyond it they are refused at once
  * ("busy", 503) instead of each holding a request open for the whole pool timeout.
+ * `preparedStatements`: see `prepared.ts`.
  */
-export type PoolOptions = { poolTimeoutMs?: number; statementTimeoutMs?: number; applicationName?: string; maxWaiting?: number };
+export type PoolOptions = {
+  poolTimeoutMs?: number;
+  statementTimeoutMs?: number;
+  applicationName?: string;
+  maxWaiting?: number;
+  /** Repeated statements become server-side prepared statements (`prepared.ts`); default: on for PostgreSQL. */
+  preparedStatements?: boolean;
+};
 
 export type DatabaseSettings =
   | ({ kind: 'postgres'; url: string; poolSize: number; listenUrl?: string } & PoolOptions)
@@ -64,8 +73,10 @@ export function createPool(url: string, max: number, options: PoolOptions = {}):
   // drops (server restart, pg_terminate_backend) would emit 'error' with no listener and kill the
   // process. Every client gets a listener of its own for its whole life; the failed query rejects,
   // the transaction is retried or answered 503, and the broken client leaves the pool on release.
+  const names = options.preparedStatements ? new StatementNames() : undefined;
   pool.on('connect', (client) => {
     client.on('error', () => undefined);
+    if (names) prepareRepeatedStatements(client, names);
   });
   return pool;
 }
@@ -145,7 +156,9 @@ export async function openDatabase(settings: DatabaseSettings): Promise<Database
     url = settings.url;
     max = settings.poolSize;
   }
-  const pool = createPool(url, max, settings);
+  // Prepared statements on PostgreSQL unless turned off; the embedded engine is in-process (its
+  // planning cost is the same, but it is a single session behind a socket shim: keep it simple).
+  const pool = createPool(url, max, { ...settings, preparedStatements: settings.kind === 'postgres' && settings.preparedStatements !== false });
   try {
     const client = await pool.connect();
     client.release();

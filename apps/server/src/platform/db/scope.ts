@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import { CommitOutcomeUnknownError, isConnectionError, isConnectTimeout, isPoolTimeout } from './errors.js';
 import { preambles, type Preamble } from './preamble.js';
 import type { ControlTables, ControlTx, TenantTables, TenantTx } from './tables.js';
@@ -44,30 +44,39 @@ export function onCommit(tx: Transaction<never> | TenantTx | ControlTx, fn: () =
 }
 
 /**
- * Work that must run at the END of the surrounding transaction, inside it: buffers (audit events,
- * live events) flushed in one statement each, so locks that order a tenant's writes are taken
- * once, late. Keyed: registering the same key again in one transaction is a no-op. Lower `order`
- * runs first; a hook may register further hooks.
+ * A transaction's write set, sent at its END in ONE statement: modules buffer rows (audit events,
+ * live events) during the transaction and, just before COMMIT, each buffer becomes one expression
+ * of a single `select <part>, <part>, …` (set-returning SQL functions: `live_publish`,
+ * `audit_append`). So the locks that order a tenant's writes (event counter, audit chain head) are
+ * taken once, late, by one statement, and held only until COMMIT: never across a round trip to
+ * Node. Parts run in `order` (lower first; the expressions of one select list are evaluated left
+ * to right), which is also the order those locks are taken in. Keyed: registering the same key
+ * again in one transaction is a no-op; `produce` is called at the end and may return null.
  */
-const beforeCommitHooks = new WeakMap<object, Map<string, { order: number; fn: () => Promise<void> }>>();
+export type FinalWrite = { sql: RawBuilder<unknown>; done?: (value: unknown) => void };
+const beforeCommitHooks = new WeakMap<object, Map<string, { order: number; produce: () => FinalWrite | null }>>();
 /** The database a transaction belongs to (after-commit work opens its own transaction there). */
 const txRoots = new WeakMap<object, Kysely<ControlTables>>();
 
-/** Registers `fn` to run inside the transaction just before COMMIT; false when outside withTenant/withControl. */
-export function beforeCommit(tx: Transaction<never> | TenantTx | ControlTx, key: string, order: number, fn: () => Promise<void>): boolean {
+/** Registers a part of the transaction's final write; false when outside withTenant/withControl (write now instead). */
+export function beforeCommit(tx: Transaction<never> | TenantTx | ControlTx, key: string, order: number, produce: () => FinalWrite | null): boolean {
   const hooks = beforeCommitHooks.get(tx);
   if (!hooks) return false;
-  if (!hooks.has(key)) hooks.set(key, { order, fn });
+  if (!hooks.has(key)) hooks.set(key, { order, produce });
   return true;
 }
 
-async function runBeforeCommit(tx: object): Promise<void> {
+async function runBeforeCommit(tx: Transaction<never>): Promise<void> {
   const hooks = beforeCommitHooks.get(tx);
-  while (hooks && hooks.size > 0) {
-    const [key, next] = [...hooks.entries()].sort((x, y) => x[1].order - y[1].order)[0] as [string, { order: number; fn: () => Promise<void> }];
-    hooks.delete(key);
-    await next.fn();
-  }
+  if (!hooks || hooks.size === 0) return;
+  const parts = [...hooks.values()]
+    .sort((x, y) => x.order - y.order)
+    .map((hook) => hook.produce())
+    .filter((part): part is FinalWrite => part !== null);
+  hooks.clear();
+  if (parts.length === 0) return;
+  const { rows } = await sql<Record<string, unknown>>`select ${sql.join(parts.map((part, i) => sql`${part.sql} as ${sql.id(`p${i}`)}`))}`.execute(tx);
+  parts.forEach((part, i) => part.done?.(rows[0]?.[`p${i}`]));
 }
 
 /** The database (root Kysely) of a transaction opened by withTenant/withControl. */
@@ -124,7 +133,7 @@ async function runTransaction<DB, T>(
           await sql.raw(preamble.sql).execute(tx);
         }
         const value = await fn(tx);
-        await runBeforeCommit(tx);
+        await runBeforeCommit(tx as unknown as Transaction<never>);
         return value;
       });
       const result = preamble ? await preambles.run(preamble, run) : await run();
