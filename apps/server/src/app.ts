@@ -122,6 +122,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const reads = createReadRouter(database, options.reportingDatabase, {
     maxLagMs: config.replicaMaxLagMs,
     isReplica: config.reportingDatabaseUrl !== undefined,
+    log: app.log,
   });
   app.addHook('onClose', async () => reads.close());
   registerReadYourWrites(app, reads, metrics.registry);

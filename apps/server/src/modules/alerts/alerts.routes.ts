@@ -2,12 +2,12 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AlertListQuerySchema, AlertSchema, AlertSettingsSchema, UpdateAlertSettingsSchema } from '@yardmaster/contracts';
-import { listTenants, withTenant, type Database } from '../../platform/db/index.js';
+import { withTenant, type Database } from '../../platform/db/index.js';
 import { callerOf } from '../../platform/http/access.js';
 import { tenantRunner } from '../../platform/http/tenant-route.js';
-import { schedule } from '../../platform/scheduler.js';
+import { forEachTenant, schedule } from '../../platform/scheduler.js';
 import { recordAudit } from '../audit/index.js';
-import { evaluateAlerts, listAlerts, readAlertSettings, writeAlertSettings } from './alerts.service.js';
+import { alertSettings, evaluateAlerts, listAlerts, readAlertSettings } from './alerts.service.js';
 
 export type AlertsOptions = { intervalMs?: number };
 
@@ -16,11 +16,7 @@ export function alertsRoutes(database: Database, options: AlertsOptions = {}) {
   return async (app: FastifyInstance): Promise<void> => {
     let stop: (() => void) | undefined;
     app.addHook('onReady', async () => {
-      stop = schedule('alert evaluation', options.intervalMs ?? 30_000, app.log, async () => {
-        for (const tenant of await listTenants(database.db)) {
-          await withTenant(database.db, tenant.slug, (tx) => evaluateAlerts(tx)).catch((error: unknown) => app.log.warn({ err: error, tenant: tenant.slug }, 'alert evaluation failed'));
-        }
-      }, { runNow: false });
+      stop = schedule('alert evaluation', options.intervalMs ?? 30_000, app.log, () => forEachTenant(database.db, 'alert evaluation', app.log, (slug) => withTenant(database.db, slug, (tx) => evaluateAlerts(tx))), { runNow: false });
     });
     app.addHook('onClose', async () => stop?.());
 
@@ -36,9 +32,7 @@ export function alertsRoutes(database: Database, options: AlertsOptions = {}) {
     r.patch('/api/v1/settings/alerts', { config: { access: { roles: ['admin'] } }, schema: { tags: ['alerts'], summary: 'Change alert thresholds', body: UpdateAlertSettingsSchema, response: { 200: AlertSettingsSchema } } }, (request) => {
       const caller = callerOf(request);
       return inTenant(request, async (tx) => {
-        const before = await readAlertSettings(tx);
-        const after = { ...before, ...request.body };
-        await writeAlertSettings(tx, after);
+        const { before, after } = await alertSettings.update(tx, request.body);
         await recordAudit(tx, caller, { action: 'settings.alerts_updated', entityType: 'tenant_settings', entityId: 'alerts', before, after });
         await evaluateAlerts(tx);
         return after;

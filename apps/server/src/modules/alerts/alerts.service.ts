@@ -1,6 +1,7 @@
-import { sql, type Selectable } from 'kysely';
-import type { Alert, AlertSettings } from '@yardmaster/contracts';
+import type { Selectable } from 'kysely';
+import { AlertSettingsSchema, type Alert, type AlertSettings } from '@yardmaster/contracts';
 import type { TenantTx } from '../../platform/db/index.js';
+import { tenantSettings } from '../../platform/tenant-settings.js';
 import { listQueuedDispatches } from '../dispatch/index.js';
 import { publishEvent } from '../notifications/index.js';
 import { listExpiringQualifications } from '../people/index.js';
@@ -8,17 +9,10 @@ import type { AlertsTable } from './alerts.tables.js';
 import './alerts.tables.js';
 
 export const DEFAULT_ALERT_SETTINGS: AlertSettings = { queuedMinutes: 120, urgentDepth: 5, urgentMinutes: 10, expiringDays: 30 };
-const KEY = 'alerts';
+/** `tenant_settings['alerts']`: the thresholds alerts are raised at. */
+export const alertSettings = tenantSettings('alerts', AlertSettingsSchema, () => ({ ...DEFAULT_ALERT_SETTINGS }));
 
-export async function readAlertSettings(tx: TenantTx): Promise<AlertSettings> {
-  const { rows } = await sql<{ value: Partial<AlertSettings> }>`select value from tenant_settings where key = ${KEY}`.execute(tx);
-  return { ...DEFAULT_ALERT_SETTINGS, ...(rows[0]?.value ?? {}) };
-}
-
-export async function writeAlertSettings(tx: TenantTx, settings: AlertSettings): Promise<void> {
-  await sql`insert into tenant_settings (key, value, updated_at) values (${KEY}, ${JSON.stringify(settings)}::jsonb, now())
-    on conflict (key) do update set value = excluded.value, updated_at = now()`.execute(tx);
-}
+export const readAlertSettings = (tx: TenantTx): Promise<AlertSettings> => alertSettings.read(tx);
 
 export function alertView(row: Selectable<AlertsTable>): Alert {
   return {

@@ -29,7 +29,7 @@ let decoyHash: Promise<string> | undefined;
 export async function authenticateLocalUser(db: Kysely<ControlTables>, email: string, password: string): Promise<LocalUser | undefined> {
   const user = await findLocalUserByEmail(db, email);
   decoyHash ??= hashPassword('decoy-password-never-valid');
-  const ok = await verify(user?.password_hash ?? (await decoyHash), password).catch(() => false);
+  const ok = await verify(user?.password_hash ?? (await decoyHash), password).catch(() => false); // a stored hash it cannot read never matches
   return user && ok && user.active ? user : undefined;
 }
 

@@ -2,7 +2,7 @@ import { sql, type UpdateObject } from 'kysely';
 import type { DispatchSettings, DispatchStatus, Priority } from '@yardmaster/contracts';
 import type { TenantTables, TenantTx } from '../../platform/db/index.js';
 import { freeEquipmentOfType, freeQualifiedDriver } from './candidates.js';
-import { DEFAULT_DISPATCH_SETTINGS } from './settings.js';
+import { dispatchSettings } from './settings.js';
 import type { DriverFacts, EquipmentFacts } from './assign-rules.js';
 import { ACTIVE_SQL, type DispatchRow } from './views.js';
 import { driverAvailableNowSql, equipmentAvailableNowSql } from '../availability/index.js';
@@ -23,7 +23,7 @@ export function queueScoreSql(ageingPointsPerMinute: number) {
     + ${ageingPointsPerMinute}::float8 * extract(epoch from (now() - d.queued_at)) / 60`;
 }
 
-const settingsOf = (value: Partial<DispatchSettings> | null | undefined): DispatchSettings => ({ ...DEFAULT_DISPATCH_SETTINGS, ...(value ?? {}) });
+const settingsOf = (value: Partial<DispatchSettings> | null | undefined): DispatchSettings => dispatchSettings.parse(value);
 
 /**
  * The tenant's dispatch write-order lock (the work-order counter row) and its dispatch settings, in

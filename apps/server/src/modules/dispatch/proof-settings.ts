@@ -1,25 +1,20 @@
-import { sql } from 'kysely';
-import type { ProofInput, ProofSettings } from '@yardmaster/contracts';
+import { ProofSettingsSchema, type ProofInput, type ProofSettings } from '@yardmaster/contracts';
 import type { Caller } from '../../platform/caller.js';
 import type { TenantTx } from '../../platform/db/index.js';
 import { unprocessable } from '../../platform/errors.js';
+import { tenantSettings } from '../../platform/tenant-settings.js';
 import { recordAudit } from '../audit/index.js';
 import { insertProof, proofFilesOf } from '../files/index.js';
 
 export const DEFAULT_PROOF_SETTINGS: ProofSettings = { photos: 'optional', signature: 'optional', notes: 'optional' };
 
+const proofSettings = tenantSettings('proof', ProofSettingsSchema, () => ({ ...DEFAULT_PROOF_SETTINGS }));
+
 /** select value from tenant_settings where key = 'proof' (defaults filled in) */
-export async function readProofSettings(tx: TenantTx): Promise<ProofSettings> {
-  const { rows } = await sql<{ value: Partial<ProofSettings> }>`select value from tenant_settings where key = 'proof'`.execute(tx);
-  return { ...DEFAULT_PROOF_SETTINGS, ...(rows[0]?.value ?? {}) };
-}
+export const readProofSettings = (tx: TenantTx): Promise<ProofSettings> => proofSettings.read(tx);
 
 export async function writeProofSettings(tx: TenantTx, caller: Caller, change: Partial<ProofSettings>): Promise<ProofSettings> {
-  const before = await readProofSettings(tx);
-  const after = { ...before, ...change };
-  await sql`
-    insert into tenant_settings (key, value, updated_at) values ('proof', ${JSON.stringify(after)}::jsonb, now())
-    on conflict (key) do update set value = excluded.value, updated_at = now()`.execute(tx);
+  const { before, after } = await proofSettings.update(tx, change);
   await recordAudit(tx, caller, { action: 'settings.proof_updated', entityType: 'tenant_settings', entityId: 'proof', before, after });
   return after;
 }

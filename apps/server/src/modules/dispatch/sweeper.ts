@@ -1,6 +1,6 @@
 import { systemCaller } from '../../platform/caller.js';
-import { listTenants, withTenant, type Database } from '../../platform/db/index.js';
-import { schedule, type SchedulerLog } from '../../platform/scheduler.js';
+import { withTenant, type Database } from '../../platform/db/index.js';
+import { forEachTenant, schedule, type SchedulerLog } from '../../platform/scheduler.js';
 import { lockDispatchQueue } from './dispatch.repo.js';
 import { EVERY_TYPE, matchQueue } from './match-queue.js';
 import { promoteDueScheduled } from './promote-scheduled.js';
@@ -23,13 +23,5 @@ export async function sweepTenant(database: Database, slug: string): Promise<{ p
 
 /** Sweeps every tenant each `intervalMs` (one tenant's failure is logged and does not stop the others). */
 export function startSweeper(database: Database, log: SchedulerLog, intervalMs: number): () => void {
-  return schedule('dispatch sweep', intervalMs, log, async () => {
-    for (const tenant of await listTenants(database.db)) {
-      try {
-        await sweepTenant(database, tenant.slug);
-      } catch (error) {
-        log.warn({ err: error, tenant: tenant.slug }, 'dispatch sweep failed for a tenant');
-      }
-    }
-  });
+  return schedule('dispatch sweep', intervalMs, log, () => forEachTenant(database.db, 'dispatch sweep', log, (slug) => sweepTenant(database, slug)));
 }

@@ -1,8 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
+import { UpdateFilesSettingsSchema } from '@yardmaster/contracts';
 import type { Caller } from '../../platform/caller.js';
 import { withTenant, type Database, type TenantTx } from '../../platform/db/index.js';
 import { AppError, notFound, problemType, validationFailed } from '../../platform/errors.js';
+import { tenantSettings } from '../../platform/tenant-settings.js';
 import { recordAudit } from '../audit/index.js';
 import type { FilePurpose } from './files.tables.js';
 import { bareType, declaredMatches, sniffContentType, type SniffedType } from './sniff.js';
@@ -82,17 +84,17 @@ export function checkUpload(bytes: Buffer, declared: string | undefined, allowed
 export type FileStore = { storage: ObjectStorage; defaultQuotaBytes: number };
 
 /** The tenant's quota and what its live files use (select … from tenant_settings; sum(size_bytes)). */
+const filesSettings = tenantSettings('files', UpdateFilesSettingsSchema, () => ({ quotaBytes: DEFAULT_QUOTA_BYTES }));
+
 export async function readFilesSettings(tx: TenantTx, defaultQuotaBytes = DEFAULT_QUOTA_BYTES): Promise<{ quotaBytes: number; usedBytes: number }> {
-  const { rows } = await sql<{ value: { quotaBytes?: number } }>`select value from tenant_settings where key = 'files'`.execute(tx);
+  const { quotaBytes } = await filesSettings.read(tx, { quotaBytes: defaultQuotaBytes });
   const used = await sql<{ used: string | null }>`select sum(size_bytes) as used from files where deleted_at is null`.execute(tx);
-  return { quotaBytes: rows[0]?.value.quotaBytes ?? defaultQuotaBytes, usedBytes: Number(used.rows[0]?.used ?? 0) };
+  return { quotaBytes, usedBytes: Number(used.rows[0]?.used ?? 0) };
 }
 
 export async function writeFilesSettings(tx: TenantTx, caller: Caller, quotaBytes: number, defaultQuotaBytes = DEFAULT_QUOTA_BYTES): Promise<{ quotaBytes: number; usedBytes: number }> {
   const before = await readFilesSettings(tx, defaultQuotaBytes);
-  await sql`
-    insert into tenant_settings (key, value, updated_at) values ('files', ${JSON.stringify({ quotaBytes })}::jsonb, now())
-    on conflict (key) do update set value = excluded.value, updated_at = now()`.execute(tx);
+  await filesSettings.write(tx, { quotaBytes });
   await recordAudit(tx, caller, { action: 'settings.files_updated', entityType: 'tenant_settings', entityId: 'files', before: { quotaBytes: before.quotaBytes }, after: { quotaBytes } });
   return { ...before, quotaBytes };
 }

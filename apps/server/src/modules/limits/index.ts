@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.js';
 import type { Database } from '../../platform/db/index.js';
+import { schedule } from '../../platform/scheduler.js';
 import { tenantActor } from '../../platform/http/access.js';
 import { registerRateLimitHook, userKeyOf } from './limits.hook.js';
 import { limitsRoutes } from './limits.routes.js';
@@ -36,18 +37,17 @@ export function registerLimits(app: FastifyInstance, database: Database, config:
   const plans = createPlanBook(database.db, config.rateLimits);
   const buckets = createRateBuckets(database.db);
   const streamSettings = defaultStreamSlotSettings();
-  const streams = createStreamSlots(database.db, streamSettings, (error) => app.log.error({ err: error }, 'live stream registry'));
+  const streams = createStreamSlots(database.db, streamSettings, app.log);
   handles.set(app.server, { plans, streams, streamSettings, enabled });
   if (enabled) {
     registerRateLimitHook(app, plans, buckets);
-    let housekeeping: NodeJS.Timeout | null = null;
+    let stopHousekeeping: (() => void) | null = null;
     app.addHook('onReady', async () => {
       streams.start();
-      housekeeping = setInterval(() => void buckets.sweep().catch((error: unknown) => app.log.error({ err: error }, 'rate bucket sweep')), 10 * 60_000);
-      housekeeping.unref();
+      stopHousekeeping = schedule('rate bucket sweep', 10 * 60_000, app.log, () => buckets.sweep(), { runNow: false });
     });
     app.addHook('onClose', async () => {
-      if (housekeeping) clearInterval(housekeeping);
+      stopHousekeeping?.();
       await streams.stop();
     });
   }

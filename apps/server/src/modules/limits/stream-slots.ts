@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { ControlTables } from '../../platform/db/index.js';
+import { schedule, type SchedulerLog } from '../../platform/scheduler.js';
 import './limits.tables.js';
 
 export type StreamSlotSettings = {
@@ -23,10 +24,10 @@ export type SlotVerdict = { ok: true; release: () => void } | { ok: false; scope
  * cannot overshoot a cap. Each instance renews its rows on a heartbeat (re-inserting any the
  * database lost); rows of an instance that stopped heartbeating expire after `ttlMs`.
  */
-export function createStreamSlots(db: Kysely<ControlTables>, settings: StreamSlotSettings, onError: (error: unknown) => void) {
+export function createStreamSlots(db: Kysely<ControlTables>, settings: StreamSlotSettings, log: SchedulerLog) {
   const instanceId = randomUUID();
   const open = new Map<string, Slot>();
-  let timer: NodeJS.Timeout | null = null;
+  let stopHeartbeat: (() => void) | null = null;
 
   const expiry = (): Date => new Date(Date.now() + settings.ttlMs);
 
@@ -46,7 +47,10 @@ export function createStreamSlots(db: Kysely<ControlTables>, settings: StreamSlo
 
   function release(id: string): void {
     if (!open.delete(id)) return;
-    db.deleteFrom('control.live_streams').where('id', '=', id).execute().catch(onError);
+    db.deleteFrom('control.live_streams')
+      .where('id', '=', id)
+      .execute()
+      .catch((error: unknown) => log.warn({ err: error }, 'live stream slot release failed (its row expires without heartbeats)'));
   }
 
   return {
@@ -90,14 +94,17 @@ export function createStreamSlots(db: Kysely<ControlTables>, settings: StreamSlo
       return { ok: true, release: () => release(id) };
     },
     start(): void {
-      timer = setInterval(() => void heartbeat().catch(onError), settings.heartbeatMs);
-      timer.unref();
+      stopHeartbeat = schedule('live stream heartbeat', settings.heartbeatMs, log, heartbeat, { runNow: false });
     },
     async stop(): Promise<void> {
-      if (timer) clearInterval(timer);
-      timer = null;
+      stopHeartbeat?.();
+      stopHeartbeat = null;
       open.clear();
-      await db.deleteFrom('control.live_streams').where('instance_id', '=', instanceId).execute().catch(onError);
+      await db
+        .deleteFrom('control.live_streams')
+        .where('instance_id', '=', instanceId)
+        .execute()
+        .catch((error: unknown) => log.warn({ err: error }, "this instance's live stream slots could not be removed (they expire without heartbeats)"));
     },
     /** Renews this instance's rows now (tests; the timer does it every `heartbeatMs`). */
     heartbeat,

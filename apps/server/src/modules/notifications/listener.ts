@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { createSessionClient } from '../../platform/db/index.js';
+import type { SchedulerLog } from '../../platform/scheduler.js';
 
 export type Listener = {
   close: () => Promise<void>;
@@ -10,12 +11,14 @@ export type Listener = {
 /**
  * One LISTEN connection per instance, reconnecting with backoff. `onReconnect` runs after every
  * re-established connection: notifications sent while it was down are lost, so callers re-read.
+ * A lost connection and each failed reconnect are logged.
  */
 export function createListener(
   url: string,
   channels: readonly string[],
   onNotify: (channel: string, payload: string) => void,
   onReconnect: () => void,
+  log: SchedulerLog,
 ): Listener {
   let client: pg.Client | null = null;
   let closed = false;
@@ -41,9 +44,10 @@ export function createListener(
     const c = createSessionClient(url, 'yardmaster-listen');
     client = c;
     c.on('notification', (message) => onNotify(message.channel, message.payload ?? ''));
-    c.on('error', () => {
+    c.on('error', (error) => {
       if (client === c) listening = false;
-      void c.end().catch(() => undefined);
+      log.warn({ err: error, channels }, 'LISTEN connection lost (reconnecting; readers poll meanwhile)');
+      void c.end().catch(() => undefined); // it already failed: closing it has nothing more to report
     });
     c.on('end', () => {
       if (client === c) {
@@ -59,8 +63,9 @@ export function createListener(
       listening = client === c;
       if (connectedOnce) onReconnect();
       connectedOnce = true;
-    } catch {
-      await c.end().catch(() => undefined);
+    } catch (error) {
+      log.warn({ err: error, channels, retryInMs: delay }, 'LISTEN connection could not be opened (retrying; readers poll meanwhile)');
+      await c.end().catch(() => undefined); // it already failed: closing it has nothing more to report
       if (client === c) client = null;
       scheduleReconnect();
     }
@@ -75,7 +80,7 @@ export function createListener(
       if (retryTimer) clearTimeout(retryTimer);
       const c = client;
       client = null;
-      await c?.end().catch(() => undefined);
+      await c?.end().catch(() => undefined); // shutting down: a connection that fails to close is gone anyway
     },
   };
 }

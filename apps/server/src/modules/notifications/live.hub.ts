@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { sql } from 'kysely';
-import { listTenants, withTenant, type Database } from '../../platform/db/index.js';
+import { withTenant, type Database } from '../../platform/db/index.js';
+import { forEachTenant, schedule, type SchedulerLog } from '../../platform/scheduler.js';
 import { EVENTS_CHANNEL, eventPayload, onLocalWake } from './publish.js';
 import { createListener, type Listener } from './listener.js';
 import type { NotificationsSettings } from './settings.js';
@@ -128,12 +129,12 @@ const LIVE_COMMENT = ': live\n\n';
 
 const RESYNC_FRAME = `event: resync\ndata: {"reason":"too far behind; refetch the current state"}\n\n`;
 
-export function createLiveHub(database: Database, settings: NotificationsSettings): LiveHub {
+export function createLiveHub(database: Database, settings: NotificationsSettings, log: SchedulerLog): LiveHub {
   /** Feeds stay for the process's life (one small object per tenant that ever had a stream). */
   const feeds = new Map<string, Feed>();
   const all = new Set<LiveStream>();
   let listener: Listener | null = null;
-  let pollTimer: NodeJS.Timeout | null = null;
+  let stopTimers: Array<() => void> = [];
   let lastPurge = 0;
   let stopped = false;
   let unsubscribeLocal: (() => void) | null = null;
@@ -172,7 +173,7 @@ export function createLiveHub(database: Database, settings: NotificationsSetting
         raw.end();
       }
     } catch {
-      raw.destroy();
+      raw.destroy(); // the socket failed under us: destroying it is all that is left to do, nothing is lost (the client resumes with Last-Event-ID)
     }
   }
 
@@ -201,6 +202,7 @@ export function createLiveHub(database: Database, settings: NotificationsSetting
       stream.stalledSince = Date.now();
       (direct ? socket : raw).once('drain', () => {
         stream.stalledSince = null;
+        // A catch-up that cannot read ends the stream; the client resumes from its Last-Event-ID.
         enqueue(feed, () => catchUp(feed, stream).catch(() => close(stream, feed, false)));
       });
     }
@@ -235,7 +237,9 @@ export function createLiveHub(database: Database, settings: NotificationsSetting
   }
 
   function enqueue(feed: Feed, task: () => Promise<void>): void {
-    feed.chain = feed.chain.then(task).catch(() => undefined);
+    // Tasks that serve one stream close it themselves on failure; what reaches here is a failed
+    // read of the feed, which the next poll reads again.
+    feed.chain = feed.chain.then(task).catch((error: unknown) => log.warn({ err: error, tenant: feed.slug }, 'live feed read failed (read again at the next poll)'));
   }
 
   /**
@@ -340,33 +344,32 @@ export function createLiveHub(database: Database, settings: NotificationsSetting
     enqueue(joined, () => join(joined, stream, lastEventId).catch(() => close(stream, joined, false)));
   }
 
+  async function purgeTenant(slug: string): Promise<void> {
+    if (stopped) return;
+    await withTenant(database.db, slug, async (tx) => {
+      const cutoff = new Date(Date.now() - settings.retentionMs);
+      const { rows } = await sql<{ highest: number | null }>`
+        with removed as (delete from live_events where occurred_at < ${cutoff} returning id)
+        select max(id) as highest from removed`.execute(tx);
+      const highest = rows[0]?.highest ?? null;
+      // The webhook delivery log is kept longer (admins read and replay it); pending rows stay.
+      await tx
+        .deleteFrom('webhook_deliveries')
+        .where('status', '<>', 'pending')
+        .where('created_at', '<', new Date(Date.now() - settings.webhookLogRetentionMs))
+        .execute();
+      if (highest === null) return;
+      await tx
+        .updateTable('live_counter')
+        .set({ purged_through: sql<number>`greatest(purged_through, ${highest})` })
+        .execute();
+    });
+  }
+
+  /** Removes expired events and old delivery logs; a tenant that fails is logged and purged on a later run. */
   async function purge(only?: readonly string[]): Promise<void> {
-    const slugs = only ?? (await listTenants(database.db)).map((t) => t.slug);
-    for (const slug of slugs) {
-      if (stopped) return;
-      try {
-        await withTenant(database.db, slug, async (tx) => {
-          const cutoff = new Date(Date.now() - settings.retentionMs);
-          const { rows } = await sql<{ highest: number | null }>`
-            with removed as (delete from live_events where occurred_at < ${cutoff} returning id)
-            select max(id) as highest from removed`.execute(tx);
-          const highest = rows[0]?.highest ?? null;
-          // The webhook delivery log is kept longer (admins read and replay it); pending rows stay.
-          await tx
-            .deleteFrom('webhook_deliveries')
-            .where('status', '<>', 'pending')
-            .where('created_at', '<', new Date(Date.now() - settings.webhookLogRetentionMs))
-            .execute();
-          if (highest === null) return;
-          await tx
-            .updateTable('live_counter')
-            .set({ purged_through: sql<number>`greatest(purged_through, ${highest})` })
-            .execute();
-        });
-      } catch {
-        // A tenant mid-provisioning (or archived) is purged on a later run.
-      }
-    }
+    if (only === undefined) return forEachTenant(database.db, 'live event purge', log, purgeTenant);
+    for (const slug of only) await purgeTenant(slug);
   }
 
   function poll(): void {
@@ -376,10 +379,6 @@ export function createLiveHub(database: Database, settings: NotificationsSetting
       if (stream.stalledSince && now - stream.stalledSince > settings.maxStallMs) close(stream, feeds.get(stream.slug), true);
     }
     for (const slug of feeds.keys()) wake(slug);
-    if (Date.now() - lastPurge >= settings.purgeEveryMs) {
-      lastPurge = Date.now();
-      void purge();
-    }
   }
 
   function heartbeat(): void {
@@ -417,6 +416,7 @@ export function createLiveHub(database: Database, settings: NotificationsSetting
             signal(null);
             for (const slug of feeds.keys()) wake(slug);
           },
+          log,
         );
       }
       // Local commits signal caches at once (read-your-writes on this instance); on the embedded
@@ -429,21 +429,27 @@ export function createLiveHub(database: Database, settings: NotificationsSetting
         if (database.kind !== 'postgres') wake(slug);
       });
       started = true;
-      // One short ticker re-reads the settings each round (tests shorten them on a running app).
+      // Short ticks re-read the settings each round (tests shorten them on a running app).
       let lastPoll = Date.now();
       let lastHeartbeat = Date.now();
-      pollTimer = setInterval(() => {
-        const now = Date.now();
-        if (now - lastPoll >= settings.pollMs) {
-          lastPoll = now;
-          poll();
-        }
-        if (now - lastHeartbeat >= settings.heartbeatMs) {
-          lastHeartbeat = now;
-          heartbeat();
-        }
-      }, TICK_MS);
-      pollTimer.unref();
+      stopTimers = [
+        schedule('live poll', TICK_MS, log, () => {
+          const now = Date.now();
+          if (now - lastPoll >= settings.pollMs) {
+            lastPoll = now;
+            poll();
+          }
+          if (now - lastHeartbeat >= settings.heartbeatMs) {
+            lastHeartbeat = now;
+            heartbeat();
+          }
+        }, { runNow: false }),
+        schedule('live event purge', TICK_MS, log, async () => {
+          if (Date.now() - lastPurge < settings.purgeEveryMs) return;
+          lastPurge = Date.now();
+          await purge();
+        }, { runNow: false }),
+      ];
     },
     endStreams() {
       for (const stream of [...all]) close(stream, feeds.get(stream.slug), false);
@@ -453,7 +459,8 @@ export function createLiveHub(database: Database, settings: NotificationsSetting
       started = false;
       unsubscribeLocal?.();
       unsubscribeLocal = null;
-      if (pollTimer) clearInterval(pollTimer);
+      for (const stop of stopTimers) stop();
+      stopTimers = [];
       this.endStreams();
       await listener?.close();
       listener = null;

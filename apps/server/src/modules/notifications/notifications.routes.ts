@@ -25,8 +25,8 @@ export function notificationsOf(app: FastifyInstance): NotificationsHandle {
 export function notificationsRoutes(database: Database, overrides: Partial<NotificationsSettings> = {}, outbound: Outbound = createOutbound()) {
   return async (app: FastifyInstance): Promise<void> => {
     const settings = { ...defaultNotificationsSettings(), ...overrides };
-    const hub = createLiveHub(database, settings);
-    const webhooks = createWebhookWorker(database, settings, outbound);
+    const hub = createLiveHub(database, settings, app.log);
+    const webhooks = createWebhookWorker(database, settings, outbound, app.log);
     handles.set(app.server, { settings, hub, webhooks });
     app.addHook('onReady', async () => {
       await hub.start();

@@ -1,5 +1,6 @@
-import { listTenants, withTenant, type Database } from '../../platform/db/index.js';
+import { foreignKeyViolationOf, listTenants, withTenant, type Database } from '../../platform/db/index.js';
 import { outboundRefusalOf, type Outbound } from '../../platform/net/outbound.js';
+import { schedule, type SchedulerLog } from '../../platform/scheduler.js';
 import { onLocalWake, WEBHOOKS_CHANNEL } from './publish.js';
 import { createListener, type Listener } from './listener.js';
 import { TICK_MS } from './live.hub.js';
@@ -31,9 +32,9 @@ export const DELIVERY_ERRORS = {
   refused: 'the receiver address is not allowed for outbound calls',
 } as const;
 
-export function createWebhookWorker(database: Database, settings: NotificationsSettings, outbound: Outbound): WebhookWorker {
+export function createWebhookWorker(database: Database, settings: NotificationsSettings, outbound: Outbound, log: SchedulerLog): WebhookWorker {
   let stopped = true;
-  let timer: NodeJS.Timeout | null = null;
+  let stopPoll: (() => void) | null = null;
   let listener: Listener | null = null;
   let unsubscribeLocal: (() => void) | null = null;
   const inFlight = new Set<AbortController>();
@@ -85,7 +86,10 @@ export function createWebhookWorker(database: Database, settings: NotificationsS
         delivery.id,
         result.error === null ? { delivered: true } : { delivered: false, error: result.error, dead, retryInMs: backoffMs(settings, attempt) },
       );
-    }).catch(() => undefined); // the subscription was deleted meanwhile
+    }).catch((error: unknown) => {
+      // The subscription (and with it the delivery) was deleted meanwhile: nothing left to record.
+      if (foreignKeyViolationOf(error) === undefined) throw error;
+    });
   }
 
   /**
@@ -101,7 +105,7 @@ export function createWebhookWorker(database: Database, settings: NotificationsS
       for (const delivery of claimed) {
         // A delivery whose bookkeeping failed stays leased and is claimed again when the lease ends; say so.
         const sent: Promise<void> = deliverOne(slug, delivery)
-          .catch((error: unknown) => process.emitWarning(`webhook delivery ${delivery.id} (${slug}) failed: ${String(error)}`))
+          .catch((error: unknown) => log.warn({ err: error, tenant: slug, delivery: delivery.id }, 'webhook delivery bookkeeping failed (sent again when its lease ends)'))
           .finally(() => {
             sending.delete(sent);
             kick(slug);
@@ -121,7 +125,7 @@ export function createWebhookWorker(database: Database, settings: NotificationsS
         : (targets as string[]);
       for (const slug of new Set(slugs)) {
         if (stopped) return;
-        await runTenant(slug).catch(() => undefined);
+        await runTenant(slug).catch((error: unknown) => log.warn({ err: error, tenant: slug }, 'webhook claim failed for a tenant (tried again at the next poll)'));
       }
     }
   }
@@ -130,7 +134,7 @@ export function createWebhookWorker(database: Database, settings: NotificationsS
     if (stopped) return;
     pending.add(target);
     running ??= drain()
-      .catch((error: unknown) => process.emitWarning(`webhook worker pass failed (retried at the next kick): ${String(error)}`))
+      .catch((error: unknown) => log.warn({ err: error }, 'webhook worker pass failed (tried again at the next poll)'))
       .finally(() => {
         running = null;
         if (pending.size > 0) kick(null);
@@ -142,25 +146,25 @@ export function createWebhookWorker(database: Database, settings: NotificationsS
     start() {
       stopped = false;
       if (database.kind === 'postgres') {
-        listener = createListener(database.url, [WEBHOOKS_CHANNEL], (_c, schema) => kick(schema.replace(/^t_/, '')), () => kick(null));
+        listener = createListener(database.url, [WEBHOOKS_CHANNEL], (_c, schema) => kick(schema.replace(/^t_/, '')), () => kick(null), log);
       } else {
         unsubscribeLocal = onLocalWake((kind, schema) => {
           if (kind === 'webhooks') kick(schema.replace(/^t_/, ''));
         });
       }
+      // A short tick re-reads `pollMs` each round (tests shorten it on a running app).
       let lastPoll = Date.now();
-      timer = setInterval(() => {
+      stopPoll = schedule('webhook poll', TICK_MS, log, () => {
         if (Date.now() - lastPoll < settings.pollMs) return;
         lastPoll = Date.now();
         kick(null);
-      }, TICK_MS);
-      timer.unref();
+      }, { runNow: false });
       kick(null);
     },
     async stop() {
       stopped = true;
       unsubscribeLocal?.();
-      if (timer) clearInterval(timer);
+      stopPoll?.();
       for (const controller of inFlight) controller.abort(new Error('shutting down'));
       await listener?.close();
       listener = null;

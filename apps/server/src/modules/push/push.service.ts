@@ -1,7 +1,8 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { sql } from 'kysely';
 import type { Caller } from '../../platform/caller.js';
-import { listTenants, withTenant, type Database, type TenantTx } from '../../platform/db/index.js';
+import { withTenant, type Database, type TenantTx } from '../../platform/db/index.js';
+import { forEachTenant, schedule } from '../../platform/scheduler.js';
 import { notFound, unprocessable } from '../../platform/errors.js';
 import { readLiveEventsAfter, type StoredLiveEvent } from '../notifications/index.js';
 import { findDriverBySubject } from '../people/index.js';
@@ -117,25 +118,5 @@ async function sendOne(d: Delivery, options: PushOptions): Promise<'sent' | 'gon
 }
 
 export function startPushWorker(database: Database, options: PushOptions, log: FastifyBaseLogger, intervalMs: number): () => void {
-  let running = false;
-  const tick = async (): Promise<void> => {
-    if (running) return;
-    running = true;
-    try {
-      for (const tenant of await listTenants(database.db)) {
-        try {
-          await drainPush(database, tenant.slug, options, log);
-        } catch (error) {
-          log.warn({ err: error, tenant: tenant.slug }, 'web push drain failed');
-        }
-      }
-    } catch (error) {
-      log.warn({ err: error }, 'web push could not list tenants');
-    } finally {
-      running = false;
-    }
-  };
-  const timer = setInterval(() => void tick(), intervalMs);
-  timer.unref();
-  return () => clearInterval(timer);
+  return schedule('web push', intervalMs, log, () => forEachTenant(database.db, 'web push', log, (slug) => drainPush(database, slug, options, log)), { runNow: false });
 }

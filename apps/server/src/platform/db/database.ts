@@ -163,7 +163,7 @@ export async function openDatabase(settings: DatabaseSettings): Promise<Database
     const client = await pool.connect();
     client.release();
   } catch (error) {
-    await pool.end().catch(() => undefined);
+    await pool.end().catch(() => undefined); // a pool that never connected: the error thrown below is the one that matters
     await embedded?.stop();
     throw new DatabaseUnreachableError(settings.kind === 'postgres' ? 'DATABASE_URL' : 'DATA_DIR', error);
   }

@@ -20,6 +20,7 @@ const { workerData, parentPort } = require('node:worker_threads');
   await server.start();
   parentPort.on('message', async (message) => {
     if (message !== 'stop') return;
+    // Stopping: a server or database that fails to close is discarded with this worker anyway.
     try { await server.stop(); } catch {}
     try { await db.close(); } catch {}
     parentPort.postMessage({ type: 'stopped' });

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { schedule, type SchedulerLog } from '../scheduler.js';
 import type { Database } from './database.js';
 
 /**
@@ -49,7 +50,7 @@ const MAX_READERS = 10_000;
 export function createReadRouter(
   primary: Database,
   reporting: Database | undefined,
-  options: { maxLagMs: number; pollMs?: number; isReplica?: boolean },
+  options: { maxLagMs: number; pollMs?: number; isReplica?: boolean; log: SchedulerLog },
 ): ReadRouter {
   const counts = { replica: 0, primary: 0 };
   if (!reporting || options.isReplica === false) {
@@ -82,13 +83,19 @@ export function createReadRouter(
       const lagBytes = Number(headLsn > replayLsn ? headLsn - replayLsn : 0n);
       current = { reachable: true, lagBytes, lagSeconds: lagBytes === 0 ? 0 : Math.max(0, replay.rows[0]?.age ?? 0), replayLsn };
       for (const [reader, lsn] of lastWrite) if (lsn <= replayLsn) lastWrite.delete(reader);
-    } catch {
+    } catch (error) {
+      // Reads go to the primary while the replica cannot be reached; said once per outage.
+      if (current.reachable || !warnedUnreachable) options.log.warn({ err: error }, 'reporting replica unreachable: reports read from the primary until it answers');
+      warnedUnreachable = true;
       current = { ...current, reachable: false };
+      return current;
     }
+    if (warnedUnreachable) options.log.warn({}, 'reporting replica reachable again');
+    warnedUnreachable = false;
     return current;
   };
-  const timer = setInterval(() => void poll(), options.pollMs ?? 1_000);
-  timer.unref();
+  let warnedUnreachable = false;
+  const stopPolling = schedule('replica poll', options.pollMs ?? 1_000, options.log, async () => void (await poll()), { runNow: false });
   const firstPoll = poll();
 
   const usePrimary = (): Database => {
@@ -121,6 +128,6 @@ export function createReadRouter(
     },
     status: () => current,
     counts,
-    close: () => clearInterval(timer),
+    close: stopPolling,
   };
 }

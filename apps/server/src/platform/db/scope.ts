@@ -140,8 +140,10 @@ async function runTransaction<DB, T>(
       for (const hook of hooks) {
         try {
           await hook();
-        } catch {
-          // After-commit work is best effort by design: durable effects live in the transaction.
+        } catch (error) {
+          // After-commit work is best effort by design (durable effects live in the committed
+          // transaction) and every hook handles its own failures; one that escapes is a bug, so say so.
+          process.emitWarning(`an after-commit hook failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
         }
       }
       return result;
