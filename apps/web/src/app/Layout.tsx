@@ -1,7 +1,9 @@
-import { ActionIcon, AppShell, Badge, Burger, Button, Group, NavLink, Stack, Text, Title, Tooltip } from '@mantine/core';
+import { ActionIcon, AppShell, Badge, Burger, Button, Group, Kbd, NavLink, Stack, Text, Title, Tooltip } from '@mantine/core';
+import { useState } from 'react';
 import { useDisclosure } from '@mantine/hooks';
-import { IconBuildingWarehouse, IconChartBar, IconListCheck, IconLogout, IconSettings, IconShieldCheck, IconTruck } from '@tabler/icons-react';
+import { IconBuildingWarehouse, IconChartBar, IconListCheck, IconLogout, IconMap, IconSearch, IconSettings, IconTimeline, IconShieldCheck, IconTruck } from '@tabler/icons-react';
 import { NavLink as RouterNavLink, Outlet, useLocation } from 'react-router';
+import { CommandLayer } from '../features/search/CommandLayer';
 import { useConnection } from './connection';
 import { useLiveStatus } from './live';
 import { navFor } from './nav';
@@ -9,6 +11,8 @@ import { useMe, useSession } from './session';
 
 const ICONS: Record<string, typeof IconTruck> = {
   '/dispatch': IconListCheck,
+  '/timeline': IconTimeline,
+  '/map': IconMap,
   '/driver': IconTruck,
   '/admin': IconSettings,
   '/reports': IconChartBar,
@@ -36,6 +40,7 @@ export function Layout() {
   const [opened, { toggle, close }] = useDisclosure();
   const location = useLocation();
   const items = navFor(me.roles);
+  const [searchOpen, setSearchOpen] = useState(false);
 
   return (
     <AppShell header={{ height: 56 }} navbar={{ width: 230, breakpoint: 'sm', collapsed: { mobile: !opened } }} padding="md">
@@ -54,6 +59,11 @@ export function Layout() {
             ) : null}
           </Group>
           <Group gap="sm" wrap="nowrap">
+            {me.hasRole('admin', 'dispatcher', 'viewer') ? (
+              <Button variant="default" size="xs" leftSection={<IconSearch size={14} />} rightSection={<Kbd size="xs">/</Kbd>} onClick={() => setSearchOpen(true)} aria-label="Search (press /)">
+                Search
+              </Button>
+            ) : null}
             <LiveBadge />
             <Text size="sm" visibleFrom="sm" data-testid="user-name">
               {me.name}
@@ -92,6 +102,7 @@ export function Layout() {
         </Text>
       </AppShell.Navbar>
       <AppShell.Main>
+        {me.hasRole('admin', 'dispatcher', 'viewer') ? <CommandLayer roles={me.roles} searchOpen={searchOpen} onSearchOpen={setSearchOpen} /> : null}
         <Outlet />
       </AppShell.Main>
     </AppShell>
