@@ -19,6 +19,8 @@ export type Priority = z.infer<typeof PrioritySchema>;
 export const DISPATCH_STATUS = {
   scheduled: { stamps: null, active: false, terminal: false, waiting: true, assigned: false },
   queued: { stamps: null, active: false, terminal: false, waiting: true, assigned: false },
+  /** Recalled work kept out of the queue until a dispatcher releases it (reason, optional "not before"). */
+  held: { stamps: 'heldAt', active: false, terminal: false, waiting: false, assigned: false },
   dispatched: { stamps: 'dispatchedAt', active: true, terminal: false, waiting: false, assigned: true },
   en_route: { stamps: 'enRouteAt', active: true, terminal: false, waiting: false, assigned: true },
   on_site: { stamps: 'onSiteAt', active: true, terminal: false, waiting: false, assigned: true },
@@ -60,7 +62,11 @@ export const DISPATCH_TRANSITIONS = {
   returning: { from: ['on_site'], to: 'returning', by: ['driver', 'dispatcher'] },
   complete: { from: ['dispatched', 'en_route', 'on_site', 'returning'], to: 'completed', by: ['driver', 'dispatcher'] },
   recall: { from: ['dispatched', 'en_route', 'on_site', 'returning'], to: 'recalled', by: ['dispatcher'] },
-  cancel: { from: ['scheduled', 'queued'], to: 'cancelled', by: ['dispatcher'] },
+  cancel: { from: ['scheduled', 'queued', 'held'], to: 'cancelled', by: ['dispatcher'] },
+  /** Held work goes back to the queue now… */
+  release: { from: ['held'], to: 'queued', by: ['dispatcher'] },
+  /** …or, released before its "not before" time, waits as scheduled work until then. */
+  defer: { from: ['held'], to: 'scheduled', by: ['dispatcher'] },
   /** Not a move: the priority may change until the equipment is on its way. */
   reprioritise: { from: ['scheduled', 'queued', 'dispatched'], to: null, by: ['dispatcher'] },
 } as const satisfies Record<string, { from: readonly StatusKey[]; to: StatusKey | null; by: readonly DispatchActor[] }>;
@@ -170,10 +176,16 @@ export const DispatchSchema = z.object({
   assignedBy: z.object({ kind: z.enum(['user', 'system']), subject: text(), name: text() }).nullable(),
   notes: text().nullable(),
   declineReason: text().nullable(),
+  declinedBy: z.uuid().nullable().describe('the driver who declined it last (their reason: declineReason)'),
   recallReason: text().nullable(),
   cancelReason: text().nullable(),
+  hold: z
+    .object({ reason: text(), notBefore: text().nullable() })
+    .nullable()
+    .describe('while held (or deferred from a hold): why, and the time before which it is not dispatched'),
   timestamps: z.object({
     createdAt: text(),
+    heldAt: text().nullable(),
     dispatchedAt: text().nullable(),
     enRouteAt: text().nullable(),
     onSiteAt: text().nullable(),
@@ -199,6 +211,19 @@ export const DispatchListQuerySchema = z.object({
 });
 
 export const ReasonSchema = z.object({ reason: text().trim().min(1, 'give a reason').max(2000) }).strict();
+export const HoldSchema = z
+  .object({
+    reason: text().trim().min(1, 'say why the work is held').max(2000),
+    notBefore: z.iso.datetime({ offset: true }).nullish().describe('not dispatched before this time, even once released'),
+  })
+  .strict();
+export const RecallSchema = z
+  .object({
+    reason: text().trim().min(1, 'give a reason').max(2000),
+    hold: HoldSchema.optional().describe('omit: the work is queued again now; given: it is held until a dispatcher releases it'),
+  })
+  .strict();
+export type Recall = z.infer<typeof RecallSchema>;
 export const OptionalReasonSchema = z.object({ reason: text().trim().max(2000).optional() }).strict();
 export const AdvanceSchema = z.object({ status: z.enum(['en_route', 'on_site', 'returning', 'completed'] as const satisfies readonly (typeof DISPATCH_TRANSITIONS)['en_route' | 'on_site' | 'returning' | 'complete']['to'][]), notes: NoteSchema.optional() }).strict();
 export const ManualDispatchSchema = z.object({ equipmentId: z.uuid(), driverId: z.uuid() }).strict();
@@ -245,8 +270,16 @@ export type CandidateDriver = z.infer<typeof CandidateDriverSchema>;
 export type Candidates = z.infer<typeof CandidatesSchema>;
 
 export const BoardSchema = z.object({
-  queued: z.array(DispatchSchema.extend({ queuePosition: z.number().int(), waitingSeconds: z.number().int() })),
+  queued: z.array(
+    DispatchSchema.extend({
+      queuePosition: z.number().int().describe('1 = next among the queued requests for the same equipment type'),
+      competing: z.number().int().describe('how many requests for the same equipment type are queued ("#2 of 5")'),
+      reason: text().describe('one line: the main reason it waits ("every Crane is on a job")'),
+      waitingSeconds: z.number().int(),
+    }),
+  ),
   scheduled: z.array(DispatchSchema),
+  held: z.array(DispatchSchema).describe('recalled work kept out of the queue until released'),
   active: z.array(DispatchSchema),
   autoProcessing: z.boolean(),
 });

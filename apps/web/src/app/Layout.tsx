@@ -1,7 +1,8 @@
-import { ActionIcon, AppShell, Badge, Burger, Button, Group, Kbd, NavLink, Stack, Text, Title, Tooltip } from '@mantine/core';
 import { useState } from 'react';
+import { ActionIcon, AppShell, Badge, Burger, Button, Group, Kbd, NavLink, Stack, Text, Tooltip } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
-import { IconBuildingWarehouse, IconChartBar, IconListCheck, IconLogout, IconMap, IconSearch, IconSettings, IconTimeline, IconShieldCheck, IconTruck } from '@tabler/icons-react';
+import { IconBuildingWarehouse, IconChartBar, IconListCheck, IconLogout, IconMap, IconSearch, IconSettings, IconShieldCheck, IconTimeline, IconTruck } from '@tabler/icons-react';
+import { useTranslation } from 'react-i18next';
 import { NavLink as RouterNavLink, Outlet, useLocation } from 'react-router';
 import { CommandLayer } from '../features/search/CommandLayer';
 import { useConnection } from './connection';
@@ -20,13 +21,14 @@ const ICONS: Record<string, typeof IconTruck> = {
 };
 
 function LiveBadge() {
+  const { t } = useTranslation();
   const stream = useLiveStatus();
   // No network means not live, whatever the event stream has yet to notice.
   const status = useConnection() === 'offline' ? 'closed' : stream;
   const color = status === 'open' ? 'teal' : status === 'closed' ? 'gray' : 'yellow';
-  const label = status === 'open' ? 'Live' : status === 'closed' ? 'Offline' : 'Reconnecting';
+  const label = status === 'open' ? t('layout.live') : status === 'closed' ? t('layout.offline') : t('layout.reconnecting');
   return (
-    <Tooltip label="Live updates from the server">
+    <Tooltip label={t('layout.liveTooltip')}>
       <Badge color={color} variant="dot" data-testid="live-status" data-status={status}>
         {label}
       </Badge>
@@ -35,6 +37,7 @@ function LiveBadge() {
 }
 
 export function Layout() {
+  const { t } = useTranslation();
   const me = useMe();
   const { signOut } = useSession();
   const [opened, { toggle, close }] = useDisclosure();
@@ -43,15 +46,19 @@ export function Layout() {
   const [searchOpen, setSearchOpen] = useState(false);
 
   return (
+    <>
+    <a href="#main" className="skip-link">
+      {t('common.skipToContent')}
+    </a>
     <AppShell header={{ height: 56 }} navbar={{ width: 230, breakpoint: 'sm', collapsed: { mobile: !opened } }} padding="md">
       <AppShell.Header>
         <Group h="100%" px="md" justify="space-between" wrap="nowrap">
           <Group gap="sm" wrap="nowrap">
-            <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label="Toggle navigation" />
+            <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label={t('layout.toggleNavigation')} />
             <IconBuildingWarehouse size={22} />
-            <Title order={4} visibleFrom="xs">
-              Yardmaster
-            </Title>
+            <Text fw={700} size="lg" visibleFrom="xs">
+              {t('common.appName')}
+            </Text>
             {me.tenant ? (
               <Text size="sm" c="dimmed" visibleFrom="xs">
                 {me.tenant.name}
@@ -72,16 +79,16 @@ export function Layout() {
               {me.roles.join(', ')}
             </Badge>
             <Button variant="subtle" size="xs" leftSection={<IconLogout size={16} />} onClick={() => void signOut()} visibleFrom="xs">
-              Sign out
+              {t('layout.signOut')}
             </Button>
-            <ActionIcon variant="subtle" onClick={() => void signOut()} hiddenFrom="xs" aria-label="Sign out">
+            <ActionIcon variant="subtle" onClick={() => void signOut()} hiddenFrom="xs" aria-label={t('layout.signOut')}>
               <IconLogout size={18} />
             </ActionIcon>
           </Group>
         </Group>
       </AppShell.Header>
       <AppShell.Navbar p="xs">
-        <Stack gap={2} component="nav" aria-label="Main">
+        <Stack gap={2} component="nav" aria-label={t('layout.mainNavigation')}>
           {items.map((item) => {
             const Icon = ICONS[item.path] ?? IconListCheck;
             return (
@@ -98,13 +105,14 @@ export function Layout() {
           })}
         </Stack>
         <Text size="xs" c="dimmed" mt="auto" p="xs">
-          Times in {me.timeZone}
+          {t('layout.timesIn', { timeZone: me.timeZone })}
         </Text>
       </AppShell.Navbar>
-      <AppShell.Main>
+      <AppShell.Main id="main" tabIndex={-1}>
         {me.hasRole('admin', 'dispatcher', 'viewer') ? <CommandLayer roles={me.roles} searchOpen={searchOpen} onSearchOpen={setSearchOpen} /> : null}
         <Outlet />
       </AppShell.Main>
     </AppShell>
+    </>
   );
 }

@@ -2,38 +2,51 @@ import { sql } from 'kysely';
 import { ACTIVE_DISPATCH_STATUSES, type Board, type Dispatch } from '@yardmaster/contracts';
 import type { TenantTx } from '../../platform/db/index.js';
 import { decodeCursor, pageFrom } from '../../platform/db/index.js';
+import { queuedReason, selectQueuedTypeCapacity } from './board-reasons.js';
 import { queueScoreSql } from './dispatch.repo.js';
 import { readDispatchSettings } from './settings.js';
 import { dispatchView, type DispatchRow } from './views.js';
 
 type Row = DispatchRow & { work_order_number: string };
 
-/** The live board: queued in fair order with their position per equipment type, scheduled, active. */
+/**
+ * The live board: queued in fair order with their position among the queued requests of their
+ * equipment type ("#2 of 5") and the one-line reason each waits, scheduled, active.
+ */
 export async function readBoard(tx: TenantTx): Promise<Board> {
   const settings = await readDispatchSettings(tx);
   const queued = (
-    await sql<Row & { queue_position: number; waiting_seconds: number }>`
+    await sql<Row & { queue_position: number; competing: number; waiting_seconds: number }>`
       select d.*, w.number as work_order_number,
         row_number() over (partition by d.equipment_type_id order by ${queueScoreSql(settings.ageingPointsPerMinute)} desc, d.queued_at, d.queue_seq)::int as queue_position,
+        count(*) over (partition by d.equipment_type_id)::int as competing,
         extract(epoch from (now() - d.queued_at))::int as waiting_seconds
       from dispatches d join work_orders w on w.id = d.work_order_id
       where d.status = 'queued'
       order by ${queueScoreSql(settings.ageingPointsPerMinute)} desc, d.queued_at, d.queue_seq
       limit 1000`.execute(tx)
   ).rows;
+  const capacity = queued.length > 0 ? await selectQueuedTypeCapacity(tx) : new Map<string, never>();
   const others = await tx
     .selectFrom('dispatches as d')
     .innerJoin('work_orders as w', 'w.id', 'd.work_order_id')
     .selectAll('d')
     .select('w.number as work_order_number')
-    .where('d.status', 'in', ['scheduled', ...ACTIVE_DISPATCH_STATUSES])
+    .where('d.status', 'in', ['scheduled', 'held', ...ACTIVE_DISPATCH_STATUSES])
     .orderBy('d.requested_start')
     .limit(5000)
     .execute();
   return {
-    queued: queued.map((r) => ({ ...dispatchView(r), queuePosition: r.queue_position, waitingSeconds: Math.max(0, r.waiting_seconds) })),
+    queued: queued.map((r) => ({
+      ...dispatchView(r),
+      queuePosition: r.queue_position,
+      competing: r.competing,
+      reason: queuedReason({ position: r.queue_position, declinedBy: r.declined_driver_ids.length, autoProcessing: settings.autoProcessing, capacity: capacity.get(r.equipment_type_id) }),
+      waitingSeconds: Math.max(0, r.waiting_seconds),
+    })),
     scheduled: others.filter((r) => r.status === 'scheduled').map(dispatchView),
-    active: others.filter((r) => r.status !== 'scheduled').map(dispatchView),
+    held: others.filter((r) => r.status === 'held').map(dispatchView),
+    active: others.filter((r) => r.status !== 'scheduled' && r.status !== 'held').map(dispatchView),
     autoProcessing: settings.autoProcessing,
   };
 }

@@ -594,3 +594,13 @@ export async function selectCandidateFacts(tx: TenantTx, typeId: string): Promis
   if (!facts) throw new Error('candidate facts returned nothing');
   return facts;
 }
+
+/** update dispatches set status = 'held' … where id = $1 returning * (a recall's replacement, born held: out of the queue) */
+export async function holdNewDispatch(tx: TenantTx, id: string, reason: string, notBefore: Date | null): Promise<DispatchRow> {
+  return tx
+    .updateTable('dispatches')
+    .set({ status: 'held', held_at: new Date(), hold_reason: reason, hold_not_before: notBefore, queued_at: null, queue_seq: null })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}

@@ -12,7 +12,7 @@ import {
   IdParamsSchema,
   ManualDispatchSchema,
   OptionalReasonSchema,
-  ReasonSchema,
+  RecallSchema,
   ReprioritiseSchema,
   SiteSchema,
   UpdateDispatchSettingsSchema,
@@ -20,6 +20,7 @@ import {
   WorkOrderListQuerySchema,
   WorkOrderSchema,
   pageOf,
+  type Recall,
 } from '@yardmaster/contracts';
 import type { Database } from '../../platform/db/index.js';
 import { notFound } from '../../platform/errors.js';
@@ -42,6 +43,7 @@ import { explainDispatch } from './explain.js';
 import { listCandidates } from './list-candidates.js';
 import { EVERY_TYPE, matchQueue } from './match-queue.js';
 import { recallDispatch } from './recall-dispatch.js';
+import { releaseDispatch } from './release-dispatch.js';
 import { reprioritiseDispatch } from './reprioritise-dispatch.js';
 import { readDispatchSettings, writeDispatchSettings } from './settings.js';
 import { startSweeper } from './sweeper.js';
@@ -144,8 +146,10 @@ export function dispatchRoutes(database: Database, options: DispatchRoutesOption
       versioned((request, expected) => inTenant(request, (tx, caller) => advanceDispatch(tx, caller, id(request), expected, request.body as { status: 'en_route'; notes?: string }))));
     r.post('/api/v1/dispatches/:id/decline', { config: { access: { roles: ['driver'] } }, schema: { tags, summary: 'Decline my dispatch before setting off; it returns to its place in the queue (If-Match)', params: IdParamsSchema, body: OptionalReasonSchema, response: { 200: DispatchSchema } } },
       versioned((request, expected) => inTenant(request, (tx, caller) => declineDispatch(tx, caller, id(request), expected, (request.body as { reason?: string }).reason))));
-    r.post('/api/v1/dispatches/:id/recall', { config: { access: DISPATCHERS }, schema: { tags, summary: 'Recall an active dispatch, with a reason; the line is queued again (If-Match)', params: IdParamsSchema, body: ReasonSchema, response: { 200: DispatchSchema } } },
-      versioned((request, expected) => inTenant(request, (tx, caller) => recallDispatch(tx, caller, id(request), expected, (request.body as { reason: string }).reason))));
+    r.post('/api/v1/dispatches/:id/recall', { config: { access: DISPATCHERS }, schema: { tags, summary: 'Recall an active dispatch, with a reason; the line is queued again, or held with `hold` until released (If-Match)', params: IdParamsSchema, body: RecallSchema, response: { 200: DispatchSchema } } },
+      versioned((request, expected) => inTenant(request, (tx, caller) => { const body = request.body as Recall; return recallDispatch(tx, caller, id(request), expected, body.reason, body.hold); })));
+    r.post('/api/v1/dispatches/:id/release', { config: { access: DISPATCHERS }, schema: { tags, summary: 'Release held work: queued now, or scheduled until its "not before" time (If-Match)', params: IdParamsSchema, response: { 200: DispatchSchema } } },
+      versioned((request, expected) => inTenant(request, (tx, caller) => releaseDispatch(tx, caller, id(request), expected))));
     r.post('/api/v1/dispatches/:id/cancel', { config: { access: DISPATCHERS }, schema: { tags, summary: 'Cancel a scheduled or queued dispatch (If-Match)', params: IdParamsSchema, body: OptionalReasonSchema, response: { 200: DispatchSchema } } },
       versioned((request, expected) => inTenant(request, (tx, caller) => cancelDispatch(tx, caller, id(request), expected, (request.body as { reason?: string }).reason))));
     r.post('/api/v1/dispatches/:id/priority', { config: { access: DISPATCHERS }, schema: { tags, summary: 'Change the priority until the equipment is on its way (If-Match)', params: IdParamsSchema, body: ReprioritiseSchema, response: { 200: DispatchSchema } } },

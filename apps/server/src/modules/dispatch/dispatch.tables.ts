@@ -53,6 +53,8 @@ export type DispatchesTable = {
   decline_reason: string | null;
   recall_reason: string | null;
   cancel_reason: string | null;
+  hold_reason: string | null;
+  hold_not_before: Date | null;
   replaces_dispatch_id: string | null;
   created_at: Generated<Date>;
   dispatched_at: Date | null;
@@ -62,6 +64,7 @@ export type DispatchesTable = {
   completed_at: Date | null;
   recalled_at: Date | null;
   cancelled_at: Date | null;
+  held_at: Date | null;
   version: Generated<number>;
   updated_at: Generated<Date>;
 };

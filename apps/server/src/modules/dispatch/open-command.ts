@@ -17,6 +17,9 @@ function refusal(command: DispatchCommand, row: LoadedDispatch): string {
       return `a ${row.status} dispatch cannot be recalled`;
     case 'cancel':
       return `a ${row.status} dispatch cannot be cancelled${isActiveDispatch(row.status) ? '; recall it instead' : ''}`;
+    case 'release':
+    case 'defer':
+      return `only held work can be released; this dispatch is ${says(row.status)}`;
     case 'reprioritise':
       return 'the priority can change only until the equipment is on its way';
     case 'assign':

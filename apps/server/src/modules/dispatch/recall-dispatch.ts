@@ -2,18 +2,29 @@ import type { Dispatch } from '@yardmaster/contracts';
 import type { Caller } from '../../platform/caller.js';
 import type { TenantTx } from '../../platform/db/index.js';
 import { recordAudit } from '../audit/index.js';
-import { insertDispatches } from './dispatch.repo.js';
+import { holdNewDispatch, insertDispatches } from './dispatch.repo.js';
 import { finishDispatch } from './finish-dispatch.js';
 import { matchQueue } from './match-queue.js';
 import { openCommand } from './open-command.js';
 import { announceDispatch, changeDispatch } from './record-change.js';
 import { dispatchView } from './views.js';
 
-/** A dispatcher recalls an active dispatch; its line goes back to the queue as a new dispatch (audited from birth). */
-export async function recallDispatch(tx: TenantTx, caller: Caller, id: string, expected: number | undefined, reason: string): Promise<Dispatch> {
+/**
+ * A dispatcher recalls an active dispatch; its line goes back to the queue as a new dispatch
+ * (audited from birth), or, with `hold`, the new dispatch is born held until a dispatcher releases
+ * it (`release-dispatch.ts`).
+ */
+export async function recallDispatch(
+  tx: TenantTx,
+  caller: Caller,
+  id: string,
+  expected: number | undefined,
+  reason: string,
+  hold?: { reason: string; notBefore?: string | null | undefined },
+): Promise<Dispatch> {
   const { settings, row } = await openCommand(tx, caller, id, expected, 'recall');
   const after = await changeDispatch(tx, caller, row, { status: 'recalled', recalled_at: new Date(), recall_reason: reason }, 'dispatch.recalled', {
-    alsoCounts: ['queued'],
+    alsoCounts: [hold ? 'held' : 'queued'],
   });
   const scope = await finishDispatch(tx, caller, after);
   const [replacement] = await insertDispatches(tx, [
@@ -29,7 +40,11 @@ export async function recallDispatch(tx: TenantTx, caller: Caller, id: string, e
       replaces: row.id,
     },
   ]);
-  if (replacement) {
+  if (replacement && hold) {
+    const held = { ...(await holdNewDispatch(tx, replacement.id, hold.reason, hold.notBefore ? new Date(hold.notBefore) : null)), work_order_number: row.work_order_number };
+    await recordAudit(tx, caller, { action: 'dispatch.held', entityType: 'dispatch', entityId: held.id, after: { ...dispatchView(held), replaces: row.id } });
+    await announceDispatch(tx, 'dispatch.held', held);
+  } else if (replacement) {
     const queued = { ...replacement, work_order_number: row.work_order_number };
     await recordAudit(tx, caller, { action: 'dispatch.queued', entityType: 'dispatch', entityId: queued.id, after: { ...dispatchView(queued), replaces: row.id } });
     await announceDispatch(tx, 'dispatch.queued', queued);

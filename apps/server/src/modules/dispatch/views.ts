@@ -33,10 +33,13 @@ export function dispatchView(row: DispatchRow & { work_order_number: string }): 
         : null,
     notes: row.notes,
     declineReason: row.decline_reason,
+    declinedBy: row.declined_driver_ids[row.declined_driver_ids.length - 1] ?? null,
     recallReason: row.recall_reason,
     cancelReason: row.cancel_reason,
+    hold: row.hold_reason ? { reason: row.hold_reason, notBefore: iso(row.hold_not_before) } : null,
     timestamps: {
       createdAt: row.created_at.toISOString(),
+      heldAt: iso(row.held_at),
       dispatchedAt: iso(row.dispatched_at),
       enRouteAt: iso(row.en_route_at),
       onSiteAt: iso(row.on_site_at),
