@@ -15,7 +15,8 @@ export default defineConfig({
       filename: 'sw.ts',
       registerType: 'autoUpdate',
       injectRegister: false,
-      injectManifest: { globPatterns: ['**/*.{js,css,html,png,svg,woff2}'], maximumFileSizeToCacheInBytes: 5 * 1024 * 1024 },
+      // The map (MapLibre, ~1 MB) is fetched when a dispatcher opens it, not precached on every phone.
+      injectManifest: { globPatterns: ['**/*.{js,css,html,png,svg,woff2}'], globIgnores: ['**/MapPage-*'], maximumFileSizeToCacheInBytes: 5 * 1024 * 1024 },
       manifest: {
         name: 'Yardmaster',
         short_name: 'Yardmaster',

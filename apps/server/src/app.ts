@@ -86,7 +86,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   if (!options.outbound) app.addHook('onClose', () => outbound.close());
 
   registerProblemHandlers(app);
-  await registerSecurityHeaders(app, { connectOrigins: [new URL(options.trustedIssuer.issuer).origin] });
+  await registerSecurityHeaders(app, { connectOrigins: [new URL(options.trustedIssuer.issuer).origin], mapOrigins: config.map.origins });
   registerAccessControl(app, createAuthenticator(options.trustedIssuer, tenantResolverFor(database.db), { db: database.db, outbound }));
   // Rate limits and stream caps: after access control (they need the caller), before any route.
   const limits = registerLimits(app, database, config);
@@ -118,7 +118,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(usersRoutes(database));
   await app.register(auditRoutes(database));
   await app.register(searchRoutes(database));
-  await app.register(timelineRoutes(database));
+  await app.register(timelineRoutes(database, config.map));
   const reads = createReadRouter(database, options.reportingDatabase, {
     maxLagMs: config.replicaMaxLagMs,
     isReplica: config.reportingDatabaseUrl !== undefined,

@@ -84,6 +84,15 @@ const EnvSchema = z.object({
     })
     .pipe(z.record(z.string().regex(PLAN_NAME, 'plan names use a-z, 0-9, _ or -'), PlanLimitsSchema.partial().strict()))
     .optional(),
+  MAP_STYLE_URL: z
+    .url()
+    .refine((v) => /^https?:\/\//.test(v), 'an http:// or https:// URL of a MapLibre style JSON')
+    .optional(),
+  MAP_ORIGINS: z
+    .string()
+    .optional()
+    .transform((v) => (v ?? '').split(/[\s,]+/).filter((entry) => entry !== ''))
+    .pipe(z.array(z.url().refine((v) => /^https?:\/\/[^/]+$/.test(v.replace(/\/$/, '')), 'each must be an origin (scheme, host and port, no path)'))),
   DEV_WEB_ORIGIN: z
     .url()
     .refine((v) => /^https?:\/\/[^/]+$/.test(v.replace(/\/$/, '')), 'must be an origin (scheme, host and port, no path)')
@@ -120,6 +129,12 @@ export type Config = {
   push: { publicKey: string | undefined; privateKey: string | undefined; subject: string; allowPrivateEndpoints: boolean };
   /** Per-user and per-tenant request limits and live-stream caps, by tenant plan. */
   rateLimits: { enabled: boolean; defaultPlan: string; plans: Readonly<Record<string, PlanLimits>> };
+  /**
+   * The dispatcher's map: a MapLibre style URL (tiles), or null for the built-in plain style (sites
+   * and resources on a blank background, no outside requests). `origins` are allowed to the browser
+   * (CSP connect-src and img-src): the style's own origin and MAP_ORIGINS (tile, glyph, sprite hosts).
+   */
+  map: { styleUrl: string | null; origins: string[] };
   /** The Vite dev server's origin, accepted as a redirect URI of the embedded provider (development only). */
   devWebOrigin: string | undefined;
 };
@@ -219,6 +234,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           ? { kind: 's3', endpoint: e.S3_ENDPOINT, region: e.S3_REGION, bucket: e.S3_BUCKET ?? '', accessKeyId: e.S3_ACCESS_KEY_ID ?? '', secretAccessKey: e.S3_SECRET_ACCESS_KEY ?? '', forcePathStyle: e.S3_FORCE_PATH_STYLE }
           : { kind: 'folder', dir: path.join(dataDir, 'files') },
       defaultQuotaBytes: e.FILES_QUOTA_BYTES,
+    },
+    map: {
+      styleUrl: e.MAP_STYLE_URL ?? null,
+      origins: [...new Set([...(e.MAP_STYLE_URL ? [new URL(e.MAP_STYLE_URL).origin] : []), ...e.MAP_ORIGINS.map((o) => new URL(o).origin)])],
     },
     push: { publicKey: e.VAPID_PUBLIC_KEY, privateKey: e.VAPID_PRIVATE_KEY, subject: e.VAPID_SUBJECT ?? 'mailto:operator@yardmaster.invalid', allowPrivateEndpoints: e.PUSH_ALLOW_PRIVATE_ENDPOINTS },
     rateLimits: { enabled: e.RATE_LIMITS, defaultPlan: e.RATE_LIMIT_DEFAULT_PLAN, plans },

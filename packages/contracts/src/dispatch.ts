@@ -299,3 +299,7 @@ export const JobLengthsSchema = z.object({
   types: z.array(z.object({ equipmentTypeId: z.uuid(), meanSeconds: z.number().int(), finished: z.number().int() })),
 });
 export type JobLengths = z.infer<typeof JobLengthsSchema>;
+
+/** The map's tile source: a MapLibre style URL, or null for the built-in plain style (no tiles). */
+export const MapStyleSchema = z.object({ styleUrl: text().nullable() });
+export type MapStyle = z.infer<typeof MapStyleSchema>;

@@ -1,8 +1,10 @@
-import { ActionIcon, AppShell, Badge, Burger, Button, Group, NavLink, Stack, Text, Tooltip } from '@mantine/core';
+import { useState } from 'react';
+import { ActionIcon, AppShell, Badge, Burger, Button, Group, Kbd, NavLink, Stack, Text, Tooltip } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
-import { IconBuildingWarehouse, IconChartBar, IconListCheck, IconLogout, IconSettings, IconShieldCheck, IconTruck } from '@tabler/icons-react';
+import { IconBuildingWarehouse, IconChartBar, IconListCheck, IconLogout, IconMap, IconSearch, IconSettings, IconShieldCheck, IconTimeline, IconTruck } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import { NavLink as RouterNavLink, Outlet, useLocation } from 'react-router';
+import { CommandLayer } from '../features/search/CommandLayer';
 import { useConnection } from './connection';
 import { useLiveStatus } from './live';
 import { navFor } from './nav';
@@ -10,6 +12,8 @@ import { useMe, useSession } from './session';
 
 const ICONS: Record<string, typeof IconTruck> = {
   '/dispatch': IconListCheck,
+  '/timeline': IconTimeline,
+  '/map': IconMap,
   '/driver': IconTruck,
   '/admin': IconSettings,
   '/reports': IconChartBar,
@@ -39,6 +43,7 @@ export function Layout() {
   const [opened, { toggle, close }] = useDisclosure();
   const location = useLocation();
   const items = navFor(me.roles);
+  const [searchOpen, setSearchOpen] = useState(false);
 
   return (
     <>
@@ -61,6 +66,11 @@ export function Layout() {
             ) : null}
           </Group>
           <Group gap="sm" wrap="nowrap">
+            {me.hasRole('admin', 'dispatcher', 'viewer') ? (
+              <Button variant="default" size="xs" leftSection={<IconSearch size={14} />} rightSection={<Kbd size="xs">/</Kbd>} onClick={() => setSearchOpen(true)} aria-label="Search (press /)">
+                Search
+              </Button>
+            ) : null}
             <LiveBadge />
             <Text size="sm" visibleFrom="sm" data-testid="user-name">
               {me.name}
@@ -99,6 +109,7 @@ export function Layout() {
         </Text>
       </AppShell.Navbar>
       <AppShell.Main id="main" tabIndex={-1}>
+        {me.hasRole('admin', 'dispatcher', 'viewer') ? <CommandLayer roles={me.roles} searchOpen={searchOpen} onSearchOpen={setSearchOpen} /> : null}
         <Outlet />
       </AppShell.Main>
     </AppShell>

@@ -5,6 +5,8 @@ export type NavItem = { path: string; label: string; roles: readonly Role[] };
 /** Navigation by role: each section lists who may open it. */
 export const NAV: readonly NavItem[] = [
   { path: '/dispatch', label: 'Dispatcher console', roles: ['dispatcher', 'admin'] },
+  { path: '/timeline', label: 'Timeline', roles: ['dispatcher', 'admin'] },
+  { path: '/map', label: 'Map', roles: ['dispatcher', 'admin'] },
   { path: '/driver', label: 'My dispatches', roles: ['driver'] },
   { path: '/admin', label: 'Administration', roles: ['admin'] },
   { path: '/reports', label: 'Reports', roles: ['admin', 'dispatcher', 'viewer', 'driver'] },

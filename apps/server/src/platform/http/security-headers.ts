@@ -4,6 +4,8 @@ import type { FastifyInstance } from 'fastify';
 export type SecurityHeaderOptions = {
   /** Origins the web app talks to besides its own (an external identity provider's token endpoint). */
   connectOrigins?: readonly string[];
+  /** Map style, tile and glyph hosts (MAP_STYLE_URL, MAP_ORIGINS): fetched and drawn by the map. */
+  mapOrigins?: readonly string[];
 };
 
 /**
@@ -23,9 +25,9 @@ export async function registerSecurityHeaders(app: FastifyInstance, options: Sec
     defaultSrc: ["'self'"],
     scriptSrc: ["'self'"],
     styleSrc: ["'self'"],
-    imgSrc: ["'self'", 'data:', 'blob:'],
+    imgSrc: ["'self'", 'data:', 'blob:', ...(options.mapOrigins ?? [])],
     fontSrc: ["'self'", 'data:'],
-    connectSrc: ["'self'", ...(options.connectOrigins ?? [])],
+    connectSrc: ["'self'", ...(options.connectOrigins ?? []), ...(options.mapOrigins ?? [])],
     workerSrc: ["'self'"],
     manifestSrc: ["'self'"],
     objectSrc: ["'none'"],

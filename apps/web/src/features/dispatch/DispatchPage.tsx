@@ -120,7 +120,8 @@ function ActionDialogs({ action, item, onClose }: { action: DispatcherAction | n
 export function DispatchPage() {
   const board = useBoard();
   const [selected, setSelected] = useState<{ action: DispatcherAction; item: BoardItem } | null>(null);
-  const [creating, setCreating] = useState(false);
+  // `n` from another page arrives as /dispatch?new=1 (see features/search/shortcuts.ts).
+  const [creating, setCreating] = useState(() => new URLSearchParams(window.location.search).has('new'));
   useHotkeys([['n', () => setCreating(true)]]);
   return (
     <Stack>

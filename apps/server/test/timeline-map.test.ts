@@ -3,11 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobLengths } from '@yardmaster/contracts';
 import { advanceDispatch, createWorkOrder, dispatchManually } from '../src/modules/dispatch/index.js';
 import { withTenant, type Database, type TenantRecord } from '../src/platform/db/index.js';
+import { loadConfig } from '../src/config.js';
 import { createTestApp, type TestApp } from './support/app.js';
 import { createTestTenant, openTestDatabase, testDbKind } from './support/db.js';
 import { buildFleet, dispatcherCaller, type Fleet } from './support/fleet.js';
 
-describe(`typical job lengths for the timeline on ${testDbKind()}`, () => {
+describe(`the timeline's job lengths and the map's tile source on ${testDbKind()}`, () => {
   let database: Database;
   let tenant: TenantRecord;
   let other: TenantRecord;
@@ -57,5 +58,29 @@ describe(`typical job lengths for the timeline on ${testDbKind()}`, () => {
     expect((await read('viewer', other.slug)).json<JobLengths>().types).toEqual([]);
     expect((await read('driver')).statusCode).toBe(403);
     expect((await t.app.inject({ method: 'GET', url: '/api/v1/job-lengths' })).statusCode).toBe(401);
+  });
+  it('answers the built-in plain map style by default, with no outside origin allowed', async () => {
+    const response = await read('dispatcher');
+    expect(response.headers['content-security-policy']).not.toContain('tiles.example.test');
+    const style = await t.app.inject({ method: 'GET', url: '/api/v1/map-style', headers: { authorization: `Bearer ${await t.identity.token({ roles: ['admin'], tenant: tenant.slug })}` } });
+    expect(style.json()).toEqual({ styleUrl: null });
+  });
+
+  it('serves a configured tile style and lets the browser reach its hosts (CSP), and refuses a bad setting', async () => {
+    const mapped = await createTestApp(database, { MAP_STYLE_URL: 'https://tiles.example.test/styles/liberty.json', MAP_ORIGINS: 'https://glyphs.example.test' }, { identity: t.identity });
+    try {
+      const token = await t.identity.token({ roles: ['dispatcher'], tenant: tenant.slug });
+      const style = await mapped.app.inject({ method: 'GET', url: '/api/v1/map-style', headers: { authorization: `Bearer ${token}` } });
+      expect(style.json()).toEqual({ styleUrl: 'https://tiles.example.test/styles/liberty.json' });
+      const csp = String(style.headers['content-security-policy']);
+      expect(csp).toMatch(/connect-src [^;]*https:\/\/tiles\.example\.test[^;]*https:\/\/glyphs\.example\.test/);
+      expect(csp).toMatch(/img-src [^;]*https:\/\/tiles\.example\.test/);
+      const driver = await mapped.app.inject({ method: 'GET', url: '/api/v1/map-style', headers: { authorization: `Bearer ${await t.identity.token({ roles: ['driver'], tenant: tenant.slug })}` } });
+      expect(driver.statusCode).toBe(403);
+    } finally {
+      await mapped.app.close();
+    }
+    expect(() => loadConfig({ MAP_STYLE_URL: 'ftp://tiles.example.test/style.json' })).toThrow(/MAP_STYLE_URL/);
+    expect(() => loadConfig({ MAP_ORIGINS: 'https://tiles.example.test/with/path' })).toThrow(/MAP_ORIGINS/);
   });
 });

@@ -1,0 +1,413 @@
+import { useEffect, useMemo, useState, type DragEvent, type ReactNode } from 'react';
+import { Alert, Badge, Box, Button, Group, Modal, Paper, Select, Stack, Text, Title, Tooltip } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { IconGripVertical } from '@tabler/icons-react';
+import type { Board, CandidateDriver, CandidateEquipment, Driver, Equipment } from '@yardmaster/contracts';
+import { useSearchParams } from 'react-router';
+import { useMe } from '../../app/session';
+import { messageOf } from '../../lib/api';
+import { formatDuration, formatTime } from '../../lib/time';
+import { ErrorState, LoadingState, ProblemAlert } from '../../ui/States';
+import { useAssign, useBoardData, useCandidates, useDriverRows, useEquipmentRows, useJobLengths, useTypes } from './api';
+import { barsByResource, waitingByType, windowAround, type Bar, type Window } from './model';
+
+type Queued = Board['queued'][number];
+type Target = { kind: 'equipment'; id: string } | { kind: 'driver'; id: string };
+const LABEL_WIDTH = 240;
+const DRAG_TYPE = 'application/x-yardmaster-dispatch';
+
+function Bars({ bars, timeZone }: { bars: Bar[]; timeZone: string }) {
+  return (
+    <>
+      {bars.map((b) => (
+        <Tooltip key={b.dispatchId} label={`${b.workOrderNumber}: ${b.status.replace('_', ' ')}, ${formatTime(b.start, timeZone)} → about ${formatTime(b.end, timeZone)} (typical ${formatDuration(b.expectedSeconds * 1000)})`}>
+          <Box
+            data-testid={`bar-${b.dispatchId}`}
+            data-kind={b.kind}
+            style={{
+              position: 'absolute',
+              top: 4,
+              bottom: 4,
+              left: `${b.left}%`,
+              width: `${b.width}%`,
+              borderRadius: 4,
+              overflow: 'hidden',
+              background: b.kind === 'active' ? 'var(--mantine-color-blue-8)' : 'var(--mantine-color-grape-8)',
+              color: 'white',
+              fontSize: 12,
+              lineHeight: '20px',
+              paddingInline: 4,
+              whiteSpace: 'nowrap',
+            }}
+          >
+            {/* The part still to go: hatched over the same colour, so the label keeps its contrast. */}
+            {b.toGo > 0 ? (
+              <Box
+                aria-hidden
+                style={{
+                  position: 'absolute',
+                  top: 0,
+                  bottom: 0,
+                  right: 0,
+                  width: `${b.toGo}%`,
+                  backgroundImage: 'repeating-linear-gradient(45deg, rgba(255,255,255,0.18) 0 4px, transparent 4px 8px)',
+                }}
+              />
+            ) : null}
+            <span style={{ position: 'relative' }}>{b.workOrderNumber}</span>
+          </Box>
+        </Tooltip>
+      ))}
+    </>
+  );
+}
+
+function Axis({ range, timeZone, now }: { range: Window; timeZone: string; now: number }) {
+  const span = range.to - range.from;
+  const ticks: number[] = [];
+  const firstHour = Math.ceil(range.from / 3_600_000) * 3_600_000;
+  for (let t = firstHour; t <= range.to; t += 3_600_000) ticks.push(t);
+  return (
+    <Group gap={0} wrap="nowrap" aria-hidden>
+      <Box w={LABEL_WIDTH} style={{ flexShrink: 0 }} />
+      <Box style={{ position: 'relative', flex: 1, height: 22 }}>
+        {ticks.map((t) => (
+          <Text key={t} size="xs" style={{ position: 'absolute', left: `${((t - range.from) / span) * 100}%`, transform: 'translateX(-50%)' }}>
+            {formatTime(t, timeZone)}
+          </Text>
+        ))}
+        <Text size="xs" fw={700} c="red.9" style={{ position: 'absolute', left: `${((now - range.from) / span) * 100}%`, top: -14, transform: 'translateX(-50%)' }}>
+          now
+        </Text>
+      </Box>
+    </Group>
+  );
+}
+
+/**
+ * One resource's row. While a request is picked up, a row that cannot take it is greyed with the
+ * server's reasons; one that can shows "Assign here" and accepts a drop.
+ */
+function Row({
+  label,
+  sub,
+  bars,
+  range,
+  now,
+  timeZone,
+  eligibility,
+  highlighted,
+  onAssign,
+  testId,
+}: {
+  label: ReactNode;
+  sub: ReactNode;
+  bars: Bar[];
+  range: Window;
+  now: number;
+  timeZone: string;
+  eligibility: { eligible: boolean; reasons: string[] } | null;
+  highlighted: boolean;
+  onAssign: () => void;
+  testId: string;
+}) {
+  const [over, setOver] = useState(false);
+  const greyed = eligibility !== null && !eligibility.eligible;
+  const accepts = eligibility?.eligible === true;
+  const onDragOver = (e: DragEvent) => {
+    if (!accepts) return;
+    e.preventDefault();
+    e.dataTransfer.dropEffect = 'move';
+    setOver(true);
+  };
+  return (
+    <Group
+      gap={0}
+      wrap="nowrap"
+      data-testid={testId}
+      data-eligible={eligibility === null ? undefined : String(eligibility.eligible)}
+      onDragOver={onDragOver}
+      onDragLeave={() => setOver(false)}
+      onDrop={(e) => {
+        setOver(false);
+        if (!accepts) return;
+        e.preventDefault();
+        onAssign();
+      }}
+      style={{
+        borderBottom: '1px solid var(--mantine-color-gray-3)',
+        background: over ? 'var(--mantine-color-teal-1)' : greyed ? 'var(--mantine-color-gray-2)' : highlighted ? 'var(--mantine-color-yellow-1)' : undefined,
+        minHeight: 30,
+      }}
+    >
+      <Box w={LABEL_WIDTH} px="xs" py={2} style={{ flexShrink: 0 }}>
+        <Group gap={6} wrap="nowrap" justify="space-between">
+          <div>
+            <Text size="sm" fw={600} lh={1.2}>
+              {label}
+            </Text>
+            <Text size="xs" c="gray.8" lh={1.2}>
+              {greyed ? eligibility.reasons.join('; ') || 'cannot take this request' : sub}
+            </Text>
+          </div>
+          {accepts ? (
+            <Button size="compact-xs" variant="light" color="teal" onClick={onAssign}>
+              Assign here
+            </Button>
+          ) : null}
+        </Group>
+      </Box>
+      <Box style={{ position: 'relative', flex: 1, alignSelf: 'stretch', minHeight: 28 }}>
+        <Box aria-hidden style={{ position: 'absolute', top: 0, bottom: 0, left: `${((now - range.from) / (range.to - range.from)) * 100}%`, borderLeft: '2px solid var(--mantine-color-red-7)' }} />
+        <Bars bars={bars} timeZone={timeZone} />
+      </Box>
+    </Group>
+  );
+}
+
+function QueuedChip({ d, picked, onPick, disabled }: { d: Queued; picked: boolean; onPick: (d: Queued | null) => void; disabled: boolean }) {
+  return (
+    <Button
+      size="compact-sm"
+      variant={picked ? 'filled' : 'outline'}
+      color="orange.9"
+      draggable={!disabled}
+      disabled={disabled}
+      data-testid={`queued-${d.id}`}
+      leftSection={<IconGripVertical size={12} />}
+      onDragStart={(e: DragEvent) => {
+        e.dataTransfer.setData(DRAG_TYPE, d.id);
+        e.dataTransfer.effectAllowed = 'move';
+        onPick(d);
+      }}
+      onClick={() => onPick(picked ? null : d)}
+      aria-pressed={picked}
+      title={`#${d.queuePosition} for this type, waiting ${formatDuration(d.waitingSeconds * 1000)}. Drag onto a free row, or press to pick it up and choose a row.`}
+    >
+      {d.workOrderNumber} · #{d.queuePosition} · {d.priority}
+    </Button>
+  );
+}
+
+function AssignDialog({
+  dispatch,
+  target,
+  equipment,
+  drivers,
+  onClose,
+}: {
+  dispatch: Queued;
+  target: Target;
+  equipment: CandidateEquipment[];
+  drivers: CandidateDriver[];
+  onClose: () => void;
+}) {
+  const assign = useAssign();
+  const [equipmentId, setEquipmentId] = useState<string | null>(target.kind === 'equipment' ? target.id : null);
+  const [driverId, setDriverId] = useState<string | null>(target.kind === 'driver' ? target.id : null);
+  const optionsOf = (items: { id: string; label: string; eligible: boolean; reasons: string[] }[]) =>
+    [...items]
+      .sort((a, b) => Number(b.eligible) - Number(a.eligible))
+      .map((i) => ({ value: i.id, label: i.eligible ? i.label : `${i.label} — ${i.reasons.join('; ')}`, disabled: !i.eligible }));
+  return (
+    <Modal opened onClose={onClose} title={`Assign ${dispatch.workOrderNumber}`} closeButtonProps={{ 'aria-label': 'Close' }}>
+      <Stack>
+        <Select
+          label="Equipment"
+          data={optionsOf(equipment.map((e) => ({ id: e.id, label: `${e.code} — ${e.name}`, eligible: e.eligible, reasons: e.reasons })))}
+          value={equipmentId}
+          onChange={setEquipmentId}
+          searchable
+        />
+        <Select
+          label="Driver"
+          data={optionsOf(drivers.map((d) => ({ id: d.id, label: d.name, eligible: d.eligible, reasons: d.reasons })))}
+          value={driverId}
+          onChange={setDriverId}
+          searchable
+        />
+        <ProblemAlert error={assign.error} title="Not assigned" />
+        <Group justify="flex-end">
+          <Button variant="default" onClick={onClose}>
+            Cancel
+          </Button>
+          <Button
+            disabled={!equipmentId || !driverId}
+            loading={assign.isPending}
+            onClick={() =>
+              assign.mutate(
+                { id: dispatch.id, version: dispatch.version, equipmentId: equipmentId ?? '', driverId: driverId ?? '' },
+                {
+                  onSuccess: () => {
+                    notifications.show({ color: 'teal', message: `${dispatch.workOrderNumber} assigned` });
+                    onClose();
+                  },
+                  onError: (e) => notifications.show({ color: 'red', title: 'Not assigned', message: messageOf(e) }),
+                },
+              )
+            }
+          >
+            Assign
+          </Button>
+        </Group>
+      </Stack>
+    </Modal>
+  );
+}
+
+/**
+ * The day at a glance: equipment (by type) and drivers as rows, their jobs as bars with the typical
+ * time to go, the work waiting for each type above its machines. A waiting request is dragged (or
+ * picked up with a press) onto a row that may take it.
+ */
+export function TimelinePage() {
+  const me = useMe();
+  const canAssign = me.hasRole('dispatcher', 'admin');
+  const [params] = useSearchParams();
+  const board = useBoardData();
+  const lengths = useJobLengths();
+  const equipment = useEquipmentRows();
+  const drivers = useDriverRows();
+  const types = useTypes();
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 60_000);
+    return () => clearInterval(timer);
+  }, []);
+  const range = useMemo(() => windowAround(now), [now]);
+  const [picked, setPicked] = useState<Queued | null>(null);
+  const [target, setTarget] = useState<Target | null>(null);
+  const candidates = useCandidates(picked?.id ?? null);
+
+  // A picked request that left the queue (assigned elsewhere, cancelled) is dropped.
+  useEffect(() => {
+    if (picked && board.data && !board.data.queued.some((d) => d.id === picked.id)) setPicked(null);
+  }, [board.data, picked]);
+  const focus = params.get('equipment') ?? params.get('driver');
+  useEffect(() => {
+    if (focus) document.querySelector(`[data-testid$="-${focus}"]`)?.scrollIntoView({ block: 'center' });
+  }, [focus, equipment.data, drivers.data]);
+
+  const error = board.error ?? equipment.error ?? drivers.error ?? types.error;
+  if (error) return <ErrorState error={error} onRetry={() => void board.refetch()} />;
+  if (!board.data || !equipment.data || !drivers.data || !types.data) return <LoadingState />;
+
+  const { byEquipment, byDriver } = barsByResource(board.data, lengths.data, range, now);
+  const waiting = waitingByType(board.data, lengths.data, range, now);
+  const eqEligibility = (e: Equipment) => {
+    if (!picked) return null;
+    if (!candidates.data) return { eligible: false, reasons: ['checking…'] };
+    const c = candidates.data.equipment.find((x) => x.id === e.id);
+    return c ? { eligible: c.eligible, reasons: c.reasons } : { eligible: false, reasons: ['another equipment type'] };
+  };
+  const driverEligibility = (d: Driver) => {
+    if (!picked) return null;
+    if (!candidates.data) return { eligible: false, reasons: ['checking…'] };
+    const c = candidates.data.drivers.find((x) => x.id === d.id);
+    return c ? { eligible: c.eligible, reasons: c.reasons } : { eligible: false, reasons: ['not available'] };
+  };
+  const onAssign = (t: Target) => setTarget(t);
+  const liveTypes = types.data.filter((t) => !t.archived || waiting.has(t.id));
+  const row = { range, now, timeZone: me.timeZone };
+
+  return (
+    <Stack gap="sm">
+      <Group justify="space-between">
+        <Title order={2}>Timeline</Title>
+        <Group gap="xs">
+          <Badge color="blue.8" variant="filled">
+            on a job (hatched: typical time to go)
+          </Badge>
+          <Badge color="grape.8" variant="filled">
+            scheduled
+          </Badge>
+          <Badge color="orange.9" variant="outline">
+            waiting
+          </Badge>
+        </Group>
+      </Group>
+      {picked ? (
+        <Alert color="teal" title={`Assigning ${picked.workOrderNumber}`} withCloseButton closeButtonLabel="Put it back" onClose={() => setPicked(null)} data-testid="picked">
+          Drop it on a highlighted row, or press “Assign here”. Greyed rows say why they cannot take it.
+        </Alert>
+      ) : null}
+      <ProblemAlert error={candidates.error} />
+      <Paper withBorder p={0} data-testid="timeline">
+        <Axis {...row} />
+        {liveTypes.map((type) => {
+          const w = waiting.get(type.id);
+          const machines = equipment.data.filter((e) => e.equipmentTypeId === type.id && e.status !== 'retired');
+          if (machines.length === 0 && !w) return null;
+          return (
+            <Box key={type.id} component="section" aria-label={type.name}>
+              <Group gap={0} wrap="nowrap" style={{ background: 'var(--mantine-color-gray-1)', borderBottom: '1px solid var(--mantine-color-gray-3)' }}>
+                <Box w={LABEL_WIDTH} px="xs" py={4} style={{ flexShrink: 0 }}>
+                  <Title order={3} size="sm">
+                    {type.code} — {type.name}
+                  </Title>
+                  <Text size="xs" c="gray.8">
+                    {w?.queued.length ?? 0} waiting · {w?.scheduled.length ?? 0} scheduled
+                  </Text>
+                </Box>
+                <Box style={{ position: 'relative', flex: 1, alignSelf: 'stretch', minHeight: 30 }}>
+                  <Group gap={4} p={4} style={{ position: 'relative', zIndex: 1 }}>
+                    {(w?.queued ?? []).map((d) => (
+                      <QueuedChip key={d.id} d={d} picked={picked?.id === d.id} onPick={setPicked} disabled={!canAssign} />
+                    ))}
+                  </Group>
+                  <Bars bars={w?.scheduled ?? []} timeZone={me.timeZone} />
+                </Box>
+              </Group>
+              {machines.map((e) => (
+                <Row
+                  key={e.id}
+                  testId={`row-equipment-${e.id}`}
+                  label={e.assetTag}
+                  sub={`${e.name} · ${e.status}`}
+                  bars={byEquipment.get(e.id) ?? []}
+                  eligibility={eqEligibility(e)}
+                  highlighted={params.get('equipment') === e.id}
+                  onAssign={() => onAssign({ kind: 'equipment', id: e.id })}
+                  {...row}
+                />
+              ))}
+            </Box>
+          );
+        })}
+        <Box component="section" aria-label="Drivers">
+          <Box px="xs" py={4} style={{ background: 'var(--mantine-color-gray-1)', borderBottom: '1px solid var(--mantine-color-gray-3)' }}>
+            <Title order={3} size="sm">
+              Drivers
+            </Title>
+          </Box>
+          {drivers.data
+            .filter((d) => !d.archived)
+            .map((d) => (
+              <Row
+                key={d.id}
+                testId={`row-driver-${d.id}`}
+                label={d.name}
+                sub={`${d.dutyStatus === 'on_duty' ? 'on duty' : 'off duty'}${d.qualifications.length ? ` · ${d.qualifications.map((q) => (q.expired ? `${q.code} (expired)` : q.code)).join(', ')}` : ''}`}
+                bars={byDriver.get(d.id) ?? []}
+                eligibility={driverEligibility(d)}
+                highlighted={params.get('driver') === d.id}
+                onAssign={() => onAssign({ kind: 'driver', id: d.id })}
+                {...row}
+              />
+            ))}
+        </Box>
+      </Paper>
+      {picked && target && candidates.data ? (
+        <AssignDialog
+          dispatch={picked}
+          target={target}
+          equipment={candidates.data.equipment}
+          drivers={candidates.data.drivers}
+          onClose={() => {
+            setTarget(null);
+          }}
+        />
+      ) : null}
+    </Stack>
+  );
+}
