@@ -14,3 +14,4 @@ export * from './webhooks.js';
 export * from './text.js';
 export * from './driver-app.js';
 export * from './limits.js';
+export * from './regions.js';

@@ -22,7 +22,8 @@ export type DomainEvents = {
       | 'driver.on_duty'
       | 'driver.qualification_changed'
       | 'equipment_type.requirements_changed'
-      | 'dispatch.released';
+      | 'dispatch.released'
+      | 'regions.cross_matching_allowed';
     /** What changed, so matching looks only at the queued requests the change can serve. */
     equipmentId?: string;
     driverId?: string;

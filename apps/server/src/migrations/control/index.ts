@@ -5,6 +5,7 @@ import * as memberships from './202611250410_users_memberships.js';
 import * as oidcPayloads from './202611250411_auth_oidc_payloads.js';
 import * as limitsTables from './202612010300_limits_tables.js';
 import * as loginFailures from './202612010301_auth_login_failures.js';
+import * as membershipRegions from './202612027001_users_membership_regions.js';
 
 /** Control-schema migrations in the order they run. Append only. */
-export const controlMigrations: readonly Migration[] = [tenants, localUsers, memberships, oidcPayloads, limitsTables, loginFailures];
+export const controlMigrations: readonly Migration[] = [tenants, localUsers, memberships, oidcPayloads, limitsTables, loginFailures, membershipRegions];

@@ -17,6 +17,7 @@ import * as dispatchStateMachine from './202612010400_dispatch_state_machine.js'
 import * as driverAppFiles from './202612010600_driver_app_files.js';
 import * as reportingRollup from './202612010800_reporting_analytics_rollup.js';
 import * as reportingRollupCompact from './202612010900_reporting_rollup_compact.js';
+import * as regions from './202612027000_regions_schema.js';
 
 /** Migrations run in every tenant schema, in this order (by name). Append only. */
 export const tenantMigrations: readonly Migration[] = [
@@ -38,4 +39,5 @@ export const tenantMigrations: readonly Migration[] = [
   driverAppFiles,
   reportingRollup,
   reportingRollupCompact,
+  regions,
 ];

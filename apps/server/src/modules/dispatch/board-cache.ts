@@ -4,6 +4,7 @@ import type { Caller } from '../../platform/caller.js';
 import { withTenant, type Database, type TenantTx } from '../../platform/db/index.js';
 import { callerOf } from '../../platform/http/access.js';
 import { selectEventPosition } from '../notifications/index.js';
+import { regionScopeKey } from '../regions/index.js';
 import { readDispatchSettings } from './settings.js';
 
 /**
@@ -44,7 +45,7 @@ export type BoardCache = {
 export function boardScopeKey(caller: Caller): string {
   const roles = [...caller.roles].sort();
   const privileged = roles.some((role) => role === 'admin' || role === 'dispatcher' || role === 'viewer');
-  return `${caller.tenantSlug}|${roles.join(',')}${privileged ? '' : `|${caller.subject}`}`;
+  return `${caller.tenantSlug}|${roles.join(',')}${privileged ? '' : `|${caller.subject}`}|${regionScopeKey(caller)}`;
 }
 
 async function boardVersion(tx: TenantTx, now: number): Promise<string> {

@@ -4,6 +4,7 @@ import type { Caller } from '../../platform/caller.js';
 import type { TenantTx } from '../../platform/db/index.js';
 import { lockManualPick, reserveEquipment } from './dispatch.repo.js';
 import { dispatchProblem } from './dispatch.errors.js';
+import { assertMayPick } from './dispatch.policy.js';
 import { openCommand } from './open-command.js';
 import { changeDispatch } from './record-change.js';
 import { dispatchView } from './views.js';
@@ -35,6 +36,7 @@ export async function dispatchManually(
   if (!pick.driver_id || pick.driver_archived) throw dispatchProblem('driver-unavailable', 'driver not found', 'driverId', 'unknown driver');
   if (pick.duty_status !== 'on_duty') throw dispatchProblem('driver-unavailable', `${name} is off duty`, 'driverId', 'off duty');
   if (pick.busy_on) throw dispatchProblem('driver-unavailable', `${name} is already on a dispatch (${pick.busy_on})`, 'driverId', 'busy');
+  await assertMayPick(tx, caller, pick.equipment_id, pick.driver_id);
   const missing = pick.missing ?? [];
   if (missing.length > 0) {
     const what = missing.map((m) => (m.expired_on ? `${m.code} (expired ${m.expired_on})` : m.code)).join(', ');
