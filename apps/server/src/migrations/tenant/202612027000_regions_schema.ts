@@ -6,7 +6,7 @@ export const name = '202612027000_regions_schema';
  * Regions (ABAC): the tenant's regions, and an optional region on equipment, drivers and sites
  * (null: shared by every region). Resources name a region by its code, the same key people's
  * region attributes and token claims use, so the policy compares codes without a join. A region
- * still named by a resource cannot be deleted (restrict). Owned by modules/regions; the region
+ * still named by a resource cannot be deleted (foreign key, no action: SQLSTATE 23503). Owned by modules/regions; the region
  * columns belong to their tables' modules.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations shape any schema
@@ -22,7 +22,7 @@ export async function up(db: Transaction<any>): Promise<void> {
       updated_at timestamptz not null default now()
     )`.execute(db);
   for (const table of ['equipment', 'drivers', 'sites']) {
-    await sql`alter table ${sql.table(table)} add column region text references regions (code) on delete restrict`.execute(db);
+    await sql`alter table ${sql.table(table)} add column region text references regions (code)`.execute(db);
     await sql`create index ${sql.id(`${table}_by_region`)} on ${sql.table(table)} (region) where region is not null`.execute(db);
   }
 }

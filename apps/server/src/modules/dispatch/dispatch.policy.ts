@@ -29,6 +29,15 @@ export async function assertMayActAtSite(tx: TenantTx, caller: Caller, siteId: s
   assertMayActInRegion(caller, await siteRegion(tx, siteId), entity);
 }
 
+/** A work order read (404) or changed (403) by `caller`, by its site's region. Unknown ids pass (the caller answers 404). */
+export async function assertMayUseWorkOrder(tx: TenantTx, caller: Caller, workOrderId: string, mode: 'read' | 'write'): Promise<void> {
+  if (regionScopeOf(caller) === null) return;
+  const row = await tx.selectFrom('work_orders').select('site_id').where('id', '=', workOrderId).executeTakeFirst();
+  if (!row) return;
+  if (mode === 'read') await assertMaySeeSite(tx, caller, row.site_id, 'work order', workOrderId);
+  else await assertMayActAtSite(tx, caller, row.site_id, 'this work order');
+}
+
 /** A manual pick: the equipment and the driver must both be within the dispatcher's regions (403). */
 export async function assertMayPick(tx: TenantTx, caller: Caller, equipmentId: string, driverId: string): Promise<void> {
   if (regionScopeOf(caller) === null) return;
