@@ -20,6 +20,7 @@ import { tenantsRoutes } from './modules/tenants/index.js';
 import { peopleRoutes } from './modules/people/index.js';
 import { fleetRoutes } from './modules/fleet/index.js';
 import { sitesRoutes } from './modules/sites/index.js';
+import { regionsRoutes } from './modules/regions/index.js';
 import { dispatchRoutes, wireDispatchToCapacity } from './modules/dispatch/index.js';
 import { importsRoutes } from './modules/imports/index.js';
 import { alertsRoutes } from './modules/alerts/index.js';
@@ -109,6 +110,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(peopleRoutes(database));
   await app.register(fleetRoutes(database));
   await app.register(sitesRoutes(database));
+  await app.register(regionsRoutes(database));
   await app.register(importsRoutes(database));
   await app.register(alertsRoutes(database));
   await app.register(dispatchRoutes(database, { sweepIntervalMs: options.sweepIntervalMs, boardTrustMs: options.boardTrustMs }));

@@ -273,7 +273,7 @@ describe(`dispatch engine on ${testDbKind()}`, () => {
     await withTenant(database.db, slug, (tx) => sendToMaintenance(tx, dispatcherCaller(slug), other, undefined, 'hydraulic leak'));
     const waiting = await create(slug, order(fleet, 'CRANE'));
     const d = await one(slug, waiting.id);
-    const explain = await withTenant(database.db, slug, (tx) => explainDispatch(tx, d.id));
+    const explain = await withTenant(database.db, slug, (tx) => explainDispatch(tx, dispatcherCaller(slug), d.id));
     const text = explain.blockers.map((b) => b.message).join(' | ');
     expect(explain.queuePosition).toBe(1);
     expect(text).toContain(`on ${first.number} with Ann Ortiz until about`);

@@ -16,6 +16,8 @@ export const MeSchema = z.object({
   roles: z.array(z.enum(['admin', 'dispatcher', 'driver', 'viewer'])),
   isOperator: z.boolean(),
   tenant: z.object({ slug: text(), name: text(), timeZone: text() }).nullable(),
+  /** Region codes the caller works in; null: not limited (admins, or no region attributes). */
+  regions: z.array(text()).nullable(),
 });
 export type Me = z.infer<typeof MeSchema>;
 
@@ -27,6 +29,8 @@ export const TenantIssuerSchema = z.object({
   clientId: text().nullable(),
   /** Provider role name → Yardmaster role, e.g. `{ "dispatch-dispatcher": "dispatcher" }`. */
   roleMapping: z.record(text(), z.enum(['admin', 'dispatcher', 'driver', 'viewer'])),
+  /** Claim carrying the person's region codes (a string or an array of strings); default `region`. */
+  regionClaim: text(),
   createdAt: text(),
 });
 export type TenantIssuer = z.infer<typeof TenantIssuerSchema>;
@@ -36,6 +40,7 @@ export const RegisterTenantIssuerSchema = z.object({
   audience: text().min(1).max(200),
   clientId: text().min(1).max(200).optional(),
   roleMapping: z.record(text().min(1).max(200), z.enum(['admin', 'dispatcher', 'driver', 'viewer'])).default({}),
+  regionClaim: text().trim().regex(/^[A-Za-z_][A-Za-z0-9_.:-]{0,99}$/, 'a claim name').default('region'),
 });
 export type RegisterTenantIssuer = z.infer<typeof RegisterTenantIssuerSchema>;
 

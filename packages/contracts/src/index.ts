@@ -16,3 +16,4 @@ export * from './driver-app.js';
 export * from './limits.js';
 export * from './search.js';
 export * from './planning.js';
+export * from './regions.js';

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { text } from './text.js';
+import { RegionCodeSchema, RegionFilterSchema, RegionRefSchema } from './regions.js';
+
+const RegionCodeOrNull = RegionCodeSchema.nullable();
 
 /** Shared pieces of the resource contracts (people, fleet, sites). */
 export const CodeSchema = text()
@@ -37,7 +40,7 @@ export const EquipmentTypeListQuerySchema = ListQuerySchema.extend({
   /** Types whose operators need this qualification. */
   qualificationId: z.uuid().optional(),
 });
-export const SiteListQuerySchema = ListQuerySchema.extend({ sort: sortOf(SITE_SORTS, 'name') });
+export const SiteListQuerySchema = ListQuerySchema.extend({ sort: sortOf(SITE_SORTS, 'name'), region: RegionFilterSchema });
 
 // --- qualifications ---------------------------------------------------------------------------
 export const QualificationSchema = z.object({
@@ -99,13 +102,15 @@ export const EquipmentSchema = z.object({
   statusNote: text().nullable(),
   home: PositionSchema.nullable(),
   position: PositionSchema.nullable(),
+  /** Region code, or null: shared by every region. */
+  region: text().nullable(),
   version: z.number().int(),
   createdAt: text(),
   updatedAt: text(),
 });
 export type Equipment = z.infer<typeof EquipmentSchema>;
 export const CreateEquipmentSchema = z
-  .object({ assetTag: AssetTagSchema, name: NameSchema, equipmentTypeId: z.uuid(), home: PositionSchema.nullish(), position: PositionSchema.nullish() })
+  .object({ assetTag: AssetTagSchema, name: NameSchema, equipmentTypeId: z.uuid(), home: PositionSchema.nullish(), position: PositionSchema.nullish(), region: RegionRefSchema })
   .strict();
 export type CreateEquipment = z.infer<typeof CreateEquipmentSchema>;
 export const UpdateEquipmentSchema = CreateEquipmentSchema.partial().strict();
@@ -115,6 +120,7 @@ export const EquipmentListQuerySchema = ListQuerySchema.extend({
   equipmentTypeId: z.uuid().optional(),
   /** Equipment whose type needs this qualification to operate. */
   qualificationId: z.uuid().optional(),
+  region: RegionFilterSchema,
   sort: sortOf(EQUIPMENT_SORTS, 'assetTag'),
 });
 export const StatusNoteSchema = z.object({ note: NoteSchema.min(1, 'say what happened') }).strict();
@@ -142,6 +148,8 @@ export const DriverSchema = z.object({
   statusNote: text().nullable(),
   position: PositionSchema.nullable(),
   qualifications: z.array(HeldQualificationSchema),
+  /** Region code, or null: shared by every region. */
+  region: text().nullable(),
   archived: z.boolean(),
   version: z.number().int(),
   createdAt: text(),
@@ -158,6 +166,7 @@ export const CreateDriverSchema = z
     dutyStatus: DutyStatusSchema.default('off_duty'),
     position: PositionSchema.nullish(),
     qualifications: z.array(HeldQualificationInputSchema).max(50).default([]),
+    region: RegionRefSchema,
   })
   .strict();
 export type CreateDriver = z.infer<typeof CreateDriverSchema>;
@@ -170,6 +179,7 @@ export const UpdateDriverSchema = z
     subject: text().trim().min(1).max(255).nullable(),
     position: PositionSchema.nullable(),
     qualifications: z.array(HeldQualificationInputSchema).max(50),
+    region: RegionCodeOrNull,
   })
   .partial()
   .strict();
@@ -180,6 +190,7 @@ export const DriverListQuerySchema = ListQuerySchema.extend({
   qualificationId: z.uuid().optional(),
   /** Drivers with a qualification expired already or expiring within this many days. */
   expiringWithinDays: z.coerce.number().int().min(0).max(3650).optional(),
+  region: RegionFilterSchema,
   sort: sortOf(DRIVER_SORTS, 'name'),
 });
 /** Add or renew one qualification a driver holds (no expiresAt: it does not expire). */
@@ -196,6 +207,8 @@ export const SiteSchema = z.object({
   contactName: text().nullable(),
   contactPhone: text().nullable(),
   notes: text().nullable(),
+  /** Region code, or null: shared by every region. */
+  region: text().nullable(),
   active: z.boolean(),
   version: z.number().int(),
   createdAt: text(),
@@ -210,6 +223,7 @@ export const CreateSiteSchema = z
     contactName: text().trim().max(200).nullish(),
     contactPhone: text().trim().regex(/^[+0-9 ()-]{3,50}$/, 'digits, spaces, + ( ) -').nullish(),
     notes: text().trim().max(5000).nullish(),
+    region: RegionRefSchema,
   })
   .strict();
 export type CreateSite = z.infer<typeof CreateSiteSchema>;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { text } from './text.js';
 import { RoleSchema } from './common.js';
+import { RegionCodesSchema } from './regions.js';
 
 /** A person's membership of a tenant: who (OIDC subject and/or e-mail), roles, active. */
 export const MembershipSchema = z.object({
@@ -9,6 +10,8 @@ export const MembershipSchema = z.object({
   email: text().nullable(),
   name: text(),
   roles: z.array(RoleSchema),
+  /** Region codes this person works in (empty: not limited by region). Admins are never limited. */
+  regions: z.array(text()),
   active: z.boolean(),
   /** True while an invitation waits for its first sign-in (no subject yet). */
   pending: z.boolean(),
@@ -27,6 +30,7 @@ export const InviteMemberSchema = z
     subject: text().min(1).max(255).optional(),
     name: text().trim().max(200).default(''),
     roles: RolesSchema,
+    regions: RegionCodesSchema.default([]),
   })
   .refine((v) => v.email !== undefined || v.subject !== undefined, { message: 'give an e-mail or a subject', path: ['email'] });
 export type InviteMember = z.infer<typeof InviteMemberSchema>;
@@ -36,8 +40,9 @@ export const UpdateMemberSchema = z
     name: text().trim().max(200).optional(),
     roles: RolesSchema.optional(),
     active: z.boolean().optional(),
+    regions: RegionCodesSchema.optional(),
   })
-  .refine((v) => v.name !== undefined || v.roles !== undefined || v.active !== undefined, { message: 'nothing to change' });
+  .refine((v) => v.name !== undefined || v.roles !== undefined || v.active !== undefined || v.regions !== undefined, { message: 'nothing to change' });
 export type UpdateMember = z.infer<typeof UpdateMemberSchema>;
 
 export const MemberParamsSchema = z.object({ id: z.uuid() });

@@ -12,6 +12,11 @@ export type Caller = {
   requestId: string | null;
   sourceIp: string | null;
   userAgent: string | null;
+  /**
+   * Region codes the person works in (from their membership or a token claim); undefined or empty:
+   * not limited. What they may see and do is decided by modules/regions' policy, not here.
+   */
+  regions?: readonly string[];
 };
 
 export function systemCaller(tenantSlug: string, requestId: string | null = null): Caller {

@@ -23,7 +23,8 @@ export type DomainEvents = {
       | 'driver.qualification_changed'
       | 'equipment_type.requirements_changed'
       | 'dispatch.released'
-      | 'planning.changed';
+      | 'planning.changed'
+      | 'regions.cross_matching_allowed';
     /** What changed, so matching looks only at the queued requests the change can serve. */
     equipmentId?: string;
     driverId?: string;

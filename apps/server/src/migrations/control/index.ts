@@ -9,3 +9,7 @@ import * as tenantRoleFunction from './202612021000_platform_tenant_role_functio
 
 /** Control-schema migrations in the order they run. Append only. */
 export const controlMigrations: readonly Migration[] = [tenants, localUsers, memberships, oidcPayloads, limitsTables, loginFailures, tenantRoleFunction];
+import * as membershipRegions from './202612027001_users_membership_regions.js';
+
+/** Control-schema migrations in the order they run. Append only. */
+export const controlMigrations: readonly Migration[] = [tenants, localUsers, memberships, oidcPayloads, limitsTables, loginFailures, membershipRegions];

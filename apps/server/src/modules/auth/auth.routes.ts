@@ -9,6 +9,7 @@ import { tenantRunner } from '../../platform/http/tenant-route.js';
 import { findTenantBySlug, withTenant, type Database } from '../../platform/db/index.js';
 import { createOutbound, type Outbound } from '../../platform/net/outbound.js';
 import { assertIssuerReachable, listTenantIssuers, registerTenantIssuer, removeTenantIssuer } from './tenant-issuers.js';
+import { regionScopeOf } from '../regions/index.js';
 
 export function authRoutes(database: Database, clientConfig: ClientConfig, outbound: Outbound = createOutbound()) {
   return async (app: FastifyInstance): Promise<void> => {
@@ -39,6 +40,7 @@ export function authRoutes(database: Database, clientConfig: ClientConfig, outbo
           roles: actor.roles,
           isOperator: actor.isOperator,
           tenant: tenant ? { slug: tenant.slug, name: tenant.name, timeZone: tenant.time_zone } : null,
+          regions: actor.tenant ? (regionScopeOf(actor)?.slice() ?? null) : null,
         };
       },
     );

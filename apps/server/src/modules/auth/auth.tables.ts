@@ -19,6 +19,7 @@ export type TenantIssuersTable = {
   audience: string;
   client_id: string | null;
   role_mapping: ColumnType<Record<string, string>, string | undefined, string>;
+  region_claim: Generated<string>;
   version: Generated<number>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;

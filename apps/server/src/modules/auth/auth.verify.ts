@@ -138,7 +138,22 @@ export type AuthenticatorOptions = {
   outbound?: Outbound;
 };
 
-type Verified = { claims: KeycloakClaims; roles: Role[]; isOperator: boolean; tenantSlug: string | null; issuer: string; fixedTenant: boolean };
+type Verified = {
+  claims: KeycloakClaims;
+  roles: Role[];
+  isOperator: boolean;
+  tenantSlug: string | null;
+  issuer: string;
+  fixedTenant: boolean;
+  /** Region codes from a tenant provider's region claim (undefined: not that kind of token). */
+  claimRegions?: string[];
+};
+
+/** Region codes a claim carries: a string (one code, or several separated by commas or spaces) or an array of strings. */
+export function regionsOfClaim(value: unknown): string[] {
+  const names = typeof value === 'string' ? value.split(/[\s,]+/) : stringsOf(value);
+  return [...new Set(names.map((n) => n.trim()).filter((n) => n !== ''))].slice(0, 50);
+}
 
 /**
  * Verifies a token of a tenant-registered issuer. The tenant is the registration's, whatever the
@@ -164,7 +179,8 @@ function tenantIssuerVerifier(db: Kysely<ControlTables>, tenantClaim: string, ke
           throw unauthorized(`the token names tenant "${named}", but its issuer is trusted for tenant "${registration.tenant_slug}" only`);
         }
         const roles = mappedRolesOf(claims, registration.client_id ?? registration.audience, registration.role_mapping);
-        return { claims, roles, isOperator: false, tenantSlug: registration.tenant_slug, issuer, fixedTenant: true };
+        const claimRegions = regionsOfClaim(claims[registration.region_claim]);
+        return { claims, roles, isOperator: false, tenantSlug: registration.tenant_slug, issuer, fixedTenant: true, claimRegions };
       } catch (error) {
         lastError = error;
       }
@@ -255,6 +271,7 @@ export function createAuthenticator(trusted: TrustedIssuer, resolveTenant: Tenan
     if (slug === null && db && !verified.fixedTenant) slug = (await soleTenantOfSubject(db, subject, verified.issuer)) ?? null;
     let tenant: ActorTenant | null = null;
     let roles = verified.roles;
+    let regions: readonly string[] = verified.claimRegions ?? [];
     if (slug !== null) {
       tenant = (await resolveTenant(slug)) ?? null;
       if (!tenant) throw unauthorized(`the token names tenant "${slug}", which does not exist`);
@@ -262,6 +279,8 @@ export function createAuthenticator(trusted: TrustedIssuer, resolveTenant: Tenan
       if (membership) {
         if (!membership.active) throw forbidden(`your membership of tenant "${slug}" has been deactivated`);
         roles = toRoles(membership.roles);
+        // Region attributes set on the membership have the last word, as its roles do.
+        if (membership.regions.length > 0) regions = membership.regions;
       }
     }
     const actor: Actor = {
@@ -272,6 +291,7 @@ export function createAuthenticator(trusted: TrustedIssuer, resolveTenant: Tenan
       isOperator: verified.isOperator,
       tenant,
       issuer: verified.issuer,
+      ...(tenant && regions.length > 0 ? { regions } : {}),
     };
     return actor;
   };

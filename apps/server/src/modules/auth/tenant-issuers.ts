@@ -30,6 +30,7 @@ export function tenantIssuerView(row: TenantIssuerRow): TenantIssuer {
     audience: row.audience,
     clientId: row.client_id,
     roleMapping: row.role_mapping as TenantIssuer['roleMapping'],
+    regionClaim: row.region_claim,
     createdAt: new Date(row.created_at).toISOString(),
   };
 }
@@ -62,6 +63,7 @@ export async function registerTenantIssuer(tx: TenantTx, caller: Caller, input: 
       audience: input.audience,
       client_id: input.clientId ?? null,
       role_mapping: JSON.stringify(input.roleMapping),
+      region_claim: input.regionClaim,
     })
     .onConflict((oc) => oc.columns(['issuer', 'audience']).doNothing())
     .returningAll()

@@ -5,6 +5,7 @@ import { withTenant, type Database, type TenantTx } from '../../platform/db/inde
 import { callerOf } from '../../platform/http/access.js';
 import { matchesEntityTag } from '../../platform/http/versioning.js';
 import { selectEventPosition } from '../notifications/index.js';
+import { regionScopeKey } from '../regions/index.js';
 import { readDispatchSettings } from './settings.js';
 
 /**
@@ -70,7 +71,7 @@ export type BoardCache = {
 export function boardScopeKey(caller: Caller): string {
   const roles = [...caller.roles].sort();
   const privileged = roles.some((role) => role === 'admin' || role === 'dispatcher' || role === 'viewer');
-  return `${caller.tenantSlug}|${roles.join(',')}${privileged ? '' : `|${caller.subject}`}`;
+  return `${caller.tenantSlug}|${roles.join(',')}${privileged ? '' : `|${caller.subject}`}|${regionScopeKey(caller)}`;
 }
 
 /** What the version is made of, read from the database; the minute is added when it is used. */

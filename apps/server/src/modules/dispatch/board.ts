@@ -1,6 +1,8 @@
 import { sql } from 'kysely';
 import { ACTIVE_DISPATCH_STATUSES, type Board, type Dispatch } from '@yardmaster/contracts';
+import type { Caller } from '../../platform/caller.js';
 import type { TenantTx } from '../../platform/db/index.js';
+import { siteVisibleSql, type RegionSubject } from '../regions/index.js';
 import { decodeCursor, pageFrom } from '../../platform/db/index.js';
 import { queuedReason, selectQueuedTypeCapacity } from './board-reasons.js';
 import { queueScoreSql } from './dispatch.repo.js';
@@ -11,19 +13,23 @@ type Row = DispatchRow & { work_order_number: string };
 
 /**
  * The live board: queued in fair order with their position among the queued requests of their
- * equipment type ("#2 of 5") and the one-line reason each waits, scheduled, active.
+ * equipment type ("#2 of 5") and the one-line reason each waits, scheduled, active. Positions count
+ * the whole queue; the rows shown are those in the caller's regions.
  */
-export async function readBoard(tx: TenantTx): Promise<Board> {
+export async function readBoard(tx: TenantTx, caller: Caller): Promise<Board> {
   const settings = await readDispatchSettings(tx);
   const queued = (
     await sql<Row & { queue_position: number; competing: number; waiting_seconds: number }>`
-      select d.*, w.number as work_order_number,
+      select * from (select d.*, w.number as work_order_number,
         row_number() over (partition by d.equipment_type_id order by ${queueScoreSql(settings.ageingPointsPerMinute)} desc, d.queued_at, d.queue_seq)::int as queue_position,
         count(*) over (partition by d.equipment_type_id)::int as competing,
-        extract(epoch from (now() - d.queued_at))::int as waiting_seconds
+        extract(epoch from (now() - d.queued_at))::int as waiting_seconds,
+        row_number() over (order by ${queueScoreSql(settings.ageingPointsPerMinute)} desc, d.queued_at, d.queue_seq) as board_order
       from dispatches d join work_orders w on w.id = d.work_order_id
-      where d.status = 'queued'
-      order by ${queueScoreSql(settings.ageingPointsPerMinute)} desc, d.queued_at, d.queue_seq
+      where d.status = 'queued') queued
+      -- Positions count the whole queue; the rows shown are those in the caller's regions.
+      where ${siteVisibleSql(caller, 'queued.site_id')}
+      order by board_order
       limit 1000`.execute(tx)
   ).rows;
   const capacity = queued.length > 0 ? await selectQueuedTypeCapacity(tx) : new Map<string, never>();
@@ -33,6 +39,7 @@ export async function readBoard(tx: TenantTx): Promise<Board> {
     .selectAll('d')
     .select('w.number as work_order_number')
     .where('d.status', 'in', ['scheduled', 'held', ...ACTIVE_DISPATCH_STATUSES])
+    .where(siteVisibleSql(caller, 'd.site_id'))
     .orderBy('d.requested_start')
     .limit(5000)
     .execute();
@@ -53,10 +60,12 @@ export async function readBoard(tx: TenantTx): Promise<Board> {
 
 export async function listDispatches(
   tx: TenantTx,
+  caller: RegionSubject,
   query: { limit: number; cursor?: string; status?: DispatchRow['status'][]; workOrderId?: string; driverId?: string },
 ): Promise<{ items: Dispatch[]; nextCursor: string | null }> {
   const after = decodeCursor(query.cursor);
   let q = tx.selectFrom('dispatches as d').innerJoin('work_orders as w', 'w.id', 'd.work_order_id').selectAll('d').select('w.number as work_order_number');
+  q = q.where(siteVisibleSql(caller, 'd.site_id'));
   if (query.status?.length) q = q.where('d.status', 'in', query.status);
   if (query.workOrderId) q = q.where('d.work_order_id', '=', query.workOrderId);
   if (query.driverId) q = q.where('d.driver_id', '=', query.driverId);

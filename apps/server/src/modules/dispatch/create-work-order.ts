@@ -8,6 +8,7 @@ import { EVERY_TYPE, matchQueue } from './match-queue.js';
 import { announceDispatch } from './record-change.js';
 import { dispatchView } from './views.js';
 import { workOrderView } from './work-orders.js';
+import { assertMayActAtSite } from './dispatch.policy.js';
 
 /** Validates every reference of a new work order (all problems at once, nothing kept) and takes the queue lock, in one round trip. */
 async function checkWorkOrder(tx: TenantTx, input: CreateWorkOrder): Promise<{ lastNumber: number; settings: DispatchSettings }> {
@@ -40,6 +41,7 @@ async function checkWorkOrder(tx: TenantTx, input: CreateWorkOrder): Promise<{ l
  */
 export async function createWorkOrder(tx: TenantTx, caller: Caller, input: CreateWorkOrder, now = new Date()): Promise<WorkOrder> {
   const { lastNumber, settings } = await checkWorkOrder(tx, input);
+  await assertMayActAtSite(tx, caller, input.siteId, 'the site');
   const requestedStart = input.requestedStart ? new Date(input.requestedStart) : now;
   const isScheduled = requestedStart.getTime() - settings.scheduleLeadMinutes * 60_000 > now.getTime();
   const { workOrder, lines, dispatches } = await insertWorkOrderWithLines(

@@ -5,6 +5,7 @@ import type { TenantTx } from '../../platform/db/index.js';
 import { lockManualPick, reserveEquipment } from './dispatch.repo.js';
 import { refusalProblem, refuseDriver, refuseEquipment } from './assign-rules.js';
 import { dispatchProblem } from './dispatch.errors.js';
+import { assertMayPick } from './dispatch.policy.js';
 import { openCommand } from './open-command.js';
 import { changeDispatch } from './record-change.js';
 import { dispatchView } from './views.js';
@@ -28,6 +29,7 @@ export async function dispatchManually(
   if (refusal) throw refusal;
   const tag = pick.asset_tag ?? '';
   if (!pick.equipment_id || !pick.driver_id) throw new Error('a refused pick passed the rule');
+  await assertMayPick(tx, caller, pick.equipment_id, pick.driver_id);
   if (!(await reserveEquipment(tx, pick.equipment_id))) {
     throw dispatchProblem('equipment-unavailable', `equipment ${tag} is no longer available`, 'equipmentId', 'taken');
   }

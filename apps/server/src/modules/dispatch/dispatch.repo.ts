@@ -6,6 +6,7 @@ import { dispatchSettings } from './settings.js';
 import type { DriverFacts, EquipmentFacts } from './assign-rules.js';
 import { ACTIVE_SQL, type DispatchRow } from './views.js';
 import { driverAvailableNowSql, equipmentAvailableNowSql } from '../availability/index.js';
+import { regionLaneSql, regionMatchSql } from '../regions/index.js';
 
 /**
  * Every SQL statement of the dispatch engine. Use cases call these; nothing else in the module
@@ -116,7 +117,15 @@ export async function setWorkOrderStatus(tx: TenantTx, workOrderId: string, stat
   await tx.updateTable('work_orders').set({ status, updated_at: new Date() }).where('id', '=', workOrderId).where('status', '<>', status).execute();
 }
 
-export type QueuedRequest = { id: string; equipment_type_id: string; requested_equipment_id: string | null; declined_driver_ids: string[]; required: string[] };
+export type QueuedRequest = {
+  id: string;
+  equipment_type_id: string;
+  requested_equipment_id: string | null;
+  declined_driver_ids: string[];
+  required: string[];
+  /** REGIONS: the request's matching lane (modules/regions `regionLaneSql`): '' unless regions keep it apart. */
+  lane: string;
+};
 
 /**
  * The part of the queue that can possibly be served now, in fair order (score, queue time,
@@ -144,14 +153,21 @@ export async function selectQueue(
                 and (dq.expires_at is null or dq.expires_at > now()))))`
         : sql`and d.equipment_type_id = any(${[...typeIds]}::uuid[])`;
   const { rows } = await sql<{ queue: QueuedRequest[] | null; demand: Record<string, [number, number]> | null }>`
-    with free as (select e.equipment_type_id, count(*)::int as n from equipment e where ${freeEquipmentOfType('e')} group by e.equipment_type_id),
+    with free as (select e.equipment_type_id, e.region, count(*)::int as n from equipment e where ${freeEquipmentOfType('e')} group by e.equipment_type_id, e.region),
     ranked as (
-      select d.id, d.equipment_type_id, d.requested_equipment_id, d.declined_driver_ids, free.n as free_units,
+      select d.id, d.equipment_type_id, d.requested_equipment_id, d.declined_driver_ids, fu.n as free_units, fu.lane,
         ${queueScoreSql(ageingPointsPerMinute)} as score, d.queued_at, d.queue_seq,
-        row_number() over (partition by d.equipment_type_id, d.requested_equipment_id, cardinality(d.declined_driver_ids) > 0
+        row_number() over (partition by d.equipment_type_id, fu.lane, d.requested_equipment_id, cardinality(d.declined_driver_ids) > 0
           order by ${queueScoreSql(ageingPointsPerMinute)} desc, d.queued_at, d.queue_seq) as rank
-      from dispatches d join free on free.equipment_type_id = d.equipment_type_id
-      where d.status = 'queued' ${inScope}
+      from dispatches d
+      -- REGIONS (modules/regions): the free machines of the type that may serve this request's
+      -- site, and its lane; without regions (or with matching across regions) one lane, all free machines.
+      cross join lateral (select (select st.region from sites st where st.id = d.site_id) as region) site
+      cross join lateral (
+        select ${regionLaneSql(sql`site.region`)} as lane,
+          (select coalesce(sum(f.n), 0)::int from free f where f.equipment_type_id = d.equipment_type_id and ${regionMatchSql(sql`site.region`, sql`f.region`)}) as n
+      ) fu
+      where d.status = 'queued' ${inScope} and fu.n > 0
     ),
     q as (
       select * from ranked
@@ -171,7 +187,7 @@ export async function selectQueue(
     select
       (select json_agg(json_build_object(
           'id', q.id, 'equipment_type_id', q.equipment_type_id, 'requested_equipment_id', q.requested_equipment_id,
-          'declined_driver_ids', q.declined_driver_ids,
+          'declined_driver_ids', q.declined_driver_ids, 'lane', q.lane,
           'required', array(select r.qualification_id from equipment_type_qualifications r where r.equipment_type_id = q.equipment_type_id))
         order by q.score desc, q.queued_at, q.queue_seq) from q) as queue,
       case when exists (select 1 from q) then
@@ -208,7 +224,7 @@ export async function reserveBestPair(
   const need = sql<number>`(select coalesce(avg(extract(epoch from (coalesce(completed_at, recalled_at) - dispatched_at))), 3600)::float8
     from dispatches where equipment_type_id = ${request.equipment_type_id} and status in ('completed', 'recalled') and dispatched_at > now() - interval '90 days')`;
   const { rows } = await sql<{ equipment_id: string | null; driver_id: string | null; reserved: string | null }>`
-    with s as (select st.lat, st.lng from dispatches d join sites st on st.id = d.site_id where d.id = ${request.id}),
+    with s as (select st.lat, st.lng, st.region from dispatches d join sites st on st.id = d.site_id where d.id = ${request.id}),
     demand as (select key::uuid as qualification_id, (value->>0)::int as queue_n, (value->>1)::int as fleet_n from jsonb_each(${JSON.stringify(demand)}::jsonb)),
     eq as (
       select e.id from equipment e left join s on true
@@ -216,6 +232,7 @@ export async function reserveBestPair(
         ${request.requested_equipment_id ? sql`and e.id = ${request.requested_equipment_id}` : sql``}
         -- PLANNING PREDICATE (modules/availability): no planned maintenance window during the job.
         and ${equipmentAvailableNowSql(sql.ref('e.id'), need)}
+        and ${regionMatchSql(sql`(select s.region from s)`, sql`e.region`)} -- REGIONS: modules/regions' matching predicate
       order by ${distance(sql.ref('e.lat'), sql.ref('e.lng'))}, e.idle_since, e.id
       limit 1 for update of e skip locked
     ),
@@ -224,6 +241,7 @@ export async function reserveBestPair(
       -- computed for these only, so the cost of a pick does not grow with the size of the fleet.
       select dr.id from drivers dr
       where ${freeQualifiedDriver('dr', { required: request.required, declined: request.declined_driver_ids })}
+        and ${regionMatchSql(sql`(select s.region from s)`, sql`dr.region`)} -- REGIONS: modules/regions' matching predicate
         ${onlyDriverIds ? sql`and dr.id = any(${[...onlyDriverIds]}::uuid[])` : sql``}
         -- PLANNING PREDICATE (modules/availability): inside a shift, not on leave, no overtime unless allowed.
         and ${driverAvailableNowSql(sql.ref('dr.id'), need)}

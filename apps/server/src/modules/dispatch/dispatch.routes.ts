@@ -83,10 +83,10 @@ export function dispatchRoutes(database: Database, options: DispatchRoutesOption
       return reply.status(201).send(view);
     });
     r.get('/api/v1/work-orders', { config: { access: READERS }, schema: { tags: ['work-orders'], summary: 'List work orders, newest first', querystring: WorkOrderListQuerySchema, response: { 200: pageOf(WorkOrderSchema) } } }, (request) =>
-      inTenant(request, (tx) => listWorkOrders(tx, request.query)),
+      inTenant(request, (tx, caller) => listWorkOrders(tx, caller, request.query)),
     );
     r.get('/api/v1/work-orders/:id', { config: { access: READERS }, schema: { tags: ['work-orders'], summary: 'A work order', params: IdParamsSchema, response: { 200: WorkOrderSchema } } }, async (request, reply) => {
-      const view = await inTenant(request, (tx) => getWorkOrder(tx, request.params.id));
+      const view = await inTenant(request, (tx, caller) => getWorkOrder(tx, caller, request.params.id));
       setEtag(reply, view.version);
       return view;
     });
@@ -100,16 +100,16 @@ export function dispatchRoutes(database: Database, options: DispatchRoutesOption
 
     // --- board and dispatches
     r.get('/api/v1/board', { config: { access: READERS }, schema: { tags, summary: 'The live board: queued (with position and wait), scheduled, active', response: { 200: BoardSchema } } },
-      boardCache.handler((tx) => readBoard(tx)),
+      boardCache.handler((tx, caller) => readBoard(tx, caller)),
     );
     r.get('/api/v1/dispatches', { config: { access: READERS }, schema: { tags, summary: 'List dispatches, newest first', querystring: DispatchListQuerySchema, response: { 200: pageOf(DispatchSchema) } } }, (request) =>
-      inTenant(request, (tx) => listDispatches(tx, request.query)),
+      inTenant(request, (tx, caller) => listDispatches(tx, caller, request.query)),
     );
     r.get('/api/v1/me/dispatches', { config: { access: { roles: ['driver'] } }, schema: { tags, summary: 'My dispatches (driver)', querystring: DispatchListQuerySchema, response: { 200: pageOf(DispatchSchema) } } }, (request) =>
       inTenant(request, async (tx, caller) => {
         const me = await findDriverBySubject(tx, caller.subject);
         if (!me) return { items: [], nextCursor: null };
-        return listDispatches(tx, { ...request.query, driverId: me.id });
+        return listDispatches(tx, caller, { ...request.query, driverId: me.id });
       }),
     );
     r.get('/api/v1/dispatches/:id', { config: { access: { roles: ['admin', 'dispatcher', 'viewer', 'driver'] } }, schema: { tags, summary: 'A dispatch (drivers: their own)', params: IdParamsSchema, response: { 200: DispatchSchema } } }, async (request, reply) => {
@@ -133,7 +133,7 @@ export function dispatchRoutes(database: Database, options: DispatchRoutesOption
       }),
     );
     r.get('/api/v1/dispatches/:id/explain', { config: { access: READERS }, schema: { tags, summary: 'Why a queued dispatch waits: position, blockers, estimate', params: IdParamsSchema, response: { 200: ExplainSchema } } }, (request) =>
-      inTenant(request, (tx) => explainDispatch(tx, request.params.id)),
+      inTenant(request, (tx, caller) => explainDispatch(tx, caller, request.params.id)),
     );
 
     r.get('/api/v1/dispatches/:id/candidates', { config: { access: DISPATCHERS }, schema: { tags, summary: 'What a dispatcher may pick for a waiting dispatch: every machine and driver, eligible or not with reasons', params: IdParamsSchema, response: { 200: CandidatesSchema } } }, (request) =>

@@ -41,6 +41,7 @@ import { findDriverBySubject, setDriverDuty } from '../people/index.js';
 import { applyDriverAction, readDriverAction, readDriverJobs, undoDriverAction } from './driver-actions.js';
 import { readProofSettings, writeProofSettings } from './proof-settings.js';
 import { linkWorkOrders, listRelated, unlinkWorkOrders } from './work-order-links.js';
+import { assertMayUseWorkOrder } from './dispatch.policy.js';
 
 /** Photos are printed in the PDF status report: PNG or JPEG (the app sends JPEG, resized on the phone). */
 const PRINTABLE_PHOTOS = ['image/jpeg', 'image/png'] as const;
@@ -54,10 +55,10 @@ const tags = ['driver app'];
 const isOnlyDriver = (caller: Caller): boolean => caller.roles.every((r) => r === 'driver');
 
 /** Drivers see a work order's files only while it is theirs: a dispatch of it is (or was) assigned to them. */
-async function checkMayRead(tx: TenantTx, caller: Caller, workOrderId: string): Promise<void> {
+async function checkMayRead(tx: TenantTx, caller: Caller, workOrderId: string, mode: 'read' | 'write' = 'read'): Promise<void> {
   const exists = await tx.selectFrom('work_orders').select('id').where('id', '=', workOrderId).executeTakeFirst();
   if (!exists) throw notFound('work order', workOrderId);
-  if (!isOnlyDriver(caller)) return;
+  if (!isOnlyDriver(caller)) return assertMayUseWorkOrder(tx, caller, workOrderId, mode);
   const driver = await findDriverBySubject(tx, caller.subject);
   const mine = driver
     ? await tx.selectFrom('dispatches').select('id').where('work_order_id', '=', workOrderId).where('driver_id', '=', driver.id).executeTakeFirst()
@@ -152,6 +153,7 @@ export function driverAppRoutes(database: Database, store: FileStore) {
       });
       r.delete('/api/v1/work-orders/:id/attachments/:fileId', { config: { access: DISPATCHERS }, schema: { tags, summary: 'Delete an attachment (audited)', params: FileParamsSchema } }, async (request, reply) => {
         const removed = await inTenant(request, async (tx, caller) => {
+          await assertMayUseWorkOrder(tx, caller, request.params.id, 'write');
           const f = await findFile(tx, request.params.fileId);
           if (!f || f.workOrderId !== request.params.id || f.purpose !== 'attachment') throw notFound('file', request.params.fileId);
           return markFileDeleted(tx, caller, f.id);
@@ -165,6 +167,7 @@ export function driverAppRoutes(database: Database, store: FileStore) {
         inTenant(request, async (tx, caller) => {
           const d = await tx.selectFrom('dispatches').select(['work_order_id', 'driver_id']).where('id', '=', request.params.id).executeTakeFirst();
           if (!d) throw notFound('dispatch', request.params.id);
+          await assertMayUseWorkOrder(tx, caller, d.work_order_id, 'read');
           if (isOnlyDriver(caller)) {
             const driver = await findDriverBySubject(tx, caller.subject);
             if (!driver || driver.id !== d.driver_id) throw notFound('dispatch', request.params.id);
@@ -192,9 +195,10 @@ export function driverAppRoutes(database: Database, store: FileStore) {
 
       // --- related work orders
       r.get('/api/v1/work-orders/:id/related', { config: { access: READERS }, schema: { tags: ['work-orders'], summary: 'Work orders related to this one', params: IdParamsSchema, response: { 200: RelatedWorkOrdersSchema } } }, (request) =>
-        inTenant(request, async (tx) => {
+        inTenant(request, async (tx, caller) => {
           const exists = await tx.selectFrom('work_orders').select('id').where('id', '=', request.params.id).executeTakeFirst();
           if (!exists) throw notFound('work order', request.params.id);
+          await assertMayUseWorkOrder(tx, caller, request.params.id, 'read');
           return { items: await listRelated(tx, request.params.id) };
         }),
       );
@@ -222,7 +226,7 @@ export function driverAppRoutes(database: Database, store: FileStore) {
           filename: cleanFilename(request.query.filename, 'attachment'),
           declaredType: request.headers['content-type'],
           bytes: bytesOf(request.body),
-        }, (tx) => checkMayRead(tx, caller, request.params.id));
+        }, (tx) => checkMayRead(tx, caller, request.params.id, 'write'));
         return reply.status(201).send(view);
       });
       const ProofParams = z.object({ id: z.uuid(), fileId: z.uuid() });

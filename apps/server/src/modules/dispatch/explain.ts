@@ -5,6 +5,8 @@ import { selectDispatch, selectExplainFacts } from './dispatch.repo.js';
 import { readDispatchSettings } from './settings.js';
 import { DEFAULT_JOB_SECONDS } from './job-lengths.js';
 import { readPlanningSettings, sayDay, sayTime, selectDriverPlanStates, selectEquipmentWindowStates } from '../availability/index.js';
+import type { Caller } from '../../platform/caller.js';
+import { assertMaySeeSite } from './dispatch.policy.js';
 
 const hhmm = (ms: number): string => new Date(ms).toISOString().slice(11, 16);
 const day = (iso: string): string => new Date(iso).toISOString().slice(0, 10);
@@ -19,9 +21,10 @@ const list = (names: readonly string[]): string => (names.length <= 2 ? names.jo
  * free a machine of the type, each expected to last its type's mean over the last 90 days (1 hour
  * without history).
  */
-export async function explainDispatch(tx: TenantTx, id: string): Promise<Explain> {
+export async function explainDispatch(tx: TenantTx, caller: Caller, id: string): Promise<Explain> {
   const row = await selectDispatch(tx, id);
   if (!row) throw notFound('dispatch', id);
+  await assertMaySeeSite(tx, caller, row.site_id, 'dispatch', id);
   const base = { dispatchId: id, status: row.status };
   if (row.status !== 'queued') {
     return { ...base, summary: `not waiting: the dispatch is ${row.status.replace('_', ' ')}`, queuePosition: null, competing: 0, blockers: [], estimatedAssignmentAt: null, estimateBasis: `the dispatch is ${row.status}, not queued` };

@@ -46,7 +46,8 @@ export async function matchQueue(tx: TenantTx, caller: Caller, settings: Dispatc
   const onlyDecliners = new Map<string, Set<string>>();
   const assigned: LoadedDispatch[] = [];
   for (const request of queue) {
-    const type = request.equipment_type_id;
+    // REGIONS: a type gives up per lane (modules/regions), so one region's shortage never stalls another's.
+    const type = `${request.equipment_type_id}|${request.lane}`;
     if (noEquipment.has(type) || noDriver.has(type)) continue;
     const only = onlyDecliners.get(type);
     const pick = await reserveBestPair(tx, request, demand, only ? [...only] : null);

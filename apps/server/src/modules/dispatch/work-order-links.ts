@@ -3,6 +3,7 @@ import type { Caller } from '../../platform/caller.js';
 import type { TenantTx } from '../../platform/db/index.js';
 import { notFound, unprocessable } from '../../platform/errors.js';
 import { recordAudit } from '../audit/index.js';
+import { assertMayUseWorkOrder } from './dispatch.policy.js';
 
 export type RelatedWorkOrder = { id: string; number: string; description: string; status: string };
 
@@ -28,6 +29,7 @@ export async function linkWorkOrders(tx: TenantTx, caller: Caller, id: string, r
   const found = await existing(tx, [id, relatedId]);
   if (!found.has(id)) throw notFound('work order', id);
   if (!found.has(relatedId)) throw notFound('work order', relatedId);
+  for (const workOrderId of [id, relatedId]) await assertMayUseWorkOrder(tx, caller, workOrderId, 'write');
   const [a, b] = id < relatedId ? [id, relatedId] : [relatedId, id];
   const inserted = await sql`insert into work_order_links (work_order_id, related_id) values (${a}, ${b}) on conflict do nothing returning work_order_id`.execute(tx);
   if (inserted.rows.length > 0) {
@@ -38,6 +40,7 @@ export async function linkWorkOrders(tx: TenantTx, caller: Caller, id: string, r
 }
 
 export async function unlinkWorkOrders(tx: TenantTx, caller: Caller, id: string, relatedId: string): Promise<RelatedWorkOrder[]> {
+  for (const workOrderId of [id, relatedId]) await assertMayUseWorkOrder(tx, caller, workOrderId, 'write');
   const [a, b] = id < relatedId ? [id, relatedId] : [relatedId, id];
   const deleted = await sql`delete from work_order_links where work_order_id = ${a} and related_id = ${b} returning work_order_id`.execute(tx);
   if (deleted.rows.length === 0) throw notFound('link between these work orders');

@@ -4,6 +4,8 @@ import { containsPattern, decodeCursor, pageFrom, type TenantTx } from '../../pl
 import { notFound, staleVersion, unprocessable } from '../../platform/errors.js';
 import { recordAudit } from '../audit/index.js';
 import { selectWorkOrderDetails, selectWorkOrderRow, type LineRow, type WorkOrderRow } from './dispatch.repo.js';
+import { siteVisibleSql } from '../regions/index.js';
+import { assertMayActAtSite, assertMaySeeSite } from './dispatch.policy.js';
 
 export function workOrderView(row: WorkOrderRow, lines: readonly LineRow[], dispatchIds: readonly string[]): WorkOrder {
   return {
@@ -30,17 +32,18 @@ async function viewsOf(tx: TenantTx, rows: readonly WorkOrderRow[]): Promise<Wor
   return rows.map((r) => workOrderView(r, details.get(r.id)?.lines ?? [], details.get(r.id)?.dispatchIds ?? []));
 }
 
-export async function getWorkOrder(tx: TenantTx, id: string): Promise<WorkOrder> {
+export async function getWorkOrder(tx: TenantTx, caller: Caller, id: string): Promise<WorkOrder> {
   const row = await selectWorkOrderRow(tx, id);
   if (!row) throw notFound('work order', id);
+  await assertMaySeeSite(tx, caller, row.site_id, 'work order', id);
   const [view] = await viewsOf(tx, [row]);
   if (!view) throw notFound('work order', id);
   return view;
 }
 
-export async function listWorkOrders(tx: TenantTx, query: { limit: number; cursor?: string; status?: WorkOrder['status']; siteId?: string; q?: string }) {
+export async function listWorkOrders(tx: TenantTx, caller: Caller, query: { limit: number; cursor?: string; status?: WorkOrder['status']; siteId?: string; q?: string }) {
   const after = decodeCursor(query.cursor);
-  let q = tx.selectFrom('work_orders').selectAll();
+  let q = tx.selectFrom('work_orders').selectAll().where(siteVisibleSql(caller, 'work_orders.site_id'));
   if (query.status) q = q.where('status', '=', query.status);
   if (query.siteId) q = q.where('site_id', '=', query.siteId);
   if (query.q) {
@@ -57,6 +60,7 @@ export async function listWorkOrders(tx: TenantTx, query: { limit: number; curso
 export async function updateWorkOrder(tx: TenantTx, caller: Caller, id: string, expected: number, input: UpdateWorkOrder): Promise<WorkOrder> {
   const before = await selectWorkOrderRow(tx, id, true);
   if (!before) throw notFound('work order', id);
+  await assertMayActAtSite(tx, caller, before.site_id, 'this work order');
   if (before.version !== expected) throw staleVersion('work order', id);
   const dueAt = input.dueAt === undefined ? before.due_at : input.dueAt === null ? null : new Date(input.dueAt);
   if (dueAt && dueAt < before.requested_start) throw unprocessable('validation', 'the due time must not be before the requested start', [{ field: 'dueAt', message: 'before the requested start' }]);

@@ -1,6 +1,7 @@
 import { sql, type Selectable } from 'kysely';
 import { containsPattern, type TenantTx } from '../../platform/db/index.js';
 import { lowerText, micros, plainText, type Keyset, type SortKey } from '../people/index.js';
+import { regionVisibleSql, type RegionSubject } from '../regions/index.js';
 import type { EquipmentTable, EquipmentTypesTable } from './fleet.tables.js';
 import './fleet.tables.js';
 
@@ -79,12 +80,16 @@ export async function selectEquipmentPage(
     status?: EquipmentRow['status'];
     equipmentTypeId?: string;
     qualificationId?: string;
+    region?: string;
+    /** Whose region scope limits the list. */
+    caller: RegionSubject;
     keyset: Keyset;
     limit: number;
   },
 ): Promise<Array<EquipmentRow & { sort_key: string }>> {
   const { keyset } = filter;
-  let query = tx.selectFrom('equipment').selectAll('equipment').select(keyset.sortKey.as('sort_key'));
+  let query = tx.selectFrom('equipment').selectAll('equipment').select(keyset.sortKey.as('sort_key')).where(regionVisibleSql(filter.caller, 'equipment.region'));
+  if (filter.region) query = query.where('equipment.region', '=', filter.region);
   if (filter.status) query = query.where('status', '=', filter.status);
   else if (!filter.includeArchived) query = query.where('status', '<>', 'retired');
   if (filter.equipmentTypeId) query = query.where('equipment_type_id', '=', filter.equipmentTypeId);

@@ -58,7 +58,7 @@ export function fleetRoutes(database: Database) {
 
     // --- equipment
     r.get('/api/v1/equipment', { config: { access: READ }, schema: { tags, summary: 'List equipment', querystring: EquipmentListQuerySchema, response: { 200: pageOf(EquipmentSchema) } } }, (request) =>
-      inTenant(request, (tx) => fleet.listEquipment(tx, request.query)),
+      inTenant(request, (tx, caller) => fleet.listEquipment(tx, caller, request.query)),
     );
     r.post('/api/v1/equipment', { config: { access: WRITE }, schema: { tags, summary: 'Add equipment', body: CreateEquipmentSchema, response: { 201: EquipmentSchema } } }, async (request, reply) => {
       const view = await inTenant(request, (tx, caller) => fleet.createEquipment(tx, caller, request.body));
@@ -66,7 +66,7 @@ export function fleetRoutes(database: Database) {
       return reply.status(201).send(view);
     });
     r.get('/api/v1/equipment/:id', { config: { access: READ }, schema: { tags, summary: 'A piece of equipment', params: IdParamsSchema, response: { 200: EquipmentSchema } } }, async (request, reply) => {
-      const view = await inTenant(request, (tx) => fleet.getEquipment(tx, request.params.id));
+      const view = await inTenant(request, (tx, caller) => fleet.getEquipment(tx, caller, request.params.id));
       setEtag(reply, view.version);
       return view;
     });

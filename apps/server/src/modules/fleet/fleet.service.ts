@@ -6,6 +6,7 @@ import { announce } from '../../platform/events.js';
 import { recordAudit } from '../audit/index.js';
 import { publishEvent } from '../notifications/index.js';
 import { keysetFor, qualificationsExist, sortedPage } from '../people/index.js';
+import { assertMayActInRegion, assertMaySeeRegion, regionForWrite } from '../regions/index.js';
 import {
   EQUIPMENT_SORT_KEYS,
   EQUIPMENT_TYPE_SORT_KEYS,
@@ -45,6 +46,7 @@ export function equipmentView(row: EquipmentRow): Equipment {
     statusNote: row.status_note,
     home: positionOf(row.home_lat, row.home_lng),
     position: positionOf(row.lat, row.lng),
+    region: row.region,
     version: row.version,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
@@ -172,6 +174,7 @@ async function requireActiveType(tx: TenantTx, typeId: string): Promise<void> {
 
 export async function createEquipment(tx: TenantTx, caller: Caller, input: CreateEquipment): Promise<Equipment> {
   await requireActiveType(tx, input.equipmentTypeId);
+  const region = (await regionForWrite(tx, caller, 'equipment', null, input.region)) ?? null;
   let row: EquipmentRow;
   try {
     row = await tx
@@ -185,6 +188,7 @@ export async function createEquipment(tx: TenantTx, caller: Caller, input: Creat
         lat: input.position?.lat ?? input.home?.lat ?? null,
         lng: input.position?.lng ?? input.home?.lng ?? null,
         position_at: input.position ? new Date() : null,
+        region,
       })
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -199,18 +203,20 @@ export async function createEquipment(tx: TenantTx, caller: Caller, input: Creat
   return view;
 }
 
-export async function getEquipment(tx: TenantTx, id: string): Promise<Equipment> {
+export async function getEquipment(tx: TenantTx, caller: Caller, id: string): Promise<Equipment> {
   const row = await selectEquipment(tx, id);
   if (!row) throw notFound('equipment', id);
+  assertMaySeeRegion(caller, row.region, 'equipment', id);
   return equipmentView(row);
 }
 
 export async function listEquipment(
   tx: TenantTx,
-  query: { limit: number; cursor?: string; q?: string; includeArchived?: boolean; status?: EquipmentStatus; equipmentTypeId?: string; qualificationId?: string; sort?: string },
+  caller: Caller,
+  query: { limit: number; cursor?: string; q?: string; includeArchived?: boolean; status?: EquipmentStatus; equipmentTypeId?: string; qualificationId?: string; region?: string; sort?: string },
 ) {
   const keyset = keysetFor(EQUIPMENT_SORT_KEYS, query.sort ?? 'assetTag', query.cursor, 'equipment.id');
-  const rows = await selectEquipmentPage(tx, { ...query, keyset });
+  const rows = await selectEquipmentPage(tx, { ...query, keyset, caller });
   const page = sortedPage(rows, query.limit, keyset);
   return { items: page.items.map(equipmentView), nextCursor: page.nextCursor };
 }
@@ -218,6 +224,7 @@ export async function listEquipment(
 export async function updateEquipment(tx: TenantTx, caller: Caller, id: string, expected: number, input: UpdateEquipment): Promise<Equipment> {
   const before = await selectEquipment(tx, id, true);
   if (!before) throw notFound('equipment', id);
+  const region = await regionForWrite(tx, caller, 'equipment', before, input.region);
   checkVersion('equipment', id, before.version, expected);
   if (input.equipmentTypeId !== undefined && input.equipmentTypeId !== before.equipment_type_id) {
     if (before.status === 'dispatched') throw conflict('equipment on a job cannot change type', [{ field: 'equipmentTypeId', message: 'equipment is dispatched' }]);
@@ -233,6 +240,7 @@ export async function updateEquipment(tx: TenantTx, caller: Caller, id: string, 
         ...(input.equipmentTypeId !== undefined ? { equipment_type_id: input.equipmentTypeId } : {}),
         ...(input.home !== undefined ? { home_lat: input.home?.lat ?? null, home_lng: input.home?.lng ?? null } : {}),
         ...(input.position !== undefined ? { lat: input.position?.lat ?? null, lng: input.position?.lng ?? null, position_at: new Date() } : {}),
+        ...(region !== undefined ? { region } : {}),
         version: before.version + 1,
         updated_at: new Date(),
       })
@@ -246,7 +254,8 @@ export async function updateEquipment(tx: TenantTx, caller: Caller, id: string, 
   const view = equipmentView(row);
   await recordAudit(tx, caller, { action: 'equipment.updated', entityType: 'equipment', entityId: id, before: equipmentView(before), after: view });
   await publishEquipment(tx, 'equipment.updated', view);
-  if (input.equipmentTypeId !== undefined && row.status === 'available') {
+  // A new type or a new region can serve requests it could not serve before.
+  if ((input.equipmentTypeId !== undefined || (region !== undefined && region !== before.region)) && row.status === 'available') {
     await announce(tx, caller, 'capacity.changed', { reason: 'equipment.available', equipmentId: id, equipmentTypeId: row.equipment_type_id });
   }
   return view;
@@ -257,6 +266,7 @@ type StatusChange = { to: EquipmentStatus; action: string; allowedFrom: readonly
 async function changeStatus(tx: TenantTx, caller: Caller, id: string, expected: number | undefined, change: StatusChange): Promise<Equipment> {
   const before = await selectEquipment(tx, id, true);
   if (!before) throw notFound('equipment', id);
+  assertMayActInRegion(caller, before.region, 'equipment');
   if (expected !== undefined) checkVersion('equipment', id, before.version, expected);
   if (!change.allowedFrom.includes(before.status)) {
     const why = before.status === 'dispatched' ? 'it is on a job; recall or complete the dispatch first' : `it is ${before.status}`;

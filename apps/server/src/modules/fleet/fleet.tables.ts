@@ -26,6 +26,8 @@ export type EquipmentTable = {
   lng: number | null;
   position_at: Date | null;
   idle_since: Generated<Date>;
+  /** Region code; null: shared by every region. */
+  region: Generated<string | null>;
   version: Generated<number>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;

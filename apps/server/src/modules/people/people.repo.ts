@@ -1,6 +1,7 @@
 import { sql, type Selectable } from 'kysely';
 import { containsPattern, type TenantTx } from '../../platform/db/index.js';
 import { lowerText, micros, plainText, type Keyset, type SortKey } from './keyset.js';
+import { regionVisibleSql, type RegionSubject } from '../regions/index.js';
 import type { DriversTable, QualificationsTable } from './people.tables.js';
 import './people.tables.js';
 
@@ -103,12 +104,16 @@ export async function selectDriverPage(
     dutyStatus?: 'on_duty' | 'off_duty';
     qualificationId?: string;
     expiringWithinDays?: number;
+    region?: string;
+    /** Whose region scope limits the list. */
+    caller: RegionSubject;
     keyset: Keyset;
     limit: number;
   },
 ): Promise<Array<DriverRow & { sort_key: string }>> {
   const { keyset } = filter;
-  let query = tx.selectFrom('drivers').selectAll('drivers').select(keyset.sortKey.as('sort_key'));
+  let query = tx.selectFrom('drivers').selectAll('drivers').select(keyset.sortKey.as('sort_key')).where(regionVisibleSql(filter.caller, 'drivers.region'));
+  if (filter.region) query = query.where('drivers.region', '=', filter.region);
   if (!filter.includeArchived) query = query.where('archived_at', 'is', null);
   if (filter.dutyStatus) query = query.where('duty_status', '=', filter.dutyStatus);
   if (filter.q) {

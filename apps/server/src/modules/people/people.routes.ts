@@ -62,7 +62,7 @@ export function peopleRoutes(database: Database) {
 
     // --- drivers
     r.get('/api/v1/drivers', { config: { access: READ }, schema: { tags, summary: 'List drivers', querystring: DriverListQuerySchema, response: { 200: pageOf(DriverSchema) } } }, (request) =>
-      inTenant(request, (tx) => people.listDrivers(tx, request.query)),
+      inTenant(request, (tx, caller) => people.listDrivers(tx, caller, request.query)),
     );
     r.post('/api/v1/drivers', { config: { access: WRITE }, schema: { tags, summary: 'Create a driver', body: CreateDriverSchema, response: { 201: DriverSchema } } }, async (request, reply) => {
       const view = await inTenant(request, (tx, caller) => people.createDriver(tx, caller, request.body));
@@ -70,7 +70,7 @@ export function peopleRoutes(database: Database) {
       return reply.status(201).send(view);
     });
     r.get('/api/v1/drivers/:id', { config: { access: READ }, schema: { tags, summary: 'A driver', params: IdParamsSchema, response: { 200: DriverSchema } } }, async (request, reply) => {
-      const view = await inTenant(request, (tx) => people.getDriver(tx, request.params.id));
+      const view = await inTenant(request, (tx, caller) => people.getDriver(tx, caller, request.params.id));
       setEtag(reply, view.version);
       return view;
     });
@@ -111,7 +111,8 @@ export function peopleRoutes(database: Database) {
       inTenant(request, async (tx, caller) => {
         const row = await selectDriverBySubject(tx, caller.subject);
         if (!row) throw notFound('driver record for your account');
-        return people.getDriver(tx, row.id);
+        // Their own record, whatever region it is in.
+        return people.getDriver(tx, { ...caller, regions: [] }, row.id);
       }),
     );
     r.put('/api/v1/me/driver/position', { config: { access: { roles: ['driver'] } }, schema: { tags, summary: 'Report my current position', body: PositionSchema.strict(), response: { 200: DriverSchema } } }, (request) =>

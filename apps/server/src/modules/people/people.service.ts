@@ -14,6 +14,7 @@ import { conflict, notFound, staleVersion, unprocessable } from '../../platform/
 import { announce } from '../../platform/events.js';
 import { recordAudit } from '../audit/index.js';
 import { publishEvent } from '../notifications/index.js';
+import { assertMayActInRegion, assertMaySeeRegion, regionForWrite } from '../regions/index.js';
 import { keysetFor, sortedPage } from './keyset.js';
 import {
   DRIVER_SORT_KEYS,
@@ -69,6 +70,7 @@ export function driverView(row: DriverRow, held: readonly HeldQualificationRow[]
         expiresAt: h.expires_at?.toISOString() ?? null,
         expired: h.expires_at !== null && h.expires_at <= now,
       })),
+    region: row.region,
     archived: row.archived_at !== null,
     version: row.version,
     createdAt: row.created_at.toISOString(),
@@ -196,6 +198,7 @@ async function publishDriver(tx: TenantTx, type: string, view: Driver): Promise<
 
 export async function createDriver(tx: TenantTx, caller: Caller, input: CreateDriver): Promise<Driver> {
   await checkQualificationIds(tx, input.qualifications.map((q) => q.qualificationId));
+  const region = (await regionForWrite(tx, caller, 'driver', null, input.region)) ?? null;
   let row: DriverRow;
   try {
     row = await tx
@@ -210,6 +213,7 @@ export async function createDriver(tx: TenantTx, caller: Caller, input: CreateDr
         lat: input.position?.lat ?? null,
         lng: input.position?.lng ?? null,
         position_at: input.position ? new Date() : null,
+        region,
       })
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -226,18 +230,20 @@ export async function createDriver(tx: TenantTx, caller: Caller, input: CreateDr
   return view;
 }
 
-export async function getDriver(tx: TenantTx, id: string): Promise<Driver> {
+export async function getDriver(tx: TenantTx, caller: Caller, id: string): Promise<Driver> {
   const row = await selectDriver(tx, id);
   if (!row) throw notFound('driver', id);
+  assertMaySeeRegion(caller, row.region, 'driver', id);
   return loadDriverView(tx, row);
 }
 
 export async function listDrivers(
   tx: TenantTx,
-  query: { limit: number; cursor?: string; q?: string; includeArchived?: boolean; dutyStatus?: DutyStatus; qualificationId?: string; expiringWithinDays?: number; sort?: string },
+  caller: Caller,
+  query: { limit: number; cursor?: string; q?: string; includeArchived?: boolean; dutyStatus?: DutyStatus; qualificationId?: string; expiringWithinDays?: number; region?: string; sort?: string },
 ) {
   const keyset = keysetFor(DRIVER_SORT_KEYS, query.sort ?? 'name', query.cursor, 'drivers.id');
-  const rows = await selectDriverPage(tx, { ...query, keyset });
+  const rows = await selectDriverPage(tx, { ...query, keyset, caller });
   const page = sortedPage(rows, query.limit, keyset);
   const held = await selectHeldQualifications(tx, page.items.map((r) => r.id));
   return { items: page.items.map((r) => driverView(r, held)), nextCursor: page.nextCursor };
@@ -246,6 +252,7 @@ export async function listDrivers(
 export async function updateDriver(tx: TenantTx, caller: Caller, id: string, expected: number, input: UpdateDriver): Promise<Driver> {
   const before = await selectDriver(tx, id, true);
   if (!before) throw notFound('driver', id);
+  const region = await regionForWrite(tx, caller, 'driver', before, input.region);
   checkVersion('driver', id, before.version, expected);
   const beforeView = await loadDriverView(tx, before);
   if (input.qualifications) await checkQualificationIds(tx, input.qualifications.map((q) => q.qualificationId));
@@ -262,6 +269,7 @@ export async function updateDriver(tx: TenantTx, caller: Caller, id: string, exp
         ...(input.position !== undefined
           ? { lat: input.position?.lat ?? null, lng: input.position?.lng ?? null, position_at: input.position ? new Date() : null }
           : {}),
+        ...(region !== undefined ? { region } : {}),
         version: before.version + 1,
         updated_at: new Date(),
       })
@@ -279,7 +287,7 @@ export async function updateDriver(tx: TenantTx, caller: Caller, id: string, exp
   const view = await loadDriverView(tx, row);
   await recordAudit(tx, caller, { action: 'driver.updated', entityType: 'driver', entityId: id, before: beforeView, after: view });
   await publishDriver(tx, 'driver.updated', view);
-  if (input.qualifications && row.duty_status === 'on_duty') {
+  if ((input.qualifications || (region !== undefined && region !== before.region)) && row.duty_status === 'on_duty') {
     await announce(tx, caller, 'capacity.changed', { reason: 'driver.qualification_changed', driverId: id });
   }
   return view;
@@ -295,6 +303,7 @@ export async function setDriverDuty(
 ): Promise<Driver> {
   const before = await selectDriver(tx, id, true);
   if (!before || before.archived_at) throw notFound('driver', id);
+  assertMayActInRegion(caller, before.region, 'driver');
   if (expected !== undefined) checkVersion('driver', id, before.version, expected);
   const row = await tx
     .updateTable('drivers')
@@ -321,6 +330,7 @@ export async function setDriverDuty(
 export async function archiveDriver(tx: TenantTx, caller: Caller, id: string, expected: number): Promise<Driver> {
   const before = await selectDriver(tx, id, true);
   if (!before) throw notFound('driver', id);
+  assertMayActInRegion(caller, before.region, 'driver');
   checkVersion('driver', id, before.version, expected);
   const row = await tx
     .updateTable('drivers')
@@ -349,6 +359,7 @@ export async function holdQualification(
 ): Promise<Driver> {
   const before = await selectDriver(tx, driverId, true);
   if (!before || before.archived_at) throw notFound('driver', driverId);
+  assertMayActInRegion(caller, before.region, 'driver');
   if (expected !== undefined) checkVersion('driver', driverId, before.version, expected);
   await checkQualificationIds(tx, [qualificationId]);
   const heldBefore = await selectHeldQualifications(tx, [driverId]);
@@ -372,6 +383,7 @@ export async function holdQualification(
 export async function dropQualification(tx: TenantTx, caller: Caller, driverId: string, qualificationId: string, expected: number | undefined): Promise<Driver> {
   const before = await selectDriver(tx, driverId, true);
   if (!before || before.archived_at) throw notFound('driver', driverId);
+  assertMayActInRegion(caller, before.region, 'driver');
   if (expected !== undefined) checkVersion('driver', driverId, before.version, expected);
   const heldBefore = await selectHeldQualifications(tx, [driverId]);
   if (!(await deleteHeldQualification(tx, driverId, qualificationId))) throw notFound('qualification held by this driver', qualificationId);

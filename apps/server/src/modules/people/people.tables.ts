@@ -24,6 +24,8 @@ export type DriversTable = {
   lng: number | null;
   position_at: Date | null;
   idle_since: Generated<Date>;
+  /** Region code; null: shared by every region. */
+  region: Generated<string | null>;
   archived_at: Date | null;
   version: Generated<number>;
   created_at: Generated<Date>;

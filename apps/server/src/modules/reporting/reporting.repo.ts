@@ -3,6 +3,7 @@ import type { ReportListQuery } from '@yardmaster/contracts';
 import type { TenantTx } from '../../platform/db/index.js';
 import type { StatusReportNotesTable, StatusReportsTable } from './reporting.tables.js';
 import './reporting.tables.js';
+import { siteVisibleSql, type RegionSubject } from '../regions/index.js';
 
 export type ReportRow = Selectable<StatusReportsTable> & { note_count: number };
 export type NoteRow = Selectable<StatusReportNotesTable>;
@@ -12,14 +13,15 @@ export type ReportCursor = { finishedAt: string; id: string };
 /** select … from status_reports where <filters> and (finished_at, id) < cursor order by finished_at desc, id desc limit n */
 export async function selectReports(
   tx: TenantTx,
-  filter: Omit<ReportListQuery, 'limit' | 'cursor'> & { onlyDriverId?: string },
+  filter: Omit<ReportListQuery, 'limit' | 'cursor'> & { onlyDriverId?: string; caller: RegionSubject },
   cursor: ReportCursor | null,
   limit: number,
 ): Promise<ReportRow[]> {
   let q = tx
     .selectFrom('status_reports as r')
     .selectAll('r')
-    .select(sql<number>`(select count(*) from status_report_notes n where n.report_id = r.id)::int`.as('note_count'));
+    .select(sql<number>`(select count(*) from status_report_notes n where n.report_id = r.id)::int`.as('note_count'))
+    .where(siteVisibleSql(filter.caller, 'r.site_id'));
   if (filter.from) q = q.where('r.finished_at', '>=', filter.from as never);
   if (filter.to) q = q.where('r.finished_at', '<', filter.to as never);
   if (filter.workOrderId) q = q.where('r.work_order_id', '=', filter.workOrderId as never);

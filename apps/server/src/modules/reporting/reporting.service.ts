@@ -6,6 +6,7 @@ import { recordAudit } from '../audit/index.js';
 import { findDriverBySubject } from '../people/index.js';
 import { reportNumber } from './reporting.record.js';
 import { insertNote, selectNotes, selectReportById, selectReports, type NoteRow, type ReportCursor, type ReportRow } from './reporting.repo.js';
+import { assertMayActInRegion, assertMaySeeRegion, regionScopeOf } from '../regions/index.js';
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 const secondsBetween = (from: Date | null, to: Date | null): number | null =>
@@ -97,7 +98,7 @@ export async function listReports(tx: TenantTx, caller: Caller, query: ReportLis
   const scope = await driverScope(tx, caller);
   if (scope.none) return { items: [], nextCursor: null };
   const { limit, cursor, ...filter } = query;
-  const rows = await selectReports(tx, { ...filter, onlyDriverId: scope.onlyDriverId }, cursor ? decodeCursor(cursor) : null, limit + 1);
+  const rows = await selectReports(tx, { ...filter, onlyDriverId: scope.onlyDriverId, caller }, cursor ? decodeCursor(cursor) : null, limit + 1);
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   return {
@@ -111,6 +112,7 @@ export async function getReport(tx: TenantTx, caller: Caller, id: string): Promi
   const scope = await driverScope(tx, caller);
   const row = await selectReportById(tx, id);
   if (!row || scope.none || (scope.onlyDriverId && row.driver_id !== scope.onlyDriverId)) throw notFound('status report', id);
+  if (row.site_id && regionScopeOf(caller) !== null) assertMaySeeRegion(caller, await siteRegionOf(tx, row.site_id), 'status report', id);
   const { correctionCount: _count, ...summary } = toSummary(row);
   return { ...summary, corrections: (await selectNotes(tx, id)).map(toNote) };
 }
@@ -119,6 +121,7 @@ export async function getReport(tx: TenantTx, caller: Caller, id: string): Promi
 export async function addReportNote(tx: TenantTx, caller: Caller, input: { id: string } & ReportNoteBody): Promise<ReportNote> {
   const row = await selectReportById(tx, input.id);
   if (!row) throw notFound('status report', input.id);
+  if (row.site_id && regionScopeOf(caller) !== null) assertMayActInRegion(caller, await siteRegionOf(tx, row.site_id), 'this status report');
   const note = await insertNote(tx, { reportId: input.id, body: input.body, authorSubject: caller.subject, authorName: caller.name });
   await recordAudit(tx, caller, {
     action: 'status_report.note_added',
@@ -127,4 +130,9 @@ export async function addReportNote(tx: TenantTx, caller: Caller, input: { id: s
     after: { noteId: note.id, body: note.body },
   });
   return toNote(note);
+}
+
+/** The region of a report's site (reports keep the site id; regions belong to sites). */
+async function siteRegionOf(tx: TenantTx, siteId: string): Promise<string | null> {
+  return (await tx.selectFrom('sites').select('region').where('id', '=', siteId).executeTakeFirst())?.region ?? null;
 }

@@ -15,7 +15,7 @@ export function sitesRoutes(database: Database) {
     const r = app.withTypeProvider<ZodTypeProvider>();
     const inTenant = tenantRunner(database);
     r.get('/api/v1/sites', { config: { access: READ }, schema: { tags, summary: 'List or search sites (name, address, contact)', querystring: SiteListQuerySchema, response: { 200: pageOf(SiteSchema) } } }, (request) =>
-      inTenant(request, (tx) => sites.listSites(tx, request.query)),
+      inTenant(request, (tx, caller) => sites.listSites(tx, caller, request.query)),
     );
     r.post('/api/v1/sites', { config: { access: WRITE }, schema: { tags, summary: 'Create a work site', body: CreateSiteSchema, response: { 201: SiteSchema } } }, async (request, reply) => {
       const view = await inTenant(request, (tx, caller) => sites.createSite(tx, caller, request.body));
@@ -23,7 +23,7 @@ export function sitesRoutes(database: Database) {
       return reply.status(201).send(view);
     });
     r.get('/api/v1/sites/:id', { config: { access: READ }, schema: { tags, summary: 'A work site', params: IdParamsSchema, response: { 200: SiteSchema } } }, async (request, reply) => {
-      const view = await inTenant(request, (tx) => sites.getSite(tx, request.params.id));
+      const view = await inTenant(request, (tx, caller) => sites.getSite(tx, caller, request.params.id));
       setEtag(reply, view.version);
       return view;
     });

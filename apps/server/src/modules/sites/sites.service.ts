@@ -5,6 +5,7 @@ import { containsPattern, type TenantTx } from '../../platform/db/index.js';
 import { notFound, staleVersion } from '../../platform/errors.js';
 import { recordAudit } from '../audit/index.js';
 import { publishEvent } from '../notifications/index.js';
+import { assertMaySeeRegion, regionForWrite, regionVisibleSql } from '../regions/index.js';
 import { keysetFor, lowerText, micros, sortedPage, type SortKey } from '../people/index.js';
 import type { SitesTable } from './sites.tables.js';
 import './sites.tables.js';
@@ -20,6 +21,7 @@ export function siteView(row: SiteRow): Site {
     contactName: row.contact_name,
     contactPhone: row.contact_phone,
     notes: row.notes,
+    region: row.region,
     active: row.active,
     version: row.version,
     createdAt: row.created_at.toISOString(),
@@ -34,6 +36,7 @@ export async function selectSite(tx: TenantTx, id: string, lock = false): Promis
 }
 
 export async function createSite(tx: TenantTx, caller: Caller, input: CreateSite): Promise<Site> {
+  const region = (await regionForWrite(tx, caller, 'site', null, input.region)) ?? null;
   const row = await tx
     .insertInto('sites')
     .values({
@@ -44,6 +47,7 @@ export async function createSite(tx: TenantTx, caller: Caller, input: CreateSite
       contact_name: input.contactName ?? null,
       contact_phone: input.contactPhone ?? null,
       notes: input.notes ?? null,
+      region,
     })
     .returningAll()
     .executeTakeFirstOrThrow();
@@ -53,9 +57,10 @@ export async function createSite(tx: TenantTx, caller: Caller, input: CreateSite
   return view;
 }
 
-export async function getSite(tx: TenantTx, id: string): Promise<Site> {
+export async function getSite(tx: TenantTx, caller: Caller, id: string): Promise<Site> {
   const row = await selectSite(tx, id);
   if (!row) throw notFound('site', id);
+  assertMaySeeRegion(caller, row.region, 'site', id);
   return siteView(row);
 }
 
@@ -69,9 +74,10 @@ async function publishSite(tx: TenantTx, type: string, view: Site): Promise<void
   await publishEvent(tx, { type, entityType: 'site', entityId: view.id, data: { site: view } });
 }
 
-export async function listSites(tx: TenantTx, query: { limit: number; cursor?: string; q?: string; includeArchived?: boolean; sort?: string }) {
+export async function listSites(tx: TenantTx, caller: Caller, query: { limit: number; cursor?: string; q?: string; includeArchived?: boolean; sort?: string; region?: string }) {
   const keyset = keysetFor(SITE_SORT_KEYS, query.sort ?? 'name', query.cursor, 'sites.id');
-  let q = tx.selectFrom('sites').selectAll().select(keyset.sortKey.as('sort_key'));
+  let q = tx.selectFrom('sites').selectAll().select(keyset.sortKey.as('sort_key')).where(regionVisibleSql(caller, 'sites.region'));
+  if (query.region) q = q.where('region', '=', query.region);
   if (!query.includeArchived) q = q.where('active', '=', true);
   if (query.q) {
     const pattern = containsPattern(query.q);
@@ -90,6 +96,7 @@ export function updateSite(tx: TenantTx, caller: Caller, id: string, expected: n
 async function changeSite(tx: TenantTx, caller: Caller, id: string, expected: number, input: UpdateSite, action: string): Promise<Site> {
   const before = await selectSite(tx, id, true);
   if (!before) throw notFound('site', id);
+  const region = await regionForWrite(tx, caller, 'site', before, input.region);
   if (before.version !== expected) throw staleVersion('site', id);
   const row = await tx
     .updateTable('sites')
@@ -101,6 +108,7 @@ async function changeSite(tx: TenantTx, caller: Caller, id: string, expected: nu
       ...(input.contactPhone !== undefined ? { contact_phone: input.contactPhone } : {}),
       ...(input.notes !== undefined ? { notes: input.notes } : {}),
       ...(input.active !== undefined ? { active: input.active } : {}),
+      ...(region !== undefined ? { region } : {}),
       version: before.version + 1,
       updated_at: new Date(),
     })

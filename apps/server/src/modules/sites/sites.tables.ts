@@ -9,6 +9,8 @@ export type SitesTable = {
   contact_name: string | null;
   contact_phone: string | null;
   notes: string | null;
+  /** Region code; null: shared by every region. */
+  region: Generated<string | null>;
   active: Generated<boolean>;
   version: Generated<number>;
   created_at: Generated<Date>;

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { ControlTables } from '../../platform/db/index.js';
 import { bindPendingInvitation, insertMembershipIfAbsent, selectActiveMembershipsOfSubject, selectMembershipBySubject } from './users.repo.js';
 
-export type SignInMembership = { tenantSlug: string; roles: string[]; active: boolean };
+export type SignInMembership = { tenantSlug: string; roles: string[]; active: boolean; regions: string[] };
 
 /**
  * The membership of the subject signing in to a tenant: by subject, else a pending invitation
@@ -16,7 +16,7 @@ export async function findMembershipForSignIn(
   const row =
     (await selectMembershipBySubject(db, input.tenantSlug, input.subject, input.issuer)) ??
     (input.email ? await bindPendingInvitation(db, input.tenantSlug, input.email, input.subject, input.issuer) : undefined);
-  return row ? { tenantSlug: row.tenant_slug, roles: row.roles, active: row.active } : undefined;
+  return row ? { tenantSlug: row.tenant_slug, roles: row.roles, active: row.active, regions: row.regions } : undefined;
 }
 
 /** The one tenant a subject is an active member of, when the token names none (undefined if 0 or several). */

@@ -77,12 +77,12 @@ export function selectMembershipByIdentity(tx: TenantTx, input: { subject?: stri
 
 export function insertMembership(
   tx: TenantTx,
-  row: { tenant_slug: string; subject: string | null; email: string | null; name: string; roles: string[] },
+  row: { tenant_slug: string; subject: string | null; email: string | null; name: string; roles: string[]; regions?: string[] },
 ): Promise<MembershipRow> {
   return tx.insertInto('control.memberships').values(row).returningAll().executeTakeFirstOrThrow();
 }
 
-export function updateMembershipById(tx: TenantTx, id: string, changes: { name?: string; roles?: string[]; active?: boolean }): Promise<MembershipRow> {
+export function updateMembershipById(tx: TenantTx, id: string, changes: { name?: string; roles?: string[]; active?: boolean; regions?: string[] }): Promise<MembershipRow> {
   return tx
     .updateTable('control.memberships')
     .set({ ...changes, version: sql`version + 1`, updated_at: sql`now()` })

@@ -4,6 +4,7 @@ import type { Caller } from '../../platform/caller.js';
 import type { TenantTx } from '../../platform/db/index.js';
 import { conflict, notFound, staleVersion } from '../../platform/errors.js';
 import { recordAudit } from '../audit/index.js';
+import { assertRegionsExist } from '../regions/index.js';
 import {
   insertMembership,
   selectMembershipById,
@@ -22,6 +23,7 @@ export function membershipView(row: MembershipRow): Membership {
     email: row.email,
     name: row.name,
     roles: rolesOf(row.roles),
+    regions: row.regions,
     active: row.active,
     pending: row.subject === null,
     version: row.version,
@@ -30,7 +32,7 @@ export function membershipView(row: MembershipRow): Membership {
   };
 }
 
-const audited = (row: MembershipRow): Record<string, unknown> => ({ subject: row.subject, email: row.email, name: row.name, roles: row.roles, active: row.active });
+const audited = (row: MembershipRow): Record<string, unknown> => ({ subject: row.subject, email: row.email, name: row.name, roles: row.roles, regions: row.regions, active: row.active });
 
 export async function listMembers(tx: TenantTx, _caller: Caller, input: { limit: number; cursor?: string; active?: 'true' | 'false' }) {
   const rows = await selectMembershipsPage(tx, { limit: input.limit, after: input.cursor, active: input.active === undefined ? undefined : input.active === 'true' });
@@ -45,6 +47,7 @@ export async function getMember(tx: TenantTx, _caller: Caller, id: string): Prom
 }
 
 export async function inviteMember(tx: TenantTx, caller: Caller, input: InviteMember): Promise<Membership> {
+  await assertRegionsExist(tx, input.regions, 'regions');
   const existing = await selectMembershipByIdentity(tx, { subject: input.subject, email: input.email });
   if (existing) {
     throw conflict('this person is already a member of the tenant', [{ field: input.subject ? 'subject' : 'email', message: 'already a member' }]);
@@ -55,6 +58,7 @@ export async function inviteMember(tx: TenantTx, caller: Caller, input: InviteMe
     email: input.email?.toLowerCase() ?? null,
     name: input.name,
     roles: [...new Set(input.roles)],
+    regions: [...new Set(input.regions)],
   });
   await recordAudit(tx, caller, { action: 'membership.invited', entityType: 'membership', entityId: row.id, before: null, after: audited(row) });
   return membershipView(row);
@@ -65,11 +69,12 @@ export async function updateMember(tx: TenantTx, caller: Caller, input: { id: st
   if (!before) throw notFound('membership', input.id);
   if (before.version !== input.version) throw staleVersion('membership', input.id);
   const { changes } = input;
+  if (changes.regions) await assertRegionsExist(tx, changes.regions, 'regions');
   if (before.subject !== null && before.subject === caller.subject) {
     if (changes.active === false) throw conflict('you cannot deactivate your own membership', [{ field: 'active', message: 'ask another admin' }]);
     if (changes.roles && !changes.roles.includes('admin')) throw conflict('you cannot remove your own admin role', [{ field: 'roles', message: 'ask another admin' }]);
   }
-  const after = await updateMembershipById(tx, input.id, { ...changes, ...(changes.roles ? { roles: [...new Set(changes.roles)] } : {}) });
+  const after = await updateMembershipById(tx, input.id, { ...changes, ...(changes.roles ? { roles: [...new Set(changes.roles)] } : {}), ...(changes.regions ? { regions: [...new Set(changes.regions)] } : {}) });
   const action = changes.active === false && before.active ? 'membership.deactivated' : changes.active === true && !before.active ? 'membership.reactivated' : 'membership.updated';
   await recordAudit(tx, caller, { action, entityType: 'membership', entityId: after.id, before: audited(before), after: audited(after) });
   return membershipView(after);

@@ -8,6 +8,7 @@ export type MembershipsTable = {
   email: string | null;
   name: Generated<string>;
   roles: ColumnType<string[], string[] | undefined, string[]>;
+  regions: ColumnType<string[], string[] | undefined, string[]>;
   active: Generated<boolean>;
   version: Generated<number>;
   created_at: Generated<Date>;

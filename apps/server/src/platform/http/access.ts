@@ -22,6 +22,8 @@ export type Actor = {
   isOperator: boolean;
   tenant: ActorTenant | null;
   issuer: string;
+  /** Region codes from the membership or the tenant provider's region claim (empty: not limited). */
+  regions?: readonly string[];
 };
 
 /** Verifies the request's credentials; throws a 401 AppError when they are missing or invalid. */
@@ -99,5 +101,6 @@ export function callerOf(request: FastifyRequest): Caller {
     requestId: String(request.id),
     sourceIp: withoutNul(request.ip),
     userAgent: typeof agent === 'string' ? withoutNul(agent).slice(0, 500) : null,
+    ...(actor.regions && actor.regions.length > 0 ? { regions: actor.regions } : {}),
   };
 }
