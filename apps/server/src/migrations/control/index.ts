@@ -6,10 +6,7 @@ import * as oidcPayloads from './202611250411_auth_oidc_payloads.js';
 import * as limitsTables from './202612010300_limits_tables.js';
 import * as loginFailures from './202612010301_auth_login_failures.js';
 import * as tenantRoleFunction from './202612021000_platform_tenant_role_function.js';
-
-/** Control-schema migrations in the order they run. Append only. */
-export const controlMigrations: readonly Migration[] = [tenants, localUsers, memberships, oidcPayloads, limitsTables, loginFailures, tenantRoleFunction];
 import * as membershipRegions from './202612027001_users_membership_regions.js';
 
 /** Control-schema migrations in the order they run. Append only. */
-export const controlMigrations: readonly Migration[] = [tenants, localUsers, memberships, oidcPayloads, limitsTables, loginFailures, membershipRegions];
+export const controlMigrations: readonly Migration[] = [tenants, localUsers, memberships, oidcPayloads, limitsTables, loginFailures, tenantRoleFunction, membershipRegions];
