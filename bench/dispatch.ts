@@ -6,6 +6,7 @@
 // The server runs in this process; the load generator (bench/dispatch-load.ts) in a child process.
 // Prints: serial create+assign latency, SQL statements per operation, Node and PostgreSQL CPU ms per
 // assignment, assignments/s under load, pgbench TPS, and last `dispatch rate / pgbench TPS: X`.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { execFileSync, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -38,6 +39,9 @@ const url = ADMIN_URL.replace(/\/[^/]*$/, `/${dbName}`);
 
 // Every SQL statement the server sends (node-postgres: one statement per round trip).
 let statements = 0;
+// Statements sent on behalf of one HTTP request (its async context, after-commit NOTIFY included);
+// the background workers' (push, sweeper, other tenants' pollers) are not counted against it.
+const requestStatements = new AsyncLocalStorage<{ n: number }>();
 // TRACE=1: time per statement shape during the serial phase, printed top 12 by total time.
 const TRACE = process.env.TRACE === '1';
 let tracing = false;
@@ -46,6 +50,8 @@ const traced = new Map<string, { n: number; ms: number }>();
 const originalQuery = pg.Client.prototype.query;
 pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
   statements++;
+  const inRequest = requestStatements.getStore();
+  if (inRequest) inRequest.n++;
   const result = (originalQuery as (...a: unknown[]) => unknown).apply(this, args);
   if (TRACE && tracing && result instanceof Promise) {
     const start = performance.now();
@@ -134,13 +140,17 @@ try {
   const app = await buildApp({ config, database, trustedIssuer: identity.trusted, webDir: '/nonexistent', sweepIntervalMs: 60_000 });
   // Statements per operation (the serial phase has one request in flight at a time).
   const perRoute = new Map<string, number>();
-  let routeStart = 0;
-  app.addHook('onRequest', async () => {
-    routeStart = statements;
+  const counters = new WeakMap<object, { n: number }>();
+  app.addHook('onRequest', async (request) => {
+    const counter = { n: 0 };
+    counters.set(request, counter);
+    requestStatements.enterWith(counter);
   });
   app.addHook('onResponse', async (request) => {
     const key = `${request.method} ${request.routeOptions.url ?? request.url}`;
-    perRoute.set(key, (perRoute.get(key) ?? 0) + statements - routeStart);
+    // A moment later: the after-commit NOTIFY of this request is sent on the next turn of the loop.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    perRoute.set(key, (perRoute.get(key) ?? 0) + (counters.get(request)?.n ?? 0));
   });
   const base = await app.listen({ port: 0, host: '127.0.0.1' });
   const tokens = await Promise.all(tenants.map((t) => identity.token({ roles: ['dispatcher'], tenant: t.slug, sub: `bench-${t.slug}` }, {}, { expiresIn: '1h' })));

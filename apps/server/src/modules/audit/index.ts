@@ -3,9 +3,9 @@
  * transaction; tests and other modules read events back with `listAuditEvents` (e.g. everything
  * after the `auditHead` taken before an action).
  *
- * `recordAudit` takes the tenant's chain-head row lock and holds it until commit (that is what
- * keeps sequences gap-free): call it at the END of the use case, after your own row locks, so the
- * tenant's writers are serialised only briefly and lock order stays "your rows, then audit".
+ * `recordAudit` buffers the event; the transaction's final statement (`audit_append`, just before
+ * COMMIT) takes the tenant's chain-head row lock, appends and hashes in SQL, and holds the lock only
+ * until COMMIT (that is what keeps sequences gap-free), so lock order is always "your rows, then audit".
  * `before`/`after` may be whole records: only changed fields are stored; secret-looking fields
  * (password, token, secret, API key, credential) are stored as "[redacted]".
  */
