@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Caller } from '../../platform/caller.js';
-import { withTenant, type Database, type TenantTx } from '../../platform/db/index.js';
+import type { Database, TenantTx } from '../../platform/db/index.js';
 import { callerOf } from '../../platform/http/access.js';
+import { tenantRunner } from '../../platform/http/tenant-route.js';
 import { matchesEntityTag } from '../../platform/http/versioning.js';
 import { selectEventPosition } from '../notifications/index.js';
 import { readDispatchSettings } from './settings.js';
@@ -63,6 +64,7 @@ export function createBoardCache(database: Database, options: BoardCacheOptions 
   const snapshots = new Map<string, Snapshot>();
   const computing = new Map<string, Promise<Snapshot>>();
   const counts = { hits: 0, misses: 0, notModified: 0 };
+  const inTenant = tenantRunner(database);
 
   function remember(key: string, snapshot: Snapshot): void {
     snapshots.delete(key);
@@ -73,12 +75,12 @@ export function createBoardCache(database: Database, options: BoardCacheOptions 
     }
   }
 
-  function compute(key: string, caller: Caller, version: string, read: (tx: TenantTx, caller: Caller) => Promise<unknown>): Promise<Snapshot> {
+  function compute(key: string, request: FastifyRequest, version: string, read: (tx: TenantTx, caller: Caller) => Promise<unknown>): Promise<Snapshot> {
     const flight = `${key}\n${version}`;
     let pending = computing.get(flight);
     if (!pending) {
       counts.misses += 1;
-      pending = withTenant(database.db, caller.tenantSlug, async (tx) => {
+      pending = inTenant(request, async (tx, caller) => {
         const board = await read(tx, caller);
         return { version, etag: etagOf(key, version), body: JSON.stringify(board), at: Date.now() };
       })
@@ -101,7 +103,7 @@ export function createBoardCache(database: Database, options: BoardCacheOptions 
       const caller = callerOf(request);
       const key = boardScopeKey(caller);
       const now = Date.now();
-      const version = await withTenant(database.db, caller.tenantSlug, (tx) => boardVersion(tx, now));
+      const version = await inTenant(request, (tx) => boardVersion(tx, now));
       const etag = etagOf(key, version);
       reply.header('etag', etag).header('cache-control', 'private, no-cache');
       if (matchesEntityTag(request.headers['if-none-match'], etag)) {
@@ -111,7 +113,7 @@ export function createBoardCache(database: Database, options: BoardCacheOptions 
       }
       let snapshot = snapshots.get(key);
       if (snapshot && snapshot.version === version && now - snapshot.at <= ttlMs) counts.hits += 1;
-      else snapshot = await compute(key, caller, version, read);
+      else snapshot = await compute(key, request, version, read);
       await reply
         .type('application/json; charset=utf-8')
         .serializer((payload: unknown) => payload as string)
