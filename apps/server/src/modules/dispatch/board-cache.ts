@@ -138,12 +138,12 @@ export function createBoardCache(database: Database, options: BoardCacheOptions 
     }
   }
 
-  function compute(key: string, caller: Caller, version: string, read: (tx: TenantTx, caller: Caller) => Promise<unknown>): Promise<Snapshot> {
+  function compute(key: string, request: FastifyRequest, version: string, read: (tx: TenantTx, caller: Caller) => Promise<unknown>): Promise<Snapshot> {
     const flight = `${key}\n${version}`;
     let pending = computing.get(flight);
     if (!pending) {
       counts.misses += 1;
-      pending = withTenant(database.db, caller.tenantSlug, async (tx) => {
+      pending = inTenant(request, async (tx, caller) => {
         const board = await read(tx, caller);
         return { version, etag: etagOf(key, version), body: JSON.stringify(board), at: Date.now() };
       })
@@ -176,7 +176,7 @@ export function createBoardCache(database: Database, options: BoardCacheOptions 
       }
       let snapshot = snapshots.get(key);
       if (snapshot && snapshot.version === version && now - snapshot.at <= ttlMs) counts.hits += 1;
-      else snapshot = await compute(key, caller, version, read);
+      else snapshot = await compute(key, request, version, read);
       await reply
         .type('application/json; charset=utf-8')
         .serializer((payload: unknown) => payload as string)

@@ -51,6 +51,15 @@ describe('tenant routes use tenantRunner', () => {
     for (const args of calls) expect(args, `${name} opens a caller's tenant without the runner`).not.toMatch(/tenantSlug|callerOf|tenantActor/);
   });
 
+  it('leaves no other module file that reads the caller from a request opening its tenant itself', () => {
+    const offenders = readdirSync(modulesDir, { recursive: true, encoding: 'utf8' })
+      .filter((file) => file.endsWith('.ts') && !file.endsWith('.test.ts'))
+      .map((file) => ({ name: file.replaceAll('\\', '/'), source: readFileSync(join(modulesDir, file), 'utf8') }))
+      .filter(({ name, source }) => !(name in MAY_CALL_WITH_TENANT) && /\bcallerOf\(/.test(source) && /\bwithTenant\(/.test(source))
+      .map(({ name }) => name);
+    expect(offenders).toEqual([]);
+  });
+
   it('keeps its exception lists current', () => {
     const names = new Set(routeModules.map((m) => m.name));
     for (const name of [...Object.keys(WITHOUT_TENANT_TRANSACTION), ...Object.keys(MAY_CALL_WITH_TENANT)]) expect(names).toContain(name);
