@@ -1,8 +1,11 @@
 import { ActionIcon, AppShell, Badge, Burger, Button, Group, NavLink, Stack, Text, Tooltip } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { IconBuildingWarehouse, IconChartBar, IconListCheck, IconLogout, IconSettings, IconShieldCheck, IconTruck } from '@tabler/icons-react';
+import { Suspense } from 'react';
 import { useTranslation } from 'react-i18next';
+import { LoadingState } from '../ui/States';
 import { NavLink as RouterNavLink, Outlet, useLocation } from 'react-router';
+import { NotificationCentre } from '../features/notifications/NotificationCentre';
 import { useConnection } from './connection';
 import { useLiveStatus } from './live';
 import { navFor } from './nav';
@@ -62,10 +65,11 @@ export function Layout() {
           </Group>
           <Group gap="sm" wrap="nowrap">
             <LiveBadge />
+            {me.roles.includes('dispatcher') || me.roles.includes('admin') ? <NotificationCentre /> : null}
             <Text size="sm" visibleFrom="sm" data-testid="user-name">
               {me.name}
             </Text>
-            <Badge variant="light" visibleFrom="sm">
+            <Badge variant="outline" color="gray" visibleFrom="sm">
               {me.roles.join(', ')}
             </Badge>
             <Button variant="subtle" size="xs" leftSection={<IconLogout size={16} />} onClick={() => void signOut()} visibleFrom="xs">
@@ -99,7 +103,9 @@ export function Layout() {
         </Text>
       </AppShell.Navbar>
       <AppShell.Main id="main" tabIndex={-1}>
-        <Outlet />
+        <Suspense fallback={<LoadingState />}>
+          <Outlet />
+        </Suspense>
       </AppShell.Main>
     </AppShell>
     </>
