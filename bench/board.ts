@@ -255,9 +255,10 @@ const PROXY_PORT = BASE_PORT + 100;
 /** Starts HAProxy with the deployment's configuration in front of `ports`; resolves once it answers. */
 async function startProxy(ports: number[]): Promise<ChildProcess> {
   const source = fileURLToPath(new URL('../deploy/haproxy/haproxy.cfg', import.meta.url));
-  // The deployment's file as it is, but for the connection cap (people × 2 sockets and the loaders' pools).
+  // The deployment's file as it is, but for the connection cap: one per person's stream plus the
+  // loaders' pools (HAProxy needs two descriptors per connection, within `ulimit -n`).
   const config = `${os.tmpdir()}/ym-bench-haproxy-${RUN}.cfg`;
-  fs.writeFileSync(config, fs.readFileSync(source, 'utf8').replace(/maxconn \d+/, 'maxconn 40000'));
+  fs.writeFileSync(config, fs.readFileSync(source, 'utf8').replace(/maxconn \d+/, 'maxconn 9000'));
   const servers = Object.fromEntries([0, 1, 2].map((i) => [`YM_SERVER_${i + 1}`, `127.0.0.1:${ports[i] ?? 1}`]));
   const proxy = spawn('haproxy', ['-db', '-f', config], { env: { ...process.env, YM_LISTEN: `127.0.0.1:${PROXY_PORT}`, ...servers }, stdio: ['ignore', 'ignore', 'inherit'] });
   // Health checks run every second (fall 1, rise 2): wait until the unused slots are down and the instances up.
@@ -266,8 +267,8 @@ async function startProxy(ports: number[]): Promise<ChildProcess> {
   return proxy;
 }
 
-/** Caps a process at `fraction` of one core with a cgroup CPU quota (v2 or v1); returns the clean-up. */
-function capCpu(pid: number, fraction: number, name: string): () => void {
+/** Caps processes at `fraction` of one core together with a cgroup CPU quota (v2 or v1); returns the clean-up. */
+function capCpu(pids: number[], fraction: number, name: string): () => void {
   const v2 = fs.existsSync('/sys/fs/cgroup/cgroup.controllers');
   const dir = v2 ? `/sys/fs/cgroup/${name}` : `/sys/fs/cgroup/cpu/${name}`;
   fs.mkdirSync(dir);
@@ -277,7 +278,10 @@ function capCpu(pid: number, fraction: number, name: string): () => void {
     fs.writeFileSync(`${dir}/cpu.cfs_period_us`, String(period));
     fs.writeFileSync(`${dir}/cpu.cfs_quota_us`, String(Math.round(fraction * period)));
   }
-  fs.writeFileSync(`${dir}/cgroup.procs`, String(pid));
+  // A budget, not only a ceiling: on a busy machine the instance gets its share before others' tasks.
+  if (v2) fs.writeFileSync(`${dir}/cpu.weight`, '1000');
+  else fs.writeFileSync(`${dir}/cpu.shares`, '10240');
+  for (const pid of pids) fs.writeFileSync(`${dir}/cgroup.procs`, String(pid));
   return () => {
     try {
       fs.rmdirSync(dir);
@@ -328,24 +332,27 @@ async function runPhase(
   const servers: ChildProcess[] = [];
   const uncap: Array<() => void> = [];
   let proxy: ChildProcess | null = null;
-  for (let i = 0; i < options.instances; i++) {
-    // BENCH_PROFILE=<dir>: each server writes a V8 CPU profile there when it exits.
-    const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
-    const child = fork(self, ['--server', JSON.stringify({ url: options.url, port: BASE_PORT + i, jwk: identity.publicJwk })], { execArgv: ['--import', 'tsx', ...profile], stdio: 'inherit' });
-    servers.push(child);
-    await next<FromServer, 'ready'>(child, 'ready');
-    if (options.cpuPerInstance > 0 && child.pid) uncap.push(capCpu(child.pid, options.cpuPerInstance, `ym-bench-${RUN}-p${options.phase}-${i}`));
-  }
-  const ports = servers.map((_, i) => BASE_PORT + i);
-  if (options.proxy) {
-    proxy = await startProxy(ports);
-    for (const p of everyone) p.instance = 0;
-  }
-  const urls = options.proxy ? [`http://127.0.0.1:${PROXY_PORT}`] : ports.map((port) => `http://127.0.0.1:${port}`);
-  console.log(`clients → ${options.proxy ? `HAProxy (deploy/haproxy/haproxy.cfg) at ${urls[0]} → ` : ''}${ports.length} instance(s)${options.cpuPerInstance > 0 ? `, each capped at ${options.cpuPerInstance} of a core` : ''}`);
   const loaders: ChildProcess[] = [];
   try {
+    for (let i = 0; i < options.instances; i++) {
+      // BENCH_PROFILE=<dir>: each server writes a V8 CPU profile there when it exits.
+      const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+      const child = fork(self, ['--server', JSON.stringify({ url: options.url, port: BASE_PORT + i, jwk: identity.publicJwk })], { execArgv: ['--import', 'tsx', ...profile], stdio: 'inherit' });
+      servers.push(child);
+      await next<FromServer, 'ready'>(child, 'ready');
+      if (options.cpuPerInstance > 0 && child.pid) uncap.push(capCpu([child.pid], options.cpuPerInstance, `ym-bench-${RUN}-p${options.phase}-${i}`));
+    }
+    const ports = servers.map((_, i) => BASE_PORT + i);
+    if (options.proxy) {
+      proxy = await startProxy(ports);
+      for (const p of everyone) p.instance = 0;
+    }
+    const urls = options.proxy ? [`http://127.0.0.1:${PROXY_PORT}`] : ports.map((port) => `http://127.0.0.1:${port}`);
+    console.log(`clients → ${options.proxy ? `HAProxy (deploy/haproxy/haproxy.cfg) at ${urls[0]} → ` : ''}${ports.length} instance(s)${options.cpuPerInstance > 0 ? `, each capped at ${options.cpuPerInstance} of a core` : ''}`);
     for (let i = 0; i < options.loaders; i++) loaders.push(fork(self, ['--loader'], { execArgv: ['--import', 'tsx'], stdio: 'inherit' }));
+    // With budgets for the servers, the load generator gets one too (one core for all loaders),
+    // so a starved client does not pass for a slow server.
+    if (options.cpuPerInstance > 0) uncap.push(capCpu(loaders.flatMap((l) => (l.pid ? [l.pid] : [])), 1, `ym-bench-${RUN}-p${options.phase}-loaders`));
     const connectStart = Date.now();
     const connected = loaders.map((l) => next<FromLoader, 'connected'>(l, 'connected'));
     loaders.forEach((l, i) => l.send({ kind: 'start', people: everyone.filter((_, j) => j % options.loaders === i), urls, seconds: options.seconds, orderEveryMs } satisfies ToLoader));
@@ -392,7 +399,7 @@ async function runPhase(
     for (const l of loaders) l.kill();
     proxy?.kill();
     for (const s of servers) s.disconnect();
-    await Promise.all(servers.map((s) => new Promise((resolve) => (s.exitCode !== null ? resolve(null) : s.once('exit', resolve)))));
+    await Promise.all([...servers, ...loaders].map((s) => new Promise((resolve) => (s.exitCode !== null || s.signalCode !== null ? resolve(null) : s.once('exit', resolve)))));
     for (const u of uncap) u();
   }
 }

@@ -27,6 +27,8 @@ type Feed = {
   /** Serialises the feed's reads and stream joins. */
   chain: Promise<void>;
   wakePending: boolean;
+  /** A wake-up before this time waits for it (the feed's own fan-out duty cycle, see `fanOut`). */
+  resumeAt: number;
   /** The latest rows read (contiguous ids, oldest first): streams catch up from memory when they can. */
   recent: EventRow[];
 };
@@ -44,6 +46,17 @@ type EventRow = {
 const PAGE = 500;
 const CATCH_UP_PAGE = 100;
 const RECENT = 1_000;
+/**
+ * A big feed's fan-out leaves the process room between rounds: after a fan-out that took t ms, the
+ * next read of that feed waits t ms more (at most this, so at most 50 ms of added latency), and
+ * events arriving meanwhile go out together — one socket write per stream for all of them.
+ * Profiled (bench:live, 10,000 streams): the write system call per stream is ~90% of the fan-out's
+ * CPU, so writes per event, not bytes, are what costs (11.97 → 4.73 µs of CPU per delivery with
+ * 2–3 events per write). With 100 streams a fan-out takes < 1 ms and nothing waits.
+ */
+const MAX_COALESCE_MS = 50;
+/** Fan-outs shorter than this do not delay the next read. */
+const COALESCE_FROM_MS = 5;
 /** Granularity of the poll/heartbeat/stall timers. */
 export const TICK_MS = 50;
 
@@ -252,6 +265,7 @@ export function createLiveHub(database: Database, settings: NotificationsSetting
     if (!last) return;
     counters.batches += 1;
     counters.events += rows.length;
+    const started = performance.now();
     let shared: Buffer | null = null;
     for (const stream of feed.streams) {
       // A stream behind the feed (it stalled) must not skip ahead: it catches up on its own.
@@ -271,6 +285,8 @@ export function createLiveHub(database: Database, settings: NotificationsSetting
       stream.lastSent = last.id;
       if (mine.length > 0) write(stream, feed, mine.length === 1 ? (mine[0] as Buffer) : Buffer.concat(mine));
     }
+    const took = performance.now() - started;
+    if (took >= COALESCE_FROM_MS) feed.resumeAt = Date.now() + Math.min(MAX_COALESCE_MS, took);
   }
 
   /** Reads the feed's new rows and pushes them to its streams. */
@@ -291,10 +307,14 @@ export function createLiveHub(database: Database, settings: NotificationsSetting
     const feed = feeds.get(slug);
     if (!feed || feed.wakePending) return;
     feed.wakePending = true;
-    enqueue(feed, async () => {
-      feed.wakePending = false;
-      await readFeed(feed);
-    });
+    const read = (): void =>
+      enqueue(feed, async () => {
+        feed.wakePending = false;
+        await readFeed(feed);
+      });
+    const wait = feed.resumeAt - Date.now();
+    if (wait > 0) setTimeout(read, wait).unref();
+    else read();
   }
 
   async function join(feed: Feed, stream: LiveStream, lastEventId: number | null): Promise<void> {
@@ -332,7 +352,7 @@ export function createLiveHub(database: Database, settings: NotificationsSetting
   function attach(stream: LiveStream, lastEventId: number | null): void {
     let feed = feeds.get(stream.slug);
     if (!feed) {
-      feed = { slug: stream.slug, cursor: null, streams: new Set(), chain: Promise.resolve(), wakePending: false, recent: [] };
+      feed = { slug: stream.slug, cursor: null, streams: new Set(), chain: Promise.resolve(), wakePending: false, resumeAt: 0, recent: [] };
       feeds.set(stream.slug, feed);
     }
     const joined = feed;

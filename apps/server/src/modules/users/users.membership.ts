@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { ControlTables } from '../../platform/db/index.js';
-import { bindPendingInvitation, insertMembershipIfAbsent, selectActiveMembershipsOfSubject, selectMembershipBySubject } from './users.repo.js';
+import { insertMembershipIfAbsent, selectActiveMembershipsOfSubject, selectOrBindMembership } from './users.repo.js';
 
 export type SignInMembership = { tenantSlug: string; roles: string[]; active: boolean; regions: string[] };
 
@@ -13,9 +13,7 @@ export async function findMembershipForSignIn(
   db: Kysely<ControlTables>,
   input: { tenantSlug: string; subject: string; issuer: string; email: string | null },
 ): Promise<SignInMembership | undefined> {
-  const row =
-    (await selectMembershipBySubject(db, input.tenantSlug, input.subject, input.issuer)) ??
-    (input.email ? await bindPendingInvitation(db, input.tenantSlug, input.email, input.subject, input.issuer) : undefined);
+  const row = await selectOrBindMembership(db, input);
   return row ? { tenantSlug: row.tenant_slug, roles: row.roles, active: row.active, regions: row.regions } : undefined;
 }
 

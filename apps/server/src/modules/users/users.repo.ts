@@ -7,15 +7,29 @@ export type MembershipRow = Selectable<MembershipsTable>;
 
 // ---- control connection (the authenticator, seeding) -------------------------------------------
 
-/** The membership of a subject of this issuer (or of any issuer, when none was recorded). */
-export function selectMembershipBySubject(db: Kysely<ControlTables>, tenantSlug: string, subject: string, issuer: string): Promise<MembershipRow | undefined> {
-  return db
-    .selectFrom('control.memberships')
-    .selectAll()
-    .where('tenant_slug', '=', tenantSlug)
-    .where('subject', '=', subject)
-    .where((eb) => eb.or([eb('issuer', 'is', null), eb('issuer', '=', issuer)]))
-    .executeTakeFirst();
+/**
+ * The sign-in lookup in one round trip (it runs on every authenticated request): the subject's
+ * membership, or else — when an e-mail is given — the pending invitation of that e-mail, bound to
+ * the subject. Same rows and effect as `selectMembershipBySubject` then `bindPendingInvitation`.
+ */
+export async function selectOrBindMembership(
+  db: Kysely<ControlTables>,
+  input: { tenantSlug: string; subject: string; issuer: string; email: string | null },
+): Promise<MembershipRow | undefined> {
+  const { rows } = await sql<MembershipRow>`
+    with found as (
+      select * from control.memberships
+      where tenant_slug = ${input.tenantSlug} and subject = ${input.subject} and (issuer is null or issuer = ${input.issuer})
+      limit 1
+    ),
+    bound as (
+      update control.memberships set subject = ${input.subject}, issuer = ${input.issuer}, version = version + 1, updated_at = now()
+      where ${input.email}::text is not null and not exists (select 1 from found)
+        and tenant_slug = ${input.tenantSlug} and subject is null and lower(email) = lower(${input.email}::text)
+      returning *
+    )
+    select * from found union all select * from bound limit 1`.execute(db);
+  return rows[0];
 }
 
 export function selectActiveMembershipsOfSubject(db: Kysely<ControlTables>, subject: string, issuer: string): Promise<MembershipRow[]> {
@@ -27,18 +41,6 @@ export function selectActiveMembershipsOfSubject(db: Kysely<ControlTables>, subj
     .where('active', '=', true)
     .limit(2)
     .execute();
-}
-
-/** Binds a pending invitation (no subject yet) to the subject signing in with its e-mail. */
-export function bindPendingInvitation(db: Kysely<ControlTables>, tenantSlug: string, email: string, subject: string, issuer: string): Promise<MembershipRow | undefined> {
-  return db
-    .updateTable('control.memberships')
-    .set({ subject, issuer, version: sql`version + 1`, updated_at: sql`now()` })
-    .where('tenant_slug', '=', tenantSlug)
-    .where('subject', 'is', null)
-    .where((eb) => eb(eb.fn('lower', ['email']), '=', email.toLowerCase()))
-    .returningAll()
-    .executeTakeFirst();
 }
 
 export async function insertMembershipIfAbsent(
