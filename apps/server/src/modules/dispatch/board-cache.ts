@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Caller } from '../../platform/caller.js';
 import { withTenant, type Database, type TenantTx } from '../../platform/db/index.js';
 import { callerOf } from '../../platform/http/access.js';
+import { tenantRunner } from '../../platform/http/tenant-route.js';
 import { matchesEntityTag } from '../../platform/http/versioning.js';
 import { selectEventPosition } from '../notifications/index.js';
 import { regionScopeKey } from '../regions/index.js';
@@ -94,6 +95,7 @@ export function createBoardCache(database: Database, options: BoardCacheOptions 
   const snapshots = new Map<string, Snapshot>();
   const computing = new Map<string, Promise<Snapshot>>();
   const counts = { hits: 0, misses: 0, notModified: 0, versionReads: 0, versionTrusted: 0 };
+  const inTenant = tenantRunner(database);
   let changes: ChangeWatch | null = null;
   /** Per tenant: the version last read and when the read began (trusted until a signal or `trustMs`). */
   const trusted = new Map<string, { base: VersionBase; at: number }>();
