@@ -6,6 +6,7 @@ import * as oidcPayloads from './202611250411_auth_oidc_payloads.js';
 import * as limitsTables from './202612010300_limits_tables.js';
 import * as loginFailures from './202612010301_auth_login_failures.js';
 import * as tenantRoleFunction from './202612021000_platform_tenant_role_function.js';
+import * as accountTokens from './202612021002_auth_account_tokens.js';
 
 /** Control-schema migrations in the order they run. Append only. */
-export const controlMigrations: readonly Migration[] = [tenants, localUsers, memberships, oidcPayloads, limitsTables, loginFailures, tenantRoleFunction];
+export const controlMigrations: readonly Migration[] = [tenants, localUsers, memberships, oidcPayloads, limitsTables, loginFailures, tenantRoleFunction, accountTokens];
