@@ -15,7 +15,7 @@ import { registerSecurityHeaders } from './platform/http/security-headers.js';
 import { registerWebApp } from './platform/http/web-app.js';
 import { loggerOptions } from './platform/log.js';
 import { createOutbound, type Outbound } from './platform/net/outbound.js';
-import { authRoutes, createAuthenticator, tenantResolverFor, WEB_SCOPES, type EmbeddedIdentity, type TrustedIssuer } from './modules/auth/index.js';
+import { authRoutes, createAuthenticator, createMemberInvitations, logAnnouncer, tenantResolverFor, WEB_SCOPES, type EmbeddedIdentity, type TrustedIssuer } from './modules/auth/index.js';
 import { tenantsRoutes } from './modules/tenants/index.js';
 import { peopleRoutes } from './modules/people/index.js';
 import { fleetRoutes } from './modules/fleet/index.js';
@@ -95,7 +95,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await registerOpenApi(app);
   registerHealth(app, { db: database.db as never, isMigrated: () => isFullyMigrated(database.db, migrations) });
 
-  if (options.embeddedIdentity) await options.embeddedIdentity.mount(app);
+  // Account links (invitations, resets): announced by log (and e-mail when configured).
+  const announce = logAnnouncer(app.log);
+  const invitations = options.embeddedIdentity ? createMemberInvitations({ publicUrl: options.embeddedIdentity.publicUrl, announce }) : undefined;
+  if (options.embeddedIdentity) await options.embeddedIdentity.mount(app, { announce });
 
   // Modules — one visible list.
   await app.register(
@@ -106,7 +109,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       scopes: options.trustedIssuer.scopes ?? WEB_SCOPES,
     }, outbound),
   );
-  await app.register(tenantsRoutes(database));
+  await app.register(tenantsRoutes(database, { invitations }));
   await app.register(peopleRoutes(database));
   await app.register(fleetRoutes(database));
   await app.register(sitesRoutes(database));
@@ -117,7 +120,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Capacity changes (fleet, people) are matched against the queue after they commit.
   wireDispatchToCapacity(app.log);
   await app.register(planningRoutes(database));
-  await app.register(usersRoutes(database));
+  await app.register(usersRoutes(database, { invitations }));
   await app.register(auditRoutes(database));
   await app.register(searchRoutes(database));
   await app.register(timelineRoutes(database, config.map));

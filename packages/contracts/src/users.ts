@@ -21,6 +21,18 @@ export const MembershipSchema = z.object({
 });
 export type Membership = z.infer<typeof MembershipSchema>;
 
+/**
+ * A single-use link of the embedded identity provider (invitation or password reset), valid 24 h.
+ * Returned to the admin who made it (and written to the server log) so it is never lost, even
+ * without e-mail; null when an external identity provider owns accounts.
+ */
+export const InvitationLinkSchema = z.object({ url: text(), expiresAt: text() });
+export type InvitationLink = z.infer<typeof InvitationLinkSchema>;
+
+/** The answer to an invitation: the membership and, with the embedded provider, the link to send. */
+export const InvitedMemberSchema = MembershipSchema.extend({ invitation: InvitationLinkSchema.nullable() });
+export type InvitedMember = z.infer<typeof InvitedMemberSchema>;
+
 const RolesSchema = z.array(RoleSchema).min(1, 'give at least one role').max(4);
 
 /** Invite someone by e-mail (bound to their subject at first sign-in) or by subject directly. */

@@ -4,6 +4,7 @@ import type { LoggerOptions } from 'pino';
 export function loggerOptions(level: string): LoggerOptions {
   return {
     level,
+    serializers: { req: requestForLog },
     redact: {
       paths: [
         'req.headers.authorization',
@@ -19,4 +20,14 @@ export function loggerOptions(level: string): LoggerOptions {
       censor: '[redacted]',
     },
   };
+}
+
+/** Single-use link tokens travel in query strings (`?token=`): they never reach the log. */
+export const redactUrl = (url: string): string => url.replace(/([?&](?:token|code|ticket)=)[^&#]*/gi, '$1[redacted]');
+
+type LoggedRequest = { method?: string; url?: string; host?: string; ip?: string; socket?: { remotePort?: number } };
+
+/** Fastify's request serializer, with the URL's secrets redacted. */
+function requestForLog(request: LoggedRequest): Record<string, unknown> {
+  return { method: request.method, url: redactUrl(request.url ?? ''), host: request.host, remoteAddress: request.ip, remotePort: request.socket?.remotePort };
 }

@@ -76,3 +76,65 @@ export async function signInWithCode(baseUrl: string, email: string, password: s
   if (!tokenResponse.ok) throw new Error(`token endpoint: ${tokenResponse.status} ${await tokenResponse.text()}`);
   return { tokens: (await tokenResponse.json()) as TokenSet, loginStatus };
 }
+
+export type OidcBrowser = ReturnType<typeof createOidcBrowser>;
+
+/**
+ * Runs authorization code + PKCE in `browser` (its cookies included). With `login`, fills the
+ * sign-in form when it appears; without, the flow must finish without one (a session or a sign-in
+ * ticket already identifies the person). Returns the tokens and whether a form was shown.
+ */
+export async function authorizeIn(browser: OidcBrowser, baseUrl: string, login?: { email: string; password: string }): Promise<{ tokens: TokenSet; formShown: boolean }> {
+  const { verifier, challenge } = pkcePair();
+  const redirectUri = `${baseUrl}/auth/callback`;
+  const params = new URLSearchParams({
+    client_id: 'yardmaster-web',
+    response_type: 'code',
+    redirect_uri: redirectUri,
+    scope: 'openid profile email offline_access api',
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+    state: randomBytes(8).toString('hex'),
+  });
+  let response = await browser.request(`/oidc/auth?${params.toString()}`);
+  let location = response.headers.get('location') ?? '';
+  let formShown = false;
+  for (let hop = 0; hop < 10 && !location.startsWith(redirectUri); hop++) {
+    response = await browser.request(location);
+    if (response.status === 200 && /\/oidc\/interaction\/[^/]+$/.test(new URL(location, baseUrl).pathname)) {
+      formShown = true;
+      if (!login) throw new Error('the sign-in form was shown');
+      const action = /action="([^"]+)"/.exec(await response.text())?.[1] ?? '';
+      response = await browser.request(action, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(login).toString(),
+      });
+      if (response.status !== 303) throw new Error(`login failed with ${response.status}`);
+    }
+    location = response.headers.get('location') ?? '';
+    if (!location) throw new Error(`flow stopped at ${response.status}: ${await response.text()}`);
+  }
+  const code = new URL(location, baseUrl).searchParams.get('code');
+  if (!code) throw new Error(`no code in ${location}`);
+  const tokenResponse = await fetch(`${baseUrl}/oidc/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, client_id: 'yardmaster-web', code_verifier: verifier }),
+  });
+  if (!tokenResponse.ok) throw new Error(`token endpoint: ${tokenResponse.status} ${await tokenResponse.text()}`);
+  return { tokens: (await tokenResponse.json()) as TokenSet, formShown };
+}
+
+/** Opens a set-password link and submits the form; the response of the POST. */
+export async function setPasswordFromLink(browser: OidcBrowser, link: string, password: string, confirm = password): Promise<Response> {
+  const page = await browser.request(link);
+  if (page.status !== 200) return page;
+  const html = await page.text();
+  const token = /name="token" value="([^"]+)"/.exec(html)?.[1] ?? '';
+  return browser.request('/account/set-password', {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ token, password, confirm }).toString(),
+  });
+}

@@ -6,7 +6,8 @@ import * as oidcPayloads from './202611250411_auth_oidc_payloads.js';
 import * as limitsTables from './202612010300_limits_tables.js';
 import * as loginFailures from './202612010301_auth_login_failures.js';
 import * as tenantRoleFunction from './202612021000_platform_tenant_role_function.js';
+import * as accountTokens from './202612021002_auth_account_tokens.js';
 import * as membershipRegions from './202612027001_users_membership_regions.js';
 
 /** Control-schema migrations in the order they run. Append only. */
-export const controlMigrations: readonly Migration[] = [tenants, localUsers, memberships, oidcPayloads, limitsTables, loginFailures, tenantRoleFunction, membershipRegions];
+export const controlMigrations: readonly Migration[] = [tenants, localUsers, memberships, oidcPayloads, limitsTables, loginFailures, tenantRoleFunction, accountTokens, membershipRegions];

@@ -13,6 +13,8 @@ import { LOGIN_CSS, renderLoginPage, renderLogoutPage, renderSignedOutPage } fro
 import { authenticateLocalUser, findLocalUserById } from './local-users.js';
 import { createLoginThrottle } from './login-throttle.js';
 import { createDbAdapterFactory } from './oidc-adapter.js';
+import { clearSigninTicketCookie, redeemSigninTicket, registerAccountPages } from './account-routes.js';
+import type { LinkAnnouncer } from './invitations.js';
 
 export const EMBEDDED_CLIENT_ID = 'yardmaster-web';
 export const API_RESOURCE = 'urn:yardmaster:api';
@@ -42,9 +44,19 @@ function publicPart(jwk: JWK): JWK {
 
 export type EmbeddedIdentity = {
   issuer: string;
+  /** The server's public base URL (links in invitations and resets point there). */
+  publicUrl: string;
   trusted: TrustedIssuer;
-  mount: (app: FastifyInstance) => Promise<void>;
+  /** Mounts the provider, its sign-in page and the account pages; `announce` delivers account links (log, e-mail). */
+  mount: (app: FastifyInstance, extras?: { announce?: LinkAnnouncer }) => Promise<void>;
 };
+
+/** Without e-mail, account links go to the log (the admin who made one also gets it in the API answer). */
+export const logAnnouncer =
+  (log: FastifyInstance['log']): LinkAnnouncer =>
+  (link) => {
+    log.info({ purpose: link.purpose, email: link.email, tenant: link.tenantSlug, link: link.url, expiresAt: link.expiresAt }, `account ${link.purpose} link for ${link.email}`);
+  };
 
 export type EmbeddedIdentityOptions = {
   db: Kysely<ControlTables>;
@@ -205,7 +217,8 @@ export async function createEmbeddedIdentity(options: EmbeddedIdentityOptions): 
     void callback(raw, reply.raw);
   };
 
-  async function mount(app: FastifyInstance): Promise<void> {
+  async function mount(app: FastifyInstance, extras: { announce?: LinkAnnouncer } = {}): Promise<void> {
+    const announce = extras.announce ?? logAnnouncer(app.log);
     // The provider reads its own request bodies: no parsing in this scope.
     await app.register(async (scope) => {
       scope.removeAllContentTypeParsers();
@@ -226,6 +239,14 @@ export async function createEmbeddedIdentity(options: EmbeddedIdentityOptions): 
           // First-party client: signing in is consent enough; grant what is missing and resume.
           reply.hijack();
           await provider.interactionFinished(request.raw, reply.raw, { consent: { grantId: await grantMissing(details) } }, { mergeWithLastSubmission: true });
+          return;
+        }
+        // Just set a password from a link: that signs the person in (the ticket is single use).
+        const ticketAccount = details.prompt.name === 'login' ? await redeemSigninTicket(db, request) : undefined;
+        if (ticketAccount) {
+          reply.hijack();
+          reply.raw.setHeader('set-cookie', clearSigninTicketCookie);
+          await provider.interactionFinished(request.raw, reply.raw, { login: { accountId: ticketAccount } }, { mergeWithLastSubmission: false });
           return;
         }
         return reply.type('text/html').header('cache-control', 'no-store').send(renderLoginPage({ action: `/oidc/interaction/${details.uid}/login` }));
@@ -254,10 +275,11 @@ export async function createEmbeddedIdentity(options: EmbeddedIdentityOptions): 
         reply.hijack();
         await provider.interactionFinished(request.raw, reply.raw, { login: { accountId: user.id } }, { mergeWithLastSubmission: false });
       });
+      await registerAccountPages(scope, { db, publicUrl, announce, throttle });
     });
   }
 
-  return { issuer, trusted, mount };
+  return { issuer, publicUrl, trusted, mount };
 }
 
 function escapeHtml(text: string): string {

@@ -4,12 +4,26 @@ export type LocalUsersTable = {
   id: Generated<string>;
   email: string;
   name: string;
-  password_hash: string;
+  password_hash: string | null;
   tenant_slug: string | null;
   roles: ColumnType<string[], string[] | undefined, string[]>;
   active: Generated<boolean>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
+};
+
+export type AccountTokenPurpose = 'invitation' | 'reset' | 'signin';
+
+export type AccountTokensTable = {
+  id: Generated<string>;
+  user_id: string;
+  tenant_slug: string | null;
+  purpose: AccountTokenPurpose;
+  token_hash: string;
+  expires_at: ColumnType<Date, Date, Date>;
+  used_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  revoked_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  created_at: Generated<Date>;
 };
 
 export type TenantIssuersTable = {
@@ -42,10 +56,14 @@ declare module '../../platform/db/tables.js' {
     'control.local_users': LocalUsersTable;
     'control.tenant_issuers': TenantIssuersTable;
     'control.oidc_payloads': OidcPayloadsTable;
+    'control.account_tokens': AccountTokensTable;
   }
   // A tenant's admins register its own identity providers; row-level security keeps them to their rows.
   interface TenantTables {
     'control.tenant_issuers': TenantIssuersTable;
+    // Invitations: a tenant's admins create its accounts and their links (row-level security).
+    'control.local_users': LocalUsersTable;
+    'control.account_tokens': AccountTokensTable;
   }
 }
 /* eslint-enable @typescript-eslint/consistent-type-definitions */

@@ -1,4 +1,4 @@
-const escape = (text: string): string =>
+export const escapeHtml = (text: string): string =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 
 /** The sign-in page's styles, served as a file (`/oidc/login.css`): the CSP allows no inline style. */
@@ -11,6 +11,10 @@ export const LOGIN_CSS = `  body { font-family: system-ui, -apple-system, "Segoe
   button { margin-top: 1.5rem; width: 100%; padding: .7rem; border: 0; border-radius: 6px; background: #228be6; color: #fff; font-size: 1rem; font-weight: 600; cursor: pointer; }
   button.secondary { background: #e9ecef; color: #212529; margin-top: .75rem; }
   .error { background: #fff5f5; color: #c92a2a; border: 1px solid #ffc9c9; padding: .6rem .75rem; border-radius: 6px; font-size: .9rem; }
+  .error p { margin: .2rem 0; }
+  .hint { font-size: .8rem; color: #495057; margin: .35rem 0 0; }
+  a.button { display: block; text-align: center; margin-top: 1.25rem; padding: .7rem; border-radius: 6px; background: #1864ab; color: #fff; font-weight: 600; text-decoration: none; }
+  p.links { margin: 1rem 0 0; font-size: .9rem; text-align: center; } p.links a { color: #1864ab; }
 `;
 
 /** The embedded provider's sign-in page: plain HTML and its own stylesheet, works without JavaScript. */
@@ -27,25 +31,26 @@ export function renderLoginPage(input: { action: string; email?: string; error?:
 <main>
   <h1>Yardmaster</h1>
   <p class="sub">Sign in to continue</p>
-  ${input.error ? `<p class="error" role="alert">${escape(input.error)}</p>` : ''}
-  <form method="post" action="${escape(input.action)}" autocomplete="on">
+  ${input.error ? `<p class="error" role="alert">${escapeHtml(input.error)}</p>` : ''}
+  <form method="post" action="${escapeHtml(input.action)}" autocomplete="on">
     <label for="email">E-mail</label>
-    <input id="email" name="email" type="email" required autofocus value="${escape(input.email ?? '')}" autocomplete="username">
+    <input id="email" name="email" type="email" required autofocus value="${escapeHtml(input.email ?? '')}" autocomplete="username">
     <label for="password">Password</label>
     <input id="password" name="password" type="password" required autocomplete="current-password">
     <button type="submit">Sign in</button>
   </form>
+  <p class="links"><a href="/account/forgot-password">Forgot your password?</a></p>
 </main>
 </body>
 </html>`;
 }
 
-const page = (title: string, body: string): string => `<!doctype html>
+export const page = (title: string, body: string): string => `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escape(title)} — Yardmaster</title>
+<title>${escapeHtml(title)} — Yardmaster</title>
 <link rel="stylesheet" href="/oidc/login.css">
 </head>
 <body>

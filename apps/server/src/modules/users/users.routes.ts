@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import {
+  InvitedMemberSchema,
   InviteMemberSchema,
   ListMembersQuerySchema,
   MemberParamsSchema,
@@ -12,11 +13,13 @@ import type { Database } from '../../platform/db/index.js';
 import { expectedVersion } from '../../platform/http/versioning.js';
 import { callerOf } from '../../platform/http/access.js';
 import { tenantRunner } from '../../platform/http/tenant-route.js';
-import { getMember, inviteMember, listMembers, updateMember } from './users.service.js';
+import { getMember, inviteMember, listMembers, updateMember, type MemberInvitations } from './users.service.js';
+
+export type UsersRoutesOptions = { invitations?: MemberInvitations };
 
 
 /** Tenant administration of people: memberships (subject/e-mail → roles, active). Admins only. */
-export function usersRoutes(database: Database) {
+export function usersRoutes(database: Database, options: UsersRoutesOptions = {}) {
   return async (app: FastifyInstance): Promise<void> => {
     const r = app.withTypeProvider<ZodTypeProvider>();
     const inTenant = tenantRunner(database);
@@ -50,14 +53,17 @@ export function usersRoutes(database: Database) {
         schema: {
           tags: ['users'],
           summary: 'Invite someone (by e-mail, bound at first sign-in, or by OIDC subject) with roles',
+          description:
+            'With the embedded identity provider, an e-mail invitation creates the account and a single-use link (24 h) to set a password, ' +
+            'returned as `invitation` (and e-mailed when SMTP is configured). Inviting a pending e-mail again answers 200 with a new link and revokes the previous one.',
           body: InviteMemberSchema,
-          response: { 201: MembershipSchema },
+          response: { 200: InvitedMemberSchema, 201: InvitedMemberSchema },
         },
       },
       async (request, reply) => {
         const caller = callerOf(request);
-        const member = await inTenant(request, (tx) => inviteMember(tx, caller, request.body));
-        return reply.status(201).header('etag', `"${member.version}"`).header('location', `/api/v1/users/${member.id}`).send(member);
+        const { member, reinvited } = await inTenant(request, (tx) => inviteMember(tx, caller, request.body, options.invitations));
+        return reply.status(reinvited ? 200 : 201).header('etag', `"${member.version}"`).header('location', `/api/v1/users/${member.id}`).send(member);
       },
     );
     r.patch(

@@ -1,4 +1,4 @@
-import type { InviteMember, Membership, Role, UpdateMember } from '@yardmaster/contracts';
+import type { InvitationLink, InvitedMember, InviteMember, Membership, Role, UpdateMember } from '@yardmaster/contracts';
 import { ROLES } from '@yardmaster/contracts';
 import type { Caller } from '../../platform/caller.js';
 import type { TenantTx } from '../../platform/db/index.js';
@@ -46,22 +46,48 @@ export async function getMember(tx: TenantTx, _caller: Caller, id: string): Prom
   return membershipView(row);
 }
 
-export async function inviteMember(tx: TenantTx, caller: Caller, input: InviteMember): Promise<Membership> {
+/**
+ * How invitation links are made (the embedded identity provider's accounts), injected by the
+ * composition root; absent when an external provider owns accounts. Runs in the caller's
+ * tenant transaction, so the membership, the account and its link commit together.
+ */
+export type MemberInvitations = (tx: TenantTx, input: { tenantSlug: string; email: string; name: string }) => Promise<InvitationLink>;
+
+/**
+ * Invites someone. Inviting an e-mail whose invitation is still pending again re-sends it: the
+ * membership stays, the previous link is revoked and a new one made (`reinvited`).
+ */
+export async function inviteMember(
+  tx: TenantTx,
+  caller: Caller,
+  input: InviteMember,
+  invitations?: MemberInvitations,
+): Promise<{ member: InvitedMember; reinvited: boolean }> {
   await assertRegionsExist(tx, input.regions, 'regions');
   const existing = await selectMembershipByIdentity(tx, { subject: input.subject, email: input.email });
-  if (existing) {
+  const canReinvite = existing !== undefined && existing.subject === null && input.subject === undefined && input.email !== undefined && invitations !== undefined;
+  if (existing && !canReinvite) {
     throw conflict('this person is already a member of the tenant', [{ field: input.subject ? 'subject' : 'email', message: 'already a member' }]);
   }
-  const row = await insertMembership(tx, {
-    tenant_slug: caller.tenantSlug,
-    subject: input.subject ?? null,
-    email: input.email?.toLowerCase() ?? null,
-    name: input.name,
-    roles: [...new Set(input.roles)],
-    regions: [...new Set(input.regions)],
+  const row =
+    existing ??
+    (await insertMembership(tx, {
+      tenant_slug: caller.tenantSlug,
+      subject: input.subject ?? null,
+      email: input.email?.toLowerCase() ?? null,
+      name: input.name,
+      roles: [...new Set(input.roles)],
+      regions: [...new Set(input.regions)],
+    }));
+  const invitation = invitations && row.subject === null && row.email ? await invitations(tx, { tenantSlug: caller.tenantSlug, email: row.email, name: row.name }) : null;
+  await recordAudit(tx, caller, {
+    action: existing ? 'membership.reinvited' : 'membership.invited',
+    entityType: 'membership',
+    entityId: row.id,
+    before: existing ? audited(existing) : null,
+    after: { ...audited(row), ...(invitation ? { invitationExpiresAt: invitation.expiresAt } : {}) },
   });
-  await recordAudit(tx, caller, { action: 'membership.invited', entityType: 'membership', entityId: row.id, before: null, after: audited(row) });
-  return membershipView(row);
+  return { member: { ...membershipView(row), invitation }, reinvited: existing !== undefined };
 }
 
 export async function updateMember(tx: TenantTx, caller: Caller, input: { id: string; version: number; changes: UpdateMember }): Promise<Membership> {

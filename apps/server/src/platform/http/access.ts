@@ -104,3 +104,20 @@ export function callerOf(request: FastifyRequest): Caller {
     ...(actor.regions && actor.regions.length > 0 ? { regions: actor.regions } : {}),
   };
 }
+
+/** The platform operator acting on one tenant (e.g. inviting its first admin), for its audit trail. */
+export function operatorCallerOf(request: FastifyRequest, tenantSlug: string): Caller {
+  const actor = request.actor;
+  if (!actor?.isOperator) throw forbidden('this action needs the platform operator role');
+  const agent = request.headers['user-agent'];
+  return {
+    kind: 'user',
+    subject: actor.subject,
+    name: withoutNul(actor.name),
+    roles: ['operator'],
+    tenantSlug,
+    requestId: String(request.id),
+    sourceIp: withoutNul(request.ip),
+    userAgent: typeof agent === 'string' ? withoutNul(agent).slice(0, 500) : null,
+  };
+}
