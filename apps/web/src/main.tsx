@@ -2,6 +2,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import './i18n';
 import { App } from './app/App';
+import { registerServiceWorker } from './app/service-worker';
 
 const root = document.getElementById('root');
 if (!root) throw new Error('no #root element');
@@ -11,9 +12,5 @@ createRoot(root).render(
   </StrictMode>,
 );
 
-// The installable, offline-capable app: register the service worker (built by vite-plugin-pwa).
-if ('serviceWorker' in navigator && import.meta.env.MODE !== 'development') {
-  window.addEventListener('load', () => {
-    navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch((error: unknown) => console.warn('service worker not registered', error));
-  });
-}
+// The installable, offline-capable driver app: its service worker (the driver page registers it too).
+if (window.location.pathname.startsWith('/driver')) window.addEventListener('load', registerServiceWorker);

@@ -1,10 +1,12 @@
-import { useState } from 'react';
+import { Suspense, useState } from 'react';
 import { ActionIcon, AppShell, Badge, Burger, Button, Group, Kbd, NavLink, Stack, Text, Tooltip } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { IconBuildingWarehouse, IconChartBar, IconListCheck, IconLogout, IconMap, IconSearch, IconSettings, IconShieldCheck, IconTimeline, IconTruck } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
+import { LoadingState } from '../ui/States';
 import { NavLink as RouterNavLink, Outlet, useLocation } from 'react-router';
 import { CommandLayer } from '../features/search/CommandLayer';
+import { NotificationCentre } from '../features/notifications/NotificationCentre';
 import { useConnection } from './connection';
 import { useLiveStatus } from './live';
 import { navFor } from './nav';
@@ -72,10 +74,11 @@ export function Layout() {
               </Button>
             ) : null}
             <LiveBadge />
+            {me.roles.includes('dispatcher') || me.roles.includes('admin') ? <NotificationCentre /> : null}
             <Text size="sm" visibleFrom="sm" data-testid="user-name">
               {me.name}
             </Text>
-            <Badge variant="light" visibleFrom="sm">
+            <Badge variant="outline" color="gray" visibleFrom="sm">
               {me.roles.join(', ')}
             </Badge>
             <Button variant="subtle" size="xs" leftSection={<IconLogout size={16} />} onClick={() => void signOut()} visibleFrom="xs">
@@ -110,7 +113,9 @@ export function Layout() {
       </AppShell.Navbar>
       <AppShell.Main id="main" tabIndex={-1}>
         {me.hasRole('admin', 'dispatcher', 'viewer') ? <CommandLayer roles={me.roles} searchOpen={searchOpen} onSearchOpen={setSearchOpen} /> : null}
-        <Outlet />
+        <Suspense fallback={<LoadingState />}>
+          <Outlet />
+        </Suspense>
       </AppShell.Main>
     </AppShell>
     </>

@@ -1,8 +1,9 @@
 import { createContext, useContext, useEffect, useRef, useState, type ReactNode } from 'react';
-import { useQueryClient, type QueryClient } from '@tanstack/react-query';
+import { useQueryClient } from '@tanstack/react-query';
 import type { SseMessage } from '../lib/sse';
 import { currentToken } from './session';
 import { openEventStream, type StreamStatus } from './event-stream';
+import { createLiveCacheUpdater } from './live-cache';
 
 export type LiveEvent = { id: string | null; type: string; entityType?: string; entityId?: string; data?: Record<string, unknown> };
 
@@ -10,7 +11,7 @@ const StatusContext = createContext<StreamStatus>('closed');
 type Listener = (event: LiveEvent) => void;
 const listeners = new Set<Listener>();
 
-/** Subscribe to raw live events (e.g. to show a notification); the cache is refreshed anyway. */
+/** Subscribe to raw live events (e.g. to show a notification); the cache is updated anyway. */
 export function onLiveEvent(listener: Listener): () => void {
   listeners.add(listener);
   return () => listeners.delete(listener);
@@ -33,25 +34,10 @@ export function parseLiveEvent(message: SseMessage): LiveEvent | null {
   }
 }
 
-/**
- * Refreshes what an event can have changed. Every feature's query keys start with its area
- * (`['dispatch', …]`, `['fleet', …]`), so a burst of events becomes one refetch per active query.
- */
-export function createCacheRefresher(client: QueryClient, delayMs = 150) {
-  let timer: ReturnType<typeof setTimeout> | null = null;
-  return () => {
-    if (timer) return;
-    timer = setTimeout(() => {
-      timer = null;
-      void client.invalidateQueries({ predicate: (q) => q.queryKey[0] !== 'session' });
-    }, delayMs);
-  };
-}
-
 export function LiveEventsProvider({ children }: { children: ReactNode }) {
   const client = useQueryClient();
   const [status, setStatus] = useState<StreamStatus>('connecting');
-  const refresh = useRef(createCacheRefresher(client));
+  const apply = useRef(createLiveCacheUpdater(client));
 
   useEffect(() => {
     const stream = openEventStream({
@@ -61,7 +47,7 @@ export function LiveEventsProvider({ children }: { children: ReactNode }) {
       onMessage: (message) => {
         const event = parseLiveEvent(message);
         if (!event) return;
-        refresh.current();
+        apply.current(event.type === 'resync' ? { type: 'resync' } : event);
         for (const l of listeners) l(event);
       },
     });

@@ -9,8 +9,10 @@ const API_PREFIXES = ['/api/', '/oidc/', '/docs', '/metrics', '/healthz', '/read
 const NONCE_PLACEHOLDER = '__CSP_NONCE__';
 
 /**
- * Serves the built single-page app from `dir`: files as they are, and index.html for any other
- * GET that is not an API path, so client-side routes survive a reload.
+ * Serves the built single-page app from `dir`: files as they are (brotli or gzip when the build
+ * pre-compressed them and the browser accepts it; content-hashed `assets/` cached for a year as
+ * immutable), and index.html for any other GET that is not an API path, so client-side routes
+ * survive a reload.
  */
 export async function registerWebApp(app: FastifyInstance, dir: string): Promise<boolean> {
   const index = path.join(dir, 'index.html');
@@ -20,7 +22,8 @@ export async function registerWebApp(app: FastifyInstance, dir: string): Promise
     const nonce = (reply as FastifyReply & { cspNonce?: { style: string } | null }).cspNonce?.style ?? '';
     return reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(indexHtml.replaceAll(NONCE_PLACEHOLDER, nonce));
   };
-  await app.register(fastifyStatic, { root: dir, serve: false });
+  // The build writes `.br` and `.gz` beside every text asset: sent as the browser accepts them.
+  await app.register(fastifyStatic, { root: dir, serve: false, preCompressed: true });
   app.get('/*', { config: { access: 'public' }, schema: { hide: true } }, async (request, reply) => {
     const url = (request.params as { '*': string })['*'];
     if (API_PREFIXES.some((p) => request.url.startsWith(p))) return reply.callNotFound();

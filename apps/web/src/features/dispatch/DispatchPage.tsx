@@ -1,93 +1,213 @@
 import { useState } from 'react';
-import { Button, Grid, Group, Stack, Switch, Title, Tooltip } from '@mantine/core';
+import { Alert, Button, Grid, Group, Modal, Radio, Stack, Switch, Text, TextInput, Textarea, Title, Tooltip } from '@mantine/core';
 import { IconPlus } from '@tabler/icons-react';
 import { useHotkeys } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
+import { useTranslation } from 'react-i18next';
+import type { CandidateDriver, CandidateEquipment } from '@yardmaster/contracts';
 import { messageOf } from '../../lib/api';
 import { ErrorState, LoadingState } from '../../ui/States';
-import { useBoard, useCancel, useChangePriority, useComplete, useDispatchSettings, useDriverList, useEquipmentList, useManualDispatch, useRecall, useSetAutoProcessing } from './api';
-import { ActionDialog } from './components/ActionDialog';
+import { useBoard, useCancel, useCandidates, useChangePriority, useComplete, useDispatchSettings, useManualDispatch, useRecall, useRelease, useSetAutoProcessing } from './api';
+import { ActionDialog, reportOutcome } from './components/ActionDialog';
 import { Board, type BoardItem } from './components/Board';
 import { ResourcePanel } from './components/ResourcePanel';
 import { WorkOrderForm } from './components/WorkOrderForm';
 import type { DispatcherAction, Priority } from './model';
 
 function AutoProcessingSwitch() {
+  const { t } = useTranslation();
   const settings = useDispatchSettings();
   const set = useSetAutoProcessing();
   const enabled = settings.data?.autoProcessing ?? true;
   return (
-    <Tooltip label="When off, the queue waits for a dispatcher's pick">
+    <Tooltip label={t('dispatch.autoProcessingHelp')}>
       <Switch
-        label="Automatic queue processing"
+        label={t('dispatch.autoProcessing')}
         checked={enabled}
         disabled={settings.isPending || set.isPending || Boolean(settings.error)}
         onChange={(e) =>
-          set.mutate(
-            { enabled: e.currentTarget.checked },
-            { onError: (error) => notifications.show({ color: 'red', title: 'Not changed', message: messageOf(error) }) },
-          )
+          set.mutate({ enabled: e.currentTarget.checked }, { onError: (error) => notifications.show({ color: 'red', title: t('common.notChanged'), message: messageOf(error) }) })
         }
       />
     </Tooltip>
   );
 }
 
-/** Pick a free piece of equipment of the requested type and an on-duty driver; the server validates like automatic matching. */
-function ManualDispatchDialog({ item, onClose }: { item: BoardItem; onClose: () => void }) {
-  const equipment = useEquipmentList();
-  const drivers = useDriverList();
-  const assign = useManualDispatch();
-  const equipmentOptions = (equipment.data ?? [])
-    .filter((e) => e.equipmentTypeId === item.equipmentTypeId && e.status === 'available')
-    .map((e) => ({ value: e.id, label: `${e.assetTag} — ${e.name}` }));
-  const driverOptions = (drivers.data ?? [])
-    .filter((d) => d.dutyStatus === 'on_duty' && !d.busyWith && !d.archived)
-    .map((d) => ({ value: d.id, label: `${d.name}${d.qualifications.length ? ` (${d.qualifications.map((q) => q.code).join(', ')})` : ''}` }));
+/** One candidate: eligible ones can be picked; the others are greyed with the server's reasons. */
+function CandidateChoice({ candidate, label }: { candidate: CandidateEquipment | CandidateDriver; label: string }) {
   return (
-    <ActionDialog
-      opened
-      onClose={onClose}
-      title={`Dispatch ${item.workOrderNumber} manually`}
-      description={`${item.equipmentTypeName} → ${item.siteName}`}
-      fields={[
-        { kind: 'select', name: 'equipmentId', label: 'Equipment (available, of this type)', options: equipmentOptions, required: true },
-        { kind: 'select', name: 'driverId', label: 'Driver (on duty, free)', options: driverOptions, required: true },
-      ]}
-      confirmLabel="Dispatch"
-      onSubmit={(v) => assign.mutateAsync({ id: item.id, version: item.version, equipmentId: v.equipmentId ?? '', driverId: v.driverId ?? '' })}
+    <Radio
+      value={candidate.id}
+      label={label}
+      disabled={!candidate.eligible}
+      description={candidate.eligible ? undefined : candidate.reasons.join('; ')}
+      data-testid="candidate"
+      data-eligible={candidate.eligible}
+      styles={candidate.eligible ? undefined : { label: { color: 'var(--mantine-color-dimmed)' }, description: { color: 'var(--mantine-color-dimmed)' } }}
     />
   );
 }
 
-function ActionDialogs({ action, item, onClose }: { action: DispatcherAction | null; item: BoardItem | null; onClose: () => void }) {
+/** Pick a machine and a driver from the server's candidates: eligible ones first, the others greyed with their reasons. */
+function ManualDispatchDialog({ item, onClose }: { item: BoardItem; onClose: () => void }) {
+  const { t } = useTranslation();
+  const candidates = useCandidates(item.id);
+  const assign = useManualDispatch();
+  const [equipmentId, setEquipmentId] = useState<string | null>(null);
+  const [driverId, setDriverId] = useState<string | null>(null);
+  const equipment = candidates.data?.equipment ?? [];
+  const drivers = candidates.data?.drivers ?? [];
+  const firstEquipment = equipment.find((e) => e.eligible)?.id ?? null;
+  const firstDriver = drivers.find((d) => d.eligible)?.id ?? null;
+  const pickedEquipment = equipmentId ?? firstEquipment;
+  const pickedDriver = driverId ?? firstDriver;
+  return (
+    <Modal opened onClose={onClose} title={t('dispatch.assign.title', { workOrder: item.workOrderNumber })} size="lg" returnFocus={false}>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (!pickedEquipment || !pickedDriver) return;
+          reportOutcome(
+            assign.mutateAsync({ id: item.id, version: item.version, equipmentId: pickedEquipment, driverId: pickedDriver }),
+            t('dispatch.done.assigned', { workOrder: item.workOrderNumber }),
+            t('dispatch.failed', { workOrder: item.workOrderNumber }),
+          );
+          onClose();
+        }}
+      >
+        <Stack gap="sm">
+          <Text size="sm">{t('dispatch.assign.description', { type: item.equipmentTypeName, site: item.siteName })}</Text>
+          {candidates.error ? <ErrorState error={candidates.error} onRetry={() => void candidates.refetch()} /> : null}
+          {candidates.isPending ? <LoadingState /> : null}
+          {candidates.data ? (
+            <Grid>
+              <Grid.Col span={{ base: 12, sm: 6 }}>
+                <Radio.Group label={t('dispatch.assign.equipment')} value={pickedEquipment} onChange={setEquipmentId} data-testid="equipment-candidates">
+                  <Stack gap={6} mt={6}>
+                    {firstEquipment ? null : <Text size="sm">{t('dispatch.assign.noneEligibleEquipment')}</Text>}
+                    {equipment.map((c) => (
+                      <CandidateChoice key={c.id} candidate={c} label={`${c.code} — ${c.name}`} />
+                    ))}
+                  </Stack>
+                </Radio.Group>
+              </Grid.Col>
+              <Grid.Col span={{ base: 12, sm: 6 }}>
+                <Radio.Group label={t('dispatch.assign.driver')} value={pickedDriver} onChange={setDriverId} data-testid="driver-candidates">
+                  <Stack gap={6} mt={6}>
+                    {firstDriver ? null : <Text size="sm">{t('dispatch.assign.noneEligibleDrivers')}</Text>}
+                    {drivers.map((c) => (
+                      <CandidateChoice key={c.id} candidate={c} label={c.name} />
+                    ))}
+                  </Stack>
+                </Radio.Group>
+              </Grid.Col>
+            </Grid>
+          ) : null}
+          <Group justify="flex-end">
+            <Button variant="default" onClick={onClose}>
+              {t('common.close')}
+            </Button>
+            <Button type="submit" disabled={!pickedEquipment || !pickedDriver}>
+              {t('dispatch.assign.submit')}
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}
+
+/** Recall: the work goes back to the queue now, or is held (with a reason and an optional "not before" time). */
+function RecallDialog({ item, onClose }: { item: BoardItem; onClose: () => void }) {
+  const { t } = useTranslation();
   const recall = useRecall();
+  const [reason, setReason] = useState('');
+  const [then, setThen] = useState<'queue' | 'hold'>('queue');
+  const [holdReason, setHoldReason] = useState('');
+  const [notBefore, setNotBefore] = useState('');
+  const ready = reason.trim() !== '' && (then === 'queue' || holdReason.trim() !== '');
+  return (
+    <Modal opened onClose={onClose} title={t('dispatch.recall.title', { workOrder: item.workOrderNumber })} returnFocus={false}>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (!ready) return;
+          const hold = then === 'hold' ? { reason: holdReason.trim(), notBefore: notBefore ? new Date(notBefore).toISOString() : null } : undefined;
+          reportOutcome(
+            recall.mutateAsync({ id: item.id, version: item.version, reason: reason.trim(), ...(hold ? { hold } : {}) }),
+            t(hold ? 'dispatch.done.held' : 'dispatch.done.recalled', { workOrder: item.workOrderNumber }),
+            t('dispatch.failed', { workOrder: item.workOrderNumber }),
+          );
+          onClose();
+        }}
+      >
+        <Stack gap="sm">
+          <Text size="sm">{t('dispatch.recall.description')}</Text>
+          <Textarea label={t('dispatch.recall.reason')} withAsterisk autosize minRows={2} value={reason} onChange={(e) => setReason(e.currentTarget.value)} data-autofocus />
+          <Radio.Group label={t('dispatch.recall.then')} value={then} onChange={(v) => setThen(v === 'hold' ? 'hold' : 'queue')}>
+            <Stack gap={6} mt={6}>
+              <Radio value="queue" label={t('dispatch.recall.requeue')} />
+              <Radio value="hold" label={t('dispatch.recall.hold')} />
+            </Stack>
+          </Radio.Group>
+          {then === 'hold' ? (
+            <>
+              <Textarea label={t('dispatch.recall.holdReason')} withAsterisk autosize minRows={1} value={holdReason} onChange={(e) => setHoldReason(e.currentTarget.value)} />
+              <TextInput type="datetime-local" label={t('dispatch.recall.notBefore')} value={notBefore} onChange={(e) => setNotBefore(e.currentTarget.value)} />
+            </>
+          ) : null}
+          <Group justify="flex-end">
+            <Button variant="default" onClick={onClose}>
+              {t('common.close')}
+            </Button>
+            <Button type="submit" color="red.8" disabled={!ready}>
+              {t('dispatch.recall.submit')}
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}
+
+function ActionDialogs({ action, item, onClose }: { action: DispatcherAction | null; item: BoardItem | null; onClose: () => void }) {
+  const { t } = useTranslation();
   const cancel = useCancel();
   const priority = useChangePriority();
   const complete = useComplete();
+  const release = useRelease();
   if (!action || !item) return null;
-  const base = { opened: true, onClose };
+  const workOrder = item.workOrderNumber;
+  const base = { opened: true, onClose, failedTitle: t('dispatch.failed', { workOrder }) };
   switch (action) {
     case 'recall':
+      return <RecallDialog item={item} onClose={onClose} />;
+    case 'release':
       return (
         <ActionDialog
           {...base}
-          title={`Recall ${item.workOrderNumber}`}
-          description="The equipment and driver are freed and the line returns to pending."
-          fields={[{ kind: 'reason', label: 'Reason', required: true }]}
-          confirmLabel="Recall"
-          danger
-          onSubmit={(v) => recall.mutateAsync({ id: item.id, version: item.version, reason: v.reason })}
+          title={t('dispatch.release.title', { workOrder })}
+          description={
+            <>
+              {t('dispatch.release.description')}
+              {item.hold ? <Alert mt="xs" variant="outline" color="gray" title={t('dispatch.heldReason', { reason: item.hold.reason })} /> : null}
+            </>
+          }
+          fields={[]}
+          confirmLabel={t('dispatch.release.submit')}
+          doneMessage={t('dispatch.done.released', { workOrder })}
+          onSubmit={() => release.mutateAsync({ id: item.id, version: item.version })}
         />
       );
     case 'cancel':
       return (
         <ActionDialog
           {...base}
-          title={`Cancel ${item.workOrderNumber}`}
-          fields={[{ kind: 'reason', label: 'Reason', required: true }]}
-          confirmLabel="Cancel request"
+          title={t('dispatch.cancel.title', { workOrder })}
+          fields={[{ kind: 'reason', label: t('dispatch.cancel.reason'), required: true }]}
+          confirmLabel={t('dispatch.cancel.submit')}
           danger
+          doneMessage={t('dispatch.done.cancelled', { workOrder })}
           onSubmit={(v) => cancel.mutateAsync({ id: item.id, version: item.version, reason: v.reason })}
         />
       );
@@ -95,10 +215,11 @@ function ActionDialogs({ action, item, onClose }: { action: DispatcherAction | n
       return (
         <ActionDialog
           {...base}
-          title={`Priority of ${item.workOrderNumber}`}
+          title={t('dispatch.priority.title', { workOrder })}
           fields={[{ kind: 'priority' }]}
           initial={{ priority: item.priority }}
-          confirmLabel="Change priority"
+          confirmLabel={t('dispatch.priority.submit')}
+          doneMessage={t('dispatch.done.reprioritised', { workOrder, priority: t(`priority.${item.priority}`) })}
           onSubmit={(v) => priority.mutateAsync({ id: item.id, version: item.version, priority: v.priority as Priority })}
         />
       );
@@ -106,9 +227,10 @@ function ActionDialogs({ action, item, onClose }: { action: DispatcherAction | n
       return (
         <ActionDialog
           {...base}
-          title={`Complete ${item.workOrderNumber}`}
-          fields={[{ kind: 'reason', label: 'Notes', required: false }]}
-          confirmLabel="Complete"
+          title={t('dispatch.complete.title', { workOrder })}
+          fields={[{ kind: 'reason', label: t('dispatch.complete.notes'), required: false }]}
+          confirmLabel={t('dispatch.complete.submit')}
+          doneMessage={t('dispatch.done.completed', { workOrder })}
           onSubmit={(v) => complete.mutateAsync({ id: item.id, version: item.version, notes: v.reason })}
         />
       );
@@ -117,20 +239,35 @@ function ActionDialogs({ action, item, onClose }: { action: DispatcherAction | n
   }
 }
 
+/** After a dialog, focus goes back to the card's actions button (or, if the card moved away, to the board's heading). */
+function returnFocusTo(workOrder: string): void {
+  setTimeout(() => {
+    const button = document.querySelector<HTMLElement>(`[data-actions-for="${CSS.escape(workOrder)}"]`);
+    (button ?? document.getElementById('dispatch-title'))?.focus();
+  }, 0);
+}
+
 export function DispatchPage() {
+  const { t } = useTranslation();
   const board = useBoard();
   const [selected, setSelected] = useState<{ action: DispatcherAction; item: BoardItem } | null>(null);
   // `n` from another page arrives as /dispatch?new=1 (see features/search/shortcuts.ts).
   const [creating, setCreating] = useState(() => new URLSearchParams(window.location.search).has('new'));
   useHotkeys([['n', () => setCreating(true)]]);
+  const close = () => {
+    if (selected) returnFocusTo(selected.item.workOrderNumber);
+    setSelected(null);
+  };
   return (
     <Stack>
       <Group justify="space-between">
-        <Title order={2}>Dispatcher console</Title>
+        <Title order={1} size="h2" id="dispatch-title" tabIndex={-1}>
+          {t('dispatch.title')}
+        </Title>
         <Group>
           <AutoProcessingSwitch />
-          <Button leftSection={<IconPlus size={16} />} onClick={() => setCreating(true)} title="Keyboard: N">
-            New work order
+          <Button leftSection={<IconPlus size={16} />} onClick={() => setCreating(true)} title={t('dispatch.newWorkOrderShortcut')}>
+            {t('dispatch.newWorkOrder')}
           </Button>
         </Group>
       </Group>
@@ -149,7 +286,7 @@ export function DispatchPage() {
         </Grid.Col>
       </Grid>
       <WorkOrderForm opened={creating} onClose={() => setCreating(false)} />
-      <ActionDialogs action={selected?.action ?? null} item={selected?.item ?? null} onClose={() => setSelected(null)} />
+      <ActionDialogs action={selected?.action ?? null} item={selected?.item ?? null} onClose={close} />
     </Stack>
   );
 }

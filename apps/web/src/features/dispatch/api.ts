@@ -1,6 +1,8 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from '../../lib/api';
-import type { Board, CreateWorkOrder, DispatchSettings, Dispatch, Driver, Equipment, EquipmentType, Explain, WorkOrder } from '@yardmaster/contracts';
+import type { Board, Candidates, CreateWorkOrder, DispatchSettings, Dispatch, Driver, Equipment, EquipmentType, Explain, Recall, WorkOrder } from '@yardmaster/contracts';
+import type { QueryClient } from '@tanstack/react-query';
+import { applyDispatch, guessDispatch } from './board-cache';
 import type { BoardItem } from './model';
 import type { Priority } from './model';
 
@@ -12,6 +14,7 @@ export const dispatchKeys = {
   all: ['dispatch'] as const,
   board: () => [...dispatchKeys.all, 'board'] as const,
   explain: (id: string) => [...dispatchKeys.all, 'explain', id] as const,
+  candidates: (id: string) => [...dispatchKeys.all, 'candidates', id] as const,
   settings: () => [...dispatchKeys.all, 'settings'] as const,
   resources: () => [...dispatchKeys.all, 'resources'] as const,
   alerts: () => [...dispatchKeys.all, 'alerts'] as const,
@@ -60,9 +63,19 @@ export function toBoardItems(board: Board, names: ReturnType<typeof useNames>): 
     queuedAt: d.queuedAt ?? d.requestedStart,
     changedAt: d.timestamps.returningAt ?? d.timestamps.onSiteAt ?? d.timestamps.enRouteAt ?? d.timestamps.dispatchedAt ?? d.timestamps.createdAt,
     position,
+    competing: null,
     reason: null,
+    requestedStart: d.requestedStart,
+    declineReason: d.declineReason,
+    declinedBy: d.declinedBy ? (names.drivers.get(d.declinedBy) ?? null) : null,
+    hold: d.hold,
   });
-  return [...board.queued.map((d) => item(d, d.queuePosition)), ...board.scheduled.map((d) => item(d, null)), ...board.active.map((d) => item(d, null))];
+  return [
+    ...board.queued.map((d) => ({ ...item(d, d.queuePosition), competing: d.competing, reason: d.reason || null })),
+    ...board.scheduled.map((d) => item(d, null)),
+    ...(board.held ?? []).map((d) => item(d, null)),
+    ...board.active.map((d) => item(d, null)),
+  ];
 }
 
 export function useBoard() {
@@ -84,25 +97,81 @@ export function useSetAutoProcessing() {
   const client = useQueryClient();
   return useMutation({
     mutationFn: ({ enabled }: { enabled: boolean }) => api.patch<DispatchSettings>(PATHS.settings, { autoProcessing: enabled }),
-    onSettled: () => client.invalidateQueries({ queryKey: dispatchKeys.all }),
+    onSuccess: (settings) => client.setQueryData(dispatchKeys.settings(), settings),
+    onSettled: () => client.invalidateQueries({ queryKey: dispatchKeys.board(), exact: true }),
   });
 }
 
-function useDispatchMutation<V>(fn: (v: V) => Promise<unknown>) {
-  const client = useQueryClient();
-  return useMutation({ mutationFn: fn, onSettled: () => client.invalidateQueries({ queryKey: dispatchKeys.all }) });
+let reconcileTimer: ReturnType<typeof setTimeout> | null = null;
+
+/**
+ * Reconcile the board with the server in the background: one read of the board (positions and
+ * reasons of the other cards move with a change), at most every `delayMs`, never every query.
+ */
+export function reconcileBoard(client: QueryClient, delayMs = 250): void {
+  if (reconcileTimer) return;
+  reconcileTimer = setTimeout(() => {
+    reconcileTimer = null;
+    void client.invalidateQueries({ queryKey: dispatchKeys.board(), exact: true });
+  }, delayMs);
 }
 
-export const useRecall = () => useDispatchMutation((v: { id: string; version: number; reason: string }) => api.post(`${PATHS.dispatches}/${v.id}/recall`, { reason: v.reason }, { version: v.version }));
-export const useCancel = () => useDispatchMutation((v: { id: string; version: number; reason: string }) => api.post(`${PATHS.dispatches}/${v.id}/cancel`, { reason: v.reason }, { version: v.version }));
+/** Put a dispatch (from an answer or a live event) in its place on the cached board. */
+export function putDispatch(client: QueryClient, dispatch: Dispatch): void {
+  client.setQueryData<Board>(dispatchKeys.board(), (board) => (board ? applyDispatch(board, dispatch) : board));
+}
+
+/**
+ * A board command applied optimistically: the card changes at once (`guess`), the server's answer
+ * replaces it, a refusal puts the board back as it was; then the board is reconciled in the
+ * background.
+ */
+function useDispatchMutation<V extends { id: string }>(fn: (v: V) => Promise<Dispatch>, guess: (v: V) => (d: Dispatch) => Dispatch | null) {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: fn,
+    onMutate: async (v: V) => {
+      await client.cancelQueries({ queryKey: dispatchKeys.board(), exact: true });
+      const before = client.getQueryData<Board>(dispatchKeys.board());
+      if (before) client.setQueryData<Board>(dispatchKeys.board(), guessDispatch(before, v.id, guess(v)));
+      return { before };
+    },
+    onError: (_error, _v, context) => {
+      if (context?.before) client.setQueryData(dispatchKeys.board(), context.before);
+    },
+    onSuccess: (dispatch) => putDispatch(client, dispatch),
+    onSettled: () => reconcileBoard(client),
+  });
+}
+
+const post = (path: string, body: unknown, version: number) => api.post<Dispatch>(path, body, { version });
+const leaves = () => () => null;
+
+export const useRecall = () =>
+  useDispatchMutation((v: { id: string; version: number } & Recall) => post(`${PATHS.dispatches}/${v.id}/recall`, { reason: v.reason, ...(v.hold ? { hold: v.hold } : {}) }, v.version), leaves);
+export const useRelease = () =>
+  useDispatchMutation(
+    (v: { id: string; version: number }) => post(`${PATHS.dispatches}/${v.id}/release`, {}, v.version),
+    () => (d) => ({ ...d, status: 'queued' }),
+  );
+export const useCancel = () => useDispatchMutation((v: { id: string; version: number; reason: string }) => post(`${PATHS.dispatches}/${v.id}/cancel`, { reason: v.reason }, v.version), leaves);
 export const useChangePriority = () =>
-  useDispatchMutation((v: { id: string; version: number; priority: Priority }) => api.post(`${PATHS.dispatches}/${v.id}/priority`, { priority: v.priority }, { version: v.version }));
+  useDispatchMutation(
+    (v: { id: string; version: number; priority: Priority }) => post(`${PATHS.dispatches}/${v.id}/priority`, { priority: v.priority }, v.version),
+    (v) => (d) => ({ ...d, priority: v.priority }),
+  );
 export const useManualDispatch = () =>
-  useDispatchMutation((v: { id: string; version: number; equipmentId: string; driverId: string }) =>
-    api.post(`${PATHS.dispatches}/${v.id}/assign`, { equipmentId: v.equipmentId, driverId: v.driverId }, { version: v.version }),
+  useDispatchMutation(
+    (v: { id: string; version: number; equipmentId: string; driverId: string }) => post(`${PATHS.dispatches}/${v.id}/assign`, { equipmentId: v.equipmentId, driverId: v.driverId }, v.version),
+    (v) => (d) => ({ ...d, status: 'dispatched', equipmentId: v.equipmentId, driverId: v.driverId }),
   );
 export const useComplete = () =>
-  useDispatchMutation((v: { id: string; version: number; notes: string }) => api.post(`${PATHS.dispatches}/${v.id}/status`, { status: 'completed', notes: v.notes || undefined }, { version: v.version }));
+  useDispatchMutation((v: { id: string; version: number; notes: string }) => post(`${PATHS.dispatches}/${v.id}/status`, { status: 'completed', notes: v.notes || undefined }, v.version), leaves);
+
+/** Every machine and driver for a waiting dispatch, eligible or not with reasons (the server's rule). */
+export function useCandidates(id: string) {
+  return useQuery({ queryKey: dispatchKeys.candidates(id), queryFn: ({ signal }) => api.get<Candidates>(`${PATHS.dispatches}/${id}/candidates`, undefined, signal), staleTime: 0 });
+}
 
 export type CreateWorkOrderInput = CreateWorkOrder;
 
@@ -110,7 +179,8 @@ export function useCreateWorkOrder() {
   const client = useQueryClient();
   return useMutation({
     mutationFn: (body: CreateWorkOrderInput) => api.post<WorkOrder>(PATHS.workOrders, body),
-    onSettled: () => client.invalidateQueries({ queryKey: dispatchKeys.all }),
+    // The new cards arrive as live events too; one board read now shows them without waiting.
+    onSettled: () => client.invalidateQueries({ queryKey: dispatchKeys.board(), exact: true }),
   });
 }
 

@@ -1,4 +1,4 @@
-import { ACTIVE_DISPATCH_STATUSES, type Board, type Dispatch, type Priority } from '@yardmaster/contracts';
+import { ACTIVE_DISPATCH_STATUSES, type Board, type Dispatch } from '@yardmaster/contracts';
 
 /**
  * The board in the query cache, changed by entity: a dispatch from a live event, a mutation's
@@ -11,7 +11,7 @@ type Queued = Board['queued'][number];
 const isActive = (status: Dispatch['status']): boolean => (ACTIVE_DISPATCH_STATUSES as readonly string[]).includes(status);
 
 function findCard(board: Board, id: string): Dispatch | Queued | undefined {
-  return board.queued.find((d) => d.id === id) ?? board.scheduled.find((d) => d.id === id) ?? board.active.find((d) => d.id === id) ?? board.held?.find((d) => d.id === id);
+  return board.queued.find((d) => d.id === id) ?? board.scheduled.find((d) => d.id === id) ?? board.active.find((d) => d.id === id) ?? board.held.find((d) => d.id === id);
 }
 
 /** The board with `dispatch` in its place (newer versions only: an old event never undoes a newer answer). */
@@ -19,7 +19,7 @@ export function applyDispatch(board: Board, dispatch: Dispatch): Board {
   const current = findCard(board, dispatch.id);
   if (current && current.version > dispatch.version) return board;
   const without = <T extends { id: string }>(list: T[]): T[] => list.filter((d) => d.id !== dispatch.id);
-  const next: Board = { ...board, queued: without(board.queued), scheduled: without(board.scheduled), active: without(board.active), ...(board.held ? { held: without(board.held) } : {}) };
+  const next: Board = { ...board, queued: without(board.queued), scheduled: without(board.scheduled), active: without(board.active), held: without(board.held) };
   if (dispatch.status === 'queued') {
     const previous = board.queued.find((d) => d.id === dispatch.id);
     const sameType = next.queued.filter((d) => d.equipmentTypeId === dispatch.equipmentTypeId);
@@ -32,7 +32,7 @@ export function applyDispatch(board: Board, dispatch: Dispatch): Board {
     };
     next.queued = [...next.queued, card];
   } else if (dispatch.status === 'scheduled') next.scheduled = [...next.scheduled, dispatch];
-  else if (dispatch.status === 'held') next.held = [...(next.held ?? []), dispatch];
+  else if (dispatch.status === 'held') next.held = [...next.held, dispatch];
   else if (isActive(dispatch.status)) next.active = [...next.active, dispatch];
   return next;
 }
@@ -47,10 +47,3 @@ export function guessDispatch(board: Board, id: string, change: (d: Dispatch) =>
   }
   return applyDispatch(board, { ...changed, version: current.version + 1 });
 }
-
-export const guesses = {
-  /** Recalled or completed: the card leaves the active columns (a replacement arrives from the server). */
-  leaves: (d: Dispatch): Dispatch | null => (d ? null : null),
-  priority: (priority: Priority) => (d: Dispatch): Dispatch => ({ ...d, priority }),
-  assigned: (equipmentId: string, driverId: string) => (d: Dispatch): Dispatch => ({ ...d, status: 'dispatched', equipmentId, driverId }),
-};

@@ -6,6 +6,7 @@ describe('dispatch board rules', () => {
     expect(actionsFor('queued')).toEqual(['manual-dispatch', 'change-priority', 'cancel']);
     expect(actionsFor('en_route')).toEqual(['recall', 'complete']);
     expect(actionsFor('completed')).toEqual([]);
+    expect(actionsFor('held')).toEqual(['release', 'cancel']);
   });
   it('moves a driver forward one step at a time', () => {
     const seen: string[] = [];

@@ -7,7 +7,7 @@ import { ACTIVE_DISPATCH_STATUSES, canMove, DISPATCH_TRANSITIONS, nextStepFrom, 
 export type { DispatchStatus, Priority };
 
 export const BOARD_COLUMNS = [
-  { key: 'queued', label: 'Queued', statuses: ['queued', 'scheduled'] },
+  { key: 'queued', label: 'Waiting', statuses: ['queued', 'scheduled', 'held'] },
   { key: 'dispatched', label: 'Dispatched', statuses: ['dispatched'] },
   { key: 'en_route', label: 'En route', statuses: ['en_route'] },
   { key: 'on_site', label: 'On site', statuses: ['on_site'] },
@@ -17,12 +17,13 @@ export const BOARD_COLUMNS = [
 /** The active statuses, from the contracts' state machine. */
 export const ACTIVE: readonly DispatchStatus[] = ACTIVE_DISPATCH_STATUSES;
 
-export type DispatcherAction = 'manual-dispatch' | 'recall' | 'cancel' | 'change-priority' | 'complete';
+export type DispatcherAction = 'manual-dispatch' | 'recall' | 'release' | 'cancel' | 'change-priority' | 'complete';
 
 /** The board's buttons and the state machine's commands they send, in the order they are shown. */
 const ACTION_COMMANDS: ReadonlyArray<[DispatcherAction, DispatchCommand]> = [
   ['manual-dispatch', 'assign'],
   ['recall', 'recall'],
+  ['release', 'release'],
   ['change-priority', 'reprioritise'],
   ['cancel', 'cancel'],
   ['complete', 'complete'],
@@ -83,6 +84,14 @@ export type BoardItem = {
   driverName: string | null;
   queuedAt: string | null;
   changedAt: string | null;
+  /** Position among the queued requests of the same type, and how many there are ("#2 of 5"). */
   position: number | null;
+  competing: number | null;
+  /** One line: why it waits (from the board). */
   reason: string | null;
+  requestedStart: string;
+  declineReason: string | null;
+  /** Name of the driver who declined it last. */
+  declinedBy: string | null;
+  hold: { reason: string; notBefore: string | null } | null;
 };

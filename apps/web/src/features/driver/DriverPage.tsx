@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
+import { registerServiceWorker } from '../../app/service-worker';
 import { Alert, Anchor, Badge, Button, Card, Group, Stack, Text, Textarea, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconMapPin, IconNavigation, IconPaperclip, IconPhone, IconTruck } from '@tabler/icons-react';
@@ -363,6 +364,7 @@ function MyQualifications({ timeZone, online }: { timeZone: string; online: bool
  * `signedIn` is false when the app was opened offline and could not reach the identity provider.
  */
 export function DriverPage({ signedIn = true }: { signedIn?: boolean }) {
+  useEffect(registerServiceWorker, []);
   const { state } = useSession();
   const timeZone = state.status === 'ready' ? (state.me.tenant?.timeZone ?? browserZone) : browserZone;
   const connection = useConnection();

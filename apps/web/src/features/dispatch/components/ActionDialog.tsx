@@ -1,8 +1,8 @@
 import { useState, type ReactNode } from 'react';
 import { Button, Group, Modal, SegmentedControl, Select, Stack, Text, Textarea } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { useMutation } from '@tanstack/react-query';
-import { ProblemAlert } from '../../../ui/States';
+import { useTranslation } from 'react-i18next';
+import { messageOf } from '../../../lib/api';
 
 export type DialogField =
   | { kind: 'reason'; label: string; required: boolean }
@@ -12,8 +12,20 @@ export type DialogField =
 export type DialogValues = { reason: string; priority: string; [name: string]: string };
 
 /**
- * A confirm dialog for one dispatcher action. It stays open and shows the server's problem detail
- * when the action is refused (a stale version, a driver lacking a qualification…).
+ * Tells the dispatcher how a command they already see applied on the board ended: a short note
+ * when the server confirms it, the server's reason (kept on screen) when it refused and the board
+ * went back.
+ */
+export function reportOutcome(work: Promise<unknown>, done: string, failed: string): void {
+  work.then(
+    () => notifications.show({ color: 'teal', message: done }),
+    (error: unknown) => notifications.show({ color: 'red', title: failed, message: messageOf(error), autoClose: false, 'data-testid': 'command-refused' }),
+  );
+}
+
+/**
+ * A confirm dialog for one dispatcher action. The action is applied optimistically: the dialog
+ * closes at once, the board shows the change, and a refusal puts the board back and says why.
  */
 export function ActionDialog({
   opened,
@@ -23,8 +35,11 @@ export function ActionDialog({
   confirmLabel,
   danger,
   initial,
+  doneMessage,
+  failedTitle,
   onSubmit,
   onClose,
+  children,
 }: {
   opened: boolean;
   title: string;
@@ -33,24 +48,23 @@ export function ActionDialog({
   confirmLabel: string;
   danger?: boolean;
   initial?: Partial<DialogValues>;
+  doneMessage: string;
+  failedTitle: string;
   onSubmit: (values: DialogValues) => Promise<unknown>;
   onClose: () => void;
+  children?: ReactNode;
 }) {
+  const { t } = useTranslation();
   const [values, setValues] = useState<DialogValues>({ reason: '', priority: 'standard', ...initial } as DialogValues);
-  const run = useMutation({
-    mutationFn: onSubmit,
-    onSuccess: () => {
-      notifications.show({ color: 'teal', message: `${title}: done` });
-      onClose();
-    },
-  });
   const missing = fields.some((f) => (f.kind === 'reason' && f.required && !values.reason.trim()) || (f.kind === 'select' && f.required && !values[f.name]));
   return (
-    <Modal opened={opened} onClose={onClose} title={title}>
+    <Modal opened={opened} onClose={onClose} title={title} returnFocus={false}>
       <form
         onSubmit={(e) => {
           e.preventDefault();
-          if (!missing) run.mutate(values);
+          if (missing) return;
+          reportOutcome(onSubmit(values), doneMessage, failedTitle);
+          onClose();
         }}
       >
         <Stack gap="sm">
@@ -76,11 +90,7 @@ export function ActionDialog({
                     key="priority"
                     value={values.priority}
                     onChange={(v) => setValues({ ...values, priority: v })}
-                    data={[
-                      { value: 'urgent', label: 'Urgent' },
-                      { value: 'standard', label: 'Standard' },
-                      { value: 'low', label: 'Low' },
-                    ]}
+                    data={(['urgent', 'standard', 'low'] as const).map((p) => ({ value: p, label: t(`priority.${p}`) }))}
                   />
                 );
               case 'select':
@@ -93,17 +103,17 @@ export function ActionDialog({
                     data={f.options}
                     value={values[f.name] ?? null}
                     onChange={(v) => setValues({ ...values, [f.name]: v ?? '' })}
-                    nothingFoundMessage="Nothing available"
+                    nothingFoundMessage={t('common.none')}
                   />
                 );
             }
           })}
-          <ProblemAlert error={run.error} title="The server refused" />
+          {children}
           <Group justify="flex-end">
             <Button variant="default" onClick={onClose}>
-              Close
+              {t('common.close')}
             </Button>
-            <Button type="submit" color={danger ? 'red' : undefined} loading={run.isPending} disabled={missing}>
+            <Button type="submit" color={danger ? 'red.8' : undefined} disabled={missing}>
               {confirmLabel}
             </Button>
           </Group>

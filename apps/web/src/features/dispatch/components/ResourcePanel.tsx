@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { Badge, Button, Paper, ScrollArea, Table, Tabs, Text } from '@mantine/core';
+import { useTranslation } from 'react-i18next';
 import { useMe } from '../../../app/session';
 import { formatDate } from '../../../lib/time';
 import { EmptyState, ErrorState, LoadingState } from '../../../ui/States';
@@ -25,7 +26,7 @@ function EquipmentTable({ items, onDamaged }: { items: PanelEquipment[]; onDamag
               </Text>
             </Table.Td>
             <Table.Td>
-              <Badge size="sm" variant="light" color={EQUIPMENT_COLOR[e.status] ?? 'gray'}>
+              <Badge size="sm" variant="dot" color={EQUIPMENT_COLOR[e.status] ?? 'gray'}>
                 {e.status}
               </Badge>
               {e.busyWith ? (
@@ -36,7 +37,7 @@ function EquipmentTable({ items, onDamaged }: { items: PanelEquipment[]; onDamag
             </Table.Td>
             <Table.Td>
               {e.status === 'available' || e.status === 'dispatched' ? (
-                <Button size="compact-xs" variant="subtle" color="orange" onClick={() => onDamaged(e)}>
+                <Button size="compact-xs" variant="default" onClick={() => onDamaged(e)}>
                   Mark damaged
                 </Button>
               ) : null}
@@ -49,6 +50,7 @@ function EquipmentTable({ items, onDamaged }: { items: PanelEquipment[]; onDamag
 }
 
 function DriverTable({ items, onDuty }: { items: PanelDriver[]; onDuty: (d: PanelDriver, onDuty: boolean) => void }) {
+  const { t } = useTranslation();
   const { timeZone } = useMe();
   if (items.length === 0) return <EmptyState title="No drivers" />;
   return (
@@ -65,14 +67,20 @@ function DriverTable({ items, onDuty }: { items: PanelDriver[]; onDuty: (d: Pane
                 <Text size="xs" c="dimmed">
                   {d.qualifications.map((q) => q.code).join(', ') || 'no qualifications'}
                 </Text>
-                {expiring.map((q) => (
-                  <Text key={q.code} size="xs" c="orange.8">
-                    {q.code} expires {formatDate(q.expiresAt, timeZone)}
-                  </Text>
-                ))}
+                {expiring.map((q) =>
+                  new Date(q.expiresAt ?? 0).getTime() <= Date.now() ? (
+                    <Text key={q.code} size="xs" c="red.9" fw={600} data-testid="qualification-expired">
+                      {t('qualifications.expired', { code: q.code, date: formatDate(q.expiresAt, timeZone) })}
+                    </Text>
+                  ) : (
+                    <Text key={q.code} size="xs" data-testid="qualification-expiring">
+                      {t('qualifications.expires', { code: q.code, date: formatDate(q.expiresAt, timeZone) })}
+                    </Text>
+                  ),
+                )}
               </Table.Td>
               <Table.Td>
-                <Badge size="sm" variant="light" color={d.busyWith ? 'blue' : d.dutyStatus === 'on_duty' ? 'teal' : 'gray'}>
+                <Badge size="sm" variant="dot" color={d.busyWith ? 'blue' : d.dutyStatus === 'on_duty' ? 'teal' : 'gray'}>
                   {d.busyWith ? 'busy' : d.dutyStatus === 'on_duty' ? 'free' : 'off duty'}
                 </Badge>
                 {d.busyWith ? (
@@ -82,7 +90,7 @@ function DriverTable({ items, onDuty }: { items: PanelDriver[]; onDuty: (d: Pane
                 ) : null}
               </Table.Td>
               <Table.Td>
-                <Button size="compact-xs" variant="subtle" onClick={() => onDuty(d, d.dutyStatus !== 'on_duty')}>
+                <Button size="compact-xs" variant="default" onClick={() => onDuty(d, d.dutyStatus !== 'on_duty')}>
                   {d.dutyStatus === 'on_duty' ? 'Mark unavailable' : 'Back on duty'}
                 </Button>
               </Table.Td>
@@ -95,6 +103,7 @@ function DriverTable({ items, onDuty }: { items: PanelDriver[]; onDuty: (d: Pane
 }
 
 export function ResourcePanel() {
+  const { t } = useTranslation();
   const equipment = useEquipmentList();
   const drivers = useDriverList();
   const damaged = useMarkDamaged();
@@ -131,6 +140,8 @@ export function ResourcePanel() {
           fields={[{ kind: 'reason', label: 'What is damaged', required: true }]}
           confirmLabel="Send to maintenance"
           danger
+          doneMessage={t('resources.sentToMaintenance', { name: dialog.e.name })}
+          failedTitle={t('resources.notChanged', { name: dialog.e.name })}
           onSubmit={(v) => damaged.mutateAsync({ id: dialog.e.id, version: dialog.e.version, notes: v.reason })}
         />
       ) : null}
@@ -141,6 +152,8 @@ export function ResourcePanel() {
           title={dialog.onDuty ? `${dialog.d.name} back on duty` : `Mark ${dialog.d.name} unavailable`}
           fields={dialog.onDuty ? [] : [{ kind: 'reason', label: 'Reason (e.g. sick)', required: false }]}
           confirmLabel={dialog.onDuty ? 'Back on duty' : 'Mark unavailable'}
+          doneMessage={t(dialog.onDuty ? 'resources.backOnDuty' : 'resources.offDuty', { name: dialog.d.name })}
+          failedTitle={t('resources.notChanged', { name: dialog.d.name })}
           onSubmit={(v) => duty.mutateAsync({ id: dialog.d.id, version: dialog.d.version, onDuty: dialog.onDuty, note: v.reason })}
         />
       ) : null}
