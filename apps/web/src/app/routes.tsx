@@ -1,16 +1,14 @@
-import { lazy, Suspense, type ReactNode } from 'react';
+import { lazy } from 'react';
 import { createBrowserRouter, Navigate } from 'react-router';
 import { CallbackPage } from '../features/auth/AuthPages';
 import { DriverPage } from '../features/driver/DriverPage';
 import { HomeRedirect, RequireRole, RequireSession } from './Guard';
 import { Layout } from './Layout';
 import { CALLBACK_PATH } from './session';
-import { LoadingState } from '../ui/States';
 
-// The timeline and the map (MapLibre) are their own chunks: the first screen does not wait for them.
+// The timeline and the map (MapLibre) are their own chunks, like every screen below.
 const TimelinePage = lazy(() => import('../features/timeline/TimelinePage').then((m) => ({ default: m.TimelinePage })));
 const MapPage = lazy(() => import('../features/map/MapPage').then((m) => ({ default: m.MapPage })));
-const later = (page: ReactNode) => <Suspense fallback={<LoadingState />}>{page}</Suspense>;
 
 // Screens load on first visit (the driver app, needed offline, stays in the first bundle).
 const AdminPage = lazy(() => import('../features/admin/AdminPage').then((m) => ({ default: m.AdminPage })));
@@ -31,8 +29,8 @@ export const router = createBrowserRouter([
         children: [
           { index: true, element: <HomeRedirect /> },
           { path: 'dispatch', element: <RequireRole roles={['dispatcher', 'admin']}><DispatchPage /></RequireRole> },
-          { path: 'timeline', element: <RequireRole roles={['dispatcher', 'admin']}>{later(<TimelinePage />)}</RequireRole> },
-          { path: 'map', element: <RequireRole roles={['dispatcher', 'admin']}>{later(<MapPage />)}</RequireRole> },
+          { path: 'timeline', element: <RequireRole roles={['dispatcher', 'admin']}><TimelinePage /></RequireRole> },
+          { path: 'map', element: <RequireRole roles={['dispatcher', 'admin']}><MapPage /></RequireRole> },
           { path: 'driver', element: <RequireRole roles={['driver']}><DriverPage /></RequireRole> },
           { path: 'admin/:section?', element: <RequireRole roles={['admin']}><AdminPage /></RequireRole> },
           { path: 'reports', element: <RequireRole roles={['admin', 'dispatcher', 'viewer', 'driver']}><ReportsPage /></RequireRole> },

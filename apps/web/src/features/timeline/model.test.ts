@@ -23,7 +23,9 @@ const dispatch = (over: Partial<Dispatch> & { status: Dispatch['status'] }): Dis
   declineReason: null,
   recallReason: null,
   cancelReason: null,
-  timestamps: { createdAt: '2026-11-30T09:00:00Z', dispatchedAt: null, enRouteAt: null, onSiteAt: null, returningAt: null, completedAt: null, recalledAt: null, cancelledAt: null, ...over.timestamps },
+  declinedBy: null,
+  hold: null,
+  timestamps: { createdAt: '2026-11-30T09:00:00Z', heldAt: null, dispatchedAt: null, enRouteAt: null, onSiteAt: null, returningAt: null, completedAt: null, recalledAt: null, cancelledAt: null, ...over.timestamps },
   version: 1,
 });
 const lengths = { defaultSeconds: 3600, types: [{ equipmentTypeId: 'crane', meanSeconds: 2 * 3600, finished: 4 }] };
@@ -51,11 +53,12 @@ describe('timeline bars', () => {
   it('places scheduled work at its start, leaves out what falls outside the window, and groups waiting work by type', () => {
     const board: Board = {
       queued: [
-        { ...dispatch({ id: 'q2', status: 'queued' }), queuePosition: 2, waitingSeconds: 60 },
-        { ...dispatch({ id: 'q1', status: 'queued' }), queuePosition: 1, waitingSeconds: 120 },
+        { ...dispatch({ id: 'q2', status: 'queued' }), queuePosition: 2, competing: 2, reason: 'busy', waitingSeconds: 60 },
+        { ...dispatch({ id: 'q1', status: 'queued' }), queuePosition: 1, competing: 2, reason: 'busy', waitingSeconds: 120 },
       ],
       scheduled: [dispatch({ id: 's1', status: 'scheduled', requestedStart: '2026-11-30T14:00:00Z' }), dispatch({ id: 's2', status: 'scheduled', requestedStart: '2026-12-02T14:00:00Z' })],
       active: [dispatch({ id: 'a1', status: 'dispatched', equipmentId: 'e1', driverId: 'p1', timestamps: { dispatchedAt: '2026-11-30T09:50:00Z' } as Dispatch['timestamps'] })],
+      held: [],
       autoProcessing: true,
     };
     const waiting = waitingByType(board, lengths, range, now).get('crane');
