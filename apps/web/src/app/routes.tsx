@@ -4,6 +4,7 @@ import { AdminPage } from '../features/admin/AdminPage';
 import { AuditPage } from '../features/audit/AuditPage';
 import { DispatchPage } from '../features/dispatch/DispatchPage';
 import { DriverPage } from '../features/driver/DriverPage';
+import { PlanningPage } from '../features/planning/PlanningPage';
 import { ReportDetailPage } from '../features/reports/ReportDetailPage';
 import { ReportsPage } from '../features/reports/ReportsPage';
 import { WorkOrderDetailPage } from '../features/work-orders/WorkOrderDetailPage';
@@ -27,6 +28,7 @@ export const router = createBrowserRouter([
           { path: 'reports', element: <RequireRole roles={['admin', 'dispatcher', 'viewer', 'driver']}><ReportsPage /></RequireRole> },
           { path: 'reports/:id', element: <RequireRole roles={['admin', 'dispatcher', 'viewer', 'driver']}><ReportDetailPage /></RequireRole> },
           { path: 'work-orders/:number', element: <RequireRole roles={['admin', 'dispatcher', 'viewer']}><WorkOrderDetailPage /></RequireRole> },
+          { path: 'planning/:section?', element: <RequireRole roles={['admin', 'dispatcher', 'viewer', 'driver']}><PlanningPage /></RequireRole> },
           { path: 'audit', element: <RequireRole roles={['admin', 'viewer']}><AuditPage /></RequireRole> },
           { path: '*', element: <Navigate to="/" replace /> },
         ],
