@@ -3,10 +3,10 @@ import { homePathFor, navFor } from './nav';
 
 describe('navigation by role', () => {
   it('shows each role its sections', () => {
-    expect(navFor(['dispatcher']).map((i) => i.path)).toEqual(['/dispatch', '/timeline', '/map', '/reports']);
-    expect(navFor(['driver']).map((i) => i.path)).toEqual(['/driver', '/reports']);
-    expect(navFor(['viewer']).map((i) => i.path)).toEqual(['/reports', '/audit']);
-    expect(navFor(['admin']).map((i) => i.path)).toEqual(['/dispatch', '/timeline', '/map', '/admin', '/reports', '/audit']);
+    expect(navFor(['dispatcher']).map((i) => i.path)).toEqual(['/dispatch', '/timeline', '/map', '/reports', '/planning']);
+    expect(navFor(['driver']).map((i) => i.path)).toEqual(['/driver', '/reports', '/planning']);
+    expect(navFor(['viewer']).map((i) => i.path)).toEqual(['/reports', '/planning', '/audit']);
+    expect(navFor(['admin']).map((i) => i.path)).toEqual(['/dispatch', '/timeline', '/map', '/admin', '/reports', '/planning', '/audit']);
   });
   it('lands each role on its first section', () => {
     expect(homePathFor(['driver'])).toBe('/driver');

@@ -10,6 +10,7 @@ export const NAV: readonly NavItem[] = [
   { path: '/driver', label: 'My dispatches', roles: ['driver'] },
   { path: '/admin', label: 'Administration', roles: ['admin'] },
   { path: '/reports', label: 'Reports', roles: ['admin', 'dispatcher', 'viewer', 'driver'] },
+  { path: '/planning', label: 'Planning', roles: ['admin', 'dispatcher', 'viewer', 'driver'] },
   { path: '/audit', label: 'Audit', roles: ['admin', 'viewer'] },
 ];
 

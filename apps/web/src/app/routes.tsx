@@ -16,6 +16,7 @@ const AuditPage = lazy(() => import('../features/audit/AuditPage').then((m) => (
 const DispatchPage = lazy(() => import('../features/dispatch/DispatchPage').then((m) => ({ default: m.DispatchPage })));
 const ReportDetailPage = lazy(() => import('../features/reports/ReportDetailPage').then((m) => ({ default: m.ReportDetailPage })));
 const ReportsPage = lazy(() => import('../features/reports/ReportsPage').then((m) => ({ default: m.ReportsPage })));
+const PlanningPage = lazy(() => import('../features/planning/PlanningPage').then((m) => ({ default: m.PlanningPage })));
 const WorkOrderDetailPage = lazy(() => import('../features/work-orders/WorkOrderDetailPage').then((m) => ({ default: m.WorkOrderDetailPage })));
 
 /** The route map: every screen of the app, with who may open it. */
@@ -36,6 +37,7 @@ export const router = createBrowserRouter([
           { path: 'reports', element: <RequireRole roles={['admin', 'dispatcher', 'viewer', 'driver']}><ReportsPage /></RequireRole> },
           { path: 'reports/:id', element: <RequireRole roles={['admin', 'dispatcher', 'viewer', 'driver']}><ReportDetailPage /></RequireRole> },
           { path: 'work-orders/:number', element: <RequireRole roles={['admin', 'dispatcher', 'viewer']}><WorkOrderDetailPage /></RequireRole> },
+          { path: 'planning/:section?', element: <RequireRole roles={['admin', 'dispatcher', 'viewer', 'driver']}><PlanningPage /></RequireRole> },
           { path: 'audit', element: <RequireRole roles={['admin', 'viewer']}><AuditPage /></RequireRole> },
           { path: '*', element: <Navigate to="/" replace /> },
         ],

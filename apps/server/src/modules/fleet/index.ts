@@ -68,3 +68,8 @@ export async function importEquipment(
   await announce(tx, caller, 'capacity.changed', { reason: 'equipment.added' });
   return created.length;
 }
+
+/** Locks a machine's row until commit (a planned maintenance window serialises with a matching pass that holds the machine). */
+export async function lockEquipment(tx: TenantTx, equipmentId: string): Promise<void> {
+  await tx.selectFrom('equipment').select('id').where('id', '=', equipmentId).forUpdate().execute();
+}

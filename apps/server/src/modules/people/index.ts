@@ -67,3 +67,12 @@ export async function importDrivers(
   await announce(tx, caller, 'capacity.changed', { reason: 'driver.added' });
   return created.length;
 }
+
+/**
+ * Locks a driver's row until commit. Planning changes that take a driver out of matching (approved
+ * leave) take it first, so they serialise with a matching pass that holds the driver (`FOR UPDATE
+ * SKIP LOCKED`): either the pass skips the driver, or the leave is recorded after the assignment.
+ */
+export async function lockDriver(tx: TenantTx, driverId: string): Promise<void> {
+  await tx.selectFrom('drivers').select('id').where('id', '=', driverId).forUpdate().execute();
+}

@@ -6,7 +6,7 @@ import { notFound } from '../../platform/errors.js';
 import { announce } from '../../platform/events.js';
 import { selectShiftIntervals, type ShiftInterval } from '../availability/index.js';
 import { recordAudit } from '../audit/index.js';
-import { findEquipment } from '../fleet/index.js';
+import { findEquipment, lockEquipment } from '../fleet/index.js';
 import { findDriver } from '../people/index.js';
 import { invalidPlan, invalidPlanFields } from './planning.errors.js';
 import { addDays, instantToWallTime } from './zone.js';
@@ -199,6 +199,8 @@ export async function createMaintenanceWindow(tx: TenantTx, caller: Caller, inpu
   if (Date.parse(input.endsAt) <= Date.parse(input.startsAt)) throw invalidPlan('endsAt', 'ends before it starts');
   const machine = await findEquipment(tx, input.equipmentId);
   if (!machine || machine.status === 'retired') throw invalidPlan('equipmentId', 'unknown or retired equipment');
+  // A window takes the machine out of matching: serialise with a pass that holds the machine.
+  await lockEquipment(tx, input.equipmentId);
   const overlapping = await tx
     .selectFrom('maintenance_windows')
     .select('id')

@@ -5,7 +5,7 @@ import type { TenantTx } from '../../platform/db/index.js';
 import { conflict, notFound } from '../../platform/errors.js';
 import { announce } from '../../platform/events.js';
 import { recordAudit } from '../audit/index.js';
-import { findDriver, findDriverBySubject } from '../people/index.js';
+import { findDriver, findDriverBySubject, lockDriver } from '../people/index.js';
 import { invalidPlan, invalidPlanFields } from './planning.errors.js';
 import { isRealDay } from './shifts.js';
 
@@ -111,6 +111,8 @@ export async function decideTimeOff(tx: TenantTx, caller: Caller, id: string, ex
     if (to !== 'cancelled' || row.driver_id !== (await ownDriverId(tx, caller))) throw notFound('time off request', id);
   }
   if (expected !== undefined && row.version !== expected) throw conflict(`time off request ${id} was changed by someone else; reload it and try again`);
+  // Approving takes the driver out of matching: serialise with a pass that holds the driver.
+  if (to === 'approved') await lockDriver(tx, row.driver_id);
   const allowedFrom = to === 'cancelled' ? ['requested', 'approved'] : ['requested'];
   if (!allowedFrom.includes(row.status)) throw conflict(`the request is ${row.status}; it cannot be ${to}`, [{ field: 'status', message: `is ${row.status}` }]);
   await tx
@@ -120,7 +122,7 @@ export async function decideTimeOff(tx: TenantTx, caller: Caller, id: string, ex
     .execute();
   const saved = await selectOne(tx, id);
   if (!saved) throw notFound('time off request', id);
-  await recordAudit(tx, caller, { action: `time_off.${to}`, entityType: 'time_off', entityId: id, before: { status: row.status }, after: { status: to, note } });
+  await recordAudit(tx, caller, { action: `time_off.${to}`, entityType: 'time_off', entityId: id, before: { status: row.status }, after: { status: to, note, driverId: row.driver_id, firstDay: dayOf(row.first_day), lastDay: dayOf(row.last_day) } });
   // Leave that no longer holds frees the driver: match what they can serve.
   if (row.status === 'approved') await announce(tx, caller, 'capacity.changed', { reason: 'planning.changed', driverId: row.driver_id });
   return view(saved);
