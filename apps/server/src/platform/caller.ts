@@ -22,3 +22,16 @@ export type Caller = {
 export function systemCaller(tenantSlug: string, requestId: string | null = null): Caller {
   return { kind: 'system', subject: 'system', name: 'system', roles: [], tenantSlug, requestId, sourceIp: null, userAgent: null };
 }
+
+/**
+ * The region codes a caller is limited to; null: not limited (the system, admins, drivers acting on
+ * their own work, people without region attributes). The rules built on it live in
+ * modules/regions (its policy); platform code and lower modules ask only this.
+ */
+export function regionScopeOf(who: { kind?: Caller['kind']; roles: readonly string[]; regions?: readonly string[] | undefined }): readonly string[] | null {
+  if (who.kind === 'system' || who.roles.includes('admin')) return null;
+  // Drivers see their own dispatches whatever the region; the scope is for those who oversee work.
+  if (!who.roles.some((role) => role === 'dispatcher' || role === 'viewer')) return null;
+  const regions = who.regions ?? [];
+  return regions.length > 0 ? regions : null;
+}

@@ -83,8 +83,9 @@ export async function checkDispatchInvariants(database: Database, slug: string):
 
     // 4. Fair queue: when a request was assigned, no older waiting request of the same type, of equal
     // or higher priority, that could use any unit of that type (no specific equipment asked, not
-    // declined by the chosen driver) was left waiting.
+    // declined by the chosen driver, and — regions — allowed the chosen machine and driver) was left waiting.
     const rank = { urgent: 2, standard: 1, low: 0 } as Record<string, number>;
+    const regions = await regionFacts(tx);
     for (const a of assignmentOrder) {
       const served = byId.get(a.dispatchId);
       if (!served || served.requested_equipment_id) continue;
@@ -94,6 +95,8 @@ export async function checkDispatchInvariants(database: Database, slug: string):
         if (!other || other.equipment_type_id !== served.equipment_type_id || other.requested_equipment_id) continue;
         if ((rank[other.priority] ?? 0) < (rank[served.priority] ?? 0)) continue;
         if (other.declined_driver_ids.includes(servedDriver)) continue;
+        const servedEquipment = (events.find((e) => e.sequence === a.seq)?.after as { equipmentId?: string } | null)?.equipmentId ?? '';
+        if (!regions.mayServe(id, servedEquipment, servedDriver)) continue;
         if ((other.queued_at?.getTime() ?? Infinity) < (served.queued_at?.getTime() ?? 0) && (rank[other.priority] ?? 0) >= (rank[served.priority] ?? 0)) {
           violations.push(`seq ${a.seq}: ${a.dispatchId} (${served.priority}) served before older waiting ${id} (${other.priority})`);
         }
@@ -110,4 +113,27 @@ export async function checkDispatchInvariants(database: Database, slug: string):
     if (doubles) violations.push(`${doubles} resources are in two active dispatches`);
     return { violations, assignments, dispatches: dispatches.length };
   });
+}
+
+/**
+ * Regions (ABAC): could the request `dispatchId` have used this machine and driver? Its site's
+ * region, the resources' regions (null: shared) and whether the tenant lets matching cross regions.
+ */
+async function regionFacts(tx: Parameters<Parameters<typeof withTenant>[2]>[0]) {
+  const region = new Map<string, string | null>();
+  const rows = (
+    await sql<{ id: string; region: string | null }>`
+      select d.id, s.region from dispatches d join sites s on s.id = d.site_id
+      union all select id, region from equipment
+      union all select id, region from drivers`.execute(tx)
+  ).rows;
+  for (const r of rows) region.set(r.id, r.region);
+  const cross = (await sql<{ cross: boolean | null }>`select (value->>'crossRegionMatching')::boolean as cross from tenant_settings where key = 'regions'`.execute(tx)).rows[0]?.cross === true;
+  const fits = (site: string | null, resource: string | null): boolean => cross || site === null || resource === null || site === resource;
+  return {
+    mayServe: (dispatchId: string, equipmentId: string, driverId: string): boolean => {
+      const site = region.get(dispatchId) ?? null;
+      return fits(site, region.get(equipmentId) ?? null) && fits(site, region.get(driverId) ?? null);
+    },
+  };
 }

@@ -9,6 +9,8 @@ import {
   AuditPageSchema,
   AuditVerifyResultSchema,
 } from '@yardmaster/contracts';
+import { regionScopeOf, type Caller } from '../../platform/caller.js';
+import { forbidden } from '../../platform/errors.js';
 import type { Database } from '../../platform/db/index.js';
 import { callerOf } from '../../platform/http/access.js';
 import { tenantRunner } from '../../platform/http/tenant-route.js';
@@ -20,6 +22,15 @@ import { entityHistory, listAudit, verifyAuditChain } from './audit.service.js';
  * dispatchers and drivers get 403. Verification is for admins only.
  */
 const READERS = { roles: ['admin', 'viewer'] } as const;
+
+/**
+ * The audit trail is one hash chain over every region's events: people limited to some regions
+ * cannot read it (403, the whole trail is refused rather than partly hidden); admins and
+ * viewers without region attributes can.
+ */
+function refuseRegionLimited(caller: Caller): void {
+  if (regionScopeOf(caller) !== null) throw forbidden('the audit trail covers every region; people limited to some regions cannot read it (ask an admin)');
+}
 
 export function auditRoutes(database: Database) {
   return async (app: FastifyInstance): Promise<void> => {
@@ -33,6 +44,7 @@ export function auditRoutes(database: Database) {
       },
       async (request) => {
         const caller = callerOf(request);
+        refuseRegionLimited(caller);
         return inTenant(request, (tx) => listAudit(tx, caller, request.query));
       },
     );
@@ -50,6 +62,7 @@ export function auditRoutes(database: Database) {
       },
       async (request) => {
         const caller = callerOf(request);
+        refuseRegionLimited(caller);
         return inTenant(request, (tx) => entityHistory(tx, caller, { ...request.params, ...request.query }));
       },
     );
@@ -73,6 +86,7 @@ export function auditRoutes(database: Database) {
       },
       async (request, reply) => {
         const caller = callerOf(request);
+        refuseRegionLimited(caller);
         const chunks = await openAuditExport(database.db, caller.tenantSlug, request.query);
         const csv = request.query.format === 'csv';
         return reply

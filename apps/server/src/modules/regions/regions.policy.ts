@@ -1,5 +1,5 @@
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
-import type { Caller } from '../../platform/caller.js';
+import { regionScopeOf, type Caller } from '../../platform/caller.js';
 import { forbidden, notFound } from '../../platform/errors.js';
 
 /**
@@ -19,14 +19,8 @@ import { forbidden, notFound } from '../../platform/errors.js';
 /** Who the policy looks at: enough of a Caller (or an Actor) to decide. */
 export type RegionSubject = Pick<Caller, 'roles' | 'regions'> & { kind?: Caller['kind'] };
 
-/** The region codes `who` is limited to; null: not limited. */
-export function regionScopeOf(who: RegionSubject): readonly string[] | null {
-  if (who.kind === 'system' || who.roles.includes('admin')) return null;
-  // Drivers see their own dispatches whatever the region; the scope is for those who oversee work.
-  if (!who.roles.some((role) => role === 'dispatcher' || role === 'viewer')) return null;
-  const regions = who.regions ?? [];
-  return regions.length > 0 ? regions : null;
-}
+/** The region codes `who` is limited to; null: not limited (defined beside Caller, so lower modules can ask). */
+export { regionScopeOf };
 
 /** Is a row in `region` (null: shared) within `who`'s scope? */
 export function isInRegionScope(who: RegionSubject, region: string | null | undefined): boolean {
