@@ -251,14 +251,19 @@ function next<T extends { kind: string }, K extends T['kind']>(child: ChildProce
 }
 
 const PROXY_PORT = BASE_PORT + 100;
+const proxyFall = Number(arg('--proxy-fall', '0'));
 
 /** Starts HAProxy with the deployment's configuration in front of `ports`; resolves once it answers. */
 async function startProxy(ports: number[]): Promise<ChildProcess> {
   const source = fileURLToPath(new URL('../deploy/haproxy/haproxy.cfg', import.meta.url));
-  // The deployment's file as it is, but for the connection cap: one per person's stream plus the
-  // loaders' pools (HAProxy needs two descriptors per connection, within `ulimit -n`).
+  // The deployment's file as it is, but for the connection cap (one per person's stream plus the
+  // loaders' pools; HAProxy needs two descriptors per connection, within `ulimit -n`) and, with
+  // `--proxy-fall N`, the failed health checks that take an instance out (the file's `fall 1` marks
+  // an instance at its CPU budget down on one /readyz slower than `inter`: 503s with both down).
   const config = `${os.tmpdir()}/ym-bench-haproxy-${RUN}.cfg`;
-  fs.writeFileSync(config, fs.readFileSync(source, 'utf8').replace(/maxconn \d+/, 'maxconn 9000'));
+  let text = fs.readFileSync(source, 'utf8').replace(/maxconn \d+/, 'maxconn 9000');
+  if (proxyFall > 0) text = text.replace(/fall \d+/, `fall ${proxyFall}`);
+  fs.writeFileSync(config, text);
   const servers = Object.fromEntries([0, 1, 2].map((i) => [`YM_SERVER_${i + 1}`, `127.0.0.1:${ports[i] ?? 1}`]));
   const proxy = spawn('haproxy', ['-db', '-f', config], { env: { ...process.env, YM_LISTEN: `127.0.0.1:${PROXY_PORT}`, ...servers }, stdio: ['ignore', 'ignore', 'inherit'] });
   // Health checks run every second (fall 1, rise 2): wait until the unused slots are down and the instances up.
