@@ -106,7 +106,7 @@ describe(`planning over HTTP on ${testDbKind()}`, () => {
     const series = created.body as unknown as RecurringWorkOrder;
     expect(series.occurrences.map((o) => o.status)).toEqual(['created', 'created', 'created', 'created']);
     expect(series.occurrences.every((o) => o.localStart.endsWith('T07:00'))).toBe(true);
-    const wo = await withTenant(database.db, tenant.slug, (tx) => getWorkOrder(tx, series.occurrences[0]?.workOrderId ?? ''));
+    const wo = await withTenant(database.db, tenant.slug, (tx) => getWorkOrder(tx, dispatcherCaller(tenant.slug), series.occurrences[0]?.workOrderId ?? ''));
     expect(wo.requestedStart).toBe(series.occurrences[0]?.startsAt);
 
     const [o1, o2, o3] = series.occurrences;
@@ -114,7 +114,7 @@ describe(`planning over HTTP on ${testDbKind()}`, () => {
     expect(skipped.status).toBe(200);
     const afterSkip = skipped.body as unknown as RecurringWorkOrder;
     expect(afterSkip.occurrences[0]).toMatchObject({ status: 'skipped', skippedReason: 'bank holiday' });
-    expect((await withTenant(database.db, tenant.slug, (tx) => getWorkOrder(tx, o1?.workOrderId ?? ''))).status).toBe('cancelled');
+    expect((await withTenant(database.db, tenant.slug, (tx) => getWorkOrder(tx, dispatcherCaller(tenant.slug), o1?.workOrderId ?? ''))).status).toBe('cancelled');
 
     const moved = await call(dispatcher, 'POST', `/api/v1/planning/recurring/${series.id}/occurrences/${o2?.id ?? ''}`, { scope: 'this', action: 'change', localStart: `${o2?.localStart.slice(0, 10) ?? ''}T09:30` });
     const afterMove = (moved.body as unknown as RecurringWorkOrder).occurrences[1];

@@ -112,7 +112,7 @@ describe(`planning: shifts, leave and maintenance in matching on ${testDbKind()}
     const wo = await inTenant(slug, (tx) => createWorkOrder(tx, dispatcherCaller(slug), order(fleet)));
     const queued = await statusOf(slug, wo.id);
     expect(queued?.status).toBe('queued');
-    const explain = await inTenant(slug, (tx) => explainDispatch(tx, queued?.id ?? ''));
+    const explain = await inTenant(slug, (tx) => explainDispatch(tx, dispatcherCaller(slug), queued?.id ?? ''));
     expect(explain.blockers.map((b) => b.kind)).toContain('drivers_off_shift');
     expect(explain.summary).toContain('Ann Ortiz — outside their shift');
     // A second, overlapping-free shift covering now: matched on the next sweep-like pass (a new work order matches the whole queue).
@@ -133,7 +133,7 @@ describe(`planning: shifts, leave and maintenance in matching on ${testDbKind()}
     const wo = await inTenant(slug, (tx) => createWorkOrder(tx, dispatcherCaller(slug), order(fleet)));
     const queued = await statusOf(slug, wo.id);
     expect(queued?.status).toBe('queued');
-    const explain = await inTenant(slug, (tx) => explainDispatch(tx, queued?.id ?? ''));
+    const explain = await inTenant(slug, (tx) => explainDispatch(tx, dispatcherCaller(slug), queued?.id ?? ''));
     const weekday = new Intl.DateTimeFormat('en-GB', { weekday: 'short', day: 'numeric', month: 'short', timeZone: 'UTC' }).format(new Date(`${until}T00:00:00Z`)).replace(',', '');
     expect(explain.summary).toBe(`Bob is on leave until ${weekday}`);
     await inTenant(slug, (tx) => decideTimeOff(tx, dispatcherCaller(slug), leave.id, leave.version + 1, 'cancelled', null));
@@ -166,7 +166,7 @@ describe(`planning: shifts, leave and maintenance in matching on ${testDbKind()}
     const second = await inTenant(slug, (tx) => createWorkOrder(tx, dispatcherCaller(slug), order(fleet)));
     const queued = await statusOf(slug, second.id);
     expect(queued?.status).toBe('queued');
-    const explain = await inTenant(slug, (tx) => explainDispatch(tx, queued?.id ?? ''));
+    const explain = await inTenant(slug, (tx) => explainDispatch(tx, dispatcherCaller(slug), queued?.id ?? ''));
     expect(explain.blockers.find((b) => b.kind === 'equipment_planned_maintenance')?.names[0]).toMatch(/^CR-1 — planned maintenance until .* \(LOLER inspection\)$/);
   });
 });

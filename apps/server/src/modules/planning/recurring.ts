@@ -143,7 +143,7 @@ export async function listRecurringWorkOrders(tx: TenantTx): Promise<RecurringWo
 /** Cancels the (not yet started) dispatches of an occurrence's work order; one under way refuses (409). */
 async function cancelOccurrenceWork(tx: TenantTx, caller: Caller, occurrence: OccurrenceRow, reason: string): Promise<void> {
   if (!occurrence.work_order_id) return;
-  const workOrder = await getWorkOrder(tx, occurrence.work_order_id);
+  const workOrder = await getWorkOrder(tx, caller, occurrence.work_order_id);
   if (workOrder.status === 'cancelled') return;
   if (workOrder.status !== 'pending') throw conflict(`work order ${workOrder.number} is ${workOrder.status}: it can no longer be skipped or moved`, [{ field: 'occurrenceId', message: `already ${workOrder.status}` }]);
   for (const dispatchId of workOrder.dispatchIds) await cancelDispatch(tx, caller, dispatchId, undefined, reason);

@@ -18,7 +18,7 @@ export function searchRoutes(database: Database) {
         config: { access: READ },
         schema: { tags: ['search'], summary: 'Search work orders (number, description, site), sites, equipment and drivers', querystring: SearchQuerySchema, response: { 200: SearchResultSchema } },
       },
-      (request) => inTenant(request, (tx) => searchEverything(tx, request.query)),
+      (request) => inTenant(request, (tx, caller) => searchEverything(tx, caller, request.query)),
     );
   };
 }

@@ -34,7 +34,7 @@ export async function createTenant(
   const caller = options.caller(tenant.slug);
   try {
     const { member } = await withTenant(database.db, tenant.slug, (tx) =>
-      inviteMember(tx, caller, { email: adminEmail, name: input.adminName ?? '', roles: ['admin'] }, options.invitations),
+      inviteMember(tx, caller, { email: adminEmail, name: input.adminName ?? '', roles: ['admin'], regions: [] }, options.invitations),
     );
     return { ...tenant, invitation: member.invitation };
   } catch (error) {
