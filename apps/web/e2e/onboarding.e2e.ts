@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signInWithCode } from '../../server/test/support/oidc-client';
+import { accessTokenFor } from './support/api-token';
 import { baseUrl, DEMO, launchBrowser, newContext, screenshot, watchCspViolations } from './support/browser';
 
 /** docs/identity.md "Onboarding a customer", steps 4–5 in the browser: an invitation becomes a dispatcher at work. */
@@ -15,11 +15,11 @@ describe('onboarding in the browser', () => {
   });
 
   it('an invited dispatcher opens the link, is refused a weak password, sets a good one and lands in the console', async () => {
-    const { tokens } = await signInWithCode(baseUrl(), DEMO.admin.email, DEMO.admin.password);
+    const adminToken = await accessTokenFor(baseUrl(), DEMO.admin);
     const email = `dispatcher-${randomBytes(3).toString('hex')}@demo.test`;
     const invited = await fetch(`${baseUrl()}/api/v1/users`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${tokens.access_token}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
       body: JSON.stringify({ email, name: 'Ivy Invited', roles: ['dispatcher'] }),
     });
     expect(invited.status).toBe(201);
