@@ -14,8 +14,9 @@ import { requestIdOf } from './platform/http/request-id.js';
 import { registerSecurityHeaders } from './platform/http/security-headers.js';
 import { registerWebApp } from './platform/http/web-app.js';
 import { loggerOptions } from './platform/log.js';
+import { createMailer, type Mailer } from './platform/mail.js';
 import { createOutbound, type Outbound } from './platform/net/outbound.js';
-import { authRoutes, createAuthenticator, createMemberInvitations, logAnnouncer, tenantResolverFor, WEB_SCOPES, type EmbeddedIdentity, type TrustedIssuer } from './modules/auth/index.js';
+import { authRoutes, createAuthenticator, createMemberInvitations, linkAnnouncer, tenantResolverFor, WEB_SCOPES, type EmbeddedIdentity, type TrustedIssuer } from './modules/auth/index.js';
 import { tenantsRoutes } from './modules/tenants/index.js';
 import { peopleRoutes } from './modules/people/index.js';
 import { fleetRoutes } from './modules/fleet/index.js';
@@ -61,6 +62,8 @@ export type AppOptions = {
   vapidKeys?: VapidKeys;
   /** How often new live events are turned into Web Push messages; default 2 s. */
   pushIntervalMs?: number;
+  /** Outgoing e-mail; from config (SMTP_URL, MAIL_FROM) when absent. */
+  mailer?: Mailer;
 };
 
 const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../web/dist/', import.meta.url));
@@ -95,8 +98,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await registerOpenApi(app);
   registerHealth(app, { db: database.db as never, isMigrated: () => isFullyMigrated(database.db, migrations) });
 
-  // Account links (invitations, resets): announced by log (and e-mail when configured).
-  const announce = logAnnouncer(app.log);
+  // Account links (invitations, resets): e-mailed when SMTP_URL is set, else written to the log.
+  const mailer = options.mailer ?? (config.mail ? createMailer(config.mail) : undefined);
+  if (mailer && !options.mailer) app.addHook('onClose', () => mailer.close());
+  const announce = linkAnnouncer(app.log, mailer);
   const invitations = options.embeddedIdentity ? createMemberInvitations({ publicUrl: options.embeddedIdentity.publicUrl, announce }) : undefined;
   if (options.embeddedIdentity) await options.embeddedIdentity.mount(app, { announce });
 

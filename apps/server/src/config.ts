@@ -59,6 +59,11 @@ const EnvSchema = z.object({
     .optional(),
   REPLICA_MAX_LAG_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
   STORAGE: z.enum(['folder', 's3']).default('folder'),
+  SMTP_URL: z
+    .string()
+    .refine((v) => /^smtps?:\/\//.test(v), 'must be an smtp:// or smtps:// URL (smtp://user:pass@host:587)')
+    .optional(),
+  MAIL_FROM: z.string().min(3).max(320).optional(),
   S3_ENDPOINT: z.url().optional(),
   S3_REGION: z.string().min(1).default('us-east-1'),
   S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name').optional(),
@@ -137,6 +142,8 @@ export type Config = {
   map: { styleUrl: string | null; origins: string[] };
   /** The Vite dev server's origin, accepted as a redirect URI of the embedded provider (development only). */
   devWebOrigin: string | undefined;
+  /** Outgoing e-mail (invitations, password resets); without it links go to the log and to the admin. */
+  mail: { smtpUrl: string; from: string } | undefined;
 };
 
 export class ConfigError extends Error {
@@ -146,7 +153,7 @@ export class ConfigError extends Error {
   }
 }
 
-const SECRET_CAPABLE = ['DATABASE_URL', 'REPORTING_DATABASE_URL', 'DATABASE_LISTEN_URL', 'S3_SECRET_ACCESS_KEY', 'VAPID_PRIVATE_KEY'] as const;
+const SECRET_CAPABLE = ['DATABASE_URL', 'REPORTING_DATABASE_URL', 'DATABASE_LISTEN_URL', 'S3_SECRET_ACCESS_KEY', 'VAPID_PRIVATE_KEY', 'SMTP_URL'] as const;
 
 /** Reads `<NAME>_FILE` for secrets; a value and a file for the same name is an error. */
 function resolveSecretFiles(env: NodeJS.ProcessEnv, problems: string[]): Record<string, string | undefined> {
@@ -184,6 +191,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (parsed.success && parsed.data.STORAGE === 's3') {
     for (const name of ['S3_BUCKET', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'] as const) if (!parsed.data[name]) problems.push(`${name}: required when STORAGE=s3`);
   }
+  if (parsed.success && parsed.data.SMTP_URL && !parsed.data.MAIL_FROM) problems.push('MAIL_FROM: required when SMTP_URL is set (the sender of invitation and reset e-mails)');
   if (parsed.success && !parsed.data.VAPID_PUBLIC_KEY !== !parsed.data.VAPID_PRIVATE_KEY) problems.push('VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY: set both or neither');
   const plans: Record<string, PlanLimits> = { ...BUILT_IN_PLANS };
   if (parsed.success) {
@@ -242,6 +250,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     push: { publicKey: e.VAPID_PUBLIC_KEY, privateKey: e.VAPID_PRIVATE_KEY, subject: e.VAPID_SUBJECT ?? 'mailto:operator@yardmaster.invalid', allowPrivateEndpoints: e.PUSH_ALLOW_PRIVATE_ENDPOINTS },
     rateLimits: { enabled: e.RATE_LIMITS, defaultPlan: e.RATE_LIMIT_DEFAULT_PLAN, plans },
     devWebOrigin: e.DEV_WEB_ORIGIN?.replace(/\/$/, ''),
+    mail: e.SMTP_URL && e.MAIL_FROM ? { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM } : undefined,
   };
 }
 

@@ -8,6 +8,7 @@ import { createLocalJWKSet, exportJWK, generateKeyPair, type JWK } from 'jose';
 import type { Kysely } from 'kysely';
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { ControlTables } from '../../platform/db/index.js';
+import type { Mailer, MailMessage } from '../../platform/mail.js';
 import type { TrustedIssuer } from './auth.verify.js';
 import { LOGIN_CSS, renderLoginPage, renderLogoutPage, renderSignedOutPage } from './login-page.js';
 import { authenticateLocalUser, findLocalUserById } from './local-users.js';
@@ -51,12 +52,45 @@ export type EmbeddedIdentity = {
   mount: (app: FastifyInstance, extras?: { announce?: LinkAnnouncer }) => Promise<void>;
 };
 
-/** Without e-mail, account links go to the log (the admin who made one also gets it in the API answer). */
-export const logAnnouncer =
-  (log: FastifyInstance['log']): LinkAnnouncer =>
-  (link) => {
-    log.info({ purpose: link.purpose, email: link.email, tenant: link.tenantSlug, link: link.url, expiresAt: link.expiresAt }, `account ${link.purpose} link for ${link.email}`);
+/**
+ * Delivers account links. With a mailer, the person gets an e-mail and the log records only that
+ * it was sent; without one (or when sending fails) the link itself is written to the log, so it is
+ * never lost; the admin who made an invitation also has it in the API answer.
+ */
+export const linkAnnouncer =
+  (log: FastifyInstance['log'], mailer?: Mailer): LinkAnnouncer =>
+  async (link) => {
+    const about = { purpose: link.purpose, email: link.email, tenant: link.tenantSlug, expiresAt: link.expiresAt };
+    if (mailer) {
+      try {
+        await mailer.send(accountLinkMail(link));
+        log.info(about, `account ${link.purpose} e-mail sent to ${link.email}`);
+        return;
+      } catch (error) {
+        log.error({ ...about, err: error, link: link.url }, `account ${link.purpose} e-mail to ${link.email} failed; the link is here instead`);
+        return;
+      }
+    }
+    log.info({ ...about, link: link.url }, `account ${link.purpose} link for ${link.email} (no SMTP_URL: not e-mailed)`);
   };
+
+/** The e-mail that carries an invitation or a reset link. */
+export function accountLinkMail(link: Parameters<LinkAnnouncer>[0]): MailMessage {
+  const greeting = link.name.trim() ? `Hello ${link.name.trim()},` : 'Hello,';
+  const expires = new Date(link.expiresAt).toUTCString();
+  if (link.purpose === 'invitation') {
+    return {
+      to: link.email,
+      subject: 'Your Yardmaster invitation',
+      text: `${greeting}\n\nYou have been invited to Yardmaster${link.tenantSlug ? ` (organisation "${link.tenantSlug}")` : ''}.\nChoose your password here (the link works once, until ${expires}):\n\n${link.url}\n\nIf you did not expect this e-mail, ignore it.\n`,
+    };
+  }
+  return {
+    to: link.email,
+    subject: 'Reset your Yardmaster password',
+    text: `${greeting}\n\nSomeone asked to reset the password of your Yardmaster account.\nChoose a new password here (the link works once, until ${expires}):\n\n${link.url}\n\nIf it was not you, ignore this e-mail: your password stays as it is.\n`,
+  };
+}
 
 export type EmbeddedIdentityOptions = {
   db: Kysely<ControlTables>;
@@ -218,7 +252,7 @@ export async function createEmbeddedIdentity(options: EmbeddedIdentityOptions): 
   };
 
   async function mount(app: FastifyInstance, extras: { announce?: LinkAnnouncer } = {}): Promise<void> {
-    const announce = extras.announce ?? logAnnouncer(app.log);
+    const announce = extras.announce ?? linkAnnouncer(app.log);
     // The provider reads its own request bodies: no parsing in this scope.
     await app.register(async (scope) => {
       scope.removeAllContentTypeParsers();
