@@ -44,7 +44,7 @@ export function importsRoutes(database: Database) {
       { config: { access: { roles: ['admin', 'dispatcher', 'viewer'] } }, schema: { tags: ['imports'], summary: 'Export equipment, drivers or sites as CSV (the import format)', params: KindSchema } },
       async (request, reply) => {
         const caller = callerOf(request);
-        const csv = await withTenant(database.db, caller.tenantSlug, (tx) => exportCsv(tx, request.params.kind));
+        const csv = await withTenant(database.db, caller.tenantSlug, (tx) => exportCsv(tx, caller, request.params.kind));
         return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${request.params.kind}.csv"`).send(csv);
       },
     );
