@@ -189,6 +189,9 @@ describe(`regions (ABAC) on ${testDbKind()}`, () => {
     expect(idsOf(await ok(both, 'GET', '/api/v1/equipment'))).toEqual(expect.arrayContaining([ids.eqN, ids.eqS, sharedEq]));
     expect(idsOf(await ok(plain, 'GET', '/api/v1/drivers'))).toEqual(expect.arrayContaining([ids.drvN, ids.drvS]));
     expect((await ok(north, 'GET', `/api/v1/equipment/${ids.eqN}`)).region).toBe('NORTH');
+    const csv = (await send(north, 'GET', '/api/v1/exports/equipment')).body;
+    expect(csv).toContain('CR-N1');
+    expect(csv).not.toContain('CR-S1');
     // The audit trail is one chain over every region: refused to region-limited people, not partly hidden.
     expect((await send(northViewer, 'GET', '/api/v1/audit')).statusCode).toBe(403);
     expect((await send(northViewer, 'GET', '/api/v1/audit/export')).statusCode).toBe(403);

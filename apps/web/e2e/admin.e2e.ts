@@ -102,6 +102,24 @@ describe('administration', () => {
     await context.close();
   });
 
+  it('an admin creates a region and puts a site in it; the list shows the region', async () => {
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    await signIn(page, DEMO.admin, '/admin/regions');
+    await createVia(page, 'Regions', 'New region', async (d) => {
+      await d.getByLabel('Code').fill('NORTH-X');
+      await d.getByLabel('Name').fill('North depot X');
+    }, 'NORTH-X');
+    await screenshot(page, '35-admin-regions');
+    await createVia(page, 'Sites', 'New site', async (d) => {
+      await d.getByLabel('Name').first().fill('North Quarry X');
+      await d.getByLabel('Address').fill('9 Quarry Lane');
+      await choose(page, d.getByLabel('Region', { exact: true }), 'NORTH-X — North depot X');
+    }, 'North Quarry X');
+    await page.getByRole('row', { name: /North Quarry X/ }).getByText('NORTH-X').waitFor();
+    await context.close();
+  });
+
   it('an admin imports a CSV: the dry run lists the bad row, the clean file is imported', async () => {
     const context = await newContext(browser);
     const page = await context.newPage();

@@ -45,7 +45,7 @@ export function importsRoutes(database: Database) {
       '/api/v1/exports/:kind',
       { config: { access: { roles: ['admin', 'dispatcher', 'viewer'] } }, schema: { tags: ['imports'], summary: 'Export equipment, drivers or sites as CSV (the import format)', params: KindSchema } },
       async (request, reply) => {
-        const csv = await inTenant(request, (tx) => exportCsv(tx, request.params.kind));
+        const csv = await inTenant(request, (tx, caller) => exportCsv(tx, caller, request.params.kind));
         return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${request.params.kind}.csv"`).send(csv);
       },
     );

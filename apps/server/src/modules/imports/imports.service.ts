@@ -8,6 +8,7 @@ import { importEquipment } from '../fleet/index.js';
 import { importDrivers } from '../people/index.js';
 import { importSites } from '../sites/index.js';
 import { CsvSyntaxError, csvLine, parseCsv, unescapeCsvCell, type CsvRecord } from '../../platform/csv.js';
+import { regionVisibleSql, type RegionSubject } from '../regions/index.js';
 
 export type ImportKind = 'equipment' | 'drivers' | 'sites';
 export type ImportReport = { kind: ImportKind; dryRun: boolean; rows: number; valid: number; created: number; errors: FieldError[] };
@@ -212,24 +213,24 @@ export async function importCsv(tx: TenantTx, caller: Caller, kind: ImportKind, 
 }
 
 /** The tenant's equipment, drivers or sites as CSV in the import format (round-trips). */
-export async function exportCsv(tx: TenantTx, kind: ImportKind): Promise<string> {
+export async function exportCsv(tx: TenantTx, caller: RegionSubject, kind: ImportKind): Promise<string> {
   const { required, optional } = COLUMNS[kind];
   let out = csvLine([...required, ...optional]);
   if (kind === 'equipment') {
     const rows = (await sql<{ asset_tag: string; name: string; code: string; home_lat: number | null; home_lng: number | null }>`
       select e.asset_tag, e.name, t.code, e.home_lat, e.home_lng from equipment e join equipment_types t on t.id = e.equipment_type_id
-      where e.status <> 'retired' order by lower(e.asset_tag)`.execute(tx)).rows;
+      where e.status <> 'retired' and ${regionVisibleSql(caller, 'e.region')} order by lower(e.asset_tag)`.execute(tx)).rows;
     for (const r of rows) out += csvLine([r.asset_tag, r.name, r.code, r.home_lat, r.home_lng]);
   } else if (kind === 'drivers') {
     const rows = (await sql<{ name: string; employee_no: string | null; phone: string | null; email: string | null; duty_status: string; quals: string | null }>`
       select d.name, d.employee_no, d.phone, d.email, d.duty_status,
         string_agg(q.code || coalesce(':' || to_char(dq.expires_at at time zone 'UTC', 'YYYY-MM-DD'), ''), ';' order by q.code) as quals
       from drivers d left join driver_qualifications dq on dq.driver_id = d.id left join qualifications q on q.id = dq.qualification_id
-      where d.archived_at is null group by d.id order by lower(d.name), d.id`.execute(tx)).rows;
+      where d.archived_at is null and ${regionVisibleSql(caller, 'd.region')} group by d.id order by lower(d.name), d.id`.execute(tx)).rows;
     for (const r of rows) out += csvLine([r.name, r.employee_no, r.phone, r.email, r.duty_status, r.quals]);
   } else {
     const rows = (await sql<{ name: string; address: string; lat: number | null; lng: number | null; contact_name: string | null; contact_phone: string | null; notes: string | null }>`
-      select name, address, lat, lng, contact_name, contact_phone, notes from sites where active order by lower(name), id`.execute(tx)).rows;
+      select name, address, lat, lng, contact_name, contact_phone, notes from sites where active and ${regionVisibleSql(caller, 'sites.region')} order by lower(name), id`.execute(tx)).rows;
     for (const r of rows) out += csvLine([r.name, r.address, r.lat, r.lng, r.contact_name, r.contact_phone, r.notes]);
   }
   return out;

@@ -4,9 +4,9 @@ import { ComingSoonPage } from '../home/Placeholder';
 import { ResourceAdmin } from './components/ResourceAdmin';
 import { ImportSection } from './ImportSection';
 import { useQuery } from '@tanstack/react-query';
-import type { EquipmentType, Qualification } from '@yardmaster/contracts';
+import type { EquipmentType, Qualification, Region } from '@yardmaster/contracts';
 import { api } from '../../lib/api';
-import { driversSpec, equipmentSpec, equipmentTypesSpec, qualificationsSpec, sitesSpec } from './resources';
+import { driversSpec, equipmentSpec, equipmentTypesSpec, qualificationsSpec, regionsSpec, sitesSpec } from './resources';
 import { usersSpec } from './specs';
 
 /** The administration sections, in tab order; each is a URL (/admin/<section>). */
@@ -16,6 +16,7 @@ export const ADMIN_SECTIONS = [
   { key: 'equipment', label: 'Equipment' },
   { key: 'drivers', label: 'Drivers' },
   { key: 'sites', label: 'Sites' },
+  { key: 'regions', label: 'Regions' },
   { key: 'users', label: 'Users and roles' },
   { key: 'import', label: 'CSV import' },
 ] as const;
@@ -28,27 +29,46 @@ function useOptions<T extends { id: string; code: string; name: string }>(key: s
   }).data ?? [];
 }
 
+/** The tenant's regions as options (value: the code resources and memberships name). */
+function useRegionOptions() {
+  return (
+    useQuery({
+      queryKey: ['regions', 'options'],
+      queryFn: ({ signal }) => api.get<{ items: Region[] }>('/api/v1/regions', {}, signal),
+      select: (page) => page.items.map((r) => ({ value: r.code, label: `${r.code} — ${r.name}` })),
+    }).data ?? []
+  );
+}
+
 function EquipmentTypesSection() {
   const qualifications = useOptions<Qualification>(['people', 'qualifications'], '/api/v1/qualifications');
   return <ResourceAdmin spec={equipmentTypesSpec(qualifications)} />;
 }
 function EquipmentSection() {
   const types = useOptions<EquipmentType>(['fleet', 'equipment-types'], '/api/v1/equipment-types');
-  return <ResourceAdmin spec={equipmentSpec(types)} />;
+  return <ResourceAdmin spec={equipmentSpec(types, useRegionOptions())} />;
 }
 function DriversSection() {
   const qualifications = useOptions<Qualification>(['people', 'qualifications'], '/api/v1/qualifications');
-  return <ResourceAdmin spec={driversSpec(qualifications)} />;
+  return <ResourceAdmin spec={driversSpec(qualifications, useRegionOptions())} />;
+}
+function SitesSection() {
+  return <ResourceAdmin spec={sitesSpec(useRegionOptions())} />;
+}
+function UsersSection() {
+  return <ResourceAdmin spec={usersSpec(useRegionOptions())} />;
 }
 
 function Section({ section }: { section: string }) {
   switch (section) {
     case 'users':
-      return <ResourceAdmin spec={usersSpec} />;
+      return <UsersSection />;
+    case 'regions':
+      return <ResourceAdmin spec={regionsSpec} />;
     case 'qualifications':
       return <ResourceAdmin spec={qualificationsSpec} />;
     case 'sites':
-      return <ResourceAdmin spec={sitesSpec} />;
+      return <SitesSection />;
     case 'equipment-types':
       return <EquipmentTypesSection />;
     case 'equipment':

@@ -4,16 +4,19 @@ import {
   CreateEquipmentSchema,
   CreateEquipmentTypeSchema,
   CreateQualificationSchema,
+  CreateRegionSchema,
   CreateSiteSchema,
   UpdateDriverSchema,
   UpdateEquipmentSchema,
   UpdateEquipmentTypeSchema,
   UpdateQualificationSchema,
+  UpdateRegionSchema,
   UpdateSiteSchema,
   type Driver,
   type Equipment,
   type EquipmentType,
   type Qualification,
+  type Region,
   type Site,
 } from '@yardmaster/contracts';
 import type { ResourceSpec } from './components/ResourceAdmin';
@@ -29,6 +32,21 @@ const positionOf = (lat: number | string, lng: number | string) => {
   return a === null || b === null ? null : { lat: a, lng: b };
 };
 const archivedBadge = (archived: boolean) => (archived ? <Badge color="gray">archived</Badge> : null);
+/** Regions (ABAC): a resource's region, or shared by every region. */
+const regionBadge = (region: string | null) =>
+  region ? (
+    <Badge size="sm" variant="outline">
+      {region}
+    </Badge>
+  ) : (
+    <Text size="sm" c="dimmed">
+      shared
+    </Text>
+  );
+const regionField = <F,>(regions: Option[]) =>
+  ({ name: 'region' as keyof F & string, label: 'Region', kind: 'select', options: regions, description: 'Empty: shared by every region' }) as const;
+/** Only a changed region is sent: a dispatcher limited by region may not make a resource shared. */
+const regionChange = (region: string | null, before?: string | null) => (before === undefined ? (region === null ? {} : { region }) : region === before ? {} : { region });
 
 type QualificationForm = { code: string; name: string; description: string };
 export const qualificationsSpec: ResourceSpec<Qualification, QualificationForm> = {
@@ -96,8 +114,8 @@ export function equipmentTypesSpec(qualifications: Option[]): ResourceSpec<Equip
 }
 
 const EQUIPMENT_COLOR: Record<Equipment['status'], string> = { available: 'teal', dispatched: 'blue', maintenance: 'orange', retired: 'gray' };
-type EquipmentForm = { assetTag: string; name: string; equipmentTypeId: string | null; homeLat: number | string; homeLng: number | string };
-export function equipmentSpec(types: Option[]): ResourceSpec<Equipment, EquipmentForm> {
+type EquipmentForm = { assetTag: string; name: string; equipmentTypeId: string | null; homeLat: number | string; homeLng: number | string; region: string | null };
+export function equipmentSpec(types: Option[], regions: Option[] = []): ResourceSpec<Equipment, EquipmentForm> {
   return {
     queryKey: ['fleet', 'equipment'],
     path: '/api/v1/equipment',
@@ -107,6 +125,7 @@ export function equipmentSpec(types: Option[]): ResourceSpec<Equipment, Equipmen
       { label: 'Asset tag', render: (e) => <b>{e.assetTag}</b> },
       { label: 'Name', render: (e) => e.name },
       { label: 'Type', render: (e) => types.find((t) => t.value === e.equipmentTypeId)?.label ?? '—' },
+      { label: 'Region', render: (e) => regionBadge(e.region) },
       {
         label: 'Status',
         render: (e) => (
@@ -129,11 +148,12 @@ export function equipmentSpec(types: Option[]): ResourceSpec<Equipment, Equipmen
       { name: 'equipmentTypeId', label: 'Type', kind: 'select', required: true, options: types },
       { name: 'homeLat', label: 'Home latitude', kind: 'number' },
       { name: 'homeLng', label: 'Home longitude', kind: 'number' },
+      regionField<EquipmentForm>(regions),
     ],
-    empty: { assetTag: '', name: '', equipmentTypeId: null, homeLat: '', homeLng: '' },
-    toForm: (e) => ({ assetTag: e.assetTag, name: e.name, equipmentTypeId: e.equipmentTypeId, homeLat: e.home?.lat ?? '', homeLng: e.home?.lng ?? '' }),
-    toCreate: (f) => ({ assetTag: f.assetTag.trim(), name: f.name.trim(), equipmentTypeId: f.equipmentTypeId ?? '', home: positionOf(f.homeLat, f.homeLng) }),
-    toUpdate: (f) => ({ assetTag: f.assetTag.trim(), name: f.name.trim(), equipmentTypeId: f.equipmentTypeId ?? '', home: positionOf(f.homeLat, f.homeLng) }),
+    empty: { assetTag: '', name: '', equipmentTypeId: null, homeLat: '', homeLng: '', region: null },
+    toForm: (e) => ({ assetTag: e.assetTag, name: e.name, equipmentTypeId: e.equipmentTypeId, homeLat: e.home?.lat ?? '', homeLng: e.home?.lng ?? '', region: e.region }),
+    toCreate: (f) => ({ assetTag: f.assetTag.trim(), name: f.name.trim(), equipmentTypeId: f.equipmentTypeId ?? '', home: positionOf(f.homeLat, f.homeLng), ...regionChange(f.region) }),
+    toUpdate: (f, e) => ({ assetTag: f.assetTag.trim(), name: f.name.trim(), equipmentTypeId: f.equipmentTypeId ?? '', home: positionOf(f.homeLat, f.homeLng), ...regionChange(f.region, e.region) }),
     createSchema: CreateEquipmentSchema,
     updateSchema: UpdateEquipmentSchema,
     idOf: (e) => e.id,
@@ -141,8 +161,8 @@ export function equipmentSpec(types: Option[]): ResourceSpec<Equipment, Equipmen
   };
 }
 
-type DriverForm = { name: string; employeeNo: string; phone: string; email: string; subject: string; dutyStatus: string; qualificationIds: string[] };
-export function driversSpec(qualifications: Option[]): ResourceSpec<Driver, DriverForm> {
+type DriverForm = { name: string; employeeNo: string; phone: string; email: string; subject: string; dutyStatus: string; qualificationIds: string[]; region: string | null };
+export function driversSpec(qualifications: Option[], regions: Option[] = []): ResourceSpec<Driver, DriverForm> {
   // Held qualifications keep their expiry when the list is edited here; new ones have none.
   const held = (ids: string[], d?: Driver) => ids.map((id) => ({ qualificationId: id, expiresAt: d?.qualifications.find((q) => q.qualificationId === id)?.expiresAt ?? null }));
   return {
@@ -166,6 +186,7 @@ export function driversSpec(qualifications: Option[]): ResourceSpec<Driver, Driv
           </Group>
         ),
       },
+      { label: 'Region', render: (d) => regionBadge(d.region) },
       { label: 'Duty', render: (d) => <Badge color={d.dutyStatus === 'on_duty' ? 'teal' : 'gray'}>{d.dutyStatus.replace('_', ' ')}</Badge> },
       { label: 'Sign-in', render: (d) => (d.subject ? 'linked' : '—') },
     ],
@@ -176,6 +197,7 @@ export function driversSpec(qualifications: Option[]): ResourceSpec<Driver, Driv
       { name: 'email', label: 'E-mail', kind: 'text' },
       { name: 'subject', label: 'Identity subject', kind: 'text', description: 'Links the driver to a sign-in for the driver view' },
       { name: 'qualificationIds', label: 'Qualifications held', kind: 'multiselect', options: qualifications },
+      regionField<DriverForm>(regions),
       {
         name: 'dutyStatus',
         label: 'Duty status',
@@ -187,7 +209,7 @@ export function driversSpec(qualifications: Option[]): ResourceSpec<Driver, Driv
         ],
       },
     ],
-    empty: { name: '', employeeNo: '', phone: '', email: '', subject: '', dutyStatus: 'off_duty', qualificationIds: [] },
+    empty: { name: '', employeeNo: '', phone: '', email: '', subject: '', dutyStatus: 'off_duty', qualificationIds: [], region: null },
     toForm: (d) => ({
       name: d.name,
       employeeNo: d.employeeNo ?? '',
@@ -196,6 +218,7 @@ export function driversSpec(qualifications: Option[]): ResourceSpec<Driver, Driv
       subject: d.subject ?? '',
       dutyStatus: d.dutyStatus,
       qualificationIds: d.qualifications.map((q) => q.qualificationId),
+      region: d.region,
     }),
     toCreate: (f) => ({
       name: f.name.trim(),
@@ -205,6 +228,7 @@ export function driversSpec(qualifications: Option[]): ResourceSpec<Driver, Driv
       subject: opt(f.subject),
       dutyStatus: f.dutyStatus === 'on_duty' ? 'on_duty' : 'off_duty',
       qualifications: held(f.qualificationIds),
+      ...regionChange(f.region),
     }),
     toUpdate: (f, d) => ({
       name: f.name.trim(),
@@ -213,6 +237,7 @@ export function driversSpec(qualifications: Option[]): ResourceSpec<Driver, Driv
       email: opt(f.email),
       subject: opt(f.subject),
       qualifications: held(f.qualificationIds, d),
+      ...regionChange(f.region, d.region),
     }),
     createSchema: CreateDriverSchema,
     updateSchema: UpdateDriverSchema,
@@ -221,8 +246,8 @@ export function driversSpec(qualifications: Option[]): ResourceSpec<Driver, Driv
   };
 }
 
-type SiteForm = { name: string; address: string; lat: number | string; lng: number | string; contactName: string; contactPhone: string; notes: string; active: boolean };
-export const sitesSpec: ResourceSpec<Site, SiteForm> = {
+type SiteForm = { name: string; address: string; lat: number | string; lng: number | string; contactName: string; contactPhone: string; notes: string; active: boolean; region: string | null };
+export const sitesSpec = (regions: Option[] = []): ResourceSpec<Site, SiteForm> => ({
   queryKey: ['sites'],
   path: '/api/v1/sites',
   title: 'Sites',
@@ -231,6 +256,7 @@ export const sitesSpec: ResourceSpec<Site, SiteForm> = {
     { label: 'Name', render: (s) => <b>{s.name}</b> },
     { label: 'Address', render: (s) => s.address },
     { label: 'Contact', render: (s) => [s.contactName, s.contactPhone].filter(Boolean).join(' · ') || '—' },
+    { label: 'Region', render: (s) => regionBadge(s.region) },
     { label: 'Status', render: (s) => (s.active ? <Badge color="teal">active</Badge> : <Text c="dimmed">inactive</Text>) },
   ],
   fields: [
@@ -241,9 +267,10 @@ export const sitesSpec: ResourceSpec<Site, SiteForm> = {
     { name: 'contactName', label: 'Contact name', kind: 'text' },
     { name: 'contactPhone', label: 'Contact phone', kind: 'text' },
     { name: 'notes', label: 'Notes', kind: 'textarea' },
+    regionField<SiteForm>(regions),
     { name: 'active', label: 'Active', kind: 'switch', editOnly: true },
   ],
-  empty: { name: '', address: '', lat: '', lng: '', contactName: '', contactPhone: '', notes: '', active: true },
+  empty: { name: '', address: '', lat: '', lng: '', contactName: '', contactPhone: '', notes: '', active: true, region: null },
   toForm: (s) => ({
     name: s.name,
     address: s.address,
@@ -253,6 +280,7 @@ export const sitesSpec: ResourceSpec<Site, SiteForm> = {
     contactPhone: s.contactPhone ?? '',
     notes: s.notes ?? '',
     active: s.active,
+    region: s.region,
   }),
   toCreate: (f) => ({
     name: f.name.trim(),
@@ -261,8 +289,9 @@ export const sitesSpec: ResourceSpec<Site, SiteForm> = {
     contactName: opt(f.contactName),
     contactPhone: opt(f.contactPhone),
     notes: opt(f.notes),
+    ...regionChange(f.region),
   }),
-  toUpdate: (f) => ({
+  toUpdate: (f, s) => ({
     name: f.name.trim(),
     address: f.address.trim(),
     position: positionOf(f.lat, f.lng),
@@ -270,9 +299,36 @@ export const sitesSpec: ResourceSpec<Site, SiteForm> = {
     contactPhone: opt(f.contactPhone),
     notes: opt(f.notes),
     active: f.active,
+    ...regionChange(f.region, s.region),
   }),
   createSchema: CreateSiteSchema,
   updateSchema: UpdateSiteSchema,
   idOf: (s) => s.id,
   versionOf: (s) => s.version,
+});
+
+type RegionForm = { code: string; name: string; description: string };
+export const regionsSpec: ResourceSpec<Region, RegionForm> = {
+  queryKey: ['regions'],
+  path: '/api/v1/regions',
+  title: 'Regions',
+  singular: 'Region',
+  columns: [
+    { label: 'Code', render: (r) => <b>{r.code}</b> },
+    { label: 'Name', render: (r) => r.name },
+    { label: 'Description', render: (r) => r.description ?? '—' },
+  ],
+  fields: [
+    { name: 'code', label: 'Code', kind: 'text', required: true, createOnly: true, description: 'e.g. NORTH; the key memberships and token claims use, it never changes' },
+    { name: 'name', label: 'Name', kind: 'text', required: true },
+    { name: 'description', label: 'Description', kind: 'textarea' },
+  ],
+  empty: { code: '', name: '', description: '' },
+  toForm: (r) => ({ code: r.code, name: r.name, description: r.description ?? '' }),
+  toCreate: (f) => ({ code: f.code.trim(), name: f.name.trim(), description: opt(f.description) }),
+  toUpdate: (f) => ({ name: f.name.trim(), description: opt(f.description) }),
+  createSchema: CreateRegionSchema,
+  updateSchema: UpdateRegionSchema,
+  idOf: (r) => r.id,
+  versionOf: (r) => r.version,
 };

@@ -4,9 +4,10 @@ import type { ResourceSpec } from './components/ResourceAdmin';
 
 const roleOptions = ROLES.map((r) => ({ value: r, label: r }));
 
-type MemberForm = { email: string; name: string; roles: string[]; active: boolean };
+type MemberForm = { email: string; name: string; roles: string[]; regions: string[]; active: boolean };
 
-export const usersSpec: ResourceSpec<Membership, MemberForm> = {
+/** `regions`: the tenant's region codes, for the people a region limits (dispatchers, viewers). */
+export const usersSpec = (regions: Array<{ value: string; label: string }> = []): ResourceSpec<Membership, MemberForm> => ({
   queryKey: ['users'],
   path: '/api/v1/users',
   title: 'Users and roles',
@@ -26,6 +27,7 @@ export const usersSpec: ResourceSpec<Membership, MemberForm> = {
         </Group>
       ),
     },
+    { label: 'Regions', render: (m) => (m.regions.length > 0 ? m.regions.join(', ') : <Text size="sm" c="dimmed">all</Text>) },
     {
       label: 'Status',
       render: (m) =>
@@ -44,14 +46,15 @@ export const usersSpec: ResourceSpec<Membership, MemberForm> = {
     { name: 'email', label: 'E-mail', kind: 'text', required: true, createOnly: true, description: 'Bound to the person at their first sign-in' },
     { name: 'name', label: 'Name', kind: 'text' },
     { name: 'roles', label: 'Roles', kind: 'multiselect', required: true, options: roleOptions },
+    { name: 'regions', label: 'Regions', kind: 'multiselect', options: regions, description: 'A dispatcher or viewer sees and dispatches only in these (empty: every region); admins are never limited' },
     { name: 'active', label: 'Active', kind: 'switch', editOnly: true },
   ],
-  empty: { email: '', name: '', roles: [], active: true },
-  toForm: (m) => ({ email: m.email ?? '', name: m.name, roles: m.roles, active: m.active }),
-  toCreate: (f) => ({ email: f.email.trim() || undefined, name: f.name.trim(), roles: f.roles as Role[] }),
-  toUpdate: (f) => ({ name: f.name.trim(), roles: f.roles as Role[], active: f.active }),
+  empty: { email: '', name: '', roles: [], regions: [], active: true },
+  toForm: (m) => ({ email: m.email ?? '', name: m.name, roles: m.roles, regions: m.regions, active: m.active }),
+  toCreate: (f) => ({ email: f.email.trim() || undefined, name: f.name.trim(), roles: f.roles as Role[], regions: f.regions }),
+  toUpdate: (f) => ({ name: f.name.trim(), roles: f.roles as Role[], regions: f.regions, active: f.active }),
   createSchema: InviteMemberSchema,
   updateSchema: UpdateMemberSchema,
   idOf: (m) => m.id,
   versionOf: (m) => m.version,
-};
+});
