@@ -3,6 +3,7 @@ import { useNavigate, useParams } from 'react-router';
 import { ComingSoonPage } from '../home/Placeholder';
 import { ResourceAdmin } from './components/ResourceAdmin';
 import { ImportSection } from './ImportSection';
+import { WebhooksSection } from './WebhooksSection';
 import { useQuery } from '@tanstack/react-query';
 import type { EquipmentType, Qualification } from '@yardmaster/contracts';
 import { api } from '../../lib/api';
@@ -18,6 +19,7 @@ export const ADMIN_SECTIONS = [
   { key: 'sites', label: 'Sites' },
   { key: 'users', label: 'Users and roles' },
   { key: 'import', label: 'CSV import' },
+  { key: 'webhooks', label: 'Webhooks' },
 ] as const;
 
 function useOptions<T extends { id: string; code: string; name: string }>(key: string[], path: string) {
@@ -57,6 +59,8 @@ function Section({ section }: { section: string }) {
       return <DriversSection />;
     case 'import':
       return <ImportSection />;
+    case 'webhooks':
+      return <WebhooksSection />;
     default:
       return <ComingSoonPage title={ADMIN_SECTIONS.find((s) => s.key === section)?.label ?? section} />;
   }
