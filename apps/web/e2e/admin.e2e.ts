@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { seriousAxeFindings } from './support/axe';
-import { DEMO, launchBrowser, newContext, screenshot, signIn } from './support/browser';
+import { baseUrl, DEMO, launchBrowser, newContext, screenshot, signIn } from './support/browser';
 
 async function choose(page: Page, field: Locator, option: string): Promise<void> {
   await field.click();
@@ -135,12 +135,12 @@ describe('administration', () => {
     await signIn(page, DEMO.admin, '/admin/webhooks');
     await page.getByRole('button', { name: 'New webhook' }).click();
     const dialog = page.getByRole('dialog', { name: 'New webhook' });
-    await dialog.getByLabel('Receiver URL').fill('https://example.com/hooks/yardmaster');
+    await dialog.getByLabel('Receiver URL').fill(`${baseUrl()}/hooks/yardmaster`);
     await dialog.getByRole('button', { name: 'Create' }).click();
     const secret = page.getByTestId('webhook-secret');
     await expect(secret.textContent()).resolves.toMatch(/^whsec_/);
     await page.getByRole('button', { name: 'Done' }).click();
-    const card = page.locator('[data-testid^="webhook-"]').filter({ hasText: 'https://example.com/hooks/yardmaster' }).first();
+    const card = page.locator('[data-testid^="webhook-"]').filter({ hasText: `${baseUrl()}/hooks/yardmaster` }).first();
     await card.getByRole('button', { name: 'Send a test' }).click();
     await card.getByRole('cell', { name: 'webhook.test' }).first().waitFor();
     expect(await seriousAxeFindings(page)).toEqual([]);

@@ -14,7 +14,7 @@ const keys = {
   deliveries: (id: string) => ['webhooks', id, 'deliveries'] as const,
 };
 
-const STATUS_COLOR: Record<WebhookDelivery['status'], string> = { pending: 'yellow.9', delivered: 'teal.9', dead: 'red.9' };
+const STATUS_COLOR: Record<WebhookDelivery['status'], string> = { pending: 'dark', delivered: 'teal.9', dead: 'red.9' };
 
 /** The signing secret is shown once, when created or rotated: say so and let it be copied. */
 function SecretNotice({ created, onClose }: { created: CreatedWebhook | null; onClose: () => void }) {
