@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { DEMO, launchBrowser, newContext, screenshot, signIn } from './support/browser';
+import { seriousAxeFindings } from './support/axe';
+import { baseUrl, DEMO, launchBrowser, newContext, screenshot, signIn } from './support/browser';
 
 async function choose(page: Page, field: Locator, option: string): Promise<void> {
   await field.click();
@@ -133,14 +134,50 @@ describe('administration', () => {
     await page.getByRole('button', { name: 'Dry run' }).click();
     const report = page.getByTestId('import-report');
     await report.getByText('Dry run — nothing was written').waitFor();
-    await report.getByRole('cell', { name: 'line 3: lat' }).waitFor();
+    // Line, field and reason in their own columns; the totals in words.
+    const refused = report.getByRole('row').filter({ has: page.getByRole('cell', { name: 'lat', exact: true }) });
+    await expect(refused.getByRole('cell').first().textContent()).resolves.toBe('3');
+    await expect(report.getByTestId('import-summary').textContent()).resolves.toBe('2 rows read: 1 valid, 1 refused. Nothing was written (dry run).');
     await screenshot(page, '45-admin-import-dry-run');
     await upload('good.csv', `name,address,lat,lng\nImported yard ${stamp},"1 Dock Rd, Salford",53.47,-2.29\n`);
     await page.getByRole('button', { name: 'Import', exact: true }).click();
     await report.getByText('Imported', { exact: true }).waitFor();
-    await expect(report.getByText(/created: 1/).count()).resolves.toBe(1);
+    await expect(report.getByTestId('import-summary').textContent()).resolves.toBe('1 row read: 1 valid. 1 created.');
     await page.getByRole('tab', { name: 'Sites', exact: true }).click();
     await page.getByRole('cell', { name: `Imported yard ${stamp}` }).first().waitFor();
+    await context.close();
+  });
+  it('an admin subscribes a webhook: the secret is shown once, a test delivery shows in the log, the secret can be rotated', async () => {
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    await signIn(page, DEMO.admin, '/admin/webhooks');
+    await page.getByRole('button', { name: 'New webhook' }).click();
+    const dialog = page.getByRole('dialog', { name: 'New webhook' });
+    await dialog.getByLabel('Receiver URL').fill(`${baseUrl()}/hooks/yardmaster`);
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    const secret = page.getByTestId('webhook-secret');
+    await expect(secret.textContent()).resolves.toMatch(/^whsec_/);
+    await page.getByRole('button', { name: 'Done' }).click();
+    const card = page.locator('[data-testid^="webhook-"]').filter({ hasText: `${baseUrl()}/hooks/yardmaster` }).first();
+    await card.getByRole('button', { name: 'Send a test' }).click();
+    await card.getByRole('cell', { name: 'webhook.test' }).first().waitFor();
+    expect(await seriousAxeFindings(page)).toEqual([]);
+    await screenshot(page, '46-admin-webhooks');
+    await card.getByRole('button', { name: 'Rotate secret' }).click();
+    await expect(page.getByTestId('webhook-secret').textContent()).resolves.toMatch(/^whsec_/);
+    await page.getByRole('button', { name: 'Done' }).click();
+    await context.close();
+  });
+
+  it('every admin table has a search box that filters the rows', async () => {
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    await signIn(page, DEMO.admin, '/admin/equipment');
+    const table = page.getByTestId('table-equipment');
+    await table.waitFor();
+    await page.getByTestId('search-equipment').fill('CRANE-50T');
+    await expect.poll(async () => (await table.getByRole('row').allTextContents()).slice(1).every((r) => r.includes('CRANE-50T'))).toBe(true);
+    expect(await seriousAxeFindings(page)).toEqual([]);
     await context.close();
   });
 });

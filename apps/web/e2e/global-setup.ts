@@ -97,6 +97,8 @@ export async function setup(project: TestProject): Promise<() => Promise<void>> 
       DATA_DIR: dataDir,
       SEED_DEMO: 'true',
       LOG_LEVEL: 'warn',
+      // The webhook screen's test sends deliveries to this server itself (a receiver on loopback).
+      OUTBOUND_ALLOW: '127.0.0.0/8',
     },
   });
   child.stdout?.on('data', (c: Buffer) => (logs += c.toString()));

@@ -3,6 +3,7 @@ import { useNavigate, useParams } from 'react-router';
 import { ComingSoonPage } from '../home/Placeholder';
 import { ResourceAdmin } from './components/ResourceAdmin';
 import { ImportSection } from './ImportSection';
+import { WebhooksSection } from './WebhooksSection';
 import { useQuery } from '@tanstack/react-query';
 import type { EquipmentType, Qualification, Region } from '@yardmaster/contracts';
 import { api } from '../../lib/api';
@@ -19,6 +20,7 @@ export const ADMIN_SECTIONS = [
   { key: 'regions', label: 'Regions' },
   { key: 'users', label: 'Users and roles' },
   { key: 'import', label: 'CSV import' },
+  { key: 'webhooks', label: 'Webhooks' },
 ] as const;
 
 function useOptions<T extends { id: string; code: string; name: string }>(key: string[], path: string) {
@@ -77,6 +79,8 @@ function Section({ section }: { section: string }) {
       return <DriversSection />;
     case 'import':
       return <ImportSection />;
+    case 'webhooks':
+      return <WebhooksSection />;
     default:
       return <ComingSoonPage title={ADMIN_SECTIONS.find((s) => s.key === section)?.label ?? section} />;
   }

@@ -13,22 +13,37 @@ export const IMPORT_KINDS = [
 
 export const IMPORT_PATH = '/api/v1/imports';
 
-/** What an import answers, read tolerantly: counts, and the rows that were refused and why. */
-export type ImportReport = { dryRun: boolean; counts: [string, number][]; problems: { row: number | null; field: string | null; message: string }[] };
+/** What an import answers: counts, and the lines that were refused, each with its field and reason. */
+export type ImportReport = { dryRun: boolean; rows: number; valid: number; created: number; problems: { line: number | null; field: string | null; reason: string }[] };
 
+const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/** Reads the server's report; a problem's field "line 3: lat" becomes line 3, field "lat". */
 export function readImportReport(body: unknown): ImportReport {
   const b = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
-  const counts = Object.entries(b).filter((e): e is [string, number] => typeof e[1] === 'number');
-  const list = [b.errors, b.problems, b.rejected].find(Array.isArray) as unknown[] | undefined;
-  const problems = (list ?? []).map((p) => {
+  const num = (v: unknown) => (typeof v === 'number' ? v : 0);
+  const list = (Array.isArray(b.errors) ? b.errors : []) as unknown[];
+  const problems = list.map((p) => {
     const o = (p && typeof p === 'object' ? p : {}) as Record<string, unknown>;
+    const where = typeof o.field === 'string' ? o.field : '';
+    const m = /^line (\d+)(?::\s*(.+))?$/.exec(where);
     return {
-      row: typeof o.row === 'number' ? o.row : typeof o.line === 'number' ? o.line : null,
-      field: typeof o.field === 'string' ? o.field : typeof o.column === 'string' ? o.column : null,
-      message: typeof o.message === 'string' ? o.message : JSON.stringify(p),
+      line: m ? Number(m[1]) : null,
+      field: m ? (m[2] ?? null) : where || null,
+      reason: typeof o.message === 'string' ? o.message : JSON.stringify(p),
     };
   });
-  return { dryRun: b.dryRun === true, counts, problems };
+  return { dryRun: b.dryRun === true, rows: num(b.rows), valid: num(b.valid), created: num(b.created), problems };
+}
+
+/** The totals in words: "3 rows read: 2 valid, 1 refused. Nothing was written (dry run)." */
+export function importSummary(r: ImportReport): string {
+  // Several problems on one line refuse one line.
+  const refused = new Set(r.problems.map((p) => p.line ?? -1)).size;
+  const read = `${count(r.rows, 'row')} read: ${r.valid} valid${refused ? `, ${refused} refused` : ''}.`;
+  if (r.dryRun) return `${read} Nothing was written (dry run).`;
+  if (r.problems.length) return `${read} Nothing was imported: fix the refused lines and try again.`;
+  return `${read} ${r.created} created.`;
 }
 
 export function ImportSection() {
@@ -73,24 +88,26 @@ export function ImportSection() {
       <ProblemAlert error={run.error} title="Import refused" />
       {report ? (
         <Paper withBorder p="md" data-testid="import-report">
-          <Alert color={report.problems.length ? 'orange' : 'teal'} title={report.dryRun ? 'Dry run — nothing was written' : 'Imported'}>
-            {report.counts.map(([k, v]) => `${k}: ${v}`).join(' · ') || 'done'}
+          <Alert color={report.problems.length ? 'orange' : 'teal'} title={report.dryRun ? 'Dry run — nothing was written' : report.problems.length ? 'Not imported' : 'Imported'}>
+            <Text size="sm" data-testid="import-summary">
+              {importSummary(report)}
+            </Text>
           </Alert>
           {report.problems.length ? (
             <Table mt="sm">
               <Table.Thead>
                 <Table.Tr>
-                  <Table.Th>Row</Table.Th>
+                  <Table.Th>Line</Table.Th>
                   <Table.Th>Field</Table.Th>
-                  <Table.Th>Problem</Table.Th>
+                  <Table.Th>Reason</Table.Th>
                 </Table.Tr>
               </Table.Thead>
               <Table.Tbody>
                 {report.problems.map((p, i) => (
                   <Table.Tr key={i}>
-                    <Table.Td>{p.row ?? '—'}</Table.Td>
+                    <Table.Td>{p.line ?? '—'}</Table.Td>
                     <Table.Td>{p.field ?? '—'}</Table.Td>
-                    <Table.Td>{p.message}</Table.Td>
+                    <Table.Td>{p.reason}</Table.Td>
                   </Table.Tr>
                 ))}
               </Table.Tbody>

@@ -143,7 +143,7 @@ export function CommandLayer({ roles, searchOpen, onSearchOpen }: { roles: reado
     const read = createShortcutReader(available);
     const onKey = (event: KeyboardEvent) => {
       if (event.ctrlKey || event.metaKey || event.altKey || isTyping(event.target)) return;
-      if (document.querySelector('[role="dialog"]')) return;
+      if (document.querySelector('[role="dialog"][aria-modal="true"]')) return;
       const id = read(event.key);
       if (!id) return;
       const shortcut = available.find((s) => s.id === id);

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState, type DragEvent, type ReactNode } from 'react';
-import { Alert, Badge, Box, Button, Group, Modal, Paper, Select, Stack, Text, Title, Tooltip } from '@mantine/core';
+import { Badge, Box, Button, Group, Modal, Paper, Select, Stack, Text, Title, Tooltip } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconGripVertical } from '@tabler/icons-react';
 import type { Board, CandidateDriver, CandidateEquipment, Driver, Equipment } from '@yardmaster/contracts';
@@ -151,7 +151,7 @@ function Row({
             </Text>
           </div>
           {accepts ? (
-            <Button size="compact-xs" variant="light" color="teal" onClick={onAssign}>
+            <Button size="compact-xs" variant="filled" color="teal.9" onClick={onAssign}>
               Assign here
             </Button>
           ) : null}
@@ -169,8 +169,8 @@ function QueuedChip({ d, picked, onPick, disabled }: { d: Queued; picked: boolea
   return (
     <Button
       size="compact-sm"
-      variant={picked ? 'filled' : 'outline'}
-      color="orange.9"
+      variant={picked ? 'filled' : 'default'}
+      color={picked ? 'teal.9' : 'gray'}
       draggable={!disabled}
       disabled={disabled}
       data-testid={`queued-${d.id}`}
@@ -321,15 +321,22 @@ export function TimelinePage() {
           <Badge color="grape.8" variant="filled">
             scheduled
           </Badge>
-          <Badge color="orange.9" variant="outline">
+          <Badge color="gray" variant="default">
             waiting
           </Badge>
         </Group>
       </Group>
       {picked ? (
-        <Alert color="teal" title={`Assigning ${picked.workOrderNumber}`} withCloseButton closeButtonLabel="Put it back" onClose={() => setPicked(null)} data-testid="picked">
-          Drop it on a highlighted row, or press “Assign here”. Greyed rows say why they cannot take it.
-        </Alert>
+        <Paper withBorder p="xs" data-testid="picked" style={{ borderColor: 'var(--mantine-color-teal-7)' }}>
+          <Group justify="space-between">
+            <Text size="sm">
+              <b>Assigning {picked.workOrderNumber}.</b> Drop it on a highlighted row, or press “Assign here”. Greyed rows say why they cannot take it.
+            </Text>
+            <Button size="compact-sm" variant="default" onClick={() => setPicked(null)}>
+              Put it back
+            </Button>
+          </Group>
+        </Paper>
       ) : null}
       <ProblemAlert error={candidates.error} />
       <Paper withBorder p={0} data-testid="timeline">

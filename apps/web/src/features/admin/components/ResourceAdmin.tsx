@@ -1,8 +1,9 @@
 import { useState, type ReactNode } from 'react';
 import { Button, Group, Modal, MultiSelect, NumberInput, Paper, ScrollArea, Select, Stack, Switch, Table, Text, TextInput, Textarea, Title } from '@mantine/core';
 import { useForm } from '@mantine/form';
+import { useDebouncedValue } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
-import { IconPencil, IconPlus } from '@tabler/icons-react';
+import { IconPencil, IconPlus, IconSearch } from '@tabler/icons-react';
 import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
 import { api, formErrorsOf, request } from '../../../lib/api';
 import { zodValidate } from '../../../lib/forms';
@@ -124,7 +125,9 @@ function ResourceForm<Item, F extends Record<string, unknown>>({ spec, item, onD
 }
 
 export function ResourceAdmin<Item, F extends Record<string, unknown>>({ spec, canEdit = true, actions }: { spec: ResourceSpec<Item, F>; canEdit?: boolean; actions?: ReactNode }) {
-  const list = useResourceList<Item>(spec.queryKey, spec.path, spec.listQuery);
+  const [search, setSearch] = useState('');
+  const [q] = useDebouncedValue(search.trim(), 250);
+  const list = useResourceList<Item>(spec.queryKey, spec.path, { ...spec.listQuery, q: q || undefined });
   const [editing, setEditing] = useState<{ item: Item | null } | null>(null);
   const items = list.data?.pages.flatMap((p) => p.items) ?? [];
   return (
@@ -132,6 +135,14 @@ export function ResourceAdmin<Item, F extends Record<string, unknown>>({ spec, c
       <Group justify="space-between">
         <Title order={3}>{spec.title}</Title>
         <Group gap="xs">
+          <TextInput
+            aria-label={`Search ${spec.title.toLowerCase()}`}
+            placeholder="Search"
+            leftSection={<IconSearch size={14} />}
+            value={search}
+            onChange={(e) => setSearch(e.currentTarget.value)}
+            data-testid={`search-${spec.path.split('/').pop()}`}
+          />
           {actions}
           {canEdit ? (
             <Button leftSection={<IconPlus size={16} />} onClick={() => setEditing({ item: null })}>
@@ -144,6 +155,8 @@ export function ResourceAdmin<Item, F extends Record<string, unknown>>({ spec, c
         <LoadingState />
       ) : list.error ? (
         <ErrorState error={list.error} onRetry={() => void list.refetch()} />
+      ) : items.length === 0 && q ? (
+        <EmptyState title={`Nothing matches “${q}”`} />
       ) : items.length === 0 ? (
         <EmptyState title={`No ${spec.title.toLowerCase()} yet`}>{canEdit ? `Create the first ${spec.singular.toLowerCase()}.` : null}</EmptyState>
       ) : (
