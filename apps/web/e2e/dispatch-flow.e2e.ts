@@ -92,11 +92,16 @@ describe('dispatch, live', () => {
     await signIn(driver, DEMO.driver, '/driver');
     const mine = driver.getByTestId('my-dispatch');
     const idle = driver.getByText('No dispatch right now');
-    for (let i = 0; i < 8; i++) {
+    for (let i = 0; i < 12; i++) {
       await mine.or(idle).first().waitFor();
       if (await idle.isVisible()) break;
-      const step = mine.getByRole('button', { name: /Start driving|Arrived on site|Leaving site|^Complete$/ });
       const before = await mine.getAttribute('data-status');
+      if (before === 'completed') {
+        // The completion is on its way to the server; then the job leaves the phone.
+        await driver.waitForFunction(() => document.querySelector('[data-testid="my-dispatch"]')?.getAttribute('data-status') !== 'completed');
+        continue;
+      }
+      const step = mine.getByRole('button', { name: /Start driving|Arrived on site|Leaving site|^Complete$/ });
       const completing = (await step.textContent()) === 'Complete';
       await step.click();
       if (completing) await confirmCompletion(driver);

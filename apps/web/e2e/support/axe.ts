@@ -4,21 +4,27 @@ import type { Page } from 'playwright-core';
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
-type Violation = { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] };
+export type AxeFinding = { id: string; impact: string | null; help: string; targets: string[] };
 
 /**
- * Runs axe-core in the page (evaluated through the browser's debugging protocol, so the app's CSP
- * stays as it is) and answers the critical and serious findings, one line each.
+ * Runs axe-core in the page (evaluated through the DevTools protocol, so the app's
+ * Content-Security-Policy is untouched) and returns the critical and serious findings.
  */
-export async function seriousAxeFindings(page: Page): Promise<string[]> {
+export async function seriousA11yFindings(page: Page): Promise<AxeFinding[]> {
   await page.evaluate(axeSource);
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (context: Document, options: object) => Promise<{ violations: Violation[] }> } }).axe;
-    return (await axe.run(document, { resultTypes: ['violations'] })).violations;
+  return page.evaluate(async () => {
+    type Result = { violations: Array<{ id: string; impact: string | null; help: string; nodes: Array<{ target: unknown[] }> }> };
+    const axe = (window as unknown as { axe: { run: (context: Document, options: object) => Promise<Result> } }).axe;
+    const result = await axe.run(document, { resultTypes: ['violations'] });
+    return result.violations
+      .filter((v) => v.impact === 'critical' || v.impact === 'serious')
+      .map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.slice(0, 12).map((n) => n.target.join(' ')) }));
   });
-  return violations
-    .filter((v) => v.impact === 'critical' || v.impact === 'serious')
-    .map((v) => `${v.impact ?? ''} ${v.id}: ${v.help} (${v.nodes.map((n) => JSON.stringify(n.target)).slice(0, 3).join(', ')})`);
+}
+
+/** The same findings, one line each (for `expect(...).toEqual([])` messages). */
+export async function seriousAxeFindings(page: Page): Promise<string[]> {
+  return (await seriousA11yFindings(page)).map((f) => `${f.impact ?? ''} ${f.id}: ${f.help} (${f.targets.slice(0, 3).join(', ')})`);
 }
 
 /** The signed-in app's bearer token, read from the first API call the page makes (tokens live in memory only). */

@@ -20,7 +20,10 @@ const theme = createTheme({
   components: {
     Modal: Modal.extend({ defaultProps: { closeButtonProps: { 'aria-label': t('common.close') } } }),
     Drawer: Drawer.extend({ defaultProps: { closeButtonProps: { 'aria-label': t('common.close') } } }),
-    Notification: Notification.extend({ defaultProps: { closeButtonProps: { 'aria-label': t('common.close') } } }),
+    Notification: Notification.extend({
+      defaultProps: { closeButtonProps: { 'aria-label': t('common.close') } },
+      styles: { description: { color: 'var(--mantine-color-text)' } },
+    }),
   },
 });
 

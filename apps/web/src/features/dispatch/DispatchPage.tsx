@@ -24,7 +24,7 @@ function AutoProcessingSwitch() {
       <Switch
         label={t('dispatch.autoProcessing')}
         checked={enabled}
-        disabled={settings.isPending || set.isPending || Boolean(settings.error)}
+        disabled={settings.isPending || Boolean(settings.error)}
         onChange={(e) =>
           set.mutate({ enabled: e.currentTarget.checked }, { onError: (error) => notifications.show({ color: 'red', title: t('common.notChanged'), message: messageOf(error) }) })
         }
@@ -239,12 +239,19 @@ function ActionDialogs({ action, item, onClose }: { action: DispatcherAction | n
   }
 }
 
-/** After a dialog, focus goes back to the card's actions button (or, if the card moved away, to the board's heading). */
+/**
+ * After a dialog, focus goes back to the card's actions button (or, if the card left the board, to
+ * the page's heading). The board may move the card a moment later (optimistic update, then the
+ * server's answer), which drops focus: so it is put back while it is lost, for half a second.
+ */
 function returnFocusTo(workOrder: string): void {
-  setTimeout(() => {
+  const place = () => {
+    const active = document.activeElement;
+    if (active && active !== document.body && active.isConnected) return;
     const button = document.querySelector<HTMLElement>(`[data-actions-for="${CSS.escape(workOrder)}"]`);
     (button ?? document.getElementById('dispatch-title'))?.focus();
-  }, 0);
+  };
+  for (const ms of [0, 50, 150, 300, 500]) setTimeout(place, ms);
 }
 
 export function DispatchPage() {

@@ -97,6 +97,14 @@ export function useSetAutoProcessing() {
   const client = useQueryClient();
   return useMutation({
     mutationFn: ({ enabled }: { enabled: boolean }) => api.patch<DispatchSettings>(PATHS.settings, { autoProcessing: enabled }),
+    onMutate: ({ enabled }) => {
+      const before = client.getQueryData<DispatchSettings>(dispatchKeys.settings());
+      if (before) client.setQueryData<DispatchSettings>(dispatchKeys.settings(), { ...before, autoProcessing: enabled });
+      return { before };
+    },
+    onError: (_error, _v, context) => {
+      if (context?.before) client.setQueryData(dispatchKeys.settings(), context.before);
+    },
     onSuccess: (settings) => client.setQueryData(dispatchKeys.settings(), settings),
     onSettled: () => client.invalidateQueries({ queryKey: dispatchKeys.board(), exact: true }),
   });
