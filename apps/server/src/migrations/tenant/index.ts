@@ -18,6 +18,7 @@ import * as driverAppFiles from './202612010600_driver_app_files.js';
 import * as reportingRollup from './202612010800_reporting_analytics_rollup.js';
 import * as reportingRollupCompact from './202612010900_reporting_rollup_compact.js';
 import * as planning from './202612026000_planning_schema.js';
+import * as alertsShortfall from './202612026001_alerts_qualification_shortfall.js';
 
 /** Migrations run in every tenant schema, in this order (by name). Append only. */
 export const tenantMigrations: readonly Migration[] = [
@@ -40,4 +41,5 @@ export const tenantMigrations: readonly Migration[] = [
   reportingRollup,
   reportingRollupCompact,
   planning,
+  alertsShortfall,
 ];

@@ -113,7 +113,7 @@ function LeaveSection() {
                       </>
                     ) : null}
                     {(l.status === 'requested' || l.status === 'approved') && (isDispatcher || me.hasRole('driver')) ? (
-                      <Button size="xs" variant="subtle" color="red.9" aria-label={`Cancel leave of ${l.driverName} from ${l.firstDay}`} onClick={() => decide.mutate({ id: l.id, action: 'cancel' })}>
+                      <Button size="xs" variant="default" aria-label={`Cancel leave of ${l.driverName} from ${l.firstDay}`} onClick={() => decide.mutate({ id: l.id, action: 'cancel' })}>
                         Cancel
                       </Button>
                     ) : null}
@@ -201,7 +201,7 @@ function ShiftsSection() {
                 <Table.Td>{p.validUntil ?? '—'}</Table.Td>
                 {canEdit ? (
                   <Table.Td>
-                    <Button size="xs" variant="subtle" color="red.9" aria-label={`Remove ${p.summary} of ${p.driverName}`} onClick={() => remove.mutate(p.id)}>
+                    <Button size="xs" variant="default" aria-label={`Remove ${p.summary} of ${p.driverName}`} onClick={() => remove.mutate(p.id)}>
                       Remove
                     </Button>
                   </Table.Td>
@@ -266,7 +266,7 @@ function MaintenanceWindows() {
                 <Table.Td>{w.reason}</Table.Td>
                 <Table.Td>
                   {w.cancelled ? 'cancelled' : canEdit ? (
-                    <Button size="xs" variant="subtle" color="red.9" onClick={() => cancel.mutate(w.id)} aria-label={`Cancel window of ${w.assetTag}`}>
+                    <Button size="xs" variant="default" onClick={() => cancel.mutate(w.id)} aria-label={`Cancel window of ${w.assetTag}`}>
                       Cancel
                     </Button>
                   ) : 'planned'}
