@@ -7,8 +7,8 @@ export const NAV: readonly NavItem[] = [
   { path: '/dispatch', label: 'Dispatcher console', roles: ['dispatcher', 'admin'] },
   { path: '/driver', label: 'My dispatches', roles: ['driver'] },
   { path: '/admin', label: 'Administration', roles: ['admin'] },
-  { path: '/planning', label: 'Planning', roles: ['admin', 'dispatcher', 'viewer', 'driver'] },
   { path: '/reports', label: 'Reports', roles: ['admin', 'dispatcher', 'viewer', 'driver'] },
+  { path: '/planning', label: 'Planning', roles: ['admin', 'dispatcher', 'viewer', 'driver'] },
   { path: '/audit', label: 'Audit', roles: ['admin', 'viewer'] },
 ];
 
