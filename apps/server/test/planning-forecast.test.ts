@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorkOrder } from '../src/modules/dispatch/index.js';
+import { evaluateAlerts, listAlerts } from '../src/modules/alerts/index.js';
 import { DEFAULT_PLANNING_SETTINGS, writePlanningSettings } from '../src/modules/availability/index.js';
 import { checkCapacity, estimateQueue, forecastQualificationImpact } from '../src/modules/planning/index.js';
 import { forecastCsv } from '../src/modules/planning/forecasts.js';
@@ -69,6 +70,10 @@ describe(`planning forecasts on ${testDbKind()}`, () => {
         message: `On ${say(day(5))} 3 CR jobs have 1 qualified driver on shift: Dee's CPCS expires on ${say(day(3))}.`,
       },
     ]);
+    // The same finding is an alert.
+    await withTenant(database.db, slug, (tx) => evaluateAlerts(tx));
+    const alerts = await withTenant(database.db, slug, (tx) => listAlerts(tx, { state: 'open', limit: 50 }));
+    expect(alerts.filter((a) => a.kind === 'qualification_shortfall').map((a) => a.message)).toEqual([forecast.problems[0]?.message]);
     const csv = forecastCsv(forecast).split('\r\n');
     expect(csv[0]).toBe('section,day,type,jobs,qualified_on_shift,driver,qualification,expires_on,message');
     expect(csv[1]).toBe(`shortfall,${day(5)},CR,3,1,Dee,CPCS,${day(3)},On ${say(day(5))} 3 CR jobs have 1 qualified driver on shift: Dee's CPCS expires on ${say(day(3))}.`);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { text } from './text.js';
 
-export const AlertKindSchema = z.enum(['queued_too_long', 'urgent_queue_depth', 'qualification_expiring']);
+export const AlertKindSchema = z.enum(['queued_too_long', 'urgent_queue_depth', 'qualification_expiring', 'qualification_shortfall']);
 export const AlertSchema = z.object({
   id: z.uuid(),
   kind: AlertKindSchema,

@@ -8,23 +8,24 @@ export type AxeFinding = { id: string; impact: string | null; help: string; targ
 
 /**
  * Runs axe-core in the page (evaluated through the DevTools protocol, so the app's
- * Content-Security-Policy is untouched) and returns the critical and serious findings.
+ * Content-Security-Policy is untouched) over `selector` (default: the whole page) and returns the
+ * critical and serious findings.
  */
-export async function seriousA11yFindings(page: Page): Promise<AxeFinding[]> {
+export async function seriousA11yFindings(page: Page, selector = 'body'): Promise<AxeFinding[]> {
   await page.evaluate(axeSource);
-  return page.evaluate(async () => {
+  return page.evaluate(async (scope) => {
     type Result = { violations: Array<{ id: string; impact: string | null; help: string; nodes: Array<{ target: unknown[] }> }> };
-    const axe = (window as unknown as { axe: { run: (context: Document, options: object) => Promise<Result> } }).axe;
-    const result = await axe.run(document, { resultTypes: ['violations'] });
+    const axe = (window as unknown as { axe: { run: (context: string, options: object) => Promise<Result> } }).axe;
+    const result = await axe.run(scope, { resultTypes: ['violations'] });
     return result.violations
       .filter((v) => v.impact === 'critical' || v.impact === 'serious')
       .map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.slice(0, 12).map((n) => n.target.join(' ')) }));
-  });
+  }, selector);
 }
 
 /** The same findings, one line each (for `expect(...).toEqual([])` messages). */
-export async function seriousAxeFindings(page: Page): Promise<string[]> {
-  return (await seriousA11yFindings(page)).map((f) => `${f.impact ?? ''} ${f.id}: ${f.help} (${f.targets.slice(0, 3).join(', ')})`);
+export async function seriousAxeFindings(page: Page, selector = 'body'): Promise<string[]> {
+  return (await seriousA11yFindings(page, selector)).map((f) => `${f.impact ?? ''} ${f.id}: ${f.help} — ${f.targets.join(', ')}`);
 }
 
 /** The signed-in app's bearer token, read from the first API call the page makes (tokens live in memory only). */

@@ -21,6 +21,7 @@ import * as tenantRolePerDatabase from './202612021001_platform_tenant_role_per_
 import * as writeSetFunctions from './202612022000_write_set_functions.js';
 import * as dispatchHold from './202612024000_dispatch_hold.js';
 import * as planning from './202612026000_planning_schema.js';
+import * as alertsShortfall from './202612026001_alerts_qualification_shortfall.js';
 import * as regions from './202612027000_regions_schema.js';
 
 /** Migrations run in every tenant schema, in this order (by name). Append only. */
@@ -47,5 +48,6 @@ export const tenantMigrations: readonly Migration[] = [
   writeSetFunctions,
   dispatchHold,
   planning,
+  alertsShortfall,
   regions,
 ];

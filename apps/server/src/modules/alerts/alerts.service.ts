@@ -5,6 +5,7 @@ import { tenantSettings } from '../../platform/tenant-settings.js';
 import { listQueuedDispatches } from '../dispatch/index.js';
 import { publishEvent } from '../notifications/index.js';
 import { listExpiringQualifications } from '../people/index.js';
+import { forecastQualificationImpact, planningSettingsFor } from '../planning/index.js';
 import type { AlertsTable } from './alerts.tables.js';
 import './alerts.tables.js';
 
@@ -78,6 +79,20 @@ async function currentConditions(tx: TenantTx, settings: AlertSettings, now: Dat
       entityId: q.driver_id,
       message: `${q.driver_name}'s ${q.code} ${expired ? 'expired' : 'expires'} on ${q.expires_at.toISOString().slice(0, 10)}`,
       details: { driverName: q.driver_name, code: q.code, expiresAt: q.expires_at.toISOString(), expired },
+      afterMinutes: 0,
+    });
+  }
+  // The qualification-expiry impact forecast (modules/planning): days on which scheduled work of a
+  // type will have fewer qualified drivers on shift than jobs, over the same look-ahead.
+  const zone = (await planningSettingsFor(tx, 'UTC')).timeZone;
+  for (const p of (await forecastQualificationImpact(tx, Math.min(90, settings.expiringDays), zone, now)).problems) {
+    conditions.push({
+      key: `qualification_shortfall:${p.day}:${p.equipmentTypeId}`,
+      kind: 'qualification_shortfall',
+      entityType: 'equipment_type',
+      entityId: p.equipmentTypeId,
+      message: p.message,
+      details: { day: p.day, typeCode: p.typeCode, jobs: p.jobs, qualifiedOnShift: p.qualifiedOnShift, expired: p.expired },
       afterMinutes: 0,
     });
   }

@@ -3,7 +3,7 @@ import type { ColumnType, Generated } from 'kysely';
 export type AlertsTable = {
   id: Generated<string>;
   key: string;
-  kind: 'queued_too_long' | 'urgent_queue_depth' | 'qualification_expiring';
+  kind: 'queued_too_long' | 'urgent_queue_depth' | 'qualification_expiring' | 'qualification_shortfall';
   entity_type: string;
   entity_id: string;
   message: string;

@@ -8,7 +8,7 @@ import type { CapacityResult, TimeOff } from '@yardmaster/contracts';
 import { useMe } from '../../app/session';
 import { formErrorsOf, messageOf } from '../../lib/api';
 import { formatDateTime } from '../../lib/time';
-import { EmptyState, ErrorState, LoadingState, ProblemAlert } from '../../ui/States';
+import { ErrorState, LoadingState, ProblemAlert } from '../../ui/States';
 import {
   downloadForecast,
   useCancelMaintenanceWindow,
@@ -27,7 +27,8 @@ import {
   useTimeOff,
 } from './api';
 
-const STATUS_COLOR: Record<TimeOff['status'], string> = { requested: 'yellow', approved: 'teal', declined: 'red', cancelled: 'gray' };
+// Shades dark enough for WCAG AA contrast (4.5:1) on white and on their light backgrounds.
+const STATUS_COLOR: Record<TimeOff['status'], string> = { requested: 'yellow.9', approved: 'teal.9', declined: 'red.9', cancelled: 'gray.8' };
 const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'].map((label, i) => ({ value: String(i + 1), label }));
 
 // --- leave
@@ -66,14 +67,14 @@ function LeaveSection() {
             <TextInput type="date" label="First day" required {...form.getInputProps('firstDay')} />
             <TextInput type="date" label="Last day" required {...form.getInputProps('lastDay')} />
             <TextInput label="Reason" {...form.getInputProps('reason')} />
-            <Button type="submit" loading={ask.isPending}>
+            <Button color="blue.8" type="submit" loading={ask.isPending}>
               Request leave
             </Button>
           </Group>
           {ask.error && Object.keys(formErrorsOf(ask.error).fields).length === 0 ? <ProblemAlert error={ask.error} /> : null}
         </Paper>
       )}
-      {leave.isLoading ? <LoadingState /> : leave.error ? <ErrorState error={leave.error} /> : (leave.data?.items.length ?? 0) === 0 ? <EmptyState title="No leave requests" /> : (
+      {leave.isLoading ? <LoadingState /> : leave.error ? <ErrorState error={leave.error} /> : (leave.data?.items.length ?? 0) === 0 ? <Text size="sm" c="gray.7">No leave requests.</Text> : (
         <Table striped aria-label="Leave requests">
           <Table.Thead>
             <Table.Tr>
@@ -103,7 +104,7 @@ function LeaveSection() {
                   <Group gap="xs">
                     {isDispatcher && l.status === 'requested' ? (
                       <>
-                        <Button size="xs" color="teal" aria-label={`Approve leave of ${l.driverName} from ${l.firstDay}`} onClick={() => decide.mutate({ id: l.id, action: 'approve' })}>
+                        <Button size="xs" color="teal.9" aria-label={`Approve leave of ${l.driverName} from ${l.firstDay}`} onClick={() => decide.mutate({ id: l.id, action: 'approve' })}>
                           Approve
                         </Button>
                         <Button size="xs" variant="default" aria-label={`Decline leave of ${l.driverName} from ${l.firstDay}`} onClick={() => decide.mutate({ id: l.id, action: 'decline' })}>
@@ -112,7 +113,7 @@ function LeaveSection() {
                       </>
                     ) : null}
                     {(l.status === 'requested' || l.status === 'approved') && (isDispatcher || me.hasRole('driver')) ? (
-                      <Button size="xs" variant="subtle" color="red" aria-label={`Cancel leave of ${l.driverName} from ${l.firstDay}`} onClick={() => decide.mutate({ id: l.id, action: 'cancel' })}>
+                      <Button size="xs" variant="default" aria-label={`Cancel leave of ${l.driverName} from ${l.firstDay}`} onClick={() => decide.mutate({ id: l.id, action: 'cancel' })}>
                         Cancel
                       </Button>
                     ) : null}
@@ -173,14 +174,14 @@ function ShiftsSection() {
             <TextInput type="time" label="Starts" {...form.getInputProps('startTime')} />
             <TextInput type="time" label="Ends" {...form.getInputProps('endTime')} />
             <TextInput type="date" label="Valid from" {...form.getInputProps('validFrom')} />
-            <Button type="submit" loading={create.isPending}>
+            <Button color="blue.8" type="submit" loading={create.isPending}>
               Add shift
             </Button>
           </Group>
           {create.error && Object.keys(formErrorsOf(create.error).fields).length === 0 ? <ProblemAlert error={create.error} /> : null}
         </Paper>
       ) : null}
-      {patterns.isLoading ? <LoadingState /> : patterns.error ? <ErrorState error={patterns.error} /> : (patterns.data?.items.length ?? 0) === 0 ? <EmptyState title="No shift patterns">Drivers without a pattern are available whenever they are on duty.</EmptyState> : (
+      {patterns.isLoading ? <LoadingState /> : patterns.error ? <ErrorState error={patterns.error} /> : (patterns.data?.items.length ?? 0) === 0 ? <Text size="sm" c="gray.7">No shift patterns. Drivers without a pattern are available whenever they are on duty.</Text> : (
         <Table striped aria-label="Shift patterns">
           <Table.Thead>
             <Table.Tr>
@@ -200,7 +201,7 @@ function ShiftsSection() {
                 <Table.Td>{p.validUntil ?? '—'}</Table.Td>
                 {canEdit ? (
                   <Table.Td>
-                    <Button size="xs" variant="subtle" color="red" aria-label={`Remove ${p.summary} of ${p.driverName}`} onClick={() => remove.mutate(p.id)}>
+                    <Button size="xs" variant="default" aria-label={`Remove ${p.summary} of ${p.driverName}`} onClick={() => remove.mutate(p.id)}>
                       Remove
                     </Button>
                   </Table.Td>
@@ -239,7 +240,7 @@ function MaintenanceWindows() {
           <TextInput type="datetime-local" label="Starts" required {...form.getInputProps('startsAt')} />
           <TextInput type="datetime-local" label="Ends" required {...form.getInputProps('endsAt')} />
           <TextInput label="Reason" required {...form.getInputProps('reason')} />
-          <Button type="submit" loading={create.isPending}>
+          <Button color="blue.8" type="submit" loading={create.isPending}>
             Plan window
           </Button>
         </Group>
@@ -265,7 +266,7 @@ function MaintenanceWindows() {
                 <Table.Td>{w.reason}</Table.Td>
                 <Table.Td>
                   {w.cancelled ? 'cancelled' : canEdit ? (
-                    <Button size="xs" variant="subtle" color="red" onClick={() => cancel.mutate(w.id)} aria-label={`Cancel window of ${w.assetTag}`}>
+                    <Button size="xs" variant="default" onClick={() => cancel.mutate(w.id)} aria-label={`Cancel window of ${w.assetTag}`}>
                       Cancel
                     </Button>
                   ) : 'planned'}
@@ -275,7 +276,7 @@ function MaintenanceWindows() {
           </Table.Tbody>
         </Table>
       ) : (
-        <Text size="sm" c="dimmed">
+        <Text size="sm" c="gray.7">
           No planned windows.
         </Text>
       )}
@@ -334,17 +335,17 @@ function RecurringSection() {
               <Button variant="default" onClick={runCheck} loading={check.isPending}>
                 Check capacity
               </Button>
-              <Button type="submit" loading={create.isPending}>
+              <Button color="blue.8" type="submit" loading={create.isPending}>
                 Save recurring work
               </Button>
             </Group>
             {checked ? (
               checked.ok ? (
-                <Alert color="teal" title="Capacity looks fine" data-testid="capacity-result">
+                <Alert color="teal.9" title="Capacity looks fine" data-testid="capacity-result">
                   {checked.lines.map((l) => `${l.typeCode}: ${l.machines} machine(s), ${l.drivers} qualified driver(s) free then`).join('; ')}
                 </Alert>
               ) : (
-                <Alert color="orange" title="Capacity warning — check before saving" data-testid="capacity-result">
+                <Alert color="orange.9" title="Capacity warning — check before saving" data-testid="capacity-result">
                   {checked.warnings.map((w) => (
                     <Text key={w} size="sm">
                       {w}
@@ -357,7 +358,7 @@ function RecurringSection() {
           </Stack>
         </Paper>
       ) : null}
-      {series.isLoading ? <LoadingState /> : series.error ? <ErrorState error={series.error} /> : (series.data?.items.length ?? 0) === 0 ? <EmptyState title="No recurring work" /> : (
+      {series.isLoading ? <LoadingState /> : series.error ? <ErrorState error={series.error} /> : (series.data?.items.length ?? 0) === 0 ? <Text size="sm" c="gray.7">No recurring work.</Text> : (
         <Table striped aria-label="Recurring work">
           <Table.Thead>
             <Table.Tr>
@@ -407,11 +408,11 @@ function ForecastSection() {
             Days with too few qualified drivers on shift
           </Title>
           {forecast.data.problems.length === 0 ? (
-            <EmptyState title="No shortfall ahead">Scheduled and recurring work has enough qualified drivers on shift for the next {days} days.</EmptyState>
+            <Text size="sm" c="gray.7">No shortfall ahead. Scheduled and recurring work has enough qualified drivers on shift for the next {days} days.</Text>
           ) : (
             <Stack gap="xs" data-testid="forecast-problems">
               {forecast.data.problems.map((p) => (
-                <Alert key={`${p.day}-${p.equipmentTypeId}`} color="orange" variant="light">
+                <Alert key={`${p.day}-${p.equipmentTypeId}`} color="orange.9" variant="light">
                   {p.message}
                 </Alert>
               ))}
@@ -421,7 +422,7 @@ function ForecastSection() {
             Qualifications expiring
           </Title>
           {forecast.data.expiries.length === 0 ? (
-            <Text size="sm" c="dimmed">
+            <Text size="sm" c="gray.7">
               None in the next {days} days.
             </Text>
           ) : (
@@ -466,7 +467,7 @@ export function PlanningPage() {
   const sections = onlyDriver ? SECTIONS.filter((s) => s.value === 'leave') : SECTIONS;
   const section = sections.find((s) => s.value === params.section)?.value ?? 'leave';
   return (
-    <Stack>
+    <Stack data-testid="planning-page">
       <Title order={2}>Planning</Title>
       {sections.length > 1 ? <SegmentedControl aria-label="Planning section" data={[...sections]} value={section} onChange={(v) => {
             void navigate(`/planning/${v}`);
