@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Caller } from '../../platform/caller.js';
-import { withTenant, type Database, type TenantTx } from '../../platform/db/index.js';
+import type { Database, TenantTx } from '../../platform/db/index.js';
 import { callerOf } from '../../platform/http/access.js';
 import { tenantRunner } from '../../platform/http/tenant-route.js';
 import { matchesEntityTag } from '../../platform/http/versioning.js';
@@ -114,7 +114,7 @@ export function createBoardCache(database: Database, options: BoardCacheOptions 
     trusted.delete(slug);
   }
 
-  async function versionOf(slug: string, now: number): Promise<string> {
+  async function versionOf(request: FastifyRequest, slug: string, now: number): Promise<string> {
     const known = trusted.get(slug);
     if (known && changes?.isWatching() && now - known.at <= trustMs) {
       counts.versionTrusted += 1;
@@ -122,7 +122,7 @@ export function createBoardCache(database: Database, options: BoardCacheOptions 
     }
     counts.versionReads += 1;
     const generation = generationOf(slug);
-    const base = await withTenant(database.db, slug, readVersionBase);
+    const base = await inTenant(request, readVersionBase);
     // Trusted only when nothing signalled while it was read (the read may predate that change).
     if (changes?.isWatching() && generationOf(slug) === generation) {
       if (trusted.size >= maxEntries) trusted.clear();
@@ -168,7 +168,7 @@ export function createBoardCache(database: Database, options: BoardCacheOptions 
       const caller = callerOf(request);
       const key = boardScopeKey(caller);
       const now = Date.now();
-      const version = await versionOf(caller.tenantSlug, now);
+      const version = await versionOf(request, caller.tenantSlug, now);
       const etag = etagOf(key, version);
       reply.header('etag', etag).header('cache-control', 'private, no-cache');
       if (matchesEntityTag(request.headers['if-none-match'], etag)) {

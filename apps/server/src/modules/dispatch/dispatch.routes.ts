@@ -137,7 +137,7 @@ export function dispatchRoutes(database: Database, options: DispatchRoutesOption
     );
 
     r.get('/api/v1/dispatches/:id/candidates', { config: { access: DISPATCHERS }, schema: { tags, summary: 'What a dispatcher may pick for a waiting dispatch: every machine and driver, eligible or not with reasons', params: IdParamsSchema, response: { 200: CandidatesSchema } } }, (request) =>
-      inTenant(request, (tx) => listCandidates(tx, request.params.id, tenantActor(request).tenant.timeZone)),
+      inTenant(request, (tx, caller) => listCandidates(tx, caller, request.params.id, tenantActor(request).tenant.timeZone)),
     );
 
     const versioned = <T extends { version: number }>(run: (request: FastifyRequest, expected: number) => Promise<T>) =>

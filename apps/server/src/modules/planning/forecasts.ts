@@ -1,6 +1,8 @@
 import { sql } from 'kysely';
 import type { CapacityCheck, CapacityResult, Eta, QualificationForecast } from '@yardmaster/contracts';
+import { regionScopeOf, type Caller } from '../../platform/caller.js';
 import type { TenantTx } from '../../platform/db/index.js';
+import { siteVisibleSql } from '../regions/index.js';
 import { driverAvailableAtSql, equipmentAvailableAtSql, selectDriverPlanStates, selectEquipmentWindowStates, sayDay, sayTime } from '../availability/index.js';
 import { invalidPlan } from './planning.errors.js';
 import { localDay } from './zone.js';
@@ -258,3 +260,16 @@ export function forecastCsv(f: QualificationForecast): string {
   return `${lines.map((l) => l.map(csvCell).join(',')).join('\r\n')}\r\n`;
 }
 
+
+/**
+ * The ETA as a caller may see it: the whole queue is replayed (other regions' work holds shared
+ * machines and drivers too), and the answer lists only the requests at sites in the caller's
+ * regions, as the board does.
+ */
+export async function estimateQueueFor(tx: TenantTx, caller: Caller, zone: string, now = new Date()): Promise<Eta> {
+  const eta = await estimateQueue(tx, zone, now);
+  if (regionScopeOf(caller) === null || eta.items.length === 0) return eta;
+  const visible = await tx.selectFrom('dispatches as d').select('d.id').where('d.status', '=', 'queued').where(siteVisibleSql(caller, 'd.site_id')).execute();
+  const ids = new Set(visible.map((v) => v.id));
+  return { ...eta, items: eta.items.filter((item) => ids.has(item.dispatchId)) };
+}

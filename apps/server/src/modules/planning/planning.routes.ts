@@ -28,13 +28,14 @@ import {
   UpdatePlanningSettingsSchema,
 } from '@yardmaster/contracts';
 import { systemCaller, type Caller } from '../../platform/caller.js';
-import { findTenantBySlug, listTenants, withTenant, type Database, type TenantTx } from '../../platform/db/index.js';
-import { callerOf } from '../../platform/http/access.js';
+import { listTenants, withTenant, type Database, type TenantTx } from '../../platform/db/index.js';
+import { tenantActor } from '../../platform/http/access.js';
+import { tenantRunner } from '../../platform/http/tenant-route.js';
 import { optionalVersion } from '../../platform/http/versioning.js';
 import { schedule } from '../../platform/scheduler.js';
 import { selectShiftIntervals } from '../availability/index.js';
 import { invalidPlan } from './planning.errors.js';
-import { checkCapacity, estimateQueue, forecastCsv, forecastQualificationImpact } from './forecasts.js';
+import { checkCapacity, estimateQueueFor, forecastCsv, forecastQualificationImpact } from './forecasts.js';
 import { createRecurringWorkOrder, editOccurrence, getRecurringWorkOrder, listRecurringWorkOrders, materializeAll } from './recurring.js';
 import { planningSettingsFor, updatePlanningSettings } from './settings.js';
 import {
@@ -81,10 +82,10 @@ export function planningRoutes(database: Database, options: PlanningRoutesOption
 
     const r = app.withTypeProvider<ZodTypeProvider>();
     /** The caller's tenant transaction, with the tenant's own zone (the planning zone's default). */
+    const inTenant = tenantRunner(database);
     const inPlanning = async <T>(request: FastifyRequest, fn: (tx: TenantTx, caller: Caller, tenantZone: string) => Promise<T>): Promise<T> => {
-      const caller = callerOf(request);
-      const tenant = await findTenantBySlug(database.db, caller.tenantSlug);
-      return withTenant(database.db, caller.tenantSlug, (tx) => fn(tx, caller, tenant?.time_zone ?? 'UTC'));
+      const tenantZone = tenantActor(request).tenant.timeZone;
+      return inTenant(request, (tx, caller) => fn(tx, caller, tenantZone));
     };
     const zoneOf = async (tx: TenantTx, tenantZone: string, store = false) => (await planningSettingsFor(tx, tenantZone, store)).timeZone;
 
@@ -185,7 +186,7 @@ export function planningRoutes(database: Database, options: PlanningRoutesOption
       inPlanning(request, async (tx, _c, tz) => checkCapacity(tx, request.body, await zoneOf(tx, tz))),
     );
     r.get('/api/v1/planning/eta', { config: { access: READ }, schema: { tags, summary: 'Expected time to assignment of every queued request, with its basis', response: { 200: EtaSchema } } }, (request) =>
-      inPlanning(request, async (tx, _c, tz) => estimateQueue(tx, await zoneOf(tx, tz))),
+      inPlanning(request, async (tx, caller, tz) => estimateQueueFor(tx, caller, await zoneOf(tx, tz))),
     );
     r.get('/api/v1/planning/qualification-forecast', { config: { access: READ }, schema: { tags, summary: 'Qualification-expiry impact, day by day (format=csv for a spreadsheet)', querystring: ForecastQuerySchema, response: { 200: QualificationForecastSchema.or(z.string()) } } }, async (request, reply) => {
       const forecast = await inPlanning(request, async (tx, _c, tz) => forecastQualificationImpact(tx, request.query.days, await zoneOf(tx, tz)));

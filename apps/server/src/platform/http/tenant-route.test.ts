@@ -28,6 +28,7 @@ const WITHOUT_TENANT_TRANSACTION: Record<string, string> = {
 const MAY_CALL_WITH_TENANT: Record<string, string> = {
   'alerts/alerts.routes.ts': 'the scheduled evaluation walks every tenant (no request, no caller)',
   'auth/auth.routes.ts': 'an operator route registers an issuer for the tenant named in the path',
+  'planning/planning.routes.ts': "the recurring-work horizon timer walks every tenant (no request, no caller)",
 };
 
 /** `{ roles: [...] }` is the access declaration of a tenant route (see platform/http/access.ts). */
