@@ -13,7 +13,7 @@ module.exports = {
       name: 'modules-through-their-door',
       comment: "code outside a module imports only the module's index.ts",
       severity: 'error',
-      from: { path: '^apps/server/src/(?!modules/([^/]+)/)' , pathNot: '\\.test\\.ts$' },
+      from: { path: '^apps/server/src/(?!modules/([^/]+)/)', pathNot: '\\.test\\.ts$' },
       to: { path: '^apps/server/src/modules/[^/]+/(?!index\\.ts$)[^/]+' },
     },
     {

@@ -18,8 +18,8 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-restricted-syntax': [
         'error',
-        { selector: "ExportDefaultDeclaration", message: 'Use named exports.' },
-        { selector: "TSEnumDeclaration", message: 'Use a string-literal union instead of an enum.' },
+        { selector: 'ExportDefaultDeclaration', message: 'Use named exports.' },
+        { selector: 'TSEnumDeclaration', message: 'Use a string-literal union instead of an enum.' },
       ],
     },
   },
@@ -33,7 +33,14 @@ export default tseslint.config(
   },
   {
     // Tool configuration files and test/global setup conventions need default exports.
-    files: ['**/*.config.ts', '**/*.config.js', 'apps/server/test/support/global-*.ts', 'apps/server/test/fault/global-*.ts', 'scripts/**', 'bench/**'],
+    files: [
+      '**/*.config.ts',
+      '**/*.config.js',
+      'apps/server/test/support/global-*.ts',
+      'apps/server/test/fault/global-*.ts',
+      'scripts/**',
+      'bench/**',
+    ],
     rules: { 'no-restricted-syntax': 'off' },
   },
   {
@@ -42,6 +49,15 @@ export default tseslint.config(
   },
   {
     files: ['scripts/**/*.mjs', 'bench/**/*.mjs', '.ci/**'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', setTimeout: 'readonly', fetch: 'readonly', AbortSignal: 'readonly' } },
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        URL: 'readonly',
+        setTimeout: 'readonly',
+        fetch: 'readonly',
+        AbortSignal: 'readonly',
+      },
+    },
   },
 );

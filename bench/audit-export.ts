@@ -85,7 +85,14 @@ async function child(phase: string, url: string, events: number): Promise<PhaseR
     await database.close();
   }
   const seconds = (performance.now() - started) / 1000;
-  return { phase, rows, bytes, seconds: Math.round(seconds * 10) / 10, rowsPerSecond: Math.round(rows / seconds), peakRssMiB: peakRssMiB() };
+  return {
+    phase,
+    rows,
+    bytes,
+    seconds: Math.round(seconds * 10) / 10,
+    rowsPerSecond: Math.round(rows / seconds),
+    peakRssMiB: peakRssMiB(),
+  };
 }
 
 function runChild(phase: string, url: string, events: number): Promise<PhaseResult> {
@@ -121,7 +128,9 @@ async function main(argv: string[]): Promise<void> {
     for (const phase of ['generate', 'csv', 'jsonl', 'verify']) {
       const r = await runChild(phase, url, events);
       const mib = r.bytes ? `, ${(r.bytes / 1024 / 1024).toFixed(0)} MiB` : '';
-      console.log(`${r.phase.padEnd(8)} ${r.rows.toLocaleString('en')} rows in ${r.seconds}s = ${r.rowsPerSecond.toLocaleString('en')} rows/s${mib}, peak RSS ${r.peakRssMiB} MiB`);
+      console.log(
+        `${r.phase.padEnd(8)} ${r.rows.toLocaleString('en')} rows in ${r.seconds}s = ${r.rowsPerSecond.toLocaleString('en')} rows/s${mib}, peak RSS ${r.peakRssMiB} MiB`,
+      );
     }
   } finally {
     if (!keep) {

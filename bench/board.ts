@@ -58,7 +58,17 @@ function arg(name: string, fallback: string): string {
 }
 
 type Person = { role: 'dispatcher' | 'driver'; token: string; instance: number; writer: boolean; typeIds: string[]; siteId: string };
-type Sample = { board: number[]; resources: number[]; mine: number[]; writes: number[]; delivery: number[]; requests: number; errors: number; notModified: number; streams: number };
+type Sample = {
+  board: number[];
+  resources: number[];
+  mine: number[];
+  writes: number[];
+  delivery: number[];
+  requests: number;
+  errors: number;
+  notModified: number;
+  streams: number;
+};
 type ToLoader = { kind: 'start'; people: Person[]; urls: string[]; seconds: number; orderEveryMs: number } | { kind: 'stop' };
 type FromLoader = { kind: 'connected'; streams: number; failed: number } | { kind: 'result'; sample: Sample };
 type ToServer = { kind: 'cpu' };
@@ -69,7 +79,13 @@ async function serverMain(): Promise<void> {
   const { url, port, jwk } = JSON.parse(arg('--server', '{}')) as { url: string; port: number; jwk: JWK };
   const database = await openDatabase({ kind: 'postgres', url, poolSize: Number(process.env.BENCH_POOL ?? 10) });
   const config = loadConfig({ LOG_LEVEL: 'silent', NODE_ENV: 'production', SEED_DEMO: 'false' });
-  const trustedIssuer = { issuer: TEST_ISSUER, audience: TEST_AUDIENCE, keys: createLocalJWKSet({ keys: [jwk] }), tenantClaim: 'org', clientId: TEST_CLIENT };
+  const trustedIssuer = {
+    issuer: TEST_ISSUER,
+    audience: TEST_AUDIENCE,
+    keys: createLocalJWKSet({ keys: [jwk] }),
+    tenantClaim: 'org',
+    clientId: TEST_CLIENT,
+  };
   const app = await buildApp({ config, database, trustedIssuer, webDir: '/nonexistent' });
   let requests = 0;
   app.addHook('onResponse', async () => {
@@ -82,26 +98,54 @@ async function serverMain(): Promise<void> {
       process.send?.({ kind: 'cpu', user: cpu.user, system: cpu.system, requests, rss: process.memoryUsage().rss } satisfies FromServer);
     }
   });
-  process.on('disconnect', () => void app.close().then(() => database.close()).finally(() => process.exit(0)));
+  process.on(
+    'disconnect',
+    () =>
+      void app
+        .close()
+        .then(() => database.close())
+        .finally(() => process.exit(0)),
+  );
   process.send?.({ kind: 'ready' } satisfies FromServer);
 }
 
 // ---------------------------------------------------------------- load generator process
 function loaderMain(): void {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
-  const sample: Sample = { board: [], resources: [], mine: [], writes: [], delivery: [], requests: 0, errors: 0, notModified: 0, streams: 0 };
+  const sample: Sample = {
+    board: [],
+    resources: [],
+    mine: [],
+    writes: [],
+    delivery: [],
+    requests: 0,
+    errors: 0,
+    notModified: 0,
+    streams: 0,
+  };
   let measuring = false;
   let stopped = false;
   const timers: NodeJS.Timeout[] = [];
   const streams: http.ClientRequest[] = [];
 
-  function call(base: string, token: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; text: string; etag: string | undefined; ms: number }> {
+  function call(
+    base: string,
+    token: string,
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; text: string; etag: string | undefined; ms: number }> {
     const started = performance.now();
     return new Promise((resolve) => {
       const payload = body === undefined ? undefined : JSON.stringify(body);
       const request = http.request(
         `${base}${path}`,
-        { method, agent, headers: { authorization: `Bearer ${token}`, ...(payload ? { 'content-type': 'application/json' } : {}), ...headers } },
+        {
+          method,
+          agent,
+          headers: { authorization: `Bearer ${token}`, ...(payload ? { 'content-type': 'application/json' } : {}), ...headers },
+        },
         (response) => {
           let text = '';
           response.setEncoding('utf8');
@@ -176,7 +220,12 @@ function loaderMain(): void {
       let n = 0;
       every(orderEveryMs, async () => {
         const typeId = person.typeIds[n++ % person.typeIds.length] ?? '';
-        const r = await call(base, person.token, 'POST', '/api/v1/work-orders', { siteId: person.siteId, description: 'bench', priority: n % 10 === 0 ? 'urgent' : 'standard', lines: [{ equipmentTypeId: typeId, quantity: 1 }] });
+        const r = await call(base, person.token, 'POST', '/api/v1/work-orders', {
+          siteId: person.siteId,
+          description: 'bench',
+          priority: n % 10 === 0 ? 'urgent' : 'standard',
+          lines: [{ equipmentTypeId: typeId, quantity: 1 }],
+        });
         if (measuring) sample.writes.push(r.ms);
       });
     }
@@ -199,7 +248,14 @@ function loaderMain(): void {
         return;
       }
       if (Date.now() - seen < 30_000) return;
-      const w = await call(base, person.token, 'POST', `/api/v1/dispatches/${job.id}/status`, { status: NEXT[job.status] }, { 'if-match': `"${job.version}"` });
+      const w = await call(
+        base,
+        person.token,
+        'POST',
+        `/api/v1/dispatches/${job.id}/status`,
+        { status: NEXT[job.status] },
+        { 'if-match': `"${job.version}"` },
+      );
       if (measuring) sample.writes.push(w.ms);
     });
   }
@@ -212,8 +268,9 @@ function loaderMain(): void {
         for (let i = 0; i < message.people.length; i += 100) {
           const wave = message.people.slice(i, i + 100);
           const opened = await Promise.all(wave.map((p) => openStream(message.urls[p.instance] ?? '', p.token)));
-          for (const ok of opened) if (ok) sample.streams++;
-          else failed++;
+          for (const ok of opened)
+            if (ok) sample.streams++;
+            else failed++;
         }
         process.send?.({ kind: 'connected', streams: sample.streams, failed } satisfies FromLoader);
         for (const p of message.people) {
@@ -265,7 +322,10 @@ async function startProxy(ports: number[]): Promise<ChildProcess> {
   if (proxyFall > 0) text = text.replace(/fall \d+/, `fall ${proxyFall}`);
   fs.writeFileSync(config, text);
   const servers = Object.fromEntries([0, 1, 2].map((i) => [`YM_SERVER_${i + 1}`, `127.0.0.1:${ports[i] ?? 1}`]));
-  const proxy = spawn('haproxy', ['-db', '-f', config], { env: { ...process.env, YM_LISTEN: `127.0.0.1:${PROXY_PORT}`, ...servers }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const proxy = spawn('haproxy', ['-db', '-f', config], {
+    env: { ...process.env, YM_LISTEN: `127.0.0.1:${PROXY_PORT}`, ...servers },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   // Health checks run every second (fall 1, rise 2): wait until the unused slots are down and the instances up.
   await new Promise((resolve) => setTimeout(resolve, 3_500));
   if (proxy.exitCode !== null) throw new Error(`haproxy exited (${proxy.exitCode})`);
@@ -303,7 +363,16 @@ async function runPhase(
   database: Awaited<ReturnType<typeof openDatabase>>,
   identity: Awaited<ReturnType<typeof createTestIdentity>>,
   people: number,
-  options: { tenants: number; seconds: number; instances: number; loaders: number; url: string; phase: number; proxy: boolean; cpuPerInstance: number },
+  options: {
+    tenants: number;
+    seconds: number;
+    instances: number;
+    loaders: number;
+    url: string;
+    phase: number;
+    proxy: boolean;
+    cpuPerInstance: number;
+  },
 ): Promise<void> {
   const perTenant = Math.ceil(people / options.tenants);
   const dispatchers = Math.max(1, Math.round(perTenant / 5));
@@ -332,7 +401,9 @@ async function runPhase(
   everyone.forEach((p, i) => (p.instance = i % options.instances));
   // 2 work orders per second per 1,000 people, spread over the tenants' writers.
   const orderEveryMs = Math.round((1000 * options.tenants) / ((2 * everyone.length) / 1000));
-  console.log(`\nN = ${everyone.length}: ${options.tenants} tenants × (${dispatchers} dispatchers + ${drivers} drivers); set up in ${((Date.now() - setupStart) / 1000).toFixed(0)} s`);
+  console.log(
+    `\nN = ${everyone.length}: ${options.tenants} tenants × (${dispatchers} dispatchers + ${drivers} drivers); set up in ${((Date.now() - setupStart) / 1000).toFixed(0)} s`,
+  );
 
   const servers: ChildProcess[] = [];
   const uncap: Array<() => void> = [];
@@ -342,10 +413,14 @@ async function runPhase(
     for (let i = 0; i < options.instances; i++) {
       // BENCH_PROFILE=<dir>: each server writes a V8 CPU profile there when it exits.
       const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
-      const child = fork(self, ['--server', JSON.stringify({ url: options.url, port: BASE_PORT + i, jwk: identity.publicJwk })], { execArgv: ['--import', 'tsx', ...profile], stdio: 'inherit' });
+      const child = fork(self, ['--server', JSON.stringify({ url: options.url, port: BASE_PORT + i, jwk: identity.publicJwk })], {
+        execArgv: ['--import', 'tsx', ...profile],
+        stdio: 'inherit',
+      });
       servers.push(child);
       await next<FromServer, 'ready'>(child, 'ready');
-      if (options.cpuPerInstance > 0 && child.pid) uncap.push(capCpu([child.pid], options.cpuPerInstance, `ym-bench-${RUN}-p${options.phase}-${i}`));
+      if (options.cpuPerInstance > 0 && child.pid)
+        uncap.push(capCpu([child.pid], options.cpuPerInstance, `ym-bench-${RUN}-p${options.phase}-${i}`));
     }
     const ports = servers.map((_, i) => BASE_PORT + i);
     if (options.proxy) {
@@ -353,64 +428,112 @@ async function runPhase(
       for (const p of everyone) p.instance = 0;
     }
     const urls = options.proxy ? [`http://127.0.0.1:${PROXY_PORT}`] : ports.map((port) => `http://127.0.0.1:${port}`);
-    console.log(`clients → ${options.proxy ? `HAProxy (deploy/haproxy/haproxy.cfg) at ${urls[0]} → ` : ''}${ports.length} instance(s)${options.cpuPerInstance > 0 ? `, each capped at ${options.cpuPerInstance} of a core` : ''}`);
+    console.log(
+      `clients → ${options.proxy ? `HAProxy (deploy/haproxy/haproxy.cfg) at ${urls[0]} → ` : ''}${ports.length} instance(s)${options.cpuPerInstance > 0 ? `, each capped at ${options.cpuPerInstance} of a core` : ''}`,
+    );
     for (let i = 0; i < options.loaders; i++) loaders.push(fork(self, ['--loader'], { execArgv: ['--import', 'tsx'], stdio: 'inherit' }));
     // With budgets for the servers, the load generator gets one too (one core for all loaders),
     // so a starved client does not pass for a slow server.
-    if (options.cpuPerInstance > 0) uncap.push(capCpu(loaders.flatMap((l) => (l.pid ? [l.pid] : [])), 1, `ym-bench-${RUN}-p${options.phase}-loaders`));
+    if (options.cpuPerInstance > 0)
+      uncap.push(
+        capCpu(
+          loaders.flatMap((l) => (l.pid ? [l.pid] : [])),
+          1,
+          `ym-bench-${RUN}-p${options.phase}-loaders`,
+        ),
+      );
     const connectStart = Date.now();
     const connected = loaders.map((l) => next<FromLoader, 'connected'>(l, 'connected'));
-    loaders.forEach((l, i) => l.send({ kind: 'start', people: everyone.filter((_, j) => j % options.loaders === i), urls, seconds: options.seconds, orderEveryMs } satisfies ToLoader));
+    loaders.forEach((l, i) =>
+      l.send({
+        kind: 'start',
+        people: everyone.filter((_, j) => j % options.loaders === i),
+        urls,
+        seconds: options.seconds,
+        orderEveryMs,
+      } satisfies ToLoader),
+    );
     const opened = await Promise.all(connected);
     const streams = opened.reduce((s, o) => s + o.streams, 0);
-    console.log(`live streams: ${streams} open, ${opened.reduce((s, o) => s + o.failed, 0)} failed, in ${((Date.now() - connectStart) / 1000).toFixed(1)} s`);
+    console.log(
+      `live streams: ${streams} open, ${opened.reduce((s, o) => s + o.failed, 0)} failed, in ${((Date.now() - connectStart) / 1000).toFixed(1)} s`,
+    );
     await new Promise((resolve) => setTimeout(resolve, 6_000)); // the loaders' warm-up
-    const cpu = async () => Promise.all(servers.map(async (s) => {
-      const reply = next<FromServer, 'cpu'>(s, 'cpu');
-      s.send({ kind: 'cpu' } satisfies ToServer);
-      return reply;
-    }));
+    const cpu = async () =>
+      Promise.all(
+        servers.map(async (s) => {
+          const reply = next<FromServer, 'cpu'>(s, 'cpu');
+          s.send({ kind: 'cpu' } satisfies ToServer);
+          return reply;
+        }),
+      );
     const before = await cpu();
     const loadBefore = os.loadavg()[0] ?? 0;
     const started = Date.now();
     await new Promise((resolve) => setTimeout(resolve, options.seconds * 1000));
     const after = await cpu();
     const window = (Date.now() - started) / 1000;
-    const results = await Promise.all(loaders.map((l) => {
-      const reply = next<FromLoader, 'result'>(l, 'result');
-      l.send({ kind: 'stop' } satisfies ToLoader);
-      return reply;
-    }));
-    const merged = results.map((r) => r.sample).reduce((a, b) => ({
-      board: a.board.concat(b.board), resources: a.resources.concat(b.resources), mine: a.mine.concat(b.mine), writes: a.writes.concat(b.writes),
-      delivery: a.delivery.concat(b.delivery), requests: a.requests + b.requests, errors: a.errors + b.errors, notModified: a.notModified + b.notModified, streams: a.streams + b.streams,
-    }));
+    const results = await Promise.all(
+      loaders.map((l) => {
+        const reply = next<FromLoader, 'result'>(l, 'result');
+        l.send({ kind: 'stop' } satisfies ToLoader);
+        return reply;
+      }),
+    );
+    const merged = results
+      .map((r) => r.sample)
+      .reduce((a, b) => ({
+        board: a.board.concat(b.board),
+        resources: a.resources.concat(b.resources),
+        mine: a.mine.concat(b.mine),
+        writes: a.writes.concat(b.writes),
+        delivery: a.delivery.concat(b.delivery),
+        requests: a.requests + b.requests,
+        errors: a.errors + b.errors,
+        notModified: a.notModified + b.notModified,
+        streams: a.streams + b.streams,
+      }));
     const cpuMs = after.reduce((s, a, i) => s + (a.user + a.system - ((before[i]?.user ?? 0) + (before[i]?.system ?? 0))) / 1000, 0);
     const served = after.reduce((s, a, i) => s + a.requests - (before[i]?.requests ?? 0), 0);
     const line = (name: string, values: number[]): void => {
       const sorted = [...values].sort((a, b) => a - b);
-      console.log(`  ${name.padEnd(28)} n=${String(sorted.length).padStart(6)}  p50 ${fmt(pct(sorted, 0.5)).padStart(7)} ms  p99 ${fmt(pct(sorted, 0.99)).padStart(7)} ms  p99.9 ${fmt(pct(sorted, 0.999)).padStart(7)} ms`);
+      console.log(
+        `  ${name.padEnd(28)} n=${String(sorted.length).padStart(6)}  p50 ${fmt(pct(sorted, 0.5)).padStart(7)} ms  p99 ${fmt(pct(sorted, 0.99)).padStart(7)} ms  p99.9 ${fmt(pct(sorted, 0.999)).padStart(7)} ms`,
+      );
     };
-    console.log(`window ${window.toFixed(1)} s; ${served} requests answered (${(served / window).toFixed(0)}/s), ${merged.errors} errors (5xx/429/refused), ${merged.notModified} board 304s; load average ${loadBefore.toFixed(1)} → ${(os.loadavg()[0] ?? 0).toFixed(1)}`);
+    console.log(
+      `window ${window.toFixed(1)} s; ${served} requests answered (${(served / window).toFixed(0)}/s), ${merged.errors} errors (5xx/429/refused), ${merged.notModified} board 304s; load average ${loadBefore.toFixed(1)} → ${(os.loadavg()[0] ?? 0).toFixed(1)}`,
+    );
     line('board read (200 or 304)', merged.board);
     line('resource list read', merged.resources);
     line('driver: my dispatches', merged.mine);
     line('all reads', [...merged.board, ...merged.resources, ...merged.mine]);
     line('writes (orders, status)', merged.writes);
     line('event delivery (write→screen)', merged.delivery);
-    console.log(`  server CPU: ${(cpuMs / window / 10).toFixed(0)}% of one core over ${options.instances} instance(s); ${(cpuMs / Math.max(1, served)).toFixed(2)} ms CPU per request; RSS ${after.map((a) => `${(a.rss / 2 ** 20).toFixed(0)} MiB`).join(', ')}`);
-    console.log(`  per instance: ${after.map((a, i) => `${(a.requests - (before[i]?.requests ?? 0))} requests, ${((a.user + a.system - ((before[i]?.user ?? 0) + (before[i]?.system ?? 0))) / 1000 / window / 10).toFixed(0)}% of a core`).join('; ')}`);
+    console.log(
+      `  server CPU: ${(cpuMs / window / 10).toFixed(0)}% of one core over ${options.instances} instance(s); ${(cpuMs / Math.max(1, served)).toFixed(2)} ms CPU per request; RSS ${after.map((a) => `${(a.rss / 2 ** 20).toFixed(0)} MiB`).join(', ')}`,
+    );
+    console.log(
+      `  per instance: ${after.map((a, i) => `${a.requests - (before[i]?.requests ?? 0)} requests, ${((a.user + a.system - ((before[i]?.user ?? 0) + (before[i]?.system ?? 0))) / 1000 / window / 10).toFixed(0)}% of a core`).join('; ')}`,
+    );
   } finally {
     for (const l of loaders) l.kill();
     proxy?.kill();
     for (const s of servers) s.disconnect();
-    await Promise.all([...servers, ...loaders].map((s) => new Promise((resolve) => (s.exitCode !== null || s.signalCode !== null ? resolve(null) : s.once('exit', resolve)))));
+    await Promise.all(
+      [...servers, ...loaders].map(
+        (s) => new Promise((resolve) => (s.exitCode !== null || s.signalCode !== null ? resolve(null) : s.once('exit', resolve))),
+      ),
+    );
     for (const u of uncap) u();
   }
 }
 
 async function main(): Promise<void> {
-  const sizes = arg('--people', '100,1000,3000').split(',').map(Number).filter((n) => n > 0);
+  const sizes = arg('--people', '100,1000,3000')
+    .split(',')
+    .map(Number)
+    .filter((n) => n > 0);
   const options = {
     tenants: Number(arg('--tenants', '4')),
     seconds: Number(arg('--seconds', '30')),
@@ -425,8 +548,15 @@ async function main(): Promise<void> {
   await admin.query(`create database ${name}`);
   const url = ADMIN_URL.replace(/\/[^/]*$/, `/${name}`);
   const database = await openDatabase({ kind: 'postgres', url, poolSize: 4 });
-  console.log(`bench:board — machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? ''}), ${Math.round(os.totalmem() / 2 ** 30)} GiB; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-  console.log(`${options.instances} server instance(s)${options.proxy ? ' behind HAProxy' : ''}, ${options.loaders} load processes, ${options.seconds} s measured per N`);
+  console.log(
+    `bench:board — machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? ''}), ${Math.round(os.totalmem() / 2 ** 30)} GiB; load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
+  console.log(
+    `${options.instances} server instance(s)${options.proxy ? ' behind HAProxy' : ''}, ${options.loaders} load processes, ${options.seconds} s measured per N`,
+  );
   try {
     await migrateAll(database.db, migrations);
     const identity = await createTestIdentity();

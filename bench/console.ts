@@ -33,12 +33,18 @@ const pct = (values: number[], p: number): number => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(sorted.length * p) - 1))] ?? NaN;
 };
-console.log(`\nconsole benchmark — ${rounds} rounds; ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}); load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${loadAfter.map((l) => l.toFixed(2)).join(' ')}`);
+console.log(
+  `\nconsole benchmark — ${rounds} rounds; ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}); load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${loadAfter.map((l) => l.toFixed(2)).join(' ')}`,
+);
 console.log('action                 n     p50 ms   p95 ms   max ms   target');
 for (const [name, values] of Object.entries(timings)) {
   const target = name === 'driver-tap-to-board' ? 1000 : 300;
   console.log(
-    `${name.padEnd(22)} ${String(values.length).padStart(3)} ${pct(values, 0.5).toFixed(0).padStart(9)} ${pct(values, 0.95).toFixed(0).padStart(8)} ${Math.max(...values).toFixed(0).padStart(8)}   < ${target}`,
+    `${name.padEnd(22)} ${String(values.length).padStart(3)} ${pct(values, 0.5).toFixed(0).padStart(9)} ${pct(values, 0.95).toFixed(0).padStart(8)} ${Math.max(
+      ...values,
+    )
+      .toFixed(0)
+      .padStart(8)}   < ${target}`,
   );
 }
 process.exitCode = run.status ?? 1;

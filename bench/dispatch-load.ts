@@ -22,13 +22,23 @@ async function waitFor(kind: string): Promise<void> {
   });
 }
 
-async function pair(config: Config, tenant: Tenant, i: number, timings: { create: number[]; complete: number[] }): Promise<{ assigned: boolean; errors: number }> {
+async function pair(
+  config: Config,
+  tenant: Tenant,
+  i: number,
+  timings: { create: number[]; complete: number[] },
+): Promise<{ assigned: boolean; errors: number }> {
   const headers = { authorization: `Bearer ${tenant.token}`, 'content-type': 'application/json' };
   let start = performance.now();
   const created = await fetch(`${config.base}/api/v1/work-orders`, {
     method: 'POST',
     headers,
-    body: JSON.stringify({ siteId: tenant.siteId, description: 'bench', priority: 'standard', lines: [{ equipmentTypeId: tenant.typeIds[i % tenant.typeIds.length], quantity: 1 }] }),
+    body: JSON.stringify({
+      siteId: tenant.siteId,
+      description: 'bench',
+      priority: 'standard',
+      lines: [{ equipmentTypeId: tenant.typeIds[i % tenant.typeIds.length], quantity: 1 }],
+    }),
   });
   const wo = (await created.json()) as { dispatchIds?: string[]; status?: string };
   timings.create.push(performance.now() - start);
@@ -91,7 +101,15 @@ process.once('message', (config: Config) => {
       }),
     );
     const all = [...load.create, ...load.complete].sort((a, b) => a - b);
-    send({ kind: 'load:end', seconds: (performance.now() - started) / 1000, pairs, requests: all.length, errors, p50: percentile(all, 50), p99: percentile(all, 99) });
+    send({
+      kind: 'load:end',
+      seconds: (performance.now() - started) / 1000,
+      pairs,
+      requests: all.length,
+      errors,
+      p50: percentile(all, 50),
+      p99: percentile(all, 99),
+    });
   })().catch((error: unknown) => {
     send({ kind: 'error', message: String(error) });
     process.exitCode = 1;

@@ -75,7 +75,8 @@ await admin.connect();
 await admin.query(`create database ${dbName}`);
 
 /** CPU seconds (user + system) of each PostgreSQL backend serving our database, from /proc. */
-const cpuOf = (pids: Map<number, number>, now: Map<number, number>): number => [...now].reduce((sum, [pid, t]) => sum + t - (pids.get(pid) ?? 0), 0);
+const cpuOf = (pids: Map<number, number>, now: Map<number, number>): number =>
+  [...now].reduce((sum, [pid, t]) => sum + t - (pids.get(pid) ?? 0), 0);
 async function backendTicks(): Promise<Map<number, number>> {
   const { rows } = await admin.query<{ pid: number }>(`select pid from pg_stat_activity where datname = $1`, [dbName]);
   const out = new Map<number, number>();
@@ -108,7 +109,12 @@ try {
       await importEquipment(
         tx,
         caller,
-        Array.from({ length: FLEET }, (_, i) => ({ assetTag: `B-${i}`, name: `Bench ${i}`, equipmentTypeId: fleet.typeIds[mix[i % mix.length] ?? 'VAN'] ?? '', home: null })),
+        Array.from({ length: FLEET }, (_, i) => ({
+          assetTag: `B-${i}`,
+          name: `Bench ${i}`,
+          equipmentTypeId: fleet.typeIds[mix[i % mix.length] ?? 'VAN'] ?? '',
+          home: null,
+        })),
       );
       const quals: Record<string, string[]> = { VAN: [], TRUCK: ['CDL'], CRANE: ['NCCCO'], EXC: ['CPCS'] };
       await importDrivers(
@@ -120,23 +126,42 @@ try {
           phone: null,
           email: null,
           dutyStatus: 'on_duty' as const,
-          qualifications: (quals[mix[i % mix.length] ?? 'VAN'] ?? []).map((code) => ({ qualificationId: fleet.qualificationIds[code] ?? '', expiresAt: null })),
+          qualifications: (quals[mix[i % mix.length] ?? 'VAN'] ?? []).map((code) => ({
+            qualificationId: fleet.qualificationIds[code] ?? '',
+            expiresAt: null,
+          })),
         })),
       );
     });
     // Requests that wait throughout: the only HAZMAT holder is off duty.
     for (let left = QUEUED; left > 0; left -= 100) {
       await withTenant(database.db, slug, (tx) =>
-        createWorkOrder(tx, caller, { siteId: fleet.siteId, description: 'waits', priority: 'urgent', lines: [{ equipmentTypeId: fleet.typeIds.TANKER ?? '', quantity: Math.min(100, left) }] }),
+        createWorkOrder(tx, caller, {
+          siteId: fleet.siteId,
+          description: 'waits',
+          priority: 'urgent',
+          lines: [{ equipmentTypeId: fleet.typeIds.TANKER ?? '', quantity: Math.min(100, left) }],
+        }),
       );
     }
     // A member, as in production (a stranger's every request would also try to bind an invitation).
-    await ensureMembership(database.db, { tenantSlug: slug, subject: `bench-${slug}`, email: null, name: 'Bench dispatcher', roles: ['dispatcher'] });
+    await ensureMembership(database.db, {
+      tenantSlug: slug,
+      subject: `bench-${slug}`,
+      email: null,
+      name: 'Bench dispatcher',
+      roles: ['dispatcher'],
+    });
     tenants.push({ slug, siteId: fleet.siteId, typeIds: ['VAN', 'TRUCK', 'CRANE', 'EXC'].map((c) => fleet.typeIds[c] ?? '') });
   }
   await admin.query(`vacuum analyze`).catch(() => undefined);
   const identity = await createTestIdentity();
-  const config = loadConfig({ LOG_LEVEL: 'silent', NODE_ENV: 'production', SEED_DEMO: 'false', RATE_LIMITS: 'off' /* measures dispatch, not the limits (bench/limits.ts) */ });
+  const config = loadConfig({
+    LOG_LEVEL: 'silent',
+    NODE_ENV: 'production',
+    SEED_DEMO: 'false',
+    RATE_LIMITS: 'off' /* measures dispatch, not the limits (bench/limits.ts) */,
+  });
   const app = await buildApp({ config, database, trustedIssuer: identity.trusted, webDir: '/nonexistent', sweepIntervalMs: 60_000 });
   // Statements per operation (the serial phase has one request in flight at a time).
   const perRoute = new Map<string, number>();
@@ -153,19 +178,26 @@ try {
     perRoute.set(key, (perRoute.get(key) ?? 0) + (counters.get(request)?.n ?? 0));
   });
   const base = await app.listen({ port: 0, host: '127.0.0.1' });
-  const tokens = await Promise.all(tenants.map((t) => identity.token({ roles: ['dispatcher'], tenant: t.slug, sub: `bench-${t.slug}` }, {}, { expiresIn: '1h' })));
+  const tokens = await Promise.all(
+    tenants.map((t) => identity.token({ roles: ['dispatcher'], tenant: t.slug, sub: `bench-${t.slug}` }, {}, { expiresIn: '1h' })),
+  );
 
   const assignmentsSoFar = async (): Promise<number> => {
     let n = 0;
     for (const { slug } of tenants) {
       n += await withTenant(database.db, slug, async (tx) =>
-        Number((await sql<{ n: number }>`select count(*)::int as n from dispatches where dispatched_at is not null`.execute(tx)).rows[0]?.n ?? 0),
+        Number(
+          (await sql<{ n: number }>`select count(*)::int as n from dispatches where dispatched_at is not null`.execute(tx)).rows[0]?.n ?? 0,
+        ),
       );
     }
     return n;
   };
 
-  const child = fork(fileURLToPath(new URL('./dispatch-load.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
+  const child = fork(fileURLToPath(new URL('./dispatch-load.ts', import.meta.url)), [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: 'inherit',
+  });
   const messages: Array<Record<string, unknown>> = [];
   const waiters: Array<(m: Record<string, unknown>) => void> = [];
   child.on('message', (m: Record<string, unknown>) => {
@@ -185,7 +217,13 @@ try {
     return m;
   };
   await expect('ready');
-  child.send({ base, tenants: tenants.map((t, i) => ({ token: tokens[i] ?? '', siteId: t.siteId, typeIds: t.typeIds })), clients: CLIENTS, seconds: SECONDS, serialPairs: SERIAL_PAIRS });
+  child.send({
+    base,
+    tenants: tenants.map((t, i) => ({ token: tokens[i] ?? '', siteId: t.siteId, typeIds: t.typeIds })),
+    clients: CLIENTS,
+    seconds: SECONDS,
+    serialPairs: SERIAL_PAIRS,
+  });
 
   // Serial phase: statements and CPU per operation.
   await expect('serial:start');
@@ -226,24 +264,33 @@ try {
 
   const seconds = Number(load.seconds);
   const rate = assignments / seconds;
-  const ms = (micro: { user: number; system: number }, n: number): string => ((micro.user + micro.system) / 1000 / Math.max(1, n)).toFixed(2);
+  const ms = (micro: { user: number; system: number }, n: number): string =>
+    ((micro.user + micro.system) / 1000 / Math.max(1, n)).toFixed(2);
   const load1 = os.loadavg()[0]?.toFixed(1) ?? '?';
-  console.log(`machine: ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.cpus()[0]?.model ?? ''}; load average ${load1} (shared: compare ratios, not absolutes)`);
-  console.log(`tenants: ${TENANTS}, clients: ${CLIENTS}, fleet: ${FLEET} machines + ${Math.round(FLEET * 1.2)} drivers per tenant, queued throughout: ${QUEUED} per tenant`);
+  console.log(
+    `machine: ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.cpus()[0]?.model ?? ''}; load average ${load1} (shared: compare ratios, not absolutes)`,
+  );
+  console.log(
+    `tenants: ${TENANTS}, clients: ${CLIENTS}, fleet: ${FLEET} machines + ${Math.round(FLEET * 1.2)} drivers per tenant, queued throughout: ${QUEUED} per tenant`,
+  );
   console.log(
     `serial (1 client, ${pairs} pairs): create+assign p50 ${Number(serial.createP50).toFixed(2)} ms, p99 ${Number(serial.createP99).toFixed(2)} ms; complete p50 ${Number(serial.completeP50).toFixed(2)} ms`,
   );
   console.log(
     `statements per operation: create+assign ${(creates / pairs).toFixed(1)}, complete ${(completes / pairs).toFixed(1)}, create+complete pair ${((creates + completes) / pairs).toFixed(1)} (BEGIN/COMMIT included)`,
   );
-  console.log(`serial CPU per assignment: Node ${ms(serialCpu, serialAssigned)} ms, PostgreSQL ${((serialPg * 1000) / Math.max(1, serialAssigned)).toFixed(2)} ms`);
+  console.log(
+    `serial CPU per assignment: Node ${ms(serialCpu, serialAssigned)} ms, PostgreSQL ${((serialPg * 1000) / Math.max(1, serialAssigned)).toFixed(2)} ms`,
+  );
   console.log(
     `load (${CLIENTS} clients, ${seconds.toFixed(1)} s): ${assignments} assignments (${rate.toFixed(1)} /s), ${Number(load.requests)} timed requests, 5xx: ${Number(load.errors)}, p50 ${Number(load.p50).toFixed(1)} ms, p99 ${Number(load.p99).toFixed(1)} ms`,
   );
   console.log(
     `load CPU per assignment: Node ${ms(loadCpu, assignments)} ms, PostgreSQL ${((loadPg * 1000) / Math.max(1, assignments)).toFixed(2)} ms; statements per assignment ${(loadStatements / Math.max(1, assignments)).toFixed(1)}`,
   );
-  if (TRACE) for (const [text, t] of [...traced].sort((x, y) => y[1].ms - x[1].ms).slice(0, 12)) console.log(`  ${(t.ms / t.n).toFixed(2)} ms × ${t.n}  ${text}`);
+  if (TRACE)
+    for (const [text, t] of [...traced].sort((x, y) => y[1].ms - x[1].ms).slice(0, 12))
+      console.log(`  ${(t.ms / t.n).toFixed(2)} ms × ${t.n}  ${text}`);
   console.log(`pgbench TPC-B-like (-c ${CLIENTS} -j 2 -T ${SECONDS}): ${tps.toFixed(0)} TPS`);
   console.log(`dispatch rate / pgbench TPS: ${(rate / tps).toFixed(3)}`);
 } finally {

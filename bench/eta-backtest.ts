@@ -45,21 +45,38 @@ try {
     equipment: { CR: 2, VAN: 2 },
     drivers: [{ quals: ['CPCS'] }, { quals: ['CPCS'] }, { quals: ['CPCS'] }, { quals: [] }, { quals: [] }],
   });
-  const order = (type: 'CR' | 'VAN') => ({ siteId: fleet.siteId, description: 'backtest', priority: 'standard' as const, lines: [{ equipmentTypeId: fleet.typeIds[type] ?? '', quantity: 1 }] });
+  const order = (type: 'CR' | 'VAN') => ({
+    siteId: fleet.siteId,
+    description: 'backtest',
+    priority: 'standard' as const,
+    lines: [{ equipmentTypeId: fleet.typeIds[type] ?? '', quantity: 1 }],
+  });
 
   // The world: every dispatched job finishes after its own random length.
   const finishing = new Set<string>();
   let stop = false;
   const world = (async () => {
     while (!stop) {
-      const active = await withTenant(database.db, slug, async (tx) => (await sql<{ id: string; version: number; dispatched_at: Date }>`select id, version, dispatched_at from dispatches where status = 'dispatched'`.execute(tx)).rows);
+      const active = await withTenant(
+        database.db,
+        slug,
+        async (tx) =>
+          (
+            await sql<{
+              id: string;
+              version: number;
+              dispatched_at: Date;
+            }>`select id, version, dispatched_at from dispatches where status = 'dispatched'`.execute(tx)
+          ).rows,
+      );
       for (const d of active) {
         if (finishing.has(d.id)) continue;
         finishing.add(d.id);
         const wait = Math.max(0, new Date(d.dispatched_at).getTime() + jobMs() - Date.now());
         setTimeout(() => {
           void withTenant(database.db, slug, async (tx) => {
-            const v = (await sql<{ version: number }>`select version from dispatches where id = ${d.id}`.execute(tx)).rows[0]?.version ?? d.version;
+            const v =
+              (await sql<{ version: number }>`select version from dispatches where id = ${d.id}`.execute(tx)).rows[0]?.version ?? d.version;
             await advanceDispatch(tx, caller, d.id, v, { status: 'completed' });
           }).catch((error: unknown) => console.warn('finish failed', error));
         }, wait);
@@ -69,7 +86,13 @@ try {
   })();
   const drained = async () => {
     for (;;) {
-      const open = await withTenant(database.db, slug, async (tx) => (await sql<{ n: number }>`select count(*)::int as n from dispatches where status in ('queued', 'dispatched')`.execute(tx)).rows[0]?.n ?? 0);
+      const open = await withTenant(
+        database.db,
+        slug,
+        async (tx) =>
+          (await sql<{ n: number }>`select count(*)::int as n from dispatches where status in ('queued', 'dispatched')`.execute(tx)).rows[0]
+            ?.n ?? 0,
+      );
       if (open === 0) return;
       await sleep(250);
     }
@@ -90,7 +113,17 @@ try {
       return estimateQueue(tx, 'UTC');
     });
     await drained();
-    const actual = await withTenant(database.db, slug, async (tx) => (await sql<{ id: string; dispatched_at: Date }>`select id, dispatched_at from dispatches where id = any(${estimates.items.map((i) => i.dispatchId)}::uuid[])`.execute(tx)).rows);
+    const actual = await withTenant(
+      database.db,
+      slug,
+      async (tx) =>
+        (
+          await sql<{
+            id: string;
+            dispatched_at: Date;
+          }>`select id, dispatched_at from dispatches where id = any(${estimates.items.map((i) => i.dispatchId)}::uuid[])`.execute(tx)
+        ).rows,
+    );
     const at = new Map(actual.map((a) => [a.id, new Date(a.dispatched_at).getTime()]));
     for (const item of estimates.items) {
       const real = at.get(item.dispatchId);
@@ -100,11 +133,24 @@ try {
   }
   stop = true;
   await world;
-  const mean = await withTenant(database.db, slug, async (tx) => (await sql<{ s: number }>`select avg(extract(epoch from (completed_at - dispatched_at)))::float8 as s from status_reports where final_status = 'completed'`.execute(tx)).rows[0]?.s ?? 0);
+  const mean = await withTenant(
+    database.db,
+    slug,
+    async (tx) =>
+      (
+        await sql<{
+          s: number;
+        }>`select avg(extract(epoch from (completed_at - dispatched_at)))::float8 as s from status_reports where final_status = 'completed'`.execute(
+          tx,
+        )
+      ).rows[0]?.s ?? 0,
+  );
   errors.sort((a, b) => a - b);
   const q = (p: number) => errors[Math.min(errors.length - 1, Math.floor(p * errors.length))] ?? 0;
   console.log(`samples: ${errors.length}; mean job length ${mean.toFixed(2)} s (drawn uniformly in ${MIN_S}–${MAX_S} s)`);
-  console.log(`ETA median absolute error: ${q(0.5).toFixed(2)} s (${((q(0.5) / mean) * 100).toFixed(0)}% of a job); p90 ${q(0.9).toFixed(2)} s`);
+  console.log(
+    `ETA median absolute error: ${q(0.5).toFixed(2)} s (${((q(0.5) / mean) * 100).toFixed(0)}% of a job); p90 ${q(0.9).toFixed(2)} s`,
+  );
 } finally {
   await database.close();
   rmSync(dir, { recursive: true, force: true });

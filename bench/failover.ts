@@ -21,7 +21,17 @@ import { migrateAll, openDatabase, provisionTenant, withTenant, type Database } 
 import { checkDispatchInvariants } from '../apps/server/test/support/dispatch-invariants.js';
 import { buildFleet } from '../apps/server/test/support/fleet.js';
 import { createTestIdentity } from '../apps/server/test/support/identity.js';
-import { PG_BIN, asPostgres, clusterAt, mkdirOwned, scratchDir, sleep, startDaemon, waitFor, type Daemon } from '../apps/server/test/support/pg-cluster.js';
+import {
+  PG_BIN,
+  asPostgres,
+  clusterAt,
+  mkdirOwned,
+  scratchDir,
+  sleep,
+  startDaemon,
+  waitFor,
+  type Daemon,
+} from '../apps/server/test/support/pg-cluster.js';
 
 const CLIENTS = Number(process.env.CLIENTS ?? 6);
 const SECONDS_BEFORE = Number(process.env.SECONDS_BEFORE ?? 6);
@@ -31,7 +41,11 @@ const [MONITOR_PORT, NODE1_PORT, NODE2_PORT] = [21101, 21102, 21103];
 const slug = 'failover';
 
 const root = scratchDir('failover');
-const env = [`XDG_CONFIG_HOME=${mkdirOwned(path.join(root, 'config'))}`, `XDG_DATA_HOME=${mkdirOwned(path.join(root, 'share'))}`, `XDG_RUNTIME_DIR=${mkdirOwned(path.join(root, 'run'))}`];
+const env = [
+  `XDG_CONFIG_HOME=${mkdirOwned(path.join(root, 'config'))}`,
+  `XDG_DATA_HOME=${mkdirOwned(path.join(root, 'share'))}`,
+  `XDG_RUNTIME_DIR=${mkdirOwned(path.join(root, 'run'))}`,
+];
 const daemons: Daemon[] = [];
 const autoctl = (args: string[]): Daemon => {
   const [cmd, argv] = asPostgres('env', [...env, 'pg_autoctl', ...args]);
@@ -56,7 +70,10 @@ async function query<T>(url: string, text: string): Promise<T[]> {
 
 type NodeState = { nodename: string; nodeport: number; reportedstate: string; goalstate: string };
 const nodes = (): Promise<NodeState[]> =>
-  query<NodeState>(`postgres://postgres@127.0.0.1:${MONITOR_PORT}/pg_auto_failover`, 'select nodename, nodeport, reportedstate, goalstate from pgautofailover.node order by nodeid');
+  query<NodeState>(
+    `postgres://postgres@127.0.0.1:${MONITOR_PORT}/pg_auto_failover`,
+    'select nodename, nodeport, reportedstate, goalstate from pgautofailover.node order by nodeid',
+  );
 const stateOf = async (port: number): Promise<string | undefined> => {
   const n = (await nodes()).find((x) => x.nodeport === port);
   return n && n.reportedstate === n.goalstate ? n.reportedstate : undefined;
@@ -68,7 +85,11 @@ function descendants(pid: number): number[] {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const ppid = Number(readFileSync(`/proc/${entry}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')[1]);
+      const ppid = Number(
+        readFileSync(`/proc/${entry}/stat`, 'utf8')
+          .replace(/^.*\) /, '')
+          .split(' ')[1],
+      );
       children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
     } catch {
       // gone
@@ -112,8 +133,22 @@ async function cleanup(): Promise<void> {
 try {
   const t0 = Date.now();
   // 1. Monitor, then a primary, then a standby that pg_autoctl clones and makes synchronous.
-  const monitor = autoctl(['create', 'monitor', '--pgdata', path.join(root, 'monitor'), '--pgport', String(MONITOR_PORT), ...common, '--run']);
-  await waitFor(`the monitor (${monitor.output().slice(-500)})`, async () => (await query(`postgres://postgres@127.0.0.1:${MONITOR_PORT}/pg_auto_failover`, 'select 1')).length === 1, 60_000, 250);
+  const monitor = autoctl([
+    'create',
+    'monitor',
+    '--pgdata',
+    path.join(root, 'monitor'),
+    '--pgport',
+    String(MONITOR_PORT),
+    ...common,
+    '--run',
+  ]);
+  await waitFor(
+    `the monitor (${monitor.output().slice(-500)})`,
+    async () => (await query(`postgres://postgres@127.0.0.1:${MONITOR_PORT}/pg_auto_failover`, 'select 1')).length === 1,
+    60_000,
+    250,
+  );
   // Tight failure detection for the drill (defaults: 5 s checks, 20 s unhealthy, 30 s demote timeout).
   for (const [name, value] of Object.entries({
     health_check_period: 1000,
@@ -127,7 +162,23 @@ try {
   }
   await query(`postgres://postgres@127.0.0.1:${MONITOR_PORT}/pg_auto_failover`, 'select pg_reload_conf()');
   const node = (name: string, port: number): Daemon =>
-    autoctl(['create', 'postgres', '--pgdata', path.join(root, name), '--pgport', String(port), '--name', name, '--dbname', 'yardmaster', '--monitor', monitorUri, ...common, ...local, '--run']);
+    autoctl([
+      'create',
+      'postgres',
+      '--pgdata',
+      path.join(root, name),
+      '--pgport',
+      String(port),
+      '--name',
+      name,
+      '--dbname',
+      'yardmaster',
+      '--monitor',
+      monitorUri,
+      ...common,
+      ...local,
+      '--run',
+    ]);
   const monitorReady = Date.now();
   const node1 = node('node1', NODE1_PORT);
   await waitFor(`node1 primary (${node1.output().slice(-800)})`, async () => (await stateOf(NODE1_PORT)) === 'single', 90_000, 250);
@@ -135,24 +186,44 @@ try {
   node('node2', NODE2_PORT);
   // pg_autoctl's pg_basebackup waits for a spread checkpoint (minutes on an idle primary): ask for an
   // immediate one, which completes the checkpoint in progress at once.
-  await waitFor('node2 secondary', async () => {
-    await query(`postgres://postgres@127.0.0.1:${NODE1_PORT}/postgres`, 'checkpoint').catch(() => undefined);
-    return (await stateOf(NODE2_PORT)) === 'secondary' && (await stateOf(NODE1_PORT)) === 'primary';
-  }, 120_000, 1_000);
-  const sync = await query<{ s: string }>(`postgres://postgres@127.0.0.1:${NODE1_PORT}/yardmaster`, `select current_setting('synchronous_standby_names') as s`);
+  await waitFor(
+    'node2 secondary',
+    async () => {
+      await query(`postgres://postgres@127.0.0.1:${NODE1_PORT}/postgres`, 'checkpoint').catch(() => undefined);
+      return (await stateOf(NODE2_PORT)) === 'secondary' && (await stateOf(NODE1_PORT)) === 'primary';
+    },
+    120_000,
+    1_000,
+  );
+  const sync = await query<{ s: string }>(
+    `postgres://postgres@127.0.0.1:${NODE1_PORT}/yardmaster`,
+    `select current_setting('synchronous_standby_names') as s`,
+  );
   const secs = (from: number, to: number): string => ((to - from) / 1000).toFixed(1);
-  figures.push(`setup: monitor ${secs(t0, monitorReady)} s, primary ${secs(monitorReady, node1Ready)} s, synchronous standby ${secs(node1Ready, Date.now())} s (synchronous_standby_names = ${sync[0]?.s ?? '?'})`);
+  figures.push(
+    `setup: monitor ${secs(t0, monitorReady)} s, primary ${secs(monitorReady, node1Ready)} s, synchronous standby ${secs(node1Ready, Date.now())} s (synchronous_standby_names = ${sync[0]?.s ?? '?'})`,
+  );
   if (!sync[0]?.s) failures.push('the primary is not replicating synchronously');
 
   // 2. Yardmaster on a multi-host URL: two instances, each with its own pool.
   const url = `postgres://postgres@127.0.0.1:${NODE1_PORT},127.0.0.1:${NODE2_PORT}/yardmaster?target_session_attrs=read-write`;
-  const config = loadConfig({ LOG_LEVEL: 'silent', NODE_ENV: 'production', SEED_DEMO: 'false', DATABASE_URL: url, DATABASE_POOL_SIZE: '8' });
+  const config = loadConfig({
+    LOG_LEVEL: 'silent',
+    NODE_ENV: 'production',
+    SEED_DEMO: 'false',
+    DATABASE_URL: url,
+    DATABASE_POOL_SIZE: '8',
+  });
   if (config.database.kind !== 'postgres') throw new Error('expected PostgreSQL');
   const setup = await openDatabase(config.database);
   databases.push(setup);
   await migrateAll(setup.db, migrations);
   await provisionTenant(setup.db, { slug, name: 'Failover Co', timeZone: 'UTC' }, migrations.tenant);
-  const fleet = await buildFleet(setup, slug, { types: { VAN: [] }, equipment: { VAN: 12 }, drivers: Array.from({ length: 12 }, () => ({ quals: [] })) });
+  const fleet = await buildFleet(setup, slug, {
+    types: { VAN: [] },
+    equipment: { VAN: 12 },
+    drivers: Array.from({ length: 12 }, () => ({ quals: [] })),
+  });
   const identity = await createTestIdentity();
   const bases: string[] = [];
   for (let i = 0; i < 2; i++) {
@@ -162,7 +233,10 @@ try {
     apps.push(app);
     bases.push(await app.listen({ host: '127.0.0.1', port: 0 }));
   }
-  const headers = { authorization: `Bearer ${await identity.token({ roles: ['dispatcher'], tenant: slug })}`, 'content-type': 'application/json' };
+  const headers = {
+    authorization: `Bearer ${await identity.token({ roles: ['dispatcher'], tenant: slug })}`,
+    'content-type': 'application/json',
+  };
 
   // 3. Load: create work orders and complete what got dispatched, retrying whatever failed.
   const acknowledged = { workOrders: new Set<string>(), completed: new Set<string>() };
@@ -183,12 +257,19 @@ try {
       try {
         const completing = pending[0];
         if (completing) {
-          const d = (await (await fetch(`${base}/api/v1/dispatches/${completing}`, { headers })).json()) as { status?: string; version?: number };
+          const d = (await (await fetch(`${base}/api/v1/dispatches/${completing}`, { headers })).json()) as {
+            status?: string;
+            version?: number;
+          };
           if (d.status !== 'dispatched') {
             pending.shift();
             continue;
           }
-          const res = await fetch(`${base}/api/v1/dispatches/${completing}/status`, { method: 'POST', headers: { ...headers, 'if-match': `"${d.version}"` }, body: JSON.stringify({ status: 'completed' }) });
+          const res = await fetch(`${base}/api/v1/dispatches/${completing}/status`, {
+            method: 'POST',
+            headers: { ...headers, 'if-match': `"${d.version}"` },
+            body: JSON.stringify({ status: 'completed' }),
+          });
           if (res.status === 200) {
             acknowledged.completed.add(completing);
             pending.shift();
@@ -199,7 +280,12 @@ try {
           const res = await fetch(`${base}/api/v1/work-orders`, {
             method: 'POST',
             headers: { ...headers, 'idempotency-key': randomUUID() },
-            body: JSON.stringify({ siteId: fleet.siteId, description: `failover ${c}`, priority: 'standard', lines: [{ equipmentTypeId: fleet.typeIds.VAN, quantity: 1 }] }),
+            body: JSON.stringify({
+              siteId: fleet.siteId,
+              description: `failover ${c}`,
+              priority: 'standard',
+              lines: [{ equipmentTypeId: fleet.typeIds.VAN, quantity: 1 }],
+            }),
           });
           if (res.status === 201) {
             const body = (await res.json()) as { id: string; dispatchIds: string[] };
@@ -235,11 +321,16 @@ try {
   }
   if (postmaster && !victims.includes(postmaster)) process.kill(postmaster, 'SIGKILL');
   let promotedAt = 0;
-  await waitFor('the monitor to promote node2', async () => {
-    const ok = (await stateOf(NODE2_PORT)) === 'wait_primary' || (await stateOf(NODE2_PORT)) === 'primary';
-    if (ok && !promotedAt) promotedAt = Date.now();
-    return ok;
-  }, 90_000, 100);
+  await waitFor(
+    'the monitor to promote node2',
+    async () => {
+      const ok = (await stateOf(NODE2_PORT)) === 'wait_primary' || (await stateOf(NODE2_PORT)) === 'primary';
+      if (ok && !promotedAt) promotedAt = Date.now();
+      return ok;
+    },
+    90_000,
+    100,
+  );
   await waitFor('a successful write after the kill', () => firstWriteAfterKill > 0, 60_000, 100);
   await sleep(SECONDS_AFTER * 1000);
   running = false;
@@ -253,12 +344,15 @@ try {
   if (recovery.rows[0]?.r !== false) failures.push('node2 is not a primary');
   const present = await withTenant(check.db, slug, async (tx) => {
     const wo = await sql<{ id: string }>`select id from work_orders where id = any(${[...acknowledged.workOrders]}::uuid[])`.execute(tx);
-    const done = await sql<{ id: string }>`select id from dispatches where status = 'completed' and id = any(${[...acknowledged.completed]}::uuid[])`.execute(tx);
+    const done = await sql<{
+      id: string;
+    }>`select id from dispatches where status = 'completed' and id = any(${[...acknowledged.completed]}::uuid[])`.execute(tx);
     return { workOrders: wo.rows.length, completed: done.rows.length };
   });
   const lostWorkOrders = acknowledged.workOrders.size - present.workOrders;
   const lostCompletions = acknowledged.completed.size - present.completed;
-  if (lostWorkOrders > 0 || lostCompletions > 0) failures.push(`acknowledged writes lost: ${lostWorkOrders} work orders, ${lostCompletions} completions`);
+  if (lostWorkOrders > 0 || lostCompletions > 0)
+    failures.push(`acknowledged writes lost: ${lostWorkOrders} work orders, ${lostCompletions} completions`);
   const invariants = await checkDispatchInvariants(check, slug);
   if (invariants.violations.length > 0) failures.push(...invariants.violations);
   const chain = await verifyAuditChain(check.db, slug);
@@ -283,7 +377,9 @@ try {
   await cleanup();
 }
 
-console.log(`machine: ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.cpus()[0]?.model ?? ''}; pg_auto_failover (Debian postgresql-15-auto-failover)`);
+console.log(
+  `machine: ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.cpus()[0]?.model ?? ''}; pg_auto_failover (Debian postgresql-15-auto-failover)`,
+);
 for (const line of figures) console.log(line);
 console.log(`drill time (start to clean-up done): ${((Date.now() - drillStarted) / 1000).toFixed(1)} s`);
 if (failures.length > 0) {

@@ -73,7 +73,12 @@ async function main(argv: string[]): Promise<void> {
   const url = ADMIN_URL.replace(/\/[^/]*$/, `/${name}`);
   let server: ChildProcess | undefined;
   try {
-    process.stdout.write(`${(await admin.query<{ v: string }>('select version() as v')).rows[0]?.v}\n${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
+    process.stdout.write(
+      `${(await admin.query<{ v: string }>('select version() as v')).rows[0]?.v}\n${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, load average ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}\n`,
+    );
     if (!reuse) {
       const database = await openDatabase({ kind: 'postgres', url, poolSize: 2 });
       await migrateAll(database.db, migrations);
@@ -100,7 +105,12 @@ async function main(argv: string[]): Promise<void> {
 
     // BENCH_SERVER_PROFILE=<dir>: a CPU profile of the server process, written when it exits.
     const profile = process.env.BENCH_SERVER_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_SERVER_PROFILE}`] : [];
-    server = tsx('bench/flood/server.ts', sharedPool ? ['--shared-pool'] : [], { ...process.env, DATABASE_URL: url, BENCH_JWK: JSON.stringify(jwk) }, profile);
+    server = tsx(
+      'bench/flood/server.ts',
+      sharedPool ? ['--shared-pool'] : [],
+      { ...process.env, DATABASE_URL: url, BENCH_JWK: JSON.stringify(jwk) },
+      profile,
+    );
     let output = '';
     server.stdout?.setEncoding('utf8');
     server.stdout?.on('data', (chunk: string) => (output += chunk));
@@ -109,7 +119,9 @@ async function main(argv: string[]): Promise<void> {
       await sleep(50);
     }
     const baseUrl = `http://127.0.0.1:${/PORT (\d+)/.exec(output)?.[1]}`;
-    process.stdout.write(`server ${baseUrl} (${sharedPool ? 'shared pool: reports on the primary pool, no statement_timeout' : 'reporting pool of its own'})\n`);
+    process.stdout.write(
+      `server ${baseUrl} (${sharedPool ? 'shared pool: reports on the primary pool, no statement_timeout' : 'reporting pool of its own'})\n`,
+    );
 
     await readBoard(baseUrl, token, 2); // warm-up
     const idle = await readBoard(baseUrl, token, seconds);
@@ -128,8 +140,13 @@ async function main(argv: string[]): Promise<void> {
       ['board, idle', a.n, a.p50, a.p95, a.p99, [...idle.failures].map(([s, n]) => `${n}×${s}`).join(' ') || '-'],
       [`board, ${rate} analytics/s`, b.n, b.p50, b.p95, b.p99, [...flooded.failures].map(([s, n]) => `${n}×${s}`).join(' ') || '-'],
     ];
-    process.stdout.write(`\n${'phase'.padEnd(28)}${'n'.padStart(6)}${'p50 ms'.padStart(10)}${'p95 ms'.padStart(10)}${'p99 ms'.padStart(10)}  non-200\n`);
-    for (const r of rows) process.stdout.write(`${String(r[0]).padEnd(28)}${String(r[1]).padStart(6)}${String(r[2]).padStart(10)}${String(r[3]).padStart(10)}${String(r[4]).padStart(10)}  ${r[5]}\n`);
+    process.stdout.write(
+      `\n${'phase'.padEnd(28)}${'n'.padStart(6)}${'p50 ms'.padStart(10)}${'p95 ms'.padStart(10)}${'p99 ms'.padStart(10)}  non-200\n`,
+    );
+    for (const r of rows)
+      process.stdout.write(
+        `${String(r[0]).padEnd(28)}${String(r[1]).padStart(6)}${String(r[2]).padStart(10)}${String(r[3]).padStart(10)}${String(r[4]).padStart(10)}  ${r[5]}\n`,
+      );
     const ratio = b.n === 0 ? 'the board never answered 200 under the flood' : `${(b.p99 / a.p99).toFixed(2)}×`;
     process.stdout.write(`\nboard p99 flooded / idle: ${ratio}\nanalytics flood: ${loadOutput.trim()}\n`);
   } catch (error) {

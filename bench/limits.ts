@@ -71,7 +71,13 @@ function loadMain(): void {
     void Promise.all(Array.from({ length: load.connections }, worker)).then(() => {
       const sorted = latencies.sort((a, b) => a - b);
       const elapsed = (performance.now() - started) / 1000;
-      const result: Result = { requests: sorted.length, statuses, p50: percentile(sorted, 50), p99: percentile(sorted, 99), perSecond: sorted.length / elapsed };
+      const result: Result = {
+        requests: sorted.length,
+        statuses,
+        p50: percentile(sorted, 50),
+        p99: percentile(sorted, 99),
+        perSecond: sorted.length / elapsed,
+      };
       process.send?.(result, () => process.exit(0));
     });
   });
@@ -100,7 +106,9 @@ async function serveAndLoad(database: Database, limits: boolean, seconds: number
   const app = await buildApp({ config, database, trustedIssuer: identity.trusted, webDir: '/nonexistent' });
   await app.listen({ host: '127.0.0.1', port: PORT });
   try {
-    const tokens = await Promise.all(Array.from({ length: users }, () => identity.token({ roles: ['dispatcher'], tenant: SLUG }, {}, { expiresIn: '1h' })));
+    const tokens = await Promise.all(
+      Array.from({ length: users }, () => identity.token({ roles: ['dispatcher'], tenant: SLUG }, {}, { expiresIn: '1h' })),
+    );
     const url = `http://127.0.0.1:${PORT}${URL_PATH}`;
     await runLoad({ url, tokens, seconds: 1, connections }); // warm-up
     return await runLoad({ url, tokens, seconds, connections });
@@ -150,7 +158,8 @@ async function main(): Promise<void> {
     const database = await openDatabase({ kind: 'postgres', url: ADMIN_URL.replace(/\/[^/]*$/, `/${name}`), poolSize: 10 });
     await migrateAll(database.db, migrations);
     await provisionTenant(database.db, { slug: SLUG, name: 'Bench', timeZone: 'UTC' }, migrations.tenant);
-    const fmt = (r: Result): string => `${r.perSecond.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms (${r.requests} requests, statuses ${JSON.stringify(r.statuses)})`;
+    const fmt = (r: Result): string =>
+      `${r.perSecond.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms (${r.requests} requests, statuses ${JSON.stringify(r.statuses)})`;
     // Off, on, off, on…: the machine's background load shifts; alternating shows it.
     for (let round = 1; round <= arg('--rounds', 2); round++) {
       process.stdout.write(`round ${round} limits off: ${fmt(await serveAndLoad(database, false, seconds, connections, users))}\n`);

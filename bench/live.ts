@@ -36,7 +36,8 @@ function arg(name: string, fallback: number): number {
 
 const now = (): number => performance.timeOrigin + performance.now();
 
-type ToChild = { kind: 'connect'; url: string; token: string; clients: number } | { kind: 'commits'; commits: Record<number, number>; events: number };
+type ToChild =
+  { kind: 'connect'; url: string; token: string; clients: number } | { kind: 'commits'; commits: Record<number, number>; events: number };
 type FromChild =
   | { kind: 'connected'; open: number; failed: number }
   | { kind: 'received'; total: number }
@@ -117,7 +118,14 @@ function clientMain(): void {
       }
       latencies.sort((a, b) => a - b);
       const pick = (q: number): number => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
-      send({ kind: 'latency', count: latencies.length, missing, p50: pick(0.5), p99: pick(0.99), max: latencies[latencies.length - 1] ?? NaN });
+      send({
+        kind: 'latency',
+        count: latencies.length,
+        missing,
+        p50: pick(0.5),
+        p99: pick(0.99),
+        max: latencies[latencies.length - 1] ?? NaN,
+      });
     }
   });
 }
@@ -157,7 +165,12 @@ async function main(): Promise<void> {
     await migrateAll(database.db, migrations);
     await provisionTenant(database.db, { slug: SLUG, name: 'Bench', timeZone: 'UTC' }, migrations.tenant);
     const identity = await createTestIdentity();
-    const config = loadConfig({ LOG_LEVEL: 'silent', NODE_ENV: 'production', SEED_DEMO: 'false', RATE_LIMITS: 'off' /* thousands of streams of one token: no stream cap here */ });
+    const config = loadConfig({
+      LOG_LEVEL: 'silent',
+      NODE_ENV: 'production',
+      SEED_DEMO: 'false',
+      RATE_LIMITS: 'off' /* thousands of streams of one token: no stream cap here */,
+    });
     const app = await buildApp({ config, database, trustedIssuer: identity.trusted, webDir: '/nonexistent' });
     await app.listen({ port: 0, host: '127.0.0.1' });
     const port = (app.server.address() as AddressInfo).port;
@@ -177,7 +190,9 @@ async function main(): Promise<void> {
     const commits: Record<number, number> = {};
     const interval = 1000 / rate;
     for (let n = 0; n < events; n++) {
-      await withTenant(database.db, SLUG, (tx) => publishEvent(tx, { type: 'bench.tick', entityType: 'bench', entityId: String(n), data: { n } }));
+      await withTenant(database.db, SLUG, (tx) =>
+        publishEvent(tx, { type: 'bench.tick', entityType: 'bench', entityId: String(n), data: { n } }),
+      );
       commits[n] = now();
       await new Promise((resolve) => setTimeout(resolve, interval));
     }
@@ -193,14 +208,18 @@ async function main(): Promise<void> {
 
     const perConnRss = (after.rss - before.rss) / Math.max(1, connected.open);
     const perConnHeap = (after.heapUsed - before.heapUsed) / Math.max(1, connected.open);
-    console.log(`bench:live — ${connected.open} SSE clients open (${connected.failed} failed) in ${connectMs} ms; ${events} events at ${rate}/s`);
+    console.log(
+      `bench:live — ${connected.open} SSE clients open (${connected.failed} failed) in ${connectMs} ms; ${events} events at ${rate}/s`,
+    );
     console.log(`server memory: rss ${mb(before.rss)} → ${mb(after.rss)}, heap ${mb(before.heapUsed)} → ${mb(after.heapUsed)}`);
     console.log(`per connection: rss ${(perConnRss / 1024).toFixed(1)} KiB, heap ${(perConnHeap / 1024).toFixed(1)} KiB`);
     console.log(
       `commit → receipt over ${latency.count} deliveries (${latency.missing} missing): p50 ${latency.p50.toFixed(1)} ms, p99 ${latency.p99.toFixed(1)} ms, max ${latency.max.toFixed(1)} ms`,
     );
     const fan = notificationsOf(app).hub.stats();
-    console.log(`server CPU while publishing and fanning out: ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms (${((cpu.user + cpu.system) / 1000 / events).toFixed(1)} ms per event, ${((cpu.user + cpu.system) / Math.max(1, connected.open * events)).toFixed(2)} µs per delivery)`);
+    console.log(
+      `server CPU while publishing and fanning out: ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms (${((cpu.user + cpu.system) / 1000 / events).toFixed(1)} ms per event, ${((cpu.user + cpu.system) / Math.max(1, connected.open * events)).toFixed(2)} µs per delivery)`,
+    );
     console.log(
       `fan-out: ${fan.batches} batches of ${fan.events} events → ${fan.writes} socket writes (${mb(fan.bytes)}); back-pressure: ${fan.stalls} stalls, ${fan.cutOff} cut off, largest unread output ${(fan.maxBuffered / 1024).toFixed(1)} KiB`,
     );

@@ -72,8 +72,12 @@ export async function generate(url: string, n: number): Promise<void> {
   await run(`insert into equipment (asset_tag, name, equipment_type_id, created_at)
     select 'E-' || g, 'Crane ' || g, (select id from equipment_types order by code offset (g % 5) limit 1), '2025-01-01Z' from generate_series(1, 1000) g`);
   await run(`insert into drivers (name, created_at) select 'Driver ' || g, '2025-01-01Z' from generate_series(1, 1000) g`);
-  await run(`insert into sites (name, address, created_at) select 'Site ' || g, g || ' Yard Road', '2025-01-01Z' from generate_series(1, 500) g`);
-  await run(`create temporary table eq as select row_number() over (order by asset_tag) as k, id, equipment_type_id, name, asset_tag from equipment`);
+  await run(
+    `insert into sites (name, address, created_at) select 'Site ' || g, g || ' Yard Road', '2025-01-01Z' from generate_series(1, 500) g`,
+  );
+  await run(
+    `create temporary table eq as select row_number() over (order by asset_tag) as k, id, equipment_type_id, name, asset_tag from equipment`,
+  );
   await run(`create temporary table dr as select row_number() over (order by name) as k, id, name from drivers`);
   await run(`create temporary table st as select row_number() over (order by name) as k, id, name, address from sites`);
   await run(`alter table status_reports disable trigger user`);
@@ -174,20 +178,27 @@ async function main(argv: string[]): Promise<void> {
       await provisionTenant(db, { slug: SLUG, name: 'Bench', timeZone: TZ }, migrations.tenant);
       const started = performance.now();
       await generate(url, dispatches);
-      process.stdout.write(`generated ${dispatches.toLocaleString('en')} finished dispatches in ${((performance.now() - started) / 1000).toFixed(1)} s\n\n`);
+      process.stdout.write(
+        `generated ${dispatches.toLocaleString('en')} finished dispatches in ${((performance.now() - started) / 1000).toFixed(1)} s\n\n`,
+      );
     }
 
     // The generator writes the tables directly: fill the roll-up as `cli analytics rebuild` does.
     if (!reuse || !(await withTenant(db, SLUG, (tx) => readRollupState(tx))).built || argv.includes('--rebuild')) {
       const started = performance.now();
       const built = await withTenant(db, SLUG, (tx) => rebuildRollup(tx, TZ));
-      for (const table of ['analytics_rollup', 'analytics_histogram', 'analytics_rollup_resource']) await sql`vacuum analyze ${sql.id(`t_${SLUG}`, table)}`.execute(db);
-      process.stdout.write(`roll-up rebuilt from ${built.reports.toLocaleString('en')} reports: ${built.rows.toLocaleString('en')} rows in ${((performance.now() - started) / 1000).toFixed(1)} s\n\n`);
+      for (const table of ['analytics_rollup', 'analytics_histogram', 'analytics_rollup_resource'])
+        await sql`vacuum analyze ${sql.id(`t_${SLUG}`, table)}`.execute(db);
+      process.stdout.write(
+        `roll-up rebuilt from ${built.reports.toLocaleString('en')} reports: ${built.rows.toLocaleString('en')} rows in ${((performance.now() - started) / 1000).toFixed(1)} s\n\n`,
+      );
     }
     // Fresh planner statistics for the roll-up tables (a migration may just have filled them).
-    for (const table of ['analytics_rollup', 'analytics_histogram', 'analytics_rollup_resource']) await sql`analyze ${sql.id(`t_${SLUG}`, table)}`.execute(db);
+    for (const table of ['analytics_rollup', 'analytics_histogram', 'analytics_rollup_resource'])
+      await sql`analyze ${sql.id(`t_${SLUG}`, table)}`.execute(db);
     const caller = { ...systemCaller(SLUG), kind: 'user' as const, subject: 'bench', roles: ['admin'] };
-    const siteId = (await sql<{ id: string }>`select id from ${sql.id(`t_${SLUG}`, 'sites')} order by name limit 1`.execute(db)).rows[0]!.id;
+    const siteId = (await sql<{ id: string }>`select id from ${sql.id(`t_${SLUG}`, 'sites')} order by name limit 1`.execute(db)).rows[0]!
+      .id;
     const scenarios: Array<{ title: string; from: string; to: string; siteId?: string }> = [
       { title: 'full year', from: '2025-11-25T00:00:00Z', to: '2026-11-25T00:00:00Z' },
       { title: 'one month', from: '2026-03-01T00:00:00Z', to: '2026-04-01T00:00:00+01:00' },
@@ -203,7 +214,9 @@ async function main(argv: string[]): Promise<void> {
         timings.length = 0;
         capture = true;
         const t0 = performance.now();
-        await withTenant(db, SLUG, (tx) => computeAnalytics(tx, caller, { from: s.from, to: s.to, siteId: s.siteId, timeZone: TZ }), { isolation: 'repeatable read' });
+        await withTenant(db, SLUG, (tx) => computeAnalytics(tx, caller, { from: s.from, to: s.to, siteId: s.siteId, timeZone: TZ }), {
+          isolation: 'repeatable read',
+        });
         total = Math.min(total, performance.now() - t0);
         capture = false;
         for (const t of timings) best.set(t.label, Math.min(best.get(t.label) ?? Infinity, t.ms));
@@ -223,7 +236,9 @@ async function main(argv: string[]): Promise<void> {
     let pdfBest = Infinity;
     for (let i = 0; i < runs; i++) {
       let t0 = performance.now();
-      const page = await withTenant(db, SLUG, (tx) => listReports(tx, caller, { limit: 50, from: '2026-06-01T00:00:00Z', to: '2026-07-01T00:00:00Z' }));
+      const page = await withTenant(db, SLUG, (tx) =>
+        listReports(tx, caller, { limit: 50, from: '2026-06-01T00:00:00Z', to: '2026-07-01T00:00:00Z' }),
+      );
       listBest = Math.min(listBest, performance.now() - t0);
       t0 = performance.now();
       await withTenant(db, SLUG, (tx) => listReports(tx, caller, { limit: 50, siteId, status: 'recalled' }));

@@ -72,7 +72,9 @@ async function countRows(database: Database): Promise<Counts> {
   for (const slug of TENANTS) {
     out[slug] = {};
     for (const table of TABLES) {
-      const n = await withTenant(database.db, slug, async (tx) => Number((await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table)}`.execute(tx)).rows[0]?.n));
+      const n = await withTenant(database.db, slug, async (tx) =>
+        Number((await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table)}`.execute(tx)).rows[0]?.n),
+      );
       out[slug][table] = n;
     }
   }
@@ -98,7 +100,11 @@ try {
   const fleets: Record<string, Awaited<ReturnType<typeof buildFleet>>> = {};
   for (const slug of TENANTS) {
     await provisionTenant(database.db, { slug, name: slug, timeZone: 'UTC' }, migrations.tenant);
-    fleets[slug] = await buildFleet(database, slug, { types: { VAN: [] }, equipment: { VAN: 4 }, drivers: Array.from({ length: 4 }, () => ({ quals: [] })) });
+    fleets[slug] = await buildFleet(database, slug, {
+      types: { VAN: [] },
+      equipment: { VAN: 4 },
+      drivers: Array.from({ length: 4 }, () => ({ quals: [] })),
+    });
   }
   const write = async (n: number, label: string): Promise<void> => {
     for (const slug of TENANTS) {
@@ -109,13 +115,23 @@ try {
           method: 'POST',
           url: '/api/v1/work-orders',
           headers,
-          payload: { siteId: fleet?.siteId, description: `${label} ${i}`, priority: 'standard', lines: [{ equipmentTypeId: fleet?.typeIds.VAN, quantity: 1 }] },
+          payload: {
+            siteId: fleet?.siteId,
+            description: `${label} ${i}`,
+            priority: 'standard',
+            lines: [{ equipmentTypeId: fleet?.typeIds.VAN, quantity: 1 }],
+          },
         });
         if (created.statusCode !== 201) throw new Error(`write failed: ${created.statusCode} ${created.body}`);
         const dispatchId = created.json<{ dispatchIds: string[] }>().dispatchIds[0];
         const d = await app.inject({ method: 'GET', url: `/api/v1/dispatches/${dispatchId}`, headers });
         if (d.json<{ status: string }>().status === 'dispatched') {
-          await app.inject({ method: 'POST', url: `/api/v1/dispatches/${dispatchId}/status`, headers: { ...headers, 'if-match': `"${d.json<{ version: number }>().version}"` }, payload: { status: 'completed' } });
+          await app.inject({
+            method: 'POST',
+            url: `/api/v1/dispatches/${dispatchId}/status`,
+            headers: { ...headers, 'if-match': `"${d.json<{ version: number }>().version}"` },
+            payload: { status: 'completed' },
+          });
         }
       }
     }
@@ -135,10 +151,15 @@ try {
   const afterMistake = await countRows(database);
   const { rows: switched } = await sql<{ wal: string }>`select pg_walfile_name(pg_switch_wal()) as wal`.execute(database.db);
   const segment = switched[0]?.wal ?? '';
-  await waitFor('the WAL archive', async () => {
-    const { rows } = await sql<{ last: string | null }>`select last_archived_wal as last from pg_stat_archiver`.execute(database.db);
-    return (rows[0]?.last ?? '') >= segment;
-  }, 30_000, 200);
+  await waitFor(
+    'the WAL archive',
+    async () => {
+      const { rows } = await sql<{ last: string | null }>`select last_archived_wal as last from pg_stat_archiver`.execute(database.db);
+      return (rows[0]?.last ?? '') >= segment;
+    },
+    30_000,
+    200,
+  );
   const segments = readdirSync(archive).filter((f) => /^[0-9A-F]{24}$/.test(f)).length;
   for (const a of apps.splice(0)) await a.close();
 
@@ -163,18 +184,29 @@ try {
   restored = clusterAt(target, RESTORED_PORT);
   restored.start();
   const restoredUrl = restored.url('yardmaster');
-  await waitFor('recovery to finish', async () => {
-    const probe = await open(restoredUrl);
-    const { rows } = await sql<{ r: boolean }>`select pg_is_in_recovery() as r`.execute(probe.db);
-    opened.splice(opened.indexOf(probe), 1);
-    await probe.close();
-    return rows[0]?.r === false;
-  }, 60_000, 250);
+  await waitFor(
+    'recovery to finish',
+    async () => {
+      const probe = await open(restoredUrl);
+      const { rows } = await sql<{ r: boolean }>`select pg_is_in_recovery() as r`.execute(probe.db);
+      opened.splice(opened.indexOf(probe), 1);
+      await probe.close();
+      return rows[0]?.r === false;
+    },
+    60_000,
+    250,
+  );
   const recoverySeconds = (Date.now() - started) / 1000;
 
   // 4. Yardmaster on the recovered cluster: ready, audit chains intact, rows as at the restore point.
   const recoveredDb = await open(restoredUrl);
-  const recoveredApp = await buildApp({ config: loadConfig({ LOG_LEVEL: 'silent', NODE_ENV: 'production', SEED_DEMO: 'false', DATABASE_URL: restoredUrl }), database: recoveredDb, trustedIssuer: identity.trusted, webDir: '/nonexistent', sweepIntervalMs: 60_000 });
+  const recoveredApp = await buildApp({
+    config: loadConfig({ LOG_LEVEL: 'silent', NODE_ENV: 'production', SEED_DEMO: 'false', DATABASE_URL: restoredUrl }),
+    database: recoveredDb,
+    trustedIssuer: identity.trusted,
+    webDir: '/nonexistent',
+    sweepIntervalMs: 60_000,
+  });
   apps.push(recoveredApp);
   const ready = await recoveredApp.inject({ method: 'GET', url: '/readyz' });
   if (ready.statusCode !== 200) failures.push(`Yardmaster on the recovered cluster is not ready: ${ready.body}`);
@@ -202,8 +234,10 @@ try {
   const liveAfter = await countRows(database);
   const victimChain = await verifyAuditChain(database.db, victim);
   const bystanderChain = await verifyAuditChain(database.db, bystander);
-  if (JSON.stringify(liveAfter[victim]) !== JSON.stringify(atRestorePoint[victim])) failures.push(`${victim} in live after its restore: ${show(liveAfter, victim)}`);
-  if (JSON.stringify(liveAfter[bystander]) !== JSON.stringify(afterMistake[bystander])) failures.push(`${bystander} changed by another tenant's restore`);
+  if (JSON.stringify(liveAfter[victim]) !== JSON.stringify(atRestorePoint[victim]))
+    failures.push(`${victim} in live after its restore: ${show(liveAfter, victim)}`);
+  if (JSON.stringify(liveAfter[bystander]) !== JSON.stringify(afterMistake[bystander]))
+    failures.push(`${bystander} changed by another tenant's restore`);
   if (!victimChain.ok || !bystanderChain.ok) failures.push('an audit chain is broken in live after the per-tenant restore');
   // The restored tenant works: a new write through Yardmaster on the live database.
   const liveApp = await buildApp({ config, database, trustedIssuer: identity.trusted, webDir: '/nonexistent', sweepIntervalMs: 60_000 });
@@ -212,7 +246,12 @@ try {
     method: 'POST',
     url: '/api/v1/work-orders',
     headers: { authorization: `Bearer ${await identity.token({ roles: ['dispatcher'], tenant: victim })}` },
-    payload: { siteId: fleets[victim]?.siteId, description: 'after the restore', priority: 'standard', lines: [{ equipmentTypeId: fleets[victim]?.typeIds.VAN, quantity: 1 }] },
+    payload: {
+      siteId: fleets[victim]?.siteId,
+      description: 'after the restore',
+      priority: 'standard',
+      lines: [{ equipmentTypeId: fleets[victim]?.typeIds.VAN, quantity: 1 }],
+    },
   });
   if (again.statusCode !== 201) failures.push(`writing to the restored tenant failed: ${again.statusCode} ${again.body}`);
   if (!(await verifyAuditChain(database.db, victim)).ok) failures.push('audit chain broken by the first write after the restore');
@@ -220,7 +259,10 @@ try {
   figures.push(
     `base backup: ${backupMb} MB in ${backupSeconds.toFixed(1)} s; WAL archive: ${segments} segments`,
     `point-in-time recovery to restore point 'drill': ${recoverySeconds.toFixed(1)} s`,
-    ...TENANTS.map((slug) => `${slug}: at the restore point ${show(atRestorePoint, slug)} | after the mistake ${show(afterMistake, slug)} | recovered ${show(recovered, slug)}`),
+    ...TENANTS.map(
+      (slug) =>
+        `${slug}: at the restore point ${show(atRestorePoint, slug)} | after the mistake ${show(afterMistake, slug)} | recovered ${show(recovered, slug)}`,
+    ),
     `audit chains on the recovered cluster: ${chains.join('; ')}`,
     `per-tenant restore of t_${victim} into the live database: ${tenantRestoreSeconds.toFixed(1)} s; ${victim} now ${show(liveAfter, victim)}; ${bystander} untouched (${show(liveAfter, bystander)}); chains ${victimChain.ok && bystanderChain.ok ? 'intact' : 'BROKEN'}`,
   );
@@ -233,7 +275,9 @@ try {
   await cleanup();
 }
 
-console.log(`machine: ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.cpus()[0]?.model ?? ''}; PostgreSQL 15 (Debian)`);
+console.log(
+  `machine: ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.cpus()[0]?.model ?? ''}; PostgreSQL 15 (Debian)`,
+);
 for (const line of figures) console.log(line);
 console.log(`drill time (start to clean-up done): ${((Date.now() - drillStarted) / 1000).toFixed(1)} s`);
 if (failures.length > 0) {

@@ -4,7 +4,11 @@ import { spawn } from 'node:child_process';
 import { root } from './lib.mjs';
 
 const children = [
-  spawn('npx', ['tsx', 'watch', '--clear-screen=false', 'apps/server/src/main.ts'], { stdio: 'inherit', cwd: root, env: { ...process.env, PORT: process.env.PORT ?? '3000', DEV_WEB_ORIGIN: process.env.DEV_WEB_ORIGIN ?? 'http://localhost:5173' } }),
+  spawn('npx', ['tsx', 'watch', '--clear-screen=false', 'apps/server/src/main.ts'], {
+    stdio: 'inherit',
+    cwd: root,
+    env: { ...process.env, PORT: process.env.PORT ?? '3000', DEV_WEB_ORIGIN: process.env.DEV_WEB_ORIGIN ?? 'http://localhost:5173' },
+  }),
   spawn('npm', ['run', 'dev', '-w', '@yardmaster/web'], { stdio: 'inherit', cwd: root }),
 ];
 const stop = (signal) => children.forEach((c) => c.kill(signal));

@@ -30,24 +30,37 @@ if (reachable !== true) {
     console.error(`PostgreSQL is not reachable at ${adminUrl} (${reachable}); CI requires the PostgreSQL run.`);
     process.exit(1);
   }
-  console.warn(`\n!! PostgreSQL is not reachable at ${adminUrl} (${reachable}).\n!! SKIPPING the PostgreSQL run and the browser tests (they run the server on PostgreSQL); the PGlite run still covers the database tests.\n`);
+  console.warn(
+    `\n!! PostgreSQL is not reachable at ${adminUrl} (${reachable}).\n!! SKIPPING the PostgreSQL run and the browser tests (they run the server on PostgreSQL); the PGlite run still covers the database tests.\n`,
+  );
   projects.push('--project', '!postgres', '--project', '!e2e');
 }
 
 // The fault-injection project starts a throwaway cluster with Debian's PostgreSQL server binaries.
-const hasServerBinaries = existsSync('/usr/lib/postgresql') && readdirSync('/usr/lib/postgresql').some((v) => existsSync(`/usr/lib/postgresql/${v}/bin/pg_ctl`));
+const hasServerBinaries =
+  existsSync('/usr/lib/postgresql') && readdirSync('/usr/lib/postgresql').some((v) => existsSync(`/usr/lib/postgresql/${v}/bin/pg_ctl`));
 if (!hasServerBinaries) {
   if (isCi) {
     console.error('PostgreSQL server binaries (/usr/lib/postgresql/<version>/bin) are missing; CI requires the fault-injection run.');
     process.exit(1);
   }
-  console.warn('\n!! No PostgreSQL server binaries under /usr/lib/postgresql: SKIPPING the fault-injection project (apt-get install postgresql).\n');
+  console.warn(
+    '\n!! No PostgreSQL server binaries under /usr/lib/postgresql: SKIPPING the fault-injection project (apt-get install postgresql).\n',
+  );
   projects.push('--project', '!fault');
 }
 
 mkdirSync(path.join(root, 'artifacts'), { recursive: true });
 const report = path.join(root, 'artifacts', 'vitest-report.json');
-const code = await run('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...projects, ...extra]);
+const code = await run('npx', [
+  'vitest',
+  'run',
+  '--reporter=default',
+  '--reporter=json',
+  `--outputFile.json=${report}`,
+  ...projects,
+  ...extra,
+]);
 
 let summary;
 try {

@@ -42,4 +42,6 @@ const elapsed = (performance.now() - started) / 1000;
 await Promise.all([...pending]);
 latencies.sort((a, b) => a - b);
 const at = (q: number): number => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0);
-process.stdout.write(`${JSON.stringify({ sent, rate: Math.round(sent / elapsed), byStatus: Object.fromEntries(byStatus), p50: at(0.5), p99: at(0.99) })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ sent, rate: Math.round(sent / elapsed), byStatus: Object.fromEntries(byStatus), p50: at(0.5), p99: at(0.99) })}\n`,
+);

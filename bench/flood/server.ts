@@ -12,7 +12,7 @@ import { openDatabase } from '../../apps/server/src/platform/db/index.js';
 import { openReportingDatabase } from '../../apps/server/src/modules/reporting/index.js';
 
 const sharedPool = process.argv.includes('--shared-pool');
-const config = loadConfig({ RATE_LIMITS: 'off', ...process.env, LOG_LEVEL: 'silent', SEED_DEMO: 'false', NODE_ENV: 'production' }) // pool isolation, not the rate limits (RATE_LIMITS=on to see them refuse the flood);
+const config = loadConfig({ RATE_LIMITS: 'off', ...process.env, LOG_LEVEL: 'silent', SEED_DEMO: 'false', NODE_ENV: 'production' }); // pool isolation, not the rate limits (RATE_LIMITS=on to see them refuse the flood);
 const database = await openDatabase(config.database);
 const reportingDatabase = sharedPool ? undefined : await openReportingDatabase(config);
 const jwk = JSON.parse(process.env.BENCH_JWK ?? '{}') as JWK;
@@ -20,7 +20,13 @@ const app = await buildApp({
   config,
   database,
   reportingDatabase,
-  trustedIssuer: { issuer: 'https://bench.invalid/', audience: 'yardmaster', keys: createLocalJWKSet({ keys: [jwk] }), tenantClaim: 'org', clientId: 'yardmaster-web' },
+  trustedIssuer: {
+    issuer: 'https://bench.invalid/',
+    audience: 'yardmaster',
+    keys: createLocalJWKSet({ keys: [jwk] }),
+    tenantClaim: 'org',
+    clientId: 'yardmaster-web',
+  },
   webDir: '/nonexistent',
 });
 await app.listen({ port: 0, host: '127.0.0.1' });
@@ -30,7 +36,9 @@ const lag = monitorEventLoopDelay({ resolution: 10 });
 lag.enable();
 process.on('SIGTERM', () => {
   lag.disable();
-  process.stderr.write(`server event-loop delay: p50 ${(lag.percentile(50) / 1e6).toFixed(0)} ms, p99 ${(lag.percentile(99) / 1e6).toFixed(0)} ms, max ${(lag.max / 1e6).toFixed(0)} ms\n`);
+  process.stderr.write(
+    `server event-loop delay: p50 ${(lag.percentile(50) / 1e6).toFixed(0)} ms, p99 ${(lag.percentile(99) / 1e6).toFixed(0)} ms, max ${(lag.max / 1e6).toFixed(0)} ms\n`,
+  );
   void app
     .close()
     .then(() => reportingDatabase?.close())

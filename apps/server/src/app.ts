@@ -16,7 +16,16 @@ import { registerWebApp } from './platform/http/web-app.js';
 import { loggerOptions } from './platform/log.js';
 import { createMailer, type Mailer } from './platform/mail.js';
 import { createOutbound, type Outbound } from './platform/net/outbound.js';
-import { authRoutes, createAuthenticator, createMemberInvitations, linkAnnouncer, tenantResolverFor, WEB_SCOPES, type EmbeddedIdentity, type TrustedIssuer } from './modules/auth/index.js';
+import {
+  authRoutes,
+  createAuthenticator,
+  createMemberInvitations,
+  linkAnnouncer,
+  tenantResolverFor,
+  WEB_SCOPES,
+  type EmbeddedIdentity,
+  type TrustedIssuer,
+} from './modules/auth/index.js';
 import { tenantsRoutes } from './modules/tenants/index.js';
 import { peopleRoutes } from './modules/people/index.js';
 import { fleetRoutes } from './modules/fleet/index.js';
@@ -102,17 +111,23 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const mailer = options.mailer ?? (config.mail ? createMailer(config.mail) : undefined);
   if (mailer && !options.mailer) app.addHook('onClose', () => mailer.close());
   const announce = linkAnnouncer(app.log, mailer);
-  const invitations = options.embeddedIdentity ? createMemberInvitations({ publicUrl: options.embeddedIdentity.publicUrl, announce }) : undefined;
+  const invitations = options.embeddedIdentity
+    ? createMemberInvitations({ publicUrl: options.embeddedIdentity.publicUrl, announce })
+    : undefined;
   if (options.embeddedIdentity) await options.embeddedIdentity.mount(app, { announce });
 
   // Modules — one visible list.
   await app.register(
-    authRoutes(database, {
-      issuer: options.trustedIssuer.issuer,
-      clientId: options.trustedIssuer.clientId,
-      audience: options.trustedIssuer.audience,
-      scopes: options.trustedIssuer.scopes ?? WEB_SCOPES,
-    }, outbound),
+    authRoutes(
+      database,
+      {
+        issuer: options.trustedIssuer.issuer,
+        clientId: options.trustedIssuer.clientId,
+        audience: options.trustedIssuer.audience,
+        scopes: options.trustedIssuer.scopes ?? WEB_SCOPES,
+      },
+      outbound,
+    ),
   );
   await app.register(tenantsRoutes(database, { invitations }));
   await app.register(peopleRoutes(database));
@@ -140,7 +155,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(reportingRoutes(database, reads, fileStore));
   await app.register(notificationsRoutes(database, {}, outbound));
   await app.register(driverAppRoutes(database, fileStore));
-  await app.register(pushRoutes(database, { keys: options.vapidKeys ?? (await loadVapidKeys(config.push, config.env === 'test' ? null : config.dataDir)), allowPrivateEndpoints: config.push.allowPrivateEndpoints, outbound, intervalMs: options.pushIntervalMs }));
+  await app.register(
+    pushRoutes(database, {
+      keys: options.vapidKeys ?? (await loadVapidKeys(config.push, config.env === 'test' ? null : config.dataDir)),
+      allowPrivateEndpoints: config.push.allowPrivateEndpoints,
+      outbound,
+      intervalMs: options.pushIntervalMs,
+    }),
+  );
   await app.register(limits.routes);
 
   await registerWebApp(app, options.webDir ?? DEFAULT_WEB_DIR);

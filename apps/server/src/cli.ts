@@ -23,7 +23,8 @@ async function run(argv: string[]): Promise<number> {
   const [command, sub, ...rest] = argv;
   if (command === 'audit' && sub === 'verify' && rest.length === 1) return auditVerify(rest[0] ?? '');
   if (command === 'analytics' && sub === 'rebuild' && rest.length === 1) return analyticsRebuild(rest[0] ?? '');
-  if (command === 'operator' && sub === 'create' && (rest.length === 1 || rest.length === 2)) return operatorCreate(rest[0] ?? '', rest[1] ?? '');
+  if (command === 'operator' && sub === 'create' && (rest.length === 1 || rest.length === 2))
+    return operatorCreate(rest[0] ?? '', rest[1] ?? '');
   if (command !== 'migrate' && !(command === 'tenant' && sub === 'create')) {
     process.stderr.write(USAGE);
     return 64;
@@ -80,7 +81,9 @@ async function operatorCreate(email: string, name: string): Promise<number> {
   }
   const config = loadConfig();
   if (config.oidc.issuer) {
-    process.stderr.write('yardmaster: OIDC_ISSUER is set: platform operators are accounts of that provider (give them the "operator" role there)\n');
+    process.stderr.write(
+      'yardmaster: OIDC_ISSUER is set: platform operators are accounts of that provider (give them the "operator" role there)\n',
+    );
     return 1;
   }
   const database = await openDatabase(config.database);

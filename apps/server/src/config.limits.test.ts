@@ -10,7 +10,10 @@ describe('rate-limit and dev-origin settings', () => {
 
   it('RATE_LIMIT_PLANS changes a built-in plan partly and adds complete new ones', () => {
     const config = loadConfig({
-      RATE_LIMIT_PLANS: JSON.stringify({ small: { userBurst: 50 }, gold: { userPerSecond: 5, userBurst: 10, tenantPerSecond: 50, tenantBurst: 100, userStreams: 2, tenantStreams: 20 } }),
+      RATE_LIMIT_PLANS: JSON.stringify({
+        small: { userBurst: 50 },
+        gold: { userPerSecond: 5, userBurst: 10, tenantPerSecond: 50, tenantBurst: 100, userStreams: 2, tenantStreams: 20 },
+      }),
       RATE_LIMIT_DEFAULT_PLAN: 'gold',
       RATE_LIMITS: 'off',
     });
@@ -22,7 +25,11 @@ describe('rate-limit and dev-origin settings', () => {
 
   it('names every bad setting', () => {
     const attempt = () =>
-      loadConfig({ RATE_LIMIT_PLANS: JSON.stringify({ gold: { userBurst: 10 }, small: { userBurst: -1 } }), RATE_LIMIT_DEFAULT_PLAN: 'platinum', RATE_LIMITS: 'maybe' });
+      loadConfig({
+        RATE_LIMIT_PLANS: JSON.stringify({ gold: { userBurst: 10 }, small: { userBurst: -1 } }),
+        RATE_LIMIT_DEFAULT_PLAN: 'platinum',
+        RATE_LIMITS: 'maybe',
+      });
     expect(attempt).toThrow(ConfigError);
     try {
       attempt();
@@ -38,7 +45,9 @@ describe('rate-limit and dev-origin settings', () => {
 
   it('accepts the dev server origin in development only', () => {
     expect(loadConfig({ NODE_ENV: 'development', DEV_WEB_ORIGIN: 'http://localhost:5173/' }).devWebOrigin).toBe('http://localhost:5173');
-    expect(() => loadConfig({ NODE_ENV: 'production', DEV_WEB_ORIGIN: 'http://localhost:5173' })).toThrow(/DEV_WEB_ORIGIN: .*only outside production/);
+    expect(() => loadConfig({ NODE_ENV: 'production', DEV_WEB_ORIGIN: 'http://localhost:5173' })).toThrow(
+      /DEV_WEB_ORIGIN: .*only outside production/,
+    );
     expect(() => loadConfig({ DEV_WEB_ORIGIN: 'http://localhost:5173/app' })).toThrow(/DEV_WEB_ORIGIN/);
   });
 });

@@ -25,7 +25,13 @@ describe('config', () => {
 
   it('uses PostgreSQL when DATABASE_URL is set', () => {
     const config = loadConfig({ DATABASE_URL: 'postgres://u@db:5432/ym', DATABASE_POOL_SIZE: '25' });
-    expect(config.database).toEqual({ kind: 'postgres', url: 'postgres://u@db:5432/ym', poolSize: 25, poolTimeoutMs: 5_000, preparedStatements: true });
+    expect(config.database).toEqual({
+      kind: 'postgres',
+      url: 'postgres://u@db:5432/ym',
+      poolSize: 25,
+      poolTimeoutMs: 5_000,
+      preparedStatements: true,
+    });
   });
 
   it('names every wrong setting at once', () => {
@@ -56,9 +62,16 @@ describe('config', () => {
   });
 
   it('reads OUTBOUND_ALLOW as a list and names each malformed entry', () => {
-    expect(loadConfig({ OUTBOUND_ALLOW: 'hooks.corp.example, 10.20.0.0/16 *.intra.example' }).outboundAllow).toEqual(['hooks.corp.example', '10.20.0.0/16', '*.intra.example']);
+    expect(loadConfig({ OUTBOUND_ALLOW: 'hooks.corp.example, 10.20.0.0/16 *.intra.example' }).outboundAllow).toEqual([
+      'hooks.corp.example',
+      '10.20.0.0/16',
+      '*.intra.example',
+    ]);
     expect(loadConfig({}).outboundAllow).toEqual([]);
     const problems = problemsOf({ OUTBOUND_ALLOW: '10.0.0.0/40,hooks.corp.example,bad_host!' });
-    expect(problems).toEqual([expect.stringMatching(/^OUTBOUND_ALLOW: "10\.0\.0\.0\/40" is not a CIDR range/), expect.stringMatching(/^OUTBOUND_ALLOW: "bad_host!" is not a host name/)]);
+    expect(problems).toEqual([
+      expect.stringMatching(/^OUTBOUND_ALLOW: "10\.0\.0\.0\/40" is not a CIDR range/),
+      expect.stringMatching(/^OUTBOUND_ALLOW: "bad_host!" is not a host name/),
+    ]);
   });
 });

@@ -39,9 +39,15 @@ const EnvSchema = z.object({
   OIDC_AUDIENCE: z.string().min(1).default('yardmaster'),
   OIDC_TENANT_CLAIM: z.string().min(1).default('org'),
   OIDC_CLIENT_ID: z.string().min(1).default('yardmaster-web'),
-  SEED_DEMO: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  SEED_DEMO: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
-  TRUST_PROXY: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  TRUST_PROXY: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
   OUTBOUND_ALLOW: z
     .string()
     .optional()
@@ -50,7 +56,10 @@ const EnvSchema = z.object({
       for (const problem of parseAllowList(entries).problems) ctx.addIssue({ code: 'custom', message: problem });
     }),
   DATABASE_POOL_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
-  DATABASE_PREPARED_STATEMENTS: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  DATABASE_PREPARED_STATEMENTS: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
   REPORTING_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(2),
   REPORTING_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(15_000),
   DATABASE_LISTEN_URL: z
@@ -66,16 +75,41 @@ const EnvSchema = z.object({
   MAIL_FROM: z.string().min(3).max(320).optional(),
   S3_ENDPOINT: z.url().optional(),
   S3_REGION: z.string().min(1).default('us-east-1'),
-  S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name').optional(),
+  S3_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name')
+    .optional(),
   S3_ACCESS_KEY_ID: z.string().min(1).optional(),
   S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
-  S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
-  FILES_QUOTA_BYTES: z.coerce.number().int().min(1).default(2 * 1024 * 1024 * 1024),
-  VAPID_PUBLIC_KEY: z.string().regex(/^[A-Za-z0-9_-]{80,100}$/, 'a base64url P-256 public key').optional(),
-  VAPID_PRIVATE_KEY: z.string().regex(/^[A-Za-z0-9_-]{40,50}$/, 'a base64url P-256 private key').optional(),
-  VAPID_SUBJECT: z.string().regex(/^(mailto:|https:\/\/)/, 'a mailto: or https: URL').optional(),
-  PUSH_ALLOW_PRIVATE_ENDPOINTS: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
-  RATE_LIMITS: z.enum(['on', 'off']).default('on').transform((v) => v === 'on'),
+  S3_FORCE_PATH_STYLE: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
+  FILES_QUOTA_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(2 * 1024 * 1024 * 1024),
+  VAPID_PUBLIC_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{80,100}$/, 'a base64url P-256 public key')
+    .optional(),
+  VAPID_PRIVATE_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{40,50}$/, 'a base64url P-256 private key')
+    .optional(),
+  VAPID_SUBJECT: z
+    .string()
+    .regex(/^(mailto:|https:\/\/)/, 'a mailto: or https: URL')
+    .optional(),
+  PUSH_ALLOW_PRIVATE_ENDPOINTS: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+  RATE_LIMITS: z
+    .enum(['on', 'off'])
+    .default('on')
+    .transform((v) => v === 'on'),
   RATE_LIMIT_DEFAULT_PLAN: z.string().regex(PLAN_NAME, 'must be a plan name (a-z, 0-9, _ or -)').default('standard'),
   RATE_LIMIT_PLANS: z
     .string()
@@ -97,7 +131,11 @@ const EnvSchema = z.object({
     .string()
     .optional()
     .transform((v) => (v ?? '').split(/[\s,]+/).filter((entry) => entry !== ''))
-    .pipe(z.array(z.url().refine((v) => /^https?:\/\/[^/]+$/.test(v.replace(/\/$/, '')), 'each must be an origin (scheme, host and port, no path)'))),
+    .pipe(
+      z.array(
+        z.url().refine((v) => /^https?:\/\/[^/]+$/.test(v.replace(/\/$/, '')), 'each must be an origin (scheme, host and port, no path)'),
+      ),
+    ),
   DEV_WEB_ORIGIN: z
     .url()
     .refine((v) => /^https?:\/\/[^/]+$/.test(v.replace(/\/$/, '')), 'must be an origin (scheme, host and port, no path)')
@@ -127,7 +165,17 @@ export type Config = {
   replicaMaxLagMs: number;
   /** Where file bytes live (attachments, proof of completion): a folder under DATA_DIR or S3. */
   files: {
-    storage: { kind: 'folder'; dir: string } | { kind: 's3'; endpoint: string | undefined; region: string; bucket: string; accessKeyId: string; secretAccessKey: string; forcePathStyle: boolean };
+    storage:
+      | { kind: 'folder'; dir: string }
+      | {
+          kind: 's3';
+          endpoint: string | undefined;
+          region: string;
+          bucket: string;
+          accessKeyId: string;
+          secretAccessKey: string;
+          forcePathStyle: boolean;
+        };
     defaultQuotaBytes: number;
   };
   /** Web Push (VAPID): keys from config, or generated once and kept in DATA_DIR. */
@@ -153,7 +201,14 @@ export class ConfigError extends Error {
   }
 }
 
-const SECRET_CAPABLE = ['DATABASE_URL', 'REPORTING_DATABASE_URL', 'DATABASE_LISTEN_URL', 'S3_SECRET_ACCESS_KEY', 'VAPID_PRIVATE_KEY', 'SMTP_URL'] as const;
+const SECRET_CAPABLE = [
+  'DATABASE_URL',
+  'REPORTING_DATABASE_URL',
+  'DATABASE_LISTEN_URL',
+  'S3_SECRET_ACCESS_KEY',
+  'VAPID_PRIVATE_KEY',
+  'SMTP_URL',
+] as const;
 
 /** Reads `<NAME>_FILE` for secrets; a value and a file for the same name is an error. */
 function resolveSecretFiles(env: NodeJS.ProcessEnv, problems: string[]): Record<string, string | undefined> {
@@ -189,17 +244,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
   }
   if (parsed.success && parsed.data.STORAGE === 's3') {
-    for (const name of ['S3_BUCKET', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'] as const) if (!parsed.data[name]) problems.push(`${name}: required when STORAGE=s3`);
+    for (const name of ['S3_BUCKET', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'] as const)
+      if (!parsed.data[name]) problems.push(`${name}: required when STORAGE=s3`);
   }
-  if (parsed.success && parsed.data.SMTP_URL && !parsed.data.MAIL_FROM) problems.push('MAIL_FROM: required when SMTP_URL is set (the sender of invitation and reset e-mails)');
-  if (parsed.success && !parsed.data.VAPID_PUBLIC_KEY !== !parsed.data.VAPID_PRIVATE_KEY) problems.push('VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY: set both or neither');
+  if (parsed.success && parsed.data.SMTP_URL && !parsed.data.MAIL_FROM)
+    problems.push('MAIL_FROM: required when SMTP_URL is set (the sender of invitation and reset e-mails)');
+  if (parsed.success && !parsed.data.VAPID_PUBLIC_KEY !== !parsed.data.VAPID_PRIVATE_KEY)
+    problems.push('VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY: set both or neither');
   const plans: Record<string, PlanLimits> = { ...BUILT_IN_PLANS };
   if (parsed.success) {
     for (const [planName, given] of Object.entries(parsed.data.RATE_LIMIT_PLANS ?? {})) {
       const merged = { ...BUILT_IN_PLANS[planName], ...given };
       const complete = PlanLimitsSchema.safeParse(merged);
       if (complete.success) plans[planName] = complete.data;
-      else problems.push(`RATE_LIMIT_PLANS: plan "${planName}" is new, so it needs every rate (${Object.keys(PlanLimitsSchema.shape).join(', ')})`);
+      else
+        problems.push(
+          `RATE_LIMIT_PLANS: plan "${planName}" is new, so it needs every rate (${Object.keys(PlanLimitsSchema.shape).join(', ')})`,
+        );
     }
     if (!(parsed.data.RATE_LIMIT_DEFAULT_PLAN in plans)) {
       problems.push(`RATE_LIMIT_DEFAULT_PLAN: no plan "${parsed.data.RATE_LIMIT_DEFAULT_PLAN}" (plans: ${Object.keys(plans).join(', ')})`);
@@ -239,15 +300,30 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     files: {
       storage:
         e.STORAGE === 's3'
-          ? { kind: 's3', endpoint: e.S3_ENDPOINT, region: e.S3_REGION, bucket: e.S3_BUCKET ?? '', accessKeyId: e.S3_ACCESS_KEY_ID ?? '', secretAccessKey: e.S3_SECRET_ACCESS_KEY ?? '', forcePathStyle: e.S3_FORCE_PATH_STYLE }
+          ? {
+              kind: 's3',
+              endpoint: e.S3_ENDPOINT,
+              region: e.S3_REGION,
+              bucket: e.S3_BUCKET ?? '',
+              accessKeyId: e.S3_ACCESS_KEY_ID ?? '',
+              secretAccessKey: e.S3_SECRET_ACCESS_KEY ?? '',
+              forcePathStyle: e.S3_FORCE_PATH_STYLE,
+            }
           : { kind: 'folder', dir: path.join(dataDir, 'files') },
       defaultQuotaBytes: e.FILES_QUOTA_BYTES,
     },
     map: {
       styleUrl: e.MAP_STYLE_URL ?? null,
-      origins: [...new Set([...(e.MAP_STYLE_URL ? [new URL(e.MAP_STYLE_URL).origin] : []), ...e.MAP_ORIGINS.map((o) => new URL(o).origin)])],
+      origins: [
+        ...new Set([...(e.MAP_STYLE_URL ? [new URL(e.MAP_STYLE_URL).origin] : []), ...e.MAP_ORIGINS.map((o) => new URL(o).origin)]),
+      ],
     },
-    push: { publicKey: e.VAPID_PUBLIC_KEY, privateKey: e.VAPID_PRIVATE_KEY, subject: e.VAPID_SUBJECT ?? 'mailto:operator@yardmaster.invalid', allowPrivateEndpoints: e.PUSH_ALLOW_PRIVATE_ENDPOINTS },
+    push: {
+      publicKey: e.VAPID_PUBLIC_KEY,
+      privateKey: e.VAPID_PRIVATE_KEY,
+      subject: e.VAPID_SUBJECT ?? 'mailto:operator@yardmaster.invalid',
+      allowPrivateEndpoints: e.PUSH_ALLOW_PRIVATE_ENDPOINTS,
+    },
     rateLimits: { enabled: e.RATE_LIMITS, defaultPlan: e.RATE_LIMIT_DEFAULT_PLAN, plans },
     devWebOrigin: e.DEV_WEB_ORIGIN?.replace(/\/$/, ''),
     mail: e.SMTP_URL && e.MAIL_FROM ? { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM } : undefined,

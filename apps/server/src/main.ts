@@ -11,7 +11,10 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-async function resolveIdentity(config: Config, database: Database): Promise<{ trustedIssuer: TrustedIssuer; embeddedIdentity?: EmbeddedIdentity }> {
+async function resolveIdentity(
+  config: Config,
+  database: Database,
+): Promise<{ trustedIssuer: TrustedIssuer; embeddedIdentity?: EmbeddedIdentity }> {
   if (config.oidc.issuer) return { trustedIssuer: await discoverIssuer(config) };
   const embeddedIdentity = await createEmbeddedIdentity({
     db: database.db,
@@ -78,7 +81,9 @@ async function main(): Promise<void> {
     `  database: ${database.kind === 'embedded' ? `embedded PGlite in ${config.database.kind === 'embedded' ? config.database.dataDir : ''}` : 'PostgreSQL'}`,
     ...(seeded ? ['', `  Demo tenant "${seeded.slug}" ${seeded.created ? 'created' : 'present'}.`] : []),
     ...(seeded && identity.embeddedIdentity ? ['  Demo logins (embedded identity provider):', ...demoLoginLines()] : []),
-    identity.embeddedIdentity ? `  Identity: embedded OpenID provider at ${identity.embeddedIdentity.issuer}` : `  Identity: ${identity.trustedIssuer.issuer}`,
+    identity.embeddedIdentity
+      ? `  Identity: embedded OpenID provider at ${identity.embeddedIdentity.issuer}`
+      : `  Identity: ${identity.trustedIssuer.issuer}`,
     '',
   ];
   process.stdout.write(`${lines.join('\n')}\n`);

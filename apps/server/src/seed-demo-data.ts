@@ -76,10 +76,50 @@ const SITES = [
   ['Cheadle business park', 'Stanley Rd, Cheadle SK8 6PT'],
 ] as const;
 
-const FIRST = ['Sam', 'Alex', 'Jordan', 'Priya', 'Tomasz', 'Aisha', 'Liam', 'Chloe', 'Mohammed', 'Grace', 'Oliver', 'Zara', 'Callum', 'Niamh', 'Ravi', 'Ellie', 'Declan', 'Hannah', 'Kwame', 'Sophie'];
-const LAST = ['Hughes', 'Patel', 'Kowalski', 'Murphy', 'Okafor', 'Walsh', 'Khan', 'Taylor', 'Nowak', 'Roberts', 'Brennan', 'Ahmed', 'Clarke', 'Jones', 'Evans'];
+const FIRST = [
+  'Sam',
+  'Alex',
+  'Jordan',
+  'Priya',
+  'Tomasz',
+  'Aisha',
+  'Liam',
+  'Chloe',
+  'Mohammed',
+  'Grace',
+  'Oliver',
+  'Zara',
+  'Callum',
+  'Niamh',
+  'Ravi',
+  'Ellie',
+  'Declan',
+  'Hannah',
+  'Kwame',
+  'Sophie',
+];
+const LAST = [
+  'Hughes',
+  'Patel',
+  'Kowalski',
+  'Murphy',
+  'Okafor',
+  'Walsh',
+  'Khan',
+  'Taylor',
+  'Nowak',
+  'Roberts',
+  'Brennan',
+  'Ahmed',
+  'Clarke',
+  'Jones',
+  'Evans',
+];
 
-const around = (random: () => number, spread = 0.12) => ({ lat: 53.48 + (random() - 0.5) * spread * 2, lng: -2.24 + (random() - 0.5) * spread * 3 });
+const around = (random: () => number, spread = 0.12) => ({
+  lat: 53.48 + (random() - 0.5) * spread * 2,
+  lng: -2.24 + (random() - 0.5) * spread * 3,
+});
 
 /**
  * The demo tenant's data: 12 qualifications, 8 equipment types, 40 machines, 60 drivers (some with
@@ -89,16 +129,34 @@ const around = (random: () => number, spread = 0.12) => ({ lat: 53.48 + (random(
  */
 export async function seedDemoData(database: Database, slug: string): Promise<void> {
   const random = prng(2026);
-  const admin: Caller = { kind: 'user', subject: 'seed', name: 'Demo data', roles: ['admin'], tenantSlug: slug, requestId: null, sourceIp: null, userAgent: 'seed' };
+  const admin: Caller = {
+    kind: 'user',
+    subject: 'seed',
+    name: 'Demo data',
+    roles: ['admin'],
+    tenantSlug: slug,
+    requestId: null,
+    sourceIp: null,
+    userAgent: 'seed',
+  };
   const ids = await withTenant(database.db, slug, async (tx) => {
     const qual: Record<string, string> = {};
     for (const [code, name] of QUALIFICATIONS) qual[code] = (await createQualification(tx, admin, { code, name })).id;
     const types: Record<string, string> = {};
-    for (const t of TYPES) types[t.code] = (await createEquipmentType(tx, admin, { code: t.code, name: t.name, requiredQualificationIds: t.needs.map((n) => qual[n] ?? '') })).id;
+    for (const t of TYPES)
+      types[t.code] = (
+        await createEquipmentType(tx, admin, { code: t.code, name: t.name, requiredQualificationIds: t.needs.map((n) => qual[n] ?? '') })
+      ).id;
     for (const t of TYPES) {
       for (let i = 1; i <= t.count; i++) {
         const home = around(random);
-        const machine = await createEquipment(tx, admin, { assetTag: `${t.code}-${String(i).padStart(2, '0')}`, name: `${t.name} #${i}`, equipmentTypeId: types[t.code] ?? '', home, position: home });
+        const machine = await createEquipment(tx, admin, {
+          assetTag: `${t.code}-${String(i).padStart(2, '0')}`,
+          name: `${t.name} #${i}`,
+          equipmentTypeId: types[t.code] ?? '',
+          home,
+          position: home,
+        });
         // The last of a few types is in the workshop, waiting for an admin to return it to service.
         const note = i === t.count ? IN_WORKSHOP[t.code] : undefined;
         if (note) await sendToMaintenance(tx, admin, machine.id, undefined, note);
@@ -106,7 +164,17 @@ export async function seedDemoData(database: Database, slug: string): Promise<vo
     }
     const sites: string[] = [];
     for (const [name, address] of SITES) {
-      sites.push((await createSite(tx, admin, { name, address, position: around(random, 0.15), contactName: `${FIRST[Math.floor(random() * FIRST.length)]} (site manager)`, contactPhone: `+44 161 ${Math.floor(100 + random() * 899)} ${Math.floor(1000 + random() * 8999)}` })).id);
+      sites.push(
+        (
+          await createSite(tx, admin, {
+            name,
+            address,
+            position: around(random, 0.15),
+            contactName: `${FIRST[Math.floor(random() * FIRST.length)]} (site manager)`,
+            contactPhone: `+44 161 ${Math.floor(100 + random() * 899)} ${Math.floor(1000 + random() * 8999)}`,
+          })
+        ).id,
+      );
     }
     const now = Date.now();
     for (let i = 0; i < 60; i++) {
@@ -159,7 +227,12 @@ export async function seedDemoData(database: Database, slug: string): Promise<vo
     const steps = (['en_route', 'on_site', 'returning', 'completed'] as const).slice(0, i < 4 ? 4 : (i % 3) + 1);
     let version = d.version;
     for (const status of steps) {
-      const after = await withTenant(database.db, slug, (tx) => advanceDispatch(tx, dispatcher, d.id, version, { status, notes: status === 'completed' ? 'Job done, site signed off.' : undefined }));
+      const after = await withTenant(database.db, slug, (tx) =>
+        advanceDispatch(tx, dispatcher, d.id, version, {
+          status,
+          notes: status === 'completed' ? 'Job done, site signed off.' : undefined,
+        }),
+      );
       version = after.version;
     }
   }

@@ -36,7 +36,8 @@ async function startSmtpSink(): Promise<{ port: number; inbox: Received[]; close
 }
 
 /** The set-password link in a received message (quoted-printable soft breaks undone). */
-const linkIn = (raw: string): string => /https?:\/\/\S+\/account\/set-password\?token=3D([A-Za-z0-9_-]+)/.exec(raw.replace(/=\r?\n/g, ''))?.[1] ?? '';
+const linkIn = (raw: string): string =>
+  /https?:\/\/\S+\/account\/set-password\?token=3D([A-Za-z0-9_-]+)/.exec(raw.replace(/=\r?\n/g, ''))?.[1] ?? '';
 
 describe(`account e-mail over SMTP on ${testDbKind()}`, () => {
   let database: Database;
@@ -51,7 +52,10 @@ describe(`account e-mail over SMTP on ${testDbKind()}`, () => {
     smtp = await startSmtpSink();
     tenant = await createTestTenant(database, 'mail');
     await ensureLocalUserForTest(database, { email: adminEmail, password: 'correct horse', tenantSlug: tenant.slug, roles: ['admin'] });
-    server = await startEmbeddedTestApp(database, { SMTP_URL: `smtp://127.0.0.1:${smtp.port}`, MAIL_FROM: 'Yardmaster <no-reply@yard.example>' });
+    server = await startEmbeddedTestApp(database, {
+      SMTP_URL: `smtp://127.0.0.1:${smtp.port}`,
+      MAIL_FROM: 'Yardmaster <no-reply@yard.example>',
+    });
   });
   afterAll(async () => {
     await server?.close();
@@ -86,7 +90,11 @@ describe(`account e-mail over SMTP on ${testDbKind()}`, () => {
 
   it('forgot password e-mails a reset link to an account, and answers the same for an unknown address', async () => {
     const ask = (email: string) =>
-      fetch(`${server.baseUrl}/account/forgot-password`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ email }).toString() });
+      fetch(`${server.baseUrl}/account/forgot-password`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ email }).toString(),
+      });
     const unknown = await ask(`nobody-${run}@mail.example`);
     const known = await ask(adminEmail);
     expect(unknown.status).toBe(200);

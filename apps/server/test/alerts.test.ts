@@ -20,7 +20,12 @@ describe(`alerts on ${testDbKind()}`, () => {
     const slug = (await createTestTenant(database, 'al')).slug;
     const fleet = await buildFleet(database, slug, { types: { VAN: [] }, equipment: { VAN: 1 }, drivers: [{ quals: [], onDuty: false }] });
     const wo = await withTenant(database.db, slug, (tx) =>
-      createWorkOrder(tx, dispatcherCaller(slug), { siteId: fleet.siteId, description: 'x', priority: 'standard', lines: [{ equipmentTypeId: fleet.typeIds.VAN ?? '', quantity: 1 }] }),
+      createWorkOrder(tx, dispatcherCaller(slug), {
+        siteId: fleet.siteId,
+        description: 'x',
+        priority: 'standard',
+        lines: [{ equipmentTypeId: fleet.typeIds.VAN ?? '', quantity: 1 }],
+      }),
     );
     const now = new Date();
     expect(await withTenant(database.db, slug, (tx) => evaluateAlerts(tx, now))).toEqual({ raised: 0, resolved: 0 });
@@ -29,11 +34,17 @@ describe(`alerts on ${testDbKind()}`, () => {
     expect(await withTenant(database.db, slug, (tx) => evaluateAlerts(tx, later))).toEqual({ raised: 1, resolved: 0 });
     const open = await withTenant(database.db, slug, (tx) => listAlerts(tx, { state: 'open', limit: 10 }));
     expect(open).toMatchObject([{ kind: 'queued_too_long', entityId: wo.dispatchIds[0] }]);
-    const events = await withTenant(database.db, slug, async (tx) => (await sql<{ type: string }>`select type from live_events where type like 'alert.%'`.execute(tx)).rows);
+    const events = await withTenant(
+      database.db,
+      slug,
+      async (tx) => (await sql<{ type: string }>`select type from live_events where type like 'alert.%'`.execute(tx)).rows,
+    );
     expect(events.map((e) => e.type)).toEqual(['alert.raised']);
     // Raised once, not on every evaluation.
     expect(await withTenant(database.db, slug, (tx) => evaluateAlerts(tx, later))).toEqual({ raised: 0, resolved: 0 });
-    await withTenant(database.db, slug, (tx) => setDriverDuty(tx, dispatcherCaller(slug), fleet.driverIds[0] ?? '', undefined, { dutyStatus: 'on_duty' }));
+    await withTenant(database.db, slug, (tx) =>
+      setDriverDuty(tx, dispatcherCaller(slug), fleet.driverIds[0] ?? '', undefined, { dutyStatus: 'on_duty' }),
+    );
     expect(await withTenant(database.db, slug, (tx) => evaluateAlerts(tx, later))).toEqual({ raised: 0, resolved: 1 });
     expect(await withTenant(database.db, slug, (tx) => listAlerts(tx, { state: 'open', limit: 10 }))).toEqual([]);
   });
@@ -41,11 +52,22 @@ describe(`alerts on ${testDbKind()}`, () => {
   it('raises urgent queue depth only after it lasted the set minutes, and expiring qualifications', async () => {
     const slug = (await createTestTenant(database, 'al')).slug;
     const soon = new Date(Date.now() + 3 * 86_400_000).toISOString();
-    const fleet = await buildFleet(database, slug, { types: { CRANE: ['NCCCO'] }, equipment: { CRANE: 1 }, drivers: [{ name: 'Kim', quals: [{ code: 'NCCCO', expiresAt: soon }], onDuty: false }] });
-    await withTenant(database.db, slug, (tx) => sql`insert into tenant_settings (key, value) values ('alerts', '{"urgentDepth": 2, "urgentMinutes": 10}'::jsonb)`.execute(tx));
+    const fleet = await buildFleet(database, slug, {
+      types: { CRANE: ['NCCCO'] },
+      equipment: { CRANE: 1 },
+      drivers: [{ name: 'Kim', quals: [{ code: 'NCCCO', expiresAt: soon }], onDuty: false }],
+    });
+    await withTenant(database.db, slug, (tx) =>
+      sql`insert into tenant_settings (key, value) values ('alerts', '{"urgentDepth": 2, "urgentMinutes": 10}'::jsonb)`.execute(tx),
+    );
     for (let i = 0; i < 2; i++) {
       await withTenant(database.db, slug, (tx) =>
-        createWorkOrder(tx, dispatcherCaller(slug), { siteId: fleet.siteId, description: 'lift', priority: 'urgent', lines: [{ equipmentTypeId: fleet.typeIds.CRANE ?? '', quantity: 1 }] }),
+        createWorkOrder(tx, dispatcherCaller(slug), {
+          siteId: fleet.siteId,
+          description: 'lift',
+          priority: 'urgent',
+          lines: [{ equipmentTypeId: fleet.typeIds.CRANE ?? '', quantity: 1 }],
+        }),
       );
     }
     const now = new Date();

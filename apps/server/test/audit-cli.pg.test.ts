@@ -33,7 +33,11 @@ describe('yardmaster audit verify <tenant-slug>', () => {
   it('reports ok with the count, then the first broken link after tampering', async () => {
     const tenant = await createTestTenant(database, 'cl');
     await withTenant(database.db, tenant.slug, (tx) =>
-      recordAuditBatch(tx, systemCaller(tenant.slug), Array.from({ length: 5 }, (_, i) => ({ action: 'job.matched', entityType: 'job', entityId: `j${i}` }))),
+      recordAuditBatch(
+        tx,
+        systemCaller(tenant.slug),
+        Array.from({ length: 5 }, (_, i) => ({ action: 'job.matched', entityType: 'job', entityId: `j${i}` })),
+      ),
     );
     const ok = await cli('audit', 'verify', tenant.slug);
     expect(ok.code, ok.stderr).toBe(0);

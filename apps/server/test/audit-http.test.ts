@@ -63,10 +63,31 @@ describe(`audit HTTP API on ${testDbKind()}`, () => {
     ({ app, identity } = await createTestApp(database));
     tenant = await createTestTenant(database, 'ah');
     await withTenant(database.db, tenant.slug, async (tx) => {
-      await recordAudit(tx, caller(tenant.slug, 'disp-a'), { action: 'job.created', entityType: 'job', entityId: 'j1', after: { title: 'Lift, "big" one\nline 2' } });
-      await recordAudit(tx, caller(tenant.slug, 'disp-b'), { action: 'job.created', entityType: 'job', entityId: 'j2', after: { title: 'Small' } });
-      await recordAudit(tx, caller(tenant.slug, 'disp-a'), { action: 'job.updated', entityType: 'job', entityId: 'j1', before: { title: 'x', v: 1 }, after: { title: 'y', v: 1 } });
-      await recordAudit(tx, caller(tenant.slug, 'admin-1', ['admin']), { action: 'equipment.created', entityType: 'equipment', entityId: 'e1', after: { tag: 'C-1' } });
+      await recordAudit(tx, caller(tenant.slug, 'disp-a'), {
+        action: 'job.created',
+        entityType: 'job',
+        entityId: 'j1',
+        after: { title: 'Lift, "big" one\nline 2' },
+      });
+      await recordAudit(tx, caller(tenant.slug, 'disp-b'), {
+        action: 'job.created',
+        entityType: 'job',
+        entityId: 'j2',
+        after: { title: 'Small' },
+      });
+      await recordAudit(tx, caller(tenant.slug, 'disp-a'), {
+        action: 'job.updated',
+        entityType: 'job',
+        entityId: 'j1',
+        before: { title: 'x', v: 1 },
+        after: { title: 'y', v: 1 },
+      });
+      await recordAudit(tx, caller(tenant.slug, 'admin-1', ['admin']), {
+        action: 'equipment.created',
+        entityType: 'equipment',
+        entityId: 'e1',
+        after: { tag: 'C-1' },
+      });
     });
   });
   afterAll(async () => {
@@ -81,7 +102,12 @@ describe(`audit HTTP API on ${testDbKind()}`, () => {
       expect(res.json<AuditPage>().items.map((e: { sequence: number }) => e.sequence)).toEqual([4, 3, 2, 1]);
     }
     for (const role of ['dispatcher', 'driver'] as const) {
-      for (const url of ['/api/v1/audit', '/api/v1/audit/export?format=csv', '/api/v1/audit/entities/job/j1/history', '/api/v1/audit/verify']) {
+      for (const url of [
+        '/api/v1/audit',
+        '/api/v1/audit/export?format=csv',
+        '/api/v1/audit/entities/job/j1/history',
+        '/api/v1/audit/verify',
+      ]) {
         const res = await get(url, role);
         expect(res.statusCode, `${role} ${url}`).toBe(403);
         expect(res.headers['content-type']).toContain('application/problem+json');
@@ -93,7 +119,12 @@ describe(`audit HTTP API on ${testDbKind()}`, () => {
   it('documents its routes in the OpenAPI description', async () => {
     const spec = (await app.inject({ method: 'GET', url: '/docs/json' })).json<{ paths: Record<string, unknown> }>();
     expect(Object.keys(spec.paths)).toEqual(
-      expect.arrayContaining(['/api/v1/audit', '/api/v1/audit/verify', '/api/v1/audit/export', '/api/v1/audit/entities/{entityType}/{entityId}/history']),
+      expect.arrayContaining([
+        '/api/v1/audit',
+        '/api/v1/audit/verify',
+        '/api/v1/audit/export',
+        '/api/v1/audit/entities/{entityType}/{entityId}/history',
+      ]),
     );
   });
 
@@ -122,7 +153,12 @@ describe(`audit HTTP API on ${testDbKind()}`, () => {
   });
 
   it('bad filters answer 400 problem+json with field errors', async () => {
-    for (const url of ['/api/v1/audit?cursor=abc', '/api/v1/audit?from=yesterday', '/api/v1/audit?limit=0', '/api/v1/audit/export?format=xml']) {
+    for (const url of [
+      '/api/v1/audit?cursor=abc',
+      '/api/v1/audit?from=yesterday',
+      '/api/v1/audit?limit=0',
+      '/api/v1/audit/export?format=xml',
+    ]) {
       const res = await get(url);
       expect(res.statusCode, url).toBe(400);
       expect(res.headers['content-type']).toContain('application/problem+json');
@@ -154,7 +190,10 @@ describe(`audit HTTP API on ${testDbKind()}`, () => {
 
     const jsonl = await get('/api/v1/audit/export?format=jsonl');
     expect(jsonl.headers['content-type']).toContain('application/x-ndjson');
-    const lines = jsonl.body.trimEnd().split('\n').map((l) => JSON.parse(l) as { sequence: number; hash: string });
+    const lines = jsonl.body
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { sequence: number; hash: string });
     expect(lines.map((e) => e.sequence)).toEqual([1, 2, 3, 4]);
   });
 
@@ -166,7 +205,12 @@ describe(`audit HTTP API on ${testDbKind()}`, () => {
         recordAuditBatch(
           tx,
           who,
-          Array.from({ length: 5_000 }, (_, i) => ({ action: 'job.imported', entityType: 'job', entityId: `j${start + i}`, after: { n: start + i, note: 'a,b' } })),
+          Array.from({ length: 5_000 }, (_, i) => ({
+            action: 'job.imported',
+            entityType: 'job',
+            entityId: `j${start + i}`,
+            after: { n: start + i, note: 'a,b' },
+          })),
         ),
       );
     }
@@ -187,7 +231,11 @@ describe(`audit HTTP API on ${testDbKind()}`, () => {
     const rows = parseCsv(csv.body);
     expect(rows).toHaveLength(20_001);
     expect(rows.slice(1).map((r) => Number(r[0]))).toEqual(Array.from({ length: 20_000 }, (_, i) => i + 1));
-    const jsonl = await app.inject({ method: 'GET', url: '/api/v1/audit/export?format=jsonl&action=job.imported', headers: { authorization: `Bearer ${token}` } });
+    const jsonl = await app.inject({
+      method: 'GET',
+      url: '/api/v1/audit/export?format=jsonl&action=job.imported',
+      headers: { authorization: `Bearer ${token}` },
+    });
     const lines = jsonl.body.trimEnd().split('\n');
     expect(lines).toHaveLength(20_000);
     expect(JSON.parse(lines[19_999] ?? '{}')).toMatchObject({ sequence: 20_000, entityId: 'j19999' });

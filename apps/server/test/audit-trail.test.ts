@@ -40,7 +40,12 @@ describe(`audit trail on ${testDbKind()}`, () => {
     const tenant = await createTestTenant(database, 'au');
     const caller = alice(tenant.slug);
     await withTenant(database.db, tenant.slug, async (tx) => {
-      await recordAudit(tx, caller, { action: 'equipment.created', entityType: 'equipment', entityId: 'e1', after: { name: 'Crane', status: 'available', version: 1 } });
+      await recordAudit(tx, caller, {
+        action: 'equipment.created',
+        entityType: 'equipment',
+        entityId: 'e1',
+        after: { name: 'Crane', status: 'available', version: 1 },
+      });
       await recordAudit(tx, caller, {
         action: 'equipment.updated',
         entityType: 'equipment',
@@ -50,7 +55,12 @@ describe(`audit trail on ${testDbKind()}`, () => {
       });
     });
     await withTenant(database.db, tenant.slug, (tx) =>
-      recordAudit(tx, systemCaller(tenant.slug), { action: 'equipment.deleted', entityType: 'equipment', entityId: 'e1', before: { name: 'Crane' } }),
+      recordAudit(tx, systemCaller(tenant.slug), {
+        action: 'equipment.deleted',
+        entityType: 'equipment',
+        entityId: 'e1',
+        before: { name: 'Crane' },
+      }),
     );
     const events = await withTenant(database.db, tenant.slug, (tx) => listAuditEvents(tx));
     expect(events.map((e) => e.sequence)).toEqual([1, 2, 3]);
@@ -66,7 +76,10 @@ describe(`audit trail on ${testDbKind()}`, () => {
       userAgent: 'vitest/1.0',
       prevHash: '0'.repeat(64),
     });
-    expect(events[1]).toMatchObject({ before: { status: 'available', version: 1, note: 'x' }, after: { status: 'maintenance', version: 2, note: null } });
+    expect(events[1]).toMatchObject({
+      before: { status: 'available', version: 1, note: 'x' },
+      after: { status: 'maintenance', version: 2, note: null },
+    });
     expect(events[2]).toMatchObject({ actor: { kind: 'system', subject: 'system' }, before: { name: 'Crane' }, after: null });
     expect(events[1]?.prevHash).toBe(events[0]?.hash);
     expect(events[2]?.prevHash).toBe(events[1]?.hash);
@@ -98,13 +111,20 @@ describe(`audit trail on ${testDbKind()}`, () => {
       skipped: undefined,
       ['__proto__']: 'own member',
       '': 'empty key',
-      'ключ': 'non-ascii key',
+      ключ: 'non-ascii key',
     };
     await withTenant(database.db, tenant.slug, (tx) =>
       recordAudit(tx, alice(tenant.slug), { action: 'site.created', entityType: 'site', entityId: 's1', after: awkward }),
     );
     const [event] = await withTenant(database.db, tenant.slug, (tx) => listAuditEvents(tx));
-    expect(event?.after).toMatchObject({ big: 1e21, float: 0.30000000000000004, negativeZero: 0, nul: 'a\uFFFDb', lone: 'x\uFFFDy', when: '2026-11-25T04:00:00.123Z' });
+    expect(event?.after).toMatchObject({
+      big: 1e21,
+      float: 0.30000000000000004,
+      negativeZero: 0,
+      nul: 'a\uFFFDb',
+      lone: 'x\uFFFDy',
+      when: '2026-11-25T04:00:00.123Z',
+    });
     expect(event?.after).not.toHaveProperty('skipped');
     expect((await verifyAuditChain(database.db, tenant.slug)).ok).toBe(true);
   });
@@ -113,7 +133,12 @@ describe(`audit trail on ${testDbKind()}`, () => {
     const tenant = await createTestTenant(database, 'au');
     await expect(
       withTenant(database.db, tenant.slug, async (tx) => {
-        await recordAudit(tx, alice(tenant.slug), { action: 'driver.created', entityType: 'driver', entityId: 'd1', after: { name: 'Bo' } });
+        await recordAudit(tx, alice(tenant.slug), {
+          action: 'driver.created',
+          entityType: 'driver',
+          entityId: 'd1',
+          after: { name: 'Bo' },
+        });
         throw new Error('the use case failed after auditing');
       }),
     ).rejects.toThrow('the use case failed');
@@ -128,7 +153,13 @@ describe(`audit trail on ${testDbKind()}`, () => {
     const head = await withTenant(database.db, tenant.slug, auditHead);
     expect(head).toEqual({ sequence: 1, hash: events[0]?.hash });
     await withTenant(database.db, tenant.slug, (tx) =>
-      recordAudit(tx, alice(tenant.slug), { action: 'driver.updated', entityType: 'driver', entityId: 'd1', before: { name: 'Bo' }, after: { name: 'Bob' } }),
+      recordAudit(tx, alice(tenant.slug), {
+        action: 'driver.updated',
+        entityType: 'driver',
+        entityId: 'd1',
+        before: { name: 'Bo' },
+        after: { name: 'Bob' },
+      }),
     );
     const since = await withTenant(database.db, tenant.slug, (tx) => listAuditEvents(tx, {}, { afterSequence: head.sequence }));
     expect(since.map((e) => [e.sequence, e.action, e.before, e.after])).toEqual([[2, 'driver.updated', { name: 'Bo' }, { name: 'Bob' }]]);
@@ -141,7 +172,13 @@ describe(`audit trail on ${testDbKind()}`, () => {
       withTenant(database.db, tenant.slug, async (tx) => {
         await recordAudit(tx, alice(tenant.slug), { action: 'job.created', entityType: 'job', entityId: `j${i}`, after: { n: i } });
         await sql`select pg_sleep(${(i % 5) / 200})`.execute(tx);
-        await recordAudit(tx, alice(tenant.slug), { action: 'job.updated', entityType: 'job', entityId: `j${i}`, before: { n: i }, after: { n: i + 1 } });
+        await recordAudit(tx, alice(tenant.slug), {
+          action: 'job.updated',
+          entityType: 'job',
+          entityId: `j${i}`,
+          before: { n: i },
+          after: { n: i + 1 },
+        });
         if (i % 7 === 3) throw new Error(`writer ${i} rolls back`);
       }).then(
         () => 'committed',
@@ -165,7 +202,9 @@ describe(`audit trail on ${testDbKind()}`, () => {
     await Promise.all(
       Array.from({ length: 20 }, (_, i) => {
         const slug = i % 2 === 0 ? a.slug : b.slug;
-        return withTenant(database.db, slug, (tx) => recordAudit(tx, alice(slug), { action: 'job.created', entityType: 'job', entityId: `j${i}` }));
+        return withTenant(database.db, slug, (tx) =>
+          recordAudit(tx, alice(slug), { action: 'job.created', entityType: 'job', entityId: `j${i}` }),
+        );
       }),
     );
     for (const slug of [a.slug, b.slug]) {
@@ -177,7 +216,9 @@ describe(`audit trail on ${testDbKind()}`, () => {
 
   it("is append-only for the tenant's role: UPDATE, DELETE and TRUNCATE are refused", async () => {
     const tenant = await createTestTenant(database, 'au');
-    await withTenant(database.db, tenant.slug, (tx) => recordAudit(tx, alice(tenant.slug), { action: 'x.created', entityType: 'x', entityId: '1' }));
+    await withTenant(database.db, tenant.slug, (tx) =>
+      recordAudit(tx, alice(tenant.slug), { action: 'x.created', entityType: 'x', entityId: '1' }),
+    );
     for (const statement of [
       'update audit_events set entity_id = $$2$$',
       'delete from audit_events',
@@ -189,14 +230,19 @@ describe(`audit trail on ${testDbKind()}`, () => {
       'drop trigger audit_events_no_update_delete on audit_events',
       'set local session_replication_role = replica',
     ]) {
-      await expect(withTenant(database.db, tenant.slug, (tx) => sql.raw(statement).execute(tx)), statement).rejects.toMatchObject({ code: '42501' });
+      await expect(
+        withTenant(database.db, tenant.slug, (tx) => sql.raw(statement).execute(tx)),
+        statement,
+      ).rejects.toMatchObject({ code: '42501' });
     }
     expect(await withTenant(database.db, tenant.slug, (tx) => listAuditEvents(tx))).toHaveLength(1);
   });
 
   it('is append-only even for a superuser while triggers are enabled', async () => {
     const tenant = await createTestTenant(database, 'au');
-    await withTenant(database.db, tenant.slug, (tx) => recordAudit(tx, alice(tenant.slug), { action: 'x.created', entityType: 'x', entityId: '1' }));
+    await withTenant(database.db, tenant.slug, (tx) =>
+      recordAudit(tx, alice(tenant.slug), { action: 'x.created', entityType: 'x', entityId: '1' }),
+    );
     const schema = `t_${tenant.slug}`;
     for (const statement of [
       `update ${schema}.audit_events set entity_id = '2'`,
@@ -205,7 +251,10 @@ describe(`audit trail on ${testDbKind()}`, () => {
       `delete from ${schema}.audit_chain`,
       `truncate ${schema}.audit_chain`,
     ]) {
-      await expect(withControl(database.db, (tx) => sql.raw(statement).execute(tx)), statement).rejects.toThrow(/append-only/);
+      await expect(
+        withControl(database.db, (tx) => sql.raw(statement).execute(tx)),
+        statement,
+      ).rejects.toThrow(/append-only/);
     }
     const count = await sql<{ n: number }>`select count(*)::int as n from ${sql.id(schema, 'audit_events')}`.execute(database.db);
     expect(count.rows[0]?.n).toBe(1);
@@ -238,7 +287,12 @@ describe(`audit trail on ${testDbKind()}`, () => {
     };
 
     it('an untouched chain verifies', async () => {
-      expect(await verifyAuditChain(database.db, tenant.slug)).toMatchObject({ ok: true, checked: 10, headSequence: 10, firstBroken: null });
+      expect(await verifyAuditChain(database.db, tenant.slug)).toMatchObject({
+        ok: true,
+        checked: 10,
+        headSequence: 10,
+        firstBroken: null,
+      });
     });
 
     it('an edited field is found at its sequence', async () => {
@@ -252,26 +306,41 @@ describe(`audit trail on ${testDbKind()}`, () => {
 
     it('an edit that also recomputes the hash breaks the next link', async () => {
       const slug = await freshCopy();
-      await behindTheDatabasesBack(database, slug, `update audit_events set actor_name = 'Mallory', hash = repeat('a', 64) where sequence = 4`);
+      await behindTheDatabasesBack(
+        database,
+        slug,
+        `update audit_events set actor_name = 'Mallory', hash = repeat('a', 64) where sequence = 4`,
+      );
       expect(await verifyAuditChain(database.db, slug)).toMatchObject({ ok: false, firstBroken: { sequence: 4, check: 'hash' } });
       // The forger fixes the row's hash properly: then event 5 no longer points at it.
       const forged = await withTenant(database.db, slug, async (tx) => (await listAuditEvents(tx, { entityId: 'j4' }))[0]);
       const { hash: _stored, ...rest } = forged ?? ({} as never);
       const content = rest as HashedContent;
       await behindTheDatabasesBack(database, slug, `update audit_events set hash = '${hashEvent(content)}' where sequence = 4`);
-      expect(await verifyAuditChain(database.db, slug)).toMatchObject({ ok: false, firstBroken: { sequence: 5, check: 'prevHash', expected: hashEvent(content) } });
+      expect(await verifyAuditChain(database.db, slug)).toMatchObject({
+        ok: false,
+        firstBroken: { sequence: 5, check: 'prevHash', expected: hashEvent(content) },
+      });
     });
 
     it('a deleted event is found as a gap', async () => {
       const slug = await freshCopy();
       await behindTheDatabasesBack(database, slug, `delete from audit_events where sequence = 3`);
-      expect(await verifyAuditChain(database.db, slug)).toMatchObject({ ok: false, checked: 2, firstBroken: { sequence: 3, check: 'sequence', expected: '3', found: '4' } });
+      expect(await verifyAuditChain(database.db, slug)).toMatchObject({
+        ok: false,
+        checked: 2,
+        firstBroken: { sequence: 3, check: 'sequence', expected: '3', found: '4' },
+      });
     });
 
     it('deleting the newest events is found against the chain head', async () => {
       const slug = await freshCopy();
       await behindTheDatabasesBack(database, slug, `delete from audit_events where sequence >= 9`);
-      expect(await verifyAuditChain(database.db, slug)).toMatchObject({ ok: false, checked: 8, firstBroken: { sequence: 9, check: 'sequence', found: 'no event' } });
+      expect(await verifyAuditChain(database.db, slug)).toMatchObject({
+        ok: false,
+        checked: 8,
+        firstBroken: { sequence: 9, check: 'sequence', found: 'no event' },
+      });
     });
   });
 });

@@ -9,7 +9,12 @@ import { createTestApp, type TestApp } from './support/app.js';
 import { createTestTenant, openTestDatabase, testDbKind } from './support/db.js';
 
 /** A tenant's own OpenID provider at the process boundary: discovery and JWKS on 127.0.0.1. */
-async function startForeignIssuer(): Promise<{ issuer: string; sign: (claims: Record<string, unknown>, audience?: string) => Promise<string>; privateKey: CryptoKey; stop: () => Promise<void> }> {
+async function startForeignIssuer(): Promise<{
+  issuer: string;
+  sign: (claims: Record<string, unknown>, audience?: string) => Promise<string>;
+  privateKey: CryptoKey;
+  stop: () => Promise<void>;
+}> {
   const { publicKey, privateKey } = await generateKeyPair('ES256');
   const jwk = { ...(await exportJWK(publicKey)), kid: 'byo-1', alg: 'ES256', use: 'sig' };
   let issuer = '';
@@ -72,7 +77,8 @@ describe(`a tenant's own identity provider on ${testDbKind()}`, () => {
     await database.close();
   });
 
-  const me = async (token: string) => testApp.app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${token}` } });
+  const me = async (token: string) =>
+    testApp.app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${token}` } });
   const register = async (token: string, body: Record<string, unknown>) =>
     testApp.app.inject({ method: 'POST', url: '/api/v1/identity-providers', headers: { authorization: `Bearer ${token}` }, payload: body });
 
@@ -82,8 +88,12 @@ describe(`a tenant's own identity provider on ${testDbKind()}`, () => {
     expect(response.json<{ detail: string }>().detail).toMatch(/untrusted issuer/);
   });
 
-  it("lets a tenant admin register the issuer, audience and role names, audited", async () => {
-    const response = await register(adminA, { issuer: foreign.issuer, audience: 'dispatch-api', roleMapping: { 'dispatch-dispatcher': 'dispatcher', 'dispatch-boss': 'admin' } });
+  it('lets a tenant admin register the issuer, audience and role names, audited', async () => {
+    const response = await register(adminA, {
+      issuer: foreign.issuer,
+      audience: 'dispatch-api',
+      roleMapping: { 'dispatch-dispatcher': 'dispatcher', 'dispatch-boss': 'admin' },
+    });
     expect(response.statusCode).toBe(201);
     registrationId = response.json<{ id: string }>().id;
     const events = await withTenant(database.db, tenantA.slug, (tx) => listAuditEvents(tx, { entityType: 'identity_provider' }));
@@ -97,11 +107,23 @@ describe(`a tenant's own identity provider on ${testDbKind()}`, () => {
   });
 
   it("does not let the tenant's issuer claim a membership bound to a subject of another issuer", async () => {
-    const invite = await testApp.app.inject({ method: 'POST', url: '/api/v1/users', headers: { authorization: `Bearer ${adminA}` }, payload: { email: 'shared@example.test', roles: ['admin'] } });
+    const invite = await testApp.app.inject({
+      method: 'POST',
+      url: '/api/v1/users',
+      headers: { authorization: `Bearer ${adminA}` },
+      payload: { email: 'shared@example.test', roles: ['admin'] },
+    });
     expect(invite.statusCode).toBe(201);
-    const platformToken = await testApp.identity.token({ roles: [], tenant: tenantA.slug, sub: 'shared-subject' }, { email: 'shared@example.test' });
+    const platformToken = await testApp.identity.token(
+      { roles: [], tenant: tenantA.slug, sub: 'shared-subject' },
+      { email: 'shared@example.test' },
+    );
     expect((await me(platformToken)).json()).toMatchObject({ roles: ['admin'] });
-    const byoToken = await foreign.sign({ sub: 'shared-subject', email: 'shared@example.test', realm_access: { roles: ['dispatch-dispatcher'] } });
+    const byoToken = await foreign.sign({
+      sub: 'shared-subject',
+      email: 'shared@example.test',
+      realm_access: { roles: ['dispatch-dispatcher'] },
+    });
     expect((await me(byoToken)).json()).toMatchObject({ subject: 'shared-subject', roles: ['dispatcher'] });
   });
 
@@ -118,7 +140,11 @@ describe(`a tenant's own identity provider on ${testDbKind()}`, () => {
 
   it('never grants the platform operator role through a tenant issuer', async () => {
     const token = await foreign.sign({ realm_access: { roles: ['operator', 'dispatch-dispatcher'] } });
-    const response = await testApp.app.inject({ method: 'GET', url: '/api/v1/platform/tenants', headers: { authorization: `Bearer ${token}` } });
+    const response = await testApp.app.inject({
+      method: 'GET',
+      url: '/api/v1/platform/tenants',
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(response.statusCode).toBe(403);
   });
 
@@ -141,11 +167,19 @@ describe(`a tenant's own identity provider on ${testDbKind()}`, () => {
   });
 
   it('keeps registrations private to the tenant and refuses the same issuer and audience elsewhere', async () => {
-    const list = await testApp.app.inject({ method: 'GET', url: '/api/v1/identity-providers', headers: { authorization: `Bearer ${adminB}` } });
+    const list = await testApp.app.inject({
+      method: 'GET',
+      url: '/api/v1/identity-providers',
+      headers: { authorization: `Bearer ${adminB}` },
+    });
     expect(list.json()).toEqual({ items: [] });
     const again = await register(adminB, { issuer: foreign.issuer, audience: 'dispatch-api' });
     expect(again.statusCode).toBe(409);
-    const remove = await testApp.app.inject({ method: 'DELETE', url: `/api/v1/identity-providers/${registrationId}`, headers: { authorization: `Bearer ${adminB}` } });
+    const remove = await testApp.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/identity-providers/${registrationId}`,
+      headers: { authorization: `Bearer ${adminB}` },
+    });
     expect(remove.statusCode).toBe(404);
   });
 
@@ -163,7 +197,11 @@ describe(`a tenant's own identity provider on ${testDbKind()}`, () => {
   });
 
   it('stops trusting the issuer once the registration is removed', async () => {
-    const remove = await testApp.app.inject({ method: 'DELETE', url: `/api/v1/identity-providers/${registrationId}`, headers: { authorization: `Bearer ${adminA}` } });
+    const remove = await testApp.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/identity-providers/${registrationId}`,
+      headers: { authorization: `Bearer ${adminA}` },
+    });
     expect(remove.statusCode).toBe(204);
     expect((await me(await foreign.sign({ realm_access: { roles: ['dispatch-dispatcher'] } }))).statusCode).toBe(401);
   });
@@ -183,7 +221,12 @@ describe('tenant issuer keys while the provider is unreachable', () => {
 
     await expect(jwtVerify(token, withGrace, options)).resolves.toBeTruthy();
     const { privateKey } = await generateKeyPair('ES256');
-    const forged = await new SignJWT({}).setProtectedHeader({ alg: 'ES256', kid: 'byo-1' }).setIssuer(foreign.issuer).setAudience('dispatch-api').setExpirationTime('5m').sign(privateKey);
+    const forged = await new SignJWT({})
+      .setProtectedHeader({ alg: 'ES256', kid: 'byo-1' })
+      .setIssuer(foreign.issuer)
+      .setAudience('dispatch-api')
+      .setExpirationTime('5m')
+      .sign(privateKey);
     await expect(jwtVerify(forged, withGrace, options)).rejects.toThrow(/signature/);
     await expect(jwtVerify(token, noGrace, options)).rejects.toThrow(/cannot be reached/);
   });

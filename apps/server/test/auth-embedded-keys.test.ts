@@ -21,7 +21,14 @@ describe(`embedded provider keys on ${testDbKind()}`, () => {
   });
 
   const create = () =>
-    createEmbeddedIdentity({ db: database.db, publicUrl: 'http://127.0.0.1:1', dataDir, audience: 'yardmaster', tenantClaim: 'org', trustProxy: false });
+    createEmbeddedIdentity({
+      db: database.db,
+      publicUrl: 'http://127.0.0.1:1',
+      dataDir,
+      audience: 'yardmaster',
+      tenantClaim: 'org',
+      trustProxy: false,
+    });
 
   it('generates the RS256 key once, keeps it readable by the owner only, and reuses it after a restart', async () => {
     const first = await create();

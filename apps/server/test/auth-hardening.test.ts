@@ -7,7 +7,14 @@ import { startEmbeddedTestApp, type EmbeddedTestApp } from './support/embedded.j
 const DEV_REDIRECT = 'http://localhost:5173/auth/callback';
 
 async function authorize(baseUrl: string, redirectUri: string): Promise<Response> {
-  const params = new URLSearchParams({ client_id: 'yardmaster-web', response_type: 'code', redirect_uri: redirectUri, scope: 'openid', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' });
+  const params = new URLSearchParams({
+    client_id: 'yardmaster-web',
+    response_type: 'code',
+    redirect_uri: redirectUri,
+    scope: 'openid',
+    code_challenge: 'x'.repeat(43),
+    code_challenge_method: 'S256',
+  });
   return fetch(`${baseUrl}/oidc/auth?${params.toString()}`, { redirect: 'manual' });
 }
 

@@ -7,8 +7,21 @@ type Realm = {
   realm: string;
   accessTokenLifespan: number;
   roles: { realm: Array<{ name: string }> };
-  clients: Array<{ clientId: string; publicClient: boolean; standardFlowEnabled: boolean; implicitFlowEnabled: boolean; attributes: Record<string, string>; protocolMappers: Mapper[] }>;
-  users: Array<{ id: string; email: string; realmRoles: string[]; attributes: Record<string, string[]>; credentials: Array<{ value: string }> }>;
+  clients: Array<{
+    clientId: string;
+    publicClient: boolean;
+    standardFlowEnabled: boolean;
+    implicitFlowEnabled: boolean;
+    attributes: Record<string, string>;
+    protocolMappers: Mapper[];
+  }>;
+  users: Array<{
+    id: string;
+    email: string;
+    realmRoles: string[];
+    attributes: Record<string, string[]>;
+    credentials: Array<{ value: string }>;
+  }>;
 };
 
 const realm = JSON.parse(readFileSync(new URL('../../../deploy/keycloak/yardmaster-realm.json', import.meta.url), 'utf8')) as Realm;

@@ -59,7 +59,11 @@ describe('sign-in throttling shared by two instances on one PostgreSQL', () => {
     expect(await throttle.attempt(victim, '203.0.113.200')).toBeGreaterThan(0);
     // The old in-memory throttle kept 10,000 keys and dropped the oldest beyond that.
     for (let i = 0; i < 12_000; i += 200) {
-      await Promise.all(Array.from({ length: 200 }, (_, j) => throttle.attempt(`flood-${i + j}-${tenant.slug}@example.test`, `10.${(i + j) >> 8 & 255}.${(i + j) & 255}.1`)));
+      await Promise.all(
+        Array.from({ length: 200 }, (_, j) =>
+          throttle.attempt(`flood-${i + j}-${tenant.slug}@example.test`, `10.${((i + j) >> 8) & 255}.${(i + j) & 255}.1`),
+        ),
+      );
     }
     expect(await throttle.attempt(victim, '203.0.113.201')).toBeGreaterThan(0);
     expect(await failLogin(b.baseUrl, victim, '203.0.113.202')).toBe(429);

@@ -66,7 +66,8 @@ describe(`sign-in throttling per account and per address on ${testDbKind()}`, ()
 
   it('counts an IPv6 client by its /64', async () => {
     const post = await openLoginForm(server.baseUrl);
-    for (let i = 0; i < 20; i++) expect((await post(`v6-${i}-${tenant.slug}@example.test`, 'x', `2001:db8:1:2::${(i + 1).toString(16)}`)).status).toBe(401);
+    for (let i = 0; i < 20; i++)
+      expect((await post(`v6-${i}-${tenant.slug}@example.test`, 'x', `2001:db8:1:2::${(i + 1).toString(16)}`)).status).toBe(401);
     expect((await post(`v6-last-${tenant.slug}@example.test`, 'x', '2001:db8:1:2:ffff::1')).status).toBe(429);
   });
 

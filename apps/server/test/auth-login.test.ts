@@ -15,7 +15,12 @@ describe(`sign-in through the embedded OpenID provider on ${testDbKind()}`, () =
     database = await openTestDatabase();
     tenant = await createTestTenant(database, 'login');
     server = await startEmbeddedTestApp(database);
-    await ensureLocalUserForTest(database, { email: `disp-${tenant.slug}@example.test`, password: 'correct horse', tenantSlug: tenant.slug, roles: ['dispatcher'] });
+    await ensureLocalUserForTest(database, {
+      email: `disp-${tenant.slug}@example.test`,
+      password: 'correct horse',
+      tenantSlug: tenant.slug,
+      roles: ['dispatcher'],
+    });
   });
   afterAll(async () => {
     await server.close();
@@ -35,11 +40,20 @@ describe(`sign-in through the embedded OpenID provider on ${testDbKind()}`, () =
   it('completes authorization code + PKCE and the access token calls the API', async () => {
     ({ tokens } = await signInWithCode(server.baseUrl, `disp-${tenant.slug}@example.test`, 'correct horse'));
     const claims = decodeJwt(tokens.access_token);
-    expect(claims).toMatchObject({ iss: `${server.baseUrl}/oidc`, aud: 'yardmaster', org: tenant.slug, realm_access: { roles: ['dispatcher'] } });
+    expect(claims).toMatchObject({
+      iss: `${server.baseUrl}/oidc`,
+      aud: 'yardmaster',
+      org: tenant.slug,
+      realm_access: { roles: ['dispatcher'] },
+    });
     expect((claims.exp ?? 0) - (claims.iat ?? 0)).toBeLessThanOrEqual(300);
     const me = await fetch(`${server.baseUrl}/api/v1/me`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
     expect(me.status).toBe(200);
-    expect(await me.json()).toMatchObject({ roles: ['dispatcher'], tenant: { slug: tenant.slug }, email: `disp-${tenant.slug}@example.test` });
+    expect(await me.json()).toMatchObject({
+      roles: ['dispatcher'],
+      tenant: { slug: tenant.slug },
+      email: `disp-${tenant.slug}@example.test`,
+    });
   });
 
   it('refreshes the access token with the (rotated) refresh token', async () => {
@@ -81,9 +95,20 @@ describe(`sign-in through the embedded OpenID provider on ${testDbKind()}`, () =
   });
 
   it('refuses to sign in a deactivated account', async () => {
-    await ensureLocalUserForTest(database, { email: `gone-${tenant.slug}@example.test`, password: 'correct horse', tenantSlug: tenant.slug, roles: ['viewer'] });
-    await database.db.updateTable('control.local_users').set({ active: false }).where('email', '=', `gone-${tenant.slug}@example.test`).execute();
-    await expect(signInWithCode(server.baseUrl, `gone-${tenant.slug}@example.test`, 'correct horse')).rejects.toThrow(/login failed with 401/);
+    await ensureLocalUserForTest(database, {
+      email: `gone-${tenant.slug}@example.test`,
+      password: 'correct horse',
+      tenantSlug: tenant.slug,
+      roles: ['viewer'],
+    });
+    await database.db
+      .updateTable('control.local_users')
+      .set({ active: false })
+      .where('email', '=', `gone-${tenant.slug}@example.test`)
+      .execute();
+    await expect(signInWithCode(server.baseUrl, `gone-${tenant.slug}@example.test`, 'correct horse')).rejects.toThrow(
+      /login failed with 401/,
+    );
   });
 
   it('refuses a wrong password and throttles repeated failures', async () => {

@@ -5,7 +5,15 @@ import { withTenant, type Database, type TenantRecord } from '../src/platform/db
 import { createTestApp, type TestApp } from './support/app.js';
 import { createTestTenant, openTestDatabase, testDbKind } from './support/db.js';
 
-type Member = { id: string; subject: string | null; email: string | null; roles: string[]; active: boolean; pending: boolean; version: number };
+type Member = {
+  id: string;
+  subject: string | null;
+  email: string | null;
+  roles: string[];
+  active: boolean;
+  pending: boolean;
+  version: number;
+};
 
 describe(`tenant memberships (users API) on ${testDbKind()}`, () => {
   let database: Database;
@@ -29,10 +37,24 @@ describe(`tenant memberships (users API) on ${testDbKind()}`, () => {
     await database.close();
   });
 
-  const call = (token: string | undefined, method: 'GET' | 'POST' | 'PATCH', url: string, payload?: unknown, headers: Record<string, string> = {}) =>
-    testApp.app.inject({ method, url, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers }, ...(payload === undefined ? {} : { payload: payload as object }) });
-  const inviteeToken = (roles: Array<'admin' | 'dispatcher' | 'driver' | 'viewer'> = [], claims: Record<string, unknown> = {}, tenant: string | null = tenantA.slug) =>
-    testApp.identity.token({ roles, tenant, sub: 'carol-subject' }, { email: 'Carol@Example.test', ...claims });
+  const call = (
+    token: string | undefined,
+    method: 'GET' | 'POST' | 'PATCH',
+    url: string,
+    payload?: unknown,
+    headers: Record<string, string> = {},
+  ) =>
+    testApp.app.inject({
+      method,
+      url,
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+      ...(payload === undefined ? {} : { payload: payload as object }),
+    });
+  const inviteeToken = (
+    roles: Array<'admin' | 'dispatcher' | 'driver' | 'viewer'> = [],
+    claims: Record<string, unknown> = {},
+    tenant: string | null = tenantA.slug,
+  ) => testApp.identity.token({ roles, tenant, sub: 'carol-subject' }, { email: 'Carol@Example.test', ...claims });
 
   it('lets an admin invite someone by e-mail with roles, audited', async () => {
     const response = await call(adminA, 'POST', '/api/v1/users', { email: 'carol@example.test', name: 'Carol', roles: ['dispatcher'] });
@@ -86,7 +108,13 @@ describe(`tenant memberships (users API) on ${testDbKind()}`, () => {
   });
 
   it('changes roles with the current version and answers the new ETag', async () => {
-    const response = await call(adminA, 'PATCH', `/api/v1/users/${invited.id}`, { roles: ['viewer', 'driver'] }, { 'if-match': `"${invited.version}"` });
+    const response = await call(
+      adminA,
+      'PATCH',
+      `/api/v1/users/${invited.id}`,
+      { roles: ['viewer', 'driver'] },
+      { 'if-match': `"${invited.version}"` },
+    );
     expect(response.statusCode).toBe(200);
     const updated = response.json<Member>();
     expect(updated.roles).toEqual(['viewer', 'driver']);
@@ -95,7 +123,13 @@ describe(`tenant memberships (users API) on ${testDbKind()}`, () => {
   });
 
   it('refuses a stale version with 409', async () => {
-    const response = await call(adminA, 'PATCH', `/api/v1/users/${invited.id}`, { roles: ['admin'] }, { 'if-match': `"${invited.version}"` });
+    const response = await call(
+      adminA,
+      'PATCH',
+      `/api/v1/users/${invited.id}`,
+      { roles: ['admin'] },
+      { 'if-match': `"${invited.version}"` },
+    );
     expect(response.statusCode).toBe(409);
   });
 
@@ -131,20 +165,26 @@ describe(`tenant memberships (users API) on ${testDbKind()}`, () => {
     expect(list.json<{ items: Member[] }>().items).toEqual([]);
   });
 
-  it("does not let a token of tenant B use a membership of tenant A", async () => {
+  it('does not let a token of tenant B use a membership of tenant A', async () => {
     // Carol is a member of A; a token naming B gives her only what B says (no membership there).
     const me = await call(await inviteeToken(['viewer'], {}, tenantB.slug), 'GET', '/api/v1/me');
     expect(me.json()).toMatchObject({ tenant: { slug: tenantB.slug }, roles: ['viewer'] });
     expect((await call(await inviteeToken(['viewer'], {}, tenantB.slug), 'GET', `/api/v1/users/${invited.id}`)).statusCode).toBe(403);
   });
 
-  it("lets PostgreSQL itself keep a tenant transaction to its own membership rows", async () => {
-    const seen = await withTenant(database.db, tenantB.slug, (tx) => sql<{ tenant_slug: string }>`select tenant_slug from control.memberships`.execute(tx));
+  it('lets PostgreSQL itself keep a tenant transaction to its own membership rows', async () => {
+    const seen = await withTenant(database.db, tenantB.slug, (tx) =>
+      sql<{ tenant_slug: string }>`select tenant_slug from control.memberships`.execute(tx),
+    );
     expect(seen.rows.every((r) => r.tenant_slug === tenantB.slug)).toBe(true);
-    const touched = await withTenant(database.db, tenantB.slug, (tx) => sql`update control.memberships set roles = '{admin}' where id = ${invited.id}`.execute(tx));
+    const touched = await withTenant(database.db, tenantB.slug, (tx) =>
+      sql`update control.memberships set roles = '{admin}' where id = ${invited.id}`.execute(tx),
+    );
     expect(Number(touched.numAffectedRows ?? 0)).toBe(0);
     await expect(
-      withTenant(database.db, tenantB.slug, (tx) => sql`insert into control.memberships (tenant_slug, subject, roles) values (${tenantA.slug}, 'intruder', '{admin}')`.execute(tx)),
+      withTenant(database.db, tenantB.slug, (tx) =>
+        sql`insert into control.memberships (tenant_slug, subject, roles) values (${tenantA.slug}, 'intruder', '{admin}')`.execute(tx),
+      ),
     ).rejects.toMatchObject({ code: '42501' });
   });
 });

@@ -29,9 +29,23 @@ describe(`access token rules on ${testDbKind()}`, () => {
     await database.close();
   });
 
-  const claims = (): JWTPayload & Record<string, unknown> => ({ realm_access: { roles: ['viewer'] }, org: tenant.slug, name: 'Tess Token', email: 'tess@example.test' });
+  const claims = (): JWTPayload & Record<string, unknown> => ({
+    realm_access: { roles: ['viewer'] },
+    org: tenant.slug,
+    name: 'Tess Token',
+    email: 'tess@example.test',
+  });
 
-  function sign(overrides: { header?: { alg: string; kid: string }; payload?: Record<string, unknown>; issuer?: string; audience?: string; exp?: number | string; nbf?: number | string } = {}) {
+  function sign(
+    overrides: {
+      header?: { alg: string; kid: string };
+      payload?: Record<string, unknown>;
+      issuer?: string;
+      audience?: string;
+      exp?: number | string;
+      nbf?: number | string;
+    } = {},
+  ) {
     let jwt = new SignJWT({ ...claims(), ...overrides.payload })
       .setProtectedHeader({ typ: 'at+jwt', ...(overrides.header ?? { alg: 'RS256', kid: signing.kid }) })
       .setSubject('tess')
@@ -49,7 +63,11 @@ describe(`access token rules on ${testDbKind()}`, () => {
       url: '/api/v1/me',
       headers: header !== undefined ? { authorization: header } : token ? { authorization: `Bearer ${token}` } : {},
     });
-    return { status: response.statusCode, type: String(response.headers['content-type']), body: response.json<{ detail?: string; roles?: string[] }>() };
+    return {
+      status: response.statusCode,
+      type: String(response.headers['content-type']),
+      body: response.json<{ detail?: string; roles?: string[] }>(),
+    };
   }
 
   async function expectRejected(token: string | undefined, detail: RegExp, header?: string) {
@@ -75,7 +93,9 @@ describe(`access token rules on ${testDbKind()}`, () => {
 
   it('rejects an expired token', async () => {
     const past = Math.floor(Date.now() / 1000) - 600;
-    const token = await sign({ exp: past }).setIssuedAt(past - 300).sign(signing.key);
+    const token = await sign({ exp: past })
+      .setIssuedAt(past - 300)
+      .sign(signing.key);
     await expectRejected(token, /expired/);
   });
 
@@ -129,7 +149,13 @@ describe(`access token rules on ${testDbKind()}`, () => {
   });
 
   it('rejects a token without an expiry', async () => {
-    const token = await new SignJWT(claims()).setProtectedHeader({ alg: 'RS256', kid: signing.kid }).setSubject('tess').setIssuer(server.identity.issuer).setAudience('yardmaster').setIssuedAt().sign(signing.key);
+    const token = await new SignJWT(claims())
+      .setProtectedHeader({ alg: 'RS256', kid: signing.kid })
+      .setSubject('tess')
+      .setIssuer(server.identity.issuer)
+      .setAudience('yardmaster')
+      .setIssuedAt()
+      .sign(signing.key);
     await expectRejected(token, /"exp" claim/);
   });
 

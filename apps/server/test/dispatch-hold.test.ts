@@ -27,13 +27,24 @@ describe(`recall and hold on ${testDbKind()}`, () => {
     const slug = (await createTestTenant(database, 'hold')).slug;
     const fleet = await buildFleet(database, slug, { types: { Van: [] }, equipment: { Van: 1 }, drivers: [{ quals: [] }] });
     const wo = await withTenant(database.db, slug, (tx) =>
-      createWorkOrder(tx, dispatcherCaller(slug), { siteId: fleet.siteId, description: 'Deliver', priority: 'standard', lines: [{ equipmentTypeId: fleet.typeIds.Van ?? '', quantity: 1 }] }),
+      createWorkOrder(tx, dispatcherCaller(slug), {
+        siteId: fleet.siteId,
+        description: 'Deliver',
+        priority: 'standard',
+        lines: [{ equipmentTypeId: fleet.typeIds.Van ?? '', quantity: 1 }],
+      }),
     );
     const dispatcher = await identity.token({ roles: ['dispatcher'], tenant: slug });
     const viewer = await identity.token({ roles: ['viewer'], tenant: slug });
     const send = (token: string, url: string, payload?: object, version?: number) =>
-      app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${token}`, ...(version ? { 'if-match': `"${version}"` } : {}) }, payload: payload ?? {} });
-    const board = async () => (await app.inject({ method: 'GET', url: '/api/v1/board', headers: { authorization: `Bearer ${viewer}` } })).json<Board>();
+      app.inject({
+        method: 'POST',
+        url,
+        headers: { authorization: `Bearer ${token}`, ...(version ? { 'if-match': `"${version}"` } : {}) },
+        payload: payload ?? {},
+      });
+    const board = async () =>
+      (await app.inject({ method: 'GET', url: '/api/v1/board', headers: { authorization: `Bearer ${viewer}` } })).json<Board>();
     const first = (await board()).active[0];
     if (!first) throw new Error('nothing dispatched');
     return { slug, dispatcher, viewer, send, board, first, wo };
@@ -41,7 +52,12 @@ describe(`recall and hold on ${testDbKind()}`, () => {
 
   it('holds recalled work out of the queue, visible with its reason, until a dispatcher releases it; then it is dispatched at once', async () => {
     const { slug, dispatcher, viewer, send, board, first } = await running();
-    const recalled = await send(dispatcher, `/api/v1/dispatches/${first.id}/recall`, { reason: 'wrong address', hold: { reason: 'customer to confirm the site' } }, first.version);
+    const recalled = await send(
+      dispatcher,
+      `/api/v1/dispatches/${first.id}/recall`,
+      { reason: 'wrong address', hold: { reason: 'customer to confirm the site' } },
+      first.version,
+    );
     expect(recalled.statusCode).toBe(200);
     let now = await board();
     expect(now.queued).toHaveLength(0);
@@ -72,7 +88,12 @@ describe(`recall and hold on ${testDbKind()}`, () => {
   it('released before its "not before" time, held work waits as scheduled work starting then; held work can be cancelled', async () => {
     const { dispatcher, send, board, first } = await running();
     const notBefore = new Date(Date.now() + 3 * 3600_000).toISOString();
-    await send(dispatcher, `/api/v1/dispatches/${first.id}/recall`, { reason: 'site closed', hold: { reason: 'gate locked', notBefore } }, first.version);
+    await send(
+      dispatcher,
+      `/api/v1/dispatches/${first.id}/recall`,
+      { reason: 'site closed', hold: { reason: 'gate locked', notBefore } },
+      first.version,
+    );
     const held = (await board()).held[0] as Dispatch;
     expect(held.hold?.notBefore).toBe(notBefore);
     const released = (await send(dispatcher, `/api/v1/dispatches/${held.id}/release`, {}, held.version)).json<Dispatch>();
@@ -80,9 +101,19 @@ describe(`recall and hold on ${testDbKind()}`, () => {
     expect((await board()).scheduled.map((d) => d.id)).toEqual([held.id]);
 
     const second = await running();
-    await second.send(second.dispatcher, `/api/v1/dispatches/${second.first.id}/recall`, { reason: 'x', hold: { reason: 'y' } }, second.first.version);
+    await second.send(
+      second.dispatcher,
+      `/api/v1/dispatches/${second.first.id}/recall`,
+      { reason: 'x', hold: { reason: 'y' } },
+      second.first.version,
+    );
     const heldAgain = (await second.board()).held[0] as Dispatch;
-    const cancelled = await second.send(second.dispatcher, `/api/v1/dispatches/${heldAgain.id}/cancel`, { reason: 'not needed' }, heldAgain.version);
+    const cancelled = await second.send(
+      second.dispatcher,
+      `/api/v1/dispatches/${heldAgain.id}/cancel`,
+      { reason: 'not needed' },
+      heldAgain.version,
+    );
     expect(cancelled.statusCode).toBe(200);
     expect((await second.board()).held).toHaveLength(0);
   });

@@ -51,14 +51,22 @@ describe(`two server instances sharing one PostgreSQL under concurrent HTTP load
     const call = async (instance: number, token: string, method: string, path: string, body?: unknown, ifMatch?: number) => {
       const response = await fetch(`${urls[instance]}${path}`, {
         method,
-        headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}), ...(ifMatch !== undefined ? { 'if-match': `"${ifMatch}"` } : {}) },
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body ? { 'content-type': 'application/json' } : {}),
+          ...(ifMatch !== undefined ? { 'if-match': `"${ifMatch}"` } : {}),
+        },
         body: body ? JSON.stringify(body) : undefined,
       });
       statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
       return response;
     };
     const listed = async (instance: number, status: string): Promise<DispatchBody[]> =>
-      ((await (await call(instance, dispatcher, 'GET', `/api/v1/dispatches?status=${status}&limit=500`)).json()) as { items: DispatchBody[] }).items;
+      (
+        (await (await call(instance, dispatcher, 'GET', `/api/v1/dispatches?status=${status}&limit=500`)).json()) as {
+          items: DispatchBody[];
+        }
+      ).items;
 
     await Promise.all(
       Array.from({ length: CLIENTS }, async () => {

@@ -26,7 +26,12 @@ describe(`queue and timers survive a restart on ${testDbKind()}`, () => {
     const fleet = await buildFleet(database, slug, { types: { VAN: [] }, equipment: { VAN: 2 }, drivers: [{ quals: [], onDuty: false }] });
     const caller = dispatcherCaller(slug);
     const queued = await withTenant(database.db, slug, (tx) =>
-      createWorkOrder(tx, caller, { siteId: fleet.siteId, description: 'now', priority: 'standard', lines: [{ equipmentTypeId: fleet.typeIds.VAN ?? '', quantity: 1 }] }),
+      createWorkOrder(tx, caller, {
+        siteId: fleet.siteId,
+        description: 'now',
+        priority: 'standard',
+        lines: [{ equipmentTypeId: fleet.typeIds.VAN ?? '', quantity: 1 }],
+      }),
     );
     const later = await withTenant(database.db, slug, (tx) =>
       createWorkOrder(tx, caller, {
@@ -44,13 +49,22 @@ describe(`queue and timers survive a restart on ${testDbKind()}`, () => {
     try {
       await migrateAll(database.db, migrations);
       const status = (id: string) =>
-        withTenant(database.db, slug, async (tx) => (await sql<{ status: string }>`select status from dispatches where work_order_id = ${id}`.execute(tx)).rows[0]?.status);
+        withTenant(
+          database.db,
+          slug,
+          async (tx) =>
+            (await sql<{ status: string }>`select status from dispatches where work_order_id = ${id}`.execute(tx)).rows[0]?.status,
+        );
       expect(await status(queued.id)).toBe('queued');
       expect(await status(later.id)).toBe('scheduled');
-      await withTenant(database.db, slug, (tx) => setDriverDuty(tx, caller, fleet.driverIds[0] ?? '', undefined, { dutyStatus: 'on_duty' }));
+      await withTenant(database.db, slug, (tx) =>
+        setDriverDuty(tx, caller, fleet.driverIds[0] ?? '', undefined, { dutyStatus: 'on_duty' }),
+      );
       expect(await status(queued.id)).toBe('dispatched');
       // The timer is a row, not a setTimeout: once its time has come, the sweep queues it.
-      await withTenant(database.db, slug, (tx) => sql`update dispatches set requested_start = now() where work_order_id = ${later.id}`.execute(tx));
+      await withTenant(database.db, slug, (tx) =>
+        sql`update dispatches set requested_start = now() where work_order_id = ${later.id}`.execute(tx),
+      );
       expect((await sweepTenant(database, slug)).promoted).toBe(1);
       expect(await status(later.id)).toBe('queued');
     } finally {

@@ -24,12 +24,27 @@ describe(`attachments in S3 (s3rver) on ${testDbKind()}`, () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'ym-s3-app-'));
-    server = new S3rver({ port: PORT, address: '127.0.0.1', directory: dir, silent: true, configureBuckets: [{ name: 'ym-files', configs: [] }] });
+    server = new S3rver({
+      port: PORT,
+      address: '127.0.0.1',
+      directory: dir,
+      silent: true,
+      configureBuckets: [{ name: 'ym-files', configs: [] }],
+    });
     await server.run();
     database = await openTestDatabase();
     identity = await createTestIdentity();
     // The configured way: STORAGE=s3 with endpoint, bucket and credentials from the environment.
-    const config = loadConfig({ LOG_LEVEL: 'silent', NODE_ENV: 'test', SEED_DEMO: 'false', STORAGE: 's3', S3_ENDPOINT: `http://127.0.0.1:${PORT}`, S3_BUCKET: 'ym-files', S3_ACCESS_KEY_ID: 'S3RVER', S3_SECRET_ACCESS_KEY: 'S3RVER' });
+    const config = loadConfig({
+      LOG_LEVEL: 'silent',
+      NODE_ENV: 'test',
+      SEED_DEMO: 'false',
+      STORAGE: 's3',
+      S3_ENDPOINT: `http://127.0.0.1:${PORT}`,
+      S3_BUCKET: 'ym-files',
+      S3_ACCESS_KEY_ID: 'S3RVER',
+      S3_SECRET_ACCESS_KEY: 'S3RVER',
+    });
     const fileStore = await fileStoreFromConfig(config);
     expect(fileStore.storage.kind).toBe('s3');
     app = await buildApp({ config, database, trustedIssuer: identity.trusted, webDir: '/nonexistent', fileStore });
@@ -47,9 +62,21 @@ describe(`attachments in S3 (s3rver) on ${testDbKind()}`, () => {
     const fleet = await buildFleet(database, tenant.slug, { types: { VAN: [] }, equipment: { VAN: 1 }, drivers: [] });
     const dispatcher = await identity.token({ roles: ['dispatcher'], tenant: tenant.slug });
     const as = { authorization: `Bearer ${dispatcher}` };
-    const wo = (await app.inject({ method: 'POST', url: '/api/v1/work-orders', headers: as, payload: { siteId: fleet.siteId, description: 'Van', lines: [{ equipmentTypeId: fleet.typeIds.VAN, quantity: 1 }] } })).json<{ id: string }>();
+    const wo = (
+      await app.inject({
+        method: 'POST',
+        url: '/api/v1/work-orders',
+        headers: as,
+        payload: { siteId: fleet.siteId, description: 'Van', lines: [{ equipmentTypeId: fleet.typeIds.VAN, quantity: 1 }] },
+      })
+    ).json<{ id: string }>();
     const bytes = Buffer.from('%PDF-1.4\n% drawing\n');
-    const created = await app.inject({ method: 'POST', url: `/api/v1/work-orders/${wo.id}/attachments?filename=drawing.pdf`, headers: { ...as, 'content-type': 'application/pdf' }, payload: bytes });
+    const created = await app.inject({
+      method: 'POST',
+      url: `/api/v1/work-orders/${wo.id}/attachments?filename=drawing.pdf`,
+      headers: { ...as, 'content-type': 'application/pdf' },
+      payload: bytes,
+    });
     expect(created.statusCode).toBe(201);
     const file = created.json<StoredFileView>();
     const listed = await fetch(`http://127.0.0.1:${PORT}/ym-files?list-type=2&prefix=tenants/${tenant.slug}/`);
@@ -64,7 +91,9 @@ describe(`attachments in S3 (s3rver) on ${testDbKind()}`, () => {
     expect(Buffer.from(await fetched.arrayBuffer()).equals(bytes)).toBe(true);
     expect(fetched.headers.get('content-disposition')).toContain('drawing.pdf');
 
-    expect((await app.inject({ method: 'DELETE', url: `/api/v1/work-orders/${wo.id}/attachments/${file.id}`, headers: as })).statusCode).toBe(204);
+    expect(
+      (await app.inject({ method: 'DELETE', url: `/api/v1/work-orders/${wo.id}/attachments/${file.id}`, headers: as })).statusCode,
+    ).toBe(204);
     const after = await fetch(`http://127.0.0.1:${PORT}/ym-files?list-type=2&prefix=tenants/${tenant.slug}/`);
     expect(await after.text()).not.toContain('<Key>');
   });

@@ -90,8 +90,35 @@ const NASTY: unknown[] = [
   '../../etc/passwd',
 ];
 /** Query and header values (always text on the wire). */
-const NASTY_TEXT = [NUL, '%00', HUGE.slice(0, 20_000), '', '-1', '0', '1e999', 'NaN', '99999999999999999999', 'true', '[]', '{}', '\uD800', '2026-13-45', '..%2F..'];
-const BAD_PATH = ['not-a-uuid', '%00', encodeURIComponent(NUL), 'x'.repeat(5000), '-1', '%ZZ', '..%2F..%2Fdocs', '00000000-0000-0000-0000-000000000000', '%F0%28%8C%28', ' '];
+const NASTY_TEXT = [
+  NUL,
+  '%00',
+  HUGE.slice(0, 20_000),
+  '',
+  '-1',
+  '0',
+  '1e999',
+  'NaN',
+  '99999999999999999999',
+  'true',
+  '[]',
+  '{}',
+  '\uD800',
+  '2026-13-45',
+  '..%2F..',
+];
+const BAD_PATH = [
+  'not-a-uuid',
+  '%00',
+  encodeURIComponent(NUL),
+  'x'.repeat(5000),
+  '-1',
+  '%ZZ',
+  '..%2F..%2Fdocs',
+  '00000000-0000-0000-0000-000000000000',
+  '%F0%28%8C%28',
+  ' ',
+];
 
 /** Paths to every string inside a JSON value. */
 function stringLeaves(value: unknown, at: Array<string | number> = []): Array<Array<string | number>> {
@@ -129,7 +156,8 @@ describe(`OpenAPI-driven fuzzing of every route (seed ${SEED}, replay with FUZZ_
       equipment: { TRUCK: 2 },
       drivers: [{ quals: ['CDL'], subject: driverSubject }, { quals: ['CDL'] }],
     });
-    for (const role of ['admin', 'dispatcher', 'viewer'] as const) tokens[role] = await t.identity.token({ roles: [role], tenant: tenant.slug });
+    for (const role of ['admin', 'dispatcher', 'viewer'] as const)
+      tokens[role] = await t.identity.token({ roles: [role], tenant: tenant.slug });
     tokens.driver = await t.identity.token({ roles: ['driver'], tenant: tenant.slug, sub: driverSubject });
     tokens.operator = await t.identity.token({ roles: ['operator'] });
     const wo = await t.app.inject({
@@ -140,7 +168,11 @@ describe(`OpenAPI-driven fuzzing of every route (seed ${SEED}, replay with FUZZ_
     });
     expect(wo.statusCode, wo.body).toBe(201);
     workOrderId = wo.json<{ id: string }>().id;
-    const dispatches = await t.app.inject({ method: 'GET', url: `/api/v1/dispatches?workOrderId=${workOrderId}`, headers: { authorization: `Bearer ${tokens.dispatcher}` } });
+    const dispatches = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/dispatches?workOrderId=${workOrderId}`,
+      headers: { authorization: `Bearer ${tokens.dispatcher}` },
+    });
     dispatchId = dispatches.json<{ items: Array<{ id: string }> }>().items[0]?.id ?? '';
     expect(dispatchId).not.toBe('');
   });
@@ -160,7 +192,15 @@ describe(`OpenAPI-driven fuzzing of every route (seed ${SEED}, replay with FUZZ_
 
     const idFor = (name: string, path: string): string => {
       const n = name.toLowerCase();
-      const all = [fleet.siteId, ...Object.values(fleet.qualificationIds), ...Object.values(fleet.typeIds), ...Object.values(fleet.equipmentIds).flat(), ...fleet.driverIds, workOrderId, dispatchId];
+      const all = [
+        fleet.siteId,
+        ...Object.values(fleet.qualificationIds),
+        ...Object.values(fleet.typeIds),
+        ...Object.values(fleet.equipmentIds).flat(),
+        ...fleet.driverIds,
+        workOrderId,
+        dispatchId,
+      ];
       if (n.startsWith('site')) return fleet.siteId;
       if (n.startsWith('qualification')) return fleet.qualificationIds.CDL ?? '';
       if (n.startsWith('equipmenttype')) return fleet.typeIds.TRUCK ?? '';
@@ -231,7 +271,8 @@ describe(`OpenAPI-driven fuzzing of every route (seed ${SEED}, replay with FUZZ_
       }
       const record = value as Record<string, unknown>;
       const keys = Object.keys(record);
-      if (keys.length === 0 || random() < 0.1) return { ...record, [pick(random, ['unexpected', '__proto__', 'constructor', '']) ?? 'x']: pick(random, NASTY) };
+      if (keys.length === 0 || random() < 0.1)
+        return { ...record, [pick(random, ['unexpected', '__proto__', 'constructor', '']) ?? 'x']: pick(random, NASTY) };
       const key = pick(random, keys) ?? '';
       return { ...record, [key]: mutate(record[key]) };
     };
@@ -250,7 +291,9 @@ describe(`OpenAPI-driven fuzzing of every route (seed ${SEED}, replay with FUZZ_
     }
     // Every route the app registered under /api is in the document (nothing escapes the fuzzer).
     const documented = new Set(routes.map((r) => `${r.method} ${r.path}`));
-    const registered = t.routes.filter((r) => r.url.startsWith('/api/') && r.method !== 'HEAD').map((r) => `${r.method} ${r.url.replace(/:([A-Za-z]+)/g, '{$1}')}`);
+    const registered = t.routes
+      .filter((r) => r.url.startsWith('/api/') && r.method !== 'HEAD')
+      .map((r) => `${r.method} ${r.url.replace(/:([A-Za-z]+)/g, '{$1}')}`);
     expect(registered.filter((r) => !documented.has(r))).toEqual([]);
     expect(routes.length).toBeGreaterThan(80);
 
@@ -281,8 +324,12 @@ describe(`OpenAPI-driven fuzzing of every route (seed ${SEED}, replay with FUZZ_
       const qs = query.toString();
       if (qs) url += `?${qs}`;
       if (strategy === 'header') {
-        const name = pick(random, ['if-match', 'last-event-id', 'idempotency-key', 'x-request-id', 'user-agent', 'accept', 'x-forwarded-for']) ?? 'if-match';
-        headers[name] = pick(random, ['\u0000', 'W/"x"', '"-1"', '"99999999999999999999"', '*', HUGE.slice(0, 8_000), '1e999', 'NaN', '', '"1", "2"']) ?? '';
+        const name =
+          pick(random, ['if-match', 'last-event-id', 'idempotency-key', 'x-request-id', 'user-agent', 'accept', 'x-forwarded-for']) ??
+          'if-match';
+        headers[name] =
+          pick(random, ['\u0000', 'W/"x"', '"-1"', '"99999999999999999999"', '*', HUGE.slice(0, 8_000), '1e999', 'NaN', '', '"1", "2"']) ??
+          '';
       } else if (method === 'PATCH' || (method === 'PUT' && random() < 0.5)) {
         headers['if-match'] = pick(random, ['"1"', '"2"', 'W/"1"', '"0"']) ?? '"1"';
       }
@@ -294,18 +341,33 @@ describe(`OpenAPI-driven fuzzing of every route (seed ${SEED}, replay with FUZZ_
       if (method !== 'GET' && method !== 'DELETE' && (schema || op.requestBody)) {
         if (path.includes('/imports/')) {
           headers['content-type'] = 'text/csv';
-          const rows = [`name,address\n${NUL},x`, `asset_tag,name,type_code\n=cmd,${HUGE.slice(0, 5000)},TRUCK`, '"unclosed', 'a,b\n"x"y', '\uFEFF', 'name\n'.repeat(5000), `${'a,'.repeat(2000)}\n`];
+          const rows = [
+            `name,address\n${NUL},x`,
+            `asset_tag,name,type_code\n=cmd,${HUGE.slice(0, 5000)},TRUCK`,
+            '"unclosed',
+            'a,b\n"x"y',
+            '\uFEFF',
+            'name\n'.repeat(5000),
+            `${'a,'.repeat(2000)}\n`,
+          ];
           payload = pick(random, rows);
         } else if (strategy === 'content-type') {
-          const variant = pick(random, ['none', 'text', 'xml', 'broken-json', 'empty-json', 'charset', 'multipart', 'form', 'deep-array', 'octet']) ?? 'none';
+          const variant =
+            pick(random, ['none', 'text', 'xml', 'broken-json', 'empty-json', 'charset', 'multipart', 'form', 'deep-array', 'octet']) ??
+            'none';
           const body = JSON.stringify(validValue(schema, '', path));
           if (variant === 'none') payload = body;
           else if (variant === 'text') [headers['content-type'], payload] = ['text/plain', body];
           else if (variant === 'xml') [headers['content-type'], payload] = ['application/xml', '<a>&xxe;</a>'];
-          else if (variant === 'broken-json') [headers['content-type'], payload] = ['application/json', body.slice(0, Math.max(1, body.length - 3))];
+          else if (variant === 'broken-json')
+            [headers['content-type'], payload] = ['application/json', body.slice(0, Math.max(1, body.length - 3))];
           else if (variant === 'empty-json') [headers['content-type'], payload] = ['application/json', ''];
           else if (variant === 'charset') [headers['content-type'], payload] = ['application/json; charset=utf-16', body];
-          else if (variant === 'multipart') [headers['content-type'], payload] = ['multipart/form-data; boundary=zz', '--zz\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--zz--'];
+          else if (variant === 'multipart')
+            [headers['content-type'], payload] = [
+              'multipart/form-data; boundary=zz',
+              '--zz\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--zz--',
+            ];
           else if (variant === 'form') [headers['content-type'], payload] = ['application/x-www-form-urlencoded', 'a=1&a=2&__proto__[x]=1'];
           else if (variant === 'deep-array') [headers['content-type'], payload] = ['application/json', deepArray(20_000)];
           else [headers['content-type'], payload] = ['application/octet-stream', Buffer.from([0, 255, 0, 1])];
@@ -329,12 +391,21 @@ describe(`OpenAPI-driven fuzzing of every route (seed ${SEED}, replay with FUZZ_
     const routesWith500 = new Set<string>();
     const run = async (route: Route, c: Case): Promise<void> => {
       // The live stream answers only after an invalid request is refused; a valid one would stay open.
-      if (route.path === '/api/v1/events') c.headers['last-event-id'] = pick(random, [NUL, 'abc', '-1', HUGE.slice(0, 5000), '1e9', 'x']) ?? 'abc';
+      if (route.path === '/api/v1/events')
+        c.headers['last-event-id'] = pick(random, [NUL, 'abc', '-1', HUGE.slice(0, 5000), '1e9', 'x']) ?? 'abc';
       let timer: NodeJS.Timeout | undefined;
       const response = await Promise.race([
-        t.app.inject({ method: c.method as 'GET', url: c.url, headers: c.headers, ...(c.payload !== undefined ? { payload: c.payload } : {}) }),
+        t.app.inject({
+          method: c.method as 'GET',
+          url: c.url,
+          headers: c.headers,
+          ...(c.payload !== undefined ? { payload: c.payload } : {}),
+        }),
         new Promise<never>((_resolve, reject) => {
-          timer = setTimeout(() => reject(new Error(`${c.label} did not answer within ${REQUEST_TIMEOUT_MS} ms (${c.url.slice(0, 200)})`)), REQUEST_TIMEOUT_MS);
+          timer = setTimeout(
+            () => reject(new Error(`${c.label} did not answer within ${REQUEST_TIMEOUT_MS} ms (${c.url.slice(0, 200)})`)),
+            REQUEST_TIMEOUT_MS,
+          );
         }),
       ]).finally(() => clearTimeout(timer));
       counts.requests++;
@@ -345,11 +416,16 @@ describe(`OpenAPI-driven fuzzing of every route (seed ${SEED}, replay with FUZZ_
         failures.push(describeCase());
         routesWith500.add(`${route.method} ${route.path}`);
       }
-      if (response.statusCode >= 400 && response.statusCode < 500 && !String(response.headers['content-type']).includes('application/problem+json')) {
+      if (
+        response.statusCode >= 400 &&
+        response.statusCode < 500 &&
+        !String(response.headers['content-type']).includes('application/problem+json')
+      ) {
         failures.push(`not problem+json: ${describeCase()}`);
       }
       const now = await head();
-      if (response.statusCode >= 400 && (now.sequence !== lastHead.sequence || now.hash !== lastHead.hash)) failures.push(`a refused request changed the audit trail: ${describeCase()}`);
+      if (response.statusCode >= 400 && (now.sequence !== lastHead.sequence || now.hash !== lastHead.hash))
+        failures.push(`a refused request changed the audit trail: ${describeCase()}`);
       lastHead = now;
     };
 
@@ -361,12 +437,22 @@ describe(`OpenAPI-driven fuzzing of every route (seed ${SEED}, replay with FUZZ_
       if (schema && base.headers['content-type'] === 'application/json') {
         const valid = validValue(schema, '', route.path);
         for (const leaf of stringLeaves(valid)) {
-          await run(route, { ...base, label: `${base.label.replace(/\[.*\]/, '[nul-sweep]')} ${leaf.join('.')}`, headers: { ...base.headers }, payload: JSON.stringify(setAt(valid, leaf, NUL)) });
+          await run(route, {
+            ...base,
+            label: `${base.label.replace(/\[.*\]/, '[nul-sweep]')} ${leaf.join('.')}`,
+            headers: { ...base.headers },
+            payload: JSON.stringify(setAt(valid, leaf, NUL)),
+          });
         }
       }
       for (const p of (route.op.parameters ?? []).filter((x) => x.in === 'query')) {
         const [pathOnly] = base.url.split('?');
-        await run(route, { ...base, label: `${route.method} ${route.path} [nul-sweep] ?${p.name}`, headers: { ...base.headers }, url: `${pathOnly ?? ''}?${p.name}=${encodeURIComponent(NUL)}` });
+        await run(route, {
+          ...base,
+          label: `${route.method} ${route.path} [nul-sweep] ?${p.name}`,
+          headers: { ...base.headers },
+          url: `${pathOnly ?? ''}?${p.name}=${encodeURIComponent(NUL)}`,
+        });
       }
     }
     for (let round = 0; round < ROUNDS && Date.now() - started < BUDGET_MS; round++) {
@@ -374,7 +460,10 @@ describe(`OpenAPI-driven fuzzing of every route (seed ${SEED}, replay with FUZZ_
     }
     const elapsed = Date.now() - started;
     console.log(
-      `fuzz: ${counts.requests} requests over ${routes.length} operations in ${elapsed} ms; statuses ${[...counts.byStatus.entries()].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${s}×${n}`).join(' ')}`,
+      `fuzz: ${counts.requests} requests over ${routes.length} operations in ${elapsed} ms; statuses ${[...counts.byStatus.entries()]
+        .sort((a, b) => a[0] - b[0])
+        .map(([s, n]) => `${s}×${n}`)
+        .join(' ')}`,
     );
     if (routesWith500.size > 0) console.log(`routes that answered 5xx: ${routesWith500.size}\n  ${[...routesWith500].join('\n  ')}`);
     expect(failures).toEqual([]);

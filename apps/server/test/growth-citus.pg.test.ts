@@ -48,15 +48,40 @@ function schemasOf(statement: Captured): { tenants: Set<string>; control: boolea
   // control.tenant_role(slug) reads no table: it is a pure function of the database's name and the
   // slug (the tenant's role name), so it ties no tenant schema to control's tables. Under Citus it
   // is created on every node like the other functions (docs/scaling.md).
-  const text = statement.text.replace(/'(?:[^']|'')*'/g, "''").replace(/--[^\n]*/g, '').replace(/\bcontrol\.tenant_role\s*\(/g, 'tenant_role(');
+  const text = statement.text
+    .replace(/'(?:[^']|'')*'/g, "''")
+    .replace(/--[^\n]*/g, '')
+    .replace(/\bcontrol\.tenant_role\s*\(/g, 'tenant_role(');
   const tenants = new Set([...text.matchAll(TENANT)].map((m) => m[1] ?? ''));
   const control = CONTROL.test(text);
-  const ctes = new Set([...text.matchAll(/\b([a-z_][a-z0-9_]*)\s+as\s+(?:not\s+)?(?:materialized\s+)?\(/gi)].map((m) => (m[1] ?? '').toLowerCase()));
+  const ctes = new Set(
+    [...text.matchAll(/\b([a-z_][a-z0-9_]*)\s+as\s+(?:not\s+)?(?:materialized\s+)?\(/gi)].map((m) => (m[1] ?? '').toLowerCase()),
+  );
   const relations = [...text.matchAll(/\b(?:from|join|into|update)\s+("?[a-z_][a-z0-9_]*"?)(\s*\.)?(\s*\()?/gi)]
     .filter((m) => !m[2] && !m[3])
     .map((m) => (m[1] ?? '').replaceAll('"', '').toLowerCase())
-    .filter((name) => !ctes.has(name) && !['lateral', 'unnest', 'generate_series', 'jsonb_array_elements', 'jsonb_to_recordset', 'values', 'pg_stat_activity', 'pg_roles', 'pg_namespace', 'pg_class', 'pg_prepared_statements'].includes(name));
-  return { tenants, control, unqualifiedInTenant: statement.context !== null && statement.context.startsWith('t_') && relations.length > 0 };
+    .filter(
+      (name) =>
+        !ctes.has(name) &&
+        ![
+          'lateral',
+          'unnest',
+          'generate_series',
+          'jsonb_array_elements',
+          'jsonb_to_recordset',
+          'values',
+          'pg_stat_activity',
+          'pg_roles',
+          'pg_namespace',
+          'pg_class',
+          'pg_prepared_statements',
+        ].includes(name),
+    );
+  return {
+    tenants,
+    control,
+    unqualifiedInTenant: statement.context !== null && statement.context.startsWith('t_') && relations.length > 0,
+  };
 }
 
 describe('Citus schema-based sharding: static compatibility', () => {
@@ -76,27 +101,50 @@ describe('Citus schema-based sharding: static compatibility', () => {
     const base = `http://127.0.0.1:${(testApp.app.server.address() as { port: number }).port}`;
     const { identity } = testApp;
     for (const slug of slugs) {
-      const fleet = await buildFleet(database, slug, { types: { VAN: [], CRANE: ['NCCCO'] }, equipment: { VAN: 2, CRANE: 1 }, drivers: [{ quals: [] }, { quals: ['NCCCO'] }] });
-      const dispatcher = { authorization: `Bearer ${await identity.token({ roles: ['dispatcher'], tenant: slug })}`, 'content-type': 'application/json' };
+      const fleet = await buildFleet(database, slug, {
+        types: { VAN: [], CRANE: ['NCCCO'] },
+        equipment: { VAN: 2, CRANE: 1 },
+        drivers: [{ quals: [] }, { quals: ['NCCCO'] }],
+      });
+      const dispatcher = {
+        authorization: `Bearer ${await identity.token({ roles: ['dispatcher'], tenant: slug })}`,
+        'content-type': 'application/json',
+      };
       const call = async (method: string, url: string, body?: unknown, extra: Record<string, string> = {}) =>
-        fetch(`${base}${url}`, { method, headers: { ...dispatcher, ...extra }, body: body === undefined ? undefined : JSON.stringify(body) });
+        fetch(`${base}${url}`, {
+          method,
+          headers: { ...dispatcher, ...extra },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
       // A dispatch lifecycle: create (matched at once), queue, complete (frees and re-matches), recall, reports.
       const ids: string[] = [];
       for (const type of ['VAN', 'VAN', 'VAN', 'CRANE']) {
-        const created = await call('POST', '/api/v1/work-orders', { siteId: fleet.siteId, description: 'citus', priority: 'urgent', lines: [{ equipmentTypeId: fleet.typeIds[type], quantity: 1 }] });
+        const created = await call('POST', '/api/v1/work-orders', {
+          siteId: fleet.siteId,
+          description: 'citus',
+          priority: 'urgent',
+          lines: [{ equipmentTypeId: fleet.typeIds[type], quantity: 1 }],
+        });
         ids.push(...((await created.json()) as { dispatchIds: string[] }).dispatchIds);
       }
       for (const [i, id] of ids.entries()) {
         const d = (await (await call('GET', `/api/v1/dispatches/${id}`)).json()) as { status: string; version: number };
         if (d.status === 'dispatched') {
-          await call('POST', `/api/v1/dispatches/${id}/${i === 0 ? 'recall' : 'status'}`, i === 0 ? { reason: 'citus check' } : { status: 'completed' }, { 'if-match': `"${d.version}"` });
+          await call(
+            'POST',
+            `/api/v1/dispatches/${id}/${i === 0 ? 'recall' : 'status'}`,
+            i === 0 ? { reason: 'citus check' } : { status: 'completed' },
+            { 'if-match': `"${d.version}"` },
+          );
         }
         await call('GET', `/api/v1/dispatches/${id}/explain`);
       }
       // Every API route for every role (ids that exist where the path has one).
       for (const role of ['admin', 'dispatcher', 'driver', 'viewer'] as const) {
         const token = await identity.token({ roles: [role], tenant: slug });
-        for (const route of testApp.routes.filter((r) => r.url.startsWith('/api/v1/') && r.method === 'GET' && !r.url.endsWith('/events'))) {
+        for (const route of testApp.routes.filter(
+          (r) => r.url.startsWith('/api/v1/') && r.method === 'GET' && !r.url.endsWith('/events'),
+        )) {
           const url = route.url.replace(/:[A-Za-z_]+/g, ids[1] ?? '00000000-0000-4000-8000-000000000000');
           await (await fetch(`${base}${url}`, { headers: { authorization: `Bearer ${token}` } })).arrayBuffer();
         }
@@ -115,22 +163,40 @@ describe('Citus schema-based sharding: static compatibility', () => {
   it('captured a representative workload and lists it', () => {
     const distinct = new Map<string, number>();
     for (const s of captured) {
-      const shape = s.text.replace(/\s+/g, ' ').trim().replace(/\bt_citus_[ab]\b/g, 't_<tenant>').replace(/\bym_[0-9a-f]{10}_citus_[ab]\b/g, 'ym_<database>_<tenant>');
+      const shape = s.text
+        .replace(/\s+/g, ' ')
+        .trim()
+        .replace(/\bt_citus_[ab]\b/g, 't_<tenant>')
+        .replace(/\bym_[0-9a-f]{10}_citus_[ab]\b/g, 'ym_<database>_<tenant>');
       distinct.set(shape, (distinct.get(shape) ?? 0) + 1);
     }
     const file = path.resolve('artifacts', 'sql-statements.txt');
     mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, [...distinct].sort(([a], [b]) => a.localeCompare(b)).map(([text, n]) => `${n}\t${text}`).join('\n') + '\n');
+    writeFileSync(
+      file,
+      [...distinct]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([text, n]) => `${n}\t${text}`)
+        .join('\n') + '\n',
+    );
     expect(captured.length).toBeGreaterThan(1_000);
     expect(distinct.size).toBeGreaterThan(150);
     expect(captured.filter((s) => s.context?.startsWith('t_')).length).toBeGreaterThan(300);
   });
 
   it('the checker recognises the crossings it looks for', () => {
-    expect(schemasOf({ text: 'select * from "t_a"."x" join control.tenants c on true', context: null })).toMatchObject({ tenants: new Set(['t_a']), control: true });
+    expect(schemasOf({ text: 'select * from "t_a"."x" join control.tenants c on true', context: null })).toMatchObject({
+      tenants: new Set(['t_a']),
+      control: true,
+    });
     expect(schemasOf({ text: 'select * from t_a.x join t_b.y on true', context: null }).tenants.size).toBe(2);
-    expect(schemasOf({ text: 'select * from dispatches d join control.memberships m on true', context: 't_a' })).toMatchObject({ control: true, unqualifiedInTenant: true });
-    expect(schemasOf({ text: 'insert into control.migrations (scope, name) values ($1, $2)', context: 't_a' }).unqualifiedInTenant).toBe(false);
+    expect(schemasOf({ text: 'select * from dispatches d join control.memberships m on true', context: 't_a' })).toMatchObject({
+      control: true,
+      unqualifiedInTenant: true,
+    });
+    expect(schemasOf({ text: 'insert into control.migrations (scope, name) values ($1, $2)', context: 't_a' }).unqualifiedInTenant).toBe(
+      false,
+    );
   });
 
   it('no statement names two tenant schemas, or a tenant schema and control together', () => {
@@ -171,7 +237,9 @@ describe('Citus schema-based sharding: static compatibility', () => {
       select tg.tgname || ' on ' || tg.tgrelid::regclass || ' calls ' || p.oid::regprocedure as name
         from pg_trigger tg
         join pg_class t on t.oid = tg.tgrelid join pg_proc p on p.oid = tg.tgfoid
-       where not tg.tgisinternal and p.pronamespace <> t.relnamespace and p.pronamespace <> 'pg_catalog'::regnamespace`.execute(database.db);
+       where not tg.tgisinternal and p.pronamespace <> t.relnamespace and p.pronamespace <> 'pg_catalog'::regnamespace`.execute(
+      database.db,
+    );
     expect(triggers.rows).toEqual([]);
     // Functions and views that live in a tenant schema name no other schema in their bodies.
     const bodies = await sql<{ name: string; schema: string; body: string }>`
@@ -179,13 +247,17 @@ describe('Citus schema-based sharding: static compatibility', () => {
         from pg_proc p join pg_namespace n on n.oid = p.pronamespace where n.nspname like 't\\_%'
       union all
       select c.oid::regclass::text, n.nspname, pg_get_viewdef(c.oid)
-        from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.relkind in ('v', 'm') and n.nspname like 't\\_%'`.execute(database.db);
+        from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.relkind in ('v', 'm') and n.nspname like 't\\_%'`.execute(
+      database.db,
+    );
     expect(bodies.rows.length).toBeGreaterThan(0);
     const leaking = bodies.rows.filter((r) => CONTROL.test(r.body) || [...r.body.matchAll(TENANT)].some((m) => m[1] !== r.schema));
     expect(leaking.map((r) => r.name)).toEqual([]);
     // Every table of a tenant schema is in that schema only: the same tables in each tenant.
     const tables = await sql<{ schema: string; n: number }>`
-      select table_schema as schema, count(*)::int as n from information_schema.tables where table_schema like 't\\_%' group by 1`.execute(database.db);
+      select table_schema as schema, count(*)::int as n from information_schema.tables where table_schema like 't\\_%' group by 1`.execute(
+      database.db,
+    );
     expect(new Set(tables.rows.map((t) => t.n)).size).toBe(1);
   });
 });

@@ -40,14 +40,26 @@ describe('through pgBouncer in transaction pooling mode', () => {
     direct = await openTestDatabase();
     const url = new URL(inject('postgresUrl'));
     database = url.pathname.slice(1);
-    bouncer = await startPgBouncer({ port: PORT, backend: `${url.hostname}:${url.port || 5432}`, overrides: { default_pool_size: 1, reserve_pool_size: 0 } });
-    const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: bouncer.url(database), DATABASE_LISTEN_URL: inject('postgresUrl'), DATABASE_POOL_SIZE: '8', DATABASE_PREPARED_STATEMENTS: 'false' });
+    bouncer = await startPgBouncer({
+      port: PORT,
+      backend: `${url.hostname}:${url.port || 5432}`,
+      overrides: { default_pool_size: 1, reserve_pool_size: 0 },
+    });
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      DATABASE_URL: bouncer.url(database),
+      DATABASE_LISTEN_URL: inject('postgresUrl'),
+      DATABASE_POOL_SIZE: '8',
+      DATABASE_PREPARED_STATEMENTS: 'false',
+    });
     if (config.database.kind !== 'postgres') throw new Error('expected PostgreSQL settings');
     pooled = await openDatabase(config.database);
     a = await createTestTenant(direct, 'pba');
     b = await createTestTenant(direct, 'pbb');
     for (const t of [a, b]) {
-      await withTenant(direct.db, t.slug, (tx) => sql`insert into tenant_settings (key, value) values ('owner', ${JSON.stringify(t.slug)}::jsonb)`.execute(tx));
+      await withTenant(direct.db, t.slug, (tx) =>
+        sql`insert into tenant_settings (key, value) values ('owner', ${JSON.stringify(t.slug)}::jsonb)`.execute(tx),
+      );
     }
   });
   afterAll(async () => {
@@ -78,7 +90,9 @@ describe('through pgBouncer in transaction pooling mode', () => {
       expect(s).toMatchObject({ path: `t_${s.tenant}`, role: tenantRole(database, s.tenant), owner: s.tenant });
     }
     // Between transactions the session is clean: the pin ended with each commit.
-    const after = await sql<{ path: string; role: string }>`select current_setting('search_path') as path, current_user as role`.execute(pooled.db);
+    const after = await sql<{ path: string; role: string }>`select current_setting('search_path') as path, current_user as role`.execute(
+      pooled.db,
+    );
     expect(after.rows[0]).toEqual({ path: '"$user", public', role: 'postgres' });
   });
 
@@ -89,7 +103,9 @@ describe('through pgBouncer in transaction pooling mode', () => {
         throw new Error('boom');
       }),
     ).rejects.toThrow('boom');
-    const owner = await withTenant(pooled.db, b.slug, (tx) => sql<{ owner: string }>`select value #>> '{}' as owner from tenant_settings where key = 'owner'`.execute(tx));
+    const owner = await withTenant(pooled.db, b.slug, (tx) =>
+      sql<{ owner: string }>`select value #>> '{}' as owner from tenant_settings where key = 'owner'`.execute(tx),
+    );
     expect(owner.rows).toEqual([{ owner: b.slug }]);
     const after = await sql<{ role: string }>`select current_user as role`.execute(pooled.db);
     expect(after.rows[0]?.role).toBe('postgres');
@@ -116,7 +132,12 @@ describe('through pgBouncer in transaction pooling mode', () => {
             method: 'POST',
             url: '/api/v1/work-orders',
             headers,
-            payload: { siteId: fleet.siteId, description: `through pgBouncer ${i}`, priority: 'standard', lines: [{ equipmentTypeId: fleet.typeIds.VAN, quantity: 1 }] },
+            payload: {
+              siteId: fleet.siteId,
+              description: `through pgBouncer ${i}`,
+              priority: 'standard',
+              lines: [{ equipmentTypeId: fleet.typeIds.VAN, quantity: 1 }],
+            },
           });
           expect(created.statusCode).toBe(201);
           const dispatchId = created.json<{ dispatchIds: string[] }>().dispatchIds[0];

@@ -35,7 +35,11 @@ describe('three instances behind HAProxy', () => {
   beforeAll(async () => {
     database = await openTestDatabase();
     slug = (await createTestTenant(database, 'px')).slug;
-    fleet = await buildFleet(database, slug, { types: { VAN: [] }, equipment: { VAN: 3 }, drivers: [{ quals: [] }, { quals: [] }, { quals: [] }] });
+    fleet = await buildFleet(database, slug, {
+      types: { VAN: [] },
+      equipment: { VAN: 3 },
+      drivers: [{ quals: [] }, { quals: [] }, { quals: [] }],
+    });
     identity = await createTestIdentity();
     for (let i = 0; i < APP_PORTS.length; i++) await startInstance(i);
     proxy = startDaemon('haproxy', ['-db', '-f', deployFile('haproxy/haproxy.cfg')], {
@@ -86,7 +90,12 @@ describe('three instances behind HAProxy', () => {
       const created = await fetch(`${proxyUrl}/api/v1/work-orders`, {
         method: 'POST',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ siteId: fleet.siteId, description: 'live through the proxy', priority: 'standard', lines: [{ equipmentTypeId: fleet.typeIds.VAN, quantity: 1 }] }),
+        body: JSON.stringify({
+          siteId: fleet.siteId,
+          description: 'live through the proxy',
+          priority: 'standard',
+          lines: [{ equipmentTypeId: fleet.typeIds.VAN, quantity: 1 }],
+        }),
       });
       expect(created.status).toBe(201);
       const { id } = (await created.json()) as { id: string };
@@ -100,17 +109,28 @@ describe('three instances behind HAProxy', () => {
 
   it('passes the real client address (X-Forwarded-For, TRUST_PROXY) and drops a forged one', async () => {
     const token = await identity.token({ roles: ['dispatcher'], tenant: slug });
-    const body = JSON.stringify({ siteId: fleet.siteId, description: 'from 127.0.0.2', priority: 'low', lines: [{ equipmentTypeId: fleet.typeIds.VAN, quantity: 1 }] });
+    const body = JSON.stringify({
+      siteId: fleet.siteId,
+      description: 'from 127.0.0.2',
+      priority: 'low',
+      lines: [{ equipmentTypeId: fleet.typeIds.VAN, quantity: 1 }],
+    });
     // The client connects from 127.0.0.2; HAProxy reaches the instances from 127.0.0.1.
     const created = await new Promise<{ id: string }>((resolve, reject) => {
       const request = http.request(
         `${proxyUrl}/api/v1/work-orders`,
-        { method: 'POST', localAddress: '127.0.0.2', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.9' } },
+        {
+          method: 'POST',
+          localAddress: '127.0.0.2',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.9' },
+        },
         (response) => {
           let text = '';
           response.setEncoding('utf8');
           response.on('data', (chunk: string) => (text += chunk));
-          response.on('end', () => (response.statusCode === 201 ? resolve(JSON.parse(text) as { id: string }) : reject(new Error(`${response.statusCode} ${text}`))));
+          response.on('end', () =>
+            response.statusCode === 201 ? resolve(JSON.parse(text) as { id: string }) : reject(new Error(`${response.statusCode} ${text}`)),
+          );
         },
       );
       request.on('error', reject);
@@ -137,7 +157,12 @@ describe('three instances behind HAProxy', () => {
               ? await fetch(`${proxyUrl}/api/v1/work-orders`, {
                   method: 'POST',
                   headers: { ...headers, 'idempotency-key': randomUUID() },
-                  body: JSON.stringify({ siteId: fleet.siteId, description: `rolling ${c}/${i}`, priority: 'low', lines: [{ equipmentTypeId: fleet.typeIds.VAN, quantity: 1 }] }),
+                  body: JSON.stringify({
+                    siteId: fleet.siteId,
+                    description: `rolling ${c}/${i}`,
+                    priority: 'low',
+                    lines: [{ equipmentTypeId: fleet.typeIds.VAN, quantity: 1 }],
+                  }),
                 })
               : await fetch(`${proxyUrl}/api/v1/dispatches?limit=20`, { headers });
           await response.arrayBuffer();
@@ -151,7 +176,10 @@ describe('three instances behind HAProxy', () => {
     await sleep(1_000);
     const servedThroughProxy = async (port: number): Promise<number> => {
       const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-      return [...text.matchAll(/^http_request_duration_seconds_count\{[^}]*route="\/api\/v1\/[^"]*"[^}]*\} (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
+      return [...text.matchAll(/^http_request_duration_seconds_count\{[^}]*route="\/api\/v1\/[^"]*"[^}]*\} (\d+)$/gm)].reduce(
+        (n, m) => n + Number(m[1]),
+        0,
+      );
     };
     for (let i = 0; i < APP_PORTS.length; i++) {
       await apps[i]?.close(); // the same graceful close as SIGTERM in main.ts

@@ -36,7 +36,13 @@ describe('a streaming replica for reports, with read-your-writes', () => {
     await provisionTenant(database.db, { slug, name: 'Replica Co', timeZone: 'UTC' }, migrations.tenant);
     fleet = await buildFleet(database, slug, { types: { VAN: [] }, equipment: { VAN: 2 }, drivers: [{ quals: [] }, { quals: [] }] });
     standby = createStandby(primary, STANDBY_PORT);
-    const config = loadConfig({ LOG_LEVEL: 'silent', NODE_ENV: 'test', SEED_DEMO: 'false', DATABASE_URL: primary.url(), REPORTING_DATABASE_URL: standby.url() });
+    const config = loadConfig({
+      LOG_LEVEL: 'silent',
+      NODE_ENV: 'test',
+      SEED_DEMO: 'false',
+      DATABASE_URL: primary.url(),
+      REPORTING_DATABASE_URL: standby.url(),
+    });
     const opened = await openReportingDatabase(config);
     if (!opened) throw new Error('REPORTING_DATABASE_URL was not honoured');
     replica = opened;
@@ -52,7 +58,9 @@ describe('a streaming replica for reports, with read-your-writes', () => {
     removeCluster(primary);
   });
 
-  const headers = async (sub: string, role: 'dispatcher' | 'viewer') => ({ authorization: `Bearer ${await identity.token({ roles: [role], tenant: slug, sub })}` });
+  const headers = async (sub: string, role: 'dispatcher' | 'viewer') => ({
+    authorization: `Bearer ${await identity.token({ roles: [role], tenant: slug, sub })}`,
+  });
   const metric = async (name: string): Promise<number> => {
     const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
     return Number(new RegExp(`^${name.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
@@ -62,7 +70,9 @@ describe('a streaming replica for reports, with read-your-writes', () => {
   it('the standby streams from the primary and is read-only', async () => {
     const inRecovery = await sql<{ r: boolean }>`select pg_is_in_recovery() as r`.execute(replica.db);
     expect(inRecovery.rows[0]?.r).toBe(true);
-    const senders = await sql<{ n: number }>`select count(*)::int as n from pg_stat_replication where state = 'streaming'`.execute(database.db);
+    const senders = await sql<{ n: number }>`select count(*)::int as n from pg_stat_replication where state = 'streaming'`.execute(
+      database.db,
+    );
     expect(senders.rows[0]?.n).toBe(1);
   });
 
@@ -72,7 +82,10 @@ describe('a streaming replica for reports, with read-your-writes', () => {
     if (config.database.kind !== 'postgres') throw new Error('expected PostgreSQL settings');
     const multi = await openDatabase(config.database);
     try {
-      const where = await sql<{ port: number; standby: boolean }>`select inet_server_port() as port, pg_is_in_recovery() as standby`.execute(multi.db);
+      const where = await sql<{
+        port: number;
+        standby: boolean;
+      }>`select inet_server_port() as port, pg_is_in_recovery() as standby`.execute(multi.db);
       expect(where.rows[0]).toEqual({ port: PRIMARY_PORT, standby: false });
       await sql`create table if not exists multi_host_probe (id int)`.execute(multi.db);
       await sql`drop table multi_host_probe`.execute(multi.db);
@@ -96,7 +109,12 @@ describe('a streaming replica for reports, with read-your-writes', () => {
         method: 'POST',
         url: '/api/v1/work-orders',
         headers: writer,
-        payload: { siteId: fleet.siteId, description: 'read your writes', priority: 'standard', lines: [{ equipmentTypeId: fleet.typeIds.VAN, quantity: 1 }] },
+        payload: {
+          siteId: fleet.siteId,
+          description: 'read your writes',
+          priority: 'standard',
+          lines: [{ equipmentTypeId: fleet.typeIds.VAN, quantity: 1 }],
+        },
       });
       expect(created.statusCode).toBe(201);
       const dispatchId = created.json<{ dispatchIds: string[] }>().dispatchIds[0];

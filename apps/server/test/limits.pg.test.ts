@@ -34,7 +34,8 @@ describe('limits shared by two instances on one PostgreSQL', () => {
     await databaseB.close();
   });
 
-  const get = (t: TestApp, token: string) => t.app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${token}` } });
+  const get = (t: TestApp, token: string) =>
+    t.app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${token}` } });
 
   it('one budget: a user alternating between instances gets the burst once, not once per instance', async () => {
     const tenant: TenantRecord = await createTestTenant(databaseA, 'rlm');
@@ -75,7 +76,15 @@ describe('limits shared by two instances on one PostgreSQL', () => {
     // Another instance registered 6 streams (the tenant cap) and then died without cleaning up.
     await databaseA.db
       .insertInto('control.live_streams')
-      .values(Array.from({ length: 6 }, (_, i) => ({ id: randomUUID(), instance_id: dead, tenant_slug: tenant.slug, user_key: `u:${tenant.slug}:ghost${i}`, expires_at: expiresAt })))
+      .values(
+        Array.from({ length: 6 }, (_, i) => ({
+          id: randomUUID(),
+          instance_id: dead,
+          tenant_slug: tenant.slug,
+          user_key: `u:${tenant.slug}:ghost${i}`,
+          expires_at: expiresAt,
+        })),
+      )
       .execute();
     const token = await b.identity.token({ roles: ['viewer'], tenant: tenant.slug });
     const refused = await openStream(baseB, token);
@@ -91,7 +100,12 @@ describe('limits shared by two instances on one PostgreSQL', () => {
     const token = await a.identity.token({ roles: ['dispatcher'], tenant: tenant.slug });
     const stream = await openStream(baseA, token);
     expect(stream.status).toBe(200);
-    const count = () => databaseA.db.selectFrom('control.live_streams').select((eb) => eb.fn.countAll<number>().as('n')).where('tenant_slug', '=', tenant.slug).executeTakeFirstOrThrow();
+    const count = () =>
+      databaseA.db
+        .selectFrom('control.live_streams')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('tenant_slug', '=', tenant.slug)
+        .executeTakeFirstOrThrow();
     expect((await count()).n).toBe(1);
     await databaseA.db.deleteFrom('control.live_streams').where('tenant_slug', '=', tenant.slug).execute();
     await limitsOf(a.app).streams.heartbeat();

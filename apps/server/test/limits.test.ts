@@ -64,7 +64,12 @@ describe('rate limits per user and per tenant (429 + Retry-After)', () => {
       const busy = await createTestTenant(database, 'rlx');
       const tokens = await Promise.all(Array.from({ length: 6 }, () => t2.identity.token({ roles: ['viewer'], tenant: busy.slug })));
       const calls = tokens.flatMap((token, user) => Array.from({ length: 10 }, () => ({ user, token })));
-      const responses = await Promise.all(calls.map(async ({ user, token }) => ({ user, status: (await t2.app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${token}` } })).statusCode })));
+      const responses = await Promise.all(
+        calls.map(async ({ user, token }) => ({
+          user,
+          status: (await t2.app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${token}` } })).statusCode,
+        })),
+      );
       const allowed = responses.filter((r) => r.status === 200);
       expect(allowed).toHaveLength(30);
       expect(responses.filter((r) => r.status === 429)).toHaveLength(30);
@@ -86,15 +91,29 @@ describe('rate limits per user and per tenant (429 + Retry-After)', () => {
     const operator = await t.identity.token({ roles: ['operator'] });
     const target = await createTestTenant(database, 'rlp');
     const put = (slug: string, plan: unknown) =>
-      t.app.inject({ method: 'PUT', url: `/api/v1/platform/tenants/${slug}/plan`, headers: { authorization: `Bearer ${operator}` }, payload: { plan } });
+      t.app.inject({
+        method: 'PUT',
+        url: `/api/v1/platform/tenants/${slug}/plan`,
+        headers: { authorization: `Bearer ${operator}` },
+        payload: { plan },
+      });
     const plans = await t.app.inject({ method: 'GET', url: '/api/v1/platform/plans', headers: { authorization: `Bearer ${operator}` } });
     expect(plans.statusCode).toBe(200);
     // An operator belongs to no tenant: only the per-user bucket of the default plan applies.
     expect(plans.headers['ratelimit-limit']).toBe('5');
-    expect(plans.json<{ defaultPlan: string; items: Array<{ name: string }> }>().items.map((p) => p.name)).toEqual(['small', 'standard', 'large', 'test']);
+    expect(plans.json<{ defaultPlan: string; items: Array<{ name: string }> }>().items.map((p) => p.name)).toEqual([
+      'small',
+      'standard',
+      'large',
+      'test',
+    ]);
 
     const member = await t.identity.token({ roles: ['viewer'], tenant: target.slug });
-    expect((await get(member, '/api/v1/limits')).json()).toMatchObject({ tenant: target.slug, enabled: true, plan: { name: 'test', userBurst: 5 } });
+    expect((await get(member, '/api/v1/limits')).json()).toMatchObject({
+      tenant: target.slug,
+      enabled: true,
+      plan: { name: 'test', userBurst: 5 },
+    });
     const changed = await put(target.slug, 'large');
     expect(changed.statusCode).toBe(200);
     expect(changed.json()).toMatchObject({ plan: { name: 'large', userBurst: 1_000, userStreams: 20 } });
@@ -107,7 +126,12 @@ describe('rate limits per user and per tenant (429 + Retry-After)', () => {
     expect(unknown.statusCode).toBe(400);
     expect(unknown.json()).toMatchObject({ errors: [{ field: 'plan' }] });
     expect((await put('no_such_tenant', 'large')).statusCode).toBe(404);
-    const forbidden = await t.app.inject({ method: 'PUT', url: `/api/v1/platform/tenants/${target.slug}/plan`, headers: { authorization: `Bearer ${member}` }, payload: { plan: 'large' } });
+    const forbidden = await t.app.inject({
+      method: 'PUT',
+      url: `/api/v1/platform/tenants/${target.slug}/plan`,
+      headers: { authorization: `Bearer ${member}` },
+      payload: { plan: 'large' },
+    });
     expect(forbidden.statusCode).toBe(403);
   });
 });
@@ -118,7 +142,17 @@ describe('live stream caps', () => {
   let base: string;
   beforeAll(async () => {
     database = await openTestDatabase();
-    t = await createTestApp(database, limitsEnv({ userBurst: 100_000, userPerSecond: 10_000, tenantBurst: 100_000, tenantPerSecond: 10_000, userStreams: 4, tenantStreams: 6 }));
+    t = await createTestApp(
+      database,
+      limitsEnv({
+        userBurst: 100_000,
+        userPerSecond: 10_000,
+        tenantBurst: 100_000,
+        tenantPerSecond: 10_000,
+        userStreams: 4,
+        tenantStreams: 6,
+      }),
+    );
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
   });

@@ -73,7 +73,9 @@ describe(`live fan-out with a slow client on ${testDbKind()}`, () => {
   });
 
   const publishOne = async (tag: string, data: Record<string, unknown> = {}): Promise<number> => {
-    await withTenant(database.db, tenant.slug, (tx) => publishEvent(tx, { type: 'test.fanout', entityType: 'test', entityId: tag, data: { tag, ...data } }));
+    await withTenant(database.db, tenant.slug, (tx) =>
+      publishEvent(tx, { type: 'test.fanout', entityType: 'test', entityId: tag, data: { tag, ...data } }),
+    );
     return Date.now();
   };
 
@@ -100,7 +102,8 @@ describe(`live fan-out with a slow client on ${testDbKind()}`, () => {
     };
     while (!(await stalled()) && flood < 4_000) {
       await withTenant(database.db, tenant.slug, async (tx) => {
-        for (let i = 0; i < 20; i++) await publishEvent(tx, { type: 'test.flood', entityType: 'test', entityId: String(flood + i), data: { big } });
+        for (let i = 0; i < 20; i++)
+          await publishEvent(tx, { type: 'test.flood', entityType: 'test', entityId: String(flood + i), data: { big } });
       });
       flood += 20;
     }

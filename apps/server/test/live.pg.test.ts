@@ -80,7 +80,9 @@ describe('live events across two instances (PostgreSQL LISTEN/NOTIFY)', () => {
     const stream = listen(baseA, await a.identity.token({ roles: ['dispatcher'], tenant: tenant.slug }));
     await stream.ready;
     const started = Date.now();
-    await withTenant(databaseB.db, tenant.slug, (tx) => publishEvent(tx, { type: 'dispatch.dispatched', entityType: 'dispatch', entityId: 'd-1', data: {} }));
+    await withTenant(databaseB.db, tenant.slug, (tx) =>
+      publishEvent(tx, { type: 'dispatch.dispatched', entityType: 'dispatch', entityId: 'd-1', data: {} }),
+    );
     await stream.waitFor(1, 2_000);
     expect(stream.events[0]?.event).toBe('dispatch.dispatched');
     expect(Date.now() - started).toBeLessThan(2_000);
@@ -91,10 +93,14 @@ describe('live events across two instances (PostgreSQL LISTEN/NOTIFY)', () => {
     const stream = listen(baseA, await a.identity.token({ roles: ['viewer'], tenant: tenant.slug }));
     await stream.ready;
     await withControl(databaseA.db, (tx) =>
-      sql`select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'yardmaster-listen' and datname = current_database()`.execute(tx),
+      sql`select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'yardmaster-listen' and datname = current_database()`.execute(
+        tx,
+      ),
     );
     await sleep(600); // reconnects with backoff
-    await withTenant(databaseB.db, tenant.slug, (tx) => publishEvent(tx, { type: 'dispatch.recalled', entityType: 'dispatch', entityId: 'd-1', data: {} }));
+    await withTenant(databaseB.db, tenant.slug, (tx) =>
+      publishEvent(tx, { type: 'dispatch.recalled', entityType: 'dispatch', entityId: 'd-1', data: {} }),
+    );
     await stream.waitFor(1, 3_000);
     expect(stream.events.map((e) => e.event)).toEqual(['dispatch.recalled']);
     stream.close();
@@ -103,7 +109,10 @@ describe('live events across two instances (PostgreSQL LISTEN/NOTIFY)', () => {
   it('closes open streams on app close without hanging', async () => {
     const c = await createTestApp(databaseA);
     await c.app.listen({ port: 0, host: '127.0.0.1' });
-    const stream = listen(`http://127.0.0.1:${(c.app.server.address() as AddressInfo).port}`, await c.identity.token({ roles: ['viewer'], tenant: tenant.slug }));
+    const stream = listen(
+      `http://127.0.0.1:${(c.app.server.address() as AddressInfo).port}`,
+      await c.identity.token({ roles: ['viewer'], tenant: tenant.slug }),
+    );
     await stream.opened;
     await sleep(100);
     const started = Date.now();

@@ -92,7 +92,10 @@ function openStream(baseUrl: string, token: string, lastEventId?: string) {
       const deadline = Date.now() + timeoutMs;
       while (messages.length < count && !ended) {
         const left = deadline - Date.now();
-        if (left <= 0) throw new Error(`timed out with ${messages.length}/${count} messages (${request.socket?.bytesRead} bytes, buffered ${buffer.length}, paused ${String(request.socket?.isPaused())})`);
+        if (left <= 0)
+          throw new Error(
+            `timed out with ${messages.length}/${count} messages (${request.socket?.bytesRead} bytes, buffered ${buffer.length}, paused ${String(request.socket?.isPaused())})`,
+          );
         await new Promise<void>((resolve) => {
           const t = setTimeout(resolve, left);
           waiters.push(() => {
@@ -111,11 +114,22 @@ function openStream(baseUrl: string, token: string, lastEventId?: string) {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function publish(database: Database, slug: string, count: number, make: (i: number) => { type?: string; data?: Record<string, unknown>; driverIds?: string[] } = () => ({})) {
+async function publish(
+  database: Database,
+  slug: string,
+  count: number,
+  make: (i: number) => { type?: string; data?: Record<string, unknown>; driverIds?: string[] } = () => ({}),
+) {
   await withTenant(database.db, slug, async (tx) => {
     for (let i = 0; i < count; i++) {
       const e = make(i);
-      await publishEvent(tx, { type: e.type ?? 'test.happened', entityType: 'test', entityId: `e-${i}`, data: e.data ?? { n: i }, ...(e.driverIds ? { driverIds: e.driverIds } : {}) });
+      await publishEvent(tx, {
+        type: e.type ?? 'test.happened',
+        entityType: 'test',
+        entityId: `e-${i}`,
+        data: e.data ?? { n: i },
+        ...(e.driverIds ? { driverIds: e.driverIds } : {}),
+      });
     }
   });
 }
@@ -151,7 +165,13 @@ describe(`live events (SSE) on ${testDbKind()}`, () => {
     const [message] = await stream.waitFor(1);
     expect(message?.event).toBe('dispatch.created');
     const payload = JSON.parse(message?.data ?? '{}') as Record<string, unknown>;
-    expect(payload).toMatchObject({ id: message?.id, type: 'dispatch.created', entityType: 'test', entityId: 'e-0', data: { reference: 'D-1' } });
+    expect(payload).toMatchObject({
+      id: message?.id,
+      type: 'dispatch.created',
+      entityType: 'test',
+      entityId: 'e-0',
+      data: { reference: 'D-1' },
+    });
     expect(typeof payload.occurredAt).toBe('string');
     stream.close();
   });
@@ -197,10 +217,20 @@ describe(`live events (SSE) on ${testDbKind()}`, () => {
 
   it('scopes streams to the tenant, and drivers to events naming them', async () => {
     const driver = await withTenant(database.db, tenant.slug, (tx) =>
-      createDriver(tx, systemCaller(tenant.slug), { name: 'Dana Driver', subject: 'driver-dana', dutyStatus: 'on_duty', qualifications: [] }),
+      createDriver(tx, systemCaller(tenant.slug), {
+        name: 'Dana Driver',
+        subject: 'driver-dana',
+        dutyStatus: 'on_duty',
+        qualifications: [],
+      }),
     );
     const otherDriver = await withTenant(database.db, tenant.slug, (tx) =>
-      createDriver(tx, systemCaller(tenant.slug), { name: 'Otto Other', subject: 'driver-otto', dutyStatus: 'on_duty', qualifications: [] }),
+      createDriver(tx, systemCaller(tenant.slug), {
+        name: 'Otto Other',
+        subject: 'driver-otto',
+        dutyStatus: 'on_duty',
+        qualifications: [],
+      }),
     );
     const viewerOfOther = openStream(baseUrl, await t.identity.token({ roles: ['viewer'], tenant: other.slug }));
     const dana = openStream(baseUrl, await t.identity.token({ roles: ['driver'], tenant: tenant.slug, sub: 'driver-dana' }));

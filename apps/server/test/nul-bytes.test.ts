@@ -20,7 +20,12 @@ describe(`NUL bytes in input on ${testDbKind()}`, () => {
     t = await createTestApp(database);
     tenant = await createTestTenant(database, 'nul');
     admin = await t.identity.token({ roles: ['admin'], tenant: tenant.slug });
-    const q = await t.app.inject({ method: 'POST', url: '/api/v1/qualifications', headers: { authorization: `Bearer ${admin}` }, payload: { code: 'CDL-A', name: 'CDL A' } });
+    const q = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/qualifications',
+      headers: { authorization: `Bearer ${admin}` },
+      payload: { code: 'CDL-A', name: 'CDL A' },
+    });
     qualificationId = q.json<{ id: string }>().id;
   });
   afterAll(async () => {
@@ -29,7 +34,12 @@ describe(`NUL bytes in input on ${testDbKind()}`, () => {
   });
 
   const send = (method: 'GET' | 'POST' | 'PATCH' | 'PUT', url: string, payload?: unknown, headers: Record<string, string> = {}) =>
-    t.app.inject({ method, url, headers: { authorization: `Bearer ${admin}`, ...headers }, ...(payload !== undefined ? { payload: payload as string } : {}) });
+    t.app.inject({
+      method,
+      url,
+      headers: { authorization: `Bearer ${admin}`, ...headers },
+      ...(payload !== undefined ? { payload: payload as string } : {}),
+    });
   const auditHead = async () => {
     const result = await verifyAuditChain(database.db, tenant.slug);
     expect(result.ok).toBe(true);
@@ -43,14 +53,25 @@ describe(`NUL bytes in input on ${testDbKind()}`, () => {
     ['POST', '/api/v1/drivers', { name: 'Ann', employeeNo: `E${NUL}1` }, 'employeeNo'],
     ['POST', '/api/v1/webhooks', { url: `https://93.184.215.14/a${NUL}b`, eventTypes: ['*'] }, 'url'],
     ['POST', '/api/v1/identity-providers', { issuer: `https://93.184.215.14/realms/a${NUL}`, audience: 'x', roleMapping: {} }, 'issuer'],
-    ['POST', '/api/v1/identity-providers', { issuer: 'https://93.184.215.14/realms/a', audience: 'x', roleMapping: { [`boss${NUL}`]: 'admin' } }, 'roleMapping'],
+    [
+      'POST',
+      '/api/v1/identity-providers',
+      { issuer: 'https://93.184.215.14/realms/a', audience: 'x', roleMapping: { [`boss${NUL}`]: 'admin' } },
+      'roleMapping',
+    ],
     ['POST', '/api/v1/users', { email: 'a@example.test', name: `A${NUL}`, roles: ['viewer'] }, 'name'],
   ] as const)('%s %s refuses a NUL with 400 naming the field (%#)', async (method, url, payload, field) => {
     const before = await auditHead();
     const response = await send(method, url, payload);
     expect(response.statusCode, response.body).toBe(400);
     expect(response.headers['content-type']).toContain('application/problem+json');
-    expect(response.json<Problem>().errors?.map((e) => e.field).join(' '), response.body).toContain(field);
+    expect(
+      response
+        .json<Problem>()
+        .errors?.map((e) => e.field)
+        .join(' '),
+      response.body,
+    ).toContain(field);
     expect(await auditHead()).toBe(before);
   });
 

@@ -22,11 +22,21 @@ describe('yardmaster operator create <email> [name] on a fresh database', () => 
       execFile(
         process.execPath,
         ['--import', 'tsx', CLI, ...args],
-        { env: { ...process.env, DATABASE_URL: scratch.url, SEED_DEMO: 'false', LOG_LEVEL: 'silent', PUBLIC_URL: 'https://yard.example.com' }, timeout: 60_000 },
+        {
+          env: {
+            ...process.env,
+            DATABASE_URL: scratch.url,
+            SEED_DEMO: 'false',
+            LOG_LEVEL: 'silent',
+            PUBLIC_URL: 'https://yard.example.com',
+          },
+          timeout: 60_000,
+        },
         (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
       );
     });
-  const linkIn = (stdout: string): string => /https:\/\/yard\.example\.com(\/account\/set-password\?token=[A-Za-z0-9_-]+)/.exec(stdout)?.[1] ?? '';
+  const linkIn = (stdout: string): string =>
+    /https:\/\/yard\.example\.com(\/account\/set-password\?token=[A-Za-z0-9_-]+)/.exec(stdout)?.[1] ?? '';
 
   beforeAll(async () => {
     scratch = await createScratchPostgres();
@@ -57,7 +67,9 @@ describe('yardmaster operator create <email> [name] on a fresh database', () => 
     const { tokens, formShown } = await authorizeIn(browser, server.baseUrl);
     expect(formShown).toBe(false);
     expect(decodeJwt(tokens.access_token)).toMatchObject({ email: 'ops@yard.example.com', realm_access: { roles: ['operator'] } });
-    const tenants = await fetch(`${server.baseUrl}/api/v1/platform/tenants`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    const tenants = await fetch(`${server.baseUrl}/api/v1/platform/tenants`, {
+      headers: { authorization: `Bearer ${tokens.access_token}` },
+    });
     expect(tenants.status).toBe(200);
     expect(await tenants.json()).toEqual({ items: [] });
   });

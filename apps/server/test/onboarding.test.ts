@@ -25,7 +25,12 @@ describe(`onboarding a customer on ${testDbKind()}`, () => {
   const dispatcherEmail = `dispatcher-${run}@acme.example`;
   const tokens: Record<string, string> = {};
 
-  const api = async (who: string, method: string, url: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> => {
+  const api = async (
+    who: string,
+    method: string,
+    url: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: Record<string, unknown> }> => {
     const response = await fetch(`${server.baseUrl}${url}`, {
       method,
       headers: { authorization: `Bearer ${tokens[who] ?? ''}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
@@ -69,7 +74,13 @@ describe(`onboarding a customer on ${testDbKind()}`, () => {
   });
 
   it('2. the operator creates the tenant with its first admin and receives the invitation link', async () => {
-    const created = await api('operator', 'POST', '/api/v1/platform/tenants', { slug, name: 'Acme Haulage', timeZone: 'Europe/Berlin', adminEmail, adminName: 'Ada Admin' });
+    const created = await api('operator', 'POST', '/api/v1/platform/tenants', {
+      slug,
+      name: 'Acme Haulage',
+      timeZone: 'Europe/Berlin',
+      adminEmail,
+      adminName: 'Ada Admin',
+    });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ slug, name: 'Acme Haulage' });
     adminLink = created.body.invitation as Link;
@@ -77,7 +88,9 @@ describe(`onboarding a customer on ${testDbKind()}`, () => {
     // A tenant admin cannot do this, nor can an invalid admin e-mail get through.
     const bad = await api('operator', 'POST', '/api/v1/platform/tenants', { slug: `${slug}_x`, name: 'X', adminEmail: 'not-an-email' });
     expect(bad.status).toBe(400);
-    expect((await api('operator', 'GET', '/api/v1/platform/tenants')).body.items).not.toContainEqual(expect.objectContaining({ slug: `${slug}_x` }));
+    expect((await api('operator', 'GET', '/api/v1/platform/tenants')).body.items).not.toContainEqual(
+      expect.objectContaining({ slug: `${slug}_x` }),
+    );
   });
 
   it('3. the admin opens the invitation, a weak password is refused without using the link up, then signs in as admin', async () => {
@@ -123,7 +136,9 @@ describe(`onboarding a customer on ${testDbKind()}`, () => {
     expect(site.status).toBe(201);
     const type = await api('admin', 'POST', '/api/v1/equipment-types', { code: 'VAN', name: 'Van' });
     expect(type.status).toBe(201);
-    expect((await api('admin', 'POST', '/api/v1/equipment', { assetTag: 'VAN-1', name: 'Van one', equipmentTypeId: type.body.id })).status).toBe(201);
+    expect(
+      (await api('admin', 'POST', '/api/v1/equipment', { assetTag: 'VAN-1', name: 'Van one', equipmentTypeId: type.body.id })).status,
+    ).toBe(201);
     const order = await api('dispatcher', 'POST', '/api/v1/work-orders', {
       siteId: site.body.id,
       description: 'First job',
@@ -143,7 +158,9 @@ describe(`onboarding a customer on ${testDbKind()}`, () => {
     const token = new URL(link).searchParams.get('token') ?? '';
     // The clock moves on 24 hours (the link's row is the only thing that knows its age).
     const { createHash } = await import('node:crypto');
-    await sql`update control.account_tokens set expires_at = now() - interval '1 second' where token_hash = ${createHash('sha256').update(token).digest('hex')}`.execute(database.db);
+    await sql`update control.account_tokens set expires_at = now() - interval '1 second' where token_hash = ${createHash('sha256').update(token).digest('hex')}`.execute(
+      database.db,
+    );
     const expired = await createOidcBrowser(server.baseUrl).request(link);
     expect(expired.status).toBe(410);
     const page = await expired.text();
@@ -160,6 +177,8 @@ describe(`onboarding a customer on ${testDbKind()}`, () => {
     const other = await api('operator', 'POST', '/api/v1/platform/tenants', { slug: `${slug}_b`, name: 'Other', adminEmail });
     expect(other.status).toBe(409);
     // …and the tenant was not left half-made.
-    expect((await api('operator', 'GET', '/api/v1/platform/tenants')).body.items).not.toContainEqual(expect.objectContaining({ slug: `${slug}_b` }));
+    expect((await api('operator', 'GET', '/api/v1/platform/tenants')).body.items).not.toContainEqual(
+      expect.objectContaining({ slug: `${slug}_b` }),
+    );
   });
 });

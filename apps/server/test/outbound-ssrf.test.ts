@@ -96,7 +96,12 @@ describe(`outbound calls (SSRF guard) on ${testDbKind()}`, () => {
   it('refuses every loopback, private, link-local, CGNAT, multicast and metadata receiver at registration (422 naming url)', async () => {
     const auditBefore = await auditCount(strict);
     for (const url of FORBIDDEN) {
-      const response = await strict.app.inject({ method: 'POST', url: '/api/v1/webhooks', headers: auth(), payload: { url, eventTypes: ['*'] } });
+      const response = await strict.app.inject({
+        method: 'POST',
+        url: '/api/v1/webhooks',
+        headers: auth(),
+        payload: { url, eventTypes: ['*'] },
+      });
       expect(response.statusCode, url).toBe(422);
       expect(response.headers['content-type']).toContain('application/problem+json');
       expect(response.json<{ errors: { field: string }[] }>().errors.map((e) => e.field)).toEqual(['url']);
@@ -107,7 +112,12 @@ describe(`outbound calls (SSRF guard) on ${testDbKind()}`, () => {
   });
 
   it('accepts a public receiver, and refuses changing it to a private one', async () => {
-    const created = await strict.app.inject({ method: 'POST', url: '/api/v1/webhooks', headers: auth(), payload: { url: 'https://93.184.215.14/hooks', eventTypes: ['*'] } });
+    const created = await strict.app.inject({
+      method: 'POST',
+      url: '/api/v1/webhooks',
+      headers: auth(),
+      payload: { url: 'https://93.184.215.14/hooks', eventTypes: ['*'] },
+    });
     expect(created.statusCode).toBe(201);
     const { id, version } = created.json<{ id: string; version: number }>();
     const patched = await strict.app.inject({
@@ -123,8 +133,18 @@ describe(`outbound calls (SSRF guard) on ${testDbKind()}`, () => {
   });
 
   it('refuses an identity provider at a private or metadata address (422 naming issuer), for admins and operators', async () => {
-    for (const issuer of ['http://127.0.0.1:8080/realms/x', 'http://169.254.169.254/', 'http://[::1]/realms/x', 'http://0x7f000001/realms/x']) {
-      const response = await strict.app.inject({ method: 'POST', url: '/api/v1/identity-providers', headers: auth(), payload: { issuer, audience: 'x', roleMapping: {} } });
+    for (const issuer of [
+      'http://127.0.0.1:8080/realms/x',
+      'http://169.254.169.254/',
+      'http://[::1]/realms/x',
+      'http://0x7f000001/realms/x',
+    ]) {
+      const response = await strict.app.inject({
+        method: 'POST',
+        url: '/api/v1/identity-providers',
+        headers: auth(),
+        payload: { issuer, audience: 'x', roleMapping: {} },
+      });
       expect(response.statusCode, issuer).toBe(422);
       expect(response.json<{ errors: { field: string }[] }>().errors[0]?.field).toBe('issuer');
     }
@@ -152,10 +172,14 @@ describe(`outbound calls (SSRF guard) on ${testDbKind()}`, () => {
       });
       expect(created.statusCode).toBe(201);
       const { id } = created.json<{ id: string }>();
-      await withTenant(database.db, tenant.slug, (tx) => publishEvent(tx, { type: 'ssrf.rebind', entityType: 'dispatch', entityId: 'd-1', data: {} }));
+      await withTenant(database.db, tenant.slug, (tx) =>
+        publishEvent(tx, { type: 'ssrf.rebind', entityType: 'dispatch', entityId: 'd-1', data: {} }),
+      );
       notificationsOf(t.app).webhooks.wake(tenant.slug);
       const dead = await until('the delivery to be dead-lettered', async () => {
-        const page = (await t.app.inject({ method: 'GET', url: `/api/v1/webhooks/${id}/deliveries`, headers: auth() })).json<{ items: { status: string; lastError: string | null }[] }>();
+        const page = (await t.app.inject({ method: 'GET', url: `/api/v1/webhooks/${id}/deliveries`, headers: auth() })).json<{
+          items: { status: string; lastError: string | null }[];
+        }>();
         return page.items.find((d) => d.status === 'dead');
       });
       expect(dead.lastError).toBe('the receiver address is not allowed for outbound calls');
@@ -183,25 +207,32 @@ describe(`outbound calls (SSRF guard) on ${testDbKind()}`, () => {
     await closed.close(); // nothing listens there any more: connection refused
     const t = await deliveringApp({});
     try {
-    const created = await t.app.inject({ method: 'POST', url: '/api/v1/webhooks', headers: auth(), payload: { url, eventTypes: ['ssrf.closed'] } });
-    expect(created.statusCode).toBe(201);
-    const { id } = created.json<{ id: string }>();
-    await withTenant(database.db, tenant.slug, (tx) => publishEvent(tx, { type: 'ssrf.closed', entityType: 'dispatch', entityId: 'd-2', data: {} }));
-    notificationsOf(t.app).webhooks.wake(tenant.slug);
-    const dead = await until('the delivery to be dead-lettered', async () => {
-      const page = (await t.app.inject({ method: 'GET', url: `/api/v1/webhooks/${id}/deliveries`, headers: auth() })).json<{
-        items: { id: string; status: string; lastError: string | null }[];
+      const created = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/webhooks',
+        headers: auth(),
+        payload: { url, eventTypes: ['ssrf.closed'] },
+      });
+      expect(created.statusCode).toBe(201);
+      const { id } = created.json<{ id: string }>();
+      await withTenant(database.db, tenant.slug, (tx) =>
+        publishEvent(tx, { type: 'ssrf.closed', entityType: 'dispatch', entityId: 'd-2', data: {} }),
+      );
+      notificationsOf(t.app).webhooks.wake(tenant.slug);
+      const dead = await until('the delivery to be dead-lettered', async () => {
+        const page = (await t.app.inject({ method: 'GET', url: `/api/v1/webhooks/${id}/deliveries`, headers: auth() })).json<{
+          items: { id: string; status: string; lastError: string | null }[];
+        }>();
+        return page.items.find((d) => d.status === 'dead');
+      });
+      expect(dead.lastError).toBe('the receiver could not be reached');
+      const detail = (await t.app.inject({ method: 'GET', url: `/api/v1/webhook-deliveries/${dead.id}`, headers: auth() })).json<{
+        attemptLog: { error: string | null }[];
       }>();
-      return page.items.find((d) => d.status === 'dead');
-    });
-    expect(dead.lastError).toBe('the receiver could not be reached');
-    const detail = (await t.app.inject({ method: 'GET', url: `/api/v1/webhook-deliveries/${dead.id}`, headers: auth() })).json<{
-      attemptLog: { error: string | null }[];
-    }>();
-    expect(detail.attemptLog.length).toBeGreaterThan(0);
-    for (const attempt of detail.attemptLog) expect(attempt.error).toBe('the receiver could not be reached');
-    expect(JSON.stringify(detail)).not.toMatch(/ECONNREFUSED|connect|127\.0\.0\.1:\d+ /);
-    await t.app.inject({ method: 'DELETE', url: `/api/v1/webhooks/${id}`, headers: auth() });
+      expect(detail.attemptLog.length).toBeGreaterThan(0);
+      for (const attempt of detail.attemptLog) expect(attempt.error).toBe('the receiver could not be reached');
+      expect(JSON.stringify(detail)).not.toMatch(/ECONNREFUSED|connect|127\.0\.0\.1:\d+ /);
+      await t.app.inject({ method: 'DELETE', url: `/api/v1/webhooks/${id}`, headers: auth() });
     } finally {
       await t.app.close();
     }
@@ -222,13 +253,21 @@ describe(`outbound calls (SSRF guard) on ${testDbKind()}`, () => {
     expect(registration.statusCode).toBe(201);
     try {
       for (let i = 0; i < 20; i++) {
-        const response = await loopbackAllowed.app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${junkToken(registered)}` } });
+        const response = await loopbackAllowed.app.inject({
+          method: 'GET',
+          url: '/api/v1/me',
+          headers: { authorization: `Bearer ${junkToken(registered)}` },
+        });
         expect(response.statusCode).toBe(401);
       }
       expect(provider.hits.length).toBeLessThanOrEqual(1);
       const before = provider.hits.length;
       for (let i = 0; i < 20; i++) {
-        const response = await loopbackAllowed.app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${junkToken(`${provider.url}/realms/unregistered-${i}`)}` } });
+        const response = await loopbackAllowed.app.inject({
+          method: 'GET',
+          url: '/api/v1/me',
+          headers: { authorization: `Bearer ${junkToken(`${provider.url}/realms/unregistered-${i}`)}` },
+        });
         expect(response.statusCode).toBe(401);
       }
       expect(provider.hits.length).toBe(before);

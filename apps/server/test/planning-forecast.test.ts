@@ -11,7 +11,10 @@ import { createTestTenant, openTestDatabase, testDbKind } from './support/db.js'
 import { buildFleet, dispatcherCaller } from './support/fleet.js';
 
 const day = (offset: number): string => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
-const say = (d: string): string => new Intl.DateTimeFormat('en-GB', { weekday: 'short', day: 'numeric', month: 'short', timeZone: 'UTC' }).format(new Date(`${d}T00:00:00Z`)).replace(',', '');
+const say = (d: string): string =>
+  new Intl.DateTimeFormat('en-GB', { weekday: 'short', day: 'numeric', month: 'short', timeZone: 'UTC' })
+    .format(new Date(`${d}T00:00:00Z`))
+    .replace(',', '');
 
 describe(`planning forecasts on ${testDbKind()}`, () => {
   let database: Database;
@@ -48,10 +51,23 @@ describe(`planning forecasts on ${testDbKind()}`, () => {
     const [, , fay] = fleet.driverIds;
     await withTenant(database.db, slug, async (tx) => {
       await writePlanningSettings(tx, { ...DEFAULT_PLANNING_SETTINGS, timeZone: 'UTC' });
-      for (const driverId of fleet.driverIds) await createShiftPattern(tx, caller, { driverId, kind: 'weekly', weekdays: [1, 2, 3, 4, 5, 6, 7], startTime: '06:00', endTime: '18:00', validFrom: day(-1) }, 'UTC');
+      for (const driverId of fleet.driverIds)
+        await createShiftPattern(
+          tx,
+          caller,
+          { driverId, kind: 'weekly', weekdays: [1, 2, 3, 4, 5, 6, 7], startTime: '06:00', endTime: '18:00', validFrom: day(-1) },
+          'UTC',
+        );
       const leave = await requestTimeOff(tx, caller, { driverId: fay ?? '', firstDay: day(5), lastDay: day(5) });
       await decideTimeOff(tx, caller, leave.id, leave.version, 'approved', null);
-      const job = (at: string) => createWorkOrder(tx, caller, { siteId: fleet.siteId, description: 'lift', priority: 'standard', requestedStart: at, lines: [{ equipmentTypeId: fleet.typeIds.CR ?? '', quantity: 1 }] });
+      const job = (at: string) =>
+        createWorkOrder(tx, caller, {
+          siteId: fleet.siteId,
+          description: 'lift',
+          priority: 'standard',
+          requestedStart: at,
+          lines: [{ equipmentTypeId: fleet.typeIds.CR ?? '', quantity: 1 }],
+        });
       await job(`${day(2)}T09:00:00Z`);
       await job(`${day(2)}T13:00:00Z`);
       for (const h of ['09', '10', '11']) await job(`${day(5)}T${h}:00:00Z`);
@@ -76,14 +92,28 @@ describe(`planning forecasts on ${testDbKind()}`, () => {
     expect(alerts.filter((a) => a.kind === 'qualification_shortfall').map((a) => a.message)).toEqual([forecast.problems[0]?.message]);
     const csv = forecastCsv(forecast).split('\r\n');
     expect(csv[0]).toBe('section,day,type,jobs,qualified_on_shift,driver,qualification,expires_on,message');
-    expect(csv[1]).toBe(`shortfall,${day(5)},CR,3,1,Dee,CPCS,${day(3)},On ${say(day(5))} 3 CR jobs have 1 qualified driver on shift: Dee's CPCS expires on ${say(day(3))}.`);
+    expect(csv[1]).toBe(
+      `shortfall,${day(5)},CR,3,1,Dee,CPCS,${day(3)},On ${say(day(5))} 3 CR jobs have 1 qualified driver on shift: Dee's CPCS expires on ${say(day(3))}.`,
+    );
     expect(csv[2]).toBe(`expiry,${day(3)},,,,Dee,CPCS,${day(3)},`);
 
-    const capacity = await withTenant(database.db, slug, (tx) => checkCapacity(tx, { at: `${day(5)}T10:00:00Z`, lines: [{ equipmentTypeId: fleet.typeIds.CR ?? '', quantity: 2 }], durationMinutes: 60 }, 'UTC'));
+    const capacity = await withTenant(database.db, slug, (tx) =>
+      checkCapacity(
+        tx,
+        { at: `${day(5)}T10:00:00Z`, lines: [{ equipmentTypeId: fleet.typeIds.CR ?? '', quantity: 2 }], durationMinutes: 60 },
+        'UTC',
+      ),
+    );
     expect(capacity.ok).toBe(false);
     expect(capacity.lines).toEqual([{ equipmentTypeId: fleet.typeIds.CR, typeCode: 'CR', needed: 2, machines: 0, drivers: 0 }]);
     expect(capacity.warnings).toHaveLength(2);
-    const fine = await withTenant(database.db, slug, (tx) => checkCapacity(tx, { at: `${day(2)}T15:00:00Z`, lines: [{ equipmentTypeId: fleet.typeIds.CR ?? '', quantity: 1 }], durationMinutes: 60 }, 'UTC'));
+    const fine = await withTenant(database.db, slug, (tx) =>
+      checkCapacity(
+        tx,
+        { at: `${day(2)}T15:00:00Z`, lines: [{ equipmentTypeId: fleet.typeIds.CR ?? '', quantity: 1 }], durationMinutes: 60 },
+        'UTC',
+      ),
+    );
     expect(fine).toMatchObject({ ok: true, warnings: [], lines: [{ machines: 1, drivers: 3 }] });
   });
 
@@ -91,10 +121,25 @@ describe(`planning forecasts on ${testDbKind()}`, () => {
     const tenant = await createTestTenant(database, 'ple');
     const slug = tenant.slug;
     const caller = dispatcherCaller(slug);
-    const fleet = await buildFleet(database, slug, { types: { CR: [] }, equipment: { CR: 1 }, drivers: [{ name: 'Gus', quals: [] }, { name: 'Hal', quals: [], onDuty: false }] });
+    const fleet = await buildFleet(database, slug, {
+      types: { CR: [] },
+      equipment: { CR: 1 },
+      drivers: [
+        { name: 'Gus', quals: [] },
+        { name: 'Hal', quals: [], onDuty: false },
+      ],
+    });
     const created = await withTenant(database.db, slug, async (tx) => {
       const out = [];
-      for (let i = 0; i < 3; i++) out.push(await createWorkOrder(tx, caller, { siteId: fleet.siteId, description: `job ${i}`, priority: 'standard', lines: [{ equipmentTypeId: fleet.typeIds.CR ?? '', quantity: 1 }] }));
+      for (let i = 0; i < 3; i++)
+        out.push(
+          await createWorkOrder(tx, caller, {
+            siteId: fleet.siteId,
+            description: `job ${i}`,
+            priority: 'standard',
+            lines: [{ equipmentTypeId: fleet.typeIds.CR ?? '', quantity: 1 }],
+          }),
+        );
       return out;
     });
     // The first took the only crane with Gus; the other two queue behind a job expected to last 1 hour (no history).
@@ -105,7 +150,11 @@ describe(`planning forecasts on ${testDbKind()}`, () => {
     expect(Math.abs(start - (Date.now() + 3_600_000))).toBeLessThan(120_000);
     expect(Date.parse(third?.estimatedAssignmentAt ?? '') - start).toBe(3_600_000);
     expect(second?.basis[0]).toBe('#1 of the queued CR requests');
-    expect(second?.basis[1]).toMatch(new RegExp(`^machine: CR-1 on ${created[0]?.number ?? ''} \\(no finished jobs of the type in 90 days: 1 hour assumed\\)$`));
-    expect(third?.basis[1]).toBe(`machine: CR-1 after ${created[1]?.number ?? ''} (no finished jobs of the type in 90 days: 1 hour assumed)`);
+    expect(second?.basis[1]).toMatch(
+      new RegExp(`^machine: CR-1 on ${created[0]?.number ?? ''} \\(no finished jobs of the type in 90 days: 1 hour assumed\\)$`),
+    );
+    expect(third?.basis[1]).toBe(
+      `machine: CR-1 after ${created[1]?.number ?? ''} (no finished jobs of the type in 90 days: 1 hour assumed)`,
+    );
   });
 });

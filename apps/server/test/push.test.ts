@@ -56,7 +56,13 @@ describe(`web push on ${testDbKind()}`, () => {
     identity = await createTestIdentity();
     keys = await loadVapidKeys({ publicKey: undefined, privateKey: undefined, subject: 'mailto:ops@yardmaster.test' }, null);
     app = await buildApp({
-      config: loadConfig({ LOG_LEVEL: 'silent', NODE_ENV: 'test', SEED_DEMO: 'false', PUSH_ALLOW_PRIVATE_ENDPOINTS: 'true', OUTBOUND_ALLOW: '127.0.0.1' }),
+      config: loadConfig({
+        LOG_LEVEL: 'silent',
+        NODE_ENV: 'test',
+        SEED_DEMO: 'false',
+        PUSH_ALLOW_PRIVATE_ENDPOINTS: 'true',
+        OUTBOUND_ALLOW: '127.0.0.1',
+      }),
       database,
       trustedIssuer: identity.trusted,
       webDir: '/nonexistent',
@@ -96,11 +102,35 @@ describe(`web push on ${testDbKind()}`, () => {
     const ua = { ecdh: createECDH('prime256v1'), auth: randomBytes(16) };
     ua.ecdh.generateKeys();
     const endpoint = `http://127.0.0.1:${port}/push/${b64url(randomBytes(8))}`;
-    const subscribe = await app.inject({ method: 'PUT', url: '/api/v1/me/push/subscription', headers: as(driver), payload: { endpoint, keys: { p256dh: b64url(ua.ecdh.getPublicKey()), auth: b64url(ua.auth) } } });
+    const subscribe = await app.inject({
+      method: 'PUT',
+      url: '/api/v1/me/push/subscription',
+      headers: as(driver),
+      payload: { endpoint, keys: { p256dh: b64url(ua.ecdh.getPublicKey()), auth: b64url(ua.auth) } },
+    });
     expect(subscribe.statusCode).toBe(204);
-    expect((await app.inject({ method: 'PUT', url: '/api/v1/me/push/subscription', headers: as(dispatcher), payload: { endpoint, keys: { p256dh: b64url(ua.ecdh.getPublicKey()), auth: b64url(ua.auth) } } })).statusCode).toBe(403);
+    expect(
+      (
+        await app.inject({
+          method: 'PUT',
+          url: '/api/v1/me/push/subscription',
+          headers: as(dispatcher),
+          payload: { endpoint, keys: { p256dh: b64url(ua.ecdh.getPublicKey()), auth: b64url(ua.auth) } },
+        })
+      ).statusCode,
+    ).toBe(403);
 
-    const wo = await app.inject({ method: 'POST', url: '/api/v1/work-orders', headers: as(dispatcher), payload: { siteId: fleet.siteId, description: 'Deliver the pump', priority: 'urgent', lines: [{ equipmentTypeId: fleet.typeIds.VAN, quantity: 1 }] } });
+    const wo = await app.inject({
+      method: 'POST',
+      url: '/api/v1/work-orders',
+      headers: as(dispatcher),
+      payload: {
+        siteId: fleet.siteId,
+        description: 'Deliver the pump',
+        priority: 'urgent',
+        lines: [{ equipmentTypeId: fleet.typeIds.VAN, quantity: 1 }],
+      },
+    });
     const number = wo.json<{ number: string }>().number;
     received.length = 0;
     expect(await drainPush(database, tenant.slug, { keys, allowPrivateEndpoints: true, outbound: allowLoopback })).toBe(1);
@@ -114,7 +144,10 @@ describe(`web push on ${testDbKind()}`, () => {
     const auth = /^vapid t=([^,]+),\s*k=(.+)$/.exec(String(push.headers.authorization));
     expect(auth?.[2]).toBe(keys.publicKey);
     const raw = Buffer.from(auth![2]!, 'base64url');
-    const publicKey = await importJWK({ kty: 'EC', crv: 'P-256', x: b64url(raw.subarray(1, 33)), y: b64url(raw.subarray(33, 65)) }, 'ES256');
+    const publicKey = await importJWK(
+      { kty: 'EC', crv: 'P-256', x: b64url(raw.subarray(1, 33)), y: b64url(raw.subarray(33, 65)) },
+      'ES256',
+    );
     const { payload, protectedHeader } = await jwtVerify(auth![1]!, publicKey, { audience: `http://127.0.0.1:${port}` });
     expect(protectedHeader.alg).toBe('ES256');
     expect(payload.sub).toBe('mailto:ops@yardmaster.test');
@@ -132,7 +165,12 @@ describe(`web push on ${testDbKind()}`, () => {
 
     // A recall is pushed with its reason (the line re-queues and, this being the only driver, comes straight back as a new job).
     const dispatchId = wo.json<{ dispatchIds: string[] }>().dispatchIds[0];
-    await app.inject({ method: 'POST', url: `/api/v1/dispatches/${dispatchId}/recall`, headers: { ...as(dispatcher), 'if-match': '"2"' }, payload: { reason: 'site closed by the police' } });
+    await app.inject({
+      method: 'POST',
+      url: `/api/v1/dispatches/${dispatchId}/recall`,
+      headers: { ...as(dispatcher), 'if-match': '"2"' },
+      payload: { reason: 'site closed by the police' },
+    });
     received.length = 0;
     await drainPush(database, tenant.slug, { keys, allowPrivateEndpoints: true, outbound: allowLoopback });
     expect(received.map((r) => JSON.parse(decryptPush(r.body, ua)) as { title: string; body: string })).toEqual([
@@ -142,17 +180,44 @@ describe(`web push on ${testDbKind()}`, () => {
   });
 
   it('refuses endpoints on private networks unless the operator allows them', async () => {
-    const strict = await buildApp({ config: loadConfig({ LOG_LEVEL: 'silent', NODE_ENV: 'test', SEED_DEMO: 'false' }), database, trustedIssuer: identity.trusted, webDir: '/nonexistent', vapidKeys: keys, pushIntervalMs: 3_600_000 });
+    const strict = await buildApp({
+      config: loadConfig({ LOG_LEVEL: 'silent', NODE_ENV: 'test', SEED_DEMO: 'false' }),
+      database,
+      trustedIssuer: identity.trusted,
+      webDir: '/nonexistent',
+      vapidKeys: keys,
+      pushIntervalMs: 3_600_000,
+    });
     await strict.ready();
     const tenant = await createTestTenant(database, 'push');
     const fleet = await buildFleet(database, tenant.slug, { types: {}, equipment: {}, drivers: [{ quals: [] }] });
     const driver = await identity.token({ roles: ['driver'], tenant: tenant.slug, sub: fleet.driverSubjects[0] });
     const keysOf = { p256dh: b64url(createECDH('prime256v1').generateKeys()), auth: b64url(randomBytes(16)) };
-    for (const endpoint of [`http://127.0.0.1:${port}/x`, 'https://10.0.0.5/x', 'https://169.254.169.254/latest', 'https://localhost/x', 'http://push.example.com/x']) {
-      const r = await strict.inject({ method: 'PUT', url: '/api/v1/me/push/subscription', headers: { authorization: `Bearer ${driver}` }, payload: { endpoint, keys: keysOf } });
+    for (const endpoint of [
+      `http://127.0.0.1:${port}/x`,
+      'https://10.0.0.5/x',
+      'https://169.254.169.254/latest',
+      'https://localhost/x',
+      'http://push.example.com/x',
+    ]) {
+      const r = await strict.inject({
+        method: 'PUT',
+        url: '/api/v1/me/push/subscription',
+        headers: { authorization: `Bearer ${driver}` },
+        payload: { endpoint, keys: keysOf },
+      });
       expect(r.statusCode, endpoint).toBe(422);
     }
-    expect((await strict.inject({ method: 'PUT', url: '/api/v1/me/push/subscription', headers: { authorization: `Bearer ${driver}` }, payload: { endpoint: 'https://fcm.googleapis.com/fcm/send/abc', keys: keysOf } })).statusCode).toBe(204);
+    expect(
+      (
+        await strict.inject({
+          method: 'PUT',
+          url: '/api/v1/me/push/subscription',
+          headers: { authorization: `Bearer ${driver}` },
+          payload: { endpoint: 'https://fcm.googleapis.com/fcm/send/abc', keys: keysOf },
+        })
+      ).statusCode,
+    ).toBe(204);
     await strict.close();
   });
 });

@@ -54,10 +54,18 @@ describe(`regions (ABAC) on ${testDbKind()}`, () => {
   let northViewer: string;
   let both: string; // dispatcher in NORTH and SOUTH
   let plain: string; // dispatcher without region attributes: not limited
-  const ids = {} as Record<'north' | 'south' | 'qual' | 'crane' | 'siteN' | 'siteS' | 'siteShared' | 'eqN' | 'eqS' | 'drvN' | 'drvS', string>;
+  const ids = {} as Record<
+    'north' | 'south' | 'qual' | 'crane' | 'siteN' | 'siteS' | 'siteShared' | 'eqN' | 'eqS' | 'drvN' | 'drvS',
+    string
+  >;
 
   const send = async (token: string, method: Method, url: string, payload?: unknown, headers: Record<string, string> = {}) =>
-    testApp.app.inject({ method, url, headers: { authorization: `Bearer ${token}`, ...headers }, ...(payload !== undefined ? { payload: payload as object } : {}) });
+    testApp.app.inject({
+      method,
+      url,
+      headers: { authorization: `Bearer ${token}`, ...headers },
+      ...(payload !== undefined ? { payload: payload as object } : {}),
+    });
   const ok = async (token: string, method: Method, url: string, payload?: unknown, headers: Record<string, string> = {}): Promise<Json> => {
     const response = await send(token, method, url, payload, headers);
     if (response.statusCode >= 300) throw new Error(`${method} ${url}: ${response.statusCode} ${response.body}`);
@@ -83,8 +91,17 @@ describe(`regions (ABAC) on ${testDbKind()}`, () => {
     throw new Error(`timed out waiting for ${what}`);
   };
   const driver = async (name: string, region: string | null, extra: Json = {}) =>
-    (await ok(admin, 'POST', '/api/v1/drivers', { name, region, dutyStatus: 'on_duty', qualifications: [{ qualificationId: ids.qual }], ...extra })).id as string;
-  const equipment = async (assetTag: string, typeId: string, region: string | null) => (await ok(admin, 'POST', '/api/v1/equipment', { assetTag, name: assetTag, equipmentTypeId: typeId, region })).id as string;
+    (
+      await ok(admin, 'POST', '/api/v1/drivers', {
+        name,
+        region,
+        dutyStatus: 'on_duty',
+        qualifications: [{ qualificationId: ids.qual }],
+        ...extra,
+      })
+    ).id as string;
+  const equipment = async (assetTag: string, typeId: string, region: string | null) =>
+    (await ok(admin, 'POST', '/api/v1/equipment', { assetTag, name: assetTag, equipmentTypeId: typeId, region })).id as string;
   const workOrder = async (token: string, siteId: string, typeId: string, quantity = 1) =>
     send(token, 'POST', '/api/v1/work-orders', { siteId, description: 'lift', lines: [{ equipmentTypeId: typeId, quantity }] });
 
@@ -100,7 +117,8 @@ describe(`regions (ABAC) on ${testDbKind()}`, () => {
     both = await member(['dispatcher'], ['NORTH', 'SOUTH']);
     plain = await testApp.identity.token({ roles: ['dispatcher'], tenant: tenant.slug });
     ids.qual = (await ok(admin, 'POST', '/api/v1/qualifications', { code: 'CPCS', name: 'Crane ticket' })).id as string;
-    ids.crane = (await ok(admin, 'POST', '/api/v1/equipment-types', { code: 'CRANE', name: 'Crane', requiredQualificationIds: [ids.qual] })).id as string;
+    ids.crane = (await ok(admin, 'POST', '/api/v1/equipment-types', { code: 'CRANE', name: 'Crane', requiredQualificationIds: [ids.qual] }))
+      .id as string;
     ids.siteN = (await ok(admin, 'POST', '/api/v1/sites', { name: 'North yard', address: '1 North Rd', region: 'NORTH' })).id as string;
     ids.siteS = (await ok(admin, 'POST', '/api/v1/sites', { name: 'South yard', address: '1 South Rd', region: 'SOUTH' })).id as string;
     ids.siteShared = (await ok(admin, 'POST', '/api/v1/sites', { name: 'Head office', address: '1 Main St' })).id as string;
@@ -156,7 +174,7 @@ describe(`regions (ABAC) on ${testDbKind()}`, () => {
     expect(equipment.items).toEqual([]);
   });
 
-  it("tells people their regions: from their membership; admins and people without regions are not limited", async () => {
+  it('tells people their regions: from their membership; admins and people without regions are not limited', async () => {
     expect((await ok(north, 'GET', '/api/v1/me')).regions).toEqual(['NORTH']);
     expect((await ok(both, 'GET', '/api/v1/me')).regions).toEqual(['NORTH', 'SOUTH']);
     expect((await ok(plain, 'GET', '/api/v1/me')).regions).toBeNull();
@@ -198,7 +216,7 @@ describe(`regions (ABAC) on ${testDbKind()}`, () => {
     expect((await send(await member(['viewer'], []), 'GET', '/api/v1/audit')).statusCode).toBe(200);
   });
 
-  it('refuses writes outside the dispatcher\'s regions with 403 and changes nothing; new resources land in their region', async () => {
+  it("refuses writes outside the dispatcher's regions with 403 and changes nothing; new resources land in their region", async () => {
     const before = await ok(admin, 'GET', `/api/v1/equipment/${ids.eqS}`);
     const refusals: Array<[Method, string, Json | undefined]> = [
       ['PATCH', `/api/v1/equipment/${ids.eqS}`, { name: 'mine now' }],
@@ -225,10 +243,15 @@ describe(`regions (ABAC) on ${testDbKind()}`, () => {
     // Without a region, a one-region dispatcher's new site is in their region; a two-region one must say which.
     expect((await ok(north, 'POST', '/api/v1/sites', { name: 'North annexe', address: '2 North Rd' })).region).toBe('NORTH');
     expect((await send(both, 'POST', '/api/v1/sites', { name: 'Somewhere', address: 'x' })).statusCode).toBe(403);
-    expect((await ok(both, 'POST', '/api/v1/sites', { name: 'South annexe', address: '2 South Rd', region: 'SOUTH' })).region).toBe('SOUTH');
+    expect((await ok(both, 'POST', '/api/v1/sites', { name: 'South annexe', address: '2 South Rd', region: 'SOUTH' })).region).toBe(
+      'SOUTH',
+    );
     // Within their regions they work as before.
     const mine = await ok(north, 'GET', `/api/v1/drivers/${ids.drvN}`);
-    expect((await send(north, 'PATCH', `/api/v1/drivers/${ids.drvN}`, { phone: '+44 1 2345' }, { 'if-match': `"${String(mine.version)}"` })).statusCode).toBe(200);
+    expect(
+      (await send(north, 'PATCH', `/api/v1/drivers/${ids.drvN}`, { phone: '+44 1 2345' }, { 'if-match': `"${String(mine.version)}"` }))
+        .statusCode,
+    ).toBe(200);
   });
 
   it("scopes work orders, dispatches, the board, reports and manual assignment by the site's region", async () => {
@@ -243,7 +266,13 @@ describe(`regions (ABAC) on ${testDbKind()}`, () => {
     expect(northDispatch).toMatchObject({ status: 'dispatched', equipmentId: ids.eqN, driverId: ids.drvN });
 
     // Reads: hidden (404) and absent from lists and the board.
-    for (const url of [`/api/v1/work-orders/${southWo.id}`, `/api/v1/dispatches/${southDispatch.id as string}`, `/api/v1/dispatches/${southDispatch.id as string}/site`, `/api/v1/work-orders/${southWo.id}/attachments`, `/api/v1/work-orders/${southWo.id}/related`]) {
+    for (const url of [
+      `/api/v1/work-orders/${southWo.id}`,
+      `/api/v1/dispatches/${southDispatch.id as string}`,
+      `/api/v1/dispatches/${southDispatch.id as string}/site`,
+      `/api/v1/work-orders/${southWo.id}/attachments`,
+      `/api/v1/work-orders/${southWo.id}/related`,
+    ]) {
       expect((await send(northViewer, 'GET', url)).statusCode, url).toBe(404);
     }
     expect(idsOf(await ok(north, 'GET', '/api/v1/work-orders'))).toEqual([northWo.id]);
@@ -254,9 +283,17 @@ describe(`regions (ABAC) on ${testDbKind()}`, () => {
     expect((adminBoard.active as Json[]).map((d) => d.id)).toEqual(expect.arrayContaining([northDispatch.id, southDispatch.id]));
 
     // Writes: refused (403), nothing changes.
-    const recall = await send(north, 'POST', `/api/v1/dispatches/${southDispatch.id as string}/recall`, { reason: 'wrong depot' }, { 'if-match': `"${String(southDispatch.version)}"` });
+    const recall = await send(
+      north,
+      'POST',
+      `/api/v1/dispatches/${southDispatch.id as string}/recall`,
+      { reason: 'wrong depot' },
+      { 'if-match': `"${String(southDispatch.version)}"` },
+    );
     expect(recall.statusCode).toBe(403);
-    expect((await send(north, 'PATCH', `/api/v1/work-orders/${southWo.id}`, { description: 'x' }, { 'if-match': '"1"' })).statusCode).toBe(403);
+    expect((await send(north, 'PATCH', `/api/v1/work-orders/${southWo.id}`, { description: 'x' }, { 'if-match': '"1"' })).statusCode).toBe(
+      403,
+    );
     expect((await send(north, 'PUT', `/api/v1/work-orders/${southWo.id}/related/${northWo.id}`)).statusCode).toBe(403);
     expect((await workOrder(north, ids.siteS, ids.crane)).statusCode).toBe(403);
     expect((await dispatchOf(southWo.id)).status).toBe('dispatched');
@@ -264,7 +301,13 @@ describe(`regions (ABAC) on ${testDbKind()}`, () => {
     // Reports follow their site: recall the south job as admin (the queue then waits for a manual
     // pick), the report is hidden from the north.
     await ok(admin, 'PATCH', '/api/v1/settings/dispatch', { autoProcessing: false });
-    await ok(admin, 'POST', `/api/v1/dispatches/${southDispatch.id as string}/recall`, { reason: 'weather' }, { 'if-match': `"${String(southDispatch.version)}"` });
+    await ok(
+      admin,
+      'POST',
+      `/api/v1/dispatches/${southDispatch.id as string}/recall`,
+      { reason: 'weather' },
+      { 'if-match': `"${String(southDispatch.version)}"` },
+    );
     const reports = await ok(admin, 'GET', `/api/v1/reports?workOrderId=${southWo.id}`);
     const reportId = (reports.items as Json[])[0]?.id as string;
     expect(reportId).toBeDefined();
@@ -278,7 +321,13 @@ describe(`regions (ABAC) on ${testDbKind()}`, () => {
       const waiting = (await ok(admin, 'GET', `/api/v1/dispatches?workOrderId=${southWo.id}&status=queued`)).items as Json[];
       const queued = waiting[0] as Json;
       const assign = (token: string, equipmentId: string, driverId: string) =>
-        send(token, 'POST', `/api/v1/dispatches/${queued.id as string}/assign`, { equipmentId, driverId }, { 'if-match': `"${String(queued.version)}"` });
+        send(
+          token,
+          'POST',
+          `/api/v1/dispatches/${queued.id as string}/assign`,
+          { equipmentId, driverId },
+          { 'if-match': `"${String(queued.version)}"` },
+        );
       expect((await assign(north, ids.eqS, ids.drvS)).statusCode).toBe(403);
       const southOnly = await member(['dispatcher'], ['SOUTH']);
       const spareN = await equipment('CR-N2', ids.crane, 'NORTH');
@@ -292,7 +341,8 @@ describe(`regions (ABAC) on ${testDbKind()}`, () => {
   });
 
   it("keeps automatic matching inside the site's region; shared resources serve every region; one region's queue never stalls another's", async () => {
-    const type = (await ok(admin, 'POST', '/api/v1/equipment-types', { code: 'PUMP', name: 'Pump', requiredQualificationIds: [ids.qual] })).id as string;
+    const type = (await ok(admin, 'POST', '/api/v1/equipment-types', { code: 'PUMP', name: 'Pump', requiredQualificationIds: [ids.qual] }))
+      .id as string;
     const pumpS = await equipment('PU-S1', type, 'SOUTH');
     await ok(admin, 'POST', `/api/v1/equipment/${pumpS}/maintenance`, { note: 'service' });
     const pumpDriverS = await driver('Sue South', 'SOUTH');
@@ -316,7 +366,8 @@ describe(`regions (ABAC) on ${testDbKind()}`, () => {
   });
 
   it('matches across regions only when an admin allows it for the tenant', async () => {
-    const type = (await ok(admin, 'POST', '/api/v1/equipment-types', { code: 'GEN', name: 'Generator', requiredQualificationIds: [] })).id as string;
+    const type = (await ok(admin, 'POST', '/api/v1/equipment-types', { code: 'GEN', name: 'Generator', requiredQualificationIds: [] }))
+      .id as string;
     const genS = await equipment('GE-S1', type, 'SOUTH');
     await driver('Gus South', 'SOUTH', { qualifications: [] });
     await driver('Gina North', 'NORTH', { qualifications: [] });
@@ -340,7 +391,11 @@ describe(`regions (ABAC) on ${testDbKind()}`, () => {
   it("takes people's regions from their own provider's region claim (configurable name)", async () => {
     const foreign = await startForeignIssuer();
     try {
-      const registered = await send(admin, 'POST', '/api/v1/identity-providers', { issuer: foreign.issuer, audience: 'depots-api', regionClaim: 'depot' });
+      const registered = await send(admin, 'POST', '/api/v1/identity-providers', {
+        issuer: foreign.issuer,
+        audience: 'depots-api',
+        regionClaim: 'depot',
+      });
       expect(registered.statusCode).toBe(201);
       expect(registered.json()).toMatchObject({ regionClaim: 'depot' });
       const token = await foreign.sign({ roles: ['dispatcher'], depot: 'SOUTH' });

@@ -11,7 +11,16 @@ import type { TestIdentity } from './support/identity.js';
 import { createTestApp } from './support/app.js';
 import { openTestDatabase, testDbKind, uniqueSlug } from './support/db.js';
 
-const system = (tenantSlug: string): Caller => ({ kind: 'system', subject: 'system', name: 'system', roles: [], tenantSlug, requestId: null, sourceIp: null, userAgent: null });
+const system = (tenantSlug: string): Caller => ({
+  kind: 'system',
+  subject: 'system',
+  name: 'system',
+  roles: [],
+  tenantSlug,
+  requestId: null,
+  sourceIp: null,
+  userAgent: null,
+});
 
 type World = {
   tenant: TenantRecord;
@@ -28,18 +37,35 @@ async function world(database: Database, timeZone: string): Promise<World> {
   const tenant = await provisionTenant(database.db, { slug: uniqueSlug('ra'), name: 'Analytics Co', timeZone }, migrations.tenant);
   return withTenant(database.db, tenant.slug, async (tx) => {
     const one = async <T extends { id: string }>(q: ReturnType<typeof sql<T>>): Promise<string> => (await q.execute(tx)).rows[0]!.id;
-    const type = await one(sql<{ id: string }>`insert into equipment_types (code, name, created_at) values ('CRANE', 'Crane', '2026-01-01Z') returning id`);
-    const e1 = await one(sql<{ id: string }>`insert into equipment (asset_tag, name, equipment_type_id, created_at) values ('E-1', 'Crane one', ${type}, '2026-01-01Z') returning id`);
-    const e2 = await one(sql<{ id: string }>`insert into equipment (asset_tag, name, equipment_type_id, created_at) values ('E-2', 'Crane two', ${type}, '2026-01-01Z') returning id`);
+    const type = await one(
+      sql<{ id: string }>`insert into equipment_types (code, name, created_at) values ('CRANE', 'Crane', '2026-01-01Z') returning id`,
+    );
+    const e1 = await one(
+      sql<{
+        id: string;
+      }>`insert into equipment (asset_tag, name, equipment_type_id, created_at) values ('E-1', 'Crane one', ${type}, '2026-01-01Z') returning id`,
+    );
+    const e2 = await one(
+      sql<{
+        id: string;
+      }>`insert into equipment (asset_tag, name, equipment_type_id, created_at) values ('E-2', 'Crane two', ${type}, '2026-01-01Z') returning id`,
+    );
     const d1 = await one(sql<{ id: string }>`insert into drivers (name, created_at) values ('Driver one', '2026-01-01Z') returning id`);
     const d2 = await one(sql<{ id: string }>`insert into drivers (name, created_at) values ('Driver two', '2026-01-01Z') returning id`);
-    const s1 = await one(sql<{ id: string }>`insert into sites (name, address, created_at) values ('North yard', '1 North St', '2026-01-01Z') returning id`);
-    const s2 = await one(sql<{ id: string }>`insert into sites (name, address, created_at) values ('South yard', '2 South St', '2026-01-01Z') returning id`);
+    const s1 = await one(
+      sql<{ id: string }>`insert into sites (name, address, created_at) values ('North yard', '1 North St', '2026-01-01Z') returning id`,
+    );
+    const s2 = await one(
+      sql<{ id: string }>`insert into sites (name, address, created_at) values ('South yard', '2 South St', '2026-01-01Z') returning id`,
+    );
     return { tenant, type: { id: type }, e1, e2, d1, d2, s1, s2 };
   });
 }
 
-function snap(w: World, p: { site: string; equipment: string; driver: string; status?: 'completed' | 'recalled'; t: StatusReportSnapshot['timestamps'] }): StatusReportSnapshot {
+function snap(
+  w: World,
+  p: { site: string; equipment: string; driver: string; status?: 'completed' | 'recalled'; t: StatusReportSnapshot['timestamps'] },
+): StatusReportSnapshot {
   return {
     dispatchId: randomUUID(),
     workOrder: { id: randomUUID(), number: `WO-${Math.random().toString(36).slice(2, 8)}`, description: null },
@@ -61,7 +87,11 @@ describe(`analytics on ${testDbKind()}`, () => {
   let london: World;
 
   const analytics = async (w: World, query: string, role: Role = 'dispatcher') =>
-    app.inject({ method: 'GET', url: `/api/v1/analytics?${query}`, headers: { authorization: `Bearer ${await identity.token({ roles: [role], tenant: w.tenant.slug })}` } });
+    app.inject({
+      method: 'GET',
+      url: `/api/v1/analytics?${query}`,
+      headers: { authorization: `Bearer ${await identity.token({ roles: [role], tenant: w.tenant.slug })}` },
+    });
   const range = (from: string, to: string): string => `from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`;
 
   beforeAll(async () => {
@@ -76,29 +106,84 @@ describe(`analytics on ${testDbKind()}`, () => {
     await withTenant(database.db, utc.tenant.slug, async (tx) => {
       const w = utc;
       const day = (hm: string) => `2026-05-01T${hm}:00Z`;
-      await recordStatusReport(tx, system(w.tenant.slug), snap(w, {
-        site: w.s1, equipment: w.e1, driver: w.d1,
-        t: { createdAt: day('08:00'), queuedAt: day('08:00'), dispatchedAt: day('08:10'), enRouteAt: day('08:15'), onSiteAt: day('09:00'), returningAt: day('11:00'), completedAt: day('11:30') },
-      }));
-      await recordStatusReport(tx, system(w.tenant.slug), snap(w, {
-        site: w.s1, equipment: w.e2, driver: w.d2,
-        t: { createdAt: day('08:05'), queuedAt: day('08:05'), dispatchedAt: day('08:35'), onSiteAt: day('09:05'), returningAt: day('10:05'), completedAt: day('10:20') },
-      }));
-      await recordStatusReport(tx, system(w.tenant.slug), snap(w, {
-        site: w.s2, equipment: w.e1, driver: w.d1, status: 'recalled',
-        t: { createdAt: day('12:00'), queuedAt: day('12:00'), dispatchedAt: day('13:30'), enRouteAt: day('13:40'), recalledAt: day('14:00') },
-      }));
+      await recordStatusReport(
+        tx,
+        system(w.tenant.slug),
+        snap(w, {
+          site: w.s1,
+          equipment: w.e1,
+          driver: w.d1,
+          t: {
+            createdAt: day('08:00'),
+            queuedAt: day('08:00'),
+            dispatchedAt: day('08:10'),
+            enRouteAt: day('08:15'),
+            onSiteAt: day('09:00'),
+            returningAt: day('11:00'),
+            completedAt: day('11:30'),
+          },
+        }),
+      );
+      await recordStatusReport(
+        tx,
+        system(w.tenant.slug),
+        snap(w, {
+          site: w.s1,
+          equipment: w.e2,
+          driver: w.d2,
+          t: {
+            createdAt: day('08:05'),
+            queuedAt: day('08:05'),
+            dispatchedAt: day('08:35'),
+            onSiteAt: day('09:05'),
+            returningAt: day('10:05'),
+            completedAt: day('10:20'),
+          },
+        }),
+      );
+      await recordStatusReport(
+        tx,
+        system(w.tenant.slug),
+        snap(w, {
+          site: w.s2,
+          equipment: w.e1,
+          driver: w.d1,
+          status: 'recalled',
+          t: {
+            createdAt: day('12:00'),
+            queuedAt: day('12:00'),
+            dispatchedAt: day('13:30'),
+            enRouteAt: day('13:40'),
+            recalledAt: day('14:00'),
+          },
+        }),
+      );
       // Outside the range: must not count.
-      await recordStatusReport(tx, system(w.tenant.slug), snap(w, {
-        site: w.s2, equipment: w.e2, driver: w.d2,
-        t: { createdAt: '2026-05-02T08:00:00Z', dispatchedAt: '2026-05-02T08:00:00Z', completedAt: '2026-05-02T09:00:00Z' },
-      }));
+      await recordStatusReport(
+        tx,
+        system(w.tenant.slug),
+        snap(w, {
+          site: w.s2,
+          equipment: w.e2,
+          driver: w.d2,
+          t: { createdAt: '2026-05-02T08:00:00Z', dispatchedAt: '2026-05-02T08:00:00Z', completedAt: '2026-05-02T09:00:00Z' },
+        }),
+      );
     });
     // London: requests around both DST changes of 2026.
     await withTenant(database.db, london.tenant.slug, async (tx) => {
       const w = london;
       const add = (created: string, dispatched: string, done: string) =>
-        recordStatusReport(tx, system(w.tenant.slug), snap(w, { site: w.s1, equipment: w.e1, driver: w.d1, t: { createdAt: created, queuedAt: created, dispatchedAt: dispatched, completedAt: done } }));
+        recordStatusReport(
+          tx,
+          system(w.tenant.slug),
+          snap(w, {
+            site: w.s1,
+            equipment: w.e1,
+            driver: w.d1,
+            t: { createdAt: created, queuedAt: created, dispatchedAt: dispatched, completedAt: done },
+          }),
+        );
       // 29 March (spring forward at 01:00Z: 01:00 GMT → 02:00 BST)
       await add('2026-03-29T00:30:00Z', '2026-03-29T00:40:00Z', '2026-03-29T00:50:00Z'); // 00:30 GMT
       await add('2026-03-29T01:30:00Z', '2026-03-29T02:10:00Z', '2026-03-29T03:00:00Z'); // 02:30 BST, waits into 03:10 BST
@@ -160,16 +245,24 @@ describe(`analytics on ${testDbKind()}`, () => {
       const wo = (
         await sql<{ id: string }>`
           insert into work_orders (number, site_id, description, priority, requested_start, created_by_subject, created_by_name, created_at)
-          values ('WO-OPEN-1', ${w.s1}, 'Open work', 'standard', '2026-05-03T15:00:00Z', 'disp', 'Disp', '2026-05-03T15:00:00Z') returning id`.execute(tx)
+          values ('WO-OPEN-1', ${w.s1}, 'Open work', 'standard', '2026-05-03T15:00:00Z', 'disp', 'Disp', '2026-05-03T15:00:00Z') returning id`.execute(
+          tx,
+        )
       ).rows[0]!.id;
       const line = (
-        await sql<{ id: string }>`insert into work_order_lines (work_order_id, line_no, equipment_type_id, quantity) values (${wo}, 1, ${w.type.id}, 3) returning id`.execute(tx)
+        await sql<{
+          id: string;
+        }>`insert into work_order_lines (work_order_id, line_no, equipment_type_id, quantity) values (${wo}, 1, ${w.type.id}, 3) returning id`.execute(
+          tx,
+        )
       ).rows[0]!.id;
       // X cancelled out of the queue after 30 min; Y still queued; Z dispatched after 20 min, en route.
       await sql`
         insert into dispatches (work_order_id, line_id, equipment_type_id, site_id, priority, status, requested_start, created_at, queued_at, queue_seq, cancelled_at)
         values (${wo}, ${line}, ${w.type.id}, ${w.s1}, 'standard', 'cancelled', '2026-05-03T15:00:00Z', '2026-05-03T15:00:00Z', '2026-05-03T15:00:00Z', 1, '2026-05-03T15:30:00Z'),
-               (${wo}, ${line}, ${w.type.id}, ${w.s1}, 'standard', 'queued', '2026-05-03T16:00:00Z', '2026-05-03T16:00:00Z', '2026-05-03T16:00:00Z', 2, null)`.execute(tx);
+               (${wo}, ${line}, ${w.type.id}, ${w.s1}, 'standard', 'queued', '2026-05-03T16:00:00Z', '2026-05-03T16:00:00Z', '2026-05-03T16:00:00Z', 2, null)`.execute(
+        tx,
+      );
       await sql`
         insert into dispatches (work_order_id, line_id, equipment_type_id, site_id, priority, status, requested_start, created_at, queued_at, queue_seq,
                                 equipment_id, driver_id, dispatched_at, en_route_at)
@@ -200,7 +293,9 @@ describe(`analytics on ${testDbKind()}`, () => {
     const bySite = (await analytics(utc, `${range('2026-05-01T00:00:00Z', '2026-05-02T00:00:00Z')}&siteId=${utc.s2}`)).json<Analytics>();
     expect(bySite.counts).toEqual({ created: 1, completed: 0, recalled: 1, cancelled: 0 });
     expect(bySite.queueWait).toEqual({ count: 1, mean: 5400, p50: 5400, p90: 5400 });
-    const byOtherType = (await analytics(utc, `${range('2026-05-01T00:00:00Z', '2026-05-02T00:00:00Z')}&equipmentTypeId=${randomUUID()}`)).json<Analytics>();
+    const byOtherType = (
+      await analytics(utc, `${range('2026-05-01T00:00:00Z', '2026-05-02T00:00:00Z')}&equipmentTypeId=${randomUUID()}`)
+    ).json<Analytics>();
     expect(byOtherType.counts.created).toBe(0);
     expect(byOtherType.queueWait).toEqual({ count: 0, mean: null, p50: null, p90: null });
     expect(byOtherType.utilisation.equipment.items).toEqual([]);

@@ -12,7 +12,7 @@ import { createTestApp } from './support/app.js';
 import { openTestDatabase, testDbKind, uniqueSlug } from './support/db.js';
 import type { TestIdentity } from './support/identity.js';
 
-const HOSTILE = "=HYPERLINK(\"http://evil.test\",\"click\")";
+const HOSTILE = '=HYPERLINK("http://evil.test","click")';
 
 describe(`analytics and report exports (CSV, xlsx) on ${testDbKind()}`, () => {
   let database: Database;
@@ -23,11 +23,17 @@ describe(`analytics and report exports (CSV, xlsx) on ${testDbKind()}`, () => {
   beforeAll(async () => {
     database = await openTestDatabase();
     ({ app, identity } = await createTestApp(database));
-    tenant = await provisionTenant(database.db, { slug: uniqueSlug('rx'), name: 'Export Co', timeZone: 'Europe/London' }, migrations.tenant);
+    tenant = await provisionTenant(
+      database.db,
+      { slug: uniqueSlug('rx'), name: 'Export Co', timeZone: 'Europe/London' },
+      migrations.tenant,
+    );
     await withTenant(database.db, tenant.slug, async (tx) => {
       const id = async (q: ReturnType<typeof sql<{ id: string }>>): Promise<string> => (await q.execute(tx)).rows[0]?.id ?? '';
       const type = await id(sql<{ id: string }>`insert into equipment_types (code, name) values ('CR', 'Crane') returning id`);
-      const equipment = await id(sql<{ id: string }>`insert into equipment (asset_tag, name, equipment_type_id) values ('CR-1', ${HOSTILE}, ${type}) returning id`);
+      const equipment = await id(
+        sql<{ id: string }>`insert into equipment (asset_tag, name, equipment_type_id) values ('CR-1', ${HOSTILE}, ${type}) returning id`,
+      );
       const driver = await id(sql<{ id: string }>`insert into drivers (name) values ('Dana') returning id`);
       const site = await id(sql<{ id: string }>`insert into sites (name, address) values (${HOSTILE}, '1 St') returning id`);
       for (let i = 0; i < 3; i++) {
@@ -41,7 +47,13 @@ describe(`analytics and report exports (CSV, xlsx) on ${testDbKind()}`, () => {
           priority: 'standard',
           finalStatus: 'completed',
           notes: i === 0 ? '+1 spare, "quoted", and a\nnewline' : null,
-          timestamps: { createdAt: `2026-05-0${i + 1}T08:00:00Z`, queuedAt: `2026-05-0${i + 1}T08:00:00Z`, dispatchedAt: `2026-05-0${i + 1}T08:30:00Z`, onSiteAt: `2026-05-0${i + 1}T09:00:00Z`, completedAt: `2026-05-0${i + 1}T12:00:00Z` },
+          timestamps: {
+            createdAt: `2026-05-0${i + 1}T08:00:00Z`,
+            queuedAt: `2026-05-0${i + 1}T08:00:00Z`,
+            dispatchedAt: `2026-05-0${i + 1}T08:30:00Z`,
+            onSiteAt: `2026-05-0${i + 1}T09:00:00Z`,
+            completedAt: `2026-05-0${i + 1}T12:00:00Z`,
+          },
         };
         await recordStatusReport(tx, systemCaller(tenant.slug), snapshot);
       }
@@ -66,7 +78,15 @@ describe(`analytics and report exports (CSV, xlsx) on ${testDbKind()}`, () => {
     expect(res.headers['content-type']).toContain('spreadsheetml');
     expect(res.headers['content-disposition']).toContain('.xlsx');
     const book = await workbook(res.rawPayload);
-    expect(book.worksheets.map((w) => w.name)).toEqual(['Summary', 'Durations (s)', 'Equipment utilisation', 'Drivers utilisation', 'Busiest sites', 'Queue depth (hour)', 'Peak hours']);
+    expect(book.worksheets.map((w) => w.name)).toEqual([
+      'Summary',
+      'Durations (s)',
+      'Equipment utilisation',
+      'Drivers utilisation',
+      'Busiest sites',
+      'Queue depth (hour)',
+      'Peak hours',
+    ]);
     const summary = book.getWorksheet('Summary');
     const completed = summary?.getRows(1, 20)?.find((r) => r.getCell(1).value === 'completed');
     expect(completed?.getCell(2).value).toBe(3);
@@ -84,7 +104,9 @@ describe(`analytics and report exports (CSV, xlsx) on ${testDbKind()}`, () => {
     expect(csv.statusCode).toBe(200);
     expect(csv.headers['content-type']).toContain('text/csv');
     const lines = csv.body.split('\r\n');
-    expect(lines[0]).toBe('number,final status,priority,work order,site,equipment,equipment name,equipment type,driver,dispatcher,created at,dispatched at,on site at,finished at,notes,recall reason,corrections');
+    expect(lines[0]).toBe(
+      'number,final status,priority,work order,site,equipment,equipment name,equipment type,driver,dispatcher,created at,dispatched at,on site at,finished at,notes,recall reason,corrections',
+    );
     // Two reports finished in the range; the hostile name is defused with a leading apostrophe.
     expect(csv.body).toContain(`"'=HYPERLINK(""http://evil.test"",""click"")"`);
     expect(csv.body).toContain(`"'+1 spare, ""quoted"", and a\nnewline"`);

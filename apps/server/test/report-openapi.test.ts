@@ -20,7 +20,15 @@ describe(`reporting routes in the OpenAPI document on ${testDbKind()}`, () => {
     const res = await app.inject({ method: 'GET', url: '/docs/json' });
     expect(res.statusCode).toBe(200);
     const paths = Object.keys(res.json<{ paths: Record<string, unknown> }>().paths);
-    for (const path of ['/api/v1/reports', '/api/v1/reports/{id}', '/api/v1/reports/{id}/pdf', '/api/v1/reports/{id}/json', '/api/v1/reports/{id}/notes', '/api/v1/analytics', '/api/v1/settings/retention']) {
+    for (const path of [
+      '/api/v1/reports',
+      '/api/v1/reports/{id}',
+      '/api/v1/reports/{id}/pdf',
+      '/api/v1/reports/{id}/json',
+      '/api/v1/reports/{id}/notes',
+      '/api/v1/analytics',
+      '/api/v1/settings/retention',
+    ]) {
       expect(paths, path).toContain(path);
     }
   });

@@ -13,7 +13,13 @@ describe('reports and analytics on a pool of their own (REPORTING_POOL_SIZE, REP
   beforeAll(async () => {
     primary = await openTestDatabase();
     tenant = await createTestTenant(primary, 'rpool');
-    const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: inject('postgresUrl'), REPORTING_POOL_SIZE: '2', REPORTING_STATEMENT_TIMEOUT_MS: '1000', DATABASE_POOL_TIMEOUT_MS: '500' });
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      DATABASE_URL: inject('postgresUrl'),
+      REPORTING_POOL_SIZE: '2',
+      REPORTING_STATEMENT_TIMEOUT_MS: '1000',
+      DATABASE_POOL_TIMEOUT_MS: '500',
+    });
     const opened = await openReportingDatabase(config);
     if (!opened) throw new Error('no reporting pool on PostgreSQL without REPORTING_DATABASE_URL');
     reporting = opened;
@@ -25,19 +31,32 @@ describe('reports and analytics on a pool of their own (REPORTING_POOL_SIZE, REP
 
   it('opens its own read-only sessions with the statement timeout, even without a replica', async () => {
     const settings = await withTenant(reporting.db, tenant.slug, (tx) =>
-      sql<{ timeout: string; readOnly: string; app: string }>`select current_setting('statement_timeout') as timeout, current_setting('transaction_read_only') as "readOnly", current_setting('application_name') as app`.execute(tx),
+      sql<{
+        timeout: string;
+        readOnly: string;
+        app: string;
+      }>`select current_setting('statement_timeout') as timeout, current_setting('transaction_read_only') as "readOnly", current_setting('application_name') as app`.execute(
+        tx,
+      ),
     );
     expect(settings.rows[0]).toEqual({ timeout: '1s', readOnly: 'on', app: 'yardmaster-reporting' });
   });
 
   it('a report running past the timeout is cancelled and answered as a timeout (503), not a 500', async () => {
-    const failure = await withTenant(reporting.db, tenant.slug, (tx) => sql`select pg_sleep(2)`.execute(tx)).catch((error: unknown) => error);
+    const failure = await withTenant(reporting.db, tenant.slug, (tx) => sql`select pg_sleep(2)`.execute(tx)).catch(
+      (error: unknown) => error,
+    );
     expect(failure).toMatchObject({ code: '57014' });
     expect(unavailabilityOf(failure)).toEqual({ kind: 'timeout', retryAfterSeconds: 5 });
   });
 
   it('a flood of reports waits for its 2 connections, then gets "busy" — while the primary pool serves at once', async () => {
-    const flood = Array.from({ length: 6 }, () => withTenant(reporting.db, tenant.slug, (tx) => sql`select pg_sleep(0.4)`.execute(tx)).then(() => 'done', (error: unknown) => unavailabilityOf(error)?.kind ?? String(error)));
+    const flood = Array.from({ length: 6 }, () =>
+      withTenant(reporting.db, tenant.slug, (tx) => sql`select pg_sleep(0.4)`.execute(tx)).then(
+        () => 'done',
+        (error: unknown) => unavailabilityOf(error)?.kind ?? String(error),
+      ),
+    );
     const started = Date.now();
     await withTenant(primary.db, tenant.slug, (tx) => sql`select 1`.execute(tx));
     expect(Date.now() - started).toBeLessThan(350); // a shared pool of 2 would have made it wait 400 ms or more

@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { sql, type KyselyPlugin, type PluginTransformQueryArgs, type PluginTransformResultArgs, type QueryResult, type RootOperationNode, type UnknownRow } from 'kysely';
+import {
+  sql,
+  type KyselyPlugin,
+  type PluginTransformQueryArgs,
+  type PluginTransformResultArgs,
+  type QueryResult,
+  type RootOperationNode,
+  type UnknownRow,
+} from 'kysely';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Analytics, ReportPage } from '@yardmaster/contracts';
 import { buildApp } from '../src/app.js';
@@ -46,10 +54,25 @@ describe('REPORTING_DATABASE_URL: reports and analytics read from the replica po
     if (!opened) throw new Error('REPORTING_DATABASE_URL was not honoured');
     replica = { ...opened, db: opened.db.withPlugin(onReplica) };
     identity = await createTestIdentity();
-    app = await buildApp({ config, database: primary, reportingDatabase: replica, trustedIssuer: identity.trusted, webDir: '/nonexistent' });
+    app = await buildApp({
+      config,
+      database: primary,
+      reportingDatabase: replica,
+      trustedIssuer: identity.trusted,
+      webDir: '/nonexistent',
+    });
     await app.ready();
     tenant = await createTestTenant(base, 'rp');
-    const system: Caller = { kind: 'system', subject: 'system', name: 'system', roles: [], tenantSlug: tenant.slug, requestId: null, sourceIp: null, userAgent: null };
+    const system: Caller = {
+      kind: 'system',
+      subject: 'system',
+      name: 'system',
+      roles: [],
+      tenantSlug: tenant.slug,
+      requestId: null,
+      sourceIp: null,
+      userAgent: null,
+    };
     reportId = (
       await withTenant(base.db, tenant.slug, (tx) =>
         recordStatusReport(tx, system, {
@@ -72,10 +95,14 @@ describe('REPORTING_DATABASE_URL: reports and analytics read from the replica po
     await primary?.close();
   });
 
-  const auth = async (role: string) => ({ authorization: `Bearer ${await identity.token({ roles: [role as 'admin'], tenant: tenant.slug })}` });
+  const auth = async (role: string) => ({
+    authorization: `Bearer ${await identity.token({ roles: [role as 'admin'], tenant: tenant.slug })}`,
+  });
 
   it('the replica pool is read-only: a write through it is refused by PostgreSQL', async () => {
-    await expect(withTenant(replica.db, tenant.slug, (tx) => sql`insert into tenant_settings (key, value) values ('x', '1'::jsonb)`.execute(tx))).rejects.toMatchObject({
+    await expect(
+      withTenant(replica.db, tenant.slug, (tx) => sql`insert into tenant_settings (key, value) values ('x', '1'::jsonb)`.execute(tx)),
+    ).rejects.toMatchObject({
       code: '25006',
     });
   });
@@ -86,8 +113,14 @@ describe('REPORTING_DATABASE_URL: reports and analytics read from the replica po
     const list = await app.inject({ method: 'GET', url: '/api/v1/reports', headers: await auth('viewer') });
     expect(list.json<ReportPage>().items.map((i) => i.id)).toEqual([reportId]);
     expect((await app.inject({ method: 'GET', url: `/api/v1/reports/${reportId}`, headers: await auth('viewer') })).statusCode).toBe(200);
-    expect((await app.inject({ method: 'GET', url: `/api/v1/reports/${reportId}/pdf`, headers: await auth('viewer') })).statusCode).toBe(200);
-    const a = await app.inject({ method: 'GET', url: '/api/v1/analytics?from=2026-06-01T00:00:00Z&to=2026-06-02T00:00:00Z', headers: await auth('dispatcher') });
+    expect((await app.inject({ method: 'GET', url: `/api/v1/reports/${reportId}/pdf`, headers: await auth('viewer') })).statusCode).toBe(
+      200,
+    );
+    const a = await app.inject({
+      method: 'GET',
+      url: '/api/v1/analytics?from=2026-06-01T00:00:00Z&to=2026-06-02T00:00:00Z',
+      headers: await auth('dispatcher'),
+    });
     expect(a.json<Analytics>().counts.completed).toBe(1);
     expect(onReplica.reads).toBeGreaterThanOrEqual(4);
     expect(onPrimary.reads).toBe(0);
@@ -96,7 +129,12 @@ describe('REPORTING_DATABASE_URL: reports and analytics read from the replica po
   it('correction notes (writes) go to the primary', async () => {
     onPrimary.reads = 0;
     onReplica.reads = 0;
-    const res = await app.inject({ method: 'POST', url: `/api/v1/reports/${reportId}/notes`, headers: await auth('dispatcher'), payload: { body: 'Corrected' } });
+    const res = await app.inject({
+      method: 'POST',
+      url: `/api/v1/reports/${reportId}/notes`,
+      headers: await auth('dispatcher'),
+      payload: { body: 'Corrected' },
+    });
     expect(res.statusCode).toBe(201);
     expect(onPrimary.reads).toBeGreaterThan(0);
     expect(onReplica.reads).toBe(0);

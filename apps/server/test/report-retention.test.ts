@@ -19,7 +19,10 @@ describe(`retention settings on ${testDbKind()}`, () => {
     app.inject({
       method,
       url: '/api/v1/settings/retention',
-      headers: { authorization: `Bearer ${await identity.token({ roles: [role], tenant: tenant.slug })}`, ...(ifMatch ? { 'if-match': ifMatch } : {}) },
+      headers: {
+        authorization: `Bearer ${await identity.token({ roles: [role], tenant: tenant.slug })}`,
+        ...(ifMatch ? { 'if-match': ifMatch } : {}),
+      },
       ...(payload ? { payload } : {}),
     });
 
@@ -50,7 +53,12 @@ describe(`retention settings on ${testDbKind()}`, () => {
   it('refuses values below the minimums, and updates need the current version', async () => {
     const low = await call('PUT', 'admin', { workOrdersYears: 6, statusReportsYears: 7, auditYears: 2 }, '"0"');
     expect(low.statusCode).toBe(400);
-    expect(low.json<Problem>().errors?.map((e) => e.field).sort()).toEqual(['auditYears', 'workOrdersYears']);
+    expect(
+      low
+        .json<Problem>()
+        .errors?.map((e) => e.field)
+        .sort(),
+    ).toEqual(['auditYears', 'workOrdersYears']);
     expect((await call('PUT', 'admin', { workOrdersYears: 10, statusReportsYears: 8, auditYears: 5 })).statusCode).toBe(428);
     const ok = await call('PUT', 'admin', { workOrdersYears: 10, statusReportsYears: 8, auditYears: 5 }, '"0"');
     expect(ok.statusCode).toBe(200);
@@ -66,7 +74,16 @@ describe(`retention settings on ${testDbKind()}`, () => {
   });
 
   it('nothing is deleted before its time: only the archive purge, only for reports past retention', async () => {
-    const system = { kind: 'system' as const, subject: 'system', name: 'system', roles: [], tenantSlug: tenant.slug, requestId: null, sourceIp: null, userAgent: null };
+    const system = {
+      kind: 'system' as const,
+      subject: 'system',
+      name: 'system',
+      roles: [],
+      tenantSlug: tenant.slug,
+      requestId: null,
+      sourceIp: null,
+      userAgent: null,
+    };
     const report = (finished: string) =>
       withTenant(database.db, tenant.slug, (tx) =>
         recordStatusReport(tx, system, {

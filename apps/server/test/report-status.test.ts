@@ -24,7 +24,6 @@ const systemOf = (tenantSlug: string): Caller => ({
   userAgent: null,
 });
 
-
 type Fixture = { tenant: TenantRecord; driverA: { id: string; subject: string }; driverB: { id: string; subject: string } };
 
 function snapshotOf(over: Partial<StatusReportSnapshot> & { driver: StatusReportSnapshot['driver'] }): StatusReportSnapshot {
@@ -32,7 +31,14 @@ function snapshotOf(over: Partial<StatusReportSnapshot> & { driver: StatusReport
     dispatchId: randomUUID(),
     workOrder: { id: randomUUID(), number: 'WO-2026-000417', description: 'Lift steel beams, east gate' },
     site: { id: randomUUID(), name: 'Harbour Quay', address: '1 Dock Road, Bristol' },
-    equipment: { id: randomUUID(), assetTag: 'CR-07', name: 'Liebherr LTM 1090', typeId: randomUUID(), typeCode: 'CRANE-90', typeName: 'Mobile crane 90 t' },
+    equipment: {
+      id: randomUUID(),
+      assetTag: 'CR-07',
+      name: 'Liebherr LTM 1090',
+      typeId: randomUUID(),
+      typeCode: 'CRANE-90',
+      typeName: 'Mobile crane 90 t',
+    },
     dispatcher: { kind: 'user', subject: 'disp-1', name: 'Dana Dispatcher' },
     priority: 'urgent',
     finalStatus: 'completed',
@@ -59,14 +65,19 @@ describe(`status reports on ${testDbKind()}`, () => {
   let completedId: string;
   let recalledId: string;
   let otherId: string;
-  const tokenFor = (role: Role, sub = `${role}-1`): Promise<string> => identity.token({ roles: [role], tenant: fx.tenant.slug, sub, name: `Name ${sub}` });
+  const tokenFor = (role: Role, sub = `${role}-1`): Promise<string> =>
+    identity.token({ roles: [role], tenant: fx.tenant.slug, sub, name: `Name ${sub}` });
   const get = async (url: string, role: Role = 'dispatcher', sub?: string) =>
     app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${await tokenFor(role, sub)}` } });
 
   beforeAll(async () => {
     database = await openTestDatabase();
     ({ app, identity } = await createTestApp(database));
-    const tenant = await provisionTenant(database.db, { slug: uniqueSlug('rs'), name: 'Acme Lifting Ltd', timeZone: 'Europe/London' }, migrations.tenant);
+    const tenant = await provisionTenant(
+      database.db,
+      { slug: uniqueSlug('rs'), name: 'Acme Lifting Ltd', timeZone: 'Europe/London' },
+      migrations.tenant,
+    );
     const drivers = await withTenant(database.db, tenant.slug, async (tx) => {
       const { rows } = await sql<{ id: string; subject: string }>`
         insert into drivers (name, subject) values ('Alex Driver', 'drv-a'), ('Billie Driver', 'drv-b') returning id, subject`.execute(tx);
@@ -103,7 +114,12 @@ describe(`status reports on ${testDbKind()}`, () => {
           snapshotOf({
             driver: { id: fx.driverB.id, name: 'Billie Driver' },
             workOrder: { id: randomUUID(), number: 'WO-2026-000600', description: 'Other' },
-            timestamps: { createdAt: '2026-04-02T08:00:00Z', dispatchedAt: '2026-04-02T08:05:00Z', onSiteAt: '2026-04-02T09:00:00Z', completedAt: '2026-04-02T10:00:00Z' },
+            timestamps: {
+              createdAt: '2026-04-02T08:00:00Z',
+              dispatchedAt: '2026-04-02T08:05:00Z',
+              onSiteAt: '2026-04-02T09:00:00Z',
+              completedAt: '2026-04-02T10:00:00Z',
+            },
           }),
         )
       ).id;
@@ -136,7 +152,9 @@ describe(`status reports on ${testDbKind()}`, () => {
     });
     expect(r.contentHash).toMatch(/^[0-9a-f]{64}$/);
     expect(r.corrections).toEqual([]);
-    const events = await withTenant(database.db, fx.tenant.slug, (tx) => listAuditEvents(tx, { entityType: 'status_report', entityId: completedId }));
+    const events = await withTenant(database.db, fx.tenant.slug, (tx) =>
+      listAuditEvents(tx, { entityType: 'status_report', entityId: completedId }),
+    );
     expect(events.map((e) => e.action)).toContain('status_report.created');
   });
 
@@ -171,7 +189,10 @@ describe(`status reports on ${testDbKind()}`, () => {
   it('lists with filters and keyset pagination; dispatchers, admins and viewers see all', async () => {
     for (const role of ['dispatcher', 'admin', 'viewer'] as const) {
       const page = (await get('/api/v1/reports', role)).json<ReportPage>();
-      expect(page.items.map((i) => i.id), role).toEqual([otherId, recalledId, completedId]);
+      expect(
+        page.items.map((i) => i.id),
+        role,
+      ).toEqual([otherId, recalledId, completedId]);
     }
     const first = (await get('/api/v1/reports?limit=2')).json<ReportPage>();
     expect(first.items).toHaveLength(2);
@@ -182,7 +203,9 @@ describe(`status reports on ${testDbKind()}`, () => {
     expect((await get('/api/v1/reports?status=recalled')).json<ReportPage>().items.map((i) => i.id)).toEqual([recalledId]);
     expect((await get(`/api/v1/reports?driverId=${fx.driverB.id}`)).json<ReportPage>().items.map((i) => i.id)).toEqual([otherId]);
     expect((await get('/api/v1/reports?workOrderNumber=WO-2026-000417')).json<ReportPage>().items.map((i) => i.id)).toEqual([completedId]);
-    const ranged = await get(`/api/v1/reports?from=${encodeURIComponent('2026-04-01T00:00:00Z')}&to=${encodeURIComponent('2026-04-02T00:00:00Z')}`);
+    const ranged = await get(
+      `/api/v1/reports?from=${encodeURIComponent('2026-04-01T00:00:00Z')}&to=${encodeURIComponent('2026-04-02T00:00:00Z')}`,
+    );
     expect(ranged.json<ReportPage>().items.map((i) => i.id)).toEqual([recalledId]);
     const bad = await get('/api/v1/reports?status=lost&cursor=zzz');
     expect(bad.statusCode).toBe(400);
@@ -205,7 +228,12 @@ describe(`status reports on ${testDbKind()}`, () => {
   it('appending a note leaves the original untouched; UPDATE and DELETE of a report are refused', async () => {
     const before = (await get(`/api/v1/reports/${completedId}`)).json<StatusReport>();
     const post = async (role: Role, body: unknown) =>
-      app.inject({ method: 'POST', url: `/api/v1/reports/${completedId}/notes`, headers: { authorization: `Bearer ${await tokenFor(role)}` }, payload: body as object });
+      app.inject({
+        method: 'POST',
+        url: `/api/v1/reports/${completedId}/notes`,
+        headers: { authorization: `Bearer ${await tokenFor(role)}` },
+        payload: body as object,
+      });
     expect((await post('viewer', { body: 'x' })).statusCode).toBe(403);
     expect((await post('driver', { body: 'x' })).statusCode).toBe(403);
     expect((await post('dispatcher', { body: '  ' })).statusCode).toBe(400);
@@ -229,7 +257,9 @@ describe(`status reports on ${testDbKind()}`, () => {
       await expect(withTenant(database.db, fx.tenant.slug, (tx) => statement.execute(tx))).rejects.toThrow();
     }
     // Even the owner (migrations, operators) is refused by the trigger.
-    await expect(sql`update ${sql.id(`t_${fx.tenant.slug}`, 'status_reports')} set notes = 'tampered'`.execute(database.db)).rejects.toThrow(/immutable/);
+    await expect(
+      sql`update ${sql.id(`t_${fx.tenant.slug}`, 'status_reports')} set notes = 'tampered'`.execute(database.db),
+    ).rejects.toThrow(/immutable/);
     expect((await get(`/api/v1/reports/${completedId}`)).json<StatusReport>().notes).toBe('All beams placed; gate B used.');
   });
 

@@ -36,8 +36,19 @@ describe(`resources: fields, sorting, filters, dispatcher actions and isolation 
     await database.close();
   });
 
-  const send = (token: string, method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', url: string, payload?: unknown, headers: Record<string, string> = {}) =>
-    app.inject({ method, url, headers: { authorization: `Bearer ${token}`, ...headers }, ...(payload !== undefined ? { payload: payload as object } : {}) });
+  const send = (
+    token: string,
+    method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE',
+    url: string,
+    payload?: unknown,
+    headers: Record<string, string> = {},
+  ) =>
+    app.inject({
+      method,
+      url,
+      headers: { authorization: `Bearer ${token}`, ...headers },
+      ...(payload !== undefined ? { payload: payload as object } : {}),
+    });
   const fieldsOf = (body: unknown) => ((body as Problem).errors ?? []).map((e) => e.field);
   const create = async <T = Row>(url: string, payload: unknown, token = admin): Promise<T> => {
     const res = await send(token, 'POST', url, payload);
@@ -45,7 +56,9 @@ describe(`resources: fields, sorting, filters, dispatcher actions and isolation 
     return res.json<T>();
   };
   const auditActions = async (entityId: string) =>
-    (await send(admin, 'GET', `/api/v1/audit?entityId=${entityId}&order=asc&limit=100`)).json<Page<{ action: string }>>().items.map((e) => e.action);
+    (await send(admin, 'GET', `/api/v1/audit?entityId=${entityId}&order=asc&limit=100`))
+      .json<Page<{ action: string }>>()
+      .items.map((e) => e.action);
 
   async function fleet(prefix: string) {
     const q = await create(`/api/v1/qualifications`, { code: `${prefix}-Q`, name: `${prefix} ticket` });
@@ -58,15 +71,40 @@ describe(`resources: fields, sorting, filters, dispatcher actions and isolation 
     const cases: Array<[string, unknown, string[]]> = [
       ['/api/v1/qualifications', { code: '-bad', name: long(201), description: long(2001) }, ['code', 'name', 'description']],
       ['/api/v1/qualifications', { code: 'OK', name: 'ok', extra: 1 }, ['body']],
-      ['/api/v1/equipment-types', { code: 'a b', name: '', requiredQualificationIds: ['nope'] }, ['code', 'name', 'requiredQualificationIds.0']],
-      ['/api/v1/equipment', { assetTag: long(41), name: long(201), equipmentTypeId: 'x', position: { lat: -91, lng: 181 } }, ['assetTag', 'name', 'equipmentTypeId', 'position.lat', 'position.lng']],
-      ['/api/v1/equipment', { assetTag: 'A', name: 'A', equipmentTypeId: '00000000-0000-4000-8000-000000000000', home: { lat: 'north', lng: 2 } }, ['home.lat']],
+      [
+        '/api/v1/equipment-types',
+        { code: 'a b', name: '', requiredQualificationIds: ['nope'] },
+        ['code', 'name', 'requiredQualificationIds.0'],
+      ],
+      [
+        '/api/v1/equipment',
+        { assetTag: long(41), name: long(201), equipmentTypeId: 'x', position: { lat: -91, lng: 181 } },
+        ['assetTag', 'name', 'equipmentTypeId', 'position.lat', 'position.lng'],
+      ],
+      [
+        '/api/v1/equipment',
+        { assetTag: 'A', name: 'A', equipmentTypeId: '00000000-0000-4000-8000-000000000000', home: { lat: 'north', lng: 2 } },
+        ['home.lat'],
+      ],
       [
         '/api/v1/drivers',
-        { name: long(201), employeeNo: long(51), phone: 'call me', email: 'a@', subject: long(256), dutyStatus: 'sick', position: { lat: 100, lng: 0 }, qualifications: [{ qualificationId: '00000000-0000-4000-8000-000000000000', expiresAt: '2030-01-01' }] },
+        {
+          name: long(201),
+          employeeNo: long(51),
+          phone: 'call me',
+          email: 'a@',
+          subject: long(256),
+          dutyStatus: 'sick',
+          position: { lat: 100, lng: 0 },
+          qualifications: [{ qualificationId: '00000000-0000-4000-8000-000000000000', expiresAt: '2030-01-01' }],
+        },
         ['name', 'employeeNo', 'phone', 'email', 'subject', 'dutyStatus', 'position.lat', 'qualifications.0.expiresAt'],
       ],
-      ['/api/v1/sites', { name: '', address: long(501), position: { lat: 0 }, contactName: long(201), contactPhone: 'abc', notes: long(5001) }, ['name', 'address', 'position.lng', 'contactName', 'contactPhone', 'notes']],
+      [
+        '/api/v1/sites',
+        { name: '', address: long(501), position: { lat: 0 }, contactName: long(201), contactPhone: 'abc', notes: long(5001) },
+        ['name', 'address', 'position.lng', 'contactName', 'contactPhone', 'notes'],
+      ],
     ];
     for (const [url, payload, fields] of cases) {
       const res = await send(admin, 'POST', url, payload);
@@ -87,11 +125,36 @@ describe(`resources: fields, sorting, filters, dispatcher actions and isolation 
 
   it('round-trips every resource, with ETags, 428 without If-Match, 409 when stale, and archive instead of delete', async () => {
     const { q, type } = await fleet('RT');
-    const equipment = await create('/api/v1/equipment', { assetTag: 'RT-1', name: 'Roller', equipmentTypeId: type.id, home: { lat: 53.4, lng: -2.2 } });
-    expect(equipment).toMatchObject({ status: 'available', home: { lat: 53.4, lng: -2.2 }, position: { lat: 53.4, lng: -2.2 }, version: 1 });
-    const driver = await create('/api/v1/drivers', { name: 'Rita', employeeNo: 'RT-7', phone: '+44 161 000 0000', email: 'rita@example.test', qualifications: [{ qualificationId: q.id, expiresAt: '2031-03-01T00:00:00Z' }] });
-    expect(driver).toMatchObject({ dutyStatus: 'off_duty', qualifications: [{ code: 'RT-Q', expiresAt: '2031-03-01T00:00:00.000Z', expired: false }] });
-    const site = await create('/api/v1/sites', { name: 'Round trip yard', address: '1 Loop Rd, Manchester M1 1AA', position: { lat: 53.47, lng: -2.23 }, contactName: 'Gate', contactPhone: '0161 000 1111' });
+    const equipment = await create('/api/v1/equipment', {
+      assetTag: 'RT-1',
+      name: 'Roller',
+      equipmentTypeId: type.id,
+      home: { lat: 53.4, lng: -2.2 },
+    });
+    expect(equipment).toMatchObject({
+      status: 'available',
+      home: { lat: 53.4, lng: -2.2 },
+      position: { lat: 53.4, lng: -2.2 },
+      version: 1,
+    });
+    const driver = await create('/api/v1/drivers', {
+      name: 'Rita',
+      employeeNo: 'RT-7',
+      phone: '+44 161 000 0000',
+      email: 'rita@example.test',
+      qualifications: [{ qualificationId: q.id, expiresAt: '2031-03-01T00:00:00Z' }],
+    });
+    expect(driver).toMatchObject({
+      dutyStatus: 'off_duty',
+      qualifications: [{ code: 'RT-Q', expiresAt: '2031-03-01T00:00:00.000Z', expired: false }],
+    });
+    const site = await create('/api/v1/sites', {
+      name: 'Round trip yard',
+      address: '1 Loop Rd, Manchester M1 1AA',
+      position: { lat: 53.47, lng: -2.23 },
+      contactName: 'Gate',
+      contactPhone: '0161 000 1111',
+    });
 
     const resources: Array<[string, Row, Record<string, unknown>]> = [
       [`/api/v1/qualifications/${q.id}`, q, { name: 'renamed ticket' }],
@@ -115,16 +178,28 @@ describe(`resources: fields, sorting, filters, dispatcher actions and isolation 
     }
     // Archive: qualifications, types and drivers get archived_at; sites go inactive; equipment retires.
     expect((await send(admin, 'DELETE', `/api/v1/drivers/${driver.id}`, undefined, { 'if-match': '"1"' })).statusCode).toBe(409);
-    expect((await send(admin, 'DELETE', `/api/v1/drivers/${driver.id}`, undefined, { 'if-match': '"2"' })).json()).toMatchObject({ archived: true, dutyStatus: 'off_duty' });
-    expect((await send(dispatcher, 'DELETE', `/api/v1/sites/${site.id}`, undefined, { 'if-match': '"2"' })).json()).toMatchObject({ active: false });
-    expect((await send(admin, 'DELETE', `/api/v1/equipment/${equipment.id}`, undefined, { 'if-match': '"2"' })).json()).toMatchObject({ status: 'retired', version: 3 });
-    expect((await send(admin, 'DELETE', `/api/v1/equipment-types/${type.id}`, undefined, { 'if-match': '"2"' })).json()).toMatchObject({ archived: true });
+    expect((await send(admin, 'DELETE', `/api/v1/drivers/${driver.id}`, undefined, { 'if-match': '"2"' })).json()).toMatchObject({
+      archived: true,
+      dutyStatus: 'off_duty',
+    });
+    expect((await send(dispatcher, 'DELETE', `/api/v1/sites/${site.id}`, undefined, { 'if-match': '"2"' })).json()).toMatchObject({
+      active: false,
+    });
+    expect((await send(admin, 'DELETE', `/api/v1/equipment/${equipment.id}`, undefined, { 'if-match': '"2"' })).json()).toMatchObject({
+      status: 'retired',
+      version: 3,
+    });
+    expect((await send(admin, 'DELETE', `/api/v1/equipment-types/${type.id}`, undefined, { 'if-match': '"2"' })).json()).toMatchObject({
+      archived: true,
+    });
     // Archived rows stay readable by id, leave the default lists and come back with includeArchived.
     expect((await send(viewer, 'GET', `/api/v1/drivers/${driver.id}`)).json()).toMatchObject({ name: 'Rita', archived: true });
     expect((await send(viewer, 'GET', '/api/v1/sites?q=Round')).json<Page<unknown>>().items).toEqual([]);
     expect((await send(viewer, 'GET', '/api/v1/sites?q=Round&includeArchived=true')).json<Page<unknown>>().items).toHaveLength(1);
     expect((await send(viewer, 'GET', '/api/v1/equipment?q=RT-1')).json<Page<unknown>>().items).toEqual([]);
-    expect((await send(viewer, 'GET', '/api/v1/equipment?status=retired')).json<Page<{ id: string }>>().items.map((e) => e.id)).toEqual([equipment.id]);
+    expect((await send(viewer, 'GET', '/api/v1/equipment?status=retired')).json<Page<{ id: string }>>().items.map((e) => e.id)).toEqual([
+      equipment.id,
+    ]);
     expect(await auditActions(site.id)).toEqual(['site.created', 'site.updated', 'site.archived']);
     expect(await auditActions(equipment.id)).toEqual(['equipment.created', 'equipment.updated', 'equipment.retired']);
   });
@@ -138,7 +213,10 @@ describe(`resources: fields, sorting, filters, dispatcher actions and isolation 
       ['/api/v1/equipment', { assetTag: 'dup-1', name: 'again', equipmentTypeId: type.id }, 'assetTag'],
     ];
     await create('/api/v1/drivers', { name: 'First', employeeNo: 'E-DUP', subject: 'subject-dup' });
-    cases.push(['/api/v1/drivers', { name: 'Second', employeeNo: 'e-dup' }, 'employeeNo'], ['/api/v1/drivers', { name: 'Third', subject: 'subject-dup' }, 'subject']);
+    cases.push(
+      ['/api/v1/drivers', { name: 'Second', employeeNo: 'e-dup' }, 'employeeNo'],
+      ['/api/v1/drivers', { name: 'Third', subject: 'subject-dup' }, 'subject'],
+    );
     for (const [url, payload, field] of cases) {
       const res = await send(dispatcher, 'POST', url, payload);
       expect(res.statusCode, url).toBe(409);
@@ -150,15 +228,27 @@ describe(`resources: fields, sorting, filters, dispatcher actions and isolation 
     expect(clash.statusCode).toBe(409);
     expect(fieldsOf(clash.json())).toEqual(['assetTag']);
     // Unknown or duplicate references are 422, not 500.
-    const unknownQ = await send(dispatcher, 'POST', '/api/v1/equipment-types', { code: 'NEWT', name: 'x', requiredQualificationIds: ['00000000-0000-4000-8000-000000000001'] });
+    const unknownQ = await send(dispatcher, 'POST', '/api/v1/equipment-types', {
+      code: 'NEWT',
+      name: 'x',
+      requiredQualificationIds: ['00000000-0000-4000-8000-000000000001'],
+    });
     expect(unknownQ.statusCode).toBe(422);
     expect(fieldsOf(unknownQ.json())).toEqual(['requiredQualificationIds']);
   });
 
   it('sorts every list either way and keeps descending pages stable while rows are inserted; a cursor only fits its own sort', async () => {
     const { type } = await fleet('SORT');
-    for (let i = 0; i < 12; i++) await create('/api/v1/equipment', { assetTag: `SORT-${String(i).padStart(2, '0')}`, name: `Sorter ${String.fromCharCode(108 - i)}`, equipmentTypeId: type.id });
-    const list = async (query: string) => (await send(viewer, 'GET', `/api/v1/equipment?equipmentTypeId=${type.id}&${query}`)).json<Page<{ assetTag: string; name: string; id: string }>>();
+    for (let i = 0; i < 12; i++)
+      await create('/api/v1/equipment', {
+        assetTag: `SORT-${String(i).padStart(2, '0')}`,
+        name: `Sorter ${String.fromCharCode(108 - i)}`,
+        equipmentTypeId: type.id,
+      });
+    const list = async (query: string) =>
+      (await send(viewer, 'GET', `/api/v1/equipment?equipmentTypeId=${type.id}&${query}`)).json<
+        Page<{ assetTag: string; name: string; id: string }>
+      >();
     const tags = Array.from({ length: 12 }, (_, i) => `SORT-${String(i).padStart(2, '0')}`);
     expect((await list('limit=100')).items.map((e) => e.assetTag)).toEqual(tags);
     expect((await list('limit=100&sort=-assetTag')).items.map((e) => e.assetTag)).toEqual([...tags].reverse());
@@ -173,7 +263,11 @@ describe(`resources: fields, sorting, filters, dispatcher actions and isolation 
       seen.push(...page.items.map((e) => e.assetTag));
       // Rows sorting before the cursor in either direction arrive meanwhile: pages must not shift.
       await create('/api/v1/equipment', { assetTag: `SORT-ZZ${inserted}`, name: 'late', equipmentTypeId: type.id });
-      await create('/api/v1/equipment', { assetTag: `SORT-${String(inserted).padStart(2, '0')}-late`, name: 'late', equipmentTypeId: type.id });
+      await create('/api/v1/equipment', {
+        assetTag: `SORT-${String(inserted).padStart(2, '0')}-late`,
+        name: 'late',
+        equipmentTypeId: type.id,
+      });
       inserted++;
       cursor = page.nextCursor;
     } while (cursor);
@@ -224,15 +318,29 @@ describe(`resources: fields, sorting, filters, dispatcher actions and isolation 
     const soon = new Date(Date.now() + 10 * 86_400_000).toISOString();
     const past = new Date(Date.now() - 86_400_000).toISOString();
     const later = new Date(Date.now() + 400 * 86_400_000).toISOString();
-    const d1 = await create('/api/v1/drivers', { name: 'FLT Ada', dutyStatus: 'on_duty', qualifications: [{ qualificationId: q.id, expiresAt: soon }] });
-    const d2 = await create('/api/v1/drivers', { name: 'FLT Ben', employeeNo: 'FLT-99', qualifications: [{ qualificationId: hazmat.id, expiresAt: past }] });
-    const d3 = await create('/api/v1/drivers', { name: 'FLT Cy', dutyStatus: 'on_duty', qualifications: [{ qualificationId: q.id, expiresAt: later }, { qualificationId: hazmat.id }] });
+    const d1 = await create('/api/v1/drivers', {
+      name: 'FLT Ada',
+      dutyStatus: 'on_duty',
+      qualifications: [{ qualificationId: q.id, expiresAt: soon }],
+    });
+    const d2 = await create('/api/v1/drivers', {
+      name: 'FLT Ben',
+      employeeNo: 'FLT-99',
+      qualifications: [{ qualificationId: hazmat.id, expiresAt: past }],
+    });
+    const d3 = await create('/api/v1/drivers', {
+      name: 'FLT Cy',
+      dutyStatus: 'on_duty',
+      qualifications: [{ qualificationId: q.id, expiresAt: later }, { qualificationId: hazmat.id }],
+    });
     expect(await ids('/api/v1/drivers?q=FLT&dutyStatus=on_duty')).toEqual([d1.id, d3.id]);
     expect(await ids(`/api/v1/drivers?q=FLT&qualificationId=${hazmat.id}`)).toEqual([d2.id, d3.id]);
     expect(await ids('/api/v1/drivers?q=FLT&expiringWithinDays=30')).toEqual([d1.id, d2.id]);
     expect(await ids('/api/v1/drivers?q=FLT&expiringWithinDays=0')).toEqual([d2.id]);
     expect(await ids('/api/v1/drivers?q=flt-99')).toEqual([d2.id]);
-    expect((await send(viewer, 'GET', `/api/v1/drivers/${d2.id}`)).json()).toMatchObject({ qualifications: [{ code: 'FLT-HAZ', expired: true }] });
+    expect((await send(viewer, 'GET', `/api/v1/drivers/${d2.id}`)).json()).toMatchObject({
+      qualifications: [{ code: 'FLT-HAZ', expired: true }],
+    });
 
     const s1 = await create('/api/v1/sites', { name: 'FLT Quay', address: '12 Dock Rd, Salford M50 3AZ', contactName: 'Harbour master' });
     await create('/api/v1/sites', { name: 'FLT Mill', address: 'Redhill St, Manchester M4 5BA' });
@@ -250,7 +358,13 @@ describe(`resources: fields, sorting, filters, dispatcher actions and isolation 
     expect((await send(dispatcher, 'POST', `/api/v1/equipment/${e.id}/return-to-service`, {})).statusCode).toBe(403);
     expect((await send(viewer, 'POST', `/api/v1/equipment/${e.id}/maintenance`, { note: 'x' })).statusCode).toBe(403);
     expect((await send(admin, 'POST', `/api/v1/equipment/${e.id}/return-to-service`, {}, { 'if-match': '"1"' })).statusCode).toBe(409);
-    const back = await send(admin, 'POST', `/api/v1/equipment/${e.id}/return-to-service`, { note: 'bucket replaced' }, { 'if-match': '"2"' });
+    const back = await send(
+      admin,
+      'POST',
+      `/api/v1/equipment/${e.id}/return-to-service`,
+      { note: 'bucket replaced' },
+      { 'if-match': '"2"' },
+    );
     expect(back.json()).toMatchObject({ status: 'available', version: 3 });
     expect((await send(admin, 'POST', `/api/v1/equipment/${e.id}/return-to-service`, {})).statusCode).toBe(409);
 
@@ -269,8 +383,12 @@ describe(`resources: fields, sorting, filters, dispatcher actions and isolation 
     const sick = await send(dispatcher, 'POST', `/api/v1/drivers/${d.id}/duty`, { dutyStatus: 'off_duty', note: 'sick' });
     expect(sick.json()).toMatchObject({ dutyStatus: 'off_duty', statusNote: 'sick', version: 2 });
     expect((await send(dispatcher, 'POST', `/api/v1/drivers/${d.id}/duty`, { dutyStatus: 'resting' })).statusCode).toBe(400);
-    expect((await send(dispatcher, 'POST', `/api/v1/drivers/${d.id}/duty`, { dutyStatus: 'on_duty' }, { 'if-match': '"1"' })).statusCode).toBe(409);
-    expect((await send(dispatcher, 'POST', `/api/v1/drivers/${d.id}/duty`, { dutyStatus: 'on_duty' }, { 'if-match': '"2"' })).json()).toMatchObject({ dutyStatus: 'on_duty', statusNote: null });
+    expect(
+      (await send(dispatcher, 'POST', `/api/v1/drivers/${d.id}/duty`, { dutyStatus: 'on_duty' }, { 'if-match': '"1"' })).statusCode,
+    ).toBe(409);
+    expect(
+      (await send(dispatcher, 'POST', `/api/v1/drivers/${d.id}/duty`, { dutyStatus: 'on_duty' }, { 'if-match': '"2"' })).json(),
+    ).toMatchObject({ dutyStatus: 'on_duty', statusNote: null });
 
     const url = `/api/v1/drivers/${d.id}/qualifications/${q.id}`;
     expect((await send(viewer, 'PUT', url, {})).statusCode).toBe(403);
@@ -279,7 +397,9 @@ describe(`resources: fields, sorting, filters, dispatcher actions and isolation 
     expect(added.json()).toMatchObject({ version: 4, qualifications: [{ qualificationId: q.id, expired: true }] });
     const renewed = await send(dispatcher, 'PUT', url, { expiresAt: '2035-01-01T00:00:00+01:00' }, { 'if-match': '"4"' });
     expect(renewed.json()).toMatchObject({ version: 5, qualifications: [{ expiresAt: '2034-12-31T23:00:00.000Z', expired: false }] });
-    expect((await send(dispatcher, 'PUT', `/api/v1/drivers/${d.id}/qualifications/00000000-0000-4000-8000-000000000002`, {})).statusCode).toBe(422);
+    expect(
+      (await send(dispatcher, 'PUT', `/api/v1/drivers/${d.id}/qualifications/00000000-0000-4000-8000-000000000002`, {})).statusCode,
+    ).toBe(422);
     expect((await send(dispatcher, 'DELETE', url)).json()).toMatchObject({ qualifications: [] });
     expect((await send(dispatcher, 'DELETE', url)).statusCode).toBe(404);
     expect(await auditActions(d.id)).toEqual([
@@ -296,9 +416,17 @@ describe(`resources: fields, sorting, filters, dispatcher actions and isolation 
     const { q, type } = await fleet('CAP');
     const e = await create('/api/v1/equipment', { assetTag: 'CAP-1', name: 'Crane', equipmentTypeId: type.id });
     await send(dispatcher, 'POST', `/api/v1/equipment/${e.id}/maintenance`, { note: 'inspection' });
-    const d = await create('/api/v1/drivers', { name: 'Cap', dutyStatus: 'on_duty', qualifications: [{ qualificationId: q.id, expiresAt: '2020-01-01T00:00:00Z' }] });
+    const d = await create('/api/v1/drivers', {
+      name: 'Cap',
+      dutyStatus: 'on_duty',
+      qualifications: [{ qualificationId: q.id, expiresAt: '2020-01-01T00:00:00Z' }],
+    });
     const site = await create('/api/v1/sites', { name: 'CAP site', address: '1 Cap St' });
-    const wo = await create<{ dispatchIds: string[] }>('/api/v1/work-orders', { siteId: site.id, description: 'Lift', lines: [{ equipmentTypeId: type.id, quantity: 1 }] }, dispatcher);
+    const wo = await create<{ dispatchIds: string[] }>(
+      '/api/v1/work-orders',
+      { siteId: site.id, description: 'Lift', lines: [{ equipmentTypeId: type.id, quantity: 1 }] },
+      dispatcher,
+    );
     const dispatchUrl = `/api/v1/dispatches/${wo.dispatchIds[0] ?? ''}`;
     expect((await send(viewer, 'GET', dispatchUrl)).json()).toMatchObject({ status: 'queued' });
     await send(admin, 'POST', `/api/v1/equipment/${e.id}/return-to-service`, {});
@@ -310,7 +438,12 @@ describe(`resources: fields, sorting, filters, dispatcher actions and isolation 
 
   it('shows a driver their own record and lets them report their position, and nothing more', async () => {
     const { q } = await fleet('ME');
-    const d = await create('/api/v1/drivers', { name: 'Mo', subject: 'me-driver-subject', dutyStatus: 'on_duty', qualifications: [{ qualificationId: q.id, expiresAt: '2030-06-01T00:00:00Z' }] });
+    const d = await create('/api/v1/drivers', {
+      name: 'Mo',
+      subject: 'me-driver-subject',
+      dutyStatus: 'on_duty',
+      qualifications: [{ qualificationId: q.id, expiresAt: '2030-06-01T00:00:00Z' }],
+    });
     const me = await identity.token({ roles: ['driver'], tenant: slug, sub: 'me-driver-subject' });
     expect((await send(me, 'GET', '/api/v1/me/driver')).json()).toMatchObject({ id: d.id, name: 'Mo', qualifications: [{ code: 'ME-Q' }] });
     expect((await send(driverRole, 'GET', '/api/v1/me/driver')).statusCode).toBe(404);
@@ -330,7 +463,13 @@ describe(`resources: fields, sorting, filters, dispatcher actions and isolation 
     const e = await create('/api/v1/equipment', { assetTag: 'ROLE-1', name: 'x', equipmentTypeId: type.id });
     const q = await create('/api/v1/qualifications', { code: 'ROLE-Z', name: 'z' });
     const expectations: Array<[string, 'GET' | 'POST' | 'DELETE', string, unknown, Record<string, number>]> = [
-      ['create equipment', 'POST', '/api/v1/equipment', { assetTag: 'ROLE-N', name: 'n', equipmentTypeId: type.id }, { admin: 201, dispatcher: 409, viewer: 403 }],
+      [
+        'create equipment',
+        'POST',
+        '/api/v1/equipment',
+        { assetTag: 'ROLE-N', name: 'n', equipmentTypeId: type.id },
+        { admin: 201, dispatcher: 409, viewer: 403 },
+      ],
       ['create site', 'POST', '/api/v1/sites', { name: 'role site', address: 'x' }, { admin: 201, dispatcher: 201, viewer: 403 }],
       ['archive qualification', 'DELETE', `/api/v1/qualifications/${q.id}`, undefined, { viewer: 403, dispatcher: 403, admin: 200 }],
       ['retire equipment', 'POST', `/api/v1/equipment/${e.id}/retire`, {}, { viewer: 403, dispatcher: 403, admin: 200 }],
@@ -352,7 +491,13 @@ describe(`resources: fields, sorting, filters, dispatcher actions and isolation 
     const d = await create('/api/v1/drivers', { name: 'Iso', qualifications: [{ qualificationId: q.id }] });
     const s = await create('/api/v1/sites', { name: 'Iso site', address: 'x' });
     const stranger = await identity.token({ roles: ['admin'], tenant: otherSlug });
-    for (const url of [`/api/v1/qualifications/${q.id}`, `/api/v1/equipment-types/${type.id}`, `/api/v1/equipment/${e.id}`, `/api/v1/drivers/${d.id}`, `/api/v1/sites/${s.id}`]) {
+    for (const url of [
+      `/api/v1/qualifications/${q.id}`,
+      `/api/v1/equipment-types/${type.id}`,
+      `/api/v1/equipment/${e.id}`,
+      `/api/v1/drivers/${d.id}`,
+      `/api/v1/sites/${s.id}`,
+    ]) {
       expect((await send(stranger, 'GET', url)).statusCode, url).toBe(404);
       expect((await send(stranger, 'PATCH', url, { name: 'mine now' }, { 'if-match': '"1"' })).statusCode, url).toBe(404);
       expect((await send(stranger, 'DELETE', url, undefined, { 'if-match': '"1"' })).statusCode, url).toBe(404);
@@ -361,8 +506,19 @@ describe(`resources: fields, sorting, filters, dispatcher actions and isolation 
     expect((await send(stranger, 'POST', `/api/v1/drivers/${d.id}/duty`, { dutyStatus: 'on_duty' })).statusCode).toBe(404);
     expect((await send(stranger, 'PUT', `/api/v1/drivers/${d.id}/qualifications/${q.id}`, {})).statusCode).toBe(404);
     expect((await send(stranger, 'GET', '/api/v1/equipment?q=ISO')).json<Page<unknown>>().items).toEqual([]);
-    expect((await send(stranger, 'POST', '/api/v1/equipment', { assetTag: 'ISO-1', name: 'same tag, other tenant', equipmentTypeId: type.id })).statusCode).toBe(422);
+    expect(
+      (await send(stranger, 'POST', '/api/v1/equipment', { assetTag: 'ISO-1', name: 'same tag, other tenant', equipmentTypeId: type.id }))
+        .statusCode,
+    ).toBe(422);
     const theirType = await create('/api/v1/equipment-types', { code: 'ISO-T', name: 'their own' }, stranger);
-    expect((await send(stranger, 'POST', '/api/v1/equipment', { assetTag: 'ISO-1', name: 'codes are per tenant', equipmentTypeId: theirType.id })).statusCode).toBe(201);
+    expect(
+      (
+        await send(stranger, 'POST', '/api/v1/equipment', {
+          assetTag: 'ISO-1',
+          name: 'codes are per tenant',
+          equipmentTypeId: theirType.id,
+        })
+      ).statusCode,
+    ).toBe(201);
   });
 });

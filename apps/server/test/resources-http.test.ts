@@ -29,8 +29,19 @@ describe(`resources over HTTP on ${testDbKind()}`, () => {
     await database.close();
   });
 
-  const send = (token: string, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: unknown, headers: Record<string, string> = {}) =>
-    app.inject({ method, url, headers: { authorization: `Bearer ${token}`, ...headers }, ...(payload !== undefined ? { payload: payload as object } : {}) });
+  const send = (
+    token: string,
+    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+    url: string,
+    payload?: unknown,
+    headers: Record<string, string> = {},
+  ) =>
+    app.inject({
+      method,
+      url,
+      headers: { authorization: `Bearer ${token}`, ...headers },
+      ...(payload !== undefined ? { payload: payload as object } : {}),
+    });
 
   it('creates, reads, updates with If-Match and archives a qualification', async () => {
     const created = await send(dispatcher, 'POST', '/api/v1/qualifications', { code: 'CDL-A', name: 'Commercial licence A' });
@@ -70,7 +81,12 @@ describe(`resources over HTTP on ${testDbKind()}`, () => {
     expect(bad.statusCode).toBe(400);
     const fields = bad.json<{ errors: Array<{ field: string }> }>().errors.map((e) => e.field);
     expect(fields).toEqual(expect.arrayContaining(['assetTag', 'name', 'equipmentTypeId', 'home.lat', 'home.lng']));
-    const driver = await send(dispatcher, 'POST', '/api/v1/drivers', { name: 'A', email: 'nope', dutyStatus: 'asleep', qualifications: [{ qualificationId: 'x', expiresAt: 'tomorrow' }] });
+    const driver = await send(dispatcher, 'POST', '/api/v1/drivers', {
+      name: 'A',
+      email: 'nope',
+      dutyStatus: 'asleep',
+      qualifications: [{ qualificationId: 'x', expiresAt: 'tomorrow' }],
+    });
     expect(driver.statusCode).toBe(400);
     expect(driver.json<{ errors: Array<{ field: string }> }>().errors.map((e) => e.field)).toEqual(
       expect.arrayContaining(['email', 'dutyStatus', 'qualifications.0.qualificationId', 'qualifications.0.expiresAt']),
@@ -79,14 +95,19 @@ describe(`resources over HTTP on ${testDbKind()}`, () => {
   });
 
   it('refuses an unknown reference with 422 and a malformed cursor with 400', async () => {
-    const res = await send(dispatcher, 'POST', '/api/v1/equipment', { assetTag: 'X-1', name: 'X', equipmentTypeId: '00000000-0000-4000-8000-000000000000' });
+    const res = await send(dispatcher, 'POST', '/api/v1/equipment', {
+      assetTag: 'X-1',
+      name: 'X',
+      equipmentTypeId: '00000000-0000-4000-8000-000000000000',
+    });
     expect(res.statusCode).toBe(422);
     expect(res.json()).toMatchObject({ errors: [{ field: 'equipmentTypeId' }] });
     expect((await send(viewer, 'GET', '/api/v1/sites?cursor=garbage')).statusCode).toBe(400);
   });
 
   it('pages with a stable keyset cursor while rows are inserted', async () => {
-    for (let i = 0; i < 25; i++) await send(dispatcher, 'POST', '/api/v1/sites', { name: `Site ${String(i).padStart(2, '0')}`, address: `${i} Road` });
+    for (let i = 0; i < 25; i++)
+      await send(dispatcher, 'POST', '/api/v1/sites', { name: `Site ${String(i).padStart(2, '0')}`, address: `${i} Road` });
     const seen: string[] = [];
     let cursor: string | null = null;
     let round = 0;
@@ -115,23 +136,40 @@ describe(`resources over HTTP on ${testDbKind()}`, () => {
 
   it('runs a work order through the board, explain and a driver’s hands over HTTP', async () => {
     const q = (await send(dispatcher, 'POST', '/api/v1/qualifications', { code: 'NCCCO', name: 'Crane operator' })).json<{ id: string }>();
-    const type = (await send(dispatcher, 'POST', '/api/v1/equipment-types', { code: 'CRANE', name: 'Crane', requiredQualificationIds: [q.id] })).json<{ id: string }>();
+    const type = (
+      await send(dispatcher, 'POST', '/api/v1/equipment-types', { code: 'CRANE', name: 'Crane', requiredQualificationIds: [q.id] })
+    ).json<{ id: string }>();
     await send(dispatcher, 'POST', '/api/v1/equipment', { assetTag: 'CR-1', name: 'Crane 1', equipmentTypeId: type.id });
     const site = (await send(dispatcher, 'POST', '/api/v1/sites', { name: 'Tower', address: '9 High St' })).json<{ id: string }>();
-    const wo = await send(dispatcher, 'POST', '/api/v1/work-orders', { siteId: site.id, description: 'Lift', priority: 'urgent', lines: [{ equipmentTypeId: type.id, quantity: 1 }] });
+    const wo = await send(dispatcher, 'POST', '/api/v1/work-orders', {
+      siteId: site.id,
+      description: 'Lift',
+      priority: 'urgent',
+      lines: [{ equipmentTypeId: type.id, quantity: 1 }],
+    });
     expect(wo.statusCode).toBe(201);
     const dispatchId = wo.json<{ dispatchIds: string[] }>().dispatchIds[0] ?? '';
-    const explain = (await send(viewer, 'GET', `/api/v1/dispatches/${dispatchId}/explain`)).json<{ queuePosition: number; blockers: Array<{ kind: string }> }>();
+    const explain = (await send(viewer, 'GET', `/api/v1/dispatches/${dispatchId}/explain`)).json<{
+      queuePosition: number;
+      blockers: Array<{ kind: string }>;
+    }>();
     expect(explain.queuePosition).toBe(1);
     expect(explain.blockers.map((b) => b.kind)).toContain('no_qualified_driver');
     const board = (await send(viewer, 'GET', '/api/v1/board')).json<{ queued: Array<{ id: string; queuePosition: number }> }>();
     expect(board.queued.find((d) => d.id === dispatchId)?.queuePosition).toBe(1);
 
     const subject = 'driver-subject-http';
-    const driver = await send(dispatcher, 'POST', '/api/v1/drivers', { name: 'Casey', subject, dutyStatus: 'on_duty', qualifications: [{ qualificationId: q.id }] });
+    const driver = await send(dispatcher, 'POST', '/api/v1/drivers', {
+      name: 'Casey',
+      subject,
+      dutyStatus: 'on_duty',
+      qualifications: [{ qualificationId: q.id }],
+    });
     expect(driver.statusCode).toBe(201);
     const driverToken = await identity.token({ roles: ['driver'], tenant: slug, sub: subject });
-    const mine = (await send(driverToken, 'GET', '/api/v1/me/dispatches')).json<{ items: Array<{ id: string; status: string; version: number }> }>();
+    const mine = (await send(driverToken, 'GET', '/api/v1/me/dispatches')).json<{
+      items: Array<{ id: string; status: string; version: number }>;
+    }>();
     expect(mine.items).toMatchObject([{ id: dispatchId, status: 'dispatched' }]);
     const siteOfJob = await send(driverToken, 'GET', `/api/v1/dispatches/${dispatchId}/site`);
     expect(siteOfJob.json()).toMatchObject({ name: 'Tower', address: '9 High St' });

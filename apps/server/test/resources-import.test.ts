@@ -17,9 +17,24 @@ describe(`CSV import and export on ${testDbKind()}`, () => {
     const slug = (await createTestTenant(database, 'imp')).slug;
     admin = await created.identity.token({ roles: ['admin'], tenant: slug });
     dispatcher = await created.identity.token({ roles: ['dispatcher'], tenant: slug });
-    const q = await app.inject({ method: 'POST', url: '/api/v1/qualifications', headers: { authorization: `Bearer ${admin}` }, payload: { code: 'CDL-A', name: 'CDL A' } });
-    await app.inject({ method: 'POST', url: '/api/v1/qualifications', headers: { authorization: `Bearer ${admin}` }, payload: { code: 'HAZMAT', name: 'Hazmat' } });
-    await app.inject({ method: 'POST', url: '/api/v1/equipment-types', headers: { authorization: `Bearer ${admin}` }, payload: { code: 'TRUCK', name: 'Truck', requiredQualificationIds: [q.json<{ id: string }>().id] } });
+    const q = await app.inject({
+      method: 'POST',
+      url: '/api/v1/qualifications',
+      headers: { authorization: `Bearer ${admin}` },
+      payload: { code: 'CDL-A', name: 'CDL A' },
+    });
+    await app.inject({
+      method: 'POST',
+      url: '/api/v1/qualifications',
+      headers: { authorization: `Bearer ${admin}` },
+      payload: { code: 'HAZMAT', name: 'Hazmat' },
+    });
+    await app.inject({
+      method: 'POST',
+      url: '/api/v1/equipment-types',
+      headers: { authorization: `Bearer ${admin}` },
+      payload: { code: 'TRUCK', name: 'Truck', requiredQualificationIds: [q.json<{ id: string }>().id] },
+    });
   });
   afterAll(async () => {
     await app.close();
@@ -27,8 +42,17 @@ describe(`CSV import and export on ${testDbKind()}`, () => {
   });
 
   const upload = (kind: string, csv: string, dryRun: boolean, token = admin) =>
-    app.inject({ method: 'POST', url: `/api/v1/imports/${kind}?dryRun=${String(dryRun)}`, headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' }, payload: csv });
-  const count = async (path: string) => (await app.inject({ method: 'GET', url: `${path}?limit=500`, headers: { authorization: `Bearer ${admin}` } })).json<{ items: unknown[]; nextCursor: string | null }>();
+    app.inject({
+      method: 'POST',
+      url: `/api/v1/imports/${kind}?dryRun=${String(dryRun)}`,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' },
+      payload: csv,
+    });
+  const count = async (path: string) =>
+    (await app.inject({ method: 'GET', url: `${path}?limit=500`, headers: { authorization: `Bearer ${admin}` } })).json<{
+      items: unknown[];
+      nextCursor: string | null;
+    }>();
 
   it('names every bad row of a 5,000-row file in a dry run, refuses to commit it, then commits the clean file', async () => {
     const lines = ['asset_tag,name,type_code,home_lat,home_lng'];
@@ -60,10 +84,15 @@ describe(`CSV import and export on ${testDbKind()}`, () => {
   }, 120_000);
 
   it('imports drivers with qualifications and expiry dates, and exports what it imports', async () => {
-    const csv = 'name,employee_no,email,duty_status,qualifications\n"Okafor, Kwame",E1,kwame@example.test,on_duty,CDL-A:2030-01-31;HAZMAT\nPriya Patel,E2,,,CDL-A\n';
+    const csv =
+      'name,employee_no,email,duty_status,qualifications\n"Okafor, Kwame",E1,kwame@example.test,on_duty,CDL-A:2030-01-31;HAZMAT\nPriya Patel,E2,,,CDL-A\n';
     const res = await upload('drivers', csv, false);
     expect(res.json()).toMatchObject({ created: 2, errors: [] });
-    const exported = await app.inject({ method: 'GET', url: '/api/v1/exports/drivers', headers: { authorization: `Bearer ${dispatcher}` } });
+    const exported = await app.inject({
+      method: 'GET',
+      url: '/api/v1/exports/drivers',
+      headers: { authorization: `Bearer ${dispatcher}` },
+    });
     expect(exported.headers['content-type']).toContain('text/csv');
     expect(exported.body).toContain('"Okafor, Kwame",E1,,kwame@example.test,on_duty,CDL-A:2030-01-31;HAZMAT');
     const again = await upload('drivers', csv, true);
@@ -74,8 +103,12 @@ describe(`CSV import and export on ${testDbKind()}`, () => {
   });
 
   it('reports a missing column, an unknown qualification and a malformed quote, and only admins import', async () => {
-    expect((await upload('sites', 'name\nYard\n', true)).json<{ errors: Array<{ message: string }> }>().errors[0]?.message).toBe('missing column "address"');
-    expect((await upload('drivers', 'name,qualifications\nSam,FORKLIFT\n', true)).json<{ errors: Array<{ field: string }> }>().errors[0]?.field).toBe('line 2: qualifications');
+    expect((await upload('sites', 'name\nYard\n', true)).json<{ errors: Array<{ message: string }> }>().errors[0]?.message).toBe(
+      'missing column "address"',
+    );
+    expect(
+      (await upload('drivers', 'name,qualifications\nSam,FORKLIFT\n', true)).json<{ errors: Array<{ field: string }> }>().errors[0]?.field,
+    ).toBe('line 2: qualifications');
     const broken = await upload('sites', 'name,address\n"Yard,1 Road\n', true);
     expect(broken.statusCode).toBe(422);
     expect(broken.json()).toMatchObject({ type: '/problems/invalid-csv' });

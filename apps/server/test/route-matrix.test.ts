@@ -33,7 +33,8 @@ describe(`route × role matrix on ${testDbKind()}`, () => {
     await testApp.app.listen({ host: '127.0.0.1', port: 0 });
     const address = testApp.app.server.address();
     baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-    for (const role of ['admin', 'dispatcher', 'driver', 'viewer'] as const) tokens.set(role, await testApp.identity.token({ roles: [role], tenant: tenant.slug }));
+    for (const role of ['admin', 'dispatcher', 'driver', 'viewer'] as const)
+      tokens.set(role, await testApp.identity.token({ roles: [role], tenant: tenant.slug }));
     tokens.set('operator', await testApp.identity.token({ roles: ['operator'] }));
     tokens.set('anonymous', undefined);
   });
@@ -48,7 +49,9 @@ describe(`route × role matrix on ${testDbKind()}`, () => {
     const routes = apiRoutes();
     expect(routes.length).toBeGreaterThanOrEqual(8);
     for (const route of routes) expect(route.access, `${route.method} ${route.url}`).toBeDefined();
-    expect(routes.map((r) => `${r.method} ${r.url}`)).toEqual(expect.arrayContaining(['GET /api/v1/me', 'GET /api/v1/users', 'PATCH /api/v1/users/:id']));
+    expect(routes.map((r) => `${r.method} ${r.url}`)).toEqual(
+      expect.arrayContaining(['GET /api/v1/me', 'GET /api/v1/users', 'PATCH /api/v1/users/:id']),
+    );
   });
 
   it('answers every route for every role exactly as declared (401 without token, 403 for undeclared roles)', async () => {
@@ -64,7 +67,11 @@ describe(`route × role matrix on ${testDbKind()}`, () => {
         try {
           const response = await fetch(`${baseUrl}${url}`, {
             method: route.method,
-            headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(hasBody ? { 'content-type': 'application/json' } : {}), 'if-match': '"1"' },
+            headers: {
+              ...(token ? { authorization: `Bearer ${token}` } : {}),
+              ...(hasBody ? { 'content-type': 'application/json' } : {}),
+              'if-match': '"1"',
+            },
             body: hasBody ? '{}' : undefined,
             signal: controller.signal,
           });
@@ -120,7 +127,12 @@ describe(`route × role × region matrix on ${testDbKind()}`, () => {
   let northWorkOrder = '';
 
   const call = async (token: string, method: string, url: string, payload?: unknown, headers: Record<string, string> = {}) =>
-    testApp.app.inject({ method: method as 'GET', url, headers: { authorization: `Bearer ${token}`, ...headers }, ...(payload !== undefined ? { payload: payload as object } : {}) });
+    testApp.app.inject({
+      method: method as 'GET',
+      url,
+      headers: { authorization: `Bearer ${token}`, ...headers },
+      ...(payload !== undefined ? { payload: payload as object } : {}),
+    });
   const ok = async (token: string, method: string, url: string, payload?: unknown): Promise<Record<string, unknown>> => {
     const response = await call(token, method, url, payload);
     if (response.statusCode >= 300) throw new Error(`${method} ${url}: ${response.statusCode} ${response.body}`);
@@ -142,18 +154,37 @@ describe(`route × role × region matrix on ${testDbKind()}`, () => {
     const type = (await ok(admin, 'POST', '/api/v1/equipment-types', { code: 'T', name: 'T', requiredQualificationIds: [] })).id as string;
     south.site = (await ok(admin, 'POST', '/api/v1/sites', { name: 'South', address: 'x', region: 'SOUTH' })).id as string;
     const northSite = (await ok(admin, 'POST', '/api/v1/sites', { name: 'North', address: 'x', region: 'NORTH' })).id as string;
-    south.equipment = (await ok(admin, 'POST', '/api/v1/equipment', { assetTag: 'S-1', name: 'S-1', equipmentTypeId: type, region: 'SOUTH' })).id as string;
+    south.equipment = (
+      await ok(admin, 'POST', '/api/v1/equipment', { assetTag: 'S-1', name: 'S-1', equipmentTypeId: type, region: 'SOUTH' })
+    ).id as string;
     south.driver = (await ok(admin, 'POST', '/api/v1/drivers', { name: 'Sam', region: 'SOUTH', dutyStatus: 'on_duty' })).id as string;
     // A finished job (its status report) and a live one, both in the south.
-    const first = await ok(admin, 'POST', '/api/v1/work-orders', { siteId: south.site, description: 'a', lines: [{ equipmentTypeId: type, quantity: 1 }] });
+    const first = await ok(admin, 'POST', '/api/v1/work-orders', {
+      siteId: south.site,
+      description: 'a',
+      lines: [{ equipmentTypeId: type, quantity: 1 }],
+    });
     const firstDispatch = (first.dispatchIds as string[])[0] ?? '';
     const d = await call(admin, 'GET', `/api/v1/dispatches/${firstDispatch}`);
-    expect((await call(admin, 'POST', `/api/v1/dispatches/${firstDispatch}/recall`, { reason: 'done' }, { 'if-match': String(d.headers.etag) })).statusCode).toBe(200);
+    expect(
+      (await call(admin, 'POST', `/api/v1/dispatches/${firstDispatch}/recall`, { reason: 'done' }, { 'if-match': String(d.headers.etag) }))
+        .statusCode,
+    ).toBe(200);
     south.report = ((await ok(admin, 'GET', '/api/v1/reports')).items as Array<{ id: string }>)[0]?.id ?? '';
-    const second = await ok(admin, 'POST', '/api/v1/work-orders', { siteId: south.site, description: 'b', lines: [{ equipmentTypeId: type, quantity: 1 }] });
+    const second = await ok(admin, 'POST', '/api/v1/work-orders', {
+      siteId: south.site,
+      description: 'b',
+      lines: [{ equipmentTypeId: type, quantity: 1 }],
+    });
     south.workOrder = second.id as string;
     south.dispatch = (second.dispatchIds as string[])[0] ?? '';
-    northWorkOrder = (await ok(admin, 'POST', '/api/v1/work-orders', { siteId: northSite, description: 'n', lines: [{ equipmentTypeId: type, quantity: 1 }] })).id as string;
+    northWorkOrder = (
+      await ok(admin, 'POST', '/api/v1/work-orders', {
+        siteId: northSite,
+        description: 'n',
+        lines: [{ equipmentTypeId: type, quantity: 1 }],
+      })
+    ).id as string;
   });
   afterAll(async () => {
     await testApp.app.close();
@@ -193,7 +224,14 @@ describe(`route × role × region matrix on ${testDbKind()}`, () => {
 
   it('covers every route that names a regional row', () => {
     const routes = regional().map((r) => `${r.method} ${r.url}`);
-    expect(routes).toEqual(expect.arrayContaining(['GET /api/v1/equipment/:id', 'POST /api/v1/dispatches/:id/assign', 'GET /api/v1/reports/:id', 'PUT /api/v1/work-orders/:id/related/:relatedId']));
+    expect(routes).toEqual(
+      expect.arrayContaining([
+        'GET /api/v1/equipment/:id',
+        'POST /api/v1/dispatches/:id/assign',
+        'GET /api/v1/reports/:id',
+        'PUT /api/v1/work-orders/:id/related/:relatedId',
+      ]),
+    );
   });
 
   it('answers a regional dispatcher and viewer 404 for reads and 403 for writes of another region, as declared by role otherwise', async () => {
@@ -205,15 +243,34 @@ describe(`route × role × region matrix on ${testDbKind()}`, () => {
         const byRole = typeof access === 'object' && access.roles.includes(role);
         const isRead = route.method === 'GET';
         // The dispatch's live version, so a command reaches the policy (a stale one answers 409 first).
-        const version = route.url.startsWith('/api/v1/dispatches/:id') ? ((await ok(admin, 'GET', `/api/v1/dispatches/${south.dispatch}`)).version as number) : 1;
+        const version = route.url.startsWith('/api/v1/dispatches/:id')
+          ? ((await ok(admin, 'GET', `/api/v1/dispatches/${south.dispatch}`)).version as number)
+          : 1;
         const upload = route.method === 'POST' && route.url.endsWith('/attachments');
         const response = upload
-          ? await testApp.app.inject({ method: 'POST', url: `${urlOf(route, id)}?filename=a.pdf`, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/pdf' }, payload: Buffer.from('%PDF-1.4\n%%EOF\n') })
-          : await call(token, route.method, urlOf(route, id), isRead || route.method === 'DELETE' ? undefined : (BODIES[`${route.method} ${route.url}`] ?? (route.url.endsWith('/assign') ? { equipmentId: south.equipment, driverId: south.driver } : {})), {
-              'if-match': `"${String(version)}"`,
-            });
+          ? await testApp.app.inject({
+              method: 'POST',
+              url: `${urlOf(route, id)}?filename=a.pdf`,
+              headers: { authorization: `Bearer ${token}`, 'content-type': 'application/pdf' },
+              payload: Buffer.from('%PDF-1.4\n%%EOF\n'),
+            })
+          : await call(
+              token,
+              route.method,
+              urlOf(route, id),
+              isRead || route.method === 'DELETE'
+                ? undefined
+                : (BODIES[`${route.method} ${route.url}`] ??
+                    (route.url.endsWith('/assign') ? { equipmentId: south.equipment, driverId: south.driver } : {})),
+              {
+                'if-match': `"${String(version)}"`,
+              },
+            );
         const want = !byRole ? 403 : isRead ? 404 : 403;
-        if (response.statusCode !== want) failures.push(`${route.method} ${route.url} as ${role} (NORTH): got ${response.statusCode} ${response.body.slice(0, 160)}, expected ${want}`);
+        if (response.statusCode !== want)
+          failures.push(
+            `${route.method} ${route.url} as ${role} (NORTH): got ${response.statusCode} ${response.body.slice(0, 160)}, expected ${want}`,
+          );
       }
     }
     expect(failures).toEqual([]);
@@ -231,13 +288,21 @@ describe(`route × role × region matrix on ${testDbKind()}`, () => {
   it('names no row of another region in any list a regional dispatcher or viewer may read', async () => {
     const failures: string[] = [];
     const secrets = Object.entries(south).filter(([kind]) => kind !== 'qualification');
-    const lists = testApp.routes.filter((r) => r.method === 'GET' && r.url.startsWith('/api/v1/') && !r.url.includes(':') && !r.url.includes('stream') && !r.url.endsWith('/events'));
+    const lists = testApp.routes.filter(
+      (r) =>
+        r.method === 'GET' &&
+        r.url.startsWith('/api/v1/') &&
+        !r.url.includes(':') &&
+        !r.url.includes('stream') &&
+        !r.url.endsWith('/events'),
+    );
     for (const route of lists) {
       for (const [role, token] of scoped) {
         const access = route.access ?? 'public';
         if (typeof access !== 'object' || !access.roles.includes(role)) continue;
         const response = await call(token, 'GET', route.url);
-        for (const [kind, id] of secrets) if (response.body.includes(id)) failures.push(`GET ${route.url} as ${role} (NORTH) names the SOUTH ${kind}`);
+        for (const [kind, id] of secrets)
+          if (response.body.includes(id)) failures.push(`GET ${route.url} as ${role} (NORTH) names the SOUTH ${kind}`);
       }
     }
     expect(failures).toEqual([]);

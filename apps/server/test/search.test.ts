@@ -21,17 +21,29 @@ describe(`search everywhere on ${testDbKind()}`, () => {
     tenant = await createTestTenant(database, 'srch');
     other = await createTestTenant(database, 'srch');
     t = await createTestApp(database);
-    fleet = await buildFleet(database, tenant.slug, { types: { CRANE: ['NCCCO'] }, equipment: { CRANE: 2 }, drivers: [{ name: 'Ann Ortiz', quals: ['NCCCO'] }] });
+    fleet = await buildFleet(database, tenant.slug, {
+      types: { CRANE: ['NCCCO'] },
+      equipment: { CRANE: 2 },
+      drivers: [{ name: 'Ann Ortiz', quals: ['NCCCO'] }],
+    });
     const caller = dispatcherCaller(tenant.slug);
     await withTenant(database.db, tenant.slug, async (tx) => {
       const harbour = await createSite(tx, caller, { name: 'Harbour Quay', address: '9 Dock Road' });
-      const wo = await createWorkOrder(tx, caller, { siteId: harbour.id, description: 'Lift the steel beams', priority: 'standard', lines: [{ equipmentTypeId: fleet.typeIds.CRANE ?? '', quantity: 1 }] });
+      const wo = await createWorkOrder(tx, caller, {
+        siteId: harbour.id,
+        description: 'Lift the steel beams',
+        priority: 'standard',
+        lines: [{ equipmentTypeId: fleet.typeIds.CRANE ?? '', quantity: 1 }],
+      });
       number = wo.number;
     });
     // The other tenant has a look-alike of everything: none of it may show.
     await buildFleet(database, other.slug, { types: { CRANE: [] }, equipment: { CRANE: 1 }, drivers: [{ name: 'Ann Other', quals: [] }] });
-    await withTenant(database.db, other.slug, (tx) => createSite(tx, dispatcherCaller(other.slug), { name: 'Harbour Quay (other)', address: 'elsewhere' }));
-    for (const role of ['admin', 'dispatcher', 'viewer', 'driver'] as const) token.set(role, await t.identity.token({ roles: [role], tenant: tenant.slug }));
+    await withTenant(database.db, other.slug, (tx) =>
+      createSite(tx, dispatcherCaller(other.slug), { name: 'Harbour Quay (other)', address: 'elsewhere' }),
+    );
+    for (const role of ['admin', 'dispatcher', 'viewer', 'driver'] as const)
+      token.set(role, await t.identity.token({ roles: [role], tenant: tenant.slug }));
   });
   afterAll(async () => {
     await t.app.close();
@@ -39,7 +51,11 @@ describe(`search everywhere on ${testDbKind()}`, () => {
   });
 
   const search = async (q: string, role = 'dispatcher', extra = '') => {
-    const response = await t.app.inject({ method: 'GET', url: `/api/v1/search?q=${encodeURIComponent(q)}${extra}`, headers: { authorization: `Bearer ${token.get(role) ?? ''}` } });
+    const response = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/search?q=${encodeURIComponent(q)}${extra}`,
+      headers: { authorization: `Bearer ${token.get(role) ?? ''}` },
+    });
     return response;
   };
 

@@ -23,7 +23,10 @@ function cspOf(header: string | string[] | number | undefined | null): Map<strin
 }
 
 /** What a strict policy means here: no inline script or eval anywhere, nobody may frame us. */
-function expectStrictCsp(header: string | string[] | number | undefined | null, options: { inlineStyles?: boolean } = {}): Map<string, string[]> {
+function expectStrictCsp(
+  header: string | string[] | number | undefined | null,
+  options: { inlineStyles?: boolean } = {},
+): Map<string, string[]> {
   const csp = cspOf(header);
   expect(csp.get('frame-ancestors')).toEqual(["'none'"]);
   expect(csp.get('object-src')).toEqual(["'none'"]);

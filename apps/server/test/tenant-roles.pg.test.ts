@@ -21,7 +21,9 @@ async function rolesLike(pattern: string): Promise<string[]> {
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();
   try {
-    return (await admin.query<{ rolname: string }>(`select rolname from pg_roles where rolname like $1 order by rolname`, [pattern])).rows.map((r) => r.rolname);
+    return (
+      await admin.query<{ rolname: string }>(`select rolname from pg_roles where rolname like $1 order by rolname`, [pattern])
+    ).rows.map((r) => r.rolname);
   } finally {
     await admin.end();
   }
@@ -60,10 +62,17 @@ describe('tenant database roles are unique per database', () => {
     expect(roleOne).toMatch(/^ym_[0-9a-f]{10}_demo$/);
     expect(await rolesLike('ym\\_t\\_demo')).toEqual([]);
     // Each database's transactions run as its own role, and the control rows it administers are its own.
-    for (const [{ database }, role] of [[one, roleOne], [two, roleTwo]] as const) {
+    for (const [{ database }, role] of [
+      [one, roleOne],
+      [two, roleTwo],
+    ] as const) {
       const seen = await withTenant(database.db, 'demo', async (tx) => {
         await sql`insert into control.memberships (tenant_slug, email, roles) values ('demo', 'first@example.com', '{admin}')`.execute(tx);
-        return (await sql<{ role: string; n: number }>`select current_user as role, (select count(*)::int from control.memberships) as n`.execute(tx)).rows[0];
+        return (
+          await sql<{ role: string; n: number }>`select current_user as role, (select count(*)::int from control.memberships) as n`.execute(
+            tx,
+          )
+        ).rows[0];
       });
       expect(seen).toEqual({ role, n: 1 });
     }
@@ -78,7 +87,9 @@ describe('tenant database roles are unique per database', () => {
     const { s, database } = await scratch();
     await migrateAll(database.db, migrations);
     await provisionTenant(database.db, { slug: 'gone', name: 'Gone', timeZone: 'UTC' }, migrations.tenant);
-    await withTenant(database.db, 'gone', (tx) => sql`insert into control.memberships (tenant_slug, email) values ('gone', 'x@example.com')`.execute(tx));
+    await withTenant(database.db, 'gone', (tx) =>
+      sql`insert into control.memberships (tenant_slug, email) values ('gone', 'x@example.com')`.execute(tx),
+    );
     const role = tenantRole(s.name, 'gone');
     expect(await rolesLike(role)).toEqual([role]);
     await withControl(database.db, (tx) => dropTenantSchema(tx, 'gone'));
@@ -107,7 +118,9 @@ describe('tenant database roles are unique per database', () => {
     // old name afterwards (privileges follow the role), and remove the function so that the
     // upgrade creates it as it would in the field.
     await migrateAll(database.db, { control: upgrade.control, tenant: [] });
-    await sql`create function control.tenant_role(slug text) returns text language sql stable as $$ select 'ym_' || left(md5(current_database()), 10) || '_' || slug $$`.execute(database.db);
+    await sql`create function control.tenant_role(slug text) returns text language sql stable as $$ select 'ym_' || left(md5(current_database()), 10) || '_' || slug $$`.execute(
+      database.db,
+    );
     await provisionTenant(database.db, { slug, name: 'Old', timeZone: 'UTC' }, upgrade.tenant);
     await sql`drop function control.tenant_role(text)`.execute(database.db);
     const oldRole = `ym_t_${slug}`;
@@ -116,7 +129,9 @@ describe('tenant database roles are unique per database', () => {
     expect(await rolesLike(oldRole)).toEqual([oldRole]);
     const before = await sql<{ role: string }>`
       select grantee as role from information_schema.role_table_grants
-      where table_schema = ${`t_${slug}`} and table_name = 'audit_events' and privilege_type = 'INSERT' and grantee like 'ym%'`.execute(database.db);
+      where table_schema = ${`t_${slug}`} and table_name = 'audit_events' and privilege_type = 'INSERT' and grantee like 'ym%'`.execute(
+      database.db,
+    );
     expect(before.rows.map((r) => r.role)).toEqual([oldRole]);
 
     // Upgrade: the current code and every migration.
@@ -127,7 +142,11 @@ describe('tenant database roles are unique per database', () => {
     const seen = await withTenant(database.db, slug, async (tx) => {
       await sql`insert into control.memberships (tenant_slug, email, roles) values (${slug}, 'after@example.com', '{admin}')`.execute(tx);
       await sql`insert into tenant_settings (key, value) values ('upgraded', 'true'::jsonb)`.execute(tx);
-      return (await sql<{ role: string; n: number }>`select current_user as role, (select count(*)::int from control.memberships) as n`.execute(tx)).rows[0];
+      return (
+        await sql<{ role: string; n: number }>`select current_user as role, (select count(*)::int from control.memberships) as n`.execute(
+          tx,
+        )
+      ).rows[0];
     });
     expect(seen).toEqual({ role: newRole, n: 1 });
     // What the old role lacked, the new one lacks too: the audit trail stays append-only for it.
@@ -138,8 +157,12 @@ describe('tenant database roles are unique per database', () => {
     await expect(withTenant(database.db, slug, (tx) => sql`delete from audit_events`.execute(tx))).rejects.toMatchObject({ code: '42501' });
     // A tenant provisioned after the upgrade is created with the new role directly.
     await provisionTenant(database.db, { slug: `${slug}_b`, name: 'New', timeZone: 'UTC' }, migrations.tenant);
-    expect(await withTenant(database.db, `${slug}_b`, async (tx) => (await sql<{ role: string }>`select current_user as role`.execute(tx)).rows[0]?.role)).toBe(
-      tenantRole(s.name, `${slug}_b`),
-    );
+    expect(
+      await withTenant(
+        database.db,
+        `${slug}_b`,
+        async (tx) => (await sql<{ role: string }>`select current_user as role`.execute(tx)).rows[0]?.role,
+      ),
+    ).toBe(tenantRole(s.name, `${slug}_b`));
   });
 });

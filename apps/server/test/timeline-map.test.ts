@@ -20,7 +20,11 @@ describe(`the timeline's job lengths and the map's tile source on ${testDbKind()
     tenant = await createTestTenant(database, 'jobl');
     other = await createTestTenant(database, 'jobl');
     t = await createTestApp(database);
-    fleet = await buildFleet(database, tenant.slug, { types: { CRANE: [], VAN: [] }, equipment: { CRANE: 1, VAN: 1 }, drivers: [{ quals: [] }] });
+    fleet = await buildFleet(database, tenant.slug, {
+      types: { CRANE: [], VAN: [] },
+      equipment: { CRANE: 1, VAN: 1 },
+      drivers: [{ quals: [] }],
+    });
     const caller = dispatcherCaller(tenant.slug);
     await withTenant(database.db, tenant.slug, async (tx) => {
       await sql`insert into tenant_settings (key, value) values ('dispatch', '{"autoProcessing": false}'::jsonb)`.execute(tx);
@@ -28,11 +32,19 @@ describe(`the timeline's job lengths and the map's tile source on ${testDbKind()
     // Two finished crane jobs: 30 and 90 minutes long.
     for (const minutes of [30, 90]) {
       const wo = await withTenant(database.db, tenant.slug, (tx) =>
-        createWorkOrder(tx, caller, { siteId: fleet.siteId, description: 'Lift', priority: 'standard', lines: [{ equipmentTypeId: fleet.typeIds.CRANE ?? '', quantity: 1 }] }),
+        createWorkOrder(tx, caller, {
+          siteId: fleet.siteId,
+          description: 'Lift',
+          priority: 'standard',
+          lines: [{ equipmentTypeId: fleet.typeIds.CRANE ?? '', quantity: 1 }],
+        }),
       );
       const id = wo.dispatchIds[0] ?? '';
       await withTenant(database.db, tenant.slug, async (tx) => {
-        await dispatchManually(tx, caller, id, undefined, { equipmentId: fleet.equipmentIds.CRANE?.[0] ?? '', driverId: fleet.driverIds[0] ?? '' });
+        await dispatchManually(tx, caller, id, undefined, {
+          equipmentId: fleet.equipmentIds.CRANE?.[0] ?? '',
+          driverId: fleet.driverIds[0] ?? '',
+        });
         await advanceDispatch(tx, caller, id, undefined, { status: 'completed' });
         await sql`update dispatches set dispatched_at = completed_at - make_interval(mins => ${minutes}) where id = ${id}`.execute(tx);
       });
@@ -44,7 +56,11 @@ describe(`the timeline's job lengths and the map's tile source on ${testDbKind()
   });
 
   const read = async (role: 'admin' | 'dispatcher' | 'viewer' | 'driver', slug = tenant.slug) =>
-    t.app.inject({ method: 'GET', url: '/api/v1/job-lengths', headers: { authorization: `Bearer ${await t.identity.token({ roles: [role], tenant: slug })}` } });
+    t.app.inject({
+      method: 'GET',
+      url: '/api/v1/job-lengths',
+      headers: { authorization: `Bearer ${await t.identity.token({ roles: [role], tenant: slug })}` },
+    });
 
   it('answers the mean of finished jobs per type, and the default for types without history', async () => {
     const response = await read('dispatcher');
@@ -62,12 +78,20 @@ describe(`the timeline's job lengths and the map's tile source on ${testDbKind()
   it('answers the built-in plain map style by default, with no outside origin allowed', async () => {
     const response = await read('dispatcher');
     expect(response.headers['content-security-policy']).not.toContain('tiles.example.test');
-    const style = await t.app.inject({ method: 'GET', url: '/api/v1/map-style', headers: { authorization: `Bearer ${await t.identity.token({ roles: ['admin'], tenant: tenant.slug })}` } });
+    const style = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/map-style',
+      headers: { authorization: `Bearer ${await t.identity.token({ roles: ['admin'], tenant: tenant.slug })}` },
+    });
     expect(style.json()).toEqual({ styleUrl: null });
   });
 
   it('serves a configured tile style and lets the browser reach its hosts (CSP), and refuses a bad setting', async () => {
-    const mapped = await createTestApp(database, { MAP_STYLE_URL: 'https://tiles.example.test/styles/liberty.json', MAP_ORIGINS: 'https://glyphs.example.test' }, { identity: t.identity });
+    const mapped = await createTestApp(
+      database,
+      { MAP_STYLE_URL: 'https://tiles.example.test/styles/liberty.json', MAP_ORIGINS: 'https://glyphs.example.test' },
+      { identity: t.identity },
+    );
     try {
       const token = await t.identity.token({ roles: ['dispatcher'], tenant: tenant.slug });
       const style = await mapped.app.inject({ method: 'GET', url: '/api/v1/map-style', headers: { authorization: `Bearer ${token}` } });
@@ -75,7 +99,11 @@ describe(`the timeline's job lengths and the map's tile source on ${testDbKind()
       const csp = String(style.headers['content-security-policy']);
       expect(csp).toMatch(/connect-src [^;]*https:\/\/tiles\.example\.test[^;]*https:\/\/glyphs\.example\.test/);
       expect(csp).toMatch(/img-src [^;]*https:\/\/tiles\.example\.test/);
-      const driver = await mapped.app.inject({ method: 'GET', url: '/api/v1/map-style', headers: { authorization: `Bearer ${await t.identity.token({ roles: ['driver'], tenant: tenant.slug })}` } });
+      const driver = await mapped.app.inject({
+        method: 'GET',
+        url: '/api/v1/map-style',
+        headers: { authorization: `Bearer ${await t.identity.token({ roles: ['driver'], tenant: tenant.slug })}` },
+      });
       expect(driver.statusCode).toBe(403);
     } finally {
       await mapped.app.close();

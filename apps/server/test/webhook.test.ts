@@ -66,32 +66,58 @@ describe(`outbound webhooks on ${testDbKind()}`, () => {
   });
 
   const subscribe = async (url: string, eventTypes: string[]) => {
-    const response = await t.app.inject({ method: 'POST', url: '/api/v1/webhooks', headers: { authorization: `Bearer ${adminToken}` }, payload: { url, eventTypes } });
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/webhooks',
+      headers: { authorization: `Bearer ${adminToken}` },
+      payload: { url, eventTypes },
+    });
     expect(response.statusCode).toBe(201);
     return response.json<{ id: string; secret: string; url: string; eventTypes: string[] }>();
   };
   const unsubscribe = async (id: string) => {
-    const response = await t.app.inject({ method: 'DELETE', url: `/api/v1/webhooks/${id}`, headers: { authorization: `Bearer ${adminToken}` } });
+    const response = await t.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/webhooks/${id}`,
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
     expect(response.statusCode).toBe(204);
   };
   const publish = (type: string, data: Record<string, unknown> = {}) =>
     withTenant(database.db, tenant.slug, (tx) => publishEvent(tx, { type, entityType: 'dispatch', entityId: 'd-1', data }));
   const deliveries = async (subscriptionId: string) => {
-    const response = await t.app.inject({ method: 'GET', url: `/api/v1/webhooks/${subscriptionId}/deliveries`, headers: { authorization: `Bearer ${adminToken}` } });
+    const response = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/webhooks/${subscriptionId}/deliveries`,
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
     expect(response.statusCode).toBe(200);
     return response.json<{ items: Array<{ id: string; status: string; attempts: number; eventId: string; eventType: string }> }>().items;
   };
   const delivery = async (id: string) => {
-    const response = await t.app.inject({ method: 'GET', url: `/api/v1/webhook-deliveries/${id}`, headers: { authorization: `Bearer ${adminToken}` } });
+    const response = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/webhook-deliveries/${id}`,
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
     expect(response.statusCode).toBe(200);
-    return response.json<{ status: string; attempts: number; attemptLog: Array<{ statusCode: number | null }>; payload: Record<string, unknown> }>();
+    return response.json<{
+      status: string;
+      attempts: number;
+      attemptLog: Array<{ statusCode: number | null }>;
+      payload: Record<string, unknown>;
+    }>();
   };
 
   it('delivers matching events, signed with the secret returned once', async () => {
     const receiver = await startReceiver(() => 204);
     const hook = await subscribe(receiver.url, ['dispatch.dispatched']);
     expect(hook.secret).toMatch(/^whsec_/);
-    const shown = await t.app.inject({ method: 'GET', url: `/api/v1/webhooks/${hook.id}`, headers: { authorization: `Bearer ${adminToken}` } });
+    const shown = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/webhooks/${hook.id}`,
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
     expect(shown.json()).not.toHaveProperty('secret');
 
     await publish('dispatch.created'); // not subscribed
@@ -145,7 +171,11 @@ describe(`outbound webhooks on ${testDbKind()}`, () => {
     });
     expect(dead?.attempts).toBe(3);
     healthy = true;
-    const replay = await t.app.inject({ method: 'POST', url: `/api/v1/webhook-deliveries/${dead?.id}/replay`, headers: { authorization: `Bearer ${adminToken}` } });
+    const replay = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/webhook-deliveries/${dead?.id}/replay`,
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
     expect(replay.statusCode).toBe(202);
     await until('the replayed delivery', async () => ((await delivery(dead?.id ?? '')).status === 'delivered' ? true : undefined));
     const detail = await delivery(dead?.id ?? '');
@@ -181,7 +211,12 @@ describe(`outbound webhooks on ${testDbKind()}`, () => {
 
   it('refuses non-http URLs and non-admins', async () => {
     for (const url of ['ftp://example.test/x', 'javascript:alert(1)', 'file:///etc/passwd', 'not a url']) {
-      const response = await t.app.inject({ method: 'POST', url: '/api/v1/webhooks', headers: { authorization: `Bearer ${adminToken}` }, payload: { url, eventTypes: ['*'] } });
+      const response = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/webhooks',
+        headers: { authorization: `Bearer ${adminToken}` },
+        payload: { url, eventTypes: ['*'] },
+      });
       expect(response.statusCode).toBe(400);
       expect(response.headers['content-type']).toContain('application/problem+json');
     }
@@ -195,7 +230,11 @@ describe(`outbound webhooks on ${testDbKind()}`, () => {
     const receiver = await startReceiver(() => 200);
     const hook = await subscribe(receiver.url, ['dispatch.dispatched']);
     const other = await subscribe(receiver.url, ['*']);
-    const sent = await t.app.inject({ method: 'POST', url: `/api/v1/webhooks/${hook.id}/test`, headers: { authorization: `Bearer ${adminToken}` } });
+    const sent = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/webhooks/${hook.id}/test`,
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
     expect(sent.statusCode).toBe(202);
     expect(sent.json()).toMatchObject({ subscriptionId: hook.id, eventType: 'webhook.test', status: 'pending' });
     const [got] = await until('the test delivery', () => (receiver.received.length > 0 ? receiver.received : undefined));
@@ -205,13 +244,23 @@ describe(`outbound webhooks on ${testDbKind()}`, () => {
     expect(verifyWebhookSignature(hook.secret, got?.body ?? '', String(got?.headers['x-yardmaster-signature']))).toBe(true);
     expect(JSON.parse(got?.body ?? '{}')).toMatchObject({ type: 'webhook.test', entityType: 'webhook', entityId: hook.id });
     // A second test gets its own delivery (the pair subscription × event stays unique).
-    const again = await t.app.inject({ method: 'POST', url: `/api/v1/webhooks/${hook.id}/test`, headers: { authorization: `Bearer ${adminToken}` } });
+    const again = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/webhooks/${hook.id}/test`,
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
     expect(again.statusCode).toBe(202);
-    await until('the second test delivered', async () => ((await deliveries(hook.id)).filter((d) => d.status === 'delivered').length === 2 ? true : undefined));
+    await until('the second test delivered', async () =>
+      (await deliveries(hook.id)).filter((d) => d.status === 'delivered').length === 2 ? true : undefined,
+    );
     expect(await deliveries(other.id)).toHaveLength(0);
     const log = await delivery(sent.json<{ id: string }>().id);
     expect(log.attemptLog.map((a) => a.statusCode)).toEqual([200]);
-    const missing = await t.app.inject({ method: 'POST', url: '/api/v1/webhooks/00000000-0000-4000-8000-000000000000/test', headers: { authorization: `Bearer ${adminToken}` } });
+    const missing = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/webhooks/00000000-0000-4000-8000-000000000000/test',
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
     expect(missing.statusCode).toBe(404);
     expect(missing.json()).toMatchObject({ status: 404 });
     await unsubscribe(hook.id);
@@ -222,26 +271,46 @@ describe(`outbound webhooks on ${testDbKind()}`, () => {
   it('rotates the secret: returned once, new deliveries signed with it, the old one no longer verifies, never in the audit', async () => {
     const receiver = await startReceiver(() => 200);
     const hook = await subscribe(receiver.url, ['dispatch.dispatched']);
-    const stale = await t.app.inject({ method: 'POST', url: `/api/v1/webhooks/${hook.id}/rotate-secret`, headers: { authorization: `Bearer ${adminToken}`, 'if-match': '"99"' } });
+    const stale = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/webhooks/${hook.id}/rotate-secret`,
+      headers: { authorization: `Bearer ${adminToken}`, 'if-match': '"99"' },
+    });
     expect(stale.statusCode).toBe(409);
-    const rotated = await t.app.inject({ method: 'POST', url: `/api/v1/webhooks/${hook.id}/rotate-secret`, headers: { authorization: `Bearer ${adminToken}` } });
+    const rotated = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/webhooks/${hook.id}/rotate-secret`,
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
     expect(rotated.statusCode).toBe(200);
     const body = rotated.json<{ secret: string; version: number }>();
     expect(body.secret).toMatch(/^whsec_/);
     expect(body.secret).not.toBe(hook.secret);
-    const shown = await t.app.inject({ method: 'GET', url: `/api/v1/webhooks/${hook.id}`, headers: { authorization: `Bearer ${adminToken}` } });
+    const shown = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/webhooks/${hook.id}`,
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
     expect(shown.json()).not.toHaveProperty('secret');
     await publish('dispatch.dispatched', { reference: 'after-rotation' });
     const [got] = await until('a delivery', () => (receiver.received.length > 0 ? receiver.received : undefined));
     const signature = String(got?.headers['x-yardmaster-signature']);
     expect(verifyWebhookSignature(body.secret, got?.body ?? '', signature)).toBe(true);
     expect(verifyWebhookSignature(hook.secret, got?.body ?? '', signature)).toBe(false);
-    const audit = await t.app.inject({ method: 'GET', url: `/api/v1/audit/entities/webhook/${hook.id}/history`, headers: { authorization: `Bearer ${adminToken}` } });
+    const audit = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/audit/entities/webhook/${hook.id}/history`,
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
     expect(audit.statusCode).toBe(200);
     expect(audit.body).toContain('webhook.secret_rotated');
     expect(audit.body).not.toContain(body.secret);
     const dispatcherToken = await t.identity.token({ roles: ['dispatcher'], tenant: tenant.slug });
-    const refused = await t.app.inject({ method: 'POST', url: `/api/v1/webhooks/${hook.id}/rotate-secret`, headers: { authorization: `Bearer ${dispatcherToken}` } });
+    const refused = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/webhooks/${hook.id}/rotate-secret`,
+      headers: { authorization: `Bearer ${dispatcherToken}` },
+    });
     expect(refused.statusCode).toBe(403);
     await unsubscribe(hook.id);
     await receiver.close();

@@ -10,7 +10,13 @@ async function choose(page: Page, field: Locator, option: string): Promise<void>
   if (await page.getByRole('listbox').isVisible()) await page.keyboard.press('Escape');
 }
 
-async function createVia(page: Page, section: string, button: string, fill: (dialog: Locator) => Promise<void>, expectRow: string): Promise<void> {
+async function createVia(
+  page: Page,
+  section: string,
+  button: string,
+  fill: (dialog: Locator) => Promise<void>,
+  expectRow: string,
+): Promise<void> {
   await page.getByRole('tab', { name: section, exact: true }).click();
   await page.getByRole('button', { name: button }).click();
   const dialog = page.getByRole('dialog');
@@ -41,7 +47,10 @@ describe('administration', () => {
     const dialog = page.getByRole('dialog');
     await dialog.getByLabel('E-mail').fill('not-an-email');
     await dialog.getByRole('button', { name: 'Create' }).click();
-    await dialog.getByText(/email|e-mail/i).nth(1).waitFor();
+    await dialog
+      .getByText(/email|e-mail/i)
+      .nth(1)
+      .waitFor();
     await screenshot(page, '40-admin-user-invalid');
 
     await dialog.getByLabel('E-mail').fill('new.dispatcher@demo.test');
@@ -60,45 +69,78 @@ describe('administration', () => {
     const context = await newContext(browser);
     const page = await context.newPage();
     await signIn(page, DEMO.admin, '/admin/qualifications');
-    await createVia(page, 'Qualifications', 'New qualification', async (d) => {
-      await d.getByLabel('Code').fill('CDL-X');
-      await d.getByLabel('Name').fill('Commercial licence X');
-    }, 'CDL-X');
+    await createVia(
+      page,
+      'Qualifications',
+      'New qualification',
+      async (d) => {
+        await d.getByLabel('Code').fill('CDL-X');
+        await d.getByLabel('Name').fill('Commercial licence X');
+      },
+      'CDL-X',
+    );
     // The shared schema refuses a bad code before anything is sent.
     await page.getByRole('button', { name: 'New qualification' }).click();
     await page.getByRole('dialog').getByLabel('Code').fill('bad code!');
     await page.getByRole('dialog').getByLabel('Name').fill('x');
     await page.getByRole('dialog').getByRole('button', { name: 'Create' }).click();
-    await page.getByRole('dialog').getByText(/letters, digits/).waitFor();
+    await page
+      .getByRole('dialog')
+      .getByText(/letters, digits/)
+      .waitFor();
     await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
     await screenshot(page, '30-admin-qualifications');
 
-    await createVia(page, 'Equipment types', 'New equipment type', async (d) => {
-      await d.getByLabel('Code').fill('TIPPER-X');
-      await d.getByLabel('Name').fill('Tipper truck X');
-      await choose(page, d.getByLabel('Required qualifications'), 'CDL-X — Commercial licence X');
-    }, 'TIPPER-X');
+    await createVia(
+      page,
+      'Equipment types',
+      'New equipment type',
+      async (d) => {
+        await d.getByLabel('Code').fill('TIPPER-X');
+        await d.getByLabel('Name').fill('Tipper truck X');
+        await choose(page, d.getByLabel('Required qualifications'), 'CDL-X — Commercial licence X');
+      },
+      'TIPPER-X',
+    );
     await page.getByRole('cell', { name: 'CDL-X' }).waitFor();
 
-    await createVia(page, 'Equipment', 'New equipment', async (d) => {
-      await d.getByLabel('Asset tag').fill('TX-01');
-      await d.getByLabel('Name').first().fill('Tipper 01');
-      await choose(page, d.getByLabel('Type'), 'TIPPER-X — Tipper truck X');
-    }, 'TX-01');
+    await createVia(
+      page,
+      'Equipment',
+      'New equipment',
+      async (d) => {
+        await d.getByLabel('Asset tag').fill('TX-01');
+        await d.getByLabel('Name').first().fill('Tipper 01');
+        await choose(page, d.getByLabel('Type'), 'TIPPER-X — Tipper truck X');
+      },
+      'TX-01',
+    );
     await screenshot(page, '33-admin-equipment');
 
-    await createVia(page, 'Drivers', 'New driver', async (d) => {
-      await d.getByLabel('Name').first().fill('Riley Road');
-      await d.getByLabel('Phone').fill('+1 555 0100');
-      await choose(page, d.getByLabel('Qualifications held'), 'CDL-X — Commercial licence X');
-    }, 'Riley Road');
+    await createVia(
+      page,
+      'Drivers',
+      'New driver',
+      async (d) => {
+        await d.getByLabel('Name').first().fill('Riley Road');
+        await d.getByLabel('Phone').fill('+1 555 0100');
+        await choose(page, d.getByLabel('Qualifications held'), 'CDL-X — Commercial licence X');
+      },
+      'Riley Road',
+    );
     await screenshot(page, '34-admin-drivers');
 
-    await createVia(page, 'Sites', 'New site', async (d) => {
-      await d.getByLabel('Name').first().fill('Harbour Yard');
-      await d.getByLabel('Address').fill('1 Quay Street');
-      await d.getByLabel('Contact phone').fill('+1 555 0199');
-    }, 'Harbour Yard');
+    await createVia(
+      page,
+      'Sites',
+      'New site',
+      async (d) => {
+        await d.getByLabel('Name').first().fill('Harbour Yard');
+        await d.getByLabel('Address').fill('1 Quay Street');
+        await d.getByLabel('Contact phone').fill('+1 555 0199');
+      },
+      'Harbour Yard',
+    );
     await screenshot(page, '31-admin-sites');
     await context.close();
   });
@@ -107,17 +149,32 @@ describe('administration', () => {
     const context = await newContext(browser);
     const page = await context.newPage();
     await signIn(page, DEMO.admin, '/admin/regions');
-    await createVia(page, 'Regions', 'New region', async (d) => {
-      await d.getByLabel('Code').fill('NORTH-X');
-      await d.getByLabel('Name').fill('North depot X');
-    }, 'NORTH-X');
+    await createVia(
+      page,
+      'Regions',
+      'New region',
+      async (d) => {
+        await d.getByLabel('Code').fill('NORTH-X');
+        await d.getByLabel('Name').fill('North depot X');
+      },
+      'NORTH-X',
+    );
     await screenshot(page, '35-admin-regions');
-    await createVia(page, 'Sites', 'New site', async (d) => {
-      await d.getByLabel('Name').first().fill('North Quarry X');
-      await d.getByLabel('Address').fill('9 Quarry Lane');
-      await choose(page, d.getByLabel('Region', { exact: true }), 'NORTH-X — North depot X');
-    }, 'North Quarry X');
-    await page.getByRole('row', { name: /North Quarry X/ }).getByText('NORTH-X').waitFor();
+    await createVia(
+      page,
+      'Sites',
+      'New site',
+      async (d) => {
+        await d.getByLabel('Name').first().fill('North Quarry X');
+        await d.getByLabel('Address').fill('9 Quarry Lane');
+        await choose(page, d.getByLabel('Region', { exact: true }), 'NORTH-X — North depot X');
+      },
+      'North Quarry X',
+    );
+    await page
+      .getByRole('row', { name: /North Quarry X/ })
+      .getByText('NORTH-X')
+      .waitFor();
     await context.close();
   });
 
@@ -137,14 +194,19 @@ describe('administration', () => {
     // Line, field and reason in their own columns; the totals in words.
     const refused = report.getByRole('row').filter({ has: page.getByRole('cell', { name: 'lat', exact: true }) });
     await expect(refused.getByRole('cell').first().textContent()).resolves.toBe('3');
-    await expect(report.getByTestId('import-summary').textContent()).resolves.toBe('2 rows read: 1 valid, 1 refused. Nothing was written (dry run).');
+    await expect(report.getByTestId('import-summary').textContent()).resolves.toBe(
+      '2 rows read: 1 valid, 1 refused. Nothing was written (dry run).',
+    );
     await screenshot(page, '45-admin-import-dry-run');
     await upload('good.csv', `name,address,lat,lng\nImported yard ${stamp},"1 Dock Rd, Salford",53.47,-2.29\n`);
     await page.getByRole('button', { name: 'Import', exact: true }).click();
     await report.getByText('Imported', { exact: true }).waitFor();
     await expect(report.getByTestId('import-summary').textContent()).resolves.toBe('1 row read: 1 valid. 1 created.');
     await page.getByRole('tab', { name: 'Sites', exact: true }).click();
-    await page.getByRole('cell', { name: `Imported yard ${stamp}` }).first().waitFor();
+    await page
+      .getByRole('cell', { name: `Imported yard ${stamp}` })
+      .first()
+      .waitFor();
     await context.close();
   });
   it('an admin subscribes a webhook: the secret is shown once, a test delivery shows in the log, the secret can be rotated', async () => {
@@ -158,7 +220,10 @@ describe('administration', () => {
     const secret = page.getByTestId('webhook-secret');
     await expect(secret.textContent()).resolves.toMatch(/^whsec_/);
     await page.getByRole('button', { name: 'Done' }).click();
-    const card = page.locator('[data-testid^="webhook-"]').filter({ hasText: `${baseUrl()}/hooks/yardmaster` }).first();
+    const card = page
+      .locator('[data-testid^="webhook-"]')
+      .filter({ hasText: `${baseUrl()}/hooks/yardmaster` })
+      .first();
     await card.getByRole('button', { name: 'Send a test' }).click();
     await card.getByRole('cell', { name: 'webhook.test' }).first().waitFor();
     expect(await seriousAxeFindings(page)).toEqual([]);
@@ -176,7 +241,9 @@ describe('administration', () => {
     const table = page.getByTestId('table-equipment');
     await table.waitFor();
     await page.getByTestId('search-equipment').fill('CRANE-50T');
-    await expect.poll(async () => (await table.getByRole('row').allTextContents()).slice(1).every((r) => r.includes('CRANE-50T'))).toBe(true);
+    await expect
+      .poll(async () => (await table.getByRole('row').allTextContents()).slice(1).every((r) => r.includes('CRANE-50T')))
+      .toBe(true);
     expect(await seriousAxeFindings(page)).toEqual([]);
     await context.close();
   });

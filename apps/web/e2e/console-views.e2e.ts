@@ -48,7 +48,10 @@ describe('the dispatcher sees the day: search, shortcuts, timeline, map', () => 
     // Sites, equipment and drivers come up too, and lead to the map and the timeline.
     await page.getByRole('heading', { level: 1 }).first().click();
     await page.keyboard.press('/');
-    await page.getByRole('dialog', { name: 'Search' }).getByLabel(/Work order number, description/).fill('CRANE-50T');
+    await page
+      .getByRole('dialog', { name: 'Search' })
+      .getByLabel(/Work order number, description/)
+      .fill('CRANE-50T');
     await page.getByTestId('search-results').getByText('Equipment').first().waitFor();
     await page.getByTestId('search-results').getByRole('listitem').filter({ hasText: 'Equipment' }).first().click();
     await page.waitForURL(/\/timeline\?equipment=/);
@@ -80,7 +83,12 @@ describe('the dispatcher sees the day: search, shortcuts, timeline, map', () => 
     try {
       const [site] = (await api<{ items: { id: string }[] }>('GET', '/api/v1/sites?limit=1')).items;
       const [type] = (await api<{ items: { id: string; code: string }[] }>('GET', '/api/v1/equipment-types?q=TIPPER-32T')).items;
-      const wo = await api<WorkOrder>('POST', '/api/v1/work-orders', { siteId: site?.id, description: 'Timeline drag test', priority: 'urgent', lines: [{ equipmentTypeId: type?.id, quantity: 1 }] });
+      const wo = await api<WorkOrder>('POST', '/api/v1/work-orders', {
+        siteId: site?.id,
+        description: 'Timeline drag test',
+        priority: 'urgent',
+        lines: [{ equipmentTypeId: type?.id, quantity: 1 }],
+      });
       const dispatchId = wo.dispatchIds[0] ?? '';
       const candidates = await api<Candidates>('GET', `/api/v1/dispatches/${dispatchId}/candidates`);
       const machine = candidates.equipment.find((e) => e.eligible);
@@ -102,7 +110,10 @@ describe('the dispatcher sees the day: search, shortcuts, timeline, map', () => 
       if (refused) {
         const row = page.locator(`[data-testid="row-driver-${refused.id}"][data-eligible="false"]`);
         await row.waitFor();
-        await row.getByText(refused.reasons[0] ?? '', { exact: false }).first().waitFor();
+        await row
+          .getByText(refused.reasons[0] ?? '', { exact: false })
+          .first()
+          .waitFor();
       }
       expect(await seriousAxeFindings(page)).toEqual([]);
       await screenshot(page, '61-timeline-picked');
@@ -136,7 +147,10 @@ describe('the dispatcher sees the day: search, shortcuts, timeline, map', () => 
     expect(await page.locator('[data-testid^="marker-equipment-"]').count()).toBeGreaterThan(5);
     expect(await page.locator('[data-testid^="marker-driver-"]').count()).toBeGreaterThan(5);
     const list = page.getByTestId('map-list');
-    await list.getByText(/waiting: WO-/).first().waitFor();
+    await list
+      .getByText(/waiting: WO-/)
+      .first()
+      .waitFor();
     expect(await seriousAxeFindings(page)).toEqual([]);
     await screenshot(page, '63-map');
     // A site from search: the map opens on it, its marker highlighted.

@@ -10,7 +10,13 @@ async function choose(page: Page, field: Locator, option: string): Promise<void>
   if (await page.getByRole('listbox').isVisible()) await page.keyboard.press('Escape');
 }
 
-async function createVia(page: Page, section: string, button: string, fill: (dialog: Locator) => Promise<void>, expectRow: string): Promise<void> {
+async function createVia(
+  page: Page,
+  section: string,
+  button: string,
+  fill: (dialog: Locator) => Promise<void>,
+  expectRow: string,
+): Promise<void> {
   await page.getByRole('tab', { name: section, exact: true }).click();
   await page.getByRole('button', { name: button }).click();
   const dialog = page.getByRole('dialog');
@@ -53,20 +59,38 @@ describe('dispatch, live', () => {
     const adminCtx = await newContext(browser);
     const admin = await adminCtx.newPage();
     await signIn(admin, DEMO.admin, '/admin/qualifications');
-    await createVia(admin, 'Qualifications', 'New qualification', async (d) => {
-      await d.getByLabel('Code').fill('FLOW-Q');
-      await d.getByLabel('Name').fill('Flow licence');
-    }, 'FLOW-Q');
-    await createVia(admin, 'Equipment types', 'New equipment type', async (d) => {
-      await d.getByLabel('Code').fill('FLOW-T');
-      await d.getByLabel('Name').fill('Flow tipper');
-      await choose(admin, d.getByLabel('Required qualifications'), 'FLOW-Q — Flow licence');
-    }, 'FLOW-T');
-    await createVia(admin, 'Equipment', 'New equipment', async (d) => {
-      await d.getByLabel('Asset tag').fill('FLOW-1');
-      await d.getByLabel('Name').first().fill('Flow tipper 1');
-      await choose(admin, d.getByLabel('Type'), 'FLOW-T — Flow tipper');
-    }, 'FLOW-1');
+    await createVia(
+      admin,
+      'Qualifications',
+      'New qualification',
+      async (d) => {
+        await d.getByLabel('Code').fill('FLOW-Q');
+        await d.getByLabel('Name').fill('Flow licence');
+      },
+      'FLOW-Q',
+    );
+    await createVia(
+      admin,
+      'Equipment types',
+      'New equipment type',
+      async (d) => {
+        await d.getByLabel('Code').fill('FLOW-T');
+        await d.getByLabel('Name').fill('Flow tipper');
+        await choose(admin, d.getByLabel('Required qualifications'), 'FLOW-Q — Flow licence');
+      },
+      'FLOW-T',
+    );
+    await createVia(
+      admin,
+      'Equipment',
+      'New equipment',
+      async (d) => {
+        await d.getByLabel('Asset tag').fill('FLOW-1');
+        await d.getByLabel('Name').first().fill('Flow tipper 1');
+        await choose(admin, d.getByLabel('Type'), 'FLOW-T — Flow tipper');
+      },
+      'FLOW-1',
+    );
     // The demo driver (linked to driver@demo.test) now holds only FLOW-Q, so the seeded queue
     // cannot claim them and the flow below is theirs alone.
     await admin.getByRole('tab', { name: 'Drivers', exact: true }).click();
@@ -78,12 +102,18 @@ describe('dispatch, live', () => {
     await choose(admin, held, 'FLOW-Q — Flow licence');
     await edit.getByRole('button', { name: 'Save' }).click();
     await edit.waitFor({ state: 'detached' });
-    await createVia(admin, 'Sites', 'New site', async (d) => {
-      await d.getByLabel('Name').first().fill('Flow Quarry');
-      await d.getByLabel('Address').fill('9 Gravel Road');
-      await d.getByLabel('Contact name').fill('Quinn Foreman');
-      await d.getByLabel('Contact phone').fill('+1 555 0142');
-    }, 'Flow Quarry');
+    await createVia(
+      admin,
+      'Sites',
+      'New site',
+      async (d) => {
+        await d.getByLabel('Name').first().fill('Flow Quarry');
+        await d.getByLabel('Address').fill('9 Gravel Road');
+        await d.getByLabel('Contact name').fill('Quinn Foreman');
+        await d.getByLabel('Contact phone').fill('+1 555 0142');
+      },
+      'Flow Quarry',
+    );
     await adminCtx.close();
 
     // The driver (a second browser context, phone-sized) finishes any job the demo morning gave them.
@@ -98,7 +128,9 @@ describe('dispatch, live', () => {
       const before = await mine.getAttribute('data-status');
       if (before === 'completed') {
         // The completion is on its way to the server; then the job leaves the phone.
-        await driver.waitForFunction(() => document.querySelector('[data-testid="my-dispatch"]')?.getAttribute('data-status') !== 'completed');
+        await driver.waitForFunction(
+          () => document.querySelector('[data-testid="my-dispatch"]')?.getAttribute('data-status') !== 'completed',
+        );
         continue;
       }
       const step = mine.getByRole('button', { name: /Start driving|Arrived on site|Leaving site|^Complete$/ });
@@ -167,7 +199,11 @@ describe('dispatch, live', () => {
 
     // The status report of the first, and its PDF.
     await board.getByRole('link', { name: 'Reports' }).click();
-    await board.getByTestId('reports-table').getByText(firstNumber ?? '').first().click();
+    await board
+      .getByTestId('reports-table')
+      .getByText(firstNumber ?? '')
+      .first()
+      .click();
     await board.getByRole('button', { name: 'Download PDF' }).waitFor();
     await screenshot(board, '63-status-report');
     const [download] = await Promise.all([board.waitForEvent('download'), board.getByRole('button', { name: 'Download PDF' }).click()]);

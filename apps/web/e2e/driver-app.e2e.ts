@@ -33,7 +33,12 @@ function solidPng(width: number, height: number, rgb: [number, number, number]):
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
   ihdr.set([8, 2, 0, 0, 0], 8);
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 /** A phone: 390×844, touch, an Android browser (so "Navigate" hands a geo: URI to the maps app). */
@@ -56,7 +61,10 @@ async function signInForToken(page: Page, who: { email: string; password: string
   const token = new Promise<string>((resolve) => {
     page.on('response', (response) => {
       if (!/\/token$/.test(new URL(response.url()).pathname) || response.request().method() !== 'POST') return;
-      void response.json().then((b: { access_token?: string }) => b.access_token && resolve(b.access_token)).catch(() => undefined);
+      void response
+        .json()
+        .then((b: { access_token?: string }) => b.access_token && resolve(b.access_token))
+        .catch(() => undefined);
     });
   });
   await page.goto(to);
@@ -72,7 +80,13 @@ async function fillLogin(page: Page, who: { email: string; password: string }): 
 }
 
 type Json = Record<string, unknown>;
-async function call<T = Json>(token: string, method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: T; etag: string | null }> {
+async function call<T = Json>(
+  token: string,
+  method: string,
+  url: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: T; etag: string | null }> {
   const response = await fetch(`${baseUrl()}${url}`, {
     method,
     headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
@@ -84,10 +98,14 @@ async function call<T = Json>(token: string, method: string, url: string, body?:
 
 async function msUntil(page: Page, status: (s: string | null) => boolean): Promise<number> {
   const started = Date.now();
-  await page.waitForFunction((accepted) => {
-    const s = document.querySelector('[data-testid="live-status"]')?.getAttribute('data-status') ?? null;
-    return accepted.includes(String(s));
-  }, ['open', 'connecting', 'closed'].filter((s) => status(s)), { timeout: 10_000, polling: 50 });
+  await page.waitForFunction(
+    (accepted) => {
+      const s = document.querySelector('[data-testid="live-status"]')?.getAttribute('data-status') ?? null;
+      return accepted.includes(String(s));
+    },
+    ['open', 'connecting', 'closed'].filter((s) => status(s)),
+    { timeout: 10_000, polling: 50 },
+  );
   return Date.now() - started;
 }
 
@@ -121,22 +139,68 @@ describe('the driver app on a phone (390×844)', () => {
     const me = (await call<{ id: string; version: number }>(driverToken, 'GET', '/api/v1/me/driver')).body;
 
     const q = (await call<{ id: string }>(admin, 'POST', '/api/v1/qualifications', { code: 'DRV-Q', name: 'Drive licence' })).body;
-    const type = (await call<{ id: string }>(admin, 'POST', '/api/v1/equipment-types', { code: 'DRV-T', name: 'Drive tipper', requiredQualificationIds: [q.id] })).body;
-    expect((await call(admin, 'POST', '/api/v1/equipment', { assetTag: 'DRV-1', name: 'Tipper one', equipmentTypeId: type.id, position: { lat: 53.4701, lng: -2.2502 } })).status).toBe(201);
-    const site = (await call<{ id: string }>(admin, 'POST', '/api/v1/sites', { name: 'Ridge Farm', address: '4 Ridge Lane, Bury', position: { lat: 53.5931, lng: -2.2981 }, contactName: 'Quinn Foreman', contactPhone: '+44 161 555 0142', notes: 'Gate code 4711; report to the cabin' })).body;
+    const type = (
+      await call<{ id: string }>(admin, 'POST', '/api/v1/equipment-types', {
+        code: 'DRV-T',
+        name: 'Drive tipper',
+        requiredQualificationIds: [q.id],
+      })
+    ).body;
+    expect(
+      (
+        await call(admin, 'POST', '/api/v1/equipment', {
+          assetTag: 'DRV-1',
+          name: 'Tipper one',
+          equipmentTypeId: type.id,
+          position: { lat: 53.4701, lng: -2.2502 },
+        })
+      ).status,
+    ).toBe(201);
+    const site = (
+      await call<{ id: string }>(admin, 'POST', '/api/v1/sites', {
+        name: 'Ridge Farm',
+        address: '4 Ridge Lane, Bury',
+        position: { lat: 53.5931, lng: -2.2981 },
+        contactName: 'Quinn Foreman',
+        contactPhone: '+44 161 555 0142',
+        notes: 'Gate code 4711; report to the cabin',
+      })
+    ).body;
     // Only this ticket (expiring in 20 days), so no demo work claims the driver meanwhile.
     const expiresAt = new Date(Date.now() + 20 * 86_400_000).toISOString();
     const current = await call<{ version: number }>(admin, 'GET', `/api/v1/drivers/${me.id}`);
-    expect((await call(admin, 'PATCH', `/api/v1/drivers/${me.id}`, { qualifications: [{ qualificationId: q.id, expiresAt }] }, { 'if-match': `"${current.body.version}"` })).status).toBe(200);
+    expect(
+      (
+        await call(
+          admin,
+          'PATCH',
+          `/api/v1/drivers/${me.id}`,
+          { qualifications: [{ qualificationId: q.id, expiresAt }] },
+          { 'if-match': `"${current.body.version}"` },
+        )
+      ).status,
+    ).toBe(200);
     await call(driverToken, 'PUT', '/api/v1/me/driver/duty', { dutyStatus: 'on_duty' });
     // Finish whatever the demo morning gave the driver.
     for (let i = 0; i < 10; i++) {
       const jobs = (await call<{ current: { dispatch: { id: string } } | null }>(driverToken, 'GET', '/api/v1/me/driver/jobs')).body;
       if (!jobs.current) break;
-      await call(driverToken, 'POST', '/api/v1/me/driver/actions', { id: crypto.randomUUID(), dispatchId: jobs.current.dispatch.id, action: 'completed', occurredAt: new Date().toISOString() });
+      await call(driverToken, 'POST', '/api/v1/me/driver/actions', {
+        id: crypto.randomUUID(),
+        dispatchId: jobs.current.dispatch.id,
+        action: 'completed',
+        occurredAt: new Date().toISOString(),
+      });
     }
     await call(admin, 'PATCH', '/api/v1/settings/proof', { photos: 'required', signature: 'required', notes: 'optional' });
-    const wo = (await call<{ id: string; number: string; dispatchIds: string[] }>(dispatcher, 'POST', '/api/v1/work-orders', { siteId: site.id, description: 'Take 20 t of hardcore to the new barn base', priority: 'urgent', lines: [{ equipmentTypeId: type.id, quantity: 1 }] })).body;
+    const wo = (
+      await call<{ id: string; number: string; dispatchIds: string[] }>(dispatcher, 'POST', '/api/v1/work-orders', {
+        siteId: site.id,
+        description: 'Take 20 t of hardcore to the new barn base',
+        priority: 'urgent',
+        lines: [{ equipmentTypeId: type.id, quantity: 1 }],
+      })
+    ).body;
     const firstDispatch = wo.dispatchIds[0] ?? '';
 
     // --- the job card
@@ -150,7 +214,8 @@ describe('the driver app on a phone (390×844)', () => {
     expect(machine).toContain('DRV-T Drive tipper');
     expect(machine).toContain('parked at 53.4701, -2.2502');
     const siteText = (await page.getByTestId('job-site').textContent()) ?? '';
-    for (const part of ['Ridge Farm', '4 Ridge Lane, Bury', 'Quinn Foreman', '+44 161 555 0142', 'Gate code 4711; report to the cabin']) expect(siteText).toContain(part);
+    for (const part of ['Ridge Farm', '4 Ridge Lane, Bury', 'Quinn Foreman', '+44 161 555 0142', 'Gate code 4711; report to the cabin'])
+      expect(siteText).toContain(part);
     await expect(page.getByTestId('job-start').textContent()).resolves.toMatch(/Start: \d{2} \w{3} \d{4}/);
     await expect(page.getByTestId('navigate').getAttribute('href')).resolves.toBe('geo:53.5931,-2.2981?q=53.5931,-2.2981(Ridge%20Farm)');
     await expect(card.getByRole('link', { name: '+44 161 555 0142' }).getAttribute('href')).resolves.toBe('tel:+441615550142');
@@ -162,7 +227,9 @@ describe('the driver app on a phone (390×844)', () => {
     await screenshot(page, '80-driver-job-card');
 
     // --- installable: manifest and a service worker controlling the page
-    const manifest = (await call<{ icons: Array<{ sizes: string }>; start_url: string; display: string }>('', 'GET', '/manifest.webmanifest')).body;
+    const manifest = (
+      await call<{ icons: Array<{ sizes: string }>; start_url: string; display: string }>('', 'GET', '/manifest.webmanifest')
+    ).body;
     expect(manifest).toMatchObject({ start_url: '/driver', display: 'standalone' });
     expect(manifest.icons.map((i) => i.sizes)).toEqual(expect.arrayContaining(['192x192', '512x512']));
     await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, { timeout: 30_000 });
@@ -187,7 +254,13 @@ describe('the driver app on a phone (390×844)', () => {
     console.log(`driver-app e2e: the badge left Offline ${cameBack} ms after the network came back`);
     expect(cameBack).toBeLessThan(2_000);
     await page.locator('[data-testid="my-dispatch"][data-synced="true"]').waitFor({ timeout: 15_000 });
-    const applied = (await call<{ status: string; timestamps: { enRouteAt: string; onSiteAt: string } }>(dispatcher, 'GET', `/api/v1/dispatches/${firstDispatch}`)).body;
+    const applied = (
+      await call<{ status: string; timestamps: { enRouteAt: string; onSiteAt: string } }>(
+        dispatcher,
+        'GET',
+        `/api/v1/dispatches/${firstDispatch}`,
+      )
+    ).body;
     expect(applied.status).toBe('on_site');
     expect(Date.parse(applied.timestamps.enRouteAt)).toBeLessThan(Date.parse(applied.timestamps.onSiteAt));
 
@@ -203,7 +276,17 @@ describe('the driver app on a phone (390×844)', () => {
 
     // Meanwhile the dispatcher recalls the job.
     const d = await call(dispatcher, 'GET', `/api/v1/dispatches/${firstDispatch}`);
-    expect((await call(dispatcher, 'POST', `/api/v1/dispatches/${firstDispatch}/recall`, { reason: 'Barn base not poured yet' }, { 'if-match': d.etag ?? '' })).status).toBe(200);
+    expect(
+      (
+        await call(
+          dispatcher,
+          'POST',
+          `/api/v1/dispatches/${firstDispatch}/recall`,
+          { reason: 'Barn base not poured yet' },
+          { 'if-match': d.etag ?? '' },
+        )
+      ).status,
+    ).toBe(200);
 
     // Signal back: the app starts again, signs in, sends the queued tap, and the server refuses it, saying why.
     await mobile.setOffline(false);
@@ -212,7 +295,9 @@ describe('the driver app on a phone (390×844)', () => {
     await login.or(refused).first().waitFor({ timeout: 30_000 });
     if (await login.isVisible()) await fillLogin(page, DEMO.driver);
     await refused.waitFor({ timeout: 30_000 });
-    await expect(refused.textContent()).resolves.toMatch(/"returning" was not applied.*Recalled by the dispatcher.*Barn base not poured yet/);
+    await expect(refused.textContent()).resolves.toMatch(
+      /"returning" was not applied.*Recalled by the dispatcher.*Barn base not poured yet/,
+    );
     await screenshot(page, '83-driver-refused');
     await refused.getByRole('button', { name: 'OK' }).click();
 
@@ -221,7 +306,9 @@ describe('the driver app on a phone (390×844)', () => {
     await again.filter({ hasText: wo.number }).waitFor();
     await again.getByRole('button', { name: 'Complete the job now' }).click();
     const dialog = page.getByRole('dialog');
-    await dialog.locator('input[type=file]').setInputFiles({ name: 'load.png', mimeType: 'image/png', buffer: solidPng(320, 240, [220, 20, 20]) });
+    await dialog
+      .locator('input[type=file]')
+      .setInputFiles({ name: 'load.png', mimeType: 'image/png', buffer: solidPng(320, 240, [220, 20, 20]) });
     await dialog.getByTestId('proof-photo').waitFor();
     const pad = await dialog.getByTestId('signature-pad').boundingBox();
     if (!pad) throw new Error('no signature pad');
@@ -237,7 +324,9 @@ describe('the driver app on a phone (390×844)', () => {
     await page.getByText('No dispatch right now').waitFor({ timeout: 30_000 });
 
     // --- the status report: proof on the report page and in the PDF (text and image)
-    const reports = (await call<{ items: Array<{ id: string; finalStatus: string }> }>(dispatcher, 'GET', `/api/v1/reports?workOrderId=${wo.id}`)).body.items;
+    const reports = (
+      await call<{ items: Array<{ id: string; finalStatus: string }> }>(dispatcher, 'GET', `/api/v1/reports?workOrderId=${wo.id}`)
+    ).body.items;
     const report = reports.find((r) => r.finalStatus === 'completed');
     expect(report).toBeDefined();
     await dispatcherPage.goto(`/reports/${report?.id}`);
@@ -283,26 +372,49 @@ describe('the driver app on a phone (390×844)', () => {
     const sites = (await call<{ items: Array<{ id: string }> }>(token, 'GET', '/api/v1/sites?limit=1')).body.items;
     const types = (await call<{ items: Array<{ id: string }> }>(token, 'GET', '/api/v1/equipment-types?limit=1')).body.items;
     const make = async (description: string) =>
-      (await call<{ id: string; number: string }>(token, 'POST', '/api/v1/work-orders', { siteId: sites[0]?.id, description, priority: 'low', requestedStart: new Date(Date.now() + 7 * 86_400_000).toISOString(), lines: [{ equipmentTypeId: types[0]?.id, quantity: 1 }] })).body;
+      (
+        await call<{ id: string; number: string }>(token, 'POST', '/api/v1/work-orders', {
+          siteId: sites[0]?.id,
+          description,
+          priority: 'low',
+          requestedStart: new Date(Date.now() + 7 * 86_400_000).toISOString(),
+          lines: [{ equipmentTypeId: types[0]?.id, quantity: 1 }],
+        })
+      ).body;
     const first = await make('Crane lift, machine one of two');
     const second = await make('Crane lift, machine two of two');
 
     await page.goto(`/work-orders/${first.number}`);
     await page.getByTestId('attachments').getByText('No files.').waitFor();
-    await page.getByTestId('attachments').locator('input[type=file]').setInputFiles({ name: 'delivery details.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n% delivery details\n') });
+    await page
+      .getByTestId('attachments')
+      .locator('input[type=file]')
+      .setInputFiles({ name: 'delivery details.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n% delivery details\n') });
     await page.getByTestId('attachments').getByText('delivery details.pdf').waitFor();
     // A disguised file is refused with the reason.
-    await page.getByTestId('attachments').locator('input[type=file]').setInputFiles({ name: 'photo.png', mimeType: 'image/png', buffer: Buffer.from('%PDF-1.4 not a png') });
+    await page
+      .getByTestId('attachments')
+      .locator('input[type=file]')
+      .setInputFiles({ name: 'photo.png', mimeType: 'image/png', buffer: Buffer.from('%PDF-1.4 not a png') });
     await page.getByText(/declared image\/png but the bytes are application\/pdf/).waitFor();
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('attachments').getByText('delivery details.pdf').click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('attachments').getByText('delivery details.pdf').click(),
+    ]);
     expect(readFileSync(await download.path()).toString()).toContain('% delivery details');
 
     await page.getByLabel('Link to work order number').fill(second.number);
     await page.getByRole('button', { name: 'Link' }).click();
-    await page.getByTestId('related').getByRole('link', { name: new RegExp(second.number) }).click();
+    await page
+      .getByTestId('related')
+      .getByRole('link', { name: new RegExp(second.number) })
+      .click();
     await page.waitForURL(`**/work-orders/${second.number}`);
     await page.getByRole('heading', { name: second.number }).waitFor();
-    await page.getByTestId('related').getByRole('link', { name: new RegExp(first.number) }).click();
+    await page
+      .getByTestId('related')
+      .getByRole('link', { name: new RegExp(first.number) })
+      .click();
     await page.getByRole('heading', { name: first.number }).waitFor();
     await screenshot(page, '87-work-order-files-related');
     await office.close();

@@ -25,7 +25,9 @@ function runStep(command: string, args: string[]): Promise<void> {
     child.stdout.on('data', (c: Buffer) => (output += c.toString()));
     child.stderr.on('data', (c: Buffer) => (output += c.toString()));
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} failed (${code}):\n${output.slice(-4000)}`))));
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} failed (${code}):\n${output.slice(-4000)}`)),
+    );
   });
 }
 
@@ -84,7 +86,9 @@ export async function setup(project: TestProject): Promise<() => Promise<void>> 
   const baseUrl = `http://localhost:${port}`;
   let logs = '';
   // The embedded identity provider (no OIDC_ISSUER) and nothing else inherited that could steer it.
-  const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(OIDC_|DATABASE_|REPORTING_|PUBLIC_URL|YM_)/.test(k)));
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !/^(OIDC_|DATABASE_|REPORTING_|PUBLIC_URL|YM_)/.test(k)),
+  );
   const child = spawn(process.execPath, ['apps/server/dist/main.js'], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -32,7 +32,9 @@ describe('main screens', () => {
       }, path);
       await page.getByRole('heading', { name: heading }).first().waitFor();
       // Wait for the loaders to go (not for network idle: the live event stream stays open).
-      await page.waitForFunction(() => document.querySelectorAll('[role="status"]').length === 0, undefined, { timeout: 10_000 }).catch(() => undefined);
+      await page
+        .waitForFunction(() => document.querySelectorAll('[role="status"]').length === 0, undefined, { timeout: 10_000 })
+        .catch(() => undefined);
       await screenshot(page, name);
     }
     await context.close();

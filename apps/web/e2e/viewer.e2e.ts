@@ -27,7 +27,11 @@ describe('viewer', () => {
 
     // A typed URL to an admin screen lands back on the viewer's home.
     await page.goto('/admin/users');
-    await page.getByLabel('E-mail').or(page.getByRole('tab', { name: 'Status reports' })).first().waitFor();
+    await page
+      .getByLabel('E-mail')
+      .or(page.getByRole('tab', { name: 'Status reports' }))
+      .first()
+      .waitFor();
     if (await page.getByLabel('E-mail').count()) await signIn(page, DEMO.viewer, '/admin/users');
     expect(new URL(page.url()).pathname).toBe('/reports');
     await context.close();

@@ -12,7 +12,11 @@ declare const self: ServiceWorkerGlobalScope & { __WB_MANIFEST: Array<{ url: str
 cleanupOutdatedCaches();
 precacheAndRoute(self.__WB_MANIFEST);
 // Client-side routes load index.html from the cache; the API, identity provider and docs never do.
-registerRoute(new NavigationRoute(createHandlerBoundToURL('/index.html'), { denylist: [/^\/api\//, /^\/oidc\//, /^\/docs/, /^\/healthz/, /^\/readyz/, /^\/metrics/] }));
+registerRoute(
+  new NavigationRoute(createHandlerBoundToURL('/index.html'), {
+    denylist: [/^\/api\//, /^\/oidc\//, /^\/docs/, /^\/healthz/, /^\/readyz/, /^\/metrics/],
+  }),
+);
 
 self.addEventListener('install', () => {
   void self.skipWaiting();
@@ -31,7 +35,13 @@ self.addEventListener('push', (event) => {
     // not JSON: keep the generic text
   }
   event.waitUntil(
-    self.registration.showNotification(message.title, { body: message.body, tag: message.tag, icon: '/icons/icon-192.png', badge: '/icons/icon-192.png', data: { url: message.url ?? '/driver' } }),
+    self.registration.showNotification(message.title, {
+      body: message.body,
+      tag: message.tag,
+      icon: '/icons/icon-192.png',
+      badge: '/icons/icon-192.png',
+      data: { url: message.url ?? '/driver' },
+    }),
   );
 });
 

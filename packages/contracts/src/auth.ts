@@ -36,11 +36,17 @@ export const TenantIssuerSchema = z.object({
 export type TenantIssuer = z.infer<typeof TenantIssuerSchema>;
 
 export const RegisterTenantIssuerSchema = z.object({
-  issuer: z.url({ protocol: /^https?$/ }).max(500).refine(hasNoNul, NUL_MESSAGE),
+  issuer: z
+    .url({ protocol: /^https?$/ })
+    .max(500)
+    .refine(hasNoNul, NUL_MESSAGE),
   audience: text().min(1).max(200),
   clientId: text().min(1).max(200).optional(),
   roleMapping: z.record(text().min(1).max(200), z.enum(['admin', 'dispatcher', 'driver', 'viewer'])).default({}),
-  regionClaim: text().trim().regex(/^[A-Za-z_][A-Za-z0-9_.:-]{0,99}$/, 'a claim name').default('region'),
+  regionClaim: text()
+    .trim()
+    .regex(/^[A-Za-z_][A-Za-z0-9_.:-]{0,99}$/, 'a claim name')
+    .default('region'),
 });
 export type RegisterTenantIssuer = z.infer<typeof RegisterTenantIssuerSchema>;
 

@@ -6,8 +6,10 @@ export type Role = z.infer<typeof RoleSchema>;
 export const ROLES = RoleSchema.options;
 
 /** Tenant slugs become schema names (`t_<slug>`): lower-case letters, digits and underscores. */
-export const TenantSlugSchema = text()
-  .regex(/^[a-z][a-z0-9_]{1,39}$/, 'lower-case letters, digits and _, 2 to 40 characters, starting with a letter');
+export const TenantSlugSchema = text().regex(
+  /^[a-z][a-z0-9_]{1,39}$/,
+  'lower-case letters, digits and _, 2 to 40 characters, starting with a letter',
+);
 
 export const UuidSchema = z.uuid();
 

@@ -72,8 +72,10 @@ export const DISPATCH_TRANSITIONS = {
 } as const satisfies Record<string, { from: readonly StatusKey[]; to: StatusKey | null; by: readonly DispatchActor[] }>;
 export type DispatchCommand = keyof typeof DISPATCH_TRANSITIONS;
 
-export const canMove = (command: DispatchCommand, from: DispatchStatus): boolean => (DISPATCH_TRANSITIONS[command].from as readonly string[]).includes(from);
-export const mayMove = (command: DispatchCommand, actor: DispatchActor): boolean => (DISPATCH_TRANSITIONS[command].by as readonly string[]).includes(actor);
+export const canMove = (command: DispatchCommand, from: DispatchStatus): boolean =>
+  (DISPATCH_TRANSITIONS[command].from as readonly string[]).includes(from);
+export const mayMove = (command: DispatchCommand, actor: DispatchActor): boolean =>
+  (DISPATCH_TRANSITIONS[command].by as readonly string[]).includes(actor);
 
 /** The command that takes a dispatch to `to` by one step forward (driver's status updates), if any. */
 export function advanceCommandTo(to: DispatchStatus): DispatchCommand | null {
@@ -83,7 +85,8 @@ export function advanceCommandTo(to: DispatchStatus): DispatchCommand | null {
 
 /** The next forward step of the job from `status` (the driver's next button), or null. */
 export function nextStepFrom(status: DispatchStatus): DispatchStatus | null {
-  for (const c of ['en_route', 'on_site', 'returning'] as const) if ((DISPATCH_TRANSITIONS[c].from as readonly string[]).includes(status)) return DISPATCH_TRANSITIONS[c].to;
+  for (const c of ['en_route', 'on_site', 'returning'] as const)
+    if ((DISPATCH_TRANSITIONS[c].from as readonly string[]).includes(status)) return DISPATCH_TRANSITIONS[c].to;
   return status === 'returning' ? 'completed' : null;
 }
 
@@ -107,7 +110,10 @@ export function workOrderStatusOf(statuses: readonly DispatchStatus[]): WorkOrde
 export const WorkOrderLineInputSchema = z
   .object({ equipmentTypeId: z.uuid(), quantity: z.number().int().min(1).max(100), equipmentId: z.uuid().nullish() })
   .strict()
-  .refine((l) => !l.equipmentId || l.quantity === 1, { message: 'a specific piece of equipment can only be requested once', path: ['quantity'] });
+  .refine((l) => !l.equipmentId || l.quantity === 1, {
+    message: 'a specific piece of equipment can only be requested once',
+    path: ['quantity'],
+  });
 export const CreateWorkOrderSchema = z
   .object({
     siteId: z.uuid(),
@@ -119,7 +125,10 @@ export const CreateWorkOrderSchema = z
     lines: z.array(WorkOrderLineInputSchema).min(1, 'at least one line').max(50),
   })
   .strict()
-  .refine((w) => !w.dueAt || !w.requestedStart || w.dueAt >= w.requestedStart, { message: 'must not be before the requested start', path: ['dueAt'] });
+  .refine((w) => !w.dueAt || !w.requestedStart || w.dueAt >= w.requestedStart, {
+    message: 'must not be before the requested start',
+    path: ['dueAt'],
+  });
 export type CreateWorkOrder = z.infer<typeof CreateWorkOrderSchema>;
 
 export const WorkOrderSchema = z.object({
@@ -132,7 +141,15 @@ export const WorkOrderSchema = z.object({
   dueAt: text().nullable(),
   notes: text().nullable(),
   status: WorkOrderStatusSchema,
-  lines: z.array(z.object({ id: z.uuid(), lineNo: z.number().int(), equipmentTypeId: z.uuid(), quantity: z.number().int(), equipmentId: z.uuid().nullable() })),
+  lines: z.array(
+    z.object({
+      id: z.uuid(),
+      lineNo: z.number().int(),
+      equipmentTypeId: z.uuid(),
+      quantity: z.number().int(),
+      equipmentId: z.uuid().nullable(),
+    }),
+  ),
   dispatchIds: z.array(z.uuid()),
   createdBy: z.object({ subject: text(), name: text() }),
   version: z.number().int(),
@@ -225,7 +242,13 @@ export const RecallSchema = z
   .strict();
 export type Recall = z.infer<typeof RecallSchema>;
 export const OptionalReasonSchema = z.object({ reason: text().trim().max(2000).optional() }).strict();
-export const AdvanceSchema = z.object({ status: z.enum(['en_route', 'on_site', 'returning', 'completed'] as const satisfies readonly (typeof DISPATCH_TRANSITIONS)['en_route' | 'on_site' | 'returning' | 'complete']['to'][]), notes: NoteSchema.optional() }).strict();
+export const AdvanceSchema = z
+  .object({
+    status: z.enum(['en_route', 'on_site', 'returning', 'completed'] as const satisfies readonly (typeof DISPATCH_TRANSITIONS)[
+      'en_route' | 'on_site' | 'returning' | 'complete']['to'][]),
+    notes: NoteSchema.optional(),
+  })
+  .strict();
 export const ManualDispatchSchema = z.object({ equipmentId: z.uuid(), driverId: z.uuid() }).strict();
 export const ReprioritiseSchema = z.object({ priority: PrioritySchema }).strict();
 
@@ -252,13 +275,17 @@ export const CandidateEquipmentSchema = z.object({
   code: text().describe('asset tag'),
   name: text(),
   eligible: z.boolean(),
-  reasons: z.array(text()).describe('why not, in plain words: "in maintenance since 2026-11-28 (hydraulic leak)", "on WO-2026-000012 until about 14:30 GMT"'),
+  reasons: z
+    .array(text())
+    .describe('why not, in plain words: "in maintenance since 2026-11-28 (hydraulic leak)", "on WO-2026-000012 until about 14:30 GMT"'),
 });
 export const CandidateDriverSchema = z.object({
   id: z.uuid(),
   name: text(),
   eligible: z.boolean(),
-  reasons: z.array(text()).describe('why not, in plain words: "off duty", "missing qualification HAZMAT", "qualification CDL-A expired on 2026-10-01"'),
+  reasons: z
+    .array(text())
+    .describe('why not, in plain words: "off duty", "missing qualification HAZMAT", "qualification CDL-A expired on 2026-10-01"'),
 });
 /** What a dispatcher may pick for a waiting dispatch: eligible ones first, the others with their reasons. */
 export const CandidatesSchema = z.object({

@@ -25,7 +25,11 @@ export const UpdateFilesSettingsSchema = z.object({ quotaBytes: z.number().int()
 
 /** What completing a job must carry, per tenant: each part off, optional or required. */
 export const ProofRequirementSchema = z.enum(['off', 'optional', 'required']);
-export const ProofSettingsSchema = z.object({ photos: ProofRequirementSchema, signature: ProofRequirementSchema, notes: ProofRequirementSchema });
+export const ProofSettingsSchema = z.object({
+  photos: ProofRequirementSchema,
+  signature: ProofRequirementSchema,
+  notes: ProofRequirementSchema,
+});
 export type ProofSettings = z.infer<typeof ProofSettingsSchema>;
 export const UpdateProofSettingsSchema = ProofSettingsSchema.partial().strict();
 
@@ -54,7 +58,14 @@ export const DriverJobSchema = z.object({
   dispatch: DispatchSchema,
   workOrder: z.object({ id: z.uuid(), number: z.string(), description: z.string(), dueAt: z.string().nullable() }),
   equipment: z
-    .object({ id: z.uuid(), assetTag: z.string(), name: z.string(), typeCode: z.string(), typeName: z.string(), parkedAt: PositionSchema.nullable() })
+    .object({
+      id: z.uuid(),
+      assetTag: z.string(),
+      name: z.string(),
+      typeCode: z.string(),
+      typeName: z.string(),
+      parkedAt: PositionSchema.nullable(),
+    })
     .nullable(),
   site: z.object({
     id: z.uuid(),
@@ -115,10 +126,14 @@ export type DriverActionResult = z.infer<typeof DriverActionResultSchema>;
 
 export const ActionIdParamsSchema = z.object({ actionId: z.uuid() });
 
-export const SetMyDutySchema = z.object({ dutyStatus: z.enum(['on_duty', 'off_duty']), note: z.string().trim().max(2000).optional() }).strict();
+export const SetMyDutySchema = z
+  .object({ dutyStatus: z.enum(['on_duty', 'off_duty']), note: z.string().trim().max(2000).optional() })
+  .strict();
 
 export const WorkOrderLinkSchema = z.object({ relatedId: z.uuid() }).strict();
-export const RelatedWorkOrdersSchema = z.object({ items: z.array(z.object({ id: z.uuid(), number: z.string(), description: z.string(), status: z.string() })) });
+export const RelatedWorkOrdersSchema = z.object({
+  items: z.array(z.object({ id: z.uuid(), number: z.string(), description: z.string(), status: z.string() })),
+});
 
 export const PushSubscriptionSchema = z
   .object({

@@ -15,10 +15,15 @@ const LocalDateTime = text().regex(/^\d{4}-\d{2}-\d{2}T([01]\d|2[0-3]):[0-5]\d$/
 const Instant = z.iso.datetime({ offset: true });
 
 export const PlanningSettingsSchema = z.object({
-  timeZone: text().describe('IANA zone of shifts, leave days and recurring work (the tenant\'s zone until set)'),
+  timeZone: text().describe("IANA zone of shifts, leave days and recurring work (the tenant's zone until set)"),
   allowOvertime: z.boolean().describe('offer a job to a driver whose shift ends before its typical duration'),
   horizonDays: z.number().int().min(1).max(366).describe('recurring work is created this many days ahead'),
-  maxOccurrencesPerSeries: z.number().int().min(1).max(1000).describe('a rule may not create more occurrences than this inside the horizon'),
+  maxOccurrencesPerSeries: z
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .describe('a rule may not create more occurrences than this inside the horizon'),
 });
 export type PlanningSettings = z.infer<typeof PlanningSettingsSchema>;
 export const UpdatePlanningSettingsSchema = PlanningSettingsSchema.partial().strict();
@@ -119,7 +124,9 @@ export type TimeOff = z.infer<typeof TimeOffSchema>;
 export const TimeOffQuerySchema = z.object({ status: z.enum(TIME_OFF_STATUSES).optional(), driverId: z.uuid().optional() });
 
 // --- maintenance windows
-export const CreateMaintenanceWindowSchema = z.object({ equipmentId: z.uuid(), startsAt: Instant, endsAt: Instant, reason: text().trim().min(1, 'required').max(500) }).strict();
+export const CreateMaintenanceWindowSchema = z
+  .object({ equipmentId: z.uuid(), startsAt: Instant, endsAt: Instant, reason: text().trim().min(1, 'required').max(500) })
+  .strict();
 export type CreateMaintenanceWindow = z.infer<typeof CreateMaintenanceWindowSchema>;
 export const MaintenanceWindowSchema = z.object({
   id: z.uuid(),
@@ -192,8 +199,17 @@ export const OccurrenceParamsSchema = z.object({ id: z.uuid(), occurrenceId: z.u
 export const CapacityCheckSchema = z
   .object({
     at: Instant,
-    lines: z.array(z.object({ equipmentTypeId: z.uuid(), quantity: z.number().int().min(1).max(100) }).strict()).min(1).max(50),
-    durationMinutes: z.number().int().min(1).max(24 * 60).optional().describe('default: the type\'s typical job length'),
+    lines: z
+      .array(z.object({ equipmentTypeId: z.uuid(), quantity: z.number().int().min(1).max(100) }).strict())
+      .min(1)
+      .max(50),
+    durationMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60)
+      .optional()
+      .describe("default: the type's typical job length"),
   })
   .strict();
 export type CapacityCheck = z.infer<typeof CapacityCheckSchema>;
@@ -229,7 +245,10 @@ export const EtaSchema = z.object({
 });
 export type Eta = z.infer<typeof EtaSchema>;
 
-export const ForecastQuerySchema = z.object({ days: z.coerce.number().int().min(1).max(90).default(14), format: z.enum(['json', 'csv']).default('json') });
+export const ForecastQuerySchema = z.object({
+  days: z.coerce.number().int().min(1).max(90).default(14),
+  format: z.enum(['json', 'csv']).default('json'),
+});
 export const ForecastProblemSchema = z.object({
   day: text(),
   equipmentTypeId: z.uuid(),

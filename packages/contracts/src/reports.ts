@@ -113,7 +113,9 @@ export const ReportListQuerySchema = PageQuerySchema.extend({
 export type ReportListQuery = z.infer<typeof ReportListQuerySchema>;
 
 /** The same filters as the list, every matching report (up to 100,000) as one CSV or Excel file. */
-export const ReportExportQuerySchema = ReportListQuerySchema.omit({ limit: true, cursor: true }).extend({ format: z.enum(['csv', 'xlsx']).default('csv') });
+export const ReportExportQuerySchema = ReportListQuerySchema.omit({ limit: true, cursor: true }).extend({
+  format: z.enum(['csv', 'xlsx']).default('csv'),
+});
 export type ReportExportQuery = z.infer<typeof ReportExportQuerySchema>;
 
 export const ReportSummarySchema = StatusReportSchema.omit({ corrections: true }).extend({ correctionCount: z.number().int() });

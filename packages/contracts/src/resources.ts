@@ -110,7 +110,14 @@ export const EquipmentSchema = z.object({
 });
 export type Equipment = z.infer<typeof EquipmentSchema>;
 export const CreateEquipmentSchema = z
-  .object({ assetTag: AssetTagSchema, name: NameSchema, equipmentTypeId: z.uuid(), home: PositionSchema.nullish(), position: PositionSchema.nullish(), region: RegionRefSchema })
+  .object({
+    assetTag: AssetTagSchema,
+    name: NameSchema,
+    equipmentTypeId: z.uuid(),
+    home: PositionSchema.nullish(),
+    position: PositionSchema.nullish(),
+    region: RegionRefSchema,
+  })
   .strict();
 export type CreateEquipment = z.infer<typeof CreateEquipmentSchema>;
 export const UpdateEquipmentSchema = CreateEquipmentSchema.partial().strict();
@@ -129,7 +136,9 @@ export const OptionalNoteSchema = z.object({ note: NoteSchema.optional() }).stri
 // --- drivers ----------------------------------------------------------------------------------
 export const DutyStatusSchema = z.enum(['on_duty', 'off_duty']);
 export type DutyStatus = z.infer<typeof DutyStatusSchema>;
-export const HeldQualificationInputSchema = z.object({ qualificationId: z.uuid(), expiresAt: z.iso.datetime({ offset: true }).nullish() }).strict();
+export const HeldQualificationInputSchema = z
+  .object({ qualificationId: z.uuid(), expiresAt: z.iso.datetime({ offset: true }).nullish() })
+  .strict();
 export const HeldQualificationSchema = z.object({
   qualificationId: z.uuid(),
   code: text(),
@@ -160,7 +169,10 @@ export const CreateDriverSchema = z
   .object({
     name: NameSchema,
     employeeNo: text().trim().min(1).max(50).nullish(),
-    phone: text().trim().regex(/^[+0-9 ()-]{3,50}$/, 'digits, spaces, + ( ) -').nullish(),
+    phone: text()
+      .trim()
+      .regex(/^[+0-9 ()-]{3,50}$/, 'digits, spaces, + ( ) -')
+      .nullish(),
     email: z.email().max(320).nullish(),
     subject: text().trim().min(1).max(255).nullish(),
     dutyStatus: DutyStatusSchema.default('off_duty'),
@@ -174,7 +186,10 @@ export const UpdateDriverSchema = z
   .object({
     name: NameSchema,
     employeeNo: text().trim().min(1).max(50).nullable(),
-    phone: text().trim().regex(/^[+0-9 ()-]{3,50}$/, 'digits, spaces, + ( ) -').nullable(),
+    phone: text()
+      .trim()
+      .regex(/^[+0-9 ()-]{3,50}$/, 'digits, spaces, + ( ) -')
+      .nullable(),
     email: z.email().max(320).nullable(),
     subject: text().trim().min(1).max(255).nullable(),
     position: PositionSchema.nullable(),
@@ -221,7 +236,10 @@ export const CreateSiteSchema = z
     address: text().trim().min(1, 'required').max(500),
     position: PositionSchema.nullish(),
     contactName: text().trim().max(200).nullish(),
-    contactPhone: text().trim().regex(/^[+0-9 ()-]{3,50}$/, 'digits, spaces, + ( ) -').nullish(),
+    contactPhone: text()
+      .trim()
+      .regex(/^[+0-9 ()-]{3,50}$/, 'digits, spaces, + ( ) -')
+      .nullish(),
     notes: text().trim().max(5000).nullish(),
     region: RegionRefSchema,
   })

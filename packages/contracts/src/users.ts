@@ -54,7 +54,9 @@ export const UpdateMemberSchema = z
     active: z.boolean().optional(),
     regions: RegionCodesSchema.optional(),
   })
-  .refine((v) => v.name !== undefined || v.roles !== undefined || v.active !== undefined || v.regions !== undefined, { message: 'nothing to change' });
+  .refine((v) => v.name !== undefined || v.roles !== undefined || v.active !== undefined || v.regions !== undefined, {
+    message: 'nothing to change',
+  });
 export type UpdateMember = z.infer<typeof UpdateMemberSchema>;
 
 export const MemberParamsSchema = z.object({ id: z.uuid() });

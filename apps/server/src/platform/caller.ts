@@ -28,7 +28,11 @@ export function systemCaller(tenantSlug: string, requestId: string | null = null
  * their own work, people without region attributes). The rules built on it live in
  * modules/regions (its policy); platform code and lower modules ask only this.
  */
-export function regionScopeOf(who: { kind?: Caller['kind']; roles: readonly string[]; regions?: readonly string[] | undefined }): readonly string[] | null {
+export function regionScopeOf(who: {
+  kind?: Caller['kind'];
+  roles: readonly string[];
+  regions?: readonly string[] | undefined;
+}): readonly string[] | null {
   if (who.kind === 'system' || who.roles.includes('admin')) return null;
   // Drivers see their own dispatches whatever the region; the scope is for those who oversee work.
   if (!who.roles.some((role) => role === 'dispatcher' || role === 'viewer')) return null;

@@ -30,7 +30,16 @@ describe('CSV (RFC 4180)', () => {
 });
 
 describe('CSV formula injection (OWASP)', () => {
-  const dangerous = ['=HYPERLINK("http://evil.example","x")', '+1+cmd|\' /C calc\'!A0', '-2+3', '@SUM(A1:A2)', '\tleading tab', '\rleading CR', "'=already quoted", "''@twice"];
+  const dangerous = [
+    '=HYPERLINK("http://evil.example","x")',
+    "+1+cmd|' /C calc'!A0",
+    '-2+3',
+    '@SUM(A1:A2)',
+    '\tleading tab',
+    '\rleading CR',
+    "'=already quoted",
+    "''@twice",
+  ];
 
   it('writes every cell that a spreadsheet would run as a formula with a leading quote, quoted', () => {
     for (const value of dangerous) {

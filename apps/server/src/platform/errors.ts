@@ -31,11 +31,9 @@ export const validationFailed = (detail: string, errors: FieldError[]): AppError
 export const unprocessable = (kind: string, detail: string, errors?: FieldError[]): AppError =>
   new AppError(422, problemType(kind), 'Unprocessable request', detail, errors);
 
-export const unauthorized = (detail: string): AppError =>
-  new AppError(401, problemType('unauthorized'), 'Unauthorized', detail);
+export const unauthorized = (detail: string): AppError => new AppError(401, problemType('unauthorized'), 'Unauthorized', detail);
 
-export const forbidden = (detail: string): AppError =>
-  new AppError(403, problemType('forbidden'), 'Forbidden', detail);
+export const forbidden = (detail: string): AppError => new AppError(403, problemType('forbidden'), 'Forbidden', detail);
 
 export const staleVersion = (entity: string, id: string): AppError =>
   new AppError(

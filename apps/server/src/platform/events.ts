@@ -35,7 +35,11 @@ export type DomainEvents = {
 
 export type DomainEventName = keyof DomainEvents;
 /** Receives every announcement of one committed transaction at once (one import of 500 drivers: one call). */
-type Handler<K extends DomainEventName> = (db: Kysely<ControlTables>, caller: Caller, payloads: ReadonlyArray<DomainEvents[K]>) => Promise<void>;
+type Handler<K extends DomainEventName> = (
+  db: Kysely<ControlTables>,
+  caller: Caller,
+  payloads: ReadonlyArray<DomainEvents[K]>,
+) => Promise<void>;
 type Subscription = { handler: Handler<DomainEventName>; onError: (error: unknown, payloads: unknown) => void };
 
 const handlers = new Map<DomainEventName, Map<string, Subscription>>();

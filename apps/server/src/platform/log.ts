@@ -29,5 +29,11 @@ type LoggedRequest = { method?: string; url?: string; host?: string; ip?: string
 
 /** Fastify's request serializer, with the URL's secrets redacted. */
 function requestForLog(request: LoggedRequest): Record<string, unknown> {
-  return { method: request.method, url: redactUrl(request.url ?? ''), host: request.host, remoteAddress: request.ip, remotePort: request.socket?.remotePort };
+  return {
+    method: request.method,
+    url: redactUrl(request.url ?? ''),
+    host: request.host,
+    remoteAddress: request.ip,
+    remotePort: request.socket?.remotePort,
+  };
 }

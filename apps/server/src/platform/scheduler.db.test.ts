@@ -22,7 +22,13 @@ describe(`forEachTenant on ${testDbKind()}`, () => {
     const log: SchedulerLog = { warn: (obj, msg) => entries.push({ obj, msg }) };
     const reached: string[] = [];
     await forEachTenant(database.db, 'test sweep', log, async (slug) => {
-      if (slug === broken.slug) await withTenant(database.db, slug, (tx) => tx.selectFrom('no_such_table' as never).selectAll().execute());
+      if (slug === broken.slug)
+        await withTenant(database.db, slug, (tx) =>
+          tx
+            .selectFrom('no_such_table' as never)
+            .selectAll()
+            .execute(),
+        );
       if (slug === healthy.slug) await withTenant(database.db, slug, async () => void reached.push(slug));
     });
     expect(reached).toEqual([healthy.slug]);

@@ -18,7 +18,13 @@ export type ScheduleOptions = {
  * job's name — no silent catch. A failed tick is simply tried again at the next one. Returns
  * `stop`: no tick starts after it (one already running finishes).
  */
-export function schedule(name: string, intervalMs: number, log: SchedulerLog, tick: () => Promise<void> | void, options: ScheduleOptions = {}): () => void {
+export function schedule(
+  name: string,
+  intervalMs: number,
+  log: SchedulerLog,
+  tick: () => Promise<void> | void,
+  options: ScheduleOptions = {},
+): () => void {
   let running = false;
   let stopped = false;
   const run = async (): Promise<void> => {
@@ -45,7 +51,12 @@ export function schedule(name: string, intervalMs: number, log: SchedulerLog, ti
  * Runs `fn` for every tenant, one after the other. One tenant's failure is logged (with the job
  * and the tenant) and does not stop the others; the job's next tick tries that tenant again.
  */
-export async function forEachTenant(db: Kysely<ControlTables>, name: string, log: SchedulerLog, fn: (slug: string) => Promise<unknown>): Promise<void> {
+export async function forEachTenant(
+  db: Kysely<ControlTables>,
+  name: string,
+  log: SchedulerLog,
+  fn: (slug: string) => Promise<unknown>,
+): Promise<void> {
   for (const tenant of await listTenants(db)) {
     try {
       await fn(tenant.slug);

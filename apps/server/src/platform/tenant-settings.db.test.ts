@@ -15,7 +15,8 @@ describe(`tenantSettings on ${testDbKind()}`, () => {
   let slug: string;
   let key = '';
   const run = <T>(fn: (tx: TenantTx) => Promise<T>): Promise<T> => withTenant(database.db, slug, fn);
-  const stored = (): Promise<unknown> => run(async (tx) => (await sql<{ value: unknown }>`select value from tenant_settings where key = ${key}`.execute(tx)).rows[0]?.value);
+  const stored = (): Promise<unknown> =>
+    run(async (tx) => (await sql<{ value: unknown }>`select value from tenant_settings where key = ${key}`.execute(tx)).rows[0]?.value);
   const fresh = (): ReturnType<typeof tenantSettings<Settings>> => {
     key = `test.${Math.random().toString(36).slice(2)}`;
     return tenantSettings(key, Schema, () => ({ ...DEFAULTS }), { label: 'test settings' });
@@ -56,7 +57,11 @@ describe(`tenantSettings on ${testDbKind()}`, () => {
 
   it('falls back to the default for a stored field the schema no longer accepts, keeping the others', async () => {
     const section = fresh();
-    await run((tx) => sql`insert into tenant_settings (key, value, updated_at) values (${key}, ${JSON.stringify({ enabled: false, limit: 'many', mode: 'fast', gone: 1 })}::jsonb, now())`.execute(tx));
+    await run((tx) =>
+      sql`insert into tenant_settings (key, value, updated_at) values (${key}, ${JSON.stringify({ enabled: false, limit: 'many', mode: 'fast', gone: 1 })}::jsonb, now())`.execute(
+        tx,
+      ),
+    );
     expect(await run((tx) => section.read(tx))).toEqual({ enabled: false, limit: 10, mode: 'fast' });
     expect(section.parse(null)).toEqual(DEFAULTS);
     expect(section.parse({ limit: 7 })).toEqual({ ...DEFAULTS, limit: 7 });
@@ -69,7 +74,11 @@ describe(`tenantSettings on ${testDbKind()}`, () => {
     expect(await stored()).toEqual({ enabled: false, limit: 5, mode: 'fast', version: 1 });
     expect(await run((tx) => section.readVersioned(tx))).toEqual({ value: { enabled: false, limit: 5, mode: 'fast' }, version: 1 });
     const stale = await run((tx) => section.replace(tx, DEFAULTS, 0)).catch((e: unknown) => e);
-    expect(stale).toMatchObject({ status: 409, type: '/problems/stale-version', detail: `test settings ${key} was changed by someone else; reload it and try again` });
+    expect(stale).toMatchObject({
+      status: 409,
+      type: '/problems/stale-version',
+      detail: `test settings ${key} was changed by someone else; reload it and try again`,
+    });
     expect((await run((tx) => section.replace(tx, DEFAULTS, 1))).version).toBe(2);
     // A change without If-Match keeps the count going, so an older ETag is still refused.
     await run((tx) => section.update(tx, { limit: 3 }));

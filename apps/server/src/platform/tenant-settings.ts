@@ -34,7 +34,12 @@ export type TenantSettingsSection<T extends Shape> = {
 const objectOf = (value: unknown): Shape => (value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Shape) : {});
 
 /** `label` names the section in a 409 (`retention settings reporting.retention was changed by someone else`). */
-export function tenantSettings<T extends Shape>(key: string, schema: z.ZodType<T>, defaults: () => T, options: { label?: string } = {}): TenantSettingsSection<T> {
+export function tenantSettings<T extends Shape>(
+  key: string,
+  schema: z.ZodType<T>,
+  defaults: () => T,
+  options: { label?: string } = {},
+): TenantSettingsSection<T> {
   function parse(stored: unknown, base: T = defaults()): T {
     const saved = objectOf(stored);
     // Only the section's own fields (the stored object may carry others, e.g. its version).
@@ -46,7 +51,8 @@ export function tenantSettings<T extends Shape>(key: string, schema: z.ZodType<T
       const invalid = new Set(result.error.issues.map((issue) => String(issue.path[0] ?? '')));
       const fixable = [...invalid].filter((field) => field in base && candidate[field] !== base[field]);
       // The defaults themselves must be valid: a section declared wrongly is a bug, not a setting.
-      if (fixable.length === 0) throw new Error(`the defaults of tenant settings "${key}" do not match its schema: ${result.error.message}`);
+      if (fixable.length === 0)
+        throw new Error(`the defaults of tenant settings "${key}" do not match its schema: ${result.error.message}`);
       for (const field of fixable) candidate[field] = base[field];
     }
   }

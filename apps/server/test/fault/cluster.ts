@@ -59,7 +59,18 @@ export async function createCluster(firstPort: number): Promise<Cluster> {
 
 export async function startCluster(cluster: Cluster): Promise<void> {
   const options = `-p ${cluster.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=${cluster.dataDir} -c max_connections=100 -c shared_buffers=32MB`;
-  await exec(cluster, 'pg_ctl', ['-D', cluster.dataDir, '-l', path.join(cluster.dataDir, 'server.log'), '-o', options, '-w', '-t', '60', 'start']);
+  await exec(cluster, 'pg_ctl', [
+    '-D',
+    cluster.dataDir,
+    '-l',
+    path.join(cluster.dataDir, 'server.log'),
+    '-o',
+    options,
+    '-w',
+    '-t',
+    '60',
+    'start',
+  ]);
 }
 
 /** `fast`: what a service restart does — sessions are terminated, in-flight transactions roll back. */

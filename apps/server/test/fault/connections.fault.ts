@@ -5,7 +5,19 @@ import { CommitOutcomeUnknownError, unavailabilityOf, withControl, type Database
 import { notificationsOf } from '../../src/modules/notifications/index.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { buildFleet, type Fleet } from '../support/fleet.js';
-import { admin, badSamples, cluster, createFaultTenant, eventIds, expectIntact, listenOn, openFaultDatabase, openStream, sleep, startLoad } from './support.js';
+import {
+  admin,
+  badSamples,
+  cluster,
+  createFaultTenant,
+  eventIds,
+  expectIntact,
+  listenOn,
+  openFaultDatabase,
+  openStream,
+  sleep,
+  startLoad,
+} from './support.js';
 
 /** Terminates this database's sessions of one application (the server's pool, or its LISTEN client). */
 const terminate = async (databaseName: string, application: string): Promise<number> =>
@@ -31,7 +43,11 @@ describe('database sessions lost under the server (terminated, LISTEN killed, po
     process.on('uncaughtException', onCrash);
     ({ database, name } = await openFaultDatabase({ poolSize: 4, poolTimeoutMs: 1_000 }));
     slug = await createFaultTenant(database, 'conn');
-    fleet = await buildFleet(database, slug, { types: { VAN: [] }, equipment: { VAN: 4 }, drivers: [{ quals: [] }, { quals: [] }, { quals: [] }, { quals: [] }] });
+    fleet = await buildFleet(database, slug, {
+      types: { VAN: [] },
+      equipment: { VAN: 4 },
+      drivers: [{ quals: [] }, { quals: [] }, { quals: [] }, { quals: [] }],
+    });
     await admin(`create table public.fault_probe (id serial primary key, label text not null)`, [], name);
     t = await createTestApp(database);
     baseUrl = await listenOn(t.app);
@@ -110,7 +126,12 @@ describe('database sessions lost under the server (terminated, LISTEN killed, po
       fetch(`${baseUrl}/api/v1/work-orders`, {
         method: 'POST',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ siteId: fleet.siteId, description: 'after LISTEN loss', priority: 'low', lines: [{ equipmentTypeId: fleet.typeIds.VAN, quantity: 1 }] }),
+        body: JSON.stringify({
+          siteId: fleet.siteId,
+          description: 'after LISTEN loss',
+          priority: 'low',
+          lines: [{ equipmentTypeId: fleet.typeIds.VAN, quantity: 1 }],
+        }),
       });
     const acknowledged: string[] = [];
     for (let round = 0; round < 3; round++) {
@@ -145,8 +166,17 @@ describe('database sessions lost under the server (terminated, LISTEN killed, po
           await lock.release();
           return null;
         }
-        const response = await fetch(`${baseUrl}/api/v1/work-orders?limit=5`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(15_000) });
-        return { status: response.status, retryAfter: response.headers.get('retry-after'), type: response.headers.get('content-type'), body: (await response.json()) as { type?: string }, ms: Date.now() - started };
+        const response = await fetch(`${baseUrl}/api/v1/work-orders?limit=5`, {
+          headers: { authorization: `Bearer ${token}` },
+          signal: AbortSignal.timeout(15_000),
+        });
+        return {
+          status: response.status,
+          retryAfter: response.headers.get('retry-after'),
+          type: response.headers.get('content-type'),
+          body: (await response.json()) as { type?: string },
+          ms: Date.now() - started,
+        };
       }),
     );
     const got = answers.filter((a) => a !== null);

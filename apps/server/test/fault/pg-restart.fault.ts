@@ -32,7 +32,11 @@ describe('PostgreSQL restarts under load (throwaway cluster, stopped for 10 s)',
     process.on('uncaughtException', onCrash);
     ({ database } = await openFaultDatabase({ poolSize: 10, poolTimeoutMs: 2_000 }));
     slug = await createFaultTenant(database, 'restart');
-    fleet = await buildFleet(database, slug, { types: { VAN: [] }, equipment: { VAN: 4 }, drivers: [{ quals: [] }, { quals: [] }, { quals: [] }, { quals: [] }] });
+    fleet = await buildFleet(database, slug, {
+      types: { VAN: [] },
+      equipment: { VAN: 4 },
+      drivers: [{ quals: [] }, { quals: [] }, { quals: [] }, { quals: [] }],
+    });
     t = await createTestApp(database);
     baseUrl = await listenOn(t.app);
   });
@@ -55,7 +59,10 @@ describe('PostgreSQL restarts under load (throwaway cluster, stopped for 10 s)',
     const seenBeforeOutage = stream.ids.at(-1) ?? 0;
     await sleep(1_000);
     // A live-stream request during the outage is refused like any other, not left hanging.
-    const during = await fetch(`${baseUrl}/api/v1/events`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(10_000) });
+    const during = await fetch(`${baseUrl}/api/v1/events`, {
+      headers: { authorization: `Bearer ${token}` },
+      signal: AbortSignal.timeout(10_000),
+    });
     const duringBody = (await during.json()) as { type?: string; status?: number };
     await sleep(OUTAGE_MS - (Date.now() - down));
     // pg_ctl -w notices the server is up only at its next poll, which on a busy machine can be
@@ -87,7 +94,12 @@ describe('PostgreSQL restarts under load (throwaway cluster, stopped for 10 s)',
     // Readiness: 200 before, 503 while down, 200 again without a restart of the server.
     expect(ready.some((r) => r.at < down && r.status === 200)).toBe(true);
     expect(ready.some((r) => r.at > down + 500 && r.at < restarting && r.status === 503)).toBe(true);
-    expect(ready.filter((r) => r.at > down && r.at < restarting).map((r) => r.status).filter((s) => s !== 503)).toEqual([]);
+    expect(
+      ready
+        .filter((r) => r.at > down && r.at < restarting)
+        .map((r) => r.status)
+        .filter((s) => s !== 503),
+    ).toEqual([]);
     expect(ready.at(-1)?.status).toBe(200);
 
     await expectIntact(database, slug, load.acknowledged, load.completed);

@@ -16,7 +16,11 @@ export const sleep = (ms: number): Promise<void> => new Promise((resolve) => set
 export const cluster = () => inject('faultCluster');
 
 /** Runs SQL on the throwaway cluster as its superuser (a fresh connection each time). */
-export async function admin<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values: unknown[] = [], database = 'postgres'): Promise<R[]> {
+export async function admin<R extends pg.QueryResultRow = pg.QueryResultRow>(
+  text: string,
+  values: unknown[] = [],
+  database = 'postgres',
+): Promise<R[]> {
   const client = new pg.Client({ connectionString: cluster().url.replace(/\/postgres$/, `/${database}`), connectionTimeoutMillis: 5_000 });
   client.on('error', () => undefined);
   await client.connect();
@@ -28,7 +32,9 @@ export async function admin<R extends pg.QueryResultRow = pg.QueryResultRow>(tex
 }
 
 /** A fresh, migrated database on the throwaway cluster, with the given pool. */
-export async function openFaultDatabase(pool: { poolSize?: number; poolTimeoutMs?: number } = {}): Promise<{ database: Database; name: string }> {
+export async function openFaultDatabase(
+  pool: { poolSize?: number; poolTimeoutMs?: number } = {},
+): Promise<{ database: Database; name: string }> {
   const name = `fault_${randomBytes(4).toString('hex')}`;
   await admin(`create database ${name}`);
   const database = await openDatabase({
@@ -91,7 +97,11 @@ export function startLoad(baseUrl: string, token: string, fleet: Fleet, options:
     try {
       const response = await fetch(`${baseUrl}${path}`, {
         method,
-        headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}), ...(ifMatch !== undefined ? { 'if-match': `"${ifMatch}"` } : {}) },
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body ? { 'content-type': 'application/json' } : {}),
+          ...(ifMatch !== undefined ? { 'if-match': `"${ifMatch}"` } : {}),
+        },
         body: body ? JSON.stringify(body) : undefined,
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
@@ -110,7 +120,16 @@ export function startLoad(baseUrl: string, token: string, fleet: Fleet, options:
       });
       return response.ok ? json : null;
     } catch (error) {
-      samples.push({ at: started, what, status: 0, ms: Date.now() - started, contentType: '', retryAfter: null, problemType: null, error: String((error as Error).message) });
+      samples.push({
+        at: started,
+        what,
+        status: 0,
+        ms: Date.now() - started,
+        contentType: '',
+        retryAfter: null,
+        problemType: null,
+        error: String((error as Error).message),
+      });
       return null;
     }
   };
@@ -127,9 +146,12 @@ export function startLoad(baseUrl: string, token: string, fleet: Fleet, options:
         })) as { id?: string } | null;
         if (created?.id) acknowledged.push(created.id);
       } else if (roll === 1) {
-        const page = (await call('list', 'GET', '/api/v1/dispatches?status=dispatched,en_route,on_site,returning&limit=50')) as { items?: Array<{ id: string; version: number }> } | null;
+        const page = (await call('list', 'GET', '/api/v1/dispatches?status=dispatched,en_route,on_site,returning&limit=50')) as {
+          items?: Array<{ id: string; version: number }>;
+        } | null;
         const d = page?.items?.[Math.floor(Math.random() * page.items.length)];
-        if (d && (await call('complete', 'POST', `/api/v1/dispatches/${d.id}/status`, { status: 'completed' }, d.version))) completed.push(d.id);
+        if (d && (await call('complete', 'POST', `/api/v1/dispatches/${d.id}/status`, { status: 'completed' }, d.version)))
+          completed.push(d.id);
       } else {
         await call('board', 'GET', '/api/v1/board');
       }
@@ -196,7 +218,9 @@ export function openStream(baseUrl: string, token: string, lastEventId?: number)
 
 /** The tenant's live-event ids in the database (gapless, in commit order). */
 export async function eventIds(database: Database, slug: string, after = 0): Promise<number[]> {
-  const rows = await withTenant(database.db, slug, (tx) => sql<{ id: number }>`select id from live_events where id > ${after} order by id`.execute(tx));
+  const rows = await withTenant(database.db, slug, (tx) =>
+    sql<{ id: number }>`select id from live_events where id > ${after} order by id`.execute(tx),
+  );
   return rows.rows.map((r) => r.id);
 }
 

@@ -42,7 +42,11 @@ describe('a slow webhook receiver', () => {
   beforeAll(async () => {
     ({ database } = await openFaultDatabase({ poolSize: 6, poolTimeoutMs: 2_000 }));
     slug = await createFaultTenant(database, 'hook');
-    fleet = await buildFleet(database, slug, { types: { VAN: [] }, equipment: { VAN: 3 }, drivers: [{ quals: [] }, { quals: [] }, { quals: [] }] });
+    fleet = await buildFleet(database, slug, {
+      types: { VAN: [] },
+      equipment: { VAN: 3 },
+      drivers: [{ quals: [] }, { quals: [] }, { quals: [] }],
+    });
     t = await createTestApp(database);
     const settings = notificationsOf(t.app).settings;
     settings.pollMs = 100;

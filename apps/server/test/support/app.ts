@@ -26,7 +26,14 @@ export async function createTestApp(
   const identity = options.identity ?? (await createTestIdentity());
   // Rate limits are off unless a suite turns them on (RATE_LIMITS=on): suites that fire bursts
   // test other things; limits are proven in limits*.test.ts.
-  const config = loadConfig({ LOG_LEVEL: 'silent', NODE_ENV: 'test', SEED_DEMO: 'false', OUTBOUND_ALLOW: TEST_OUTBOUND_ALLOW, RATE_LIMITS: 'off', ...env });
+  const config = loadConfig({
+    LOG_LEVEL: 'silent',
+    NODE_ENV: 'test',
+    SEED_DEMO: 'false',
+    OUTBOUND_ALLOW: TEST_OUTBOUND_ALLOW,
+    RATE_LIMITS: 'off',
+    ...env,
+  });
   const routes: RegisteredRoute[] = [];
   const app = await buildApp({
     config,

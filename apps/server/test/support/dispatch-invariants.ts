@@ -1,18 +1,42 @@
 import { sql } from 'kysely';
 import { withTenant, type Database } from '../../src/platform/db/index.js';
 
-type AuditRow = { sequence: number; action: string; entity_type: string; entity_id: string; before: Record<string, unknown> | null; after: Record<string, unknown> | null };
+type AuditRow = {
+  sequence: number;
+  action: string;
+  entity_type: string;
+  entity_id: string;
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown> | null;
+};
 
 /**
  * Checks DESIGN.md §5.2's invariants from the database alone (final rows and the audit trail),
  * after any amount of concurrent load. Returns a list of violations (empty when all hold).
  */
-export async function checkDispatchInvariants(database: Database, slug: string): Promise<{ violations: string[]; assignments: number; dispatches: number }> {
+export async function checkDispatchInvariants(
+  database: Database,
+  slug: string,
+): Promise<{ violations: string[]; assignments: number; dispatches: number }> {
   return withTenant(database.db, slug, async (tx) => {
     const violations: string[] = [];
     const dispatches = (
-      await sql<{ id: string; line_id: string; status: string; priority: string; equipment_type_id: string; requested_equipment_id: string | null; driver_id: string | null; equipment_id: string | null; dispatched_at: Date | null; queued_at: Date | null; declined_driver_ids: string[] }>`
-        select id, line_id, status, priority, equipment_type_id, requested_equipment_id, driver_id, equipment_id, dispatched_at, queued_at, declined_driver_ids from dispatches`.execute(tx)
+      await sql<{
+        id: string;
+        line_id: string;
+        status: string;
+        priority: string;
+        equipment_type_id: string;
+        requested_equipment_id: string | null;
+        driver_id: string | null;
+        equipment_id: string | null;
+        dispatched_at: Date | null;
+        queued_at: Date | null;
+        declined_driver_ids: string[];
+      }>`
+        select id, line_id, status, priority, equipment_type_id, requested_equipment_id, driver_id, equipment_id, dispatched_at, queued_at, declined_driver_ids from dispatches`.execute(
+        tx,
+      )
     ).rows;
     const byId = new Map(dispatches.map((d) => [d.id, d]));
 
@@ -44,20 +68,27 @@ export async function checkDispatchInvariants(database: Database, slug: string):
       else if (e.action === 'driver.on_duty') onDuty.set(e.entity_id, true);
       else if (e.action === 'driver.off_duty') onDuty.set(e.entity_id, false);
       else if (e.action === 'work_order.created') {
-        for (const id of ((e.after as { dispatchIds?: string[] } | null)?.dispatchIds ?? [])) if (byId.get(id)?.queued_at) queuedSince.set(id, e.sequence);
+        for (const id of (e.after as { dispatchIds?: string[] } | null)?.dispatchIds ?? [])
+          if (byId.get(id)?.queued_at) queuedSince.set(id, e.sequence);
       } else if (e.action === 'dispatch.queued') queuedSince.set(e.entity_id, e.sequence);
       else if (e.action === 'dispatch.dispatched') {
         assignments++;
         const after = e.after as { driverId?: string; equipmentId?: string } | null;
         const driver = after?.driverId ?? '';
         const equipment = after?.equipmentId ?? '';
-        if (onDuty.get(driver) !== true) violations.push(`seq ${e.sequence}: dispatch ${e.entity_id} assigned to off-duty driver ${driver}`);
-        if (driverBusy.has(driver)) violations.push(`seq ${e.sequence}: driver ${driver} double-booked (${driverBusy.get(driver)} and ${e.entity_id})`);
+        if (onDuty.get(driver) !== true)
+          violations.push(`seq ${e.sequence}: dispatch ${e.entity_id} assigned to off-duty driver ${driver}`);
+        if (driverBusy.has(driver))
+          violations.push(`seq ${e.sequence}: driver ${driver} double-booked (${driverBusy.get(driver)} and ${e.entity_id})`);
         if (equipmentBusy.has(equipment)) violations.push(`seq ${e.sequence}: equipment ${equipment} double-booked`);
         driverBusy.set(driver, e.entity_id);
         equipmentBusy.set(equipment, e.entity_id);
         open.set(e.entity_id, { driver, equipment });
-        assignmentOrder.push({ seq: e.sequence, dispatchId: e.entity_id, waiting: [...queuedSince.keys()].filter((id) => id !== e.entity_id) });
+        assignmentOrder.push({
+          seq: e.sequence,
+          dispatchId: e.entity_id,
+          waiting: [...queuedSince.keys()].filter((id) => id !== e.entity_id),
+        });
         queuedSince.delete(e.entity_id);
       } else if (['dispatch.completed', 'dispatch.recalled', 'dispatch.declined'].includes(e.action)) {
         const held = open.get(e.entity_id);
@@ -97,7 +128,10 @@ export async function checkDispatchInvariants(database: Database, slug: string):
         if (other.declined_driver_ids.includes(servedDriver)) continue;
         const servedEquipment = (events.find((e) => e.sequence === a.seq)?.after as { equipmentId?: string } | null)?.equipmentId ?? '';
         if (!regions.mayServe(id, servedEquipment, servedDriver)) continue;
-        if ((other.queued_at?.getTime() ?? Infinity) < (served.queued_at?.getTime() ?? 0) && (rank[other.priority] ?? 0) >= (rank[served.priority] ?? 0)) {
+        if (
+          (other.queued_at?.getTime() ?? Infinity) < (served.queued_at?.getTime() ?? 0) &&
+          (rank[other.priority] ?? 0) >= (rank[served.priority] ?? 0)
+        ) {
           violations.push(`seq ${a.seq}: ${a.dispatchId} (${served.priority}) served before older waiting ${id} (${other.priority})`);
         }
       }
@@ -108,7 +142,9 @@ export async function checkDispatchInvariants(database: Database, slug: string):
       await sql<{ n: number }>`select count(*)::int as n from (
         select driver_id from dispatches where status in ('dispatched','en_route','on_site','returning') group by driver_id having count(*) > 1
         union all
-        select equipment_id from dispatches where status in ('dispatched','en_route','on_site','returning') group by equipment_id having count(*) > 1) x`.execute(tx)
+        select equipment_id from dispatches where status in ('dispatched','en_route','on_site','returning') group by equipment_id having count(*) > 1) x`.execute(
+        tx,
+      )
     ).rows[0]?.n;
     if (doubles) violations.push(`${doubles} resources are in two active dispatches`);
     return { violations, assignments, dispatches: dispatches.length };
@@ -128,7 +164,12 @@ async function regionFacts(tx: Parameters<Parameters<typeof withTenant>[2]>[0]) 
       union all select id, region from drivers`.execute(tx)
   ).rows;
   for (const r of rows) region.set(r.id, r.region);
-  const cross = (await sql<{ cross: boolean | null }>`select (value->>'crossRegionMatching')::boolean as cross from tenant_settings where key = 'regions'`.execute(tx)).rows[0]?.cross === true;
+  const cross =
+    (
+      await sql<{
+        cross: boolean | null;
+      }>`select (value->>'crossRegionMatching')::boolean as cross from tenant_settings where key = 'regions'`.execute(tx)
+    ).rows[0]?.cross === true;
   const fits = (site: string | null, resource: string | null): boolean => cross || site === null || resource === null || site === resource;
   return {
     mayServe: (dispatchId: string, equipmentId: string, driverId: string): boolean => {

@@ -35,7 +35,15 @@ export async function startEmbeddedTestApp(database: Database, env: Record<strin
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const dataDir = mkdtempSync(path.join(tmpdir(), 'ym-idp-'));
-  const config = loadConfig({ LOG_LEVEL: 'silent', NODE_ENV: 'test', SEED_DEMO: 'false', PORT: String(port), PUBLIC_URL: baseUrl, DATA_DIR: dataDir, ...env });
+  const config = loadConfig({
+    LOG_LEVEL: 'silent',
+    NODE_ENV: 'test',
+    SEED_DEMO: 'false',
+    PORT: String(port),
+    PUBLIC_URL: baseUrl,
+    DATA_DIR: dataDir,
+    ...env,
+  });
   const identity = await createEmbeddedIdentity({
     db: database.db,
     publicUrl: baseUrl,

@@ -6,11 +6,29 @@ import { createEquipment, createEquipmentType } from '../../src/modules/fleet/in
 import { createSite } from '../../src/modules/sites/index.js';
 
 export function dispatcherCaller(tenantSlug: string, subject = randomUUID()): Caller {
-  return { kind: 'user', subject, name: 'Test Dispatcher', roles: ['dispatcher'], tenantSlug, requestId: null, sourceIp: '127.0.0.1', userAgent: 'test' };
+  return {
+    kind: 'user',
+    subject,
+    name: 'Test Dispatcher',
+    roles: ['dispatcher'],
+    tenantSlug,
+    requestId: null,
+    sourceIp: '127.0.0.1',
+    userAgent: 'test',
+  };
 }
 
 export function driverCaller(tenantSlug: string, subject: string): Caller {
-  return { kind: 'user', subject, name: 'Test Driver', roles: ['driver'], tenantSlug, requestId: null, sourceIp: '127.0.0.1', userAgent: 'test' };
+  return {
+    kind: 'user',
+    subject,
+    name: 'Test Driver',
+    roles: ['driver'],
+    tenantSlug,
+    requestId: null,
+    sourceIp: '127.0.0.1',
+    userAgent: 'test',
+  };
 }
 
 export type FleetSpec = {
@@ -44,13 +62,19 @@ export async function buildFleet(database: Database, slug: string, spec: FleetSp
     for (const code of qualCodes) qualificationIds[code] = (await createQualification(tx, caller, { code, name: code })).id;
     const typeIds: Record<string, string> = {};
     for (const [code, quals] of Object.entries(spec.types)) {
-      typeIds[code] = (await createEquipmentType(tx, caller, { code, name: code, requiredQualificationIds: quals.map((q) => qualificationIds[q] ?? '') })).id;
+      typeIds[code] = (
+        await createEquipmentType(tx, caller, { code, name: code, requiredQualificationIds: quals.map((q) => qualificationIds[q] ?? '') })
+      ).id;
     }
     const equipmentIds: Record<string, string[]> = {};
     for (const [code, count] of Object.entries(spec.equipment)) {
       equipmentIds[code] = [];
       for (let i = 0; i < count; i++) {
-        const e = await createEquipment(tx, caller, { assetTag: `${code}-${i + 1}`, name: `${code} ${i + 1}`, equipmentTypeId: typeIds[code] ?? '' });
+        const e = await createEquipment(tx, caller, {
+          assetTag: `${code}-${i + 1}`,
+          name: `${code} ${i + 1}`,
+          equipmentTypeId: typeIds[code] ?? '',
+        });
         equipmentIds[code].push(e.id);
       }
     }
@@ -63,7 +87,9 @@ export async function buildFleet(database: Database, slug: string, spec: FleetSp
         subject,
         dutyStatus: d.onDuty === false ? 'off_duty' : 'on_duty',
         qualifications: d.quals.map((q) =>
-          typeof q === 'string' ? { qualificationId: qualificationIds[q] ?? '' } : { qualificationId: qualificationIds[q.code] ?? '', expiresAt: q.expiresAt },
+          typeof q === 'string'
+            ? { qualificationId: qualificationIds[q] ?? '' }
+            : { qualificationId: qualificationIds[q.code] ?? '', expiresAt: q.expiresAt },
         ),
       });
       driverIds.push(created.id);

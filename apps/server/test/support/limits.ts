@@ -3,7 +3,15 @@ import type { PlanLimits } from '@yardmaster/contracts';
 
 /** Env that turns limits on with one plan `test` as the default (other plans stay built in). */
 export function limitsEnv(plan: Partial<PlanLimits>): Record<string, string> {
-  const test: PlanLimits = { userPerSecond: 0.001, userBurst: 1_000, tenantPerSecond: 0.001, tenantBurst: 10_000, userStreams: 10, tenantStreams: 100, ...plan };
+  const test: PlanLimits = {
+    userPerSecond: 0.001,
+    userBurst: 1_000,
+    tenantPerSecond: 0.001,
+    tenantBurst: 10_000,
+    userStreams: 10,
+    tenantStreams: 100,
+    ...plan,
+  };
   return { RATE_LIMITS: 'on', RATE_LIMIT_DEFAULT_PLAN: 'test', RATE_LIMIT_PLANS: JSON.stringify({ test }) };
 }
 

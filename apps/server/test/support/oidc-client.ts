@@ -71,7 +71,13 @@ export async function signInWithCode(baseUrl: string, email: string, password: s
   const tokenResponse = await fetch(`${baseUrl}/oidc/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, client_id: 'yardmaster-web', code_verifier: verifier }),
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: redirectUri,
+      client_id: 'yardmaster-web',
+      code_verifier: verifier,
+    }),
   });
   if (!tokenResponse.ok) throw new Error(`token endpoint: ${tokenResponse.status} ${await tokenResponse.text()}`);
   return { tokens: (await tokenResponse.json()) as TokenSet, loginStatus };
@@ -84,7 +90,11 @@ export type OidcBrowser = ReturnType<typeof createOidcBrowser>;
  * sign-in form when it appears; without, the flow must finish without one (a session or a sign-in
  * ticket already identifies the person). Returns the tokens and whether a form was shown.
  */
-export async function authorizeIn(browser: OidcBrowser, baseUrl: string, login?: { email: string; password: string }): Promise<{ tokens: TokenSet; formShown: boolean }> {
+export async function authorizeIn(
+  browser: OidcBrowser,
+  baseUrl: string,
+  login?: { email: string; password: string },
+): Promise<{ tokens: TokenSet; formShown: boolean }> {
   const { verifier, challenge } = pkcePair();
   const redirectUri = `${baseUrl}/auth/callback`;
   const params = new URLSearchParams({
@@ -120,7 +130,13 @@ export async function authorizeIn(browser: OidcBrowser, baseUrl: string, login?:
   const tokenResponse = await fetch(`${baseUrl}/oidc/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, client_id: 'yardmaster-web', code_verifier: verifier }),
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: redirectUri,
+      client_id: 'yardmaster-web',
+      code_verifier: verifier,
+    }),
   });
   if (!tokenResponse.ok) throw new Error(`token endpoint: ${tokenResponse.status} ${await tokenResponse.text()}`);
   return { tokens: (await tokenResponse.json()) as TokenSet, formShown };

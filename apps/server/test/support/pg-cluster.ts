@@ -14,7 +14,9 @@ export const PG_BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin';
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 
 function postgresIds(): { uid: number; gid: number } {
-  const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith('postgres:'));
+  const line = readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('postgres:'));
   const [, , uid, gid] = line?.split(':') ?? [];
   if (!uid || !gid) throw new Error('no `postgres` OS user: install PostgreSQL from Debian (apt-get install postgresql)');
   return { uid: Number(uid), gid: Number(gid) };
@@ -121,8 +123,16 @@ export function createCluster(options: { port: number; conf?: Record<string, str
     hot_standby: 'on',
     ...options.conf,
   };
-  writeOwned(path.join(dir, 'postgresql.auto.conf'), Object.entries(conf).map(([k, v]) => `${k} = ${v}`).join('\n') + '\n');
-  writeOwned(path.join(dir, 'pg_hba.conf'), 'local all all trust\nhost all all 127.0.0.1/32 trust\nlocal replication all trust\nhost replication all 127.0.0.1/32 trust\n');
+  writeOwned(
+    path.join(dir, 'postgresql.auto.conf'),
+    Object.entries(conf)
+      .map(([k, v]) => `${k} = ${v}`)
+      .join('\n') + '\n',
+  );
+  writeOwned(
+    path.join(dir, 'pg_hba.conf'),
+    'local all all trust\nhost all all 127.0.0.1/32 trust\nlocal replication all trust\nhost replication all 127.0.0.1/32 trust\n',
+  );
   const cluster = clusterAt(dir, options.port);
   cluster.start();
   return cluster;
@@ -192,7 +202,12 @@ export type PgBouncer = Daemon & { port: number; url: (database: string) => stri
  * pgBouncer from Debian on `port`, in front of `backend` (host:port), with deploy/pgbouncer/pgbouncer.ini
  * copied in as it is; `overrides` come after it (the tests shrink the pool to force sharing).
  */
-export async function startPgBouncer(options: { port: number; backend: string; overrides?: Record<string, string | number>; databases?: string[] }): Promise<PgBouncer> {
+export async function startPgBouncer(options: {
+  port: number;
+  backend: string;
+  overrides?: Record<string, string | number>;
+  databases?: string[];
+}): Promise<PgBouncer> {
   const dir = scratchDir('pgbouncer');
   const [host, backendPort] = options.backend.split(':');
   writeOwned(path.join(dir, 'userlist.txt'), '"postgres" ""\n');
@@ -215,12 +230,16 @@ export async function startPgBouncer(options: { port: number; backend: string; o
   const daemon = startDaemon('/usr/sbin/pgbouncer', [path.join(dir, 'pgbouncer.ini')], { asPg: true });
   const url = (database: string): string => `postgres://postgres@127.0.0.1:${options.port}/${database}`;
   const { default: pg } = await import('pg');
-  await waitFor(`pgBouncer on ${options.port} (${daemon.output()})`, async () => {
-    const client = new pg.Client({ connectionString: url('pgbouncer') });
-    await client.connect();
-    await client.end();
-    return true;
-  }, 15_000);
+  await waitFor(
+    `pgBouncer on ${options.port} (${daemon.output()})`,
+    async () => {
+      const client = new pg.Client({ connectionString: url('pgbouncer') });
+      await client.connect();
+      await client.end();
+      return true;
+    },
+    15_000,
+  );
   return {
     ...daemon,
     dir,

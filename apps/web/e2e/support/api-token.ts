@@ -36,7 +36,11 @@ export async function accessTokenFor(baseUrl: string, who: { email: string; pass
     response = await request(location);
     if (response.status === 200) {
       const action = /action="([^"]+)"/.exec(await response.text())?.[1] ?? '';
-      response = await request(action, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(who).toString() });
+      response = await request(action, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(who).toString(),
+      });
     }
     location = response.headers.get('location') ?? '';
     if (!location) throw new Error(`sign-in stopped at ${response.status}`);
@@ -45,7 +49,13 @@ export async function accessTokenFor(baseUrl: string, who: { email: string; pass
   const tokens = await fetch(`${baseUrl}/oidc/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, client_id: 'yardmaster-web', code_verifier: verifier }),
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: redirectUri,
+      client_id: 'yardmaster-web',
+      code_verifier: verifier,
+    }),
   });
   if (!tokens.ok) throw new Error(`token endpoint: ${tokens.status}`);
   return ((await tokens.json()) as { access_token: string }).access_token;

@@ -18,7 +18,10 @@ export function RequireSession() {
   const { state } = useSession();
   // Opened without signal (tokens live in memory, so a reload has none): the driver still gets the
   // day's jobs from the phone's copy, and taps are queued, instead of a sign-in that cannot work.
-  if (window.location.pathname.startsWith('/driver') && (state.status === 'error' || (state.status === 'signed-out' && !navigator.onLine))) {
+  if (
+    window.location.pathname.startsWith('/driver') &&
+    (state.status === 'error' || (state.status === 'signed-out' && !navigator.onLine))
+  ) {
     return (
       <Box p="md">
         <DriverPage signedIn={false} />

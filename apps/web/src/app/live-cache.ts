@@ -12,7 +12,16 @@ export function areasOf(event: CacheEvent): QueryKey[] | 'everything' {
   switch (event.entityType ?? '') {
     case 'dispatch':
       // The board is updated from the payload itself; these lists show what a dispatch holds.
-      return [['driver'], ['work-orders'], ['reports'], ['audit'], [...dispatchKeys.all, 'candidates'], [...dispatchKeys.all, 'explain'], ['fleet', 'equipment', 'panel'], ['people', 'drivers', 'panel']];
+      return [
+        ['driver'],
+        ['work-orders'],
+        ['reports'],
+        ['audit'],
+        [...dispatchKeys.all, 'candidates'],
+        [...dispatchKeys.all, 'explain'],
+        ['fleet', 'equipment', 'panel'],
+        ['people', 'drivers', 'panel'],
+      ];
     case 'equipment':
     case 'equipment_type':
       return [['fleet'], [...dispatchKeys.all, 'candidates']];

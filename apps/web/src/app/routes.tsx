@@ -17,7 +17,9 @@ const DispatchPage = lazy(() => import('../features/dispatch/DispatchPage').then
 const ReportDetailPage = lazy(() => import('../features/reports/ReportDetailPage').then((m) => ({ default: m.ReportDetailPage })));
 const ReportsPage = lazy(() => import('../features/reports/ReportsPage').then((m) => ({ default: m.ReportsPage })));
 const PlanningPage = lazy(() => import('../features/planning/PlanningPage').then((m) => ({ default: m.PlanningPage })));
-const WorkOrderDetailPage = lazy(() => import('../features/work-orders/WorkOrderDetailPage').then((m) => ({ default: m.WorkOrderDetailPage })));
+const WorkOrderDetailPage = lazy(() =>
+  import('../features/work-orders/WorkOrderDetailPage').then((m) => ({ default: m.WorkOrderDetailPage })),
+);
 
 /** The route map: every screen of the app, with who may open it. */
 export const router = createBrowserRouter([
@@ -29,16 +31,86 @@ export const router = createBrowserRouter([
         element: <Layout />,
         children: [
           { index: true, element: <HomeRedirect /> },
-          { path: 'dispatch', element: <RequireRole roles={['dispatcher', 'admin']}><DispatchPage /></RequireRole> },
-          { path: 'timeline', element: <RequireRole roles={['dispatcher', 'admin']}><TimelinePage /></RequireRole> },
-          { path: 'map', element: <RequireRole roles={['dispatcher', 'admin']}><MapPage /></RequireRole> },
-          { path: 'driver', element: <RequireRole roles={['driver']}><DriverPage /></RequireRole> },
-          { path: 'admin/:section?', element: <RequireRole roles={['admin']}><AdminPage /></RequireRole> },
-          { path: 'reports', element: <RequireRole roles={['admin', 'dispatcher', 'viewer', 'driver']}><ReportsPage /></RequireRole> },
-          { path: 'reports/:id', element: <RequireRole roles={['admin', 'dispatcher', 'viewer', 'driver']}><ReportDetailPage /></RequireRole> },
-          { path: 'work-orders/:number', element: <RequireRole roles={['admin', 'dispatcher', 'viewer']}><WorkOrderDetailPage /></RequireRole> },
-          { path: 'planning/:section?', element: <RequireRole roles={['admin', 'dispatcher', 'viewer', 'driver']}><PlanningPage /></RequireRole> },
-          { path: 'audit', element: <RequireRole roles={['admin', 'viewer']}><AuditPage /></RequireRole> },
+          {
+            path: 'dispatch',
+            element: (
+              <RequireRole roles={['dispatcher', 'admin']}>
+                <DispatchPage />
+              </RequireRole>
+            ),
+          },
+          {
+            path: 'timeline',
+            element: (
+              <RequireRole roles={['dispatcher', 'admin']}>
+                <TimelinePage />
+              </RequireRole>
+            ),
+          },
+          {
+            path: 'map',
+            element: (
+              <RequireRole roles={['dispatcher', 'admin']}>
+                <MapPage />
+              </RequireRole>
+            ),
+          },
+          {
+            path: 'driver',
+            element: (
+              <RequireRole roles={['driver']}>
+                <DriverPage />
+              </RequireRole>
+            ),
+          },
+          {
+            path: 'admin/:section?',
+            element: (
+              <RequireRole roles={['admin']}>
+                <AdminPage />
+              </RequireRole>
+            ),
+          },
+          {
+            path: 'reports',
+            element: (
+              <RequireRole roles={['admin', 'dispatcher', 'viewer', 'driver']}>
+                <ReportsPage />
+              </RequireRole>
+            ),
+          },
+          {
+            path: 'reports/:id',
+            element: (
+              <RequireRole roles={['admin', 'dispatcher', 'viewer', 'driver']}>
+                <ReportDetailPage />
+              </RequireRole>
+            ),
+          },
+          {
+            path: 'work-orders/:number',
+            element: (
+              <RequireRole roles={['admin', 'dispatcher', 'viewer']}>
+                <WorkOrderDetailPage />
+              </RequireRole>
+            ),
+          },
+          {
+            path: 'planning/:section?',
+            element: (
+              <RequireRole roles={['admin', 'dispatcher', 'viewer', 'driver']}>
+                <PlanningPage />
+              </RequireRole>
+            ),
+          },
+          {
+            path: 'audit',
+            element: (
+              <RequireRole roles={['admin', 'viewer']}>
+                <AuditPage />
+              </RequireRole>
+            ),
+          },
           { path: '*', element: <Navigate to="/" replace /> },
         ],
       },

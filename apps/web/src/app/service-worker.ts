@@ -8,5 +8,7 @@ let registered = false;
 export function registerServiceWorker(): void {
   if (registered || !('serviceWorker' in navigator) || import.meta.env.MODE === 'development') return;
   registered = true;
-  navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch((error: unknown) => console.warn('service worker not registered', error));
+  navigator.serviceWorker
+    .register('/sw.js', { scope: '/' })
+    .catch((error: unknown) => console.warn('service worker not registered', error));
 }

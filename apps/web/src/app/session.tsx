@@ -159,7 +159,8 @@ export function useMe(): Me & { timeZone: string; hasRole: (...roles: Role[]) =>
   const { state } = useSession();
   const me = state.status === 'ready' ? state.me : null;
   const value = useMemo(
-    () => (me ? { ...me, timeZone: me.tenant?.timeZone ?? 'UTC', hasRole: (...roles: Role[]) => roles.some((r) => me.roles.includes(r)) } : null),
+    () =>
+      me ? { ...me, timeZone: me.tenant?.timeZone ?? 'UTC', hasRole: (...roles: Role[]) => roles.some((r) => me.roles.includes(r)) } : null,
     [me],
   );
   if (!value) throw new Error('useMe before sign-in');

@@ -68,11 +68,17 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
     response = await fetch(urlOf(path, options.query), { method: options.method ?? 'GET', headers, body, signal: options.signal });
   } catch (error) {
     if ((error as Error).name === 'AbortError') throw error;
-    throw new ProblemError({ type: 'about:blank', title: 'Network error', status: 0, detail: 'The server could not be reached. Check your connection and try again.' });
+    throw new ProblemError({
+      type: 'about:blank',
+      title: 'Network error',
+      status: 0,
+      detail: 'The server could not be reached. Check your connection and try again.',
+    });
   }
   const etag = response.headers.get('etag');
   const type = response.headers.get('content-type') ?? '';
-  const parsed: unknown = response.status === 204 ? undefined : type.includes('json') ? await response.json().catch(() => undefined) : await response.text();
+  const parsed: unknown =
+    response.status === 204 ? undefined : type.includes('json') ? await response.json().catch(() => undefined) : await response.text();
   if (!response.ok) {
     if (response.status === 401) onUnauthorized();
     throw new ProblemError(problemOf(response.status, parsed, response.statusText));
@@ -85,7 +91,8 @@ export const api = {
   post: async <T>(path: string, body?: unknown, options: Omit<RequestOptions, 'body' | 'method'> = {}) =>
     (await request<T>(path, { ...options, method: 'POST', body })).data,
   put: async <T>(path: string, body: unknown, version?: number | string) => (await request<T>(path, { method: 'PUT', body, version })).data,
-  patch: async <T>(path: string, body: unknown, version?: number | string) => (await request<T>(path, { method: 'PATCH', body, version })).data,
+  patch: async <T>(path: string, body: unknown, version?: number | string) =>
+    (await request<T>(path, { method: 'PATCH', body, version })).data,
   delete: async <T>(path: string, version?: number | string) => (await request<T>(path, { method: 'DELETE', version })).data,
 };
 

@@ -10,7 +10,13 @@ describe('form validation from the shared schemas', () => {
     expect(zodValidate(CreateTenantSchema)({ slug: 'acme', name: 'Acme', timeZone: 'UTC' })).toEqual({});
   });
   it('names nested fields with dotted paths', () => {
-    const errors = zodValidate(ProblemSchema)({ type: 't', title: 't', status: 400, detail: '', errors: [{ field: 'a', message: 'm' }, { field: 1 }] });
+    const errors = zodValidate(ProblemSchema)({
+      type: 't',
+      title: 't',
+      status: 400,
+      detail: '',
+      errors: [{ field: 'a', message: 'm' }, { field: 1 }],
+    });
     expect(Object.keys(errors).sort()).toEqual(['errors.1.field', 'errors.1.message']);
   });
   it('validates what will be sent, not the raw inputs', () => {

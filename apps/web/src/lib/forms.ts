@@ -1,6 +1,8 @@
 /** What we need of a zod schema (keeps the web app free of a direct zod import). */
 type Schema = {
-  safeParse: (value: unknown) => { success: true } | { success: false; error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] } };
+  safeParse: (
+    value: unknown,
+  ) => { success: true } | { success: false; error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] } };
 };
 
 /**
@@ -23,6 +25,7 @@ export function zodValidate<T>(schema: Schema, prepare: (values: T) => unknown =
 /** Empty strings from text inputs become `undefined` (optional) or `null` (nullable) before sending. */
 export function blankToNull<T extends Record<string, unknown>>(values: T): { [K in keyof T]: T[K] extends string ? T[K] | null : T[K] } {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(values)) out[k] = typeof v === 'string' && v.trim() === '' ? null : typeof v === 'string' ? v.trim() : v;
+  for (const [k, v] of Object.entries(values))
+    out[k] = typeof v === 'string' && v.trim() === '' ? null : typeof v === 'string' ? v.trim() : v;
   return out as { [K in keyof T]: T[K] extends string ? T[K] | null : T[K] };
 }

@@ -19,7 +19,10 @@ describe('problem+json → form errors', () => {
 
   it('keeps errors for fields the form does not have, and the detail when there are none', () => {
     expect(formErrorsOf(refusal([{ field: 'tenant', message: 'nope' }]), ['name'])).toEqual({ fields: {}, rest: ['tenant: nope'] });
-    expect(formErrorsOf(refusal([], 'equipment type has no equipment'), ['name'])).toEqual({ fields: {}, rest: ['equipment type has no equipment'] });
+    expect(formErrorsOf(refusal([], 'equipment type has no equipment'), ['name'])).toEqual({
+      fields: {},
+      rest: ['equipment type has no equipment'],
+    });
   });
 
   it('keeps the first message when a field has several', () => {
@@ -43,15 +46,24 @@ describe('problem+json → form errors', () => {
 
 describe('reading answers', () => {
   it('reads a problem body, tolerating missing fields', () => {
-    expect(problemOf(409, { type: '/problems/stale-version', title: 'Conflict', status: 409, detail: 'changed meanwhile', requestId: 'r1' })).toEqual({
+    expect(
+      problemOf(409, { type: '/problems/stale-version', title: 'Conflict', status: 409, detail: 'changed meanwhile', requestId: 'r1' }),
+    ).toEqual({
       type: '/problems/stale-version',
       title: 'Conflict',
       status: 409,
       detail: 'changed meanwhile',
       requestId: 'r1',
     });
-    expect(problemOf(502, '<html>bad gateway</html>', 'Bad Gateway')).toMatchObject({ status: 502, title: 'Bad Gateway', type: 'about:blank' });
-    expect(problemOf(400, { message: 'x', errors: [{ message: 'y' }, 3] })).toMatchObject({ detail: 'x', errors: [{ field: '', message: 'y' }] });
+    expect(problemOf(502, '<html>bad gateway</html>', 'Bad Gateway')).toMatchObject({
+      status: 502,
+      title: 'Bad Gateway',
+      type: 'about:blank',
+    });
+    expect(problemOf(400, { message: 'x', errors: [{ message: 'y' }, 3] })).toMatchObject({
+      detail: 'x',
+      errors: [{ field: '', message: 'y' }],
+    });
   });
 
   it('gives one line with the reason and the field errors', () => {

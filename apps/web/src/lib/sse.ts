@@ -69,7 +69,10 @@ export function createSseParser(onMessage: (message: SseMessage) => void) {
 }
 
 /** Reconnection delay: exponential with full jitter, capped; the server's `retry` is the floor. */
-export function backoffDelay(attempt: number, options: { baseMs?: number; maxMs?: number; floorMs?: number; random?: () => number } = {}): number {
+export function backoffDelay(
+  attempt: number,
+  options: { baseMs?: number; maxMs?: number; floorMs?: number; random?: () => number } = {},
+): number {
   const base = options.baseMs ?? 1000;
   const max = options.maxMs ?? 30_000;
   const ceiling = Math.min(max, base * 2 ** Math.max(0, attempt));

@@ -9,10 +9,10 @@ function formatter(timeZone: string, style: 'datetime' | 'date' | 'time' | 'shor
       style === 'short'
         ? { month: 'short', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }
         : style === 'date'
-        ? { year: 'numeric', month: 'short', day: '2-digit' }
-        : style === 'time'
-          ? { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }
-          : { year: 'numeric', month: 'short', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
+          ? { year: 'numeric', month: 'short', day: '2-digit' }
+          : style === 'time'
+            ? { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }
+            : { year: 'numeric', month: 'short', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
     try {
       f = new Intl.DateTimeFormat('en-GB', { ...options, timeZone });
     } catch {

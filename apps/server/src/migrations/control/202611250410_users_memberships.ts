@@ -29,7 +29,9 @@ export async function up(db: Transaction<any>): Promise<void> {
       check (subject is not null or email is not null)
     )`.execute(db);
   await sql`create unique index memberships_tenant_subject_key on control.memberships (tenant_slug, subject)`.execute(db);
-  await sql`create unique index memberships_tenant_email_pending_key on control.memberships (tenant_slug, lower(email)) where subject is null`.execute(db);
+  await sql`create unique index memberships_tenant_email_pending_key on control.memberships (tenant_slug, lower(email)) where subject is null`.execute(
+    db,
+  );
   await sql`create index memberships_subject_idx on control.memberships (subject)`.execute(db);
 
   await sql`

@@ -25,7 +25,9 @@ export async function up(db: Transaction<any>): Promise<void> {
       revoked_at timestamptz,
       created_at timestamptz not null default now()
     )`.execute(db);
-  await sql`create index account_tokens_user_idx on control.account_tokens (user_id, purpose) where used_at is null and revoked_at is null`.execute(db);
+  await sql`create index account_tokens_user_idx on control.account_tokens (user_id, purpose) where used_at is null and revoked_at is null`.execute(
+    db,
+  );
   for (const table of ['local_users', 'account_tokens']) {
     await sql`alter table ${sql.id('control', table)} enable row level security`.execute(db);
     await sql`grant select, insert, update on ${sql.id('control', table)} to public`.execute(db);

@@ -10,4 +10,14 @@ import * as accountTokens from './202612021002_auth_account_tokens.js';
 import * as membershipRegions from './202612027001_users_membership_regions.js';
 
 /** Control-schema migrations in the order they run. Append only. */
-export const controlMigrations: readonly Migration[] = [tenants, localUsers, memberships, oidcPayloads, limitsTables, loginFailures, tenantRoleFunction, accountTokens, membershipRegions];
+export const controlMigrations: readonly Migration[] = [
+  tenants,
+  localUsers,
+  memberships,
+  oidcPayloads,
+  limitsTables,
+  loginFailures,
+  tenantRoleFunction,
+  accountTokens,
+  membershipRegions,
+];

@@ -48,10 +48,18 @@ export async function up(db: Transaction<any>): Promise<void> {
       raise exception 'the audit trail is append-only: % on % refused', tg_op, tg_table_name
         using errcode = 'insufficient_privilege';
     end $$`.execute(db);
-  await sql`create trigger audit_events_no_update_delete before update or delete on audit_events for each row execute function audit_refuse_change()`.execute(db);
-  await sql`create trigger audit_events_no_truncate before truncate on audit_events for each statement execute function audit_refuse_change()`.execute(db);
-  await sql`create trigger audit_chain_no_delete before delete on audit_chain for each row execute function audit_refuse_change()`.execute(db);
-  await sql`create trigger audit_chain_no_truncate before truncate on audit_chain for each statement execute function audit_refuse_change()`.execute(db);
+  await sql`create trigger audit_events_no_update_delete before update or delete on audit_events for each row execute function audit_refuse_change()`.execute(
+    db,
+  );
+  await sql`create trigger audit_events_no_truncate before truncate on audit_events for each statement execute function audit_refuse_change()`.execute(
+    db,
+  );
+  await sql`create trigger audit_chain_no_delete before delete on audit_chain for each row execute function audit_refuse_change()`.execute(
+    db,
+  );
+  await sql`create trigger audit_chain_no_truncate before truncate on audit_chain for each statement execute function audit_refuse_change()`.execute(
+    db,
+  );
 
   await sql`
     do $$

@@ -5,7 +5,9 @@ export const name = '202611250530_work_orders_schema';
 /** Work orders and their lines (equipment type × quantity). Owned by modules/work-orders. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations shape any schema
 export async function up(db: Transaction<any>): Promise<void> {
-  await sql`create table work_order_counter (id boolean primary key default true check (id), last_number integer not null default 0)`.execute(db);
+  await sql`create table work_order_counter (id boolean primary key default true check (id), last_number integer not null default 0)`.execute(
+    db,
+  );
   await sql`insert into work_order_counter default values`.execute(db);
   await sql`
     create table work_orders (

@@ -48,15 +48,23 @@ export async function up(db: Transaction<any>): Promise<void> {
              or status in ('completed', 'recalled')),
       check (status <> 'queued' or (queued_at is not null and queue_seq is not null))
     )`.execute(db);
-  await sql`create unique index dispatches_one_active_per_driver on dispatches (driver_id) where status in ('dispatched', 'en_route', 'on_site', 'returning')`.execute(db);
-  await sql`create unique index dispatches_one_active_per_equipment on dispatches (equipment_id) where status in ('dispatched', 'en_route', 'on_site', 'returning')`.execute(db);
+  await sql`create unique index dispatches_one_active_per_driver on dispatches (driver_id) where status in ('dispatched', 'en_route', 'on_site', 'returning')`.execute(
+    db,
+  );
+  await sql`create unique index dispatches_one_active_per_equipment on dispatches (equipment_id) where status in ('dispatched', 'en_route', 'on_site', 'returning')`.execute(
+    db,
+  );
   await sql`create index dispatches_queue_idx on dispatches (equipment_type_id, queued_at, queue_seq) where status = 'queued'`.execute(db);
   await sql`create index dispatches_scheduled_idx on dispatches (requested_start) where status = 'scheduled'`.execute(db);
-  await sql`create index dispatches_active_idx on dispatches (status, dispatched_at) where status in ('dispatched', 'en_route', 'on_site', 'returning')`.execute(db);
+  await sql`create index dispatches_active_idx on dispatches (status, dispatched_at) where status in ('dispatched', 'en_route', 'on_site', 'returning')`.execute(
+    db,
+  );
   await sql`create index dispatches_work_order_idx on dispatches (work_order_id)`.execute(db);
   await sql`create index dispatches_driver_idx on dispatches (driver_id, created_at desc)`.execute(db);
   await sql`create index dispatches_created_idx on dispatches (created_at)`.execute(db);
-  await sql`create index dispatches_finished_idx on dispatches (coalesce(completed_at, recalled_at, cancelled_at)) where status in ('completed', 'recalled', 'cancelled')`.execute(db);
+  await sql`create index dispatches_finished_idx on dispatches (coalesce(completed_at, recalled_at, cancelled_at)) where status in ('completed', 'recalled', 'cancelled')`.execute(
+    db,
+  );
 
   await sql`
     create function dispatch_check_assignment() returns trigger language plpgsql as $$
@@ -92,5 +100,7 @@ export async function up(db: Transaction<any>): Promise<void> {
       end if;
       return new;
     end $$`.execute(db);
-  await sql`create trigger dispatch_check_assignment before insert or update on dispatches for each row execute function dispatch_check_assignment()`.execute(db);
+  await sql`create trigger dispatch_check_assignment before insert or update on dispatches for each row execute function dispatch_check_assignment()`.execute(
+    db,
+  );
 }

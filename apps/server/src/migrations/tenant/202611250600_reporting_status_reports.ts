@@ -79,8 +79,12 @@ export async function up(db: Transaction<any>): Promise<void> {
         using errcode = 'insufficient_privilege';
     end $$`.execute(db);
   for (const table of ['status_reports', 'status_report_notes']) {
-    await sql`create trigger ${sql.raw(`${table}_immutable`)} before update or delete on ${sql.table(table)} for each row execute function reporting_refuse_change()`.execute(db);
-    await sql`create trigger ${sql.raw(`${table}_no_truncate`)} before truncate on ${sql.table(table)} for each statement execute function reporting_refuse_change()`.execute(db);
+    await sql`create trigger ${sql.raw(`${table}_immutable`)} before update or delete on ${sql.table(table)} for each row execute function reporting_refuse_change()`.execute(
+      db,
+    );
+    await sql`create trigger ${sql.raw(`${table}_no_truncate`)} before truncate on ${sql.table(table)} for each statement execute function reporting_refuse_change()`.execute(
+      db,
+    );
   }
   await sql`
     do $$

@@ -10,7 +10,9 @@ export const name = '202611250602_reporting_analytics_indexes';
 export async function up(db: Transaction<any>): Promise<void> {
   await sql`
     create index status_reports_analytics_dispatched on status_reports (dispatched_at)
-    include (created_at, queued_at, on_site_at, returning_at, finished_at, site_id, equipment_type_id, equipment_id, driver_id)`.execute(db);
+    include (created_at, queued_at, on_site_at, returning_at, finished_at, site_id, equipment_type_id, equipment_id, driver_id)`.execute(
+    db,
+  );
   await sql`
     create index status_reports_analytics_created on status_reports (created_at)
     include (site_id, equipment_type_id)`.execute(db);

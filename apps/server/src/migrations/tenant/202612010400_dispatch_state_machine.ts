@@ -28,9 +28,15 @@ export async function regenerateDispatchStatusRules(db: Transaction<any>): Promi
   await sql`drop index if exists dispatches_one_active_per_driver`.execute(db);
   await sql`drop index if exists dispatches_one_active_per_equipment`.execute(db);
   await sql`drop index if exists dispatches_active_idx`.execute(db);
-  await sql`create unique index dispatches_one_active_per_driver on dispatches (driver_id) where status in (${list(ACTIVE_DISPATCH_STATUSES)})`.execute(db);
-  await sql`create unique index dispatches_one_active_per_equipment on dispatches (equipment_id) where status in (${list(ACTIVE_DISPATCH_STATUSES)})`.execute(db);
-  await sql`create index dispatches_active_idx on dispatches (status, dispatched_at) where status in (${list(ACTIVE_DISPATCH_STATUSES)})`.execute(db);
+  await sql`create unique index dispatches_one_active_per_driver on dispatches (driver_id) where status in (${list(ACTIVE_DISPATCH_STATUSES)})`.execute(
+    db,
+  );
+  await sql`create unique index dispatches_one_active_per_equipment on dispatches (equipment_id) where status in (${list(ACTIVE_DISPATCH_STATUSES)})`.execute(
+    db,
+  );
+  await sql`create index dispatches_active_idx on dispatches (status, dispatched_at) where status in (${list(ACTIVE_DISPATCH_STATUSES)})`.execute(
+    db,
+  );
 }
 
 /**
@@ -43,7 +49,9 @@ export async function regenerateDispatchStatusRules(db: Transaction<any>): Promi
 export async function up(db: Transaction<any>): Promise<void> {
   await regenerateDispatchStatusRules(db);
   for (const table of ['dispatches', 'equipment', 'drivers']) {
-    await sql`alter table ${sql.id(table)} set (autovacuum_vacuum_scale_factor = 0.01, autovacuum_vacuum_threshold = 100, autovacuum_analyze_scale_factor = 0.02, fillfactor = 85)`.execute(db);
+    await sql`alter table ${sql.id(table)} set (autovacuum_vacuum_scale_factor = 0.01, autovacuum_vacuum_threshold = 100, autovacuum_analyze_scale_factor = 0.02, fillfactor = 85)`.execute(
+      db,
+    );
   }
   for (const table of ['work_order_counter', 'audit_chain', 'live_counter']) {
     await sql`alter table ${sql.id(table)} set (autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 1000)`.execute(db);

@@ -10,7 +10,9 @@ export const name = '202612024000_dispatch_hold';
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations shape any schema
 export async function up(db: Transaction<any>): Promise<void> {
-  await sql`alter table dispatches add column held_at timestamptz, add column hold_reason text, add column hold_not_before timestamptz`.execute(db);
+  await sql`alter table dispatches add column held_at timestamptz, add column hold_reason text, add column hold_not_before timestamptz`.execute(
+    db,
+  );
   await regenerateDispatchStatusRules(db);
   await sql`create index dispatches_held_idx on dispatches (held_at) where status = 'held'`.execute(db);
 }

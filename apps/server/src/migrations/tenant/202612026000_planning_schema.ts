@@ -82,7 +82,9 @@ export async function up(db: Transaction<any>): Promise<void> {
       cancelled_at timestamptz,
       check (ends_at > starts_at)
     )`.execute(db);
-  await sql`create index maintenance_windows_by_equipment on maintenance_windows (equipment_id, starts_at) where cancelled_at is null`.execute(db);
+  await sql`create index maintenance_windows_by_equipment on maintenance_windows (equipment_id, starts_at) where cancelled_at is null`.execute(
+    db,
+  );
   await sql`
     create table recurring_work_orders (
       id uuid primary key default gen_random_uuid(),

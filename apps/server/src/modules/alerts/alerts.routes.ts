@@ -16,27 +16,70 @@ export function alertsRoutes(database: Database, options: AlertsOptions = {}) {
   return async (app: FastifyInstance): Promise<void> => {
     let stop: (() => void) | undefined;
     app.addHook('onReady', async () => {
-      stop = schedule('alert evaluation', options.intervalMs ?? 30_000, app.log, () => forEachTenant(database.db, 'alert evaluation', app.log, (slug) => withTenant(database.db, slug, (tx) => evaluateAlerts(tx))), { runNow: false });
+      stop = schedule(
+        'alert evaluation',
+        options.intervalMs ?? 30_000,
+        app.log,
+        () => forEachTenant(database.db, 'alert evaluation', app.log, (slug) => withTenant(database.db, slug, (tx) => evaluateAlerts(tx))),
+        { runNow: false },
+      );
     });
     app.addHook('onClose', async () => stop?.());
 
     const r = app.withTypeProvider<ZodTypeProvider>();
 
     const inTenant = tenantRunner(database);
-    r.get('/api/v1/alerts', { config: { access: { roles: ['admin', 'dispatcher', 'viewer'] } }, schema: { tags: ['alerts'], summary: 'Alerts: queued too long, urgent queue depth, qualifications expiring', querystring: AlertListQuerySchema, response: { 200: z.object({ items: z.array(AlertSchema) }) } } }, (request) => {
-      return inTenant(request, async (tx) => ({ items: await listAlerts(tx, request.query) }));
-    });
-    r.get('/api/v1/settings/alerts', { config: { access: { roles: ['admin', 'dispatcher'] } }, schema: { tags: ['alerts'], summary: 'Alert thresholds', response: { 200: AlertSettingsSchema } } }, (request) => {
-      return inTenant(request, (tx) => readAlertSettings(tx));
-    });
-    r.patch('/api/v1/settings/alerts', { config: { access: { roles: ['admin'] } }, schema: { tags: ['alerts'], summary: 'Change alert thresholds', body: UpdateAlertSettingsSchema, response: { 200: AlertSettingsSchema } } }, (request) => {
-      const caller = callerOf(request);
-      return inTenant(request, async (tx) => {
-        const { before, after } = await alertSettings.update(tx, request.body);
-        await recordAudit(tx, caller, { action: 'settings.alerts_updated', entityType: 'tenant_settings', entityId: 'alerts', before, after });
-        await evaluateAlerts(tx);
-        return after;
-      });
-    });
+    r.get(
+      '/api/v1/alerts',
+      {
+        config: { access: { roles: ['admin', 'dispatcher', 'viewer'] } },
+        schema: {
+          tags: ['alerts'],
+          summary: 'Alerts: queued too long, urgent queue depth, qualifications expiring',
+          querystring: AlertListQuerySchema,
+          response: { 200: z.object({ items: z.array(AlertSchema) }) },
+        },
+      },
+      (request) => {
+        return inTenant(request, async (tx) => ({ items: await listAlerts(tx, request.query) }));
+      },
+    );
+    r.get(
+      '/api/v1/settings/alerts',
+      {
+        config: { access: { roles: ['admin', 'dispatcher'] } },
+        schema: { tags: ['alerts'], summary: 'Alert thresholds', response: { 200: AlertSettingsSchema } },
+      },
+      (request) => {
+        return inTenant(request, (tx) => readAlertSettings(tx));
+      },
+    );
+    r.patch(
+      '/api/v1/settings/alerts',
+      {
+        config: { access: { roles: ['admin'] } },
+        schema: {
+          tags: ['alerts'],
+          summary: 'Change alert thresholds',
+          body: UpdateAlertSettingsSchema,
+          response: { 200: AlertSettingsSchema },
+        },
+      },
+      (request) => {
+        const caller = callerOf(request);
+        return inTenant(request, async (tx) => {
+          const { before, after } = await alertSettings.update(tx, request.body);
+          await recordAudit(tx, caller, {
+            action: 'settings.alerts_updated',
+            entityType: 'tenant_settings',
+            entityId: 'alerts',
+            before,
+            after,
+          });
+          await evaluateAlerts(tx);
+          return after;
+        });
+      },
+    );
   };
 }

@@ -116,8 +116,24 @@ export async function evaluateAlerts(tx: TenantTx, now = new Date()): Promise<{ 
     if (!row) {
       row = await tx
         .insertInto('alerts')
-        .values({ key: c.key, kind: c.kind, entity_type: c.entityType, entity_id: c.entityId, message: c.message, details: JSON.stringify(c.details), first_seen_at: now })
-        .onConflict((oc) => oc.column('key').doUpdateSet({ first_seen_at: now, raised_at: null, resolved_at: null, message: c.message, details: JSON.stringify(c.details) }))
+        .values({
+          key: c.key,
+          kind: c.kind,
+          entity_type: c.entityType,
+          entity_id: c.entityId,
+          message: c.message,
+          details: JSON.stringify(c.details),
+          first_seen_at: now,
+        })
+        .onConflict((oc) =>
+          oc.column('key').doUpdateSet({
+            first_seen_at: now,
+            raised_at: null,
+            resolved_at: null,
+            message: c.message,
+            details: JSON.stringify(c.details),
+          }),
+        )
         .returningAll()
         .executeTakeFirstOrThrow();
     }
@@ -134,7 +150,12 @@ export async function evaluateAlerts(tx: TenantTx, now = new Date()): Promise<{ 
     }
   }
   for (const stale of openByKey.values()) {
-    const updated = await tx.updateTable('alerts').set({ resolved_at: now }).where('id', '=', stale.id).returningAll().executeTakeFirstOrThrow();
+    const updated = await tx
+      .updateTable('alerts')
+      .set({ resolved_at: now })
+      .where('id', '=', stale.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
     if (stale.raised_at) {
       await publishEvent(tx, { type: 'alert.resolved', entityType: 'alert', entityId: updated.id, data: { alert: alertView(updated) } });
       resolved++;

@@ -61,7 +61,11 @@ export const jsonLine = (event: AuditEvent): string => `${JSON.stringify(event)}
  * although each batch is its own short transaction: memory stays one batch, and no connection is
  * held while the client reads.
  */
-export async function openAuditExport(db: Kysely<ControlTables>, tenantSlug: string, query: AuditExportQuery): Promise<AsyncGenerator<string>> {
+export async function openAuditExport(
+  db: Kysely<ControlTables>,
+  tenantSlug: string,
+  query: AuditExportQuery,
+): Promise<AsyncGenerator<string>> {
   const { format, ...filter } = query;
   checkFilter(filter);
   const head = await withTenant(db, tenantSlug, selectChainHead);

@@ -90,12 +90,41 @@ describe('the canonical text cut for audit_append', () => {
   it('is the canonical JSON of the hashed content once the chain fills in time, previous hash and sequence', async () => {
     const { appendableEvent } = await import('./audit.record.js');
     const callers = [
-      { kind: 'user' as const, subject: 'sub-"1"\\', name: 'Zoë \u2028 Ortiz', roles: ['dispatcher', 'admin'], tenantSlug: 'acme', requestId: 'req-1', sourceIp: '10.0.0.1', userAgent: 'UA/1 "x"' },
-      { kind: 'system' as const, subject: 'system', name: 'system', roles: [], tenantSlug: 'acme', requestId: null, sourceIp: null, userAgent: null },
+      {
+        kind: 'user' as const,
+        subject: 'sub-"1"\\',
+        name: 'Zoë \u2028 Ortiz',
+        roles: ['dispatcher', 'admin'],
+        tenantSlug: 'acme',
+        requestId: 'req-1',
+        sourceIp: '10.0.0.1',
+        userAgent: 'UA/1 "x"',
+      },
+      {
+        kind: 'system' as const,
+        subject: 'system',
+        name: 'system',
+        roles: [],
+        tenantSlug: 'acme',
+        requestId: null,
+        sourceIp: null,
+        userAgent: null,
+      },
     ];
     const entries = [
-      { action: 'dispatch.dispatched', entityType: 'dispatch', entityId: 'd-1', before: { status: 'queued', n: 1.5, x: null }, after: { status: 'dispatched', n: -0, when: new Date(0) } },
-      { action: 'work_order.created', entityType: 'work_order', entityId: 'w\u0000-2', after: { lines: [{ b: 2, a: 1 }], note: 'a\uD800b', password: 'hunter2' } },
+      {
+        action: 'dispatch.dispatched',
+        entityType: 'dispatch',
+        entityId: 'd-1',
+        before: { status: 'queued', n: 1.5, x: null },
+        after: { status: 'dispatched', n: -0, when: new Date(0) },
+      },
+      {
+        action: 'work_order.created',
+        entityType: 'work_order',
+        entityId: 'w\u0000-2',
+        after: { lines: [{ b: 2, a: 1 }], note: 'a\uD800b', password: 'hunter2' },
+      },
       { action: 'x', entityType: 'y', entityId: 'z', before: { gone: true } },
     ];
     for (const caller of callers) {

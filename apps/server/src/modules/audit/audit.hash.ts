@@ -94,7 +94,8 @@ function redact(value: JsonValue): JsonValue {
   if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map(redact);
   const out: Record<string, JsonValue> = {};
-  for (const [key, member] of Object.entries(value)) setMember(out, key, SECRET_FIELD.test(key) && member !== null ? REDACTED : redact(member));
+  for (const [key, member] of Object.entries(value))
+    setMember(out, key, SECRET_FIELD.test(key) && member !== null ? REDACTED : redact(member));
   return out;
 }
 

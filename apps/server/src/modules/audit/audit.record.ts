@@ -15,9 +15,12 @@ const MAX_LABEL = 100;
 const MAX_ENTITY_ID = 200;
 
 function checkEntry(entry: AuditEntry): void {
-  if (entry.action.length < 1 || entry.action.length > MAX_LABEL) throw new Error(`audit: action "${entry.action}" must be 1 to ${MAX_LABEL} characters`);
-  if (entry.entityType.length < 1 || entry.entityType.length > MAX_LABEL) throw new Error(`audit: entityType must be 1 to ${MAX_LABEL} characters`);
-  if (entry.entityId.length < 1 || entry.entityId.length > MAX_ENTITY_ID) throw new Error(`audit: entityId must be 1 to ${MAX_ENTITY_ID} characters`);
+  if (entry.action.length < 1 || entry.action.length > MAX_LABEL)
+    throw new Error(`audit: action "${entry.action}" must be 1 to ${MAX_LABEL} characters`);
+  if (entry.entityType.length < 1 || entry.entityType.length > MAX_LABEL)
+    throw new Error(`audit: entityType must be 1 to ${MAX_LABEL} characters`);
+  if (entry.entityId.length < 1 || entry.entityId.length > MAX_ENTITY_ID)
+    throw new Error(`audit: entityId must be 1 to ${MAX_ENTITY_ID} characters`);
 }
 
 const text = (value: string | null): string | null => (value === null ? null : storableText(value));
@@ -70,7 +73,12 @@ export async function recordAuditBatch(tx: TenantTx, caller: Caller, entries: re
  * sequence, sourceIp, userAgent (the `HashedContent` keys; `audit.hash.test.ts` checks the cut).
  */
 export function appendableEvent(caller: Caller, entry: AuditEntry): Record<string, unknown> {
-  const actor = { kind: caller.kind, subject: storableText(caller.subject), name: storableText(caller.name), roles: caller.roles.map(storableText) };
+  const actor = {
+    kind: caller.kind,
+    subject: storableText(caller.subject),
+    name: storableText(caller.name),
+    roles: caller.roles.map(storableText),
+  };
   const { before, after } = diffFields(entry.before, entry.after);
   const action = storableText(entry.action);
   const entityType = storableText(entry.entityType);

@@ -29,7 +29,8 @@ const READERS = { roles: ['admin', 'viewer'] } as const;
  * viewers without region attributes can.
  */
 function refuseRegionLimited(caller: Caller): void {
-  if (regionScopeOf(caller) !== null) throw forbidden('the audit trail covers every region; people limited to some regions cannot read it (ask an admin)');
+  if (regionScopeOf(caller) !== null)
+    throw forbidden('the audit trail covers every region; people limited to some regions cannot read it (ask an admin)');
 }
 
 export function auditRoutes(database: Database) {
@@ -40,7 +41,12 @@ export function auditRoutes(database: Database) {
       '/api/v1/audit',
       {
         config: { access: READERS },
-        schema: { tags: ['audit'], summary: 'Search the audit trail', querystring: AuditListQuerySchema, response: { 200: AuditPageSchema } },
+        schema: {
+          tags: ['audit'],
+          summary: 'Search the audit trail',
+          querystring: AuditListQuerySchema,
+          response: { 200: AuditPageSchema },
+        },
       },
       async (request) => {
         const caller = callerOf(request);
@@ -70,7 +76,11 @@ export function auditRoutes(database: Database) {
       '/api/v1/audit/verify',
       {
         config: { access: { roles: ['admin'] } },
-        schema: { tags: ['audit'], summary: 'Re-walk the hash chain and report the first broken link', response: { 200: AuditVerifyResultSchema } },
+        schema: {
+          tags: ['audit'],
+          summary: 'Re-walk the hash chain and report the first broken link',
+          response: { 200: AuditVerifyResultSchema },
+        },
       },
       async (request) => verifyAuditChain(database.db, callerOf(request).tenantSlug),
     );

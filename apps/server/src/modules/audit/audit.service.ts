@@ -20,7 +20,13 @@ export function checkFilter(filter: AuditFilter): void {
   }
 }
 
-async function page(tx: TenantTx, filter: AuditFilter, order: 'asc' | 'desc', limit: number, cursor: string | undefined): Promise<AuditPage> {
+async function page(
+  tx: TenantTx,
+  filter: AuditFilter,
+  order: 'asc' | 'desc',
+  limit: number,
+  cursor: string | undefined,
+): Promise<AuditPage> {
   checkFilter(filter);
   const rows = await selectAuditEvents(tx, filter, { order, after: cursorOf(cursor), limit: limit + 1 });
   const items = rows.slice(0, limit).map(auditEventOf);
@@ -48,9 +54,13 @@ export async function entityHistory(
  * sequence (take `auditHead` before an action, list what it left after). For tests and small reads
  * inside a transaction; use the export for large ranges.
  */
-export async function listAuditEvents(tx: TenantTx, filter: AuditFilter = {}, options: { afterSequence?: number } = {}): Promise<AuditEvent[]> {
+export async function listAuditEvents(
+  tx: TenantTx,
+  filter: AuditFilter = {},
+  options: { afterSequence?: number } = {},
+): Promise<AuditEvent[]> {
   const out: AuditEvent[] = [];
-  for (let after = options.afterSequence; ; ) {
+  for (let after = options.afterSequence; ;) {
     const rows = await selectAuditEvents(tx, filter, { order: 'asc', after, limit: 1000 });
     out.push(...rows.map(auditEventOf));
     const last = rows.at(-1);
@@ -76,7 +86,12 @@ export async function verifyAuditChain(db: Kysely<ControlTables>, tenantSlug: st
   const head = await withTenant(db, tenantSlug, selectChainHead);
   let expectedSequence = 1;
   let prevHash = GENESIS_HASH;
-  const broken = (sequence: number, check: 'sequence' | 'prevHash' | 'hash' | 'head', expected: string, found: string): AuditVerifyResult => ({
+  const broken = (
+    sequence: number,
+    check: 'sequence' | 'prevHash' | 'hash' | 'head',
+    expected: string,
+    found: string,
+  ): AuditVerifyResult => ({
     ok: false,
     checked: expectedSequence - 1,
     headSequence: head.sequence,

@@ -41,7 +41,13 @@ export async function issueAccountToken(
   const expiresAt = new Date(Date.now() + input.ttlMs);
   await db
     .insertInto('control.account_tokens')
-    .values({ user_id: input.userId, tenant_slug: input.tenantSlug, purpose: input.purpose, token_hash: hashAccountToken(token), expires_at: expiresAt })
+    .values({
+      user_id: input.userId,
+      tenant_slug: input.tenantSlug,
+      purpose: input.purpose,
+      token_hash: hashAccountToken(token),
+      expires_at: expiresAt,
+    })
     .execute();
   return { token, expiresAt };
 }
@@ -49,9 +55,18 @@ export async function issueAccountToken(
 export type TokenState = { state: 'usable'; row: AccountTokenRow } | { state: 'expired' | 'used' | 'revoked' | 'unknown' };
 
 /** What a presented token is, without consuming it (a failed attempt consumes nothing). */
-export async function inspectAccountToken(db: Kysely<ControlTables>, token: string, purposes: AccountTokenPurpose[], forUpdate = false): Promise<TokenState> {
+export async function inspectAccountToken(
+  db: Kysely<ControlTables>,
+  token: string,
+  purposes: AccountTokenPurpose[],
+  forUpdate = false,
+): Promise<TokenState> {
   if (!/^[A-Za-z0-9_-]{20,100}$/.test(token)) return { state: 'unknown' };
-  let query = db.selectFrom('control.account_tokens').selectAll().where('token_hash', '=', hashAccountToken(token)).where('purpose', 'in', purposes);
+  let query = db
+    .selectFrom('control.account_tokens')
+    .selectAll()
+    .where('token_hash', '=', hashAccountToken(token))
+    .where('purpose', 'in', purposes);
   if (forUpdate) query = query.forUpdate();
   const row = await query.executeTakeFirst();
   if (!row) return { state: 'unknown' };
@@ -87,4 +102,5 @@ export async function revokeAccountTokens(db: Kysely<ControlTables>, userId: str
 }
 
 /** The page a link opens. */
-export const setPasswordUrl = (publicUrl: string, token: string): string => `${publicUrl}/account/set-password?token=${encodeURIComponent(token)}`;
+export const setPasswordUrl = (publicUrl: string, token: string): string =>
+  `${publicUrl}/account/set-password?token=${encodeURIComponent(token)}`;

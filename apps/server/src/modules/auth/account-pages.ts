@@ -14,7 +14,8 @@ export type LinkProblem = keyof typeof LINK_PROBLEMS;
 /** The form that sets a password from an invitation or a reset link. */
 export function renderSetPasswordPage(input: { token: string; email: string; purpose: 'invitation' | 'reset'; errors?: string[] }): string {
   const heading = input.purpose === 'invitation' ? 'Welcome to Yardmaster' : 'Choose a new password';
-  const intro = input.purpose === 'invitation' ? 'Choose a password to finish setting up your account.' : 'Choose a new password for your account.';
+  const intro =
+    input.purpose === 'invitation' ? 'Choose a password to finish setting up your account.' : 'Choose a new password for your account.';
   return page(
     heading,
     `  <h1>${escapeHtml(heading)}</h1>

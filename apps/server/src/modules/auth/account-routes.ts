@@ -1,8 +1,22 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sql, type Kysely } from 'kysely';
 import { withControl, type ControlTables } from '../../platform/db/index.js';
-import { consumeAccountToken, inspectAccountToken, issueAccountToken, LINK_TTL_MS, revokeAccountTokens, setPasswordUrl, SIGNIN_TICKET_TTL_MS } from './account-links.js';
-import { renderBadLinkPage, renderForgotPasswordPage, renderForgotPasswordSentPage, renderSetPasswordPage, type LinkProblem } from './account-pages.js';
+import {
+  consumeAccountToken,
+  inspectAccountToken,
+  issueAccountToken,
+  LINK_TTL_MS,
+  revokeAccountTokens,
+  setPasswordUrl,
+  SIGNIN_TICKET_TTL_MS,
+} from './account-links.js';
+import {
+  renderBadLinkPage,
+  renderForgotPasswordPage,
+  renderForgotPasswordSentPage,
+  renderSetPasswordPage,
+  type LinkProblem,
+} from './account-pages.js';
 import type { LinkAnnouncer } from './invitations.js';
 import { findLocalUserByEmail, findLocalUserById, hashPassword } from './local-users.js';
 import type { LoginThrottle } from './login-throttle.js';
@@ -14,7 +28,12 @@ export const SIGNIN_TICKET_COOKIE = 'ym_signin_ticket';
 export type AccountPagesOptions = { db: Kysely<ControlTables>; publicUrl: string; announce: LinkAnnouncer; throttle: LoginThrottle };
 
 const html = (reply: FastifyReply, status: number, body: string): FastifyReply =>
-  reply.status(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').header('referrer-policy', 'no-referrer').send(body);
+  reply
+    .status(status)
+    .type('text/html; charset=utf-8')
+    .header('cache-control', 'no-store')
+    .header('referrer-policy', 'no-referrer')
+    .send(body);
 
 const field = (body: unknown, name: string, max = PASSWORD_MAX_LENGTH): string => {
   const value = (body as Record<string, unknown> | undefined)?.[name];
@@ -45,7 +64,11 @@ export async function registerAccountPages(scope: FastifyInstance, options: Acco
     if (found.state !== 'usable') return html(reply, found.state === 'unknown' ? 404 : 410, renderBadLinkPage(found.state));
     const user = await findLocalUserById(db, found.row.user_id);
     if (!user?.active) return html(reply, 410, renderBadLinkPage('revoked'));
-    return html(reply, 200, renderSetPasswordPage({ token, email: user.email, purpose: found.row.purpose === 'invitation' ? 'invitation' : 'reset' }));
+    return html(
+      reply,
+      200,
+      renderSetPasswordPage({ token, email: user.email, purpose: found.row.purpose === 'invitation' ? 'invitation' : 'reset' }),
+    );
   });
 
   scope.post('/account/set-password', { config: { access: 'public' }, schema: { hide: true } }, async (request, reply) => {
@@ -58,17 +81,29 @@ export async function registerAccountPages(scope: FastifyInstance, options: Acco
     if (!user?.active) return html(reply, 410, renderBadLinkPage('revoked'));
     const purpose = found.row.purpose === 'invitation' ? 'invitation' : 'reset';
     const problems = passwordProblems(password, { email: user.email });
-    const errors = [...(problems.length ? [describePasswordProblems(problems)] : []), ...(password !== confirm ? ['The two passwords are not the same.'] : [])];
+    const errors = [
+      ...(problems.length ? [describePasswordProblems(problems)] : []),
+      ...(password !== confirm ? ['The two passwords are not the same.'] : []),
+    ];
     if (errors.length) return html(reply, 400, renderSetPasswordPage({ token, email: user.email, purpose, errors }));
     const passwordHash = await hashPassword(password);
     const outcome = await withControl(db, async (tx): Promise<{ ticket: string } | { problem: LinkProblem }> => {
       const again = await inspectAccountToken(tx, token, ['invitation', 'reset'], true);
       if (again.state !== 'usable') return { problem: again.state };
       if (!(await consumeAccountToken(tx, again.row.id))) return { problem: 'used' };
-      await tx.updateTable('control.local_users').set({ password_hash: passwordHash, updated_at: sql<Date>`now()` }).where('id', '=', user.id).execute();
+      await tx
+        .updateTable('control.local_users')
+        .set({ password_hash: passwordHash, updated_at: sql<Date>`now()` })
+        .where('id', '=', user.id)
+        .execute();
       // Every other open link of the account ends with the new password.
       await revokeAccountTokens(tx, user.id, ['invitation', 'reset']);
-      const ticket = await issueAccountToken(tx, { userId: user.id, tenantSlug: user.tenant_slug, purpose: 'signin', ttlMs: SIGNIN_TICKET_TTL_MS });
+      const ticket = await issueAccountToken(tx, {
+        userId: user.id,
+        tenantSlug: user.tenant_slug,
+        purpose: 'signin',
+        ttlMs: SIGNIN_TICKET_TTL_MS,
+      });
       return { ticket: ticket.token };
     });
     if ('problem' in outcome) return html(reply, 410, renderBadLinkPage(outcome.problem));
@@ -79,18 +114,33 @@ export async function registerAccountPages(scope: FastifyInstance, options: Acco
     return reply.status(303).header('set-cookie', cookie).header('cache-control', 'no-store').header('location', '/').send();
   });
 
-  scope.get('/account/forgot-password', { config: { access: 'public' }, schema: { hide: true } }, async (_request, reply) => html(reply, 200, renderForgotPasswordPage()));
+  scope.get('/account/forgot-password', { config: { access: 'public' }, schema: { hide: true } }, async (_request, reply) =>
+    html(reply, 200, renderForgotPasswordPage()),
+  );
 
   scope.post('/account/forgot-password', { config: { access: 'public' }, schema: { hide: true } }, async (request, reply) => {
     const email = field(request.body, 'email', 320).trim();
     if (!/^[^@\s]+@[^@\s]+$/.test(email)) return html(reply, 400, renderForgotPasswordPage({ email, error: 'Enter an e-mail address.' }));
     // Counted like a sign-in attempt (per account and per address): nobody floods an inbox.
     const wait = await throttle.attempt(email, request.ip);
-    if (wait > 0) return html(reply, 429, renderForgotPasswordPage({ email, error: `Too many requests. Try again in ${wait} seconds.` })).header('retry-after', String(wait));
+    if (wait > 0)
+      return html(reply, 429, renderForgotPasswordPage({ email, error: `Too many requests. Try again in ${wait} seconds.` })).header(
+        'retry-after',
+        String(wait),
+      );
     const user = await findLocalUserByEmail(db, email);
     if (user?.active) {
-      const { token, expiresAt } = await withControl(db, (tx) => issueAccountToken(tx, { userId: user.id, tenantSlug: user.tenant_slug, purpose: 'reset', ttlMs: LINK_TTL_MS }));
-      await announce({ purpose: 'reset', email: user.email, name: user.name, tenantSlug: user.tenant_slug, url: setPasswordUrl(publicUrl, token), expiresAt: expiresAt.toISOString() });
+      const { token, expiresAt } = await withControl(db, (tx) =>
+        issueAccountToken(tx, { userId: user.id, tenantSlug: user.tenant_slug, purpose: 'reset', ttlMs: LINK_TTL_MS }),
+      );
+      await announce({
+        purpose: 'reset',
+        email: user.email,
+        name: user.name,
+        tenantSlug: user.tenant_slug,
+        url: setPasswordUrl(publicUrl, token),
+        expiresAt: expiresAt.toISOString(),
+      });
     }
     // The same page, status and (about the same) time whether or not the account exists.
     return html(reply, 200, renderForgotPasswordSentPage());

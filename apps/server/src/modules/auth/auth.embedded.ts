@@ -67,7 +67,10 @@ export const linkAnnouncer =
         log.info(about, `account ${link.purpose} e-mail sent to ${link.email}`);
         return;
       } catch (error) {
-        log.error({ ...about, err: error, link: link.url }, `account ${link.purpose} e-mail to ${link.email} failed; the link is here instead`);
+        log.error(
+          { ...about, err: error, link: link.url },
+          `account ${link.purpose} e-mail to ${link.email} failed; the link is here instead`,
+        );
         return;
       }
     }
@@ -258,7 +261,13 @@ export async function createEmbeddedIdentity(options: EmbeddedIdentityOptions): 
       scope.removeAllContentTypeParsers();
       scope.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
       for (const url of ['/oidc', '/oidc/*']) {
-        scope.route({ method: ['GET', 'POST', 'OPTIONS'], url, config: { access: 'public' }, schema: { hide: true }, handler: passToProvider });
+        scope.route({
+          method: ['GET', 'POST', 'OPTIONS'],
+          url,
+          config: { access: 'public' },
+          schema: { hide: true },
+          handler: passToProvider,
+        });
       }
     });
     // The login page of an interaction.
@@ -272,7 +281,12 @@ export async function createEmbeddedIdentity(options: EmbeddedIdentityOptions): 
         if (details.prompt.name === 'consent') {
           // First-party client: signing in is consent enough; grant what is missing and resume.
           reply.hijack();
-          await provider.interactionFinished(request.raw, reply.raw, { consent: { grantId: await grantMissing(details) } }, { mergeWithLastSubmission: true });
+          await provider.interactionFinished(
+            request.raw,
+            reply.raw,
+            { consent: { grantId: await grantMissing(details) } },
+            { mergeWithLastSubmission: true },
+          );
           return;
         }
         // Just set a password from a link: that signs the person in (the ticket is single use).
@@ -280,10 +294,18 @@ export async function createEmbeddedIdentity(options: EmbeddedIdentityOptions): 
         if (ticketAccount) {
           reply.hijack();
           reply.raw.setHeader('set-cookie', clearSigninTicketCookie);
-          await provider.interactionFinished(request.raw, reply.raw, { login: { accountId: ticketAccount } }, { mergeWithLastSubmission: false });
+          await provider.interactionFinished(
+            request.raw,
+            reply.raw,
+            { login: { accountId: ticketAccount } },
+            { mergeWithLastSubmission: false },
+          );
           return;
         }
-        return reply.type('text/html').header('cache-control', 'no-store').send(renderLoginPage({ action: `/oidc/interaction/${details.uid}/login` }));
+        return reply
+          .type('text/html')
+          .header('cache-control', 'no-store')
+          .send(renderLoginPage({ action: `/oidc/interaction/${details.uid}/login` }));
       });
       scope.post('/oidc/interaction/:uid/login', { config: { access: 'public' }, schema: { hide: true } }, async (request, reply) => {
         const details = await provider.interactionDetails(request.raw, reply.raw);
@@ -303,7 +325,10 @@ export async function createEmbeddedIdentity(options: EmbeddedIdentityOptions): 
         const user = email && password ? await authenticateLocalUser(db, email, password) : undefined;
         if (!user) {
           request.log.info({ email }, 'failed sign-in');
-          return reply.status(401).type('text/html').send(renderLoginPage({ action, email, error: 'Wrong e-mail or password.' }));
+          return reply
+            .status(401)
+            .type('text/html')
+            .send(renderLoginPage({ action, email, error: 'Wrong e-mail or password.' }));
         }
         await throttle.succeeded(email, request.ip);
         reply.hijack();

@@ -1,7 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ClientConfigSchema, MeSchema, RegisterTenantIssuerSchema, TenantIssuerParamsSchema, TenantIssuerSchema, TenantSlugSchema, type ClientConfig } from '@yardmaster/contracts';
+import {
+  ClientConfigSchema,
+  MeSchema,
+  RegisterTenantIssuerSchema,
+  TenantIssuerParamsSchema,
+  TenantIssuerSchema,
+  TenantSlugSchema,
+  type ClientConfig,
+} from '@yardmaster/contracts';
 import type { Caller } from '../../platform/caller.js';
 import { notFound, unauthorized } from '../../platform/errors.js';
 import { callerOf } from '../../platform/http/access.js';
@@ -50,7 +58,11 @@ export function authRoutes(database: Database, clientConfig: ClientConfig, outbo
       '/api/v1/identity-providers',
       {
         config: { access: { roles: ['admin'] } },
-        schema: { tags: ['identity'], summary: "The tenant's own identity providers", response: { 200: z.object({ items: z.array(TenantIssuerSchema) }) } },
+        schema: {
+          tags: ['identity'],
+          summary: "The tenant's own identity providers",
+          response: { 200: z.object({ items: z.array(TenantIssuerSchema) }) },
+        },
       },
       async (request) => {
         return inTenant(request, (tx) => listTenantIssuers(tx));
@@ -92,7 +104,7 @@ export function authRoutes(database: Database, clientConfig: ClientConfig, outbo
         config: { access: 'operator' },
         schema: {
           tags: ['platform'],
-          summary: "Trust an issuer for a tenant (operator, e.g. when setting a tenant up)",
+          summary: 'Trust an issuer for a tenant (operator, e.g. when setting a tenant up)',
           params: z.object({ slug: TenantSlugSchema }),
           body: RegisterTenantIssuerSchema,
           response: { 201: TenantIssuerSchema },

@@ -89,7 +89,7 @@ export async function verifyAccessToken(token: string, trusted: TrustedIssuer): 
     // jose checks iat only against a maximum age; a token "issued" in the future is forged or
     // comes from an issuer whose clock is wrong: refuse it either way.
     if (typeof payload.iat === 'number' && payload.iat > Date.now() / 1000 + CLOCK_SKEW_S) {
-      throw unauthorized('the token is issued in the future (check the issuer\'s clock)');
+      throw unauthorized("the token is issued in the future (check the issuer's clock)");
     }
     return payload;
   } catch (error) {
@@ -173,7 +173,13 @@ function tenantIssuerVerifier(db: Kysely<ControlTables>, tenantClaim: string, ke
     let lastError: unknown;
     for (const registration of registrations) {
       try {
-        const claims = await verifyAccessToken(token, { issuer, audience: registration.audience, keys, tenantClaim, clientId: registration.client_id ?? registration.audience });
+        const claims = await verifyAccessToken(token, {
+          issuer,
+          audience: registration.audience,
+          keys,
+          tenantClaim,
+          clientId: registration.client_id ?? registration.audience,
+        });
         const named = claims[tenantClaim];
         if (typeof named === 'string' && named !== '' && named !== registration.tenant_slug) {
           throw unauthorized(`the token names tenant "${named}", but its issuer is trusted for tenant "${registration.tenant_slug}" only`);
@@ -247,9 +253,18 @@ function createVerifiedTokenCache() {
  * is refused with 403 whatever the token says. A pending invitation (e-mail only) is bound to the
  * subject at its first sign-in.
  */
-export function createAuthenticator(trusted: TrustedIssuer, resolveTenant: TenantResolver, options: AuthenticatorOptions = {}): Authenticator {
+export function createAuthenticator(
+  trusted: TrustedIssuer,
+  resolveTenant: TenantResolver,
+  options: AuthenticatorOptions = {},
+): Authenticator {
   const { db } = options;
-  const verifyTenantIssuer = db ? tenantIssuerVerifier(db, trusted.tenantClaim, { ...(options.outbound ? { outbound: options.outbound } : {}), ...options.tenantIssuerKeys }) : undefined;
+  const verifyTenantIssuer = db
+    ? tenantIssuerVerifier(db, trusted.tenantClaim, {
+        ...(options.outbound ? { outbound: options.outbound } : {}),
+        ...options.tenantIssuerKeys,
+      })
+    : undefined;
   const verifiedTokens = createVerifiedTokenCache();
   return async (request) => {
     const token = bearerTokenOf(request);
@@ -261,11 +276,19 @@ export function createAuthenticator(trusted: TrustedIssuer, resolveTenant: Tenan
       const claims = verifiedTokens.get(token) ?? verifiedTokens.put(token, await verifyAccessToken(token, trusted));
       const { roles, isOperator } = rolesOf(claims, trusted.clientId);
       const slug = claims[trusted.tenantClaim];
-      verified = { claims, roles, isOperator, tenantSlug: typeof slug === 'string' && slug !== '' ? slug : null, issuer: trusted.issuer, fixedTenant: false };
+      verified = {
+        claims,
+        roles,
+        isOperator,
+        tenantSlug: typeof slug === 'string' && slug !== '' ? slug : null,
+        issuer: trusted.issuer,
+        fixedTenant: false,
+      };
     }
     const { claims } = verified;
     const subject = claims.sub ?? '';
-    const email = typeof claims.email === 'string' && (claims as { email_verified?: unknown }).email_verified !== false ? claims.email : null;
+    const email =
+      typeof claims.email === 'string' && (claims as { email_verified?: unknown }).email_verified !== false ? claims.email : null;
 
     let slug = verified.tenantSlug;
     if (slug === null && db && !verified.fixedTenant) slug = (await soleTenantOfSubject(db, subject, verified.issuer)) ?? null;
@@ -285,7 +308,8 @@ export function createAuthenticator(trusted: TrustedIssuer, resolveTenant: Tenan
     }
     const actor: Actor = {
       subject,
-      name: typeof claims.name === 'string' ? claims.name : typeof claims.preferred_username === 'string' ? claims.preferred_username : subject,
+      name:
+        typeof claims.name === 'string' ? claims.name : typeof claims.preferred_username === 'string' ? claims.preferred_username : subject,
       email: typeof claims.email === 'string' ? claims.email : null,
       roles: tenant ? roles : [],
       isOperator: verified.isOperator,

@@ -11,7 +11,13 @@ import { ensureLocalUser } from './local-users.js';
  */
 export const DEMO_USERS = [
   { id: '00000000-0000-4000-8000-0000000000a1', email: 'admin@demo.test', name: 'Alex Admin', password: 'demo-admin', roles: ['admin'] },
-  { id: '00000000-0000-4000-8000-0000000000d1', email: 'dispatcher@demo.test', name: 'Dana Dispatcher', password: 'demo-dispatcher', roles: ['dispatcher'] },
+  {
+    id: '00000000-0000-4000-8000-0000000000d1',
+    email: 'dispatcher@demo.test',
+    name: 'Dana Dispatcher',
+    password: 'demo-dispatcher',
+    roles: ['dispatcher'],
+  },
   { id: '00000000-0000-4000-8000-0000000000e1', email: 'driver@demo.test', name: 'Sam Driver', password: 'demo-driver', roles: ['driver'] },
   { id: '00000000-0000-4000-8000-0000000000f1', email: 'viewer@demo.test', name: 'Vic Viewer', password: 'demo-viewer', roles: ['viewer'] },
 ] as const;

@@ -1,6 +1,22 @@
-export { createAuthenticator, tenantResolverFor, verifyAccessToken, rolesOf, mappedRolesOf, ALLOWED_ALGORITHMS, type TrustedIssuer, type AuthenticatorOptions } from './auth.verify.js';
+export {
+  createAuthenticator,
+  tenantResolverFor,
+  verifyAccessToken,
+  rolesOf,
+  mappedRolesOf,
+  ALLOWED_ALGORITHMS,
+  type TrustedIssuer,
+  type AuthenticatorOptions,
+} from './auth.verify.js';
 export { discoverIssuer } from './auth.issuer.js';
-export { createEmbeddedIdentity, linkAnnouncer, accountLinkMail, EMBEDDED_CLIENT_ID, WEB_SCOPES, type EmbeddedIdentity } from './auth.embedded.js';
+export {
+  createEmbeddedIdentity,
+  linkAnnouncer,
+  accountLinkMail,
+  EMBEDDED_CLIENT_ID,
+  WEB_SCOPES,
+  type EmbeddedIdentity,
+} from './auth.embedded.js';
 export { createMemberInvitations, createOperatorAccount, ensureInvitedAccount, type LinkAnnouncer } from './invitations.js';
 export { passwordProblems } from './password-policy.js';
 export { authRoutes } from './auth.routes.js';

@@ -5,16 +5,27 @@ import type { MemberInvitations } from '../users/index.js';
 import { accountsOf, issueAccountToken, LINK_TTL_MS, setPasswordUrl, type AccountLink } from './account-links.js';
 
 /** Where links are announced once their transaction commits (the server log, e-mail). */
-export type LinkAnnouncer = (link: { purpose: 'invitation' | 'reset'; email: string; name: string; tenantSlug: string | null; url: string; expiresAt: string }) => void | Promise<void>;
+export type LinkAnnouncer = (link: {
+  purpose: 'invitation' | 'reset';
+  email: string;
+  name: string;
+  tenantSlug: string | null;
+  url: string;
+  expiresAt: string;
+}) => void | Promise<void>;
 
-const displayName = (name: string, email: string): string => (name.trim() !== '' ? name.trim().slice(0, 200) : (email.split('@')[0] ?? email).slice(0, 200) || email);
+const displayName = (name: string, email: string): string =>
+  name.trim() !== '' ? name.trim().slice(0, 200) : (email.split('@')[0] ?? email).slice(0, 200) || email;
 
 /**
  * The account of an e-mail in the embedded provider, created without a password when missing.
  * An address that already has an account with another organisation (or is the platform
  * operator's) cannot be invited: one e-mail, one account, one organisation.
  */
-export async function ensureInvitedAccount(db: Kysely<ControlTables>, input: { tenantSlug: string | null; email: string; name: string; roles?: string[] }): Promise<string> {
+export async function ensureInvitedAccount(
+  db: Kysely<ControlTables>,
+  input: { tenantSlug: string | null; email: string; name: string; roles?: string[] },
+): Promise<string> {
   const email = input.email.toLowerCase();
   const found = await db
     .selectFrom('control.local_users')
@@ -24,7 +35,9 @@ export async function ensureInvitedAccount(db: Kysely<ControlTables>, input: { t
   if (found) {
     if (found.tenant_slug !== input.tenantSlug) {
       throw conflict(
-        input.tenantSlug === null ? 'this e-mail address already has an account with an organisation' : 'this e-mail address already has an account with another organisation',
+        input.tenantSlug === null
+          ? 'this e-mail address already has an account with an organisation'
+          : 'this e-mail address already has an account with another organisation',
         [{ field: 'email', message: 'has an account elsewhere' }],
       );
     }
@@ -37,7 +50,10 @@ export async function ensureInvitedAccount(db: Kysely<ControlTables>, input: { t
     .onConflict((oc) => oc.expression(sql`lower(email)`).doNothing())
     .returning('id')
     .executeTakeFirst();
-  if (!created) throw conflict('this e-mail address already has an account with another organisation', [{ field: 'email', message: 'has an account elsewhere' }]);
+  if (!created)
+    throw conflict('this e-mail address already has an account with another organisation', [
+      { field: 'email', message: 'has an account elsewhere' },
+    ]);
   return created.id;
 }
 
@@ -50,9 +66,16 @@ export function createMemberInvitations(options: { publicUrl: string; announce: 
   return async (tx: TenantTx, input) => {
     const db = accountsOf(tx);
     const userId = await ensureInvitedAccount(db, { tenantSlug: input.tenantSlug, email: input.email, name: input.name });
-    const { token, expiresAt } = await issueAccountToken(db, { userId, tenantSlug: input.tenantSlug, purpose: 'invitation', ttlMs: LINK_TTL_MS });
+    const { token, expiresAt } = await issueAccountToken(db, {
+      userId,
+      tenantSlug: input.tenantSlug,
+      purpose: 'invitation',
+      ttlMs: LINK_TTL_MS,
+    });
     const link: AccountLink = { url: setPasswordUrl(options.publicUrl, token), expiresAt: expiresAt.toISOString() };
-    onCommit(tx, () => options.announce({ purpose: 'invitation', email: input.email, name: input.name, tenantSlug: input.tenantSlug, ...link }));
+    onCommit(tx, () =>
+      options.announce({ purpose: 'invitation', email: input.email, name: input.name, tenantSlug: input.tenantSlug, ...link }),
+    );
     return link;
   };
 }
@@ -61,10 +84,22 @@ export function createMemberInvitations(options: { publicUrl: string; announce: 
  * A platform operator account (no tenant, role `operator`) and a single-use link to set its
  * password; for an existing operator, a new link (the previous one is revoked).
  */
-export async function createOperatorAccount(db: Kysely<ControlTables>, input: { email: string; name: string; publicUrl: string }): Promise<AccountLink> {
+export async function createOperatorAccount(
+  db: Kysely<ControlTables>,
+  input: { email: string; name: string; publicUrl: string },
+): Promise<AccountLink> {
   return withControl(db, async (tx) => {
-    const userId = await ensureInvitedAccount(tx, { tenantSlug: null, email: input.email, name: input.name || 'Platform operator', roles: ['operator'] });
-    await tx.updateTable('control.local_users').set({ roles: ['operator'], active: true }).where('id', '=', userId).execute();
+    const userId = await ensureInvitedAccount(tx, {
+      tenantSlug: null,
+      email: input.email,
+      name: input.name || 'Platform operator',
+      roles: ['operator'],
+    });
+    await tx
+      .updateTable('control.local_users')
+      .set({ roles: ['operator'], active: true })
+      .where('id', '=', userId)
+      .execute();
     const { token, expiresAt } = await issueAccountToken(tx, { userId, tenantSlug: null, purpose: 'invitation', ttlMs: LINK_TTL_MS });
     return { url: setPasswordUrl(input.publicUrl, token), expiresAt: expiresAt.toISOString() };
   });

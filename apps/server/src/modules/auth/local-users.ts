@@ -14,7 +14,11 @@ export function hashPassword(password: string): Promise<string> {
 }
 
 export async function findLocalUserByEmail(db: Kysely<ControlTables>, email: string): Promise<LocalUser | undefined> {
-  return db.selectFrom('control.local_users').selectAll().where((eb) => eb(eb.fn('lower', ['email']), '=', email.toLowerCase())).executeTakeFirst();
+  return db
+    .selectFrom('control.local_users')
+    .selectAll()
+    .where((eb) => eb(eb.fn('lower', ['email']), '=', email.toLowerCase()))
+    .executeTakeFirst();
 }
 
 export async function findLocalUserById(db: Kysely<ControlTables>, id: string): Promise<LocalUser | undefined> {

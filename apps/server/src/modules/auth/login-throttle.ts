@@ -39,7 +39,10 @@ export function addressKeyOf(ip: string): string {
   const left = head === '' ? [] : head.split(':');
   const right = tail === '' ? [] : tail.split(':');
   const groups = ip.includes('::') ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right] : left;
-  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }
 
 const accountKey = (email: string): string => `account:${email.trim().toLowerCase()}`;
@@ -55,13 +58,16 @@ const addressKey = (ip: string): string => `address:${addressKeyOf(ip)}`;
 export function createLoginThrottle(db: Kysely<ControlTables>, settings: LoginThrottleSettings = defaultLoginThrottleSettings()) {
   let lastSweep = 0;
   const { account, address } = settings;
-  const rule = (name: keyof ThrottleRule) => sql`case when starts_with(f.key, 'account:') then ${account[name]}::float8 else ${address[name]}::float8 end`;
+  const rule = (name: keyof ThrottleRule) =>
+    sql`case when starts_with(f.key, 'account:') then ${account[name]}::float8 else ${address[name]}::float8 end`;
 
   async function sweep(): Promise<void> {
     if (Date.now() - lastSweep < 60_000) return;
     lastSweep = Date.now();
     const windowS = Math.max(account.windowMs, address.windowMs) / 1000;
-    await sql`delete from control.login_failures where first_at < now() - make_interval(secs => ${windowS}) and coalesce(blocked_until, '-infinity') <= now()`.execute(db);
+    await sql`delete from control.login_failures where first_at < now() - make_interval(secs => ${windowS}) and coalesce(blocked_until, '-infinity') <= now()`.execute(
+      db,
+    );
   }
 
   return {

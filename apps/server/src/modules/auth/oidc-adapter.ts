@@ -15,7 +15,10 @@ export function createDbAdapterFactory(db: Kysely<ControlTables>): (model: strin
   async function sweep(): Promise<void> {
     if (Date.now() - lastSweep < SWEEP_EVERY_MS) return;
     lastSweep = Date.now();
-    await db.deleteFrom('control.oidc_payloads').where('expires_at', '<', sql<Date>`now()`).execute();
+    await db
+      .deleteFrom('control.oidc_payloads')
+      .where('expires_at', '<', sql<Date>`now()`)
+      .execute();
   }
 
   return (model) => {
@@ -52,7 +55,12 @@ export function createDbAdapterFactory(db: Kysely<ControlTables>): (model: strin
       findByUid: (uid: string) => findWhere('uid', uid),
       findByUserCode: (userCode: string) => findWhere('user_code', userCode),
       async consume(id: string): Promise<void> {
-        await db.updateTable('control.oidc_payloads').set({ consumed_at: sql<Date>`now()` }).where('model', '=', model).where('id', '=', id).execute();
+        await db
+          .updateTable('control.oidc_payloads')
+          .set({ consumed_at: sql<Date>`now()` })
+          .where('model', '=', model)
+          .where('id', '=', id)
+          .execute();
       },
       async destroy(id: string): Promise<void> {
         await db.deleteFrom('control.oidc_payloads').where('model', '=', model).where('id', '=', id).execute();

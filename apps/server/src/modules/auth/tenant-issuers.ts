@@ -1,4 +1,12 @@
-import { createLocalJWKSet, createRemoteJWKSet, customFetch, errors as joseErrors, type FetchImplementation, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  customFetch,
+  errors as joseErrors,
+  type FetchImplementation,
+  type JSONWebKeySet,
+  type JWTVerifyGetKey,
+} from 'jose';
 import type { Kysely, Selectable } from 'kysely';
 import type { RegisterTenantIssuer, TenantIssuer } from '@yardmaster/contracts';
 import type { Caller } from '../../platform/caller.js';
@@ -50,7 +58,12 @@ export async function assertIssuerReachable(outbound: Outbound, issuer: string):
   }
 }
 
-export async function registerTenantIssuer(tx: TenantTx, caller: Caller, input: RegisterTenantIssuer, platformIssuer: string): Promise<TenantIssuer> {
+export async function registerTenantIssuer(
+  tx: TenantTx,
+  caller: Caller,
+  input: RegisterTenantIssuer,
+  platformIssuer: string,
+): Promise<TenantIssuer> {
   const issuer = input.issuer;
   if (issuer.replace(/\/$/, '') === platformIssuer.replace(/\/$/, '')) {
     throw conflict("the platform's own issuer is trusted already", [{ field: 'issuer', message: 'is the platform issuer' }]);
@@ -70,14 +83,26 @@ export async function registerTenantIssuer(tx: TenantTx, caller: Caller, input: 
     .executeTakeFirst();
   if (!row) throw conflict('this issuer and audience are already registered', [{ field: 'audience', message: 'already registered' }]);
   const view = tenantIssuerView(row);
-  await recordAudit(tx, caller, { action: 'identity_provider.registered', entityType: 'identity_provider', entityId: row.id, before: null, after: { ...view } });
+  await recordAudit(tx, caller, {
+    action: 'identity_provider.registered',
+    entityType: 'identity_provider',
+    entityId: row.id,
+    before: null,
+    after: { ...view },
+  });
   return view;
 }
 
 export async function removeTenantIssuer(tx: TenantTx, caller: Caller, id: string): Promise<void> {
   const row = await tx.deleteFrom('control.tenant_issuers').where('id', '=', id).returningAll().executeTakeFirst();
   if (!row) throw notFound('identity provider', id);
-  await recordAudit(tx, caller, { action: 'identity_provider.removed', entityType: 'identity_provider', entityId: row.id, before: { ...tenantIssuerView(row) }, after: null });
+  await recordAudit(tx, caller, {
+    action: 'identity_provider.removed',
+    entityType: 'identity_provider',
+    entityId: row.id,
+    before: { ...tenantIssuerView(row) },
+    after: null,
+  });
 }
 
 // ---- verification keys of registered issuers ---------------------------------------------------

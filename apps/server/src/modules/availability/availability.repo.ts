@@ -1,6 +1,12 @@
 import { sql } from 'kysely';
 import type { TenantTx } from '../../platform/db/index.js';
-import { driverAvailableAtSql, equipmentAvailableAtSql, hasShiftPlanSql, planningZoneSql, shiftsOnDaySql } from './availability.predicate.js';
+import {
+  driverAvailableAtSql,
+  equipmentAvailableAtSql,
+  hasShiftPlanSql,
+  planningZoneSql,
+  shiftsOnDaySql,
+} from './availability.predicate.js';
 import './availability.tables.js';
 
 export type ShiftInterval = { driverId: string; startsAt: Date; endsAt: Date };
@@ -9,7 +15,12 @@ export type ShiftInterval = { driverId: string; startsAt: Date; endsAt: Date };
  * Every shift of the drivers (null: all unarchived drivers) that overlaps [from, to), from the
  * patterns and exceptions, at local wall-clock times in the planning zone (`shiftsOnDaySql`).
  */
-export async function selectShiftIntervals(tx: TenantTx, driverIds: readonly string[] | null, from: Date, to: Date): Promise<ShiftInterval[]> {
+export async function selectShiftIntervals(
+  tx: TenantTx,
+  driverIds: readonly string[] | null,
+  from: Date,
+  to: Date,
+): Promise<ShiftInterval[]> {
   const { rows } = await sql<{ driver_id: string; starts_at: Date; ends_at: Date }>`
     select dr.id as driver_id, sh.starts_at, sh.ends_at
     from drivers dr
@@ -21,17 +32,36 @@ export async function selectShiftIntervals(tx: TenantTx, driverIds: readonly str
   return rows.map((r) => ({ driverId: r.driver_id, startsAt: new Date(r.starts_at), endsAt: new Date(r.ends_at) }));
 }
 
-export type DriverPlanState = { driverId: string; name: string; planned: boolean; available: boolean; leaveUntil: string | null; nextShiftAt: Date | null };
+export type DriverPlanState = {
+  driverId: string;
+  name: string;
+  planned: boolean;
+  available: boolean;
+  leaveUntil: string | null;
+  nextShiftAt: Date | null;
+};
 
 /**
  * Why planned drivers are (not) available at `at` for a job of `needSeconds`: approved leave (until
  * which local day), outside a shift (when the next one starts, within 8 days), or a job that would
  * run past the shift's end. Used by explain and the forecasts.
  */
-export async function selectDriverPlanStates(tx: TenantTx, driverIds: readonly string[], at: Date, needSeconds: number): Promise<DriverPlanState[]> {
+export async function selectDriverPlanStates(
+  tx: TenantTx,
+  driverIds: readonly string[],
+  at: Date,
+  needSeconds: number,
+): Promise<DriverPlanState[]> {
   if (driverIds.length === 0) return [];
   const atSql = sql`${at}::timestamptz`;
-  const { rows } = await sql<{ id: string; name: string; planned: boolean; available: boolean; leave_until: string | null; next_shift_at: Date | null }>`
+  const { rows } = await sql<{
+    id: string;
+    name: string;
+    planned: boolean;
+    available: boolean;
+    leave_until: string | null;
+    next_shift_at: Date | null;
+  }>`
     select dr.id, dr.name, ${hasShiftPlanSql(sql.ref('dr.id'))} as planned,
       ${driverAvailableAtSql(sql.ref('dr.id'), atSql, sql`${needSeconds}::float8`)} as available,
       (select to_char(max(l.last_day), 'YYYY-MM-DD') from time_off_requests l where l.driver_id = dr.id and l.status = 'approved'
@@ -41,13 +71,25 @@ export async function selectDriverPlanStates(tx: TenantTx, driverIds: readonly s
         where sh.starts_at > ${atSql}
           and not exists (select 1 from time_off_requests l where l.driver_id = dr.id and l.status = 'approved' and g.day::date between l.first_day and l.last_day)) as next_shift_at
     from drivers dr where dr.id = any(${[...driverIds]}::uuid[])`.execute(tx);
-  return rows.map((r) => ({ driverId: r.id, name: r.name, planned: r.planned, available: r.available, leaveUntil: r.leave_until, nextShiftAt: r.next_shift_at ? new Date(r.next_shift_at) : null }));
+  return rows.map((r) => ({
+    driverId: r.id,
+    name: r.name,
+    planned: r.planned,
+    available: r.available,
+    leaveUntil: r.leave_until,
+    nextShiftAt: r.next_shift_at ? new Date(r.next_shift_at) : null,
+  }));
 }
 
 export type EquipmentWindowState = { equipmentId: string; available: boolean; windowEndsAt: Date | null; reason: string | null };
 
 /** Whether each machine is clear of planned maintenance for a job from `at` lasting `needSeconds`, and if not, until when and why. */
-export async function selectEquipmentWindowStates(tx: TenantTx, equipmentIds: readonly string[], at: Date, needSeconds: number): Promise<EquipmentWindowState[]> {
+export async function selectEquipmentWindowStates(
+  tx: TenantTx,
+  equipmentIds: readonly string[],
+  at: Date,
+  needSeconds: number,
+): Promise<EquipmentWindowState[]> {
   if (equipmentIds.length === 0) return [];
   const atSql = sql`${at}::timestamptz`;
   const { rows } = await sql<{ id: string; available: boolean; ends_at: Date | null; reason: string | null }>`
@@ -56,5 +98,10 @@ export async function selectEquipmentWindowStates(tx: TenantTx, equipmentIds: re
     left join lateral (select w.ends_at, w.reason from maintenance_windows w where w.equipment_id = e.id and w.cancelled_at is null
       and w.ends_at > ${atSql} and w.starts_at <= ${atSql} + make_interval(secs => ${needSeconds}::float8) order by w.starts_at limit 1) w on true
     where e.id = any(${[...equipmentIds]}::uuid[])`.execute(tx);
-  return rows.map((r) => ({ equipmentId: r.id, available: r.available, windowEndsAt: r.ends_at ? new Date(r.ends_at) : null, reason: r.reason }));
+  return rows.map((r) => ({
+    equipmentId: r.id,
+    available: r.available,
+    windowEndsAt: r.ends_at ? new Date(r.ends_at) : null,
+    reason: r.reason,
+  }));
 }

@@ -2,7 +2,12 @@ import { sql } from 'kysely';
 import type { PlanningSettings } from '@yardmaster/contracts';
 import type { TenantTx } from '../../platform/db/index.js';
 
-export const DEFAULT_PLANNING_SETTINGS: PlanningSettings = { timeZone: 'UTC', allowOvertime: false, horizonDays: 28, maxOccurrencesPerSeries: 200 };
+export const DEFAULT_PLANNING_SETTINGS: PlanningSettings = {
+  timeZone: 'UTC',
+  allowOvertime: false,
+  horizonDays: 28,
+  maxOccurrencesPerSeries: 200,
+};
 const KEY = 'planning';
 
 /** select value from tenant_settings where key = 'planning' (defaults filled in; the zone defaults to the tenant's). */
@@ -20,12 +25,22 @@ export async function writePlanningSettings(tx: TenantTx, settings: PlanningSett
 
 /** A local day ('YYYY-MM-DD') as a dispatcher says it: "Mon 7 Dec". */
 export function sayDay(day: string): string {
-  return new Intl.DateTimeFormat('en-GB', { weekday: 'short', day: 'numeric', month: 'short', timeZone: 'UTC' }).format(new Date(`${day}T00:00:00Z`)).replace(',', '');
+  return new Intl.DateTimeFormat('en-GB', { weekday: 'short', day: 'numeric', month: 'short', timeZone: 'UTC' })
+    .format(new Date(`${day}T00:00:00Z`))
+    .replace(',', '');
 }
 
 /** An instant in the planning zone: "Mon 7 Dec 07:00". */
 export function sayTime(at: Date, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-GB', { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone }).formatToParts(at);
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+    timeZone,
+  }).formatToParts(at);
   const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
   return `${get('weekday')} ${get('day')} ${get('month')} ${get('hour')}:${get('minute')}`;
 }

@@ -20,7 +20,13 @@ export async function advanceDispatch(
   const { settings, row } = await openCommand(tx, caller, id, expected, command);
   const stamp = stampColumnOf(input.status);
   const notes = input.notes ? (row.notes ? `${row.notes}\n${input.notes}` : input.notes) : row.notes;
-  const after = await changeDispatch(tx, caller, row, { status: input.status, ...(stamp ? { [stamp]: new Date() } : {}), notes }, `dispatch.${input.status}`);
+  const after = await changeDispatch(
+    tx,
+    caller,
+    row,
+    { status: input.status, ...(stamp ? { [stamp]: new Date() } : {}), notes },
+    `dispatch.${input.status}`,
+  );
   if (input.status === 'completed') {
     const scope = await finishDispatch(tx, caller, after);
     await matchQueue(tx, caller, settings, scope);

@@ -42,7 +42,15 @@ export type Refusal =
   | { kind: 'unknown-equipment' }
   | { kind: 'wrong-type'; tag: string; typeName: string | null }
   | { kind: 'not-requested'; tag: string }
-  | { kind: 'equipment-status'; tag: string; status: string; note: string | null; since: string | null; busyOn: string | null; busyUntil: string | null }
+  | {
+      kind: 'equipment-status';
+      tag: string;
+      status: string;
+      note: string | null;
+      since: string | null;
+      busyOn: string | null;
+      busyUntil: string | null;
+    }
   | { kind: 'unknown-driver' }
   | { kind: 'off-duty'; name: string }
   | { kind: 'driver-busy'; name: string; busyOn: string; busyUntil: string | null }
@@ -55,7 +63,8 @@ export function refuseEquipment(request: PickRequest, e: EquipmentFacts): Refusa
   const tag = e.asset_tag ?? '';
   const refusals: Refusal[] = [];
   if (e.equipment_type_id !== request.equipment_type_id) refusals.push({ kind: 'wrong-type', tag, typeName: e.type_name ?? null });
-  else if (request.requested_equipment_id && request.requested_equipment_id !== e.equipment_id) refusals.push({ kind: 'not-requested', tag });
+  else if (request.requested_equipment_id && request.requested_equipment_id !== e.equipment_id)
+    refusals.push({ kind: 'not-requested', tag });
   if (e.equipment_status !== 'available') {
     refusals.push({
       kind: 'equipment-status',
@@ -78,7 +87,11 @@ export function refuseDriver(d: DriverFacts): Refusal[] {
   if (d.duty_status !== 'on_duty') refusals.push({ kind: 'off-duty', name });
   if (d.busy_on) refusals.push({ kind: 'driver-busy', name, busyOn: d.busy_on, busyUntil: d.busy_until ?? null });
   for (const m of d.missing ?? []) {
-    refusals.push(m.expired_on ? { kind: 'expired-qualification', name, code: m.code, expiredOn: m.expired_on } : { kind: 'missing-qualification', name, code: m.code });
+    refusals.push(
+      m.expired_on
+        ? { kind: 'expired-qualification', name, code: m.code, expiredOn: m.expired_on }
+        : { kind: 'missing-qualification', name, code: m.code },
+    );
   }
   return refusals;
 }
@@ -96,9 +109,19 @@ export function refusalProblem(refusals: readonly Refusal[]): AppError | null {
     case 'wrong-type':
       return dispatchProblem('wrong-equipment', `equipment ${first.tag} is not of the requested type`, 'equipmentId', 'wrong type');
     case 'not-requested':
-      return dispatchProblem('wrong-equipment', 'the work order asked for a specific piece of equipment', 'equipmentId', 'not the requested equipment');
+      return dispatchProblem(
+        'wrong-equipment',
+        'the work order asked for a specific piece of equipment',
+        'equipmentId',
+        'not the requested equipment',
+      );
     case 'equipment-status':
-      return dispatchProblem('equipment-unavailable', `equipment ${first.tag} is no longer available (${first.status})`, 'equipmentId', first.status);
+      return dispatchProblem(
+        'equipment-unavailable',
+        `equipment ${first.tag} is no longer available (${first.status})`,
+        'equipmentId',
+        first.status,
+      );
     case 'unknown-driver':
       return dispatchProblem('driver-unavailable', 'driver not found', 'driverId', 'unknown driver');
     case 'off-duty':
@@ -111,7 +134,12 @@ export function refusalProblem(refusals: readonly Refusal[]): AppError | null {
         .filter(isQualification)
         .map((q) => (q.kind === 'expired-qualification' ? `${q.code} (expired ${q.expiredOn})` : q.code))
         .join(', ');
-      return dispatchProblem('driver-not-qualified', `${first.name} lacks a required qualification (or holds it expired): ${what}`, 'driverId', 'not qualified');
+      return dispatchProblem(
+        'driver-not-qualified',
+        `${first.name} lacks a required qualification (or holds it expired): ${what}`,
+        'driverId',
+        'not qualified',
+      );
     }
   }
 }
@@ -127,7 +155,8 @@ export function refusalInWords(r: Refusal, at: (iso: string) => string, day: (is
       return 'the work order asks for a specific machine';
     case 'equipment-status':
       if (r.status === 'maintenance') return `in maintenance${r.since ? ` since ${day(r.since)}` : ''}${r.note ? ` (${r.note})` : ''}`;
-      if (r.status === 'dispatched') return r.busyOn ? `on ${r.busyOn}${r.busyUntil ? ` until about ${at(r.busyUntil)}` : ''}` : 'on another job';
+      if (r.status === 'dispatched')
+        return r.busyOn ? `on ${r.busyOn}${r.busyUntil ? ` until about ${at(r.busyUntil)}` : ''}` : 'on another job';
       if (r.status === 'retired') return 'retired';
       return `not available (${r.status})`;
     case 'unknown-driver':

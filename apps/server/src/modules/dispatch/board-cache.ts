@@ -86,7 +86,8 @@ async function readVersionBase(tx: TenantTx): Promise<VersionBase> {
 
 const versionAt = (base: VersionBase, now: number): string => `${base.text}|${base.ageing ? Math.floor(now / 60_000) : 0}`;
 
-const etagOf = (key: string, version: string): string => `W/"b${createHash('sha256').update(`${key}\n${version}`).digest('base64url').slice(0, 22)}"`;
+const etagOf = (key: string, version: string): string =>
+  `W/"b${createHash('sha256').update(`${key}\n${version}`).digest('base64url').slice(0, 22)}"`;
 
 export function createBoardCache(database: Database, options: BoardCacheOptions = {}): BoardCache {
   const ttlMs = options.ttlMs ?? 2_000;
@@ -140,7 +141,12 @@ export function createBoardCache(database: Database, options: BoardCacheOptions 
     }
   }
 
-  function compute(key: string, request: FastifyRequest, version: string, read: (tx: TenantTx, caller: Caller) => Promise<unknown>): Promise<Snapshot> {
+  function compute(
+    key: string,
+    request: FastifyRequest,
+    version: string,
+    read: (tx: TenantTx, caller: Caller) => Promise<unknown>,
+  ): Promise<Snapshot> {
     const flight = `${key}\n${version}`;
     let pending = computing.get(flight);
     if (!pending) {

@@ -43,7 +43,12 @@ export async function selectQueuedTypeCapacity(tx: TenantTx): Promise<Map<string
  * The one line a queued card shows: the main reason it waits, as a dispatcher would say it. The
  * full explanation (names, estimate) stays at `/explain`.
  */
-export function queuedReason(input: { position: number; declinedBy: number; autoProcessing: boolean; capacity: TypeCapacity | undefined }): string {
+export function queuedReason(input: {
+  position: number;
+  declinedBy: number;
+  autoProcessing: boolean;
+  capacity: TypeCapacity | undefined;
+}): string {
   const { position, declinedBy, autoProcessing, capacity: c } = input;
   if (!autoProcessing) return 'waiting for a dispatcher to assign it: automatic dispatch is off';
   if (!c) return 'waiting for a machine and a driver';

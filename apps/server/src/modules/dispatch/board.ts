@@ -48,7 +48,12 @@ export async function readBoard(tx: TenantTx, caller: Caller): Promise<Board> {
       ...dispatchView(r),
       queuePosition: r.queue_position,
       competing: r.competing,
-      reason: queuedReason({ position: r.queue_position, declinedBy: r.declined_driver_ids.length, autoProcessing: settings.autoProcessing, capacity: capacity.get(r.equipment_type_id) }),
+      reason: queuedReason({
+        position: r.queue_position,
+        declinedBy: r.declined_driver_ids.length,
+        autoProcessing: settings.autoProcessing,
+        capacity: capacity.get(r.equipment_type_id),
+      }),
       waitingSeconds: Math.max(0, r.waiting_seconds),
     })),
     scheduled: others.filter((r) => r.status === 'scheduled').map(dispatchView),
@@ -64,13 +69,21 @@ export async function listDispatches(
   query: { limit: number; cursor?: string; status?: DispatchRow['status'][]; workOrderId?: string; driverId?: string },
 ): Promise<{ items: Dispatch[]; nextCursor: string | null }> {
   const after = decodeCursor(query.cursor);
-  let q = tx.selectFrom('dispatches as d').innerJoin('work_orders as w', 'w.id', 'd.work_order_id').selectAll('d').select('w.number as work_order_number');
+  let q = tx
+    .selectFrom('dispatches as d')
+    .innerJoin('work_orders as w', 'w.id', 'd.work_order_id')
+    .selectAll('d')
+    .select('w.number as work_order_number');
   q = q.where(siteVisibleSql(caller, 'd.site_id'));
   if (query.status?.length) q = q.where('d.status', 'in', query.status);
   if (query.workOrderId) q = q.where('d.work_order_id', '=', query.workOrderId);
   if (query.driverId) q = q.where('d.driver_id', '=', query.driverId);
   if (after) q = q.where((eb) => eb(eb.refTuple('d.created_at', 'd.id'), '<', eb.tuple(new Date(String(after.k)), after.id)));
-  const rows = await q.orderBy('d.created_at', 'desc').orderBy('d.id', 'desc').limit(query.limit + 1).execute();
+  const rows = await q
+    .orderBy('d.created_at', 'desc')
+    .orderBy('d.id', 'desc')
+    .limit(query.limit + 1)
+    .execute();
   const page = pageFrom(rows, query.limit, (r) => ({ k: r.created_at.toISOString(), id: r.id }));
   return { items: page.items.map(dispatchView), nextCursor: page.nextCursor };
 }

@@ -17,10 +17,7 @@ import { ACTIVE_SQL } from './views.js';
  * not on an active dispatch, holding every `required` qualification unexpired, and not among
  * `declined` (the drivers who declined this request).
  */
-export function freeQualifiedDriver(
-  dr: string,
-  input: { required: readonly string[]; declined: readonly string[] },
-): RawBuilder<boolean> {
+export function freeQualifiedDriver(dr: string, input: { required: readonly string[]; declined: readonly string[] }): RawBuilder<boolean> {
   const id = sql.ref(`${dr}.id`);
   return sql<boolean>`(${sql.ref(`${dr}.duty_status`)} = 'on_duty' and ${sql.ref(`${dr}.archived_at`)} is null
     and not (${id} = any(${[...input.declined]}::uuid[]))

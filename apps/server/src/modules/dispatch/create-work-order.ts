@@ -22,11 +22,16 @@ async function checkWorkOrder(tx: TenantTx, input: CreateWorkOrder): Promise<{ l
       continue;
     }
     if (Number(c.usable_units) === 0) {
-      errors.push({ field: `lines.${i}.equipmentTypeId`, message: `the fleet has no ${c.type_code ?? ''} equipment at all; the request could never be served` });
+      errors.push({
+        field: `lines.${i}.equipmentTypeId`,
+        message: `the fleet has no ${c.type_code ?? ''} equipment at all; the request could never be served`,
+      });
     }
     if (line.equipmentId) {
-      if (c.equipment_tag === null || c.equipment_retired) errors.push({ field: `lines.${i}.equipmentId`, message: 'unknown or retired equipment' });
-      else if (c.equipment_type_id !== line.equipmentTypeId) errors.push({ field: `lines.${i}.equipmentId`, message: `equipment ${c.equipment_tag} is not a ${c.type_code ?? ''}` });
+      if (c.equipment_tag === null || c.equipment_retired)
+        errors.push({ field: `lines.${i}.equipmentId`, message: 'unknown or retired equipment' });
+      else if (c.equipment_type_id !== line.equipmentTypeId)
+        errors.push({ field: `lines.${i}.equipmentId`, message: `equipment ${c.equipment_tag} is not a ${c.type_code ?? ''}` });
     }
   }
   if (errors.length > 0) throw unserviceable(errors.map((e) => `${e.field}: ${e.message}`).join('; '), errors);
@@ -61,7 +66,11 @@ export async function createWorkOrder(tx: TenantTx, caller: Caller, input: Creat
     isScheduled,
   );
   const inserted = dispatches.map((d) => ({ ...d, work_order_number: workOrder.number }));
-  const view = workOrderView(workOrder, lines, inserted.map((d) => d.id));
+  const view = workOrderView(
+    workOrder,
+    lines,
+    inserted.map((d) => d.id),
+  );
   const action = isScheduled ? 'dispatch.scheduled' : 'dispatch.queued';
   await recordAuditBatch(tx, caller, [
     { action: 'work_order.created', entityType: 'work_order', entityId: workOrder.id, after: view },

@@ -12,7 +12,13 @@ import { dispatchView } from './views.js';
  * The driver declines before setting off: the dispatch goes back to its ORIGINAL place in the queue
  * (its queue time and sequence are kept) and is not offered to that driver again.
  */
-export async function declineDispatch(tx: TenantTx, caller: Caller, id: string, expected: number | undefined, reason: string | undefined): Promise<Dispatch> {
+export async function declineDispatch(
+  tx: TenantTx,
+  caller: Caller,
+  id: string,
+  expected: number | undefined,
+  reason: string | undefined,
+): Promise<Dispatch> {
   const { settings, row } = await openCommand(tx, caller, id, expected, 'decline');
   const driverId = row.driver_id;
   const equipmentId = row.equipment_id;
@@ -36,6 +42,9 @@ export async function declineDispatch(tx: TenantTx, caller: Caller, id: string, 
   );
   if (equipmentId && driverId) await releaseResources(tx, equipmentId, driverId);
   // The freed machine's type and whatever the freed driver can do (the declined request included).
-  const assigned = await matchQueue(tx, caller, settings, { typeIds: [row.equipment_type_id], ...(driverId ? { freedDriverId: driverId } : {}) });
+  const assigned = await matchQueue(tx, caller, settings, {
+    typeIds: [row.equipment_type_id],
+    ...(driverId ? { freedDriverId: driverId } : {}),
+  });
   return dispatchView(assigned.find((a) => a.id === after.id) ?? after);
 }

@@ -57,7 +57,11 @@ export function actorOf(caller: Caller): DispatchActor {
  * only their own (others' answer 404, as if they did not exist). Returns the caller's driver id
  * when they act as a driver.
  */
-export async function assertMaySee(tx: TenantTx, caller: Caller, dispatch: { id: string; driver_id: string | null; site_id: string }): Promise<void> {
+export async function assertMaySee(
+  tx: TenantTx,
+  caller: Caller,
+  dispatch: { id: string; driver_id: string | null; site_id: string },
+): Promise<void> {
   if (caller.kind === 'system' || caller.roles.some((r) => r === 'admin' || r === 'dispatcher' || r === 'viewer')) {
     await assertMaySeeSite(tx, caller, dispatch.site_id, 'dispatch', dispatch.id);
     return;
@@ -70,7 +74,12 @@ export async function assertMaySee(tx: TenantTx, caller: Caller, dispatch: { id:
  * May `caller` make this move? A driver only on their own dispatch (404 otherwise) and only the
  * moves the state machine gives drivers; dispatchers the dispatcher moves.
  */
-export async function assertMayMove(tx: TenantTx, caller: Caller, command: DispatchCommand, dispatch: { id: string; driver_id: string | null; site_id: string }): Promise<void> {
+export async function assertMayMove(
+  tx: TenantTx,
+  caller: Caller,
+  command: DispatchCommand,
+  dispatch: { id: string; driver_id: string | null; site_id: string },
+): Promise<void> {
   const actor = actorOf(caller);
   if (actor !== 'driver' && mayMove(command, actor)) {
     await assertMayActAtSite(tx, caller, dispatch.site_id, 'this dispatch');

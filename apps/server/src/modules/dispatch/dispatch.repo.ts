@@ -57,7 +57,11 @@ export type ChangedDispatch = LoadedDispatch & { sibling_statuses: DispatchStatu
  * work order's other dispatches and the work order's stored status (to derive the new one): one
  * round trip.
  */
-export async function updateDispatch(tx: TenantTx, id: string, changes: UpdateObject<TenantTables, 'dispatches', 'dispatches'>): Promise<ChangedDispatch> {
+export async function updateDispatch(
+  tx: TenantTx,
+  id: string,
+  changes: UpdateObject<TenantTables, 'dispatches', 'dispatches'>,
+): Promise<ChangedDispatch> {
   const row = await tx
     .with('u', (db) =>
       db
@@ -70,7 +74,11 @@ export async function updateDispatch(tx: TenantTx, id: string, changes: UpdateOb
     .innerJoin('work_orders as w', 'w.id', 'u.work_order_id')
     .selectAll('u')
     .select(['w.number as work_order_number', 'w.status as work_order_status'])
-    .select(sql<DispatchStatus[]>`array(select x.status from dispatches x where x.work_order_id = u.work_order_id and x.id <> u.id)`.as('sibling_statuses'))
+    .select(
+      sql<DispatchStatus[]>`array(select x.status from dispatches x where x.work_order_id = u.work_order_id and x.id <> u.id)`.as(
+        'sibling_statuses',
+      ),
+    )
     .executeTakeFirst();
   if (!row) throw new Error(`dispatch ${id} vanished`);
   return row;
@@ -113,8 +121,17 @@ export async function insertDispatches(tx: TenantTx, rows: readonly NewDispatch[
 }
 
 /** update work_orders set status = $2 where id = $1 and status <> $2 */
-export async function setWorkOrderStatus(tx: TenantTx, workOrderId: string, status: 'pending' | 'assigned' | 'completed' | 'cancelled'): Promise<void> {
-  await tx.updateTable('work_orders').set({ status, updated_at: new Date() }).where('id', '=', workOrderId).where('status', '<>', status).execute();
+export async function setWorkOrderStatus(
+  tx: TenantTx,
+  workOrderId: string,
+  status: 'pending' | 'assigned' | 'completed' | 'cancelled',
+): Promise<void> {
+  await tx
+    .updateTable('work_orders')
+    .set({ status, updated_at: new Date() })
+    .where('id', '=', workOrderId)
+    .where('status', '<>', status)
+    .execute();
 }
 
 export type QueuedRequest = {
@@ -321,7 +338,9 @@ export async function lockDueScheduled(tx: TenantTx, leadMinutes: number): Promi
 /** Whether any scheduled dispatch is due (the sweeper's cheap check before taking the queue lock). */
 export async function hasDueScheduled(tx: TenantTx, leadMinutes: number): Promise<boolean> {
   const { rows } = await sql<{ due: boolean }>`
-    select exists (select 1 from dispatches where status = 'scheduled' and requested_start <= now() + make_interval(mins => ${leadMinutes})) as due`.execute(tx);
+    select exists (select 1 from dispatches where status = 'scheduled' and requested_start <= now() + make_interval(mins => ${leadMinutes})) as due`.execute(
+    tx,
+  );
   return rows[0]?.due ?? false;
 }
 
@@ -340,16 +359,20 @@ export async function selectTypesServableBy(tx: TenantTx, driverId: string): Pro
 export async function selectTypesRequiring(tx: TenantTx, qualificationIds: readonly string[]): Promise<string[]> {
   if (qualificationIds.length === 0) return [];
   const { rows } = await sql<{ id: string }>`
-    select distinct equipment_type_id as id from equipment_type_qualifications where qualification_id = any(${[...qualificationIds]}::uuid[])`.execute(tx);
+    select distinct equipment_type_id as id from equipment_type_qualifications where qualification_id = any(${[...qualificationIds]}::uuid[])`.execute(
+    tx,
+  );
   return rows.map((r) => r.id);
 }
-
 
 /**
  * The queue lock and settings, then the dispatch row locked, in one round trip (the lock order is
  * always queue first: the counter row is read by the join before the dispatch row is locked).
  */
-export async function lockQueueAndDispatch(tx: TenantTx, id: string): Promise<{ settings: DispatchSettings; row: LoadedDispatch | undefined }> {
+export async function lockQueueAndDispatch(
+  tx: TenantTx,
+  id: string,
+): Promise<{ settings: DispatchSettings; row: LoadedDispatch | undefined }> {
   const { rows } = await sql<LoadedDispatch & { dispatch_settings: Partial<DispatchSettings> | null }>`
     with q as materialized (select (select value from tenant_settings where key = 'dispatch') as settings from work_order_counter for update)
     select d.*, w.number as work_order_number, q.settings as dispatch_settings
@@ -362,7 +385,14 @@ export async function lockQueueAndDispatch(tx: TenantTx, id: string): Promise<{ 
   return { settings: settingsOf(dispatch_settings), row };
 }
 
-export type LineCheck = { type_code: string | null; type_usable: boolean; usable_units: number; equipment_tag: string | null; equipment_type_id: string | null; equipment_retired: boolean | null };
+export type LineCheck = {
+  type_code: string | null;
+  type_usable: boolean;
+  usable_units: number;
+  equipment_tag: string | null;
+  equipment_type_id: string | null;
+  equipment_retired: boolean | null;
+};
 
 /** Everything a new work order refers to, checked in one round trip: the site, each line's type and machine. */
 export async function checkWorkOrderReferences(
@@ -372,7 +402,12 @@ export async function checkWorkOrderReferences(
 ): Promise<{ siteActive: boolean | null; lines: LineCheck[]; lastNumber: number; settings: DispatchSettings }> {
   // The checks, the queue lock, the next work-order number and the settings: one round trip (a
   // refusal rolls the number back with the transaction).
-  const { rows } = await sql<{ site_active: boolean | null; lines: LineCheck[] | null; last_number: number; settings: Partial<DispatchSettings> | null }>`
+  const { rows } = await sql<{
+    site_active: boolean | null;
+    lines: LineCheck[] | null;
+    last_number: number;
+    settings: Partial<DispatchSettings> | null;
+  }>`
     update work_order_counter set last_number = last_number + 1
     returning last_number, (select value from tenant_settings where key = 'dispatch') as settings,
       (select active from sites where id = ${siteId}) as site_active,
@@ -400,7 +435,17 @@ export async function selectWorkOrderRow(tx: TenantTx, id: string, lock = false)
 /** insert into work_orders … ; insert into work_order_lines … — one round trip, the lines as JSON. */
 export async function insertWorkOrderWithLines(
   tx: TenantTx,
-  wo: { number: string; siteId: string; description: string; priority: Priority; requestedStart: Date; dueAt: Date | null; notes: string | null; createdBySubject: string; createdByName: string },
+  wo: {
+    number: string;
+    siteId: string;
+    description: string;
+    priority: Priority;
+    requestedStart: Date;
+    dueAt: Date | null;
+    notes: string | null;
+    createdBySubject: string;
+    createdByName: string;
+  },
   lines: ReadonlyArray<{ equipmentTypeId: string; quantity: number; equipmentId?: string | null }>,
   scheduled: boolean,
 ): Promise<{ workOrder: WorkOrderRow; lines: LineRow[]; dispatches: DispatchRow[] }> {
@@ -444,7 +489,10 @@ export async function insertWorkOrderWithLines(
 }
 
 /** A work order's lines and dispatch ids, one round trip (the view's details). */
-export async function selectWorkOrderDetails(tx: TenantTx, ids: readonly string[]): Promise<Map<string, { lines: LineRow[]; dispatchIds: string[] }>> {
+export async function selectWorkOrderDetails(
+  tx: TenantTx,
+  ids: readonly string[],
+): Promise<Map<string, { lines: LineRow[]; dispatchIds: string[] }>> {
   if (ids.length === 0) return new Map();
   const { rows } = await sql<{ id: string; lines: LineRow[] | null; dispatch_ids: string[] }>`
     select w.id,
@@ -505,7 +553,17 @@ export type ExplainFacts = {
   position: number;
   competing: number;
   mean_seconds: number | null;
-  equipment: Array<{ id: string; tag: string; name: string; status: string; note: string | null; since: string; wo: string | null; driver: string | null; dispatched_at: string | null }>;
+  equipment: Array<{
+    id: string;
+    tag: string;
+    name: string;
+    status: string;
+    note: string | null;
+    since: string;
+    wo: string | null;
+    driver: string | null;
+    dispatched_at: string | null;
+  }>;
   drivers: Array<{
     id: string;
     name: string;
@@ -523,7 +581,9 @@ export type ExplainFacts = {
 export async function selectJobLengths(tx: TenantTx): Promise<Array<{ equipment_type_id: string; seconds: number; finished: number }>> {
   const { rows } = await sql<{ equipment_type_id: string; seconds: number; finished: number }>`
     select equipment_type_id, avg(extract(epoch from (coalesce(completed_at, recalled_at) - dispatched_at)))::float8 as seconds, count(*)::int as finished
-    from dispatches where status in ('completed', 'recalled') and dispatched_at > now() - interval '90 days' group by equipment_type_id`.execute(tx);
+    from dispatches where status in ('completed', 'recalled') and dispatched_at > now() - interval '90 days' group by equipment_type_id`.execute(
+    tx,
+  );
   return rows;
 }
 

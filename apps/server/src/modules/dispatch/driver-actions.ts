@@ -1,5 +1,11 @@
 import { sql } from 'kysely';
-import { ACTIVE_DISPATCH_STATUSES, type DriverAction, type DriverActionResult, type DriverJob, type DriverJobs } from '@yardmaster/contracts';
+import {
+  ACTIVE_DISPATCH_STATUSES,
+  type DriverAction,
+  type DriverActionResult,
+  type DriverJob,
+  type DriverJobs,
+} from '@yardmaster/contracts';
 import type { Caller } from '../../platform/caller.js';
 import type { TenantTx } from '../../platform/db/index.js';
 import { AppError, notFound, problemType, validationFailed } from '../../platform/errors.js';
@@ -46,23 +52,40 @@ async function me(tx: TenantTx, caller: Caller): Promise<{ id: string }> {
 
 async function jobOf(tx: TenantTx, row: Loaded): Promise<DriverJob> {
   const [workOrder, site, equipment, attachments, related] = await Promise.all([
-    tx.selectFrom('work_orders').select(['id', 'number', 'description', 'due_at']).where('id', '=', row.work_order_id).executeTakeFirstOrThrow(),
+    tx
+      .selectFrom('work_orders')
+      .select(['id', 'number', 'description', 'due_at'])
+      .where('id', '=', row.work_order_id)
+      .executeTakeFirstOrThrow(),
     findSite(tx, row.site_id),
     row.equipment_id ? findEquipment(tx, row.equipment_id) : Promise.resolve(undefined),
     listFiles(tx, { workOrderId: row.work_order_id, purpose: 'attachment' }),
     listRelated(tx, row.work_order_id),
   ]);
   const type = equipment ? await findEquipmentType(tx, equipment.equipment_type_id) : undefined;
-  const parked = equipment && equipment.lat !== null && equipment.lng !== null
-    ? { lat: equipment.lat, lng: equipment.lng }
-    : equipment && equipment.home_lat !== null && equipment.home_lng !== null
-      ? { lat: equipment.home_lat, lng: equipment.home_lng }
-      : null;
+  const parked =
+    equipment && equipment.lat !== null && equipment.lng !== null
+      ? { lat: equipment.lat, lng: equipment.lng }
+      : equipment && equipment.home_lat !== null && equipment.home_lng !== null
+        ? { lat: equipment.home_lat, lng: equipment.home_lng }
+        : null;
   return {
     dispatch: dispatchView(row),
-    workOrder: { id: workOrder.id, number: workOrder.number, description: workOrder.description, dueAt: workOrder.due_at?.toISOString() ?? null },
+    workOrder: {
+      id: workOrder.id,
+      number: workOrder.number,
+      description: workOrder.description,
+      dueAt: workOrder.due_at?.toISOString() ?? null,
+    },
     equipment: equipment
-      ? { id: equipment.id, assetTag: equipment.asset_tag, name: equipment.name, typeCode: type?.code ?? '', typeName: type?.name ?? '', parkedAt: parked }
+      ? {
+          id: equipment.id,
+          assetTag: equipment.asset_tag,
+          name: equipment.name,
+          typeCode: type?.code ?? '',
+          typeName: type?.name ?? '',
+          parkedAt: parked,
+        }
       : null,
     site: {
       id: row.site_id,
@@ -143,7 +166,8 @@ function refusalOf(row: Loaded, driverId: string, action: ActionKind): string | 
   if (!mine) return `This job is no longer assigned to you; your "${words(action)}" was not applied.`;
   if (row.status === 'completed') return `This job was already completed; your "${words(action)}" was not applied.`;
   if (action === 'completed') return null;
-  if (action === 'decline') return row.status === 'dispatched' ? null : `You can decline only before setting off; the job is ${words(row.status)}.`;
+  if (action === 'decline')
+    return row.status === 'dispatched' ? null : `You can decline only before setting off; the job is ${words(row.status)}.`;
   const step = STEP[action];
   if (row.status === step.from) return null;
   if (row.status === step.to) return `The job is already ${words(step.to)}.`;
@@ -159,19 +183,26 @@ function refusalOf(row: Loaded, driverId: string, action: ActionKind): string | 
 export async function applyDriverAction(tx: TenantTx, caller: Caller, input: DriverAction): Promise<DriverActionResult> {
   const driver = await me(tx, caller);
   const occurredAt = new Date(input.occurredAt);
-  if (occurredAt.getTime() > Date.now() + MAX_CLOCK_SKEW_MS) throw validationFailed('occurredAt is in the future', [{ field: 'occurredAt', message: 'later than the server time' }]);
+  if (occurredAt.getTime() > Date.now() + MAX_CLOCK_SKEW_MS)
+    throw validationFailed('occurredAt is in the future', [{ field: 'occurredAt', message: 'later than the server time' }]);
   // Claim the id first: a concurrent replay waits here for this transaction and then finds the row.
   const existing = await sql<ActionRow>`select * from driver_actions where id = ${input.id}`.execute(tx);
   const prior = existing.rows[0];
   if (prior) {
     if (prior.driver_id !== driver.id) throw notFound('action', input.id);
     if (prior.dispatch_id !== input.dispatchId || prior.action !== input.action) {
-      throw new AppError(422, problemType('idempotency-key-reused'), 'Unprocessable request', `action id ${input.id} was already used for another action`);
+      throw new AppError(
+        422,
+        problemType('idempotency-key-reused'),
+        'Unprocessable request',
+        `action id ${input.id} was already used for another action`,
+      );
     }
     return resultOf(tx, prior);
   }
   const current = await loadDispatch(tx, input.dispatchId);
-  if (!current || (current.driver_id !== driver.id && !current.declined_driver_ids.includes(driver.id))) throw notFound('dispatch', input.dispatchId);
+  if (!current || (current.driver_id !== driver.id && !current.declined_driver_ids.includes(driver.id)))
+    throw notFound('dispatch', input.dispatchId);
   const claimed = await sql<{ id: string }>`
     insert into driver_actions (id, dispatch_id, driver_id, action, occurred_at, outcome, from_status)
     values (${input.id}, ${input.dispatchId}, ${driver.id}, ${input.action}, ${occurredAt}, 'refused', ${current.status})
@@ -190,7 +221,12 @@ export async function applyDriverAction(tx: TenantTx, caller: Caller, input: Dri
   let outcome: { to: string | null; version: number | null; reason: string | null };
   if (refusal) {
     outcome = { to: null, version: null, reason: refusal };
-    await recordAudit(tx, caller, { action: 'dispatch.driver_action_refused', entityType: 'dispatch', entityId: row.id, after: { actionId: input.id, action: input.action, occurredAt: occurredAt.toISOString(), reason: refusal } });
+    await recordAudit(tx, caller, {
+      action: 'dispatch.driver_action_refused',
+      entityType: 'dispatch',
+      entityId: row.id,
+      after: { actionId: input.id, action: input.action, occurredAt: occurredAt.toISOString(), reason: refusal },
+    });
   } else if (input.action === 'decline') {
     const after = await declineDispatch(tx, caller, row.id, undefined, input.reason);
     outcome = { to: after.status, version: after.version, reason: null };
@@ -228,7 +264,8 @@ export async function undoDriverAction(tx: TenantTx, caller: Caller, actionId: s
   if (!action || action.driver_id !== driver.id) throw notFound('action', actionId);
   if (action.undone_at) return resultOf(tx, action);
   if (action.outcome !== 'applied') throw cannotUndo('this action was not applied, so there is nothing to undo');
-  if (!UNDOABLE.has(action.action)) throw cannotUndo(`"${words(action.action)}" cannot be undone: the machine and driver are released at once`);
+  if (!UNDOABLE.has(action.action))
+    throw cannotUndo(`"${words(action.action)}" cannot be undone: the machine and driver are released at once`);
   if (Date.now() - action.received_at.getTime() > UNDO_WINDOW_MS) throw cannotUndo('the 10 seconds to undo have passed');
   const row = await loadDispatch(tx, action.dispatch_id, true);
   if (!row || row.version !== action.result_version) throw cannotUndo('the job has changed since; ask the dispatcher');

@@ -10,7 +10,8 @@ import { assertMaySeeSite } from './dispatch.policy.js';
 
 const hhmm = (ms: number): string => new Date(ms).toISOString().slice(11, 16);
 const day = (iso: string): string => new Date(iso).toISOString().slice(0, 10);
-const list = (names: readonly string[]): string => (names.length <= 2 ? names.join(' and ') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1] ?? ''}`);
+const list = (names: readonly string[]): string =>
+  names.length <= 2 ? names.join(' and ') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1] ?? ''}`;
 
 /**
  * Why is this dispatch waiting, as a dispatcher would say it: its position among queued requests
@@ -27,22 +28,55 @@ export async function explainDispatch(tx: TenantTx, caller: Caller, id: string):
   await assertMaySeeSite(tx, caller, row.site_id, 'dispatch', id);
   const base = { dispatchId: id, status: row.status };
   if (row.status !== 'queued') {
-    return { ...base, summary: `not waiting: the dispatch is ${row.status.replace('_', ' ')}`, queuePosition: null, competing: 0, blockers: [], estimatedAssignmentAt: null, estimateBasis: `the dispatch is ${row.status}, not queued` };
+    return {
+      ...base,
+      summary: `not waiting: the dispatch is ${row.status.replace('_', ' ')}`,
+      queuePosition: null,
+      competing: 0,
+      blockers: [],
+      estimatedAssignmentAt: null,
+      estimateBasis: `the dispatch is ${row.status}, not queued`,
+    };
   }
   const settings = await readDispatchSettings(tx);
   const facts = await selectExplainFacts(tx, row, settings.ageingPointsPerMinute);
   const now = Date.now();
   const mean = facts.mean_seconds ?? DEFAULT_JOB_SECONDS;
-  const endOf = (dispatchedAt: string | null, typeMean: number | null = mean): number => Math.max(now, new Date(dispatchedAt ?? now).getTime() + (typeMean ?? DEFAULT_JOB_SECONDS) * 1000);
+  const endOf = (dispatchedAt: string | null, typeMean: number | null = mean): number =>
+    Math.max(now, new Date(dispatchedAt ?? now).getTime() + (typeMean ?? DEFAULT_JOB_SECONDS) * 1000);
 
   const blockers: Explain['blockers'] = [];
   const position = facts.position;
-  if (position > 1) blockers.push({ kind: 'queue', message: `${position - 1} request(s) for this equipment type are ahead of it`, count: position - 1, names: [] });
+  if (position > 1)
+    blockers.push({
+      kind: 'queue',
+      message: `${position - 1} request(s) for this equipment type are ahead of it`,
+      count: position - 1,
+      names: [],
+    });
 
   // Planning (modules/availability): machines in a planned maintenance window, drivers on leave or off shift.
-  const windows = new Map((await selectEquipmentWindowStates(tx, facts.equipment.filter((e) => e.status === 'available').map((e) => e.id), new Date(now), mean)).map((w) => [w.equipmentId, w]));
+  const windows = new Map(
+    (
+      await selectEquipmentWindowStates(
+        tx,
+        facts.equipment.filter((e) => e.status === 'available').map((e) => e.id),
+        new Date(now),
+        mean,
+      )
+    ).map((w) => [w.equipmentId, w]),
+  );
   const onDutyFree = facts.drivers.filter((d) => d.valid_all && d.duty_status === 'on_duty' && !d.busy_wo);
-  const plans = new Map((await selectDriverPlanStates(tx, onDutyFree.map((d) => d.id), new Date(now), mean)).map((p) => [p.driverId, p]));
+  const plans = new Map(
+    (
+      await selectDriverPlanStates(
+        tx,
+        onDutyFree.map((d) => d.id),
+        new Date(now),
+        mean,
+      )
+    ).map((p) => [p.driverId, p]),
+  );
   const planning = await readPlanningSettings(tx);
   const inWindow = facts.equipment.filter((e) => e.status === 'available' && windows.get(e.id)?.available === false);
   const unplanned = facts.drivers.filter((d) => plans.get(d.id)?.available === false);
@@ -51,8 +85,15 @@ export async function explainDispatch(tx: TenantTx, caller: Caller, id: string):
   const inMaintenance = facts.equipment.filter((e) => e.status === 'maintenance');
   if (available.length === 0) {
     if (onJobs.length > 0) {
-      const names = onJobs.map((e) => `${e.tag} — on ${e.wo ?? 'a job'}${e.driver ? ` with ${e.driver}` : ''} until about ${hhmm(endOf(e.dispatched_at))} UTC`);
-      blockers.push({ kind: 'equipment_busy', message: `every in-service unit of this type is on a job: ${list(names)}`, count: onJobs.length, names });
+      const names = onJobs.map(
+        (e) => `${e.tag} — on ${e.wo ?? 'a job'}${e.driver ? ` with ${e.driver}` : ''} until about ${hhmm(endOf(e.dispatched_at))} UTC`,
+      );
+      blockers.push({
+        kind: 'equipment_busy',
+        message: `every in-service unit of this type is on a job: ${list(names)}`,
+        count: onJobs.length,
+        names,
+      });
     }
     if (inMaintenance.length > 0) {
       const names = inMaintenance.map((e) => `${e.tag} — in maintenance since ${day(e.since)}${e.note ? ` (${e.note})` : ''}`);
@@ -63,7 +104,12 @@ export async function explainDispatch(tx: TenantTx, caller: Caller, id: string):
         const w = windows.get(e.id);
         return `${e.tag} — planned maintenance${w?.windowEndsAt ? ` until ${sayTime(w.windowEndsAt, planning.timeZone)}` : ''}${w?.reason ? ` (${w.reason})` : ''}`;
       });
-      blockers.push({ kind: 'equipment_planned_maintenance', message: `in a planned maintenance window: ${list(names)}`, count: inWindow.length, names });
+      blockers.push({
+        kind: 'equipment_planned_maintenance',
+        message: `in a planned maintenance window: ${list(names)}`,
+        count: inWindow.length,
+        names,
+      });
     }
   }
 
@@ -74,8 +120,11 @@ export async function explainDispatch(tx: TenantTx, caller: Caller, id: string):
   const expired = facts.drivers.filter((d) => !d.valid_all);
   if (free.length === 0) {
     if (busy.length > 0) {
-      const names = busy.map((d) => `${d.name} — on ${d.busy_wo ?? 'a job'} until about ${hhmm(endOf(d.dispatched_at, d.busy_type_mean))} UTC`);
-      const only = busy.length === 1 ? `${busy[0]?.name ?? ''}, the only qualified driver on duty, is busy` : `every qualified driver on duty is busy`;
+      const names = busy.map(
+        (d) => `${d.name} — on ${d.busy_wo ?? 'a job'} until about ${hhmm(endOf(d.dispatched_at, d.busy_type_mean))} UTC`,
+      );
+      const only =
+        busy.length === 1 ? `${busy[0]?.name ?? ''}, the only qualified driver on duty, is busy` : `every qualified driver on duty is busy`;
       blockers.push({ kind: 'drivers_busy', message: `${only}: ${list(names)}`, count: busy.length, names });
     }
     const onLeave = unplanned.filter((d) => plans.get(d.id)?.leaveUntil);
@@ -89,21 +138,47 @@ export async function explainDispatch(tx: TenantTx, caller: Caller, id: string):
         const next = plans.get(d.id)?.nextShiftAt;
         return `${d.name} — outside their shift${planning.allowOvertime ? '' : ' (or it ends before this job would)'}${next ? `, next shift ${sayTime(next, planning.timeZone)}` : ''}`;
       });
-      blockers.push({ kind: 'drivers_off_shift', message: `qualified and on duty but not on shift: ${list(names)}`, count: offShift.length, names });
+      blockers.push({
+        kind: 'drivers_off_shift',
+        message: `qualified and on duty but not on shift: ${list(names)}`,
+        count: offShift.length,
+        names,
+      });
     }
     if (offDuty.length > 0) {
       const names = offDuty.map((d) => `${d.name} — off duty`);
-      blockers.push({ kind: 'drivers_off_duty', message: `qualified but off duty: ${list(offDuty.map((d) => d.name))}`, count: offDuty.length, names });
+      blockers.push({
+        kind: 'drivers_off_duty',
+        message: `qualified but off duty: ${list(offDuty.map((d) => d.name))}`,
+        count: offDuty.length,
+        names,
+      });
     }
     if (expired.length > 0) {
       const names = expired.map((d) => `${d.name} — ${(d.expired ?? []).map((q) => `${q.code} expired on ${q.on}`).join(', ')}`);
-      blockers.push({ kind: 'qualification_expired', message: `required qualification expired: ${list(names)}`, count: expired.length, names });
+      blockers.push({
+        kind: 'qualification_expired',
+        message: `required qualification expired: ${list(names)}`,
+        count: expired.length,
+        names,
+      });
     }
     if (qualified.length === 0 && expired.length === 0) {
-      blockers.push({ kind: 'no_qualified_driver', message: 'no driver holds every qualification this equipment needs', count: 0, names: [] });
+      blockers.push({
+        kind: 'no_qualified_driver',
+        message: 'no driver holds every qualification this equipment needs',
+        count: 0,
+        names: [],
+      });
     }
   }
-  if (!settings.autoProcessing) blockers.push({ kind: 'auto_processing_off', message: 'automatic queue processing is off: a dispatcher must pick the resources', count: 0, names: [] });
+  if (!settings.autoProcessing)
+    blockers.push({
+      kind: 'auto_processing_off',
+      message: 'automatic queue processing is off: a dispatcher must pick the resources',
+      count: 0,
+      names: [],
+    });
 
   // When a machine and a qualified driver are both expected free: the later of the two n-th ends.
   const machineEnds = available.length > 0 ? [] : onJobs.map((e) => endOf(e.dispatched_at)).sort((a, b) => a - b);
@@ -111,9 +186,14 @@ export async function explainDispatch(tx: TenantTx, caller: Caller, id: string):
   const nth = (ends: number[]): number | undefined => (ends.length === 0 ? now : ends[Math.min(position, ends.length + 1) - 1]);
   const machineAt = available.length > 0 ? now : nth(machineEnds);
   const driverAt = free.length > 0 ? now : qualified.length === 0 ? undefined : busy.length === 0 ? undefined : nth(driverEnds);
-  const at = machineAt !== undefined && driverAt !== undefined && (available.length > 0 || onJobs.length > 0) ? Math.max(machineAt, driverAt) : undefined;
+  const at =
+    machineAt !== undefined && driverAt !== undefined && (available.length > 0 || onJobs.length > 0)
+      ? Math.max(machineAt, driverAt)
+      : undefined;
   const basis =
-    facts.mean_seconds === null ? 'no finished dispatches of this type in 90 days: assumes 1 hour per job' : `mean job length of this type over 90 days: ${Math.round(mean / 60)} min`;
+    facts.mean_seconds === null
+      ? 'no finished dispatches of this type in 90 days: assumes 1 hour per job'
+      : `mean job length of this type over 90 days: ${Math.round(mean / 60)} min`;
   const summary = blockers.find((b) => b.kind !== 'queue')?.message ?? blockers[0]?.message ?? 'next to be served: resources are free';
   return {
     ...base,

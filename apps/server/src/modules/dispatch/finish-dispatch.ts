@@ -25,7 +25,11 @@ export async function finishDispatch(tx: TenantTx, caller: Caller, row: LoadedDi
       typeName: c?.type_name ?? '',
     },
     driver: { id: row.driver_id, name: c?.driver_name ?? '' },
-    dispatcher: { kind: row.assigned_by_kind ?? 'system', subject: row.assigned_by_subject ?? 'system', name: row.assigned_by_name ?? 'system' },
+    dispatcher: {
+      kind: row.assigned_by_kind ?? 'system',
+      subject: row.assigned_by_subject ?? 'system',
+      name: row.assigned_by_name ?? 'system',
+    },
     priority: row.priority,
     finalStatus: row.status === 'recalled' ? 'recalled' : 'completed',
     timestamps: {
@@ -44,4 +48,3 @@ export async function finishDispatch(tx: TenantTx, caller: Caller, row: LoadedDi
   });
   return { typeIds: [row.equipment_type_id], freedDriverId: row.driver_id };
 }
-

@@ -21,7 +21,9 @@ import { sql } from 'kysely';
 import type { TenantTx } from '../../platform/db/index.js';
 
 /** Queued dispatches with their queue time and priority (for alerts). */
-export async function listQueuedDispatches(tx: TenantTx): Promise<Array<{ id: string; priority: string; queuedAt: Date; equipmentTypeId: string }>> {
+export async function listQueuedDispatches(
+  tx: TenantTx,
+): Promise<Array<{ id: string; priority: string; queuedAt: Date; equipmentTypeId: string }>> {
   const { rows } = await sql<{ id: string; priority: string; queued_at: Date; equipment_type_id: string }>`
     select id, priority, queued_at, equipment_type_id from dispatches where status = 'queued' order by queued_at`.execute(tx);
   return rows.map((r) => ({ id: r.id, priority: r.priority, queuedAt: r.queued_at, equipmentTypeId: r.equipment_type_id }));

@@ -32,13 +32,21 @@ export async function listCandidates(tx: TenantTx, caller: Caller, id: string, t
   const row = await selectDispatch(tx, id);
   if (!row) throw notFound('dispatch', id);
   await assertMaySeeSite(tx, caller, row.site_id, 'dispatch', id);
-  if (!canMove('assign', row.status)) throw invalidTransition(`a ${row.status.replace('_', ' ')} dispatch is not waiting for resources`, row.status);
+  if (!canMove('assign', row.status))
+    throw invalidTransition(`a ${row.status.replace('_', ' ')} dispatch is not waiting for resources`, row.status);
   const all = await selectCandidateFacts(tx, row.equipment_type_id);
   const facts = regionScopeOf(caller) === null ? all : await withinRegions(tx, caller, all);
   const { at, day } = formattersIn(timeZone);
   const equipment: Array<CandidateEquipment & { ofType: boolean }> = facts.equipment.map((e) => {
     const reasons = refuseEquipment(row, e).map((r) => refusalInWords(r, at, day));
-    return { id: e.equipment_id, code: e.asset_tag ?? '', name: e.name, eligible: reasons.length === 0, reasons, ofType: e.equipment_type_id === row.equipment_type_id };
+    return {
+      id: e.equipment_id,
+      code: e.asset_tag ?? '',
+      name: e.name,
+      eligible: reasons.length === 0,
+      reasons,
+      ofType: e.equipment_type_id === row.equipment_type_id,
+    };
   });
   equipment.sort((a, b) => byEligibility(a, b) || Number(b.ofType) - Number(a.ofType));
   const drivers: CandidateDriver[] = facts.drivers.map((d) => {
@@ -50,10 +58,18 @@ export async function listCandidates(tx: TenantTx, caller: Caller, id: string, t
 }
 
 /** The candidates a region-limited caller may see: machines and drivers of their regions, and shared ones. */
-async function withinRegions<F extends { equipment: Array<{ equipment_id: string }>; drivers: Array<{ driver_id: string }> }>(tx: TenantTx, caller: Caller, facts: F): Promise<F> {
+async function withinRegions<F extends { equipment: Array<{ equipment_id: string }>; drivers: Array<{ driver_id: string }> }>(
+  tx: TenantTx,
+  caller: Caller,
+  facts: F,
+): Promise<F> {
   const equipment = await tx.selectFrom('equipment').select('id').where(regionVisibleSql(caller, 'equipment.region')).execute();
   const drivers = await tx.selectFrom('drivers').select('id').where(regionVisibleSql(caller, 'drivers.region')).execute();
   const seeEquipment = new Set(equipment.map((e) => e.id));
   const seeDrivers = new Set(drivers.map((d) => d.id));
-  return { ...facts, equipment: facts.equipment.filter((e) => seeEquipment.has(e.equipment_id)), drivers: facts.drivers.filter((d) => seeDrivers.has(d.driver_id)) };
+  return {
+    ...facts,
+    equipment: facts.equipment.filter((e) => seeEquipment.has(e.equipment_id)),
+    drivers: facts.drivers.filter((d) => seeDrivers.has(d.driver_id)),
+  };
 }

@@ -24,7 +24,11 @@ async function scopeOf(tx: TenantTx, changes: ReadonlyArray<CapacityChange>): Pr
  * newly qualified, a type's requirements changed), in its own transaction after the change
  * committed, looking only at the requests the change can serve.
  */
-export async function matchAfterCapacityChange(db: Kysely<ControlTables>, caller: Caller, changes: ReadonlyArray<CapacityChange>): Promise<number> {
+export async function matchAfterCapacityChange(
+  db: Kysely<ControlTables>,
+  caller: Caller,
+  changes: ReadonlyArray<CapacityChange>,
+): Promise<number> {
   return withTenant(db, caller.tenantSlug, async (tx) => {
     const settings = await lockDispatchQueue(tx);
     if (!settings.autoProcessing) return 0;
@@ -40,7 +44,12 @@ export type WarnLogger = { warn: (obj: Record<string, unknown>, msg: string) => 
  * sweeper retries within seconds, and the resource change stays committed.
  */
 export function wireDispatchToCapacity(log: WarnLogger): void {
-  subscribe('capacity.changed', 'dispatch.match-queue', async (db, caller, changes) => void (await matchAfterCapacityChange(db, caller, changes)), (error, changes) => {
-    log.warn({ err: error, changes: changes.map((c) => c.reason) }, 'matching after a capacity change failed; the sweeper will retry');
-  });
+  subscribe(
+    'capacity.changed',
+    'dispatch.match-queue',
+    async (db, caller, changes) => void (await matchAfterCapacityChange(db, caller, changes)),
+    (error, changes) => {
+      log.warn({ err: error, changes: changes.map((c) => c.reason) }, 'matching after a capacity change failed; the sweeper will retry');
+    },
+  );
 }

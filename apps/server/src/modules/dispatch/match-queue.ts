@@ -34,7 +34,12 @@ export const EVERY_TYPE: MatchScope = { typeIds: null };
  * so a long blocked queue costs one attempt per type, not one per request.
  * Returns the dispatches assigned.
  */
-export async function matchQueue(tx: TenantTx, caller: Caller, settings: DispatchSettings, scope: MatchScope = EVERY_TYPE): Promise<LoadedDispatch[]> {
+export async function matchQueue(
+  tx: TenantTx,
+  caller: Caller,
+  settings: DispatchSettings,
+  scope: MatchScope = EVERY_TYPE,
+): Promise<LoadedDispatch[]> {
   if (!settings.autoProcessing) return [];
   if (scope.typeIds !== null && scope.typeIds.length === 0 && !scope.freedDriverId) return [];
   const { queue, demand } = await selectQueue(tx, scope, settings.ageingPointsPerMinute);

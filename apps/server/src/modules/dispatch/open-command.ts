@@ -51,6 +51,7 @@ export async function openCommand(
   // learns it changed, not that it vanished).
   if (expected !== undefined && row.version !== expected) throw staleVersion('dispatch', id);
   await assertMayMove(tx, caller, command, row);
-  if (!canMove(command, row.status)) throw invalidTransition(refusal(command, row), row.status, command === 'reprioritise' ? 'priority' : 'status');
+  if (!canMove(command, row.status))
+    throw invalidTransition(refusal(command, row), row.status, command === 'reprioritise' ? 'priority' : 'status');
   return { settings, row };
 }

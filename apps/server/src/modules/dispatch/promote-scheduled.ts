@@ -11,7 +11,13 @@ export async function promoteDueScheduled(tx: TenantTx, caller: Caller, settings
   for (const id of due) {
     const row = await selectDispatch(tx, id);
     if (!row) continue;
-    await changeDispatch(tx, caller, row, { status: 'queued', queued_at: sql<Date>`clock_timestamp()`, queue_seq: sql<number>`nextval('dispatch_queue_seq')` }, 'dispatch.queued');
+    await changeDispatch(
+      tx,
+      caller,
+      row,
+      { status: 'queued', queued_at: sql<Date>`clock_timestamp()`, queue_seq: sql<number>`nextval('dispatch_queue_seq')` },
+      'dispatch.queued',
+    );
   }
   return due.length;
 }

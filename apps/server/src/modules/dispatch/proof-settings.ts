@@ -33,12 +33,16 @@ export async function saveProof(tx: TenantTx, dispatchId: string, proof: ProofIn
   need('photos', photoIds.length > 0, 'proof.photoIds', 'at least one photo');
   need('signature', Boolean(proof?.signatureId), 'proof.signatureId', "the customer's signature");
   need('notes', Boolean(proof?.notes), 'proof.notes', 'a note');
-  if (proof?.signatureId && !proof.signerName) errors.push({ field: 'proof.signerName', message: "the signer's name goes with the signature" });
+  if (proof?.signatureId && !proof.signerName)
+    errors.push({ field: 'proof.signerName', message: "the signer's name goes with the signature" });
   const ids = [...photoIds, ...(proof?.signatureId ? [proof.signatureId] : [])];
   const files = await proofFilesOf(tx, dispatchId, ids);
   const byId = new Map(files.map((f) => [f.id, f]));
-  for (const id of photoIds) if (byId.get(id)?.purpose !== 'photo') errors.push({ field: 'proof.photoIds', message: `photo ${id} was not uploaded for this dispatch` });
-  if (proof?.signatureId && byId.get(proof.signatureId)?.purpose !== 'signature') errors.push({ field: 'proof.signatureId', message: 'the signature was not uploaded for this dispatch' });
+  for (const id of photoIds)
+    if (byId.get(id)?.purpose !== 'photo')
+      errors.push({ field: 'proof.photoIds', message: `photo ${id} was not uploaded for this dispatch` });
+  if (proof?.signatureId && byId.get(proof.signatureId)?.purpose !== 'signature')
+    errors.push({ field: 'proof.signatureId', message: 'the signature was not uploaded for this dispatch' });
   if (errors.length > 0) throw unprocessable('proof-incomplete', errors.map((e) => e.message).join('; '), errors);
   if (ids.length === 0 && !proof?.notes) return;
   await insertProof(tx, {

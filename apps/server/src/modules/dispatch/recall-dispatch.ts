@@ -23,9 +23,16 @@ export async function recallDispatch(
   hold?: { reason: string; notBefore?: string | null | undefined },
 ): Promise<Dispatch> {
   const { settings, row } = await openCommand(tx, caller, id, expected, 'recall');
-  const after = await changeDispatch(tx, caller, row, { status: 'recalled', recalled_at: new Date(), recall_reason: reason }, 'dispatch.recalled', {
-    alsoCounts: [hold ? 'held' : 'queued'],
-  });
+  const after = await changeDispatch(
+    tx,
+    caller,
+    row,
+    { status: 'recalled', recalled_at: new Date(), recall_reason: reason },
+    'dispatch.recalled',
+    {
+      alsoCounts: [hold ? 'held' : 'queued'],
+    },
+  );
   const scope = await finishDispatch(tx, caller, after);
   const [replacement] = await insertDispatches(tx, [
     {
@@ -41,15 +48,27 @@ export async function recallDispatch(
     },
   ]);
   if (replacement && hold) {
-    const held = { ...(await holdNewDispatch(tx, replacement.id, hold.reason, hold.notBefore ? new Date(hold.notBefore) : null)), work_order_number: row.work_order_number };
-    await recordAudit(tx, caller, { action: 'dispatch.held', entityType: 'dispatch', entityId: held.id, after: { ...dispatchView(held), replaces: row.id } });
+    const held = {
+      ...(await holdNewDispatch(tx, replacement.id, hold.reason, hold.notBefore ? new Date(hold.notBefore) : null)),
+      work_order_number: row.work_order_number,
+    };
+    await recordAudit(tx, caller, {
+      action: 'dispatch.held',
+      entityType: 'dispatch',
+      entityId: held.id,
+      after: { ...dispatchView(held), replaces: row.id },
+    });
     await announceDispatch(tx, 'dispatch.held', held);
   } else if (replacement) {
     const queued = { ...replacement, work_order_number: row.work_order_number };
-    await recordAudit(tx, caller, { action: 'dispatch.queued', entityType: 'dispatch', entityId: queued.id, after: { ...dispatchView(queued), replaces: row.id } });
+    await recordAudit(tx, caller, {
+      action: 'dispatch.queued',
+      entityType: 'dispatch',
+      entityId: queued.id,
+      after: { ...dispatchView(queued), replaces: row.id },
+    });
     await announceDispatch(tx, 'dispatch.queued', queued);
   }
   await matchQueue(tx, caller, settings, scope);
   return dispatchView(after);
 }
-

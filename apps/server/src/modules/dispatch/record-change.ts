@@ -8,7 +8,12 @@ import { setWorkOrderStatus, updateDispatch, type ChangedDispatch, type LoadedDi
 import { dispatchView } from './views.js';
 
 /** Publishes a dispatch's state to the board (and to its driver and any other drivers named). */
-export async function announceDispatch(tx: TenantTx, type: string, row: LoadedDispatch, extraDriverIds: readonly string[] = []): Promise<void> {
+export async function announceDispatch(
+  tx: TenantTx,
+  type: string,
+  row: LoadedDispatch,
+  extraDriverIds: readonly string[] = [],
+): Promise<void> {
   const driverIds = [...new Set([row.driver_id, ...extraDriverIds].filter((id): id is string => id !== null))];
   await publishEvent(tx, { type, entityType: 'dispatch', entityId: row.id, data: { dispatch: dispatchView(row) }, driverIds });
 }
@@ -22,7 +27,11 @@ const pendingStatuses = new WeakMap<TenantTx, Map<string, WorkOrderStatus>>();
  * statement before COMMIT), so a status change costs no round trip of its own; nothing in a
  * dispatch transaction reads the stored status back except this (which sees the pending value).
  */
-export async function followWorkOrderStatus(tx: TenantTx, changed: ChangedDispatch, alsoCounts: readonly DispatchStatus[] = []): Promise<void> {
+export async function followWorkOrderStatus(
+  tx: TenantTx,
+  changed: ChangedDispatch,
+  alsoCounts: readonly DispatchStatus[] = [],
+): Promise<void> {
   const status = workOrderStatusOf([...changed.sibling_statuses, changed.status, ...alsoCounts]);
   const pending = pendingStatuses.get(tx);
   if (status === (pending?.get(changed.work_order_id) ?? changed.work_order_status)) return;
@@ -31,7 +40,9 @@ export async function followWorkOrderStatus(tx: TenantTx, changed: ChangedDispat
     return;
   }
   const fresh = new Map([[changed.work_order_id, status]]);
-  const write = (statuses: Map<string, WorkOrderStatus>) => ({ sql: sql`work_order_set_statuses(${JSON.stringify(Object.fromEntries(statuses))}::jsonb)` });
+  const write = (statuses: Map<string, WorkOrderStatus>) => ({
+    sql: sql`work_order_set_statuses(${JSON.stringify(Object.fromEntries(statuses))}::jsonb)`,
+  });
   // Before the live events (50) and the audit chain (100): work-order rows are locked after the queue lock and before those.
   const registered = beforeCommit(tx, 'dispatch.work_order_status', 10, () => {
     const statuses = pendingStatuses.get(tx) ?? new Map<string, WorkOrderStatus>();
@@ -58,7 +69,13 @@ export async function changeDispatch(
 ): Promise<ChangedDispatch> {
   const after = await updateDispatch(tx, beforeOrId.id, changes);
   const before = 'beforeOf' in beforeOrId ? beforeOrId.beforeOf(after) : beforeOrId;
-  await recordAudit(tx, caller, { action, entityType: 'dispatch', entityId: before.id, before: dispatchView(before), after: dispatchView(after) });
+  await recordAudit(tx, caller, {
+    action,
+    entityType: 'dispatch',
+    entityId: before.id,
+    before: dispatchView(before),
+    after: dispatchView(after),
+  });
   await announceDispatch(tx, action, after, options.extraDriverIds);
   await followWorkOrderStatus(tx, after, options.alsoCounts);
   return after;

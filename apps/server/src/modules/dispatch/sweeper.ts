@@ -23,5 +23,7 @@ export async function sweepTenant(database: Database, slug: string): Promise<{ p
 
 /** Sweeps every tenant each `intervalMs` (one tenant's failure is logged and does not stop the others). */
 export function startSweeper(database: Database, log: SchedulerLog, intervalMs: number): () => void {
-  return schedule('dispatch sweep', intervalMs, log, () => forEachTenant(database.db, 'dispatch sweep', log, (slug) => sweepTenant(database, slug)));
+  return schedule('dispatch sweep', intervalMs, log, () =>
+    forEachTenant(database.db, 'dispatch sweep', log, (slug) => sweepTenant(database, slug)),
+  );
 }

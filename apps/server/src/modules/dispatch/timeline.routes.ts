@@ -14,12 +14,26 @@ export function timelineRoutes(database: Database, map: { styleUrl: string | nul
     const inTenant = tenantRunner(database);
     r.get(
       '/api/v1/job-lengths',
-      { config: { access: READ }, schema: { tags: ['dispatch'], summary: 'Typical job length per equipment type (mean over 90 days)', response: { 200: JobLengthsSchema } } },
+      {
+        config: { access: READ },
+        schema: {
+          tags: ['dispatch'],
+          summary: 'Typical job length per equipment type (mean over 90 days)',
+          response: { 200: JobLengthsSchema },
+        },
+      },
       (request) => inTenant(request, (tx) => readJobLengths(tx)),
     );
     r.get(
       '/api/v1/map-style',
-      { config: { access: READ }, schema: { tags: ['dispatch'], summary: 'The map tile source (MAP_STYLE_URL), or null for the plain built-in style', response: { 200: MapStyleSchema } } },
+      {
+        config: { access: READ },
+        schema: {
+          tags: ['dispatch'],
+          summary: 'The map tile source (MAP_STYLE_URL), or null for the plain built-in style',
+          response: { 200: MapStyleSchema },
+        },
+      },
       () => ({ styleUrl: map.styleUrl }),
     );
   };

@@ -6,7 +6,8 @@ import type { DispatchesTable } from './dispatch.tables.js';
 export type DispatchRow = Selectable<DispatchesTable>;
 
 /** `'a', 'b'` for SQL `in (…)`, generated from the contract's state machine (never written out). */
-export const statusListSql = (statuses: readonly DispatchStatus[]) => sql.raw(statuses.map((s) => `'${DISPATCH_STATUSES.includes(s) ? s : ''}'`).join(', '));
+export const statusListSql = (statuses: readonly DispatchStatus[]) =>
+  sql.raw(statuses.map((s) => `'${DISPATCH_STATUSES.includes(s) ? s : ''}'`).join(', '));
 /** `in (…)` list of the active statuses (a driver and equipment held). */
 export const ACTIVE_SQL = statusListSql(ACTIVE_DISPATCH_STATUSES);
 

@@ -25,13 +25,17 @@ async function existing(tx: TenantTx, ids: string[]): Promise<Set<string>> {
 
 /** Links two work orders as related (e.g. one multi-machine job entered as several); audited on both. */
 export async function linkWorkOrders(tx: TenantTx, caller: Caller, id: string, relatedId: string): Promise<RelatedWorkOrder[]> {
-  if (id === relatedId) throw unprocessable('self-link', 'a work order cannot be related to itself', [{ field: 'relatedId', message: 'the same work order' }]);
+  if (id === relatedId)
+    throw unprocessable('self-link', 'a work order cannot be related to itself', [{ field: 'relatedId', message: 'the same work order' }]);
   const found = await existing(tx, [id, relatedId]);
   if (!found.has(id)) throw notFound('work order', id);
   if (!found.has(relatedId)) throw notFound('work order', relatedId);
   for (const workOrderId of [id, relatedId]) await assertMayUseWorkOrder(tx, caller, workOrderId, 'write');
   const [a, b] = id < relatedId ? [id, relatedId] : [relatedId, id];
-  const inserted = await sql`insert into work_order_links (work_order_id, related_id) values (${a}, ${b}) on conflict do nothing returning work_order_id`.execute(tx);
+  const inserted =
+    await sql`insert into work_order_links (work_order_id, related_id) values (${a}, ${b}) on conflict do nothing returning work_order_id`.execute(
+      tx,
+    );
   if (inserted.rows.length > 0) {
     await recordAudit(tx, caller, { action: 'work_order.linked', entityType: 'work_order', entityId: id, after: { relatedId } });
     await recordAudit(tx, caller, { action: 'work_order.linked', entityType: 'work_order', entityId: relatedId, after: { relatedId: id } });
@@ -42,9 +46,16 @@ export async function linkWorkOrders(tx: TenantTx, caller: Caller, id: string, r
 export async function unlinkWorkOrders(tx: TenantTx, caller: Caller, id: string, relatedId: string): Promise<RelatedWorkOrder[]> {
   for (const workOrderId of [id, relatedId]) await assertMayUseWorkOrder(tx, caller, workOrderId, 'write');
   const [a, b] = id < relatedId ? [id, relatedId] : [relatedId, id];
-  const deleted = await sql`delete from work_order_links where work_order_id = ${a} and related_id = ${b} returning work_order_id`.execute(tx);
+  const deleted = await sql`delete from work_order_links where work_order_id = ${a} and related_id = ${b} returning work_order_id`.execute(
+    tx,
+  );
   if (deleted.rows.length === 0) throw notFound('link between these work orders');
   await recordAudit(tx, caller, { action: 'work_order.unlinked', entityType: 'work_order', entityId: id, before: { relatedId } });
-  await recordAudit(tx, caller, { action: 'work_order.unlinked', entityType: 'work_order', entityId: relatedId, before: { relatedId: id } });
+  await recordAudit(tx, caller, {
+    action: 'work_order.unlinked',
+    entityType: 'work_order',
+    entityId: relatedId,
+    before: { relatedId: id },
+  });
   return listRelated(tx, id);
 }

@@ -18,7 +18,13 @@ export function workOrderView(row: WorkOrderRow, lines: readonly LineRow[], disp
     dueAt: row.due_at ? new Date(row.due_at).toISOString() : null,
     notes: row.notes,
     status: row.status,
-    lines: lines.map((l) => ({ id: l.id, lineNo: l.line_no, equipmentTypeId: l.equipment_type_id, quantity: l.quantity, equipmentId: l.equipment_id })),
+    lines: lines.map((l) => ({
+      id: l.id,
+      lineNo: l.line_no,
+      equipmentTypeId: l.equipment_type_id,
+      quantity: l.quantity,
+      equipmentId: l.equipment_id,
+    })),
     dispatchIds: [...dispatchIds],
     createdBy: { subject: row.created_by_subject, name: row.created_by_name },
     version: row.version,
@@ -28,7 +34,10 @@ export function workOrderView(row: WorkOrderRow, lines: readonly LineRow[], disp
 }
 
 async function viewsOf(tx: TenantTx, rows: readonly WorkOrderRow[]): Promise<WorkOrder[]> {
-  const details = await selectWorkOrderDetails(tx, rows.map((r) => r.id));
+  const details = await selectWorkOrderDetails(
+    tx,
+    rows.map((r) => r.id),
+  );
   return rows.map((r) => workOrderView(r, details.get(r.id)?.lines ?? [], details.get(r.id)?.dispatchIds ?? []));
 }
 
@@ -41,7 +50,11 @@ export async function getWorkOrder(tx: TenantTx, caller: Caller, id: string): Pr
   return view;
 }
 
-export async function listWorkOrders(tx: TenantTx, caller: Caller, query: { limit: number; cursor?: string; status?: WorkOrder['status']; siteId?: string; q?: string }) {
+export async function listWorkOrders(
+  tx: TenantTx,
+  caller: Caller,
+  query: { limit: number; cursor?: string; status?: WorkOrder['status']; siteId?: string; q?: string },
+) {
   const after = decodeCursor(query.cursor);
   let q = tx.selectFrom('work_orders').selectAll().where(siteVisibleSql(caller, 'work_orders.site_id'));
   if (query.status) q = q.where('status', '=', query.status);
@@ -51,19 +64,32 @@ export async function listWorkOrders(tx: TenantTx, caller: Caller, query: { limi
     q = q.where((eb) => eb.or([eb('number', 'ilike', pattern), eb('description', 'ilike', pattern)]));
   }
   if (after) q = q.where((eb) => eb(eb.refTuple('created_at', 'id'), '<', eb.tuple(new Date(String(after.k)), after.id)));
-  const rows = await q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(query.limit + 1).execute();
+  const rows = await q
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(query.limit + 1)
+    .execute();
   const page = pageFrom(rows, query.limit, (r) => ({ k: r.created_at.toISOString(), id: r.id }));
   return { items: await viewsOf(tx, page.items), nextCursor: page.nextCursor };
 }
 
 /** Edits what describes a work order (not its lines: those are dispatched); If-Match version. */
-export async function updateWorkOrder(tx: TenantTx, caller: Caller, id: string, expected: number, input: UpdateWorkOrder): Promise<WorkOrder> {
+export async function updateWorkOrder(
+  tx: TenantTx,
+  caller: Caller,
+  id: string,
+  expected: number,
+  input: UpdateWorkOrder,
+): Promise<WorkOrder> {
   const before = await selectWorkOrderRow(tx, id, true);
   if (!before) throw notFound('work order', id);
   await assertMayActAtSite(tx, caller, before.site_id, 'this work order');
   if (before.version !== expected) throw staleVersion('work order', id);
   const dueAt = input.dueAt === undefined ? before.due_at : input.dueAt === null ? null : new Date(input.dueAt);
-  if (dueAt && dueAt < before.requested_start) throw unprocessable('validation', 'the due time must not be before the requested start', [{ field: 'dueAt', message: 'before the requested start' }]);
+  if (dueAt && dueAt < before.requested_start)
+    throw unprocessable('validation', 'the due time must not be before the requested start', [
+      { field: 'dueAt', message: 'before the requested start' },
+    ]);
   const after = await tx
     .updateTable('work_orders')
     .set({
@@ -78,6 +104,12 @@ export async function updateWorkOrder(tx: TenantTx, caller: Caller, id: string, 
     .executeTakeFirstOrThrow();
   const [beforeView, afterView] = await viewsOf(tx, [before, after]);
   if (!beforeView || !afterView) throw notFound('work order', id);
-  await recordAudit(tx, caller, { action: 'work_order.updated', entityType: 'work_order', entityId: id, before: beforeView, after: afterView });
+  await recordAudit(tx, caller, {
+    action: 'work_order.updated',
+    entityType: 'work_order',
+    entityId: id,
+    before: beforeView,
+    after: afterView,
+  });
   return afterView;
 }

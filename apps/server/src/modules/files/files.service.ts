@@ -56,13 +56,15 @@ export const fileView = (r: FileRow): StoredFile => ({
 });
 
 export const tooLarge = (detail: string): AppError => new AppError(413, problemType('payload-too-large'), 'Payload too large', detail);
-export const unsupportedType = (detail: string): AppError => new AppError(415, problemType('unsupported-media-type'), 'Unsupported media type', detail);
+export const unsupportedType = (detail: string): AppError =>
+  new AppError(415, problemType('unsupported-media-type'), 'Unsupported media type', detail);
 
 /** Display name of an upload: its base name, printable characters only, at most 200. */
 export function cleanFilename(name: string | undefined, fallback: string): string {
   const base = (name ?? '').split(/[\\/]/).pop() ?? '';
   // eslint-disable-next-line no-control-regex -- stripping control characters is the point
-  const clean = base.replace(/[\u0000-\u001f\u007f"]/g, '').trim().slice(0, 200);
+  const unprintable = /[\u0000-\u001f\u007f"]/g;
+  const clean = base.replace(unprintable, '').trim().slice(0, 200);
   return clean || fallback;
 }
 
@@ -76,7 +78,8 @@ export function checkUpload(bytes: Buffer, declared: string | undefined, allowed
   const sniffed = sniffContentType(bytes);
   if (!sniffed) throw unsupportedType('this kind of file is not accepted (PDF, PNG, JPEG, WebP, GIF, ZIP/Office or plain text)');
   if (allowed && !allowed.includes(sniffed)) throw unsupportedType(`expected ${allowed.join(' or ')}, the bytes are ${sniffed}`);
-  if (!declaredMatches(declared ?? '', sniffed)) throw unsupportedType(`declared ${bareType(declared) || 'no type'} but the bytes are ${sniffed}`);
+  if (!declaredMatches(declared ?? '', sniffed))
+    throw unsupportedType(`declared ${bareType(declared) || 'no type'} but the bytes are ${sniffed}`);
   return sniffed;
 }
 
@@ -86,16 +89,30 @@ export type FileStore = { storage: ObjectStorage; defaultQuotaBytes: number };
 /** The tenant's quota and what its live files use (select … from tenant_settings; sum(size_bytes)). */
 const filesSettings = tenantSettings('files', UpdateFilesSettingsSchema, () => ({ quotaBytes: DEFAULT_QUOTA_BYTES }));
 
-export async function readFilesSettings(tx: TenantTx, defaultQuotaBytes = DEFAULT_QUOTA_BYTES): Promise<{ quotaBytes: number; usedBytes: number }> {
+export async function readFilesSettings(
+  tx: TenantTx,
+  defaultQuotaBytes = DEFAULT_QUOTA_BYTES,
+): Promise<{ quotaBytes: number; usedBytes: number }> {
   const { quotaBytes } = await filesSettings.read(tx, { quotaBytes: defaultQuotaBytes });
   const used = await sql<{ used: string | null }>`select sum(size_bytes) as used from files where deleted_at is null`.execute(tx);
   return { quotaBytes, usedBytes: Number(used.rows[0]?.used ?? 0) };
 }
 
-export async function writeFilesSettings(tx: TenantTx, caller: Caller, quotaBytes: number, defaultQuotaBytes = DEFAULT_QUOTA_BYTES): Promise<{ quotaBytes: number; usedBytes: number }> {
+export async function writeFilesSettings(
+  tx: TenantTx,
+  caller: Caller,
+  quotaBytes: number,
+  defaultQuotaBytes = DEFAULT_QUOTA_BYTES,
+): Promise<{ quotaBytes: number; usedBytes: number }> {
   const before = await readFilesSettings(tx, defaultQuotaBytes);
   await filesSettings.write(tx, { quotaBytes });
-  await recordAudit(tx, caller, { action: 'settings.files_updated', entityType: 'tenant_settings', entityId: 'files', before: { quotaBytes: before.quotaBytes }, after: { quotaBytes } });
+  await recordAudit(tx, caller, {
+    action: 'settings.files_updated',
+    entityType: 'tenant_settings',
+    entityId: 'files',
+    before: { quotaBytes: before.quotaBytes },
+    after: { quotaBytes },
+  });
   return { ...before, quotaBytes };
 }
 
@@ -135,7 +152,13 @@ export async function storeFile(
   });
   if (existing) {
     // A retry of an upload that already landed: the same bytes for the same owner → the same answer.
-    if (existing.sha256 === sha256 && existing.work_order_id === input.workOrderId && existing.dispatch_id === input.dispatchId && !existing.deleted_at) return fileView(existing);
+    if (
+      existing.sha256 === sha256 &&
+      existing.work_order_id === input.workOrderId &&
+      existing.dispatch_id === input.dispatchId &&
+      !existing.deleted_at
+    )
+      return fileView(existing);
     throw new AppError(409, problemType('conflict'), 'Conflict', `file ${id} already exists with other content`);
   }
   await storage.put(key, input.bytes, sniffed);
@@ -145,7 +168,8 @@ export async function storeFile(
       // One writer at a time per tenant for the quota sum.
       await sql`select pg_advisory_xact_lock(hashtext('files.quota'))`.execute(tx);
       const { quotaBytes, usedBytes } = await readFilesSettings(tx, store.defaultQuotaBytes);
-      if (usedBytes + input.bytes.length > quotaBytes) throw tooLarge(`the tenant's file quota (${quotaBytes} bytes) would be exceeded: ${usedBytes} bytes in use`);
+      if (usedBytes + input.bytes.length > quotaBytes)
+        throw tooLarge(`the tenant's file quota (${quotaBytes} bytes) would be exceeded: ${usedBytes} bytes in use`);
       const row = await tx
         .insertInto('files')
         .values({
@@ -165,17 +189,27 @@ export async function storeFile(
         .returningAll()
         .executeTakeFirstOrThrow();
       const view = fileView(row);
-      await recordAudit(tx, caller, { action: `file.${input.purpose}_added`, entityType: 'work_order', entityId: input.workOrderId, after: { file: view } });
+      await recordAudit(tx, caller, {
+        action: `file.${input.purpose}_added`,
+        entityType: 'work_order',
+        entityId: input.workOrderId,
+        after: { file: view },
+      });
       return view;
     });
   } catch (error) {
     // Best effort: the row never committed, so a leftover object is unreferenced; the original error is what the caller needs.
-    await storage.delete(key).catch((cleanup: unknown) => process.emitWarning(`could not remove unreferenced file ${key}: ${String(cleanup)}`));
+    await storage
+      .delete(key)
+      .catch((cleanup: unknown) => process.emitWarning(`could not remove unreferenced file ${key}: ${String(cleanup)}`));
     throw error;
   }
 }
 
-export async function listFiles(tx: TenantTx, filter: { workOrderId?: string; dispatchId?: string; purpose?: FilePurpose }): Promise<StoredFile[]> {
+export async function listFiles(
+  tx: TenantTx,
+  filter: { workOrderId?: string; dispatchId?: string; purpose?: FilePurpose },
+): Promise<StoredFile[]> {
   let q = tx.selectFrom('files').selectAll().where('deleted_at', 'is', null);
   if (filter.workOrderId) q = q.where('work_order_id', '=', filter.workOrderId);
   if (filter.dispatchId) q = q.where('dispatch_id', '=', filter.dispatchId);
@@ -196,6 +230,11 @@ export async function markFileDeleted(tx: TenantTx, caller: Caller, id: string):
   if (!row) throw notFound('file', id);
   await tx.updateTable('files').set({ deleted_at: new Date() }).where('id', '=', id).execute();
   const view = fileView(row);
-  await recordAudit(tx, caller, { action: `file.${row.purpose}_deleted`, entityType: 'work_order', entityId: row.work_order_id, before: { file: view } });
+  await recordAudit(tx, caller, {
+    action: `file.${row.purpose}_deleted`,
+    entityType: 'work_order',
+    entityId: row.work_order_id,
+    before: { file: view },
+  });
   return { storageKey: row.storage_key, file: view };
 }

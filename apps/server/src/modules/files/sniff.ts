@@ -2,16 +2,10 @@
  * The content type of a file, judged from its bytes (never from its name or the declared header).
  * Only the kinds a work order or a proof of completion needs are accepted; anything else is null.
  */
-export type SniffedType =
-  | 'application/pdf'
-  | 'image/png'
-  | 'image/jpeg'
-  | 'image/webp'
-  | 'image/gif'
-  | 'application/zip'
-  | 'text/plain';
+export type SniffedType = 'application/pdf' | 'image/png' | 'image/jpeg' | 'image/webp' | 'image/gif' | 'application/zip' | 'text/plain';
 
-const starts = (bytes: Buffer, magic: number[], offset = 0): boolean => bytes.length >= offset + magic.length && magic.every((b, i) => bytes[offset + i] === b);
+const starts = (bytes: Buffer, magic: number[], offset = 0): boolean =>
+  bytes.length >= offset + magic.length && magic.every((b, i) => bytes[offset + i] === b);
 
 function isUtf8Text(bytes: Buffer): boolean {
   if (bytes.includes(0)) return false;

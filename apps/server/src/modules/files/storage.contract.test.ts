@@ -73,7 +73,13 @@ function contract(name: string, make: () => Promise<Harness>, after: () => Promi
     });
 
     it('refuses keys that are not ids under tenants/{tenant}/work-orders/{id}/', async () => {
-      for (const bad of [`tenants/${tenant}/work-orders/${wo}/../../etc/passwd`, `../${tenant}`, `tenants/${tenant}/work-orders/not-a-uuid/x`, '/etc/passwd', `tenants/${tenant}/work-orders/${wo}/Evil Name.pdf`]) {
+      for (const bad of [
+        `tenants/${tenant}/work-orders/${wo}/../../etc/passwd`,
+        `../${tenant}`,
+        `tenants/${tenant}/work-orders/not-a-uuid/x`,
+        '/etc/passwd',
+        `tenants/${tenant}/work-orders/${wo}/Evil Name.pdf`,
+      ]) {
         await expect(h.storage.put(bad, Buffer.from('x'), 'text/plain')).rejects.toThrow(/invalid storage key/);
         await expect(h.storage.get(bad)).rejects.toThrow(/invalid storage key/);
       }
@@ -90,7 +96,10 @@ contract(
     folder = mkdtempSync(path.join(tmpdir(), 'ym-storage-'));
     return {
       storage: folderStorage(folder),
-      leftovers: () => readdirSync(folder, { recursive: true }).map(String).filter((f) => path.basename(f).startsWith('.tmp-')),
+      leftovers: () =>
+        readdirSync(folder, { recursive: true })
+          .map(String)
+          .filter((f) => path.basename(f).startsWith('.tmp-')),
     };
   },
   async () => rmSync(folder, { recursive: true, force: true }),
@@ -99,11 +108,24 @@ contract(
 // --- S3 against s3rver on a scratch port
 let s3dir = '';
 let server: S3rver | undefined;
-const s3Options = () => ({ endpoint: `http://127.0.0.1:${S3_PORT}`, region: 'us-east-1', bucket: BUCKET, accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', forcePathStyle: true });
+const s3Options = () => ({
+  endpoint: `http://127.0.0.1:${S3_PORT}`,
+  region: 'us-east-1',
+  bucket: BUCKET,
+  accessKeyId: 'S3RVER',
+  secretAccessKey: 'S3RVER',
+  forcePathStyle: true,
+});
 async function startS3(): Promise<void> {
   if (server) return;
   s3dir = mkdtempSync(path.join(tmpdir(), 'ym-s3rver-'));
-  server = new S3rver({ port: S3_PORT, address: '127.0.0.1', directory: s3dir, silent: true, configureBuckets: [{ name: BUCKET, configs: [] }] });
+  server = new S3rver({
+    port: S3_PORT,
+    address: '127.0.0.1',
+    directory: s3dir,
+    silent: true,
+    configureBuckets: [{ name: BUCKET, configs: [] }],
+  });
   await server.run();
 }
 async function stopS3(): Promise<void> {

@@ -1,4 +1,12 @@
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { Readable } from 'node:stream';
 import { assertKey, assertPrefix, DEFAULT_URL_SECONDS, type ObjectStorage } from './storage.js';
@@ -13,7 +21,8 @@ export type S3StorageOptions = {
 };
 
 const isMissing = (error: unknown): boolean =>
-  error instanceof S3ServiceException && (error.name === 'NoSuchKey' || error.name === 'NotFound' || error.$metadata.httpStatusCode === 404);
+  error instanceof S3ServiceException &&
+  (error.name === 'NoSuchKey' || error.name === 'NotFound' || error.$metadata.httpStatusCode === 404);
 
 async function bufferOf(body: Buffer | Readable): Promise<Buffer> {
   if (Buffer.isBuffer(body)) return body;
@@ -81,13 +90,20 @@ export function s3Storage(options: S3StorageOptions): ObjectStorage {
       const safeName = filename.replace(/[^\w.-]+/g, '_');
       return getSignedUrl(
         client,
-        new GetObjectCommand({ Bucket, Key: key, ResponseContentType: contentType, ResponseContentDisposition: `attachment; filename="${safeName}"` }),
+        new GetObjectCommand({
+          Bucket,
+          Key: key,
+          ResponseContentType: contentType,
+          ResponseContentDisposition: `attachment; filename="${safeName}"`,
+        }),
         { expiresIn: expiresSeconds ?? DEFAULT_URL_SECONDS },
       );
     },
     async uploadUrl(key, { contentType, expiresSeconds }) {
       assertKey(key);
-      return getSignedUrl(client, new PutObjectCommand({ Bucket, Key: key, ContentType: contentType }), { expiresIn: expiresSeconds ?? DEFAULT_URL_SECONDS });
+      return getSignedUrl(client, new PutObjectCommand({ Bucket, Key: key, ContentType: contentType }), {
+        expiresIn: expiresSeconds ?? DEFAULT_URL_SECONDS,
+      });
     },
   };
 }

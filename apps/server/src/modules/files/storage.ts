@@ -23,7 +23,8 @@ export type ObjectStorage = {
   uploadUrl(key: string, options: { contentType: string; expiresSeconds?: number }): Promise<string | null>;
 };
 
-const KEY = /^tenants\/[a-z0-9_]{1,63}\/work-orders\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\/[a-z0-9][a-z0-9._-]{0,99}$/;
+const KEY =
+  /^tenants\/[a-z0-9_]{1,63}\/work-orders\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\/[a-z0-9][a-z0-9._-]{0,99}$/;
 const PREFIX = /^tenants\/([a-z0-9_]{1,63}\/(work-orders\/([0-9a-f-]{36}\/)?)?)?$/;
 
 export class InvalidKeyError extends Error {

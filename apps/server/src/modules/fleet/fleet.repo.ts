@@ -8,22 +8,31 @@ import './fleet.tables.js';
 export type EquipmentTypeRow = Selectable<EquipmentTypesTable>;
 export type EquipmentRow = Selectable<EquipmentTable>;
 
-
 export async function selectEquipmentType(tx: TenantTx, id: string, lock = false): Promise<EquipmentTypeRow | undefined> {
   let query = tx.selectFrom('equipment_types').selectAll().where('id', '=', id);
   if (lock) query = query.forUpdate();
   return query.executeTakeFirst();
 }
 
-export async function selectRequirements(tx: TenantTx, typeIds: readonly string[]): Promise<Array<{ equipment_type_id: string; qualification_id: string }>> {
+export async function selectRequirements(
+  tx: TenantTx,
+  typeIds: readonly string[],
+): Promise<Array<{ equipment_type_id: string; qualification_id: string }>> {
   if (typeIds.length === 0) return [];
-  return tx.selectFrom('equipment_type_qualifications').select(['equipment_type_id', 'qualification_id']).where('equipment_type_id', 'in', typeIds).execute();
+  return tx
+    .selectFrom('equipment_type_qualifications')
+    .select(['equipment_type_id', 'qualification_id'])
+    .where('equipment_type_id', 'in', typeIds)
+    .execute();
 }
 
 export async function replaceRequirements(tx: TenantTx, typeId: string, qualificationIds: readonly string[]): Promise<void> {
   await tx.deleteFrom('equipment_type_qualifications').where('equipment_type_id', '=', typeId).execute();
   if (qualificationIds.length === 0) return;
-  await tx.insertInto('equipment_type_qualifications').values(qualificationIds.map((q) => ({ equipment_type_id: typeId, qualification_id: q }))).execute();
+  await tx
+    .insertInto('equipment_type_qualifications')
+    .values(qualificationIds.map((q) => ({ equipment_type_id: typeId, qualification_id: q })))
+    .execute();
 }
 
 export const EQUIPMENT_TYPE_SORT_KEYS: Record<'code' | 'name' | 'createdAt' | 'updatedAt', SortKey> = {
@@ -40,7 +49,10 @@ export async function selectEquipmentTypePage(
   const { keyset } = filter;
   let query = tx.selectFrom('equipment_types').selectAll('equipment_types').select(keyset.sortKey.as('sort_key'));
   if (!filter.includeArchived) query = query.where('archived_at', 'is', null);
-  if (filter.q) query = query.where((eb) => eb.or([eb('code', 'ilike', containsPattern(filter.q ?? '')), eb('name', 'ilike', containsPattern(filter.q ?? ''))]));
+  if (filter.q)
+    query = query.where((eb) =>
+      eb.or([eb('code', 'ilike', containsPattern(filter.q ?? '')), eb('name', 'ilike', containsPattern(filter.q ?? ''))]),
+    );
   if (filter.qualificationId) {
     const qualificationId = filter.qualificationId;
     query = query.where((eb) =>
@@ -54,7 +66,11 @@ export async function selectEquipmentTypePage(
     );
   }
   if (keyset.after) query = query.where(keyset.after);
-  return query.orderBy(keyset.expr, keyset.direction).orderBy('equipment_types.id', keyset.direction).limit(filter.limit + 1).execute();
+  return query
+    .orderBy(keyset.expr, keyset.direction)
+    .orderBy('equipment_types.id', keyset.direction)
+    .limit(filter.limit + 1)
+    .execute();
 }
 
 export async function selectEquipment(tx: TenantTx, id: string, lock = false): Promise<EquipmentRow | undefined> {
@@ -88,7 +104,11 @@ export async function selectEquipmentPage(
   },
 ): Promise<Array<EquipmentRow & { sort_key: string }>> {
   const { keyset } = filter;
-  let query = tx.selectFrom('equipment').selectAll('equipment').select(keyset.sortKey.as('sort_key')).where(regionVisibleSql(filter.caller, 'equipment.region'));
+  let query = tx
+    .selectFrom('equipment')
+    .selectAll('equipment')
+    .select(keyset.sortKey.as('sort_key'))
+    .where(regionVisibleSql(filter.caller, 'equipment.region'));
   if (filter.region) query = query.where('equipment.region', '=', filter.region);
   if (filter.status) query = query.where('status', '=', filter.status);
   else if (!filter.includeArchived) query = query.where('status', '<>', 'retired');
@@ -105,9 +125,16 @@ export async function selectEquipmentPage(
       ),
     );
   }
-  if (filter.q) query = query.where((eb) => eb.or([eb('asset_tag', 'ilike', containsPattern(filter.q ?? '')), eb('name', 'ilike', containsPattern(filter.q ?? ''))]));
+  if (filter.q)
+    query = query.where((eb) =>
+      eb.or([eb('asset_tag', 'ilike', containsPattern(filter.q ?? '')), eb('name', 'ilike', containsPattern(filter.q ?? ''))]),
+    );
   if (keyset.after) query = query.where(keyset.after);
-  return query.orderBy(keyset.expr, keyset.direction).orderBy('equipment.id', keyset.direction).limit(filter.limit + 1).execute();
+  return query
+    .orderBy(keyset.expr, keyset.direction)
+    .orderBy('equipment.id', keyset.direction)
+    .limit(filter.limit + 1)
+    .execute();
 }
 
 export async function countUsableEquipmentOfType(tx: TenantTx, typeId: string): Promise<number> {

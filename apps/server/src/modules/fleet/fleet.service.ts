@@ -1,4 +1,13 @@
-import type { CreateEquipment, CreateEquipmentType, Equipment, EquipmentStatus, EquipmentType, Position, UpdateEquipment, UpdateEquipmentType } from '@yardmaster/contracts';
+import type {
+  CreateEquipment,
+  CreateEquipmentType,
+  Equipment,
+  EquipmentStatus,
+  EquipmentType,
+  Position,
+  UpdateEquipment,
+  UpdateEquipmentType,
+} from '@yardmaster/contracts';
 import type { Caller } from '../../platform/caller.js';
 import { uniqueViolationOf, type TenantTx } from '../../platform/db/index.js';
 import { conflict, notFound, staleVersion, unprocessable } from '../../platform/errors.js';
@@ -22,13 +31,19 @@ import {
 
 const positionOf = (lat: number | null, lng: number | null): Position | null => (lat === null || lng === null ? null : { lat, lng });
 
-export function equipmentTypeView(row: EquipmentTypeRow, requirements: ReadonlyArray<{ equipment_type_id: string; qualification_id: string }>): EquipmentType {
+export function equipmentTypeView(
+  row: EquipmentTypeRow,
+  requirements: ReadonlyArray<{ equipment_type_id: string; qualification_id: string }>,
+): EquipmentType {
   return {
     id: row.id,
     code: row.code,
     name: row.name,
     description: row.description,
-    requiredQualificationIds: requirements.filter((r) => r.equipment_type_id === row.id).map((r) => r.qualification_id).sort(),
+    requiredQualificationIds: requirements
+      .filter((r) => r.equipment_type_id === row.id)
+      .map((r) => r.qualification_id)
+      .sort(),
     archived: row.archived_at !== null,
     version: row.version,
     createdAt: row.created_at.toISOString(),
@@ -58,15 +73,20 @@ function checkVersion(entity: string, id: string, actual: number, expected: numb
 }
 
 async function checkQualifications(tx: TenantTx, ids: readonly string[]): Promise<void> {
-  if (new Set(ids).size !== ids.length) throw unprocessable('validation', 'a qualification is listed twice', [{ field: 'requiredQualificationIds', message: 'duplicate' }]);
+  if (new Set(ids).size !== ids.length)
+    throw unprocessable('validation', 'a qualification is listed twice', [{ field: 'requiredQualificationIds', message: 'duplicate' }]);
   const missing = await qualificationsExist(tx, ids);
   if (missing.length > 0) {
-    throw unprocessable('unknown-reference', `unknown qualification(s): ${missing.join(', ')}`, [{ field: 'requiredQualificationIds', message: 'unknown qualification' }]);
+    throw unprocessable('unknown-reference', `unknown qualification(s): ${missing.join(', ')}`, [
+      { field: 'requiredQualificationIds', message: 'unknown qualification' },
+    ]);
   }
 }
 
-const typeCodeTaken = (code: string) => conflict(`an equipment type with code "${code}" already exists`, [{ field: 'code', message: 'already taken' }]);
-const assetTagTaken = (tag: string) => conflict(`equipment with asset tag "${tag}" already exists`, [{ field: 'assetTag', message: 'already taken' }]);
+const typeCodeTaken = (code: string) =>
+  conflict(`an equipment type with code "${code}" already exists`, [{ field: 'code', message: 'already taken' }]);
+const assetTagTaken = (tag: string) =>
+  conflict(`equipment with asset tag "${tag}" already exists`, [{ field: 'assetTag', message: 'already taken' }]);
 
 // --- equipment types --------------------------------------------------------------------------
 
@@ -82,7 +102,11 @@ export async function createEquipmentType(tx: TenantTx, caller: Caller, input: C
   await checkQualifications(tx, input.requiredQualificationIds);
   let row: EquipmentTypeRow;
   try {
-    row = await tx.insertInto('equipment_types').values({ code: input.code, name: input.name, description: input.description ?? null }).returningAll().executeTakeFirstOrThrow();
+    row = await tx
+      .insertInto('equipment_types')
+      .values({ code: input.code, name: input.name, description: input.description ?? null })
+      .returningAll()
+      .executeTakeFirstOrThrow();
   } catch (error) {
     if (uniqueViolationOf(error) !== undefined) throw typeCodeTaken(input.code);
     throw error;
@@ -107,11 +131,20 @@ export async function listEquipmentTypes(
   const keyset = keysetFor(EQUIPMENT_TYPE_SORT_KEYS, query.sort ?? 'code', query.cursor, 'equipment_types.id');
   const rows = await selectEquipmentTypePage(tx, { ...query, keyset });
   const page = sortedPage(rows, query.limit, keyset);
-  const requirements = await selectRequirements(tx, page.items.map((r) => r.id));
+  const requirements = await selectRequirements(
+    tx,
+    page.items.map((r) => r.id),
+  );
   return { items: page.items.map((r) => equipmentTypeView(r, requirements)), nextCursor: page.nextCursor };
 }
 
-export async function updateEquipmentType(tx: TenantTx, caller: Caller, id: string, expected: number, input: UpdateEquipmentType): Promise<EquipmentType> {
+export async function updateEquipmentType(
+  tx: TenantTx,
+  caller: Caller,
+  id: string,
+  expected: number,
+  input: UpdateEquipmentType,
+): Promise<EquipmentType> {
   const before = await selectEquipmentType(tx, id, true);
   if (!before) throw notFound('equipment type', id);
   checkVersion('equipment type', id, before.version, expected);
@@ -137,9 +170,16 @@ export async function updateEquipmentType(tx: TenantTx, caller: Caller, id: stri
   }
   if (input.requiredQualificationIds) await replaceRequirements(tx, id, input.requiredQualificationIds);
   const view = await typeView(tx, row);
-  await recordAudit(tx, caller, { action: 'equipment_type.updated', entityType: 'equipment_type', entityId: id, before: beforeView, after: view });
+  await recordAudit(tx, caller, {
+    action: 'equipment_type.updated',
+    entityType: 'equipment_type',
+    entityId: id,
+    before: beforeView,
+    after: view,
+  });
   await publishEquipmentType(tx, 'equipment_type.updated', view);
-  if (input.requiredQualificationIds) await announce(tx, caller, 'capacity.changed', { reason: 'equipment_type.requirements_changed', equipmentTypeId: id });
+  if (input.requiredQualificationIds)
+    await announce(tx, caller, 'capacity.changed', { reason: 'equipment_type.requirements_changed', equipmentTypeId: id });
   return view;
 }
 
@@ -154,7 +194,13 @@ export async function archiveEquipmentType(tx: TenantTx, caller: Caller, id: str
     .returningAll()
     .executeTakeFirstOrThrow();
   const view = await typeView(tx, row);
-  await recordAudit(tx, caller, { action: 'equipment_type.archived', entityType: 'equipment_type', entityId: id, before: await typeView(tx, before), after: view });
+  await recordAudit(tx, caller, {
+    action: 'equipment_type.archived',
+    entityType: 'equipment_type',
+    entityId: id,
+    before: await typeView(tx, before),
+    after: view,
+  });
   await publishEquipmentType(tx, 'equipment_type.archived', view);
   return view;
 }
@@ -168,7 +214,9 @@ async function publishEquipment(tx: TenantTx, type: string, view: Equipment): Pr
 async function requireActiveType(tx: TenantTx, typeId: string): Promise<void> {
   const type = await selectEquipmentType(tx, typeId);
   if (!type || type.archived_at) {
-    throw unprocessable('unknown-reference', `equipment type ${typeId} does not exist or is archived`, [{ field: 'equipmentTypeId', message: 'unknown equipment type' }]);
+    throw unprocessable('unknown-reference', `equipment type ${typeId} does not exist or is archived`, [
+      { field: 'equipmentTypeId', message: 'unknown equipment type' },
+    ]);
   }
 }
 
@@ -199,7 +247,11 @@ export async function createEquipment(tx: TenantTx, caller: Caller, input: Creat
   const view = equipmentView(row);
   await recordAudit(tx, caller, { action: 'equipment.created', entityType: 'equipment', entityId: row.id, after: view });
   await publishEquipment(tx, 'equipment.created', view);
-  await announce(tx, caller, 'capacity.changed', { reason: 'equipment.added', equipmentId: row.id, equipmentTypeId: row.equipment_type_id });
+  await announce(tx, caller, 'capacity.changed', {
+    reason: 'equipment.added',
+    equipmentId: row.id,
+    equipmentTypeId: row.equipment_type_id,
+  });
   return view;
 }
 
@@ -213,7 +265,17 @@ export async function getEquipment(tx: TenantTx, caller: Caller, id: string): Pr
 export async function listEquipment(
   tx: TenantTx,
   caller: Caller,
-  query: { limit: number; cursor?: string; q?: string; includeArchived?: boolean; status?: EquipmentStatus; equipmentTypeId?: string; qualificationId?: string; region?: string; sort?: string },
+  query: {
+    limit: number;
+    cursor?: string;
+    q?: string;
+    includeArchived?: boolean;
+    status?: EquipmentStatus;
+    equipmentTypeId?: string;
+    qualificationId?: string;
+    region?: string;
+    sort?: string;
+  },
 ) {
   const keyset = keysetFor(EQUIPMENT_SORT_KEYS, query.sort ?? 'assetTag', query.cursor, 'equipment.id');
   const rows = await selectEquipmentPage(tx, { ...query, keyset, caller });
@@ -221,13 +283,20 @@ export async function listEquipment(
   return { items: page.items.map(equipmentView), nextCursor: page.nextCursor };
 }
 
-export async function updateEquipment(tx: TenantTx, caller: Caller, id: string, expected: number, input: UpdateEquipment): Promise<Equipment> {
+export async function updateEquipment(
+  tx: TenantTx,
+  caller: Caller,
+  id: string,
+  expected: number,
+  input: UpdateEquipment,
+): Promise<Equipment> {
   const before = await selectEquipment(tx, id, true);
   if (!before) throw notFound('equipment', id);
   const region = await regionForWrite(tx, caller, 'equipment', before, input.region);
   checkVersion('equipment', id, before.version, expected);
   if (input.equipmentTypeId !== undefined && input.equipmentTypeId !== before.equipment_type_id) {
-    if (before.status === 'dispatched') throw conflict('equipment on a job cannot change type', [{ field: 'equipmentTypeId', message: 'equipment is dispatched' }]);
+    if (before.status === 'dispatched')
+      throw conflict('equipment on a job cannot change type', [{ field: 'equipmentTypeId', message: 'equipment is dispatched' }]);
     await requireActiveType(tx, input.equipmentTypeId);
   }
   let row: EquipmentRow;
@@ -239,7 +308,9 @@ export async function updateEquipment(tx: TenantTx, caller: Caller, id: string, 
         ...(input.name !== undefined ? { name: input.name } : {}),
         ...(input.equipmentTypeId !== undefined ? { equipment_type_id: input.equipmentTypeId } : {}),
         ...(input.home !== undefined ? { home_lat: input.home?.lat ?? null, home_lng: input.home?.lng ?? null } : {}),
-        ...(input.position !== undefined ? { lat: input.position?.lat ?? null, lng: input.position?.lng ?? null, position_at: new Date() } : {}),
+        ...(input.position !== undefined
+          ? { lat: input.position?.lat ?? null, lng: input.position?.lng ?? null, position_at: new Date() }
+          : {}),
         ...(region !== undefined ? { region } : {}),
         version: before.version + 1,
         updated_at: new Date(),
@@ -252,25 +323,43 @@ export async function updateEquipment(tx: TenantTx, caller: Caller, id: string, 
     throw error;
   }
   const view = equipmentView(row);
-  await recordAudit(tx, caller, { action: 'equipment.updated', entityType: 'equipment', entityId: id, before: equipmentView(before), after: view });
+  await recordAudit(tx, caller, {
+    action: 'equipment.updated',
+    entityType: 'equipment',
+    entityId: id,
+    before: equipmentView(before),
+    after: view,
+  });
   await publishEquipment(tx, 'equipment.updated', view);
   // A new type or a new region can serve requests it could not serve before.
   if ((input.equipmentTypeId !== undefined || (region !== undefined && region !== before.region)) && row.status === 'available') {
-    await announce(tx, caller, 'capacity.changed', { reason: 'equipment.available', equipmentId: id, equipmentTypeId: row.equipment_type_id });
+    await announce(tx, caller, 'capacity.changed', {
+      reason: 'equipment.available',
+      equipmentId: id,
+      equipmentTypeId: row.equipment_type_id,
+    });
   }
   return view;
 }
 
 type StatusChange = { to: EquipmentStatus; action: string; allowedFrom: readonly EquipmentStatus[]; note: string | null };
 
-async function changeStatus(tx: TenantTx, caller: Caller, id: string, expected: number | undefined, change: StatusChange): Promise<Equipment> {
+async function changeStatus(
+  tx: TenantTx,
+  caller: Caller,
+  id: string,
+  expected: number | undefined,
+  change: StatusChange,
+): Promise<Equipment> {
   const before = await selectEquipment(tx, id, true);
   if (!before) throw notFound('equipment', id);
   assertMayActInRegion(caller, before.region, 'equipment');
   if (expected !== undefined) checkVersion('equipment', id, before.version, expected);
   if (!change.allowedFrom.includes(before.status)) {
     const why = before.status === 'dispatched' ? 'it is on a job; recall or complete the dispatch first' : `it is ${before.status}`;
-    throw conflict(`equipment ${before.asset_tag} cannot go to ${change.to}: ${why}`, [{ field: 'status', message: `currently ${before.status}` }]);
+    throw conflict(`equipment ${before.asset_tag} cannot go to ${change.to}: ${why}`, [
+      { field: 'status', message: `currently ${before.status}` },
+    ]);
   }
   const row = await tx
     .updateTable('equipment')
@@ -285,23 +374,66 @@ async function changeStatus(tx: TenantTx, caller: Caller, id: string, expected: 
     .returningAll()
     .executeTakeFirstOrThrow();
   const view = equipmentView(row);
-  await recordAudit(tx, caller, { action: change.action, entityType: 'equipment', entityId: id, before: equipmentView(before), after: view });
+  await recordAudit(tx, caller, {
+    action: change.action,
+    entityType: 'equipment',
+    entityId: id,
+    before: equipmentView(before),
+    after: view,
+  });
   await publishEquipment(tx, change.action, view);
   if (change.to === 'available') {
-    await announce(tx, caller, 'capacity.changed', { reason: 'equipment.available', equipmentId: id, equipmentTypeId: row.equipment_type_id });
+    await announce(tx, caller, 'capacity.changed', {
+      reason: 'equipment.available',
+      equipmentId: id,
+      equipmentTypeId: row.equipment_type_id,
+    });
   }
   return view;
 }
 
 /** Damaged or due for service: out of the pool until an admin returns it. Equipment on a job is recalled or completed first (409 says so). */
-export function sendToMaintenance(tx: TenantTx, caller: Caller, id: string, expected: number | undefined, note: string): Promise<Equipment> {
-  return changeStatus(tx, caller, id, expected, { to: 'maintenance', action: 'equipment.maintenance', allowedFrom: ['available', 'maintenance'], note });
+export function sendToMaintenance(
+  tx: TenantTx,
+  caller: Caller,
+  id: string,
+  expected: number | undefined,
+  note: string,
+): Promise<Equipment> {
+  return changeStatus(tx, caller, id, expected, {
+    to: 'maintenance',
+    action: 'equipment.maintenance',
+    allowedFrom: ['available', 'maintenance'],
+    note,
+  });
 }
 
-export function returnToService(tx: TenantTx, caller: Caller, id: string, expected: number | undefined, note: string | null): Promise<Equipment> {
-  return changeStatus(tx, caller, id, expected, { to: 'available', action: 'equipment.returned_to_service', allowedFrom: ['maintenance', 'retired'], note });
+export function returnToService(
+  tx: TenantTx,
+  caller: Caller,
+  id: string,
+  expected: number | undefined,
+  note: string | null,
+): Promise<Equipment> {
+  return changeStatus(tx, caller, id, expected, {
+    to: 'available',
+    action: 'equipment.returned_to_service',
+    allowedFrom: ['maintenance', 'retired'],
+    note,
+  });
 }
 
-export function retireEquipment(tx: TenantTx, caller: Caller, id: string, expected: number | undefined, note: string | null): Promise<Equipment> {
-  return changeStatus(tx, caller, id, expected, { to: 'retired', action: 'equipment.retired', allowedFrom: ['available', 'maintenance', 'retired'], note });
+export function retireEquipment(
+  tx: TenantTx,
+  caller: Caller,
+  id: string,
+  expected: number | undefined,
+  note: string | null,
+): Promise<Equipment> {
+  return changeStatus(tx, caller, id, expected, {
+    to: 'retired',
+    action: 'equipment.retired',
+    allowedFrom: ['available', 'maintenance', 'retired'],
+    note,
+  });
 }

@@ -2,10 +2,25 @@ import type { Caller } from '../../platform/caller.js';
 import type { TenantTx } from '../../platform/db/index.js';
 import { announce } from '../../platform/events.js';
 import { recordAuditBatch } from '../audit/index.js';
-import { countUsableEquipmentOfType, selectEquipment, selectEquipmentType, selectRequirements, type EquipmentRow, type EquipmentTypeRow } from './fleet.repo.js';
+import {
+  countUsableEquipmentOfType,
+  selectEquipment,
+  selectEquipmentType,
+  selectRequirements,
+  type EquipmentRow,
+  type EquipmentTypeRow,
+} from './fleet.repo.js';
 
 export { fleetRoutes } from './fleet.routes.js';
-export { createEquipment, createEquipmentType, sendToMaintenance, returnToService, equipmentView, equipmentTypeView, listEquipment } from './fleet.service.js';
+export {
+  createEquipment,
+  createEquipmentType,
+  sendToMaintenance,
+  returnToService,
+  equipmentView,
+  equipmentTypeView,
+  listEquipment,
+} from './fleet.service.js';
 export type { EquipmentRow, EquipmentTypeRow } from './fleet.repo.js';
 
 export function findEquipment(tx: TenantTx, id: string): Promise<EquipmentRow | undefined> {
@@ -59,12 +74,26 @@ export async function importEquipment(
     created.push(
       ...(await tx
         .insertInto('equipment')
-        .values(chunk.map((r) => ({ asset_tag: r.assetTag, name: r.name, equipment_type_id: r.equipmentTypeId, home_lat: r.home?.lat ?? null, home_lng: r.home?.lng ?? null, lat: r.home?.lat ?? null, lng: r.home?.lng ?? null })))
+        .values(
+          chunk.map((r) => ({
+            asset_tag: r.assetTag,
+            name: r.name,
+            equipment_type_id: r.equipmentTypeId,
+            home_lat: r.home?.lat ?? null,
+            home_lng: r.home?.lng ?? null,
+            lat: r.home?.lat ?? null,
+            lng: r.home?.lng ?? null,
+          })),
+        )
         .returning(['id', 'asset_tag', 'equipment_type_id'])
         .execute()),
     );
   }
-  await recordAuditBatch(tx, caller, created.map((r, i) => ({ action: 'equipment.imported', entityType: 'equipment', entityId: r.id, after: { ...rows[i] } })));
+  await recordAuditBatch(
+    tx,
+    caller,
+    created.map((r, i) => ({ action: 'equipment.imported', entityType: 'equipment', entityId: r.id, after: { ...rows[i] } })),
+  );
   await announce(tx, caller, 'capacity.changed', { reason: 'equipment.added' });
   return created.length;
 }

@@ -20,7 +20,9 @@ const ReportSchema = z.object({
 /** CSV onboarding: `POST /imports/{kind}?dryRun=true` reports every bad row; without dryRun it is all or nothing. */
 export function importsRoutes(database: Database) {
   return async (app: FastifyInstance): Promise<void> => {
-    app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string', bodyLimit: 15 * 1024 * 1024 }, (_request, body, done) => done(null, body));
+    app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string', bodyLimit: 15 * 1024 * 1024 }, (_request, body, done) =>
+      done(null, body),
+    );
     const r = app.withTypeProvider<ZodTypeProvider>();
     const inTenant = tenantRunner(database);
     r.post(
@@ -31,7 +33,12 @@ export function importsRoutes(database: Database) {
           tags: ['imports'],
           summary: 'Import equipment, drivers (qualifications as CODE:YYYY-MM-DD;CODE) or sites from CSV',
           params: KindSchema,
-          querystring: z.object({ dryRun: z.enum(['true', 'false']).default('false').transform((v) => v === 'true') }),
+          querystring: z.object({
+            dryRun: z
+              .enum(['true', 'false'])
+              .default('false')
+              .transform((v) => v === 'true'),
+          }),
           body: z.string().max(15 * 1024 * 1024),
           response: { 200: ReportSchema },
         },
@@ -43,10 +50,16 @@ export function importsRoutes(database: Database) {
     );
     r.get(
       '/api/v1/exports/:kind',
-      { config: { access: { roles: ['admin', 'dispatcher', 'viewer'] } }, schema: { tags: ['imports'], summary: 'Export equipment, drivers or sites as CSV (the import format)', params: KindSchema } },
+      {
+        config: { access: { roles: ['admin', 'dispatcher', 'viewer'] } },
+        schema: { tags: ['imports'], summary: 'Export equipment, drivers or sites as CSV (the import format)', params: KindSchema },
+      },
       async (request, reply) => {
         const csv = await inTenant(request, (tx, caller) => exportCsv(tx, caller, request.params.kind));
-        return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${request.params.kind}.csv"`).send(csv);
+        return reply
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', `attachment; filename="${request.params.kind}.csv"`)
+          .send(csv);
       },
     );
   };

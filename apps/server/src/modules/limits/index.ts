@@ -32,7 +32,11 @@ export function limitsOf(app: FastifyInstance): LimitsHandle {
  * Registers the rate-limit hook and the stream registry on the root app; returns the routes plugin
  * (plans API), which app.ts registers with the other modules (after OpenAPI, so they are documented).
  */
-export function registerLimits(app: FastifyInstance, database: Database, config: Config): { routes: (scope: FastifyInstance) => Promise<void> } {
+export function registerLimits(
+  app: FastifyInstance,
+  database: Database,
+  config: Config,
+): { routes: (scope: FastifyInstance) => Promise<void> } {
   const { enabled } = config.rateLimits;
   const plans = createPlanBook(database.db, config.rateLimits);
   const buckets = createRateBuckets(database.db);

@@ -15,7 +15,9 @@ export function userKeyOf(actor: Actor): string {
 export function bucketsOf(actor: Actor, plan: Plan): RequestBuckets {
   return {
     user: { key: userKeyOf(actor), scope: 'user', perSecond: plan.userPerSecond, burst: plan.userBurst },
-    tenant: actor.tenant ? { key: `t:${actor.tenant.slug}`, scope: 'tenant', perSecond: plan.tenantPerSecond, burst: plan.tenantBurst } : null,
+    tenant: actor.tenant
+      ? { key: `t:${actor.tenant.slug}`, scope: 'tenant', perSecond: plan.tenantPerSecond, burst: plan.tenantBurst }
+      : null,
   };
 }
 
@@ -33,7 +35,12 @@ async function check(request: FastifyRequest, reply: FastifyReply, plans: PlanBo
     tightest.scope === 'tenant'
       ? `your tenant's limit of ${plan.tenantPerSecond} requests per second (burst ${plan.tenantBurst})`
       : `your limit of ${plan.userPerSecond} requests per second (burst ${plan.userBurst})`;
-  throw tooManyRequests(reply, verdict.retryAfterS, 'rate-limited', `${which} on plan "${plan.name}" is used up; retry after the time in Retry-After`);
+  throw tooManyRequests(
+    reply,
+    verdict.retryAfterS,
+    'rate-limited',
+    `${which} on plan "${plan.name}" is used up; retry after the time in Retry-After`,
+  );
 }
 
 /**

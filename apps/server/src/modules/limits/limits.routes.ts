@@ -17,7 +17,11 @@ export function limitsRoutes(database: Database, plans: PlanBook, enabled: boole
       '/api/v1/limits',
       {
         config: { access: { roles: ['admin', 'dispatcher', 'driver', 'viewer'] } },
-        schema: { tags: ['limits'], summary: "Your tenant's plan: request rates and live-stream caps", response: { 200: TenantPlanSchema } },
+        schema: {
+          tags: ['limits'],
+          summary: "Your tenant's plan: request rates and live-stream caps",
+          response: { 200: TenantPlanSchema },
+        },
       },
       async (request) => {
         const slug = tenantActor(request).tenant.slug;
@@ -48,7 +52,13 @@ export function limitsRoutes(database: Database, plans: PlanBook, enabled: boole
       '/api/v1/platform/tenants/:slug/plan',
       {
         config: { access: 'operator' },
-        schema: { tags: ['platform'], summary: 'Put a tenant on a plan (all instances follow within 10 s)', params: Params, body: SetTenantPlanSchema, response: { 200: TenantPlanSchema } },
+        schema: {
+          tags: ['platform'],
+          summary: 'Put a tenant on a plan (all instances follow within 10 s)',
+          params: Params,
+          body: SetTenantPlanSchema,
+          response: { 200: TenantPlanSchema },
+        },
       },
       async (request) => {
         const actor = request.actor;
@@ -56,8 +66,13 @@ export function limitsRoutes(database: Database, plans: PlanBook, enabled: boole
         const { slug } = request.params;
         const plan = plans.planNamed(request.body.plan);
         if (!plan) {
-          const names = plans.all().map((p) => p.name).join(', ');
-          throw validationFailed(`no plan "${request.body.plan}" (plans: ${names})`, [{ field: 'plan', message: `unknown plan; one of ${names}` }]);
+          const names = plans
+            .all()
+            .map((p) => p.name)
+            .join(', ');
+          throw validationFailed(`no plan "${request.body.plan}" (plans: ${names})`, [
+            { field: 'plan', message: `unknown plan; one of ${names}` },
+          ]);
         }
         if (!(await findTenantBySlug(database.db, slug))) throw notFound('tenant', slug);
         await plans.setPlan(slug, plan.name, actor.subject);

@@ -66,7 +66,10 @@ export function createRateBuckets(db: Kysely<ControlTables>, now: () => number =
 
   async function debit(users: ReadonlyArray<{ bucket: Bucket; want: number }>, tenant: Bucket | null): Promise<Row[]> {
     const rows = [
-      ...users.map(({ bucket, want }, i) => sql`(${bucket.key}::text, ${bucket.perSecond}::float8, ${bucket.burst}::float8, ${want}::float8, ${i}::int, false)`),
+      ...users.map(
+        ({ bucket, want }, i) =>
+          sql`(${bucket.key}::text, ${bucket.perSecond}::float8, ${bucket.burst}::float8, ${want}::float8, ${i}::int, false)`,
+      ),
       ...(tenant ? [sql`(${tenant.key}::text, ${tenant.perSecond}::float8, ${tenant.burst}::float8, 0::float8, -1::int, true)`] : []),
     ];
     const { rows: result } = await sql<Row>`
@@ -105,7 +108,12 @@ export function createRateBuckets(db: Kysely<ControlTables>, now: () => number =
   }
 
   function stateOf(bucket: Bucket, tokens: number): BucketVerdict['tightest'] {
-    return { scope: bucket.scope, burst: bucket.burst, remaining: Math.max(0, Math.floor(tokens)), resetS: Math.max(0, (bucket.burst - tokens) / bucket.perSecond) };
+    return {
+      scope: bucket.scope,
+      burst: bucket.burst,
+      remaining: Math.max(0, Math.floor(tokens)),
+      resetS: Math.max(0, (bucket.burst - tokens) / bucket.perSecond),
+    };
   }
 
   /** One statement for a batch of requests of one tenant; each waiter learns whether it got a token. */
@@ -161,9 +169,17 @@ export function createRateBuckets(db: Kysely<ControlTables>, now: () => number =
   return {
     take(buckets: RequestBuckets): Promise<BucketVerdict> {
       const at = now();
-      const waitMs = Math.max((refusedUntil.get(buckets.user.key) ?? 0) - at, buckets.tenant ? (refusedUntil.get(buckets.tenant.key) ?? 0) - at : 0);
+      const waitMs = Math.max(
+        (refusedUntil.get(buckets.user.key) ?? 0) - at,
+        buckets.tenant ? (refusedUntil.get(buckets.tenant.key) ?? 0) - at : 0,
+      );
       if (waitMs > 0) {
-        return Promise.resolve({ allowed: false, retryAfterS: waitMs / 1000, tightest: { scope: 'user', burst: buckets.user.burst, remaining: 0, resetS: buckets.user.burst / buckets.user.perSecond }, local: true });
+        return Promise.resolve({
+          allowed: false,
+          retryAfterS: waitMs / 1000,
+          tightest: { scope: 'user', burst: buckets.user.burst, remaining: 0, resetS: buckets.user.burst / buckets.user.perSecond },
+          local: true,
+        });
       }
       // One lane per tenant (per caller for operators, who have no tenant).
       const laneKey = buckets.tenant?.key ?? buckets.user.key;

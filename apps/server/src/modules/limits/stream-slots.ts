@@ -38,11 +38,16 @@ export function createStreamSlots(db: Kysely<ControlTables>, settings: StreamSlo
       const expiresAt = expiry();
       await db
         .insertInto('control.live_streams')
-        .values(chunk.map((s) => ({ id: s.id, instance_id: instanceId, tenant_slug: s.tenantSlug, user_key: s.userKey, expires_at: expiresAt })))
+        .values(
+          chunk.map((s) => ({ id: s.id, instance_id: instanceId, tenant_slug: s.tenantSlug, user_key: s.userKey, expires_at: expiresAt })),
+        )
         .onConflict((oc) => oc.column('id').doUpdateSet({ expires_at: expiresAt }))
         .execute();
     }
-    await db.deleteFrom('control.live_streams').where('expires_at', '<', sql<Date>`now()`).execute();
+    await db
+      .deleteFrom('control.live_streams')
+      .where('expires_at', '<', sql<Date>`now()`)
+      .execute();
   }
 
   function release(id: string): void {
@@ -88,7 +93,9 @@ export function createStreamSlots(db: Kysely<ControlTables>, settings: StreamSlo
         return rows[0] as { user_open: number; tenant_open: number; inserted: number };
       });
       if (Number(result.inserted) === 0) {
-        return Number(result.user_open) >= caps.user ? { ok: false, scope: 'user', open: Number(result.user_open) } : { ok: false, scope: 'tenant', open: Number(result.tenant_open) };
+        return Number(result.user_open) >= caps.user
+          ? { ok: false, scope: 'user', open: Number(result.user_open) }
+          : { ok: false, scope: 'tenant', open: Number(result.tenant_open) };
       }
       open.set(id, { id, tenantSlug, userKey });
       return { ok: true, release: () => release(id) };
@@ -104,7 +111,9 @@ export function createStreamSlots(db: Kysely<ControlTables>, settings: StreamSlo
         .deleteFrom('control.live_streams')
         .where('instance_id', '=', instanceId)
         .execute()
-        .catch((error: unknown) => log.warn({ err: error }, "this instance's live stream slots could not be removed (they expire without heartbeats)"));
+        .catch((error: unknown) =>
+          log.warn({ err: error }, "this instance's live stream slots could not be removed (they expire without heartbeats)"),
+        );
     },
     /** Renews this instance's rows now (tests; the timer does it every `heartbeatMs`). */
     heartbeat,

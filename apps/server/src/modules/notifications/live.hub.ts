@@ -203,7 +203,13 @@ export function createLiveHub(database: Database, settings: NotificationsSetting
     // framing are shared by every stream of the tenant); the response object's per-write work
     // (chunk header, cork, three writes) is skipped. Only once its headers are out and chunked, and
     // in order with its own writes (both write to the socket synchronously).
-    const direct = Buffer.isBuffer(text) && socket !== null && !socket.destroyed && raw.headersSent && raw.chunkedEncoding && raw.writableLength === socket.writableLength;
+    const direct =
+      Buffer.isBuffer(text) &&
+      socket !== null &&
+      !socket.destroyed &&
+      raw.headersSent &&
+      raw.chunkedEncoding &&
+      raw.writableLength === socket.writableLength;
     const ok = direct ? socket.write(chunkOf(text)) : raw.write(text);
     counters.writes += 1;
     counters.bytes += text.length;
@@ -252,7 +258,9 @@ export function createLiveHub(database: Database, settings: NotificationsSetting
   function enqueue(feed: Feed, task: () => Promise<void>): void {
     // Tasks that serve one stream close it themselves on failure; what reaches here is a failed
     // read of the feed, which the next poll reads again.
-    feed.chain = feed.chain.then(task).catch((error: unknown) => log.warn({ err: error, tenant: feed.slug }, 'live feed read failed (read again at the next poll)'));
+    feed.chain = feed.chain
+      .then(task)
+      .catch((error: unknown) => log.warn({ err: error, tenant: feed.slug }, 'live feed read failed (read again at the next poll)'));
   }
 
   /**
@@ -453,22 +461,34 @@ export function createLiveHub(database: Database, settings: NotificationsSetting
       let lastPoll = Date.now();
       let lastHeartbeat = Date.now();
       stopTimers = [
-        schedule('live poll', TICK_MS, log, () => {
-          const now = Date.now();
-          if (now - lastPoll >= settings.pollMs) {
-            lastPoll = now;
-            poll();
-          }
-          if (now - lastHeartbeat >= settings.heartbeatMs) {
-            lastHeartbeat = now;
-            heartbeat();
-          }
-        }, { runNow: false }),
-        schedule('live event purge', TICK_MS, log, async () => {
-          if (Date.now() - lastPurge < settings.purgeEveryMs) return;
-          lastPurge = Date.now();
-          await purge();
-        }, { runNow: false }),
+        schedule(
+          'live poll',
+          TICK_MS,
+          log,
+          () => {
+            const now = Date.now();
+            if (now - lastPoll >= settings.pollMs) {
+              lastPoll = now;
+              poll();
+            }
+            if (now - lastHeartbeat >= settings.heartbeatMs) {
+              lastHeartbeat = now;
+              heartbeat();
+            }
+          },
+          { runNow: false },
+        ),
+        schedule(
+          'live event purge',
+          TICK_MS,
+          log,
+          async () => {
+            if (Date.now() - lastPurge < settings.purgeEveryMs) return;
+            lastPurge = Date.now();
+            await purge();
+          },
+          { runNow: false },
+        ),
       ];
     },
     endStreams() {

@@ -5,7 +5,12 @@ import type { TenantTx } from '../../platform/db/index.js';
  * but people publishes live events through this module's door: importing it back would be a cycle.)
  */
 export async function selectDriverIdBySubject(tx: TenantTx, subject: string): Promise<string | undefined> {
-  const row = await tx.selectFrom('drivers').select('id').where('subject', '=', subject).where('archived_at', 'is', null).executeTakeFirst();
+  const row = await tx
+    .selectFrom('drivers')
+    .select('id')
+    .where('subject', '=', subject)
+    .where('archived_at', 'is', null)
+    .executeTakeFirst();
   return row?.id;
 }
 

@@ -15,9 +15,15 @@ import { openStreamSlot } from '../limits/index.js';
  * for everyone, before the stream opens: while the database is unreachable the request is
  * answered 503 with Retry-After rather than with a stream that never joins.
  */
-async function scopeOf(inTenant: TenantRunner, request: FastifyRequest, caller: Caller): Promise<{ driversOnly: boolean; driverId: string | null }> {
+async function scopeOf(
+  inTenant: TenantRunner,
+  request: FastifyRequest,
+  caller: Caller,
+): Promise<{ driversOnly: boolean; driverId: string | null }> {
   const isDriverOnly = !caller.roles.some((role) => role === 'admin' || role === 'dispatcher' || role === 'viewer');
-  const driverId = await inTenant(request, (tx) => (isDriverOnly ? selectDriverIdBySubject(tx, caller.subject) : Promise.resolve(undefined)));
+  const driverId = await inTenant(request, (tx) =>
+    isDriverOnly ? selectDriverIdBySubject(tx, caller.subject) : Promise.resolve(undefined),
+  );
   return isDriverOnly ? { driversOnly: true, driverId: driverId ?? null } : { driversOnly: false, driverId: null };
 }
 
@@ -33,7 +39,7 @@ export function liveRoutes(database: Database, hub: LiveHub) {
           tags: ['live'],
           summary: 'Live events (Server-Sent Events); send Last-Event-ID to resume',
           description:
-            'text/event-stream of the tenant\'s events (drivers: only events naming them). Each message: `id`, `event` (type), `data` (LiveEvent JSON). `event: resync` = refetch. Comment lines are heartbeats.',
+            "text/event-stream of the tenant's events (drivers: only events naming them). Each message: `id`, `event` (type), `data` (LiveEvent JSON). `event: resync` = refetch. Comment lines are heartbeats.",
           headers: LiveEventsHeadersSchema,
         },
       },

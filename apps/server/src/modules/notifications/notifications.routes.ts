@@ -22,7 +22,11 @@ export function notificationsOf(app: FastifyInstance): NotificationsHandle {
  * Live events (SSE) and webhooks. Workers start when the app is ready and stop when it closes;
  * open streams are ended before the HTTP server closes, so `app.close()` never waits on them.
  */
-export function notificationsRoutes(database: Database, overrides: Partial<NotificationsSettings> = {}, outbound: Outbound = createOutbound()) {
+export function notificationsRoutes(
+  database: Database,
+  overrides: Partial<NotificationsSettings> = {},
+  outbound: Outbound = createOutbound(),
+) {
   return async (app: FastifyInstance): Promise<void> => {
     const settings = { ...defaultNotificationsSettings(), ...overrides };
     const hub = createLiveHub(database, settings, app.log);

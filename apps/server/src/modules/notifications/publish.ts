@@ -83,7 +83,9 @@ export async function publishEvent(tx: TenantTx, event: LiveEventInput): Promise
 
 /** The events as one `live_publish` call (part of the transaction's final write); wake-ups after commit. */
 function liveWrite(tx: TenantTx, events: readonly LiveEventInput[]): FinalWrite {
-  const input = JSON.stringify(events.map((e) => ({ type: e.type, entity_type: e.entityType, entity_id: e.entityId, data: e.data, driver_ids: e.driverIds ?? null })));
+  const input = JSON.stringify(
+    events.map((e) => ({ type: e.type, entity_type: e.entityType, entity_id: e.entityId, data: e.data, driver_ids: e.driverIds ?? null })),
+  );
   const db = databaseOf(tx);
   return {
     sql: sql`live_publish(${input}::jsonb)`,

@@ -17,10 +17,18 @@ export function selectSubscription(tx: TenantTx, id: string): Promise<Subscripti
   return tx.selectFrom('webhook_subscriptions').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export function selectSubscriptionsPage(tx: TenantTx, after: { createdAt: string; id: string } | undefined, limit: number): Promise<SubscriptionRow[]> {
+export function selectSubscriptionsPage(
+  tx: TenantTx,
+  after: { createdAt: string; id: string } | undefined,
+  limit: number,
+): Promise<SubscriptionRow[]> {
   let query = tx.selectFrom('webhook_subscriptions').selectAll();
   if (after) query = query.where(sql<boolean>`(created_at, id) > (${after.createdAt}::timestamptz, ${after.id}::uuid)`);
-  return query.orderBy('created_at').orderBy('id').limit(limit + 1).execute();
+  return query
+    .orderBy('created_at')
+    .orderBy('id')
+    .limit(limit + 1)
+    .execute();
 }
 
 export function selectSubscriptionForUpdate(tx: TenantTx, id: string): Promise<SubscriptionRow | undefined> {
@@ -55,9 +63,15 @@ export function updateSubscriptionSecret(tx: TenantTx, id: string, secret: strin
  * events are positive), one below the subscription's lowest, so `(subscription, event)` stays
  * unique; the caller holds the subscription row locked, which serialises two tests.
  */
-export async function insertTestDelivery(tx: TenantTx, subscriptionId: string, payloadOf: (eventId: number) => Record<string, unknown>): Promise<DeliveryRow> {
+export async function insertTestDelivery(
+  tx: TenantTx,
+  subscriptionId: string,
+  payloadOf: (eventId: number) => Record<string, unknown>,
+): Promise<DeliveryRow> {
   const { rows } = await sql<{ next: string }>`
-    select least(coalesce(min(event_id), 0), 0) - 1 as next from webhook_deliveries where subscription_id = ${subscriptionId} and event_id < 0`.execute(tx);
+    select least(coalesce(min(event_id), 0), 0) - 1 as next from webhook_deliveries where subscription_id = ${subscriptionId} and event_id < 0`.execute(
+    tx,
+  );
   const eventId = Number(rows[0]?.next ?? -1);
   return tx
     .insertInto('webhook_deliveries')
@@ -80,7 +94,11 @@ export function selectDeliveriesPage(
   let query = tx.selectFrom('webhook_deliveries').selectAll().where('subscription_id', '=', subscriptionId);
   if (status) query = query.where('status', '=', status);
   if (before) query = query.where(sql<boolean>`(created_at, id) < (${before.createdAt}::timestamptz, ${before.id}::uuid)`);
-  return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+  return query
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit + 1)
+    .execute();
 }
 
 export function selectDelivery(tx: TenantTx, id: string): Promise<DeliveryRow | undefined> {
@@ -126,7 +144,10 @@ export async function claimDueDeliveries(tx: TenantTx, limit: number, leaseMs: n
   return rows;
 }
 
-export async function insertAttempt(tx: TenantTx, attempt: { delivery_id: string; status_code: number | null; error: string | null; duration_ms: number }): Promise<void> {
+export async function insertAttempt(
+  tx: TenantTx,
+  attempt: { delivery_id: string; status_code: number | null; error: string | null; duration_ms: number },
+): Promise<void> {
   await tx.insertInto('webhook_attempts').values(attempt).execute();
 }
 

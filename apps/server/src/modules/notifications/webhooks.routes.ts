@@ -20,7 +20,18 @@ import { unprocessable } from '../../platform/errors.js';
 import { outboundRefusalOf, type Outbound } from '../../platform/net/outbound.js';
 import { expectedVersion, optionalVersion, setEtag } from '../../platform/http/versioning.js';
 import type { WebhookWorker } from './webhooks.worker.js';
-import { createWebhook, getDelivery, getWebhook, listDeliveries, listWebhooks, removeWebhook, replayDelivery, rotateWebhookSecret, sendTestDelivery, updateWebhook } from './webhooks.service.js';
+import {
+  createWebhook,
+  getDelivery,
+  getWebhook,
+  listDeliveries,
+  listWebhooks,
+  removeWebhook,
+  replayDelivery,
+  rotateWebhookSecret,
+  sendTestDelivery,
+  updateWebhook,
+} from './webhooks.service.js';
 
 const admin = { access: { roles: ['admin' as const] } };
 const IdParams = z.object({ id: z.uuid() });
@@ -63,14 +74,25 @@ export function webhooksRoutes(database: Database, worker: WebhookWorker, outbou
     );
     r.get(
       '/api/v1/webhooks',
-      { config: admin, schema: { tags: ['webhooks'], summary: 'List webhook subscriptions', querystring: PageQuerySchema, response: { 200: WebhookPageSchema } } },
+      {
+        config: admin,
+        schema: {
+          tags: ['webhooks'],
+          summary: 'List webhook subscriptions',
+          querystring: PageQuerySchema,
+          response: { 200: WebhookPageSchema },
+        },
+      },
       async (request) => {
         return inTenant(request, (tx) => listWebhooks(tx, request.query));
       },
     );
     r.get(
       '/api/v1/webhooks/:id',
-      { config: admin, schema: { tags: ['webhooks'], summary: 'A webhook subscription', params: IdParams, response: { 200: WebhookSchema } } },
+      {
+        config: admin,
+        schema: { tags: ['webhooks'], summary: 'A webhook subscription', params: IdParams, response: { 200: WebhookSchema } },
+      },
       async (request, reply) => {
         const view = await inTenant(request, (tx) => getWebhook(tx, request.params.id));
         setEtag(reply, view.version);
@@ -81,7 +103,13 @@ export function webhooksRoutes(database: Database, worker: WebhookWorker, outbou
       '/api/v1/webhooks/:id',
       {
         config: admin,
-        schema: { tags: ['webhooks'], summary: 'Change a subscription (If-Match); active: false pauses it', params: IdParams, body: UpdateWebhookSchema, response: { 200: WebhookSchema } },
+        schema: {
+          tags: ['webhooks'],
+          summary: 'Change a subscription (If-Match); active: false pauses it',
+          params: IdParams,
+          body: UpdateWebhookSchema,
+          response: { 200: WebhookSchema },
+        },
       },
       async (request, reply) => {
         const caller = callerOf(request);
@@ -121,7 +149,12 @@ export function webhooksRoutes(database: Database, worker: WebhookWorker, outbou
       '/api/v1/webhooks/:id/test',
       {
         config: admin,
-        schema: { tags: ['webhooks'], summary: 'Send a signed webhook.test event to this subscription only (shows in its delivery log)', params: IdParams, response: { 202: WebhookDeliverySchema } },
+        schema: {
+          tags: ['webhooks'],
+          summary: 'Send a signed webhook.test event to this subscription only (shows in its delivery log)',
+          params: IdParams,
+          response: { 202: WebhookDeliverySchema },
+        },
       },
       async (request, reply) => {
         const caller = callerOf(request);
@@ -134,7 +167,12 @@ export function webhooksRoutes(database: Database, worker: WebhookWorker, outbou
       '/api/v1/webhooks/:id/rotate-secret',
       {
         config: admin,
-        schema: { tags: ['webhooks'], summary: 'Replace the signing secret (returned only here; If-Match optional)', params: IdParams, response: { 200: CreatedWebhookSchema } },
+        schema: {
+          tags: ['webhooks'],
+          summary: 'Replace the signing secret (returned only here; If-Match optional)',
+          params: IdParams,
+          response: { 200: CreatedWebhookSchema },
+        },
       },
       async (request, reply) => {
         const caller = callerOf(request);
@@ -148,7 +186,12 @@ export function webhooksRoutes(database: Database, worker: WebhookWorker, outbou
       '/api/v1/webhook-deliveries/:id',
       {
         config: admin,
-        schema: { tags: ['webhooks'], summary: 'A delivery with its payload and every attempt', params: IdParams, response: { 200: WebhookDeliveryDetailSchema } },
+        schema: {
+          tags: ['webhooks'],
+          summary: 'A delivery with its payload and every attempt',
+          params: IdParams,
+          response: { 200: WebhookDeliveryDetailSchema },
+        },
       },
       async (request) => {
         return inTenant(request, (tx) => getDelivery(tx, request.params.id));
@@ -158,7 +201,12 @@ export function webhooksRoutes(database: Database, worker: WebhookWorker, outbou
       '/api/v1/webhook-deliveries/:id/replay',
       {
         config: admin,
-        schema: { tags: ['webhooks'], summary: 'Send a delivery again (e.g. a dead-lettered one)', params: IdParams, response: { 202: WebhookDeliverySchema } },
+        schema: {
+          tags: ['webhooks'],
+          summary: 'Send a delivery again (e.g. a dead-lettered one)',
+          params: IdParams,
+          response: { 202: WebhookDeliverySchema },
+        },
       },
       async (request, reply) => {
         const caller = callerOf(request);

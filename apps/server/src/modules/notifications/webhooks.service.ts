@@ -84,7 +84,13 @@ export async function listWebhooks(tx: TenantTx, query: { limit: number; cursor?
   };
 }
 
-export async function updateWebhook(tx: TenantTx, caller: Caller, id: string, expectedVersion: number, input: UpdateWebhook): Promise<Webhook> {
+export async function updateWebhook(
+  tx: TenantTx,
+  caller: Caller,
+  id: string,
+  expectedVersion: number,
+  input: UpdateWebhook,
+): Promise<Webhook> {
   const before = await selectSubscriptionForUpdate(tx, id);
   if (!before) throw notFound('webhook', id);
   if (before.version !== expectedVersion) throw staleVersion('webhook', id);
@@ -95,7 +101,13 @@ export async function updateWebhook(tx: TenantTx, caller: Caller, id: string, ex
     ...(input.active !== undefined ? { active: input.active } : {}),
   });
   const view = webhookView(row);
-  await recordAudit(tx, caller, { action: 'webhook.updated', entityType: 'webhook', entityId: id, before: webhookView(before), after: view });
+  await recordAudit(tx, caller, {
+    action: 'webhook.updated',
+    entityType: 'webhook',
+    entityId: id,
+    before: webhookView(before),
+    after: view,
+  });
   return view;
 }
 
@@ -112,7 +124,13 @@ export async function listDeliveries(
 ) {
   await getWebhook(tx, subscriptionId);
   const before = decodeCursor(query.cursor);
-  const rows = await selectDeliveriesPage(tx, subscriptionId, query.status, before ? { createdAt: String(before.k), id: before.id } : undefined, query.limit);
+  const rows = await selectDeliveriesPage(
+    tx,
+    subscriptionId,
+    query.status,
+    before ? { createdAt: String(before.k), id: before.id } : undefined,
+    query.limit,
+  );
   const items = rows.slice(0, query.limit);
   const last = items[items.length - 1];
   return {
@@ -144,7 +162,12 @@ export async function replayDelivery(tx: TenantTx, caller: Caller, id: string): 
 }
 
 /** A new signing secret, returned once; deliveries signed from now on use it (the old one stops at once). */
-export async function rotateWebhookSecret(tx: TenantTx, caller: Caller, id: string, expectedVersion: number | undefined): Promise<CreatedWebhook> {
+export async function rotateWebhookSecret(
+  tx: TenantTx,
+  caller: Caller,
+  id: string,
+  expectedVersion: number | undefined,
+): Promise<CreatedWebhook> {
   const before = await selectSubscriptionForUpdate(tx, id);
   if (!before) throw notFound('webhook', id);
   if (expectedVersion !== undefined && before.version !== expectedVersion) throw staleVersion('webhook', id);
@@ -152,7 +175,13 @@ export async function rotateWebhookSecret(tx: TenantTx, caller: Caller, id: stri
   const row = await updateSubscriptionSecret(tx, id, secret);
   const view = webhookView(row);
   // The audit records that the secret changed, never the secret.
-  await recordAudit(tx, caller, { action: 'webhook.secret_rotated', entityType: 'webhook', entityId: id, before: { version: before.version }, after: { version: row.version } });
+  await recordAudit(tx, caller, {
+    action: 'webhook.secret_rotated',
+    entityType: 'webhook',
+    entityId: id,
+    before: { version: before.version },
+    after: { version: row.version },
+  });
   return { ...view, secret };
 }
 

@@ -32,7 +32,12 @@ export const DELIVERY_ERRORS = {
   refused: 'the receiver address is not allowed for outbound calls',
 } as const;
 
-export function createWebhookWorker(database: Database, settings: NotificationsSettings, outbound: Outbound, log: SchedulerLog): WebhookWorker {
+export function createWebhookWorker(
+  database: Database,
+  settings: NotificationsSettings,
+  outbound: Outbound,
+  log: SchedulerLog,
+): WebhookWorker {
   let stopped = true;
   let stopPoll: (() => void) | null = null;
   let listener: Listener | null = null;
@@ -47,7 +52,10 @@ export function createWebhookWorker(database: Database, settings: NotificationsS
     const body = JSON.stringify(delivery.payload);
     const controller = new AbortController();
     inFlight.add(controller);
-    const timeout = setTimeout(() => controller.abort(new Error(`no answer within ${settings.webhookTimeoutMs} ms`)), settings.webhookTimeoutMs);
+    const timeout = setTimeout(
+      () => controller.abort(new Error(`no answer within ${settings.webhookTimeoutMs} ms`)),
+      settings.webhookTimeoutMs,
+    );
     try {
       const response = await outbound.fetch(delivery.url, {
         method: 'POST',
@@ -80,11 +88,18 @@ export function createWebhookWorker(database: Database, settings: NotificationsS
     const attempt = delivery.attempts + 1;
     const dead = result.error !== null && attempt >= settings.webhookMaxAttempts;
     await withTenant(database.db, slug, async (tx) => {
-      await insertAttempt(tx, { delivery_id: delivery.id, status_code: result.statusCode, error: result.error, duration_ms: Date.now() - started });
+      await insertAttempt(tx, {
+        delivery_id: delivery.id,
+        status_code: result.statusCode,
+        error: result.error,
+        duration_ms: Date.now() - started,
+      });
       await updateDeliveryOutcome(
         tx,
         delivery.id,
-        result.error === null ? { delivered: true } : { delivered: false, error: result.error, dead, retryInMs: backoffMs(settings, attempt) },
+        result.error === null
+          ? { delivered: true }
+          : { delivered: false, error: result.error, dead, retryInMs: backoffMs(settings, attempt) },
       );
     }).catch((error: unknown) => {
       // The subscription (and with it the delivery) was deleted meanwhile: nothing left to record.
@@ -105,7 +120,12 @@ export function createWebhookWorker(database: Database, settings: NotificationsS
       for (const delivery of claimed) {
         // A delivery whose bookkeeping failed stays leased and is claimed again when the lease ends; say so.
         const sent: Promise<void> = deliverOne(slug, delivery)
-          .catch((error: unknown) => log.warn({ err: error, tenant: slug, delivery: delivery.id }, 'webhook delivery bookkeeping failed (sent again when its lease ends)'))
+          .catch((error: unknown) =>
+            log.warn(
+              { err: error, tenant: slug, delivery: delivery.id },
+              'webhook delivery bookkeeping failed (sent again when its lease ends)',
+            ),
+          )
           .finally(() => {
             sending.delete(sent);
             kick(slug);
@@ -125,7 +145,9 @@ export function createWebhookWorker(database: Database, settings: NotificationsS
         : (targets as string[]);
       for (const slug of new Set(slugs)) {
         if (stopped) return;
-        await runTenant(slug).catch((error: unknown) => log.warn({ err: error, tenant: slug }, 'webhook claim failed for a tenant (tried again at the next poll)'));
+        await runTenant(slug).catch((error: unknown) =>
+          log.warn({ err: error, tenant: slug }, 'webhook claim failed for a tenant (tried again at the next poll)'),
+        );
       }
     }
   }
@@ -146,7 +168,13 @@ export function createWebhookWorker(database: Database, settings: NotificationsS
     start() {
       stopped = false;
       if (database.kind === 'postgres') {
-        listener = createListener(database.url, [WEBHOOKS_CHANNEL], (_c, schema) => kick(schema.replace(/^t_/, '')), () => kick(null), log);
+        listener = createListener(
+          database.url,
+          [WEBHOOKS_CHANNEL],
+          (_c, schema) => kick(schema.replace(/^t_/, '')),
+          () => kick(null),
+          log,
+        );
       } else {
         unsubscribeLocal = onLocalWake((kind, schema) => {
           if (kind === 'webhooks') kick(schema.replace(/^t_/, ''));
@@ -154,11 +182,17 @@ export function createWebhookWorker(database: Database, settings: NotificationsS
       }
       // A short tick re-reads `pollMs` each round (tests shorten it on a running app).
       let lastPoll = Date.now();
-      stopPoll = schedule('webhook poll', TICK_MS, log, () => {
-        if (Date.now() - lastPoll < settings.pollMs) return;
-        lastPoll = Date.now();
-        kick(null);
-      }, { runNow: false });
+      stopPoll = schedule(
+        'webhook poll',
+        TICK_MS,
+        log,
+        () => {
+          if (Date.now() - lastPoll < settings.pollMs) return;
+          lastPoll = Date.now();
+          kick(null);
+        },
+        { runNow: false },
+      );
       kick(null);
     },
     async stop() {

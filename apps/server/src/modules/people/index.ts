@@ -5,7 +5,16 @@ import { recordAuditBatch } from '../audit/index.js';
 import { selectDriver, selectDriverBySubject, selectExpiringQualifications, type DriverRow } from './people.repo.js';
 
 export { peopleRoutes } from './people.routes.js';
-export { createDriver, createQualification, setDriverDuty, updateDriver, holdQualification, driverView, qualificationView, listDrivers } from './people.service.js';
+export {
+  createDriver,
+  createQualification,
+  setDriverDuty,
+  updateDriver,
+  holdQualification,
+  driverView,
+  qualificationView,
+  listDrivers,
+} from './people.service.js';
 /** Sortable keyset pages, shared by the resource lists of fleet and sites. */
 export { keysetFor, sortedPage, lowerText, micros, plainText, type Keyset, type SortKey } from './keyset.js';
 export type { DriverRow, QualificationRow } from './people.repo.js';
@@ -61,9 +70,19 @@ export async function importDrivers(
         .execute()),
     );
   }
-  const held = created.flatMap((d, i) => (rows[i]?.qualifications ?? []).map((q) => ({ driver_id: d.id, qualification_id: q.qualificationId, expires_at: q.expiresAt })));
-  for (let i = 0; i < held.length; i += 2000) await tx.insertInto('driver_qualifications').values(held.slice(i, i + 2000)).execute();
-  await recordAuditBatch(tx, caller, created.map((d, i) => ({ action: 'driver.imported', entityType: 'driver', entityId: d.id, after: { ...rows[i] } })));
+  const held = created.flatMap((d, i) =>
+    (rows[i]?.qualifications ?? []).map((q) => ({ driver_id: d.id, qualification_id: q.qualificationId, expires_at: q.expiresAt })),
+  );
+  for (let i = 0; i < held.length; i += 2000)
+    await tx
+      .insertInto('driver_qualifications')
+      .values(held.slice(i, i + 2000))
+      .execute();
+  await recordAuditBatch(
+    tx,
+    caller,
+    created.map((d, i) => ({ action: 'driver.imported', entityType: 'driver', entityId: d.id, after: { ...rows[i] } })),
+  );
   await announce(tx, caller, 'capacity.changed', { reason: 'driver.added' });
   return created.length;
 }

@@ -27,12 +27,17 @@ export type Keyset = {
 };
 
 /** Microseconds since the epoch, exact: a timestamp as a sort key. */
-export const micros = (column: string): SortKey => ({ expr: sql`(extract(epoch from ${sql.ref(column)}) * 1000000)::bigint`, kind: 'bigint' });
+export const micros = (column: string): SortKey => ({
+  expr: sql`(extract(epoch from ${sql.ref(column)}) * 1000000)::bigint`,
+  kind: 'bigint',
+});
 export const lowerText = (column: string): SortKey => ({ expr: sql`lower(${sql.ref(column)})`, kind: 'text' });
 export const plainText = (column: string): SortKey => ({ expr: sql`${sql.ref(column)}`, kind: 'text' });
 
 function invalidCursor(): AppError {
-  return validationFailed('the cursor belongs to another sort order; start again without it', [{ field: 'cursor', message: 'cursor does not match sort' }]);
+  return validationFailed('the cursor belongs to another sort order; start again without it', [
+    { field: 'cursor', message: 'cursor does not match sort' },
+  ]);
 }
 
 export function keysetFor<F extends string>(keys: Record<F, SortKey>, sort: string, cursor: string | undefined, idColumn: string): Keyset {
@@ -60,7 +65,11 @@ export function keysetFor<F extends string>(keys: Record<F, SortKey>, sort: stri
 }
 
 /** Splits `limit + 1` rows into a page and the cursor of the next one. */
-export function sortedPage<T extends { sort_key: string; id: string }>(rows: T[], limit: number, keyset: Keyset): { items: T[]; nextCursor: string | null } {
+export function sortedPage<T extends { sort_key: string; id: string }>(
+  rows: T[],
+  limit: number,
+  keyset: Keyset,
+): { items: T[]; nextCursor: string | null } {
   const items = rows.slice(0, limit);
   const last = items[items.length - 1];
   return { items, nextCursor: rows.length > limit && last ? keyset.cursorAfter(last) : null };

@@ -9,7 +9,6 @@ export type QualificationRow = Selectable<QualificationsTable>;
 export type DriverRow = Selectable<DriversTable>;
 export type HeldQualificationRow = { driver_id: string; qualification_id: string; code: string; name: string; expires_at: Date | null };
 
-
 export async function selectQualification(tx: TenantTx, id: string, lock = false): Promise<QualificationRow | undefined> {
   let query = tx.selectFrom('qualifications').selectAll().where('id', '=', id);
   if (lock) query = query.forUpdate();
@@ -30,9 +29,16 @@ export async function selectQualificationPage(
   const { keyset } = filter;
   let query = tx.selectFrom('qualifications').selectAll().select(keyset.sortKey.as('sort_key'));
   if (!filter.includeArchived) query = query.where('archived_at', 'is', null);
-  if (filter.q) query = query.where((eb) => eb.or([eb('code', 'ilike', containsPattern(filter.q ?? '')), eb('name', 'ilike', containsPattern(filter.q ?? ''))]));
+  if (filter.q)
+    query = query.where((eb) =>
+      eb.or([eb('code', 'ilike', containsPattern(filter.q ?? '')), eb('name', 'ilike', containsPattern(filter.q ?? ''))]),
+    );
   if (keyset.after) query = query.where(keyset.after);
-  return query.orderBy(keyset.expr, keyset.direction).orderBy('id', keyset.direction).limit(filter.limit + 1).execute();
+  return query
+    .orderBy(keyset.expr, keyset.direction)
+    .orderBy('id', keyset.direction)
+    .limit(filter.limit + 1)
+    .execute();
 }
 
 export async function selectExistingQualificationIds(tx: TenantTx, ids: readonly string[]): Promise<Set<string>> {
@@ -83,7 +89,12 @@ export const DRIVER_SORT_KEYS: Record<'name' | 'dutyStatus' | 'idleSince' | 'cre
   updatedAt: micros('drivers.updated_at'),
 };
 
-export async function upsertHeldQualification(tx: TenantTx, driverId: string, qualificationId: string, expiresAt: Date | null): Promise<void> {
+export async function upsertHeldQualification(
+  tx: TenantTx,
+  driverId: string,
+  qualificationId: string,
+  expiresAt: Date | null,
+): Promise<void> {
   await tx
     .insertInto('driver_qualifications')
     .values({ driver_id: driverId, qualification_id: qualificationId, expires_at: expiresAt })
@@ -92,7 +103,11 @@ export async function upsertHeldQualification(tx: TenantTx, driverId: string, qu
 }
 
 export async function deleteHeldQualification(tx: TenantTx, driverId: string, qualificationId: string): Promise<boolean> {
-  const result = await tx.deleteFrom('driver_qualifications').where('driver_id', '=', driverId).where('qualification_id', '=', qualificationId).executeTakeFirst();
+  const result = await tx
+    .deleteFrom('driver_qualifications')
+    .where('driver_id', '=', driverId)
+    .where('qualification_id', '=', qualificationId)
+    .executeTakeFirst();
   return Number(result.numDeletedRows) > 0;
 }
 
@@ -112,7 +127,11 @@ export async function selectDriverPage(
   },
 ): Promise<Array<DriverRow & { sort_key: string }>> {
   const { keyset } = filter;
-  let query = tx.selectFrom('drivers').selectAll('drivers').select(keyset.sortKey.as('sort_key')).where(regionVisibleSql(filter.caller, 'drivers.region'));
+  let query = tx
+    .selectFrom('drivers')
+    .selectAll('drivers')
+    .select(keyset.sortKey.as('sort_key'))
+    .where(regionVisibleSql(filter.caller, 'drivers.region'));
   if (filter.region) query = query.where('drivers.region', '=', filter.region);
   if (!filter.includeArchived) query = query.where('archived_at', 'is', null);
   if (filter.dutyStatus) query = query.where('duty_status', '=', filter.dutyStatus);
@@ -146,7 +165,11 @@ export async function selectDriverPage(
     );
   }
   if (keyset.after) query = query.where(keyset.after);
-  return query.orderBy(keyset.expr, keyset.direction).orderBy('drivers.id', keyset.direction).limit(filter.limit + 1).execute();
+  return query
+    .orderBy(keyset.expr, keyset.direction)
+    .orderBy('drivers.id', keyset.direction)
+    .limit(filter.limit + 1)
+    .execute();
 }
 
 export async function selectExpiringQualifications(

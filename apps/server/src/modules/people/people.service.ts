@@ -82,7 +82,8 @@ function checkVersion(entity: string, id: string, actual: number, expected: numb
   if (actual !== expected) throw staleVersion(entity, id);
 }
 
-const codeTaken = (code: string) => conflict(`a qualification with code "${code}" already exists`, [{ field: 'code', message: 'already taken' }]);
+const codeTaken = (code: string) =>
+  conflict(`a qualification with code "${code}" already exists`, [{ field: 'code', message: 'already taken' }]);
 
 // --- qualifications ---------------------------------------------------------------------------
 
@@ -114,7 +115,10 @@ export async function getQualification(tx: TenantTx, id: string): Promise<Qualif
   return qualificationView(row);
 }
 
-export async function listQualifications(tx: TenantTx, query: { limit: number; cursor?: string; q?: string; includeArchived?: boolean; sort?: string }) {
+export async function listQualifications(
+  tx: TenantTx,
+  query: { limit: number; cursor?: string; q?: string; includeArchived?: boolean; sort?: string },
+) {
   const keyset = keysetFor(QUALIFICATION_SORT_KEYS, query.sort ?? 'code', query.cursor, 'qualifications.id');
   const rows = await selectQualificationPage(tx, { ...query, keyset });
   const page = sortedPage(rows, query.limit, keyset);
@@ -150,7 +154,13 @@ export async function updateQualification(
     throw error;
   }
   const view = qualificationView(row);
-  await recordAudit(tx, caller, { action: 'qualification.updated', entityType: 'qualification', entityId: id, before: qualificationView(before), after: view });
+  await recordAudit(tx, caller, {
+    action: 'qualification.updated',
+    entityType: 'qualification',
+    entityId: id,
+    before: qualificationView(before),
+    after: view,
+  });
   await publishQualification(tx, 'qualification.updated', view);
   return view;
 }
@@ -166,7 +176,13 @@ export async function archiveQualification(tx: TenantTx, caller: Caller, id: str
     .returningAll()
     .executeTakeFirstOrThrow();
   const view = qualificationView(row);
-  await recordAudit(tx, caller, { action: 'qualification.archived', entityType: 'qualification', entityId: id, before: qualificationView(before), after: view });
+  await recordAudit(tx, caller, {
+    action: 'qualification.archived',
+    entityType: 'qualification',
+    entityId: id,
+    before: qualificationView(before),
+    after: view,
+  });
   await publishQualification(tx, 'qualification.archived', view);
   return view;
 }
@@ -175,16 +191,22 @@ export async function archiveQualification(tx: TenantTx, caller: Caller, id: str
 
 async function checkQualificationIds(tx: TenantTx, ids: readonly string[]): Promise<void> {
   const unique = [...new Set(ids)];
-  if (unique.length !== ids.length) throw unprocessable('validation', 'a qualification is listed twice', [{ field: 'qualifications', message: 'duplicate qualification' }]);
+  if (unique.length !== ids.length)
+    throw unprocessable('validation', 'a qualification is listed twice', [{ field: 'qualifications', message: 'duplicate qualification' }]);
   const existing = await selectExistingQualificationIds(tx, unique);
   const missing = unique.filter((id) => !existing.has(id));
   if (missing.length > 0) {
-    throw unprocessable('unknown-reference', `unknown qualification(s): ${missing.join(', ')}`, missing.map((id) => ({ field: 'qualifications', message: `unknown qualification ${id}` })));
+    throw unprocessable(
+      'unknown-reference',
+      `unknown qualification(s): ${missing.join(', ')}`,
+      missing.map((id) => ({ field: 'qualifications', message: `unknown qualification ${id}` })),
+    );
   }
 }
 
 function driverUniqueConflict(constraint: string): Error {
-  if (constraint.includes('subject')) return conflict('another driver is already linked to this identity', [{ field: 'subject', message: 'already linked' }]);
+  if (constraint.includes('subject'))
+    return conflict('another driver is already linked to this identity', [{ field: 'subject', message: 'already linked' }]);
   return conflict('another driver has this employee number', [{ field: 'employeeNo', message: 'already taken' }]);
 }
 
@@ -197,7 +219,10 @@ async function publishDriver(tx: TenantTx, type: string, view: Driver): Promise<
 }
 
 export async function createDriver(tx: TenantTx, caller: Caller, input: CreateDriver): Promise<Driver> {
-  await checkQualificationIds(tx, input.qualifications.map((q) => q.qualificationId));
+  await checkQualificationIds(
+    tx,
+    input.qualifications.map((q) => q.qualificationId),
+  );
   const region = (await regionForWrite(tx, caller, 'driver', null, input.region)) ?? null;
   let row: DriverRow;
   try {
@@ -222,7 +247,11 @@ export async function createDriver(tx: TenantTx, caller: Caller, input: CreateDr
     if (constraint !== undefined) throw driverUniqueConflict(constraint);
     throw error;
   }
-  await replaceHeldQualifications(tx, row.id, input.qualifications.map((q) => ({ qualificationId: q.qualificationId, expiresAt: q.expiresAt ? new Date(q.expiresAt) : null })));
+  await replaceHeldQualifications(
+    tx,
+    row.id,
+    input.qualifications.map((q) => ({ qualificationId: q.qualificationId, expiresAt: q.expiresAt ? new Date(q.expiresAt) : null })),
+  );
   const view = await loadDriverView(tx, row);
   await recordAudit(tx, caller, { action: 'driver.created', entityType: 'driver', entityId: row.id, after: view });
   await publishDriver(tx, 'driver.created', view);
@@ -240,12 +269,25 @@ export async function getDriver(tx: TenantTx, caller: Caller, id: string): Promi
 export async function listDrivers(
   tx: TenantTx,
   caller: Caller,
-  query: { limit: number; cursor?: string; q?: string; includeArchived?: boolean; dutyStatus?: DutyStatus; qualificationId?: string; expiringWithinDays?: number; region?: string; sort?: string },
+  query: {
+    limit: number;
+    cursor?: string;
+    q?: string;
+    includeArchived?: boolean;
+    dutyStatus?: DutyStatus;
+    qualificationId?: string;
+    expiringWithinDays?: number;
+    region?: string;
+    sort?: string;
+  },
 ) {
   const keyset = keysetFor(DRIVER_SORT_KEYS, query.sort ?? 'name', query.cursor, 'drivers.id');
   const rows = await selectDriverPage(tx, { ...query, keyset, caller });
   const page = sortedPage(rows, query.limit, keyset);
-  const held = await selectHeldQualifications(tx, page.items.map((r) => r.id));
+  const held = await selectHeldQualifications(
+    tx,
+    page.items.map((r) => r.id),
+  );
   return { items: page.items.map((r) => driverView(r, held)), nextCursor: page.nextCursor };
 }
 
@@ -255,7 +297,11 @@ export async function updateDriver(tx: TenantTx, caller: Caller, id: string, exp
   const region = await regionForWrite(tx, caller, 'driver', before, input.region);
   checkVersion('driver', id, before.version, expected);
   const beforeView = await loadDriverView(tx, before);
-  if (input.qualifications) await checkQualificationIds(tx, input.qualifications.map((q) => q.qualificationId));
+  if (input.qualifications)
+    await checkQualificationIds(
+      tx,
+      input.qualifications.map((q) => q.qualificationId),
+    );
   let row: DriverRow;
   try {
     row = await tx
@@ -282,7 +328,11 @@ export async function updateDriver(tx: TenantTx, caller: Caller, id: string, exp
     throw error;
   }
   if (input.qualifications) {
-    await replaceHeldQualifications(tx, id, input.qualifications.map((q) => ({ qualificationId: q.qualificationId, expiresAt: q.expiresAt ? new Date(q.expiresAt) : null })));
+    await replaceHeldQualifications(
+      tx,
+      id,
+      input.qualifications.map((q) => ({ qualificationId: q.qualificationId, expiresAt: q.expiresAt ? new Date(q.expiresAt) : null })),
+    );
   }
   const view = await loadDriverView(tx, row);
   await recordAudit(tx, caller, { action: 'driver.updated', entityType: 'driver', entityId: id, before: beforeView, after: view });
@@ -340,7 +390,13 @@ export async function archiveDriver(tx: TenantTx, caller: Caller, id: string, ex
     .executeTakeFirstOrThrow();
   const held = await selectHeldQualifications(tx, [id]);
   const view = driverView(row, held);
-  await recordAudit(tx, caller, { action: 'driver.archived', entityType: 'driver', entityId: id, before: driverView(before, held), after: view });
+  await recordAudit(tx, caller, {
+    action: 'driver.archived',
+    entityType: 'driver',
+    entityId: id,
+    before: driverView(before, held),
+    after: view,
+  });
   await publishDriver(tx, 'driver.archived', view);
   return view;
 }
@@ -365,7 +421,12 @@ export async function holdQualification(
   const heldBefore = await selectHeldQualifications(tx, [driverId]);
   const renewed = heldBefore.some((h) => h.qualification_id === qualificationId);
   await upsertHeldQualification(tx, driverId, qualificationId, expiresAt);
-  const row = await tx.updateTable('drivers').set({ version: before.version + 1, updated_at: new Date() }).where('id', '=', driverId).returningAll().executeTakeFirstOrThrow();
+  const row = await tx
+    .updateTable('drivers')
+    .set({ version: before.version + 1, updated_at: new Date() })
+    .where('id', '=', driverId)
+    .returningAll()
+    .executeTakeFirstOrThrow();
   const view = await loadDriverView(tx, row);
   await recordAudit(tx, caller, {
     action: renewed ? 'driver.qualification_renewed' : 'driver.qualification_added',
@@ -380,16 +441,33 @@ export async function holdQualification(
 }
 
 /** Removes a qualification from a driver (revoked, not renewed). Active dispatches are not touched. */
-export async function dropQualification(tx: TenantTx, caller: Caller, driverId: string, qualificationId: string, expected: number | undefined): Promise<Driver> {
+export async function dropQualification(
+  tx: TenantTx,
+  caller: Caller,
+  driverId: string,
+  qualificationId: string,
+  expected: number | undefined,
+): Promise<Driver> {
   const before = await selectDriver(tx, driverId, true);
   if (!before || before.archived_at) throw notFound('driver', driverId);
   assertMayActInRegion(caller, before.region, 'driver');
   if (expected !== undefined) checkVersion('driver', driverId, before.version, expected);
   const heldBefore = await selectHeldQualifications(tx, [driverId]);
   if (!(await deleteHeldQualification(tx, driverId, qualificationId))) throw notFound('qualification held by this driver', qualificationId);
-  const row = await tx.updateTable('drivers').set({ version: before.version + 1, updated_at: new Date() }).where('id', '=', driverId).returningAll().executeTakeFirstOrThrow();
+  const row = await tx
+    .updateTable('drivers')
+    .set({ version: before.version + 1, updated_at: new Date() })
+    .where('id', '=', driverId)
+    .returningAll()
+    .executeTakeFirstOrThrow();
   const view = await loadDriverView(tx, row);
-  await recordAudit(tx, caller, { action: 'driver.qualification_removed', entityType: 'driver', entityId: driverId, before: driverView(before, heldBefore), after: view });
+  await recordAudit(tx, caller, {
+    action: 'driver.qualification_removed',
+    entityType: 'driver',
+    entityId: driverId,
+    before: driverView(before, heldBefore),
+    after: view,
+  });
   await publishDriver(tx, 'driver.qualifications_changed', view);
   return view;
 }

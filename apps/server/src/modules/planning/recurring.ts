@@ -14,8 +14,25 @@ import './planning.tables.js';
 const { RRule } = (rrulePackage as unknown as { default?: typeof rrulePackage }).default ?? rrulePackage;
 
 type Template = CreateRecurringWorkOrder['workOrder'];
-type SeriesRow = { id: string; rule: string; local_start: string; until_local: string | null; template: Template; ended_at: Date | null; parent_id: string | null; version: number };
-type OccurrenceRow = { id: string; series_id: string; local_start: string; starts_at: Date; status: Occurrence['status']; work_order_id: string | null; skipped_reason: string | null };
+type SeriesRow = {
+  id: string;
+  rule: string;
+  local_start: string;
+  until_local: string | null;
+  template: Template;
+  ended_at: Date | null;
+  parent_id: string | null;
+  version: number;
+};
+type OccurrenceRow = {
+  id: string;
+  series_id: string;
+  local_start: string;
+  starts_at: Date;
+  status: Occurrence['status'];
+  work_order_id: string | null;
+  skipped_reason: string | null;
+};
 
 /** A local wall-clock time as a "floating" Date (its UTC fields hold the wall-clock time), the way rrule reads zone-less rules. */
 const floating = (local: string): Date => new Date(`${local}:00Z`);
@@ -26,8 +43,17 @@ const wallOf = (d: Date): string => new Date(d).toISOString().slice(0, 16);
  * without a zone and each occurrence is placed in the planning zone afterwards, so 07:00 stays
  * 07:00 local across daylight-saving changes. Bad rules answer 422 on `field`.
  */
-function occurrencesOf(rule: string, localStart: string, fromLocal: string, toLocal: string, untilLocal: string | null, field: string, cap: number): string[] {
-  if (/DTSTART|TZID/i.test(rule)) throw invalidPlan(field, 'give the rule without DTSTART or TZID: the start is localStart, the zone is the tenant\'s');
+function occurrencesOf(
+  rule: string,
+  localStart: string,
+  fromLocal: string,
+  toLocal: string,
+  untilLocal: string | null,
+  field: string,
+  cap: number,
+): string[] {
+  if (/DTSTART|TZID/i.test(rule))
+    throw invalidPlan(field, "give the rule without DTSTART or TZID: the start is localStart, the zone is the tenant's");
   let parsed: InstanceType<typeof RRule>;
   try {
     const options = RRule.parseString(rule.replace(/^RRULE:/i, ''));
@@ -74,12 +100,18 @@ const localText = (column: string) => sql`to_char(${sql.ref(column)}, 'YYYY-MM-D
 const SERIES_COLUMNS = sql`id, rule, ${localText('local_start')} as local_start, ${localText('until_local')} as until_local, template, ended_at, parent_id, version`;
 
 async function selectSeries(tx: TenantTx, id: string, lock = false): Promise<SeriesRow | undefined> {
-  const { rows } = await sql<SeriesRow>`select ${SERIES_COLUMNS} from recurring_work_orders where id = ${id} ${lock ? sql`for update` : sql``}`.execute(tx);
+  const { rows } =
+    await sql<SeriesRow>`select ${SERIES_COLUMNS} from recurring_work_orders where id = ${id} ${lock ? sql`for update` : sql``}`.execute(
+      tx,
+    );
   return rows[0];
 }
 
 async function selectOccurrences(tx: TenantTx, seriesId: string): Promise<OccurrenceRow[]> {
-  const { rows } = await sql<OccurrenceRow>`select id, series_id, ${localText('local_start')} as local_start, starts_at, status, work_order_id, skipped_reason from recurrence_occurrences where series_id = ${seriesId} order by local_start`.execute(tx);
+  const { rows } =
+    await sql<OccurrenceRow>`select id, series_id, ${localText('local_start')} as local_start, starts_at, status, work_order_id, skipped_reason from recurrence_occurrences where series_id = ${seriesId} order by local_start`.execute(
+      tx,
+    );
   return rows;
 }
 
@@ -87,12 +119,26 @@ async function selectOccurrences(tx: TenantTx, seriesId: string): Promise<Occurr
  * Creates the work orders of a series' occurrences from now to the horizon that do not exist yet
  * (an occurrence that was skipped or moved keeps its row, so it is never created again).
  */
-export async function materializeSeries(tx: TenantTx, caller: Caller, series: SeriesRow, settings: PlanningSettings, now = new Date()): Promise<number> {
+export async function materializeSeries(
+  tx: TenantTx,
+  caller: Caller,
+  series: SeriesRow,
+  settings: PlanningSettings,
+  now = new Date(),
+): Promise<number> {
   if (series.ended_at !== null) return 0;
   const zone = settings.timeZone;
   const fromLocal = instantToWallTime(now, zone);
   const toLocal = instantToWallTime(new Date(now.getTime() + settings.horizonDays * 86_400_000), zone);
-  const wanted = occurrencesOf(series.rule, series.local_start, fromLocal, toLocal, series.until_local, 'rule', settings.maxOccurrencesPerSeries);
+  const wanted = occurrencesOf(
+    series.rule,
+    series.local_start,
+    fromLocal,
+    toLocal,
+    series.until_local,
+    'rule',
+    settings.maxOccurrencesPerSeries,
+  );
   const existing = new Set((await selectOccurrences(tx, series.id)).map((o) => o.local_start));
   let created = 0;
   for (const local of wanted) {
@@ -109,21 +155,59 @@ export async function materializeSeries(tx: TenantTx, caller: Caller, series: Se
   return created;
 }
 
-export async function createRecurringWorkOrder(tx: TenantTx, caller: Caller, input: CreateRecurringWorkOrder, settings: PlanningSettings, now = new Date()): Promise<RecurringWorkOrder> {
-  if (Number.isNaN(Date.parse(`${input.localStart}:00Z`)) || wallOf(floating(input.localStart)) !== input.localStart) throw invalidPlan('localStart', 'not a real date and time');
+export async function createRecurringWorkOrder(
+  tx: TenantTx,
+  caller: Caller,
+  input: CreateRecurringWorkOrder,
+  settings: PlanningSettings,
+  now = new Date(),
+): Promise<RecurringWorkOrder> {
+  if (Number.isNaN(Date.parse(`${input.localStart}:00Z`)) || wallOf(floating(input.localStart)) !== input.localStart)
+    throw invalidPlan('localStart', 'not a real date and time');
   const horizonEnd = instantToWallTime(new Date(now.getTime() + settings.horizonDays * 86_400_000), settings.timeZone);
-  const inHorizon = occurrencesOf(input.rule, input.localStart, input.localStart, horizonEnd, null, 'rule', settings.maxOccurrencesPerSeries);
+  const inHorizon = occurrencesOf(
+    input.rule,
+    input.localStart,
+    input.localStart,
+    horizonEnd,
+    null,
+    'rule',
+    settings.maxOccurrencesPerSeries,
+  );
   if (inHorizon.length > settings.maxOccurrencesPerSeries) {
-    throw invalidPlan('rule', `the rule makes more than ${settings.maxOccurrencesPerSeries} occurrences within the ${settings.horizonDays}-day horizon`);
+    throw invalidPlan(
+      'rule',
+      `the rule makes more than ${settings.maxOccurrencesPerSeries} occurrences within the ${settings.horizonDays}-day horizon`,
+    );
   }
   const row = await tx
     .insertInto('recurring_work_orders')
-    .values({ rule: input.rule.replace(/^RRULE:/i, ''), local_start: input.localStart, template: JSON.stringify(input.workOrder), created_by_subject: caller.subject, created_by_name: caller.name })
+    .values({
+      rule: input.rule.replace(/^RRULE:/i, ''),
+      local_start: input.localStart,
+      template: JSON.stringify(input.workOrder),
+      created_by_subject: caller.subject,
+      created_by_name: caller.name,
+    })
     .returning(['id', 'rule', 'version'])
     .executeTakeFirstOrThrow();
-  const series: SeriesRow = { id: row.id, rule: row.rule, local_start: input.localStart, until_local: null, template: input.workOrder, ended_at: null, parent_id: null, version: row.version };
+  const series: SeriesRow = {
+    id: row.id,
+    rule: row.rule,
+    local_start: input.localStart,
+    until_local: null,
+    template: input.workOrder,
+    ended_at: null,
+    parent_id: null,
+    version: row.version,
+  };
   await materializeSeries(tx, caller, series, settings, now);
-  await recordAudit(tx, caller, { action: 'recurring_work_order.created', entityType: 'recurring_work_order', entityId: row.id, after: { rule: input.rule, localStart: input.localStart, description: input.workOrder.description } });
+  await recordAudit(tx, caller, {
+    action: 'recurring_work_order.created',
+    entityType: 'recurring_work_order',
+    entityId: row.id,
+    after: { rule: input.rule, localStart: input.localStart, description: input.workOrder.description },
+  });
   return seriesView(series, await selectOccurrences(tx, row.id));
 }
 
@@ -145,7 +229,10 @@ async function cancelOccurrenceWork(tx: TenantTx, caller: Caller, occurrence: Oc
   if (!occurrence.work_order_id) return;
   const workOrder = await getWorkOrder(tx, caller, occurrence.work_order_id);
   if (workOrder.status === 'cancelled') return;
-  if (workOrder.status !== 'pending') throw conflict(`work order ${workOrder.number} is ${workOrder.status}: it can no longer be skipped or moved`, [{ field: 'occurrenceId', message: `already ${workOrder.status}` }]);
+  if (workOrder.status !== 'pending')
+    throw conflict(`work order ${workOrder.number} is ${workOrder.status}: it can no longer be skipped or moved`, [
+      { field: 'occurrenceId', message: `already ${workOrder.status}` },
+    ]);
   for (const dispatchId of workOrder.dispatchIds) await cancelDispatch(tx, caller, dispatchId, undefined, reason);
 }
 
@@ -156,32 +243,60 @@ async function cancelOccurrenceWork(tx: TenantTx, caller: Caller, occurrence: Oc
  * later occurrences are cancelled and kept as skipped); with "change", a new series (parent: this
  * one) takes over from this occurrence with the new rule, start or text.
  */
-export async function editOccurrence(tx: TenantTx, caller: Caller, seriesId: string, occurrenceId: string, input: EditOccurrence, settings: PlanningSettings, now = new Date()): Promise<RecurringWorkOrder> {
+export async function editOccurrence(
+  tx: TenantTx,
+  caller: Caller,
+  seriesId: string,
+  occurrenceId: string,
+  input: EditOccurrence,
+  settings: PlanningSettings,
+  now = new Date(),
+): Promise<RecurringWorkOrder> {
   const series = await selectSeries(tx, seriesId, true);
   if (!series) throw notFound('recurring work order', seriesId);
   const occurrences = await selectOccurrences(tx, seriesId);
   const occurrence = occurrences.find((o) => o.id === occurrenceId);
   if (!occurrence) throw notFound('occurrence', occurrenceId);
-  if (occurrence.status === 'skipped') throw conflict('this occurrence is already skipped', [{ field: 'occurrenceId', message: 'already skipped' }]);
-  if (input.action === 'change' && !input.localStart && !input.rule && !input.description && !input.priority) throw invalidPlan('localStart', 'say what changes');
-  if (input.localStart && wallOf(floating(input.localStart)) !== input.localStart) throw invalidPlan('localStart', 'not a real date and time');
+  if (occurrence.status === 'skipped')
+    throw conflict('this occurrence is already skipped', [{ field: 'occurrenceId', message: 'already skipped' }]);
+  if (input.action === 'change' && !input.localStart && !input.rule && !input.description && !input.priority)
+    throw invalidPlan('localStart', 'say what changes');
+  if (input.localStart && wallOf(floating(input.localStart)) !== input.localStart)
+    throw invalidPlan('localStart', 'not a real date and time');
   if (input.scope === 'this' && input.rule) throw invalidPlan('rule', 'a single occurrence has no rule: use scope "following"');
   const zone = settings.timeZone;
 
   if (input.scope === 'this') {
     if (input.action === 'skip') {
       await cancelOccurrenceWork(tx, caller, occurrence, input.reason ?? 'occurrence skipped');
-      await tx.updateTable('recurrence_occurrences').set({ status: 'skipped', skipped_reason: input.reason ?? 'skipped' }).where('id', '=', occurrenceId).execute();
+      await tx
+        .updateTable('recurrence_occurrences')
+        .set({ status: 'skipped', skipped_reason: input.reason ?? 'skipped' })
+        .where('id', '=', occurrenceId)
+        .execute();
     } else {
       const local = input.localStart ?? occurrence.local_start;
       const startsAt = wallTimeToInstant(local, zone);
       if (startsAt.getTime() < now.getTime()) throw invalidPlan('localStart', 'lies in the past');
       await cancelOccurrenceWork(tx, caller, occurrence, 'occurrence moved');
-      const template = { ...series.template, ...(input.description ? { description: input.description } : {}), ...(input.priority ? { priority: input.priority } : {}) };
+      const template = {
+        ...series.template,
+        ...(input.description ? { description: input.description } : {}),
+        ...(input.priority ? { priority: input.priority } : {}),
+      };
       const workOrder = await createWorkOrder(tx, caller, { ...template, requestedStart: startsAt.toISOString(), dueAt: null }, now);
-      await tx.updateTable('recurrence_occurrences').set({ status: 'detached', work_order_id: workOrder.id, starts_at: startsAt }).where('id', '=', occurrenceId).execute();
+      await tx
+        .updateTable('recurrence_occurrences')
+        .set({ status: 'detached', work_order_id: workOrder.id, starts_at: startsAt })
+        .where('id', '=', occurrenceId)
+        .execute();
     }
-    await recordAudit(tx, caller, { action: `recurring_work_order.occurrence_${input.action === 'skip' ? 'skipped' : 'changed'}`, entityType: 'recurring_work_order', entityId: seriesId, after: { occurrence: occurrence.local_start, ...input } });
+    await recordAudit(tx, caller, {
+      action: `recurring_work_order.occurrence_${input.action === 'skip' ? 'skipped' : 'changed'}`,
+      entityType: 'recurring_work_order',
+      entityId: seriesId,
+      after: { occurrence: occurrence.local_start, ...input },
+    });
     return seriesView(series, await selectOccurrences(tx, seriesId));
   }
 
@@ -198,17 +313,33 @@ export async function editOccurrence(tx: TenantTx, caller: Caller, seriesId: str
     .set({ until_local: cut, ...(input.action === 'skip' ? { ended_at: new Date() } : {}), version: sql<number>`version + 1` })
     .where('id', '=', seriesId)
     .execute();
-  await recordAudit(tx, caller, { action: 'recurring_work_order.ended', entityType: 'recurring_work_order', entityId: seriesId, after: { from: cut, reason: input.reason ?? null } });
+  await recordAudit(tx, caller, {
+    action: 'recurring_work_order.ended',
+    entityType: 'recurring_work_order',
+    entityId: seriesId,
+    after: { from: cut, reason: input.reason ?? null },
+  });
   if (input.action === 'skip') return getRecurringWorkOrder(tx, seriesId);
-  const template = { ...series.template, ...(input.description ? { description: input.description } : {}), ...(input.priority ? { priority: input.priority } : {}) };
-  const next = await createRecurringWorkOrder(tx, caller, { rule: input.rule ?? series.rule, localStart: input.localStart ?? cut, workOrder: template }, settings, now);
+  const template = {
+    ...series.template,
+    ...(input.description ? { description: input.description } : {}),
+    ...(input.priority ? { priority: input.priority } : {}),
+  };
+  const next = await createRecurringWorkOrder(
+    tx,
+    caller,
+    { rule: input.rule ?? series.rule, localStart: input.localStart ?? cut, workOrder: template },
+    settings,
+    now,
+  );
   await tx.updateTable('recurring_work_orders').set({ parent_id: seriesId }).where('id', '=', next.id).execute();
   return { ...next, parentId: seriesId };
 }
 
 /** Rolls every live series' horizon forward (the hourly timer; also safe to call at any time). */
 export async function materializeAll(tx: TenantTx, caller: Caller, settings: PlanningSettings, now = new Date()): Promise<number> {
-  const { rows } = await sql<SeriesRow>`select ${SERIES_COLUMNS} from recurring_work_orders where ended_at is null for update skip locked`.execute(tx);
+  const { rows } =
+    await sql<SeriesRow>`select ${SERIES_COLUMNS} from recurring_work_orders where ended_at is null for update skip locked`.execute(tx);
   let created = 0;
   for (const row of rows) created += await materializeSeries(tx, caller, row, settings, now);
   return created;

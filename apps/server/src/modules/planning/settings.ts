@@ -17,8 +17,14 @@ export async function planningSettingsFor(tx: TenantTx, tenantZone: string, stor
   return settings;
 }
 
-export async function updatePlanningSettings(tx: TenantTx, caller: Caller, tenantZone: string, input: UpdatePlanningSettings): Promise<PlanningSettings> {
-  if (input.timeZone !== undefined && !isRealTimeZone(input.timeZone)) throw invalidPlan('timeZone', `"${input.timeZone}" is not a time zone (use an IANA name such as Europe/London)`);
+export async function updatePlanningSettings(
+  tx: TenantTx,
+  caller: Caller,
+  tenantZone: string,
+  input: UpdatePlanningSettings,
+): Promise<PlanningSettings> {
+  if (input.timeZone !== undefined && !isRealTimeZone(input.timeZone))
+    throw invalidPlan('timeZone', `"${input.timeZone}" is not a time zone (use an IANA name such as Europe/London)`);
   const before = await planningSettingsFor(tx, tenantZone);
   const after = { ...before, ...input };
   await writePlanningSettings(tx, after);

@@ -1,5 +1,12 @@
 import { sql } from 'kysely';
-import type { CreateMaintenanceWindow, CreateShiftException, CreateShiftPattern, MaintenanceWindow, ShiftException, ShiftPattern } from '@yardmaster/contracts';
+import type {
+  CreateMaintenanceWindow,
+  CreateShiftException,
+  CreateShiftPattern,
+  MaintenanceWindow,
+  ShiftException,
+  ShiftPattern,
+} from '@yardmaster/contracts';
 import type { Caller } from '../../platform/caller.js';
 import type { TenantTx } from '../../platform/db/index.js';
 import { notFound } from '../../platform/errors.js';
@@ -13,7 +20,8 @@ import { addDays, instantToWallTime } from './zone.js';
 
 const WEEKDAY = ['', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 const hm = (t: string | null): string | null => (t === null ? null : t.slice(0, 5));
-const day = (d: string | Date | null): string | null => (d === null ? null : typeof d === 'string' ? d.slice(0, 10) : d.toISOString().slice(0, 10));
+const day = (d: string | Date | null): string | null =>
+  d === null ? null : typeof d === 'string' ? d.slice(0, 10) : d.toISOString().slice(0, 10);
 
 export function isRealDay(value: string): boolean {
   const t = Date.parse(`${value}T00:00:00Z`);
@@ -44,7 +52,10 @@ type PatternRow = {
 
 function patternView(r: PatternRow): ShiftPattern {
   const times = `${hm(r.start_time) ?? ''}–${hm(r.end_time) ?? ''}`;
-  const summary = r.kind === 'weekly' ? `${weekdaysText(r.weekdays)} ${times}` : `${r.on_days ?? 0} on, ${r.off_days ?? 0} off from ${day(r.anchor_date) ?? ''}, ${times}`;
+  const summary =
+    r.kind === 'weekly'
+      ? `${weekdaysText(r.weekdays)} ${times}`
+      : `${r.on_days ?? 0} on, ${r.off_days ?? 0} off from ${day(r.anchor_date) ?? ''}, ${times}`;
   return {
     id: r.id,
     driverId: r.driver_id,
@@ -81,9 +92,18 @@ function firstOverlap(intervals: readonly ShiftInterval[]): ShiftInterval | unde
 
 async function checkNoOverlap(tx: TenantTx, driverId: string, fromDay: string, days: number, zone: string, field: string): Promise<void> {
   const from = new Date(`${fromDay}T00:00:00Z`);
-  const intervals = await selectShiftIntervals(tx, [driverId], new Date(from.getTime() - 86_400_000), new Date(from.getTime() + days * 86_400_000));
+  const intervals = await selectShiftIntervals(
+    tx,
+    [driverId],
+    new Date(from.getTime() - 86_400_000),
+    new Date(from.getTime() + days * 86_400_000),
+  );
   const clash = firstOverlap(intervals);
-  if (clash) throw invalidPlan(field, `overlaps another shift of this driver (the one starting ${instantToWallTime(clash.startsAt, zone).replace('T', ' ')})`);
+  if (clash)
+    throw invalidPlan(
+      field,
+      `overlaps another shift of this driver (the one starting ${instantToWallTime(clash.startsAt, zone).replace('T', ' ')})`,
+    );
 }
 
 export async function createShiftPattern(tx: TenantTx, caller: Caller, input: CreateShiftPattern, zone: string): Promise<ShiftPattern> {
@@ -93,10 +113,13 @@ export async function createShiftPattern(tx: TenantTx, caller: Caller, input: Cr
   else if (input.validUntil && input.validUntil < input.validFrom) errors.push({ field: 'validUntil', message: 'ends before it starts' });
   if (input.startTime === input.endTime) errors.push({ field: 'endTime', message: 'a shift cannot end when it starts' });
   if (input.kind === 'weekly') {
-    if (!input.weekdays || input.weekdays.length === 0) errors.push({ field: 'weekdays', message: 'a weekly pattern needs at least one weekday' });
-    else if (new Set(input.weekdays).size !== input.weekdays.length) errors.push({ field: 'weekdays', message: 'a weekday is listed twice' });
+    if (!input.weekdays || input.weekdays.length === 0)
+      errors.push({ field: 'weekdays', message: 'a weekly pattern needs at least one weekday' });
+    else if (new Set(input.weekdays).size !== input.weekdays.length)
+      errors.push({ field: 'weekdays', message: 'a weekday is listed twice' });
   } else {
-    if (!input.anchorDate || !isRealDay(input.anchorDate)) errors.push({ field: 'anchorDate', message: 'a rotating pattern needs the first "on" day of a cycle' });
+    if (!input.anchorDate || !isRealDay(input.anchorDate))
+      errors.push({ field: 'anchorDate', message: 'a rotating pattern needs the first "on" day of a cycle' });
     if (input.onDays === undefined) errors.push({ field: 'onDays', message: 'a rotating pattern needs its "on" days' });
     if (input.offDays === undefined) errors.push({ field: 'offDays', message: 'a rotating pattern needs its "off" days' });
   }
@@ -123,7 +146,12 @@ export async function createShiftPattern(tx: TenantTx, caller: Caller, input: Cr
   // Expand over eight weeks plus one rotation cycle from the pattern's first day (every weekly and rotating clash shows within it).
   await checkNoOverlap(tx, input.driverId, input.validFrom, 56 + (input.onDays ?? 0) + (input.offDays ?? 0), zone, 'startTime');
   const view = patternView({ ...row, driver_name: driverName });
-  await recordAudit(tx, caller, { action: 'shift_pattern.created', entityType: 'driver', entityId: input.driverId, after: { shiftPattern: view.summary, id: view.id } });
+  await recordAudit(tx, caller, {
+    action: 'shift_pattern.created',
+    entityType: 'driver',
+    entityId: input.driverId,
+    after: { shiftPattern: view.summary, id: view.id },
+  });
   await announce(tx, caller, 'capacity.changed', { reason: 'planning.changed', driverId: input.driverId });
   return view;
 }
@@ -136,26 +164,59 @@ export async function listShiftPatterns(tx: TenantTx, driverId: string | undefin
 }
 
 export async function deleteShiftPattern(tx: TenantTx, caller: Caller, id: string): Promise<void> {
-  const row = await tx.deleteFrom('shift_patterns').where('id', '=', id).returning(['driver_id', 'start_time', 'end_time', 'kind']).executeTakeFirst();
+  const row = await tx
+    .deleteFrom('shift_patterns')
+    .where('id', '=', id)
+    .returning(['driver_id', 'start_time', 'end_time', 'kind'])
+    .executeTakeFirst();
   if (!row) throw notFound('shift pattern', id);
-  await recordAudit(tx, caller, { action: 'shift_pattern.deleted', entityType: 'driver', entityId: row.driver_id, before: { shiftPattern: id } });
+  await recordAudit(tx, caller, {
+    action: 'shift_pattern.deleted',
+    entityType: 'driver',
+    entityId: row.driver_id,
+    before: { shiftPattern: id },
+  });
   await announce(tx, caller, 'capacity.changed', { reason: 'planning.changed', driverId: row.driver_id });
 }
 
-function exceptionView(r: { id: string; driver_id: string; on_date: string | Date; kind: 'off' | 'work'; start_time: string | null; end_time: string | null; note: string | null }): ShiftException {
-  return { id: r.id, driverId: r.driver_id, onDate: day(r.on_date) ?? '', kind: r.kind, startTime: hm(r.start_time), endTime: hm(r.end_time), note: r.note };
+function exceptionView(r: {
+  id: string;
+  driver_id: string;
+  on_date: string | Date;
+  kind: 'off' | 'work';
+  start_time: string | null;
+  end_time: string | null;
+  note: string | null;
+}): ShiftException {
+  return {
+    id: r.id,
+    driverId: r.driver_id,
+    onDate: day(r.on_date) ?? '',
+    kind: r.kind,
+    startTime: hm(r.start_time),
+    endTime: hm(r.end_time),
+    note: r.note,
+  };
 }
 
 /** One day that differs from the pattern (off, or other hours); a second exception for the same day replaces the first. */
 export async function putShiftException(tx: TenantTx, caller: Caller, input: CreateShiftException, zone: string): Promise<ShiftException> {
   const errors: Array<{ field: string; message: string }> = [];
   if (!isRealDay(input.onDate)) errors.push({ field: 'onDate', message: 'not a real date' });
-  if (input.kind === 'work' && (!input.startTime || !input.endTime)) errors.push({ field: input.startTime ? 'endTime' : 'startTime', message: 'a working day needs its hours' });
+  if (input.kind === 'work' && (!input.startTime || !input.endTime))
+    errors.push({ field: input.startTime ? 'endTime' : 'startTime', message: 'a working day needs its hours' });
   if (input.kind === 'off' && (input.startTime || input.endTime)) errors.push({ field: 'startTime', message: 'a day off has no hours' });
-  if (input.kind === 'work' && input.startTime && input.startTime === input.endTime) errors.push({ field: 'endTime', message: 'a shift cannot end when it starts' });
+  if (input.kind === 'work' && input.startTime && input.startTime === input.endTime)
+    errors.push({ field: 'endTime', message: 'a shift cannot end when it starts' });
   if (errors.length > 0) throw invalidPlanFields(errors);
   await checkDriver(tx, input.driverId);
-  const values = { kind: input.kind, start_time: input.startTime ?? null, end_time: input.endTime ?? null, note: input.note ?? null, created_by_name: caller.name };
+  const values = {
+    kind: input.kind,
+    start_time: input.startTime ?? null,
+    end_time: input.endTime ?? null,
+    note: input.note ?? null,
+    created_by_name: caller.name,
+  };
   const row = await tx
     .insertInto('shift_exceptions')
     .values({ driver_id: input.driverId, on_date: input.onDate, ...values })
@@ -164,7 +225,12 @@ export async function putShiftException(tx: TenantTx, caller: Caller, input: Cre
     .executeTakeFirstOrThrow();
   await checkNoOverlap(tx, input.driverId, addDays(input.onDate, -1), 3, zone, 'startTime');
   const view = exceptionView(row);
-  await recordAudit(tx, caller, { action: 'shift_exception.saved', entityType: 'driver', entityId: input.driverId, after: { onDate: view.onDate, kind: view.kind, startTime: view.startTime, endTime: view.endTime } });
+  await recordAudit(tx, caller, {
+    action: 'shift_exception.saved',
+    entityType: 'driver',
+    entityId: input.driverId,
+    after: { onDate: view.onDate, kind: view.kind, startTime: view.startTime, endTime: view.endTime },
+  });
   await announce(tx, caller, 'capacity.changed', { reason: 'planning.changed', driverId: input.driverId });
   return view;
 }
@@ -178,13 +244,26 @@ export async function listShiftExceptions(tx: TenantTx, driverId: string | undef
 export async function deleteShiftException(tx: TenantTx, caller: Caller, id: string): Promise<void> {
   const row = await tx.deleteFrom('shift_exceptions').where('id', '=', id).returning(['driver_id', 'on_date']).executeTakeFirst();
   if (!row) throw notFound('shift exception', id);
-  await recordAudit(tx, caller, { action: 'shift_exception.deleted', entityType: 'driver', entityId: row.driver_id, before: { onDate: day(row.on_date) } });
+  await recordAudit(tx, caller, {
+    action: 'shift_exception.deleted',
+    entityType: 'driver',
+    entityId: row.driver_id,
+    before: { onDate: day(row.on_date) },
+  });
   await announce(tx, caller, 'capacity.changed', { reason: 'planning.changed', driverId: row.driver_id });
 }
 
 // --- maintenance windows
 
-type WindowRow = { id: string; equipment_id: string; asset_tag: string; starts_at: Date; ends_at: Date; reason: string; cancelled_at: Date | null };
+type WindowRow = {
+  id: string;
+  equipment_id: string;
+  asset_tag: string;
+  starts_at: Date;
+  ends_at: Date;
+  reason: string;
+  cancelled_at: Date | null;
+};
 const windowView = (r: WindowRow): MaintenanceWindow => ({
   id: r.id,
   equipmentId: r.equipment_id,
@@ -212,11 +291,22 @@ export async function createMaintenanceWindow(tx: TenantTx, caller: Caller, inpu
   if (overlapping) throw invalidPlan('startsAt', 'overlaps another maintenance window of this machine');
   const row = await tx
     .insertInto('maintenance_windows')
-    .values({ equipment_id: input.equipmentId, starts_at: input.startsAt, ends_at: input.endsAt, reason: input.reason, created_by_name: caller.name })
+    .values({
+      equipment_id: input.equipmentId,
+      starts_at: input.startsAt,
+      ends_at: input.endsAt,
+      reason: input.reason,
+      created_by_name: caller.name,
+    })
     .returningAll()
     .executeTakeFirstOrThrow();
   const view = windowView({ ...row, asset_tag: machine.asset_tag });
-  await recordAudit(tx, caller, { action: 'maintenance_window.created', entityType: 'equipment', entityId: input.equipmentId, after: { startsAt: view.startsAt, endsAt: view.endsAt, reason: view.reason, id: view.id } });
+  await recordAudit(tx, caller, {
+    action: 'maintenance_window.created',
+    entityType: 'equipment',
+    entityId: input.equipmentId,
+    after: { startsAt: view.startsAt, endsAt: view.endsAt, reason: view.reason, id: view.id },
+  });
   return view;
 }
 
@@ -232,11 +322,26 @@ export async function listMaintenanceWindows(tx: TenantTx, equipmentId: string |
 }
 
 export async function cancelMaintenanceWindow(tx: TenantTx, caller: Caller, id: string): Promise<MaintenanceWindow> {
-  const row = await tx.updateTable('maintenance_windows').set({ cancelled_at: new Date() }).where('id', '=', id).where('cancelled_at', 'is', null).returningAll().executeTakeFirst();
+  const row = await tx
+    .updateTable('maintenance_windows')
+    .set({ cancelled_at: new Date() })
+    .where('id', '=', id)
+    .where('cancelled_at', 'is', null)
+    .returningAll()
+    .executeTakeFirst();
   if (!row) throw notFound('maintenance window', id);
   const machine = await findEquipment(tx, row.equipment_id);
   if (!machine) throw notFound('equipment', row.equipment_id);
-  await recordAudit(tx, caller, { action: 'maintenance_window.cancelled', entityType: 'equipment', entityId: row.equipment_id, before: { window: id } });
-  await announce(tx, caller, 'capacity.changed', { reason: 'planning.changed', equipmentId: row.equipment_id, equipmentTypeId: machine.equipment_type_id });
+  await recordAudit(tx, caller, {
+    action: 'maintenance_window.cancelled',
+    entityType: 'equipment',
+    entityId: row.equipment_id,
+    before: { window: id },
+  });
+  await announce(tx, caller, 'capacity.changed', {
+    reason: 'planning.changed',
+    equipmentId: row.equipment_id,
+    equipmentTypeId: machine.equipment_type_id,
+  });
   return windowView({ ...row, asset_tag: machine.asset_tag });
 }

@@ -51,7 +51,10 @@ async function ownDriverId(tx: TenantTx, caller: Caller): Promise<string | null>
 }
 
 async function selectOne(tx: TenantTx, id: string): Promise<Row | undefined> {
-  const { rows } = await sql<Row>`select l.*, dr.name as driver_name from time_off_requests l join drivers dr on dr.id = l.driver_id where l.id = ${id}`.execute(tx);
+  const { rows } =
+    await sql<Row>`select l.*, dr.name as driver_name from time_off_requests l join drivers dr on dr.id = l.driver_id where l.id = ${id}`.execute(
+      tx,
+    );
   return rows[0];
 }
 
@@ -80,16 +83,32 @@ export async function requestTimeOff(tx: TenantTx, caller: Caller, input: Create
   if (rows[0]) throw invalidPlan('firstDay', 'overlaps another leave request of this driver that is pending or approved');
   const row = await tx
     .insertInto('time_off_requests')
-    .values({ driver_id: driverId, first_day: input.firstDay, last_day: input.lastDay, reason: input.reason ?? null, requested_by_subject: caller.subject, requested_by_name: caller.name })
+    .values({
+      driver_id: driverId,
+      first_day: input.firstDay,
+      last_day: input.lastDay,
+      reason: input.reason ?? null,
+      requested_by_subject: caller.subject,
+      requested_by_name: caller.name,
+    })
     .returning('id')
     .executeTakeFirstOrThrow();
   const saved = await selectOne(tx, row.id);
   if (!saved) throw notFound('time off request', row.id);
-  await recordAudit(tx, caller, { action: 'time_off.requested', entityType: 'time_off', entityId: row.id, after: { driverId, firstDay: input.firstDay, lastDay: input.lastDay, reason: input.reason ?? null } });
+  await recordAudit(tx, caller, {
+    action: 'time_off.requested',
+    entityType: 'time_off',
+    entityId: row.id,
+    after: { driverId, firstDay: input.firstDay, lastDay: input.lastDay, reason: input.reason ?? null },
+  });
   return view(saved);
 }
 
-export async function listTimeOff(tx: TenantTx, caller: Caller, query: { status?: TimeOff['status']; driverId?: string }): Promise<TimeOff[]> {
+export async function listTimeOff(
+  tx: TenantTx,
+  caller: Caller,
+  query: { status?: TimeOff['status']; driverId?: string },
+): Promise<TimeOff[]> {
   const driverId = isOnlyDriver(caller) ? await ownDriverId(tx, caller) : query.driverId;
   if (driverId === null) return [];
   const { rows } = await sql<Row>`
@@ -104,25 +123,47 @@ export async function listTimeOff(tx: TenantTx, caller: Caller, query: { status?
  * dispatcher or admin. Cancel: the driver (their own, pending or approved) or a dispatcher/admin.
  * Every step is audited with who, when and the note.
  */
-export async function decideTimeOff(tx: TenantTx, caller: Caller, id: string, expected: number | undefined, to: 'approved' | 'declined' | 'cancelled', note: string | null): Promise<TimeOff> {
+export async function decideTimeOff(
+  tx: TenantTx,
+  caller: Caller,
+  id: string,
+  expected: number | undefined,
+  to: 'approved' | 'declined' | 'cancelled',
+  note: string | null,
+): Promise<TimeOff> {
   const row = await selectOne(tx, id);
   if (!row) throw notFound('time off request', id);
   if (isOnlyDriver(caller)) {
     if (to !== 'cancelled' || row.driver_id !== (await ownDriverId(tx, caller))) throw notFound('time off request', id);
   }
-  if (expected !== undefined && row.version !== expected) throw conflict(`time off request ${id} was changed by someone else; reload it and try again`);
+  if (expected !== undefined && row.version !== expected)
+    throw conflict(`time off request ${id} was changed by someone else; reload it and try again`);
   // Approving takes the driver out of matching: serialise with a pass that holds the driver.
   if (to === 'approved') await lockDriver(tx, row.driver_id);
   const allowedFrom = to === 'cancelled' ? ['requested', 'approved'] : ['requested'];
-  if (!allowedFrom.includes(row.status)) throw conflict(`the request is ${row.status}; it cannot be ${to}`, [{ field: 'status', message: `is ${row.status}` }]);
+  if (!allowedFrom.includes(row.status))
+    throw conflict(`the request is ${row.status}; it cannot be ${to}`, [{ field: 'status', message: `is ${row.status}` }]);
   await tx
     .updateTable('time_off_requests')
-    .set({ status: to, decided_by_subject: caller.subject, decided_by_name: caller.name, decided_at: new Date(), decision_note: note, version: sql<number>`version + 1` })
+    .set({
+      status: to,
+      decided_by_subject: caller.subject,
+      decided_by_name: caller.name,
+      decided_at: new Date(),
+      decision_note: note,
+      version: sql<number>`version + 1`,
+    })
     .where('id', '=', id)
     .execute();
   const saved = await selectOne(tx, id);
   if (!saved) throw notFound('time off request', id);
-  await recordAudit(tx, caller, { action: `time_off.${to}`, entityType: 'time_off', entityId: id, before: { status: row.status }, after: { status: to, note, driverId: row.driver_id, firstDay: dayOf(row.first_day), lastDay: dayOf(row.last_day) } });
+  await recordAudit(tx, caller, {
+    action: `time_off.${to}`,
+    entityType: 'time_off',
+    entityId: id,
+    before: { status: row.status },
+    after: { status: to, note, driverId: row.driver_id, firstDay: dayOf(row.first_day), lastDay: dayOf(row.last_day) },
+  });
   // Leave that no longer holds frees the driver: match what they can serve.
   if (row.status === 'approved') await announce(tx, caller, 'capacity.changed', { reason: 'planning.changed', driverId: row.driver_id });
   return view(saved);

@@ -8,7 +8,10 @@ export type VapidKeys = { publicKey: string; privateKey: string; subject: string
  * must share), else generated once and kept in DATA_DIR/vapid.json (mode 0600), like the embedded
  * identity provider's keys.
  */
-export async function loadVapidKeys(config: { publicKey: string | undefined; privateKey: string | undefined; subject: string }, dataDir: string | null): Promise<VapidKeys> {
+export async function loadVapidKeys(
+  config: { publicKey: string | undefined; privateKey: string | undefined; subject: string },
+  dataDir: string | null,
+): Promise<VapidKeys> {
   const webpush = (await import('web-push')).default;
   if (config.publicKey && config.privateKey) return { publicKey: config.publicKey, privateKey: config.privateKey, subject: config.subject };
   if (dataDir === null) return { ...webpush.generateVAPIDKeys(), subject: config.subject }; // tests: this process only

@@ -23,7 +23,11 @@ export function pushMessageOf(event: StoredLiveEvent): { title: string; body: st
     case 'dispatch.dispatched':
       return { ...base, title: `New job: ${wo}`, body: 'Open the app for the machine, the site and the start time.' };
     case 'dispatch.recalled':
-      return { ...base, title: `Job recalled: ${wo}`, body: d.recallReason ? `Reason: ${d.recallReason}` : 'The dispatcher recalled this job.' };
+      return {
+        ...base,
+        title: `Job recalled: ${wo}`,
+        body: d.recallReason ? `Reason: ${d.recallReason}` : 'The dispatcher recalled this job.',
+      };
     case 'dispatch.reprioritised':
       return { ...base, title: `Job changed: ${wo}`, body: `Priority is now ${d.priority ?? 'changed'}.` };
     default:
@@ -44,7 +48,9 @@ export async function saveSubscription(tx: TenantTx, caller: Caller, input: Push
   const driverId = await driverOf(tx, caller);
   await sql`
     insert into push_subscriptions (driver_id, endpoint, p256dh, auth) values (${driverId}, ${input.endpoint}, ${input.keys.p256dh}, ${input.keys.auth})
-    on conflict (endpoint) do update set driver_id = excluded.driver_id, p256dh = excluded.p256dh, auth = excluded.auth, failures = 0`.execute(tx);
+    on conflict (endpoint) do update set driver_id = excluded.driver_id, p256dh = excluded.p256dh, auth = excluded.auth, failures = 0`.execute(
+    tx,
+  );
 }
 
 export async function deleteSubscription(tx: TenantTx, caller: Caller, endpoint: string): Promise<void> {
@@ -61,7 +67,8 @@ type Delivery = { subscriptionId: string; endpoint: string; p256dh: string; auth
  */
 export async function drainPush(database: Database, slug: string, options: PushOptions, log?: FastifyBaseLogger): Promise<number> {
   const deliveries = await withTenant(database.db, slug, async (tx) => {
-    const cursor = (await sql<{ last_event_id: string }>`select last_event_id from push_cursor where id for update skip locked`.execute(tx)).rows[0];
+    const cursor = (await sql<{ last_event_id: string }>`select last_event_id from push_cursor where id for update skip locked`.execute(tx))
+      .rows[0];
     if (!cursor) return [];
     const events = await readLiveEventsAfter(tx, Number(cursor.last_event_id), 500);
     if (events.length === 0) return [];
@@ -72,7 +79,8 @@ export async function drainPush(database: Database, slug: string, options: PushO
       if (!message || !event.driverIds?.length) continue;
       const subs = await sql<{ id: string; endpoint: string; p256dh: string; auth: string }>`
         select id, endpoint, p256dh, auth from push_subscriptions where driver_id = any(${event.driverIds}::uuid[])`.execute(tx);
-      for (const s of subs.rows) out.push({ subscriptionId: s.id, endpoint: s.endpoint, p256dh: s.p256dh, auth: s.auth, payload: JSON.stringify(message) });
+      for (const s of subs.rows)
+        out.push({ subscriptionId: s.id, endpoint: s.endpoint, p256dh: s.p256dh, auth: s.auth, payload: JSON.stringify(message) });
     }
     return out;
   });
@@ -85,7 +93,8 @@ export async function drainPush(database: Database, slug: string, options: PushO
     if (ok === 'sent') sent++;
     await withTenant(database.db, slug, async (tx) => {
       if (ok === 'gone') await sql`delete from push_subscriptions where id = ${d.subscriptionId}`.execute(tx);
-      else if (ok === 'sent') await sql`update push_subscriptions set last_sent_at = now(), failures = 0 where id = ${d.subscriptionId}`.execute(tx);
+      else if (ok === 'sent')
+        await sql`update push_subscriptions set last_sent_at = now(), failures = 0 where id = ${d.subscriptionId}`.execute(tx);
       else await sql`update push_subscriptions set failures = failures + 1 where id = ${d.subscriptionId}`.execute(tx);
     });
   }
@@ -118,5 +127,11 @@ async function sendOne(d: Delivery, options: PushOptions): Promise<'sent' | 'gon
 }
 
 export function startPushWorker(database: Database, options: PushOptions, log: FastifyBaseLogger, intervalMs: number): () => void {
-  return schedule('web push', intervalMs, log, () => forEachTenant(database.db, 'web push', log, (slug) => drainPush(database, slug, options, log)), { runNow: false });
+  return schedule(
+    'web push',
+    intervalMs,
+    log,
+    () => forEachTenant(database.db, 'web push', log, (slug) => drainPush(database, slug, options, log)),
+    { runNow: false },
+  );
 }

@@ -1,4 +1,15 @@
 export { regionsRoutes } from './regions.routes.js';
 export { assertRegionsExist, createRegion, regionForWrite } from './regions.service.js';
-export { assertMayActInRegion, assertMaySeeRegion, isInRegionScope, regionLaneSql, regionMatchSql, regionScopeKey, regionScopeOf, regionVisibleSql, siteVisibleSql, type RegionSubject } from './regions.policy.js';
+export {
+  assertMayActInRegion,
+  assertMaySeeRegion,
+  isInRegionScope,
+  regionLaneSql,
+  regionMatchSql,
+  regionScopeKey,
+  regionScopeOf,
+  regionVisibleSql,
+  siteVisibleSql,
+  type RegionSubject,
+} from './regions.policy.js';
 export { readRegionSettings, updateRegionSettings } from './regions.settings.js';

@@ -45,7 +45,9 @@ export async function assertRegionsExist(tx: TenantTx, codes: readonly string[],
   const known = new Set(found.map((r) => r.code));
   const missing = wanted.filter((c) => !known.has(c));
   if (missing.length > 0) {
-    throw unprocessable('unknown-reference', `no region ${missing.map((c) => `"${c}"`).join(', ')} in this tenant`, [{ field, message: 'unknown region' }]);
+    throw unprocessable('unknown-reference', `no region ${missing.map((c) => `"${c}"`).join(', ')} in this tenant`, [
+      { field, message: 'unknown region' },
+    ]);
   }
 }
 
@@ -54,7 +56,11 @@ const codeTaken = (code: string) => conflict(`a region with code "${code}" alrea
 export async function createRegion(tx: TenantTx, caller: Caller, input: CreateRegion): Promise<Region> {
   let row: RegionRow;
   try {
-    row = await tx.insertInto('regions').values({ code: input.code, name: input.name, description: input.description ?? null }).returningAll().executeTakeFirstOrThrow();
+    row = await tx
+      .insertInto('regions')
+      .values({ code: input.code, name: input.name, description: input.description ?? null })
+      .returningAll()
+      .executeTakeFirstOrThrow();
   } catch (error) {
     if (uniqueViolationOf(error) !== undefined) throw codeTaken(input.code);
     throw error;
@@ -126,7 +132,8 @@ export async function regionForWrite(
     region = scope !== null && scope.length === 1 ? (scope[0] ?? null) : null;
   }
   if (region === null) {
-    if (scope !== null) throw forbidden(`only an admin can make ${entity} shared by every region; give one of your regions (${scope.join(', ')})`);
+    if (scope !== null)
+      throw forbidden(`only an admin can make ${entity} shared by every region; give one of your regions (${scope.join(', ')})`);
     return null;
   }
   await assertRegionsExist(tx, [region], 'region');

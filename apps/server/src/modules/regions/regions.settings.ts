@@ -10,7 +10,9 @@ export const DEFAULT_REGION_SETTINGS: RegionSettings = { crossRegionMatching: fa
 
 /** select value from tenant_settings where key = 'regions' (defaults filled in) */
 export async function readRegionSettings(tx: TenantTx): Promise<RegionSettings> {
-  const { rows } = await sql<{ value: Partial<RegionSettings> }>`select value from tenant_settings where key = ${REGION_SETTINGS_KEY}`.execute(tx);
+  const { rows } = await sql<{
+    value: Partial<RegionSettings>;
+  }>`select value from tenant_settings where key = ${REGION_SETTINGS_KEY}`.execute(tx);
   return { ...DEFAULT_REGION_SETTINGS, ...(rows[0]?.value ?? {}) };
 }
 
@@ -22,7 +24,14 @@ export async function updateRegionSettings(tx: TenantTx, caller: Caller, input: 
   await sql`
     insert into tenant_settings (key, value, updated_at) values (${REGION_SETTINGS_KEY}, ${JSON.stringify(after)}::jsonb, now())
     on conflict (key) do update set value = excluded.value, updated_at = now()`.execute(tx);
-  await recordAudit(tx, caller, { action: 'settings.regions_updated', entityType: 'tenant_settings', entityId: REGION_SETTINGS_KEY, before, after });
-  if (after.crossRegionMatching && !before.crossRegionMatching) await announce(tx, caller, 'capacity.changed', { reason: 'regions.cross_matching_allowed' });
+  await recordAudit(tx, caller, {
+    action: 'settings.regions_updated',
+    entityType: 'tenant_settings',
+    entityId: REGION_SETTINGS_KEY,
+    before,
+    after,
+  });
+  if (after.crossRegionMatching && !before.crossRegionMatching)
+    await announce(tx, caller, 'capacity.changed', { reason: 'regions.cross_matching_allowed' });
   return after;
 }

@@ -4,7 +4,15 @@ import type { Caller } from '../../platform/caller.js';
 import { csvLine } from '../../platform/csv.js';
 import type { TenantTx } from '../../platform/db/index.js';
 import { validationFailed } from '../../platform/errors.js';
-import { ALL_TYPES, PHASE_METRICS, bucketSql, histogramPercentile, phaseValuesSql, readRollupState, type PhaseMetric } from './reporting.rollup.js';
+import {
+  ALL_TYPES,
+  PHASE_METRICS,
+  bucketSql,
+  histogramPercentile,
+  phaseValuesSql,
+  readRollupState,
+  type PhaseMetric,
+} from './reporting.rollup.js';
 
 export type AnalyticsInput = Omit<AnalyticsQuery, 'format'> & { timeZone: string };
 /**
@@ -46,7 +54,12 @@ const FINISHED_FROM_REPORTS = sql`
  */
 async function dispatchSource(tx: TenantTx): Promise<{ relation: RawBuilder<unknown>; open: RawBuilder<unknown>; name: string }> {
   const { rows } = await sql<{ present: boolean }>`select to_regclass('dispatches') is not null as present`.execute(tx);
-  if (!rows[0]?.present) return { name: 'status_reports', relation: sql`(${FINISHED_FROM_REPORTS})`, open: sql`(select * from (${FINISHED_FROM_REPORTS}) x where false)` };
+  if (!rows[0]?.present)
+    return {
+      name: 'status_reports',
+      relation: sql`(${FINISHED_FROM_REPORTS})`,
+      open: sql`(select * from (${FINISHED_FROM_REPORTS}) x where false)`,
+    };
   return {
     name: 'status_reports + open and cancelled dispatches',
     relation: sql`(
@@ -106,7 +119,12 @@ function offsetLabel(local: string, offsetSeconds: number): string {
  * spring-forward day has 23 buckets and a fall-back day 25 (its repeated hour labelled with each
  * offset).
  */
-export async function computeAnalytics(tx: TenantTx, _caller: Caller, input: AnalyticsInput, options: AnalyticsOptions = {}): Promise<Analytics> {
+export async function computeAnalytics(
+  tx: TenantTx,
+  _caller: Caller,
+  input: AnalyticsInput,
+  options: AnalyticsOptions = {},
+): Promise<Analytics> {
   const from = new Date(input.from);
   const to = new Date(input.to);
   if (!(from < to)) throw validationFailed('empty range', [{ field: 'to', message: 'must be after from' }]);
@@ -151,7 +169,8 @@ export async function computeAnalytics(tx: TenantTx, _caller: Caller, input: Ana
         : sql`(grain = 'day' and period >= ${whole.first}::date and period <= ${whole.last}::date)`;
     w0 = sql`(${whole.first}::date::timestamp at time zone ${tz})`;
     w1 = sql`((${whole.last}::date + 1)::timestamp at time zone ${tz})`;
-    edge = (column) => sql`((${column} >= ${f}::timestamptz and ${column} < ${w0}) or (${column} >= ${w1} and ${column} < ${t}::timestamptz))`;
+    edge = (column) =>
+      sql`((${column} >= ${f}::timestamptz and ${column} < ${w0}) or (${column} >= ${w1} and ${column} < ${t}::timestamptz))`;
   }
   const scope = sql.join(
     [
@@ -181,7 +200,8 @@ export async function computeAnalytics(tx: TenantTx, _caller: Caller, input: Ana
     const of = (metric: string): number => rows.find((r) => r.metric === metric)?.n ?? 0;
     return { created: of('created'), completed: of('completed'), recalled: of('recalled'), cancelled: of('cancelled') };
   };
-  const rawCounts = () => sql<{ created: number; completed: number; recalled: number; cancelled: number }>`
+  const rawCounts = () =>
+    sql<{ created: number; completed: number; recalled: number; cancelled: number }>`
     select (select count(*) from ${d} d where ${scope} and created_at >= ${f}::timestamptz and created_at < ${t}::timestamptz)::int as created,
            c.completed, c.recalled, c.cancelled
     from (
@@ -218,7 +238,9 @@ export async function computeAnalytics(tx: TenantTx, _caller: Caller, input: Ana
         ) s cross join lateral ${phaseValuesSql}
         where p.v is not null
       ) x group by metric, bucket`.execute(tx);
-    const merged = new Map<PhaseMetric, { buckets: Map<number, number>; total: number }>(PHASE_METRICS.map((m) => [m, { buckets: new Map(), total: 0 }]));
+    const merged = new Map<PhaseMetric, { buckets: Map<number, number>; total: number }>(
+      PHASE_METRICS.map((m) => [m, { buckets: new Map(), total: 0 }]),
+    );
     for (const row of rows) {
       const into = merged.get(row.metric);
       if (!into) continue;
@@ -230,7 +252,12 @@ export async function computeAnalytics(tx: TenantTx, _caller: Caller, input: Ana
       const buckets = [...m.buckets].map(([bucket, n]) => ({ bucket, n }));
       const n = buckets.reduce((sum, b) => sum + b.n, 0);
       const total = m.total;
-      stats[metric] = statsOf({ n, mean: n > 0 ? total / n : null, p50: histogramPercentile(buckets, 0.5), p90: histogramPercentile(buckets, 0.9) });
+      stats[metric] = statsOf({
+        n,
+        mean: n > 0 ? total / n : null,
+        p50: histogramPercentile(buckets, 0.5),
+        p90: histogramPercentile(buckets, 0.9),
+      });
     }
   }
   const exactUpTo = options.exactPercentilesUpTo ?? 20_000;
@@ -255,7 +282,8 @@ export async function computeAnalytics(tx: TenantTx, _caller: Caller, input: Ana
   const utilisation = async (resource: 'equipment' | 'driver') => {
     const table = resource === 'equipment' ? sql`equipment` : sql`drivers`;
     const key = resource === 'equipment' ? sql`equipment_id` : sql`driver_id`;
-    const typeFilter = resource === 'equipment' && input.equipmentTypeId ? sql`and r.equipment_type_id = ${input.equipmentTypeId}::uuid` : sql``;
+    const typeFilter =
+      resource === 'equipment' && input.equipmentTypeId ? sql`and r.equipment_type_id = ${input.equipmentTypeId}::uuid` : sql``;
     // With the roll-up: whole days' busy seconds per resource from it; the partial days at the edges
     // from the finished spans reaching into them (a span starts at most max_span_seconds before it
     // ends); open and cancelled dispatches raw over the whole range.
@@ -336,7 +364,8 @@ export async function computeAnalytics(tx: TenantTx, _caller: Caller, input: Ana
   // depth before it plus each event's delta weighted by the rest of the hour after it — one hash
   // aggregate per bucket, no sort of the events. Buckets step by real hours from a local hour
   // boundary, so they stay on local hour boundaries across DST changes.
-  const hourly = () => sql<{ local: string; offset_s: number; depth: number; mean: number }>`
+  const hourly = () =>
+    sql<{ local: string; offset_s: number; depth: number; mean: number }>`
     with b0 as (
       select (date_trunc('hour', ${f}::timestamptz at time zone ${tz}) at time zone ${tz}) as start
     ),
@@ -381,7 +410,8 @@ export async function computeAnalytics(tx: TenantTx, _caller: Caller, input: Ana
   // Daily: the depth at each local midnight and the mean over the local day (23, 24 or 25 hours).
   // Finished dispatches' queue spans come from the roll-up (its `queue` rows, per day) when it is
   // usable; open and cancelled ones, or everything without it, from the rows.
-  const daily = () => sql<{ local: string; offset_s: number; depth: number; mean: number }>`
+  const daily = () =>
+    sql<{ local: string; offset_s: number; depth: number; mean: number }>`
     with days as (
       select x::date as d, (x::date::timestamp at time zone ${tz}) as ds, ((x::date + 1)::timestamp at time zone ${tz}) as de
       from generate_series(${days.fromDay}::date, ${days.lastDay}::date, interval '1 day') x

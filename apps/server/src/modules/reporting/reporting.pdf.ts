@@ -29,7 +29,12 @@ export function formatDuration(seconds: number | null): string {
   s -= h * 3600;
   const m = Math.floor(s / 60);
   s -= m * 60;
-  const out = [d ? `${d} d` : '', d || h ? `${h} h` : '', d || h || m ? `${String(m).padStart(d || h ? 2 : 1, '0')} min` : '', `${String(s).padStart(d || h || m ? 2 : 1, '0')} s`];
+  const out = [
+    d ? `${d} d` : '',
+    d || h ? `${h} h` : '',
+    d || h || m ? `${String(m).padStart(d || h ? 2 : 1, '0')} min` : '',
+    `${String(s).padStart(d || h || m ? 2 : 1, '0')} s`,
+  ];
   return sign + out.filter(Boolean).join(' ');
 }
 
@@ -76,13 +81,34 @@ export function renderReportPdf(report: StatusReport, ctx: PdfContext): Promise<
   const at = (t: string | null): string => (t ? formatInZone(t, ctx.timeZone) : '—');
 
   // Header band
-  doc.font('Helvetica-Bold').fontSize(18).fillColor(INK).text(ctx.tenantName, left, MARGIN, { width: width * 0.62, height: 24, ellipsis: true, lineBreak: false });
-  doc.font('Helvetica').fontSize(10).fillColor(MUTED).text('Dispatch status report', left, MARGIN + 24);
-  doc.font('Helvetica-Bold').fontSize(14).fillColor(INK).text(report.number, left + width * 0.62, MARGIN, { width: width * 0.38, align: 'right' });
+  doc
+    .font('Helvetica-Bold')
+    .fontSize(18)
+    .fillColor(INK)
+    .text(ctx.tenantName, left, MARGIN, { width: width * 0.62, height: 24, ellipsis: true, lineBreak: false });
+  doc
+    .font('Helvetica')
+    .fontSize(10)
+    .fillColor(MUTED)
+    .text('Dispatch status report', left, MARGIN + 24);
+  doc
+    .font('Helvetica-Bold')
+    .fontSize(14)
+    .fillColor(INK)
+    .text(report.number, left + width * 0.62, MARGIN, { width: width * 0.38, align: 'right' });
   const statusLabel = report.finalStatus === 'completed' ? 'COMPLETED' : 'RECALLED';
-  doc.font('Helvetica-Bold').fontSize(10).fillColor(report.finalStatus === 'completed' ? '#1b6e20' : '#b3261e').text(statusLabel, left + width * 0.62, MARGIN + 20, { width: width * 0.38, align: 'right' });
+  doc
+    .font('Helvetica-Bold')
+    .fontSize(10)
+    .fillColor(report.finalStatus === 'completed' ? '#1b6e20' : '#b3261e')
+    .text(statusLabel, left + width * 0.62, MARGIN + 20, { width: width * 0.38, align: 'right' });
   let y = MARGIN + 44;
-  doc.moveTo(left, y).lineTo(left + width, y).lineWidth(1).strokeColor(INK).stroke();
+  doc
+    .moveTo(left, y)
+    .lineTo(left + width, y)
+    .lineWidth(1)
+    .strokeColor(INK)
+    .stroke();
   y += 10;
 
   // Facts: two columns of label / value
@@ -91,14 +117,21 @@ export function renderReportPdf(report: StatusReport, ctx: PdfContext): Promise<
     ['Site', `${report.site.name}${report.site.address ? `, ${report.site.address}` : ''}`],
     ['Equipment', `${report.equipment.assetTag} — ${report.equipment.name} (${report.equipment.typeCode}, ${report.equipment.typeName})`],
     ['Driver', report.driver.name],
-    ['Dispatcher', report.dispatcher.kind === 'system' ? 'system (automatic dispatch)' : `${report.dispatcher.name} (${report.dispatcher.subject})`],
+    [
+      'Dispatcher',
+      report.dispatcher.kind === 'system' ? 'system (automatic dispatch)' : `${report.dispatcher.name} (${report.dispatcher.subject})`,
+    ],
     ['Priority', report.priority],
     ['Dispatch', report.dispatchId],
   ];
   const labelW = 78;
   for (const [label, value] of facts) {
     doc.font('Helvetica-Bold').fontSize(9).fillColor(MUTED).text(label, left, y, { width: labelW });
-    doc.font('Helvetica').fontSize(9).fillColor(INK).text(value, left + labelW, y, { width: width - labelW, height: 24, ellipsis: true });
+    doc
+      .font('Helvetica')
+      .fontSize(9)
+      .fillColor(INK)
+      .text(value, left + labelW, y, { width: width - labelW, height: 24, ellipsis: true });
     y = Math.max(doc.y, y + 12) + 2;
   }
   y += 6;
@@ -130,14 +163,22 @@ export function renderReportPdf(report: StatusReport, ctx: PdfContext): Promise<
   y += rowH;
   let previous: string | null = null;
   for (const [label, time] of rows) {
-    doc.font('Helvetica').fontSize(9).fillColor(time ? INK : MUTED);
+    doc
+      .font('Helvetica')
+      .fontSize(9)
+      .fillColor(time ? INK : MUTED);
     doc.text(label, cols[0]! + 4, y + 4);
     doc.text(at(time), cols[1]! + 4, y + 4);
     const since = time && previous ? Math.round((Date.parse(time) - Date.parse(previous)) / 1000) : null;
     doc.text(time && previous ? formatDuration(since) : '', cols[2]! + 4, y + 4);
     if (time) previous = time;
     y += rowH;
-    doc.moveTo(left, y).lineTo(left + width, y).lineWidth(0.5).strokeColor(RULE).stroke();
+    doc
+      .moveTo(left, y)
+      .lineTo(left + width, y)
+      .lineWidth(0.5)
+      .strokeColor(RULE)
+      .stroke();
   }
   y += 10;
 
@@ -157,7 +198,11 @@ export function renderReportPdf(report: StatusReport, ctx: PdfContext): Promise<
     const x = left + (i % 2) * half;
     const rowY = y + Math.floor(i / 2) * 14;
     doc.font('Helvetica').fontSize(9).fillColor(MUTED).text(label, x, rowY, { width: 140 });
-    doc.font('Helvetica-Bold').fontSize(9).fillColor(INK).text(formatDuration(value), x + 140, rowY, { width: half - 150 });
+    doc
+      .font('Helvetica-Bold')
+      .fontSize(9)
+      .fillColor(INK)
+      .text(formatDuration(value), x + 140, rowY, { width: half - 150 });
   });
   y += Math.ceil(durations.length / 2) * 14 + 10;
 
@@ -188,7 +233,11 @@ export function renderReportPdf(report: StatusReport, ctx: PdfContext): Promise<
         try {
           doc.image(photo, x, y, { fit: [thumbW, thumbH], align: 'center', valign: 'center' });
         } catch {
-          doc.font('Helvetica-Oblique').fontSize(8).fillColor(MUTED).text('photo not printable', x, y + thumbH / 2, { width: thumbW, align: 'center' });
+          doc
+            .font('Helvetica-Oblique')
+            .fontSize(8)
+            .fillColor(MUTED)
+            .text('photo not printable', x, y + thumbH / 2, { width: thumbW, align: 'center' });
         }
         doc.rect(x, y, thumbW, thumbH).lineWidth(0.5).strokeColor(RULE).stroke();
       });
@@ -198,14 +247,31 @@ export function renderReportPdf(report: StatusReport, ctx: PdfContext): Promise<
       try {
         doc.image(proof.signature, left, y, { fit: [200, 56] });
       } catch {
-        doc.font('Helvetica-Oblique').fontSize(8).fillColor(MUTED).text('signature not printable', left, y + 20);
+        doc
+          .font('Helvetica-Oblique')
+          .fontSize(8)
+          .fillColor(MUTED)
+          .text('signature not printable', left, y + 20);
       }
-      doc.moveTo(left, y + 58).lineTo(left + 200, y + 58).lineWidth(0.5).strokeColor(INK).stroke();
-      doc.font('Helvetica').fontSize(9).fillColor(INK).text(`Signed by ${proof.signerName ?? '—'}`, left + 212, y + 46, { width: width - 212 });
+      doc
+        .moveTo(left, y + 58)
+        .lineTo(left + 200, y + 58)
+        .lineWidth(0.5)
+        .strokeColor(INK)
+        .stroke();
+      doc
+        .font('Helvetica')
+        .fontSize(9)
+        .fillColor(INK)
+        .text(`Signed by ${proof.signerName ?? '—'}`, left + 212, y + 46, { width: width - 212 });
       y += 68;
     }
     if (proof.notes) {
-      doc.font('Helvetica').fontSize(9).fillColor(INK).text(`Driver's notes: ${proof.notes}`, left, y, { width, height: 36, ellipsis: true });
+      doc
+        .font('Helvetica')
+        .fontSize(9)
+        .fillColor(INK)
+        .text(`Driver's notes: ${proof.notes}`, left, y, { width, height: 36, ellipsis: true });
       y = doc.y + 8;
     }
   }
@@ -216,25 +282,47 @@ export function renderReportPdf(report: StatusReport, ctx: PdfContext): Promise<
     let shown = 0;
     for (const c of report.corrections) {
       if (y > bottomLimit - 36) break;
-      doc.font('Helvetica-Bold').fontSize(8).fillColor(MUTED).text(`${at(c.createdAt)} — ${c.author.name}`, left, y, { width });
+      doc
+        .font('Helvetica-Bold')
+        .fontSize(8)
+        .fillColor(MUTED)
+        .text(`${at(c.createdAt)} — ${c.author.name}`, left, y, { width });
       y = doc.y + 1;
-      doc.font('Helvetica').fontSize(9).fillColor(INK).text(c.body, left, y, { width, height: Math.min(48, Math.max(12, bottomLimit - y)), ellipsis: true });
+      doc
+        .font('Helvetica')
+        .fontSize(9)
+        .fillColor(INK)
+        .text(c.body, left, y, { width, height: Math.min(48, Math.max(12, bottomLimit - y)), ellipsis: true });
       y = doc.y + 5;
       shown++;
     }
     if (shown < report.corrections.length) {
-      doc.font('Helvetica-Oblique').fontSize(8).fillColor(MUTED).text(`… and ${report.corrections.length - shown} more correction(s) — see the JSON download.`, left, y, { width });
+      doc
+        .font('Helvetica-Oblique')
+        .fontSize(8)
+        .fillColor(MUTED)
+        .text(`… and ${report.corrections.length - shown} more correction(s) — see the JSON download.`, left, y, { width });
     }
   }
 
   // Footer
   const footY = doc.page.height - MARGIN - 22;
-  doc.moveTo(left, footY).lineTo(left + width, footY).lineWidth(0.5).strokeColor(RULE).stroke();
+  doc
+    .moveTo(left, footY)
+    .lineTo(left + width, footY)
+    .lineWidth(0.5)
+    .strokeColor(RULE)
+    .stroke();
   doc.font('Helvetica').fontSize(7.5).fillColor(MUTED);
-  doc.text(`Generated ${formatInZone(ctx.generatedAt.toISOString(), ctx.timeZone)} by Yardmaster · report recorded ${at(report.generatedAt)}`, left, footY + 5, {
-    width,
-    lineBreak: false,
-  });
+  doc.text(
+    `Generated ${formatInZone(ctx.generatedAt.toISOString(), ctx.timeZone)} by Yardmaster · report recorded ${at(report.generatedAt)}`,
+    left,
+    footY + 5,
+    {
+      width,
+      lineBreak: false,
+    },
+  );
   doc.text(`Content SHA-256 ${report.contentHash}`, left, footY + 14, { width, lineBreak: false });
   doc.end();
   return done;

@@ -11,5 +11,10 @@ export async function proofForPdf(database: Database, tenantSlug: string, dispat
     return key ? files.storage.get(key) : null;
   };
   const photos = (await Promise.all(proof.photos.map((p) => bytesOf(p.id)))).filter((b): b is Buffer => b !== null);
-  return { signerName: proof.signerName, notes: proof.notes, signature: proof.signature ? await bytesOf(proof.signature.id) : null, photos };
+  return {
+    signerName: proof.signerName,
+    notes: proof.notes,
+    signature: proof.signature ? await bytesOf(proof.signature.id) : null,
+    photos,
+  };
 }

@@ -32,7 +32,10 @@ export type ReportBody = {
   equipment: { id: string; assetTag: string; name: string; typeId: string; typeCode: string; typeName: string };
   driver: { id: string; name: string };
   dispatcher: { kind: string; subject: string; name: string };
-  timestamps: Record<'requestedAt' | 'createdAt' | 'queuedAt' | 'dispatchedAt' | 'enRouteAt' | 'onSiteAt' | 'returningAt' | 'completedAt' | 'recalledAt', string | null>;
+  timestamps: Record<
+    'requestedAt' | 'createdAt' | 'queuedAt' | 'dispatchedAt' | 'enRouteAt' | 'onSiteAt' | 'returningAt' | 'completedAt' | 'recalledAt',
+    string | null
+  >;
   notes: string | null;
   recallReason: string | null;
 };
@@ -42,7 +45,8 @@ export const contentHashOf = (body: ReportBody): string => sha256(canonicalJson(
 function normalise(snapshot: StatusReportSnapshot): ReportBody {
   const errors: FieldError[] = [];
   const need = (path: string, value: unknown, uuid = false): void => {
-    if (typeof value !== 'string' || value.trim() === '' || (uuid && !UUID.test(value))) errors.push({ field: path, message: uuid ? 'must be a UUID' : 'required' });
+    if (typeof value !== 'string' || value.trim() === '' || (uuid && !UUID.test(value)))
+      errors.push({ field: path, message: uuid ? 'must be a UUID' : 'required' });
   };
   const time = (path: string, value: TimestampInput | null | undefined, required = false): string | null => {
     if (value === null || value === undefined) {
@@ -87,13 +91,16 @@ function normalise(snapshot: StatusReportSnapshot): ReportBody {
     completedAt: time('timestamps.completedAt', t.completedAt, s.finalStatus === 'completed'),
     recalledAt: time('timestamps.recalledAt', t.recalledAt, s.finalStatus === 'recalled'),
   };
-  if (s.finalStatus === 'completed' && timestamps.recalledAt) errors.push({ field: 'timestamps.recalledAt', message: 'a completed dispatch has no recall time' });
-  if (s.finalStatus === 'recalled' && timestamps.completedAt) errors.push({ field: 'timestamps.completedAt', message: 'a recalled dispatch has no completion time' });
+  if (s.finalStatus === 'completed' && timestamps.recalledAt)
+    errors.push({ field: 'timestamps.recalledAt', message: 'a completed dispatch has no recall time' });
+  if (s.finalStatus === 'recalled' && timestamps.completedAt)
+    errors.push({ field: 'timestamps.completedAt', message: 'a recalled dispatch has no completion time' });
   const finished = timestamps.completedAt ?? timestamps.recalledAt;
   if (timestamps.createdAt && timestamps.dispatchedAt && timestamps.dispatchedAt < timestamps.createdAt) {
     errors.push({ field: 'timestamps.dispatchedAt', message: 'before the dispatch was created' });
   }
-  if (finished && timestamps.dispatchedAt && finished < timestamps.dispatchedAt) errors.push({ field: 'timestamps', message: 'finished before it was dispatched' });
+  if (finished && timestamps.dispatchedAt && finished < timestamps.dispatchedAt)
+    errors.push({ field: 'timestamps', message: 'finished before it was dispatched' });
   if (errors.length > 0) throw unprocessable('invalid-status-report', 'the status report snapshot is incomplete or inconsistent', errors);
   return {
     dispatchId: s.dispatchId,
@@ -176,7 +183,11 @@ export async function recordStatusReport(tx: TenantTx, caller: Caller, snapshot:
     select id, number from inserted`.execute(tx);
   const inserted = rows[0];
   if (!inserted) {
-    const existing = await tx.selectFrom('status_reports').select('id').where('dispatch_id', '=', body.dispatchId).executeTakeFirstOrThrow();
+    const existing = await tx
+      .selectFrom('status_reports')
+      .select('id')
+      .where('dispatch_id', '=', body.dispatchId)
+      .executeTakeFirstOrThrow();
     return { id: existing.id };
   }
   await recordAudit(tx, caller, {

@@ -16,7 +16,10 @@ export async function openReportingDatabase(config: Config): Promise<Database | 
   const options = url.searchParams.get('options');
   // No parallel workers: a report uses at most its own connection's core, so REPORTING_POOL_SIZE
   // bounds the CPU reports can take from the board and dispatch.
-  url.searchParams.set('options', `${options ? `${options} ` : ''}-c default_transaction_read_only=on -c max_parallel_workers_per_gather=0`);
+  url.searchParams.set(
+    'options',
+    `${options ? `${options} ` : ''}-c default_transaction_read_only=on -c max_parallel_workers_per_gather=0`,
+  );
   try {
     return await openDatabase({
       kind: 'postgres',
@@ -30,6 +33,9 @@ export async function openReportingDatabase(config: Config): Promise<Database | 
     });
   } catch (error) {
     const setting = config.reportingDatabaseUrl ? 'REPORTING_DATABASE_URL' : 'DATABASE_URL';
-    throw new DatabaseUnreachableError(setting, new Error((error as Error).message.replace(/^\w+: cannot connect to the database \((.*)\)$/s, '$1')));
+    throw new DatabaseUnreachableError(
+      setting,
+      new Error((error as Error).message.replace(/^\w+: cannot connect to the database \((.*)\)$/s, '$1')),
+    );
   }
 }

@@ -47,11 +47,20 @@ export async function selectReportById(tx: TenantTx, id: string): Promise<Report
 
 /** select * from status_report_notes where report_id = $1 order by created_at, id */
 export async function selectNotes(tx: TenantTx, reportId: string): Promise<NoteRow[]> {
-  return tx.selectFrom('status_report_notes').selectAll().where('report_id', '=', reportId as never).orderBy('created_at').orderBy('id').execute();
+  return tx
+    .selectFrom('status_report_notes')
+    .selectAll()
+    .where('report_id', '=', reportId as never)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
 }
 
 /** insert into status_report_notes … returning * */
-export async function insertNote(tx: TenantTx, note: { reportId: string; body: string; authorSubject: string; authorName: string }): Promise<NoteRow> {
+export async function insertNote(
+  tx: TenantTx,
+  note: { reportId: string; body: string; authorSubject: string; authorName: string },
+): Promise<NoteRow> {
   return tx
     .insertInto('status_report_notes')
     .values({ report_id: note.reportId, body: note.body, author_subject: note.authorSubject, author_name: note.authorName })

@@ -20,12 +20,23 @@ export async function getRetention(tx: TenantTx): Promise<{ settings: RetentionS
 }
 
 /** Replaces the retention periods (If-Match version); refuses anything below the minimums. */
-export async function putRetention(tx: TenantTx, caller: Caller, input: RetentionSettings, expectedVersion: number): Promise<{ settings: RetentionSettings; version: number }> {
+export async function putRetention(
+  tx: TenantTx,
+  caller: Caller,
+  input: RetentionSettings,
+  expectedVersion: number,
+): Promise<{ settings: RetentionSettings; version: number }> {
   const errors = (Object.keys(RETENTION_MINIMUMS) as Array<keyof RetentionSettings>)
     .filter((k) => input[k] < RETENTION_MINIMUMS[k])
     .map((k) => ({ field: k, message: `must be at least ${RETENTION_MINIMUMS[k]} years` }));
   if (errors.length > 0) throw validationFailed('retention below the minimum', errors);
   const { before, after, version } = await retention.replace(tx, input, expectedVersion);
-  await recordAudit(tx, caller, { action: 'retention.updated', entityType: 'tenant_settings', entityId: KEY, before: { ...before }, after: { ...after } });
+  await recordAudit(tx, caller, {
+    action: 'retention.updated',
+    entityType: 'tenant_settings',
+    entityId: KEY,
+    before: { ...before },
+    after: { ...after },
+  });
   return { settings: { ...after }, version };
 }

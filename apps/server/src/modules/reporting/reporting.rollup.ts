@@ -213,7 +213,9 @@ export async function rebuildRollup(tx: TenantTx, timeZone: string): Promise<{ r
   await sql`update analytics_rollup_state set built = true, rebuilt_at = now()`.execute(tx);
   const { rows } = await sql<{ reports: number; rows: number }>`
     select (select count(*) from status_reports)::int as reports,
-      ((select count(*) from analytics_rollup) + (select count(*) from analytics_histogram) + (select count(*) from analytics_rollup_resource))::int as rows`.execute(tx);
+      ((select count(*) from analytics_rollup) + (select count(*) from analytics_histogram) + (select count(*) from analytics_rollup_resource))::int as rows`.execute(
+    tx,
+  );
   return rows[0] ?? { reports: 0, rows: 0 };
 }
 
@@ -238,7 +240,10 @@ export function histogramPercentile(buckets: ReadonlyArray<{ bucket: number; n: 
 }
 
 /** `cli analytics rebuild <slug>`: rebuilds one tenant's roll-up in its registered time zone. */
-export async function rebuildTenantRollup(database: Database, slug: string): Promise<{ timeZone: string; reports: number; rows: number; ms: number }> {
+export async function rebuildTenantRollup(
+  database: Database,
+  slug: string,
+): Promise<{ timeZone: string; reports: number; rows: number; ms: number }> {
   const tenant = await findTenantBySlug(database.db, slug);
   if (!tenant) throw notFound('tenant', slug);
   const started = Date.now();

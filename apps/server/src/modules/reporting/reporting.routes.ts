@@ -32,7 +32,6 @@ const EXPORT_MAX_REPORTS = 100_000;
 const READERS = { roles: ['admin', 'dispatcher', 'viewer', 'driver'] } as const;
 const ANALYSTS = { roles: ['admin', 'dispatcher', 'viewer'] } as const;
 
-
 /**
  * Status reports, analytics and retention settings. Reads (reports, analytics) run where `reads`
  * routes them — the reporting replica when REPORTING_DATABASE_URL is set and it has caught up with
@@ -49,7 +48,12 @@ export function reportingRoutes(database: Database, reads: ReadRouter, files?: F
       '/api/v1/reports',
       {
         config: { access: READERS },
-        schema: { tags: ['reports'], summary: 'List status reports (drivers see their own)', querystring: ReportListQuerySchema, response: { 200: ReportPageSchema } },
+        schema: {
+          tags: ['reports'],
+          summary: 'List status reports (drivers see their own)',
+          querystring: ReportListQuerySchema,
+          response: { 200: ReportPageSchema },
+        },
       },
       async (request) => {
         const caller = callerOf(request);
@@ -61,24 +65,39 @@ export function reportingRoutes(database: Database, reads: ReadRouter, files?: F
       '/api/v1/reports/export',
       {
         config: { access: READERS },
-        schema: { tags: ['reports'], summary: `Every report matching the list filters (up to ${EXPORT_MAX_REPORTS.toLocaleString('en')}) as CSV or Excel (.xlsx)`, querystring: ReportExportQuerySchema },
+        schema: {
+          tags: ['reports'],
+          summary: `Every report matching the list filters (up to ${EXPORT_MAX_REPORTS.toLocaleString('en')}) as CSV or Excel (.xlsx)`,
+          querystring: ReportExportQuerySchema,
+        },
       },
       async (request, reply) => {
         const caller = callerOf(request);
         const { format, ...filters } = request.query;
-        const reports = await inTenant(request, async (tx) => {
-          const all = [];
-          let cursor: string | undefined;
-          do {
-            const page = await listReports(tx, caller, { ...filters, limit: 500, ...(cursor ? { cursor } : {}) });
-            all.push(...page.items);
-            cursor = page.nextCursor ?? undefined;
-          } while (cursor && all.length < EXPORT_MAX_REPORTS);
-          return all.slice(0, EXPORT_MAX_REPORTS);
-        }, { database: await readingFor(request) });
+        const reports = await inTenant(
+          request,
+          async (tx) => {
+            const all = [];
+            let cursor: string | undefined;
+            do {
+              const page = await listReports(tx, caller, { ...filters, limit: 500, ...(cursor ? { cursor } : {}) });
+              all.push(...page.items);
+              cursor = page.nextCursor ?? undefined;
+            } while (cursor && all.length < EXPORT_MAX_REPORTS);
+            return all.slice(0, EXPORT_MAX_REPORTS);
+          },
+          { database: await readingFor(request) },
+        );
         const name = `status-reports-${caller.tenantSlug}`;
-        if (format === 'xlsx') return reply.type(XLSX_TYPE).header('content-disposition', `attachment; filename="${name}.xlsx"`).send(await reportsXlsx(reports));
-        return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${name}.csv"`).send(reportsCsv(reports));
+        if (format === 'xlsx')
+          return reply
+            .type(XLSX_TYPE)
+            .header('content-disposition', `attachment; filename="${name}.xlsx"`)
+            .send(await reportsXlsx(reports));
+        return reply
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', `attachment; filename="${name}.csv"`)
+          .send(reportsCsv(reports));
       },
     );
 
@@ -86,7 +105,12 @@ export function reportingRoutes(database: Database, reads: ReadRouter, files?: F
       '/api/v1/reports/:id',
       {
         config: { access: READERS },
-        schema: { tags: ['reports'], summary: 'One status report with its correction notes', params: ReportParamsSchema, response: { 200: StatusReportSchema } },
+        schema: {
+          tags: ['reports'],
+          summary: 'One status report with its correction notes',
+          params: ReportParamsSchema,
+          response: { 200: StatusReportSchema },
+        },
       },
       async (request) => {
         const caller = callerOf(request);
@@ -98,7 +122,12 @@ export function reportingRoutes(database: Database, reads: ReadRouter, files?: F
       '/api/v1/reports/:id/json',
       {
         config: { access: READERS },
-        schema: { tags: ['reports'], summary: 'Download a status report as JSON', params: ReportParamsSchema, response: { 200: StatusReportSchema } },
+        schema: {
+          tags: ['reports'],
+          summary: 'Download a status report as JSON',
+          params: ReportParamsSchema,
+          response: { 200: StatusReportSchema },
+        },
       },
       async (request, reply) => {
         const caller = callerOf(request);
@@ -119,7 +148,12 @@ export function reportingRoutes(database: Database, reads: ReadRouter, files?: F
         const report = await inTenant(request, (tx) => getReport(tx, caller, request.params.id), { database: await readingFor(request) });
         const record = await findTenantBySlug((await readingFor(request)).db, tenant.slug);
         const proof = files ? await proofForPdf(database, caller.tenantSlug, report.dispatchId, files) : null;
-        const pdf = await renderReportPdf(report, { tenantName: record?.name ?? tenant.slug, timeZone: tenant.timeZone, generatedAt: new Date(), proof });
+        const pdf = await renderReportPdf(report, {
+          tenantName: record?.name ?? tenant.slug,
+          timeZone: tenant.timeZone,
+          generatedAt: new Date(),
+          proof,
+        });
         return reply.type('application/pdf').header('content-disposition', `attachment; filename="${report.number}.pdf"`).send(pdf);
       },
     );
@@ -147,7 +181,12 @@ export function reportingRoutes(database: Database, reads: ReadRouter, files?: F
       '/api/v1/analytics',
       {
         config: { access: ANALYSTS },
-        schema: { tags: ['reports'], summary: 'Dispatch analytics for a date range (JSON, or CSV with format=csv, Excel with format=xlsx)', querystring: AnalyticsQuerySchema, response: { 200: AnalyticsSchema.or(z.string()) } },
+        schema: {
+          tags: ['reports'],
+          summary: 'Dispatch analytics for a date range (JSON, or CSV with format=csv, Excel with format=xlsx)',
+          querystring: AnalyticsQuerySchema,
+          response: { 200: AnalyticsSchema.or(z.string()) },
+        },
       },
       async (request, reply) => {
         const caller = callerOf(request);
@@ -188,7 +227,12 @@ export function reportingRoutes(database: Database, reads: ReadRouter, files?: F
       '/api/v1/settings/retention',
       {
         config: { access: { roles: ['admin'] } },
-        schema: { tags: ['settings'], summary: 'Change retention periods (never below the legal minimums)', body: RetentionSettingsSchema, response: { 200: RetentionSettingsSchema } },
+        schema: {
+          tags: ['settings'],
+          summary: 'Change retention periods (never below the legal minimums)',
+          body: RetentionSettingsSchema,
+          response: { 200: RetentionSettingsSchema },
+        },
       },
       async (request, reply) => {
         const caller = callerOf(request);

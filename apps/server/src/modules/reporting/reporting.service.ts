@@ -1,11 +1,27 @@
-import type { ReportDurations, ReportListQuery, ReportNote, ReportNoteBody, ReportPage, ReportSummary, StatusReport } from '@yardmaster/contracts';
+import type {
+  ReportDurations,
+  ReportListQuery,
+  ReportNote,
+  ReportNoteBody,
+  ReportPage,
+  ReportSummary,
+  StatusReport,
+} from '@yardmaster/contracts';
 import type { Caller } from '../../platform/caller.js';
 import type { TenantTx } from '../../platform/db/index.js';
 import { notFound, validationFailed } from '../../platform/errors.js';
 import { recordAudit } from '../audit/index.js';
 import { findDriverBySubject } from '../people/index.js';
 import { reportNumber } from './reporting.record.js';
-import { insertNote, selectNotes, selectReportById, selectReports, type NoteRow, type ReportCursor, type ReportRow } from './reporting.repo.js';
+import {
+  insertNote,
+  selectNotes,
+  selectReportById,
+  selectReports,
+  type NoteRow,
+  type ReportCursor,
+  type ReportRow,
+} from './reporting.repo.js';
 import { assertMayActInRegion, assertMaySeeRegion, regionScopeOf } from '../regions/index.js';
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
@@ -13,7 +29,9 @@ const secondsBetween = (from: Date | null, to: Date | null): number | null =>
   from && to ? Math.round((to.getTime() - from.getTime()) / 1000) : null;
 
 /** Total and per-phase durations (seconds) from the report's own timestamps. */
-export function durationsOf(r: Pick<ReportRow, 'created_at' | 'queued_at' | 'dispatched_at' | 'en_route_at' | 'on_site_at' | 'returning_at' | 'finished_at'>): ReportDurations {
+export function durationsOf(
+  r: Pick<ReportRow, 'created_at' | 'queued_at' | 'dispatched_at' | 'en_route_at' | 'on_site_at' | 'returning_at' | 'finished_at'>,
+): ReportDurations {
   return {
     total: secondsBetween(r.created_at, r.finished_at),
     queueWait: secondsBetween(r.queued_at ?? r.created_at, r.dispatched_at),
@@ -98,7 +116,12 @@ export async function listReports(tx: TenantTx, caller: Caller, query: ReportLis
   const scope = await driverScope(tx, caller);
   if (scope.none) return { items: [], nextCursor: null };
   const { limit, cursor, ...filter } = query;
-  const rows = await selectReports(tx, { ...filter, onlyDriverId: scope.onlyDriverId, caller }, cursor ? decodeCursor(cursor) : null, limit + 1);
+  const rows = await selectReports(
+    tx,
+    { ...filter, onlyDriverId: scope.onlyDriverId, caller },
+    cursor ? decodeCursor(cursor) : null,
+    limit + 1,
+  );
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   return {
@@ -121,7 +144,8 @@ export async function getReport(tx: TenantTx, caller: Caller, id: string): Promi
 export async function addReportNote(tx: TenantTx, caller: Caller, input: { id: string } & ReportNoteBody): Promise<ReportNote> {
   const row = await selectReportById(tx, input.id);
   if (!row) throw notFound('status report', input.id);
-  if (row.site_id && regionScopeOf(caller) !== null) assertMayActInRegion(caller, await siteRegionOf(tx, row.site_id), 'this status report');
+  if (row.site_id && regionScopeOf(caller) !== null)
+    assertMayActInRegion(caller, await siteRegionOf(tx, row.site_id), 'this status report');
   const note = await insertNote(tx, { reportId: input.id, body: input.body, authorSubject: caller.subject, authorName: caller.name });
   await recordAudit(tx, caller, {
     action: 'status_report.note_added',

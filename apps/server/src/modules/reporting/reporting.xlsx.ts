@@ -35,27 +35,61 @@ async function toBuffer(book: ExcelJS.Workbook): Promise<Buffer> {
 /** The analytics as a workbook: one sheet per section, numbers as numbers. */
 export async function analyticsXlsx(a: Analytics): Promise<Buffer> {
   const book = new ExcelJS.Workbook();
-  const durations = (['queueWait', 'timeToDispatch', 'timeToSite', 'onSite'] as const).map((k): Cell[] => [k, a[k].count, a[k].mean, a[k].p50, a[k].p90]);
-  addSheet(book, 'Summary', ['metric', 'value'], [
-    ['from', a.range.from],
-    ['to', a.range.to],
-    ['time zone', a.range.timeZone],
-    ['source', a.source],
-    ['created', a.counts.created],
-    ['completed', a.counts.completed],
-    ['recalled', a.counts.recalled],
-    ['cancelled', a.counts.cancelled],
-    ['fulfilment rate', a.fulfilmentRate],
-    ['equipment utilisation', a.utilisation.equipment.overall],
-    ['driver utilisation', a.utilisation.drivers.overall],
+  const durations = (['queueWait', 'timeToDispatch', 'timeToSite', 'onSite'] as const).map((k): Cell[] => [
+    k,
+    a[k].count,
+    a[k].mean,
+    a[k].p50,
+    a[k].p90,
   ]);
+  addSheet(
+    book,
+    'Summary',
+    ['metric', 'value'],
+    [
+      ['from', a.range.from],
+      ['to', a.range.to],
+      ['time zone', a.range.timeZone],
+      ['source', a.source],
+      ['created', a.counts.created],
+      ['completed', a.counts.completed],
+      ['recalled', a.counts.recalled],
+      ['cancelled', a.counts.cancelled],
+      ['fulfilment rate', a.fulfilmentRate],
+      ['equipment utilisation', a.utilisation.equipment.overall],
+      ['driver utilisation', a.utilisation.drivers.overall],
+    ],
+  );
   addSheet(book, 'Durations (s)', ['phase', 'count', 'mean', 'p50', 'p90'], durations);
-  for (const [title, list] of [['Equipment', a.utilisation.equipment.items], ['Drivers', a.utilisation.drivers.items]] as const) {
-    addSheet(book, `${title} utilisation`, ['id', 'name', 'busy seconds', 'available seconds', 'utilisation'], list.map((i) => [i.id, i.name, i.busySeconds, i.availableSeconds, i.utilisation]));
+  for (const [title, list] of [
+    ['Equipment', a.utilisation.equipment.items],
+    ['Drivers', a.utilisation.drivers.items],
+  ] as const) {
+    addSheet(
+      book,
+      `${title} utilisation`,
+      ['id', 'name', 'busy seconds', 'available seconds', 'utilisation'],
+      list.map((i) => [i.id, i.name, i.busySeconds, i.availableSeconds, i.utilisation]),
+    );
   }
-  addSheet(book, 'Busiest sites', ['site id', 'name', 'dispatches'], a.busiestSites.map((s) => [s.siteId, s.name, s.dispatches]));
-  addSheet(book, `Queue depth (${a.queueDepthResolution ?? 'hour'})`, ['start', 'depth', 'mean'], a.queueDepth.map((q) => [q.hour, q.depth, q.mean]));
-  addSheet(book, 'Peak hours', ['hour of day', 'requests'], a.peakHours.map((p) => [p.hourOfDay, p.requests]));
+  addSheet(
+    book,
+    'Busiest sites',
+    ['site id', 'name', 'dispatches'],
+    a.busiestSites.map((s) => [s.siteId, s.name, s.dispatches]),
+  );
+  addSheet(
+    book,
+    `Queue depth (${a.queueDepthResolution ?? 'hour'})`,
+    ['start', 'depth', 'mean'],
+    a.queueDepth.map((q) => [q.hour, q.depth, q.mean]),
+  );
+  addSheet(
+    book,
+    'Peak hours',
+    ['hour of day', 'requests'],
+    a.peakHours.map((p) => [p.hourOfDay, p.requests]),
+  );
   return toBuffer(book);
 }
 
@@ -84,7 +118,12 @@ export const reportRow = (r: ReportSummary): Cell[] => REPORT_COLUMNS.map(([, ge
 
 export async function reportsXlsx(reports: ReportSummary[]): Promise<Buffer> {
   const book = new ExcelJS.Workbook();
-  addSheet(book, 'Status reports', REPORT_COLUMNS.map(([h]) => h), reports.map(reportRow));
+  addSheet(
+    book,
+    'Status reports',
+    REPORT_COLUMNS.map(([h]) => h),
+    reports.map(reportRow),
+  );
   return toBuffer(book);
 }
 

@@ -16,7 +16,12 @@ export function searchRoutes(database: Database) {
       '/api/v1/search',
       {
         config: { access: READ },
-        schema: { tags: ['search'], summary: 'Search work orders (number, description, site), sites, equipment and drivers', querystring: SearchQuerySchema, response: { 200: SearchResultSchema } },
+        schema: {
+          tags: ['search'],
+          summary: 'Search work orders (number, description, site), sites, equipment and drivers',
+          querystring: SearchQuerySchema,
+          response: { 200: SearchResultSchema },
+        },
       },
       (request) => inTenant(request, (tx, caller) => searchEverything(tx, caller, request.query)),
     );

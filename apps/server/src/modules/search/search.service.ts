@@ -25,7 +25,13 @@ export async function searchEverything(tx: TenantTx, caller: Caller, query: Sear
   const equipment = (await listEquipment(tx, caller, { q, limit })).items;
   const drivers = (await listDrivers(tx, caller, { q, limit })).items;
   return {
-    workOrders: [...workOrders.values()].map((w) => ({ id: w.id, number: w.number, description: w.description, status: w.status, siteId: w.siteId })),
+    workOrders: [...workOrders.values()].map((w) => ({
+      id: w.id,
+      number: w.number,
+      description: w.description,
+      status: w.status,
+      siteId: w.siteId,
+    })),
     sites: sites.map((s) => ({ id: s.id, name: s.name, address: s.address })),
     equipment: equipment.map((e) => ({ id: e.id, assetTag: e.assetTag, name: e.name, status: e.status })),
     drivers: drivers.map((d) => ({ id: d.id, name: d.name, employeeNo: d.employeeNo, dutyStatus: d.dutyStatus })),

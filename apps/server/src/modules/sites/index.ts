@@ -14,7 +14,14 @@ export function findSite(tx: TenantTx, id: string): Promise<SiteRow | undefined>
 export async function importSites(
   tx: TenantTx,
   caller: Caller,
-  rows: ReadonlyArray<{ name: string; address: string; position: { lat: number; lng: number } | null; contactName: string | null; contactPhone: string | null; notes: string | null }>,
+  rows: ReadonlyArray<{
+    name: string;
+    address: string;
+    position: { lat: number; lng: number } | null;
+    contactName: string | null;
+    contactPhone: string | null;
+    notes: string | null;
+  }>,
 ): Promise<number> {
   if (rows.length === 0) return 0;
   const created: Array<{ id: string }> = [];
@@ -23,11 +30,25 @@ export async function importSites(
     created.push(
       ...(await tx
         .insertInto('sites')
-        .values(chunk.map((r) => ({ name: r.name, address: r.address, lat: r.position?.lat ?? null, lng: r.position?.lng ?? null, contact_name: r.contactName, contact_phone: r.contactPhone, notes: r.notes })))
+        .values(
+          chunk.map((r) => ({
+            name: r.name,
+            address: r.address,
+            lat: r.position?.lat ?? null,
+            lng: r.position?.lng ?? null,
+            contact_name: r.contactName,
+            contact_phone: r.contactPhone,
+            notes: r.notes,
+          })),
+        )
         .returning('id')
         .execute()),
     );
   }
-  await recordAuditBatch(tx, caller, created.map((s, i) => ({ action: 'site.imported', entityType: 'site', entityId: s.id, after: { ...rows[i] } })));
+  await recordAuditBatch(
+    tx,
+    caller,
+    created.map((s, i) => ({ action: 'site.imported', entityType: 'site', entityId: s.id, after: { ...rows[i] } })),
+  );
   return created.length;
 }

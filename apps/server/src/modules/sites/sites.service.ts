@@ -74,7 +74,11 @@ async function publishSite(tx: TenantTx, type: string, view: Site): Promise<void
   await publishEvent(tx, { type, entityType: 'site', entityId: view.id, data: { site: view } });
 }
 
-export async function listSites(tx: TenantTx, caller: Caller, query: { limit: number; cursor?: string; q?: string; includeArchived?: boolean; sort?: string; region?: string }) {
+export async function listSites(
+  tx: TenantTx,
+  caller: Caller,
+  query: { limit: number; cursor?: string; q?: string; includeArchived?: boolean; sort?: string; region?: string },
+) {
   const keyset = keysetFor(SITE_SORT_KEYS, query.sort ?? 'name', query.cursor, 'sites.id');
   let q = tx.selectFrom('sites').selectAll().select(keyset.sortKey.as('sort_key')).where(regionVisibleSql(caller, 'sites.region'));
   if (query.region) q = q.where('region', '=', query.region);
@@ -84,7 +88,11 @@ export async function listSites(tx: TenantTx, caller: Caller, query: { limit: nu
     q = q.where((eb) => eb.or([eb('name', 'ilike', pattern), eb('address', 'ilike', pattern), eb('contact_name', 'ilike', pattern)]));
   }
   if (keyset.after) q = q.where(keyset.after);
-  const rows = await q.orderBy(keyset.expr, keyset.direction).orderBy('sites.id', keyset.direction).limit(query.limit + 1).execute();
+  const rows = await q
+    .orderBy(keyset.expr, keyset.direction)
+    .orderBy('sites.id', keyset.direction)
+    .limit(query.limit + 1)
+    .execute();
   const page = sortedPage(rows, query.limit, keyset);
   return { items: page.items.map(siteView), nextCursor: page.nextCursor };
 }

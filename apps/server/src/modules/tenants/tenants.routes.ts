@@ -26,7 +26,12 @@ export function tenantsRoutes(database: Database, options: { invitations?: Membe
         },
       },
       async (request, reply) =>
-        reply.status(201).send(await createTenant(database, request.body, { invitations: options.invitations, caller: (slug) => operatorCallerOf(request, slug) })),
+        reply.status(201).send(
+          await createTenant(database, request.body, {
+            invitations: options.invitations,
+            caller: (slug) => operatorCallerOf(request, slug),
+          }),
+        ),
     );
     r.get(
       '/api/v1/platform/tenants',

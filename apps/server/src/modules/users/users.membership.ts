@@ -28,5 +28,11 @@ export async function ensureMembership(
   db: Kysely<ControlTables>,
   input: { tenantSlug: string; subject: string; email: string | null; name: string; roles: string[] },
 ): Promise<void> {
-  await insertMembershipIfAbsent(db, { tenant_slug: input.tenantSlug, subject: input.subject, email: input.email, name: input.name, roles: input.roles });
+  await insertMembershipIfAbsent(db, {
+    tenant_slug: input.tenantSlug,
+    subject: input.subject,
+    email: input.email,
+    name: input.name,
+    roles: input.roles,
+  });
 }

@@ -47,13 +47,24 @@ export async function insertMembershipIfAbsent(
   db: Kysely<ControlTables>,
   row: { tenant_slug: string; subject: string; email: string | null; name: string; roles: string[] },
 ): Promise<void> {
-  await db.insertInto('control.memberships').values(row).onConflict((oc) => oc.columns(['tenant_slug', 'subject']).doNothing()).execute();
+  await db
+    .insertInto('control.memberships')
+    .values(row)
+    .onConflict((oc) => oc.columns(['tenant_slug', 'subject']).doNothing())
+    .execute();
 }
 
 // ---- tenant transaction (row-level security limits it to the tenant's own rows) ----------------
 
-export function selectMembershipsPage(tx: TenantTx, options: { limit: number; after?: string; active?: boolean }): Promise<MembershipRow[]> {
-  let query = tx.selectFrom('control.memberships').selectAll().orderBy('id').limit(options.limit + 1);
+export function selectMembershipsPage(
+  tx: TenantTx,
+  options: { limit: number; after?: string; active?: boolean },
+): Promise<MembershipRow[]> {
+  let query = tx
+    .selectFrom('control.memberships')
+    .selectAll()
+    .orderBy('id')
+    .limit(options.limit + 1);
   if (options.after) query = query.where('id', '>', options.after);
   if (options.active !== undefined) query = query.where('active', '=', options.active);
   return query.execute();
@@ -84,7 +95,11 @@ export function insertMembership(
   return tx.insertInto('control.memberships').values(row).returningAll().executeTakeFirstOrThrow();
 }
 
-export function updateMembershipById(tx: TenantTx, id: string, changes: { name?: string; roles?: string[]; active?: boolean; regions?: string[] }): Promise<MembershipRow> {
+export function updateMembershipById(
+  tx: TenantTx,
+  id: string,
+  changes: { name?: string; roles?: string[]; active?: boolean; regions?: string[] },
+): Promise<MembershipRow> {
   return tx
     .updateTable('control.memberships')
     .set({ ...changes, version: sql`version + 1`, updated_at: sql`now()` })

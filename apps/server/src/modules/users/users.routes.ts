@@ -17,7 +17,6 @@ import { getMember, inviteMember, listMembers, updateMember, type MemberInvitati
 
 export type UsersRoutesOptions = { invitations?: MemberInvitations };
 
-
 /** Tenant administration of people: memberships (subject/e-mail → roles, active). Admins only. */
 export function usersRoutes(database: Database, options: UsersRoutesOptions = {}) {
   return async (app: FastifyInstance): Promise<void> => {
@@ -27,7 +26,12 @@ export function usersRoutes(database: Database, options: UsersRoutesOptions = {}
       '/api/v1/users',
       {
         config: { access: { roles: ['admin'] } },
-        schema: { tags: ['users'], summary: "List the tenant's members", querystring: ListMembersQuerySchema, response: { 200: pageOf(MembershipSchema) } },
+        schema: {
+          tags: ['users'],
+          summary: "List the tenant's members",
+          querystring: ListMembersQuerySchema,
+          response: { 200: pageOf(MembershipSchema) },
+        },
       },
       async (request) => {
         const caller = callerOf(request);
@@ -63,7 +67,11 @@ export function usersRoutes(database: Database, options: UsersRoutesOptions = {}
       async (request, reply) => {
         const caller = callerOf(request);
         const { member, reinvited } = await inTenant(request, (tx) => inviteMember(tx, caller, request.body, options.invitations));
-        return reply.status(reinvited ? 200 : 201).header('etag', `"${member.version}"`).header('location', `/api/v1/users/${member.id}`).send(member);
+        return reply
+          .status(reinvited ? 200 : 201)
+          .header('etag', `"${member.version}"`)
+          .header('location', `/api/v1/users/${member.id}`)
+          .send(member);
       },
     );
     r.patch(
@@ -81,9 +89,7 @@ export function usersRoutes(database: Database, options: UsersRoutesOptions = {}
       async (request, reply) => {
         const caller = callerOf(request);
         const version = expectedVersion(request);
-        const member = await inTenant(request, (tx) =>
-          updateMember(tx, caller, { id: request.params.id, version, changes: request.body }),
-        );
+        const member = await inTenant(request, (tx) => updateMember(tx, caller, { id: request.params.id, version, changes: request.body }));
         return reply.header('etag', `"${member.version}"`).send(member);
       },
     );

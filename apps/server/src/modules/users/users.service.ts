@@ -32,10 +32,21 @@ export function membershipView(row: MembershipRow): Membership {
   };
 }
 
-const audited = (row: MembershipRow): Record<string, unknown> => ({ subject: row.subject, email: row.email, name: row.name, roles: row.roles, regions: row.regions, active: row.active });
+const audited = (row: MembershipRow): Record<string, unknown> => ({
+  subject: row.subject,
+  email: row.email,
+  name: row.name,
+  roles: row.roles,
+  regions: row.regions,
+  active: row.active,
+});
 
 export async function listMembers(tx: TenantTx, _caller: Caller, input: { limit: number; cursor?: string; active?: 'true' | 'false' }) {
-  const rows = await selectMembershipsPage(tx, { limit: input.limit, after: input.cursor, active: input.active === undefined ? undefined : input.active === 'true' });
+  const rows = await selectMembershipsPage(tx, {
+    limit: input.limit,
+    after: input.cursor,
+    active: input.active === undefined ? undefined : input.active === 'true',
+  });
   const page = rows.slice(0, input.limit);
   return { items: page.map(membershipView), nextCursor: rows.length > input.limit ? (page.at(-1)?.id ?? null) : null };
 }
@@ -65,9 +76,16 @@ export async function inviteMember(
 ): Promise<{ member: InvitedMember; reinvited: boolean }> {
   await assertRegionsExist(tx, input.regions, 'regions');
   const existing = await selectMembershipByIdentity(tx, { subject: input.subject, email: input.email });
-  const canReinvite = existing !== undefined && existing.subject === null && input.subject === undefined && input.email !== undefined && invitations !== undefined;
+  const canReinvite =
+    existing !== undefined &&
+    existing.subject === null &&
+    input.subject === undefined &&
+    input.email !== undefined &&
+    invitations !== undefined;
   if (existing && !canReinvite) {
-    throw conflict('this person is already a member of the tenant', [{ field: input.subject ? 'subject' : 'email', message: 'already a member' }]);
+    throw conflict('this person is already a member of the tenant', [
+      { field: input.subject ? 'subject' : 'email', message: 'already a member' },
+    ]);
   }
   const row =
     existing ??
@@ -79,7 +97,10 @@ export async function inviteMember(
       roles: [...new Set(input.roles)],
       regions: [...new Set(input.regions)],
     }));
-  const invitation = invitations && row.subject === null && row.email ? await invitations(tx, { tenantSlug: caller.tenantSlug, email: row.email, name: row.name }) : null;
+  const invitation =
+    invitations && row.subject === null && row.email
+      ? await invitations(tx, { tenantSlug: caller.tenantSlug, email: row.email, name: row.name })
+      : null;
   await recordAudit(tx, caller, {
     action: existing ? 'membership.reinvited' : 'membership.invited',
     entityType: 'membership',
@@ -90,18 +111,33 @@ export async function inviteMember(
   return { member: { ...membershipView(row), invitation }, reinvited: existing !== undefined };
 }
 
-export async function updateMember(tx: TenantTx, caller: Caller, input: { id: string; version: number; changes: UpdateMember }): Promise<Membership> {
+export async function updateMember(
+  tx: TenantTx,
+  caller: Caller,
+  input: { id: string; version: number; changes: UpdateMember },
+): Promise<Membership> {
   const before = await selectMembershipById(tx, input.id, true);
   if (!before) throw notFound('membership', input.id);
   if (before.version !== input.version) throw staleVersion('membership', input.id);
   const { changes } = input;
   if (changes.regions) await assertRegionsExist(tx, changes.regions, 'regions');
   if (before.subject !== null && before.subject === caller.subject) {
-    if (changes.active === false) throw conflict('you cannot deactivate your own membership', [{ field: 'active', message: 'ask another admin' }]);
-    if (changes.roles && !changes.roles.includes('admin')) throw conflict('you cannot remove your own admin role', [{ field: 'roles', message: 'ask another admin' }]);
+    if (changes.active === false)
+      throw conflict('you cannot deactivate your own membership', [{ field: 'active', message: 'ask another admin' }]);
+    if (changes.roles && !changes.roles.includes('admin'))
+      throw conflict('you cannot remove your own admin role', [{ field: 'roles', message: 'ask another admin' }]);
   }
-  const after = await updateMembershipById(tx, input.id, { ...changes, ...(changes.roles ? { roles: [...new Set(changes.roles)] } : {}), ...(changes.regions ? { regions: [...new Set(changes.regions)] } : {}) });
-  const action = changes.active === false && before.active ? 'membership.deactivated' : changes.active === true && !before.active ? 'membership.reactivated' : 'membership.updated';
+  const after = await updateMembershipById(tx, input.id, {
+    ...changes,
+    ...(changes.roles ? { roles: [...new Set(changes.roles)] } : {}),
+    ...(changes.regions ? { regions: [...new Set(changes.regions)] } : {}),
+  });
+  const action =
+    changes.active === false && before.active
+      ? 'membership.deactivated'
+      : changes.active === true && !before.active
+        ? 'membership.reactivated'
+        : 'membership.updated';
   await recordAudit(tx, caller, { action, entityType: 'membership', entityId: after.id, before: audited(before), after: audited(after) });
   return membershipView(after);
 }

@@ -1,4 +1,12 @@
-import { CompiledQuery, Kysely, PostgresDialect, PostgresDriver, type DatabaseConnection, type Driver, type TransactionSettings } from 'kysely';
+import {
+  CompiledQuery,
+  Kysely,
+  PostgresDialect,
+  PostgresDriver,
+  type DatabaseConnection,
+  type Driver,
+  type TransactionSettings,
+} from 'kysely';
 import pg from 'pg';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './embedded.js';
 import { CommitOutcomeUnknownError, isConnectionError, PoolSaturatedError, wasNeverSent } from './errors.js';
@@ -47,7 +55,10 @@ const types = {
 };
 
 export class DatabaseUnreachableError extends Error {
-  constructor(readonly setting: string, cause: unknown) {
+  constructor(
+    readonly setting: string,
+    cause: unknown,
+  ) {
     super(`${setting}: cannot connect to the database (${(cause as Error).message || String(cause)})`);
     this.name = 'DatabaseUnreachableError';
   }
@@ -158,7 +169,10 @@ export async function openDatabase(settings: DatabaseSettings): Promise<Database
   }
   // Prepared statements on PostgreSQL unless turned off; the embedded engine is in-process (its
   // planning cost is the same, but it is a single session behind a socket shim: keep it simple).
-  const pool = createPool(url, max, { ...settings, preparedStatements: settings.kind === 'postgres' && settings.preparedStatements !== false });
+  const pool = createPool(url, max, {
+    ...settings,
+    preparedStatements: settings.kind === 'postgres' && settings.preparedStatements !== false,
+  });
   try {
     const client = await pool.connect();
     client.release();

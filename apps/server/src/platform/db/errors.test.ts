@@ -36,7 +36,10 @@ describe('unavailabilityOf: which failures mean "the database cannot serve this 
     ['a unique violation', pgError('23505')],
     ['a serialization failure (retried elsewhere, never a 503 by itself)', pgError('40001')],
     ['a plain bug', new TypeError('x is undefined')],
-    ['an outbound fetch that was refused (not the database)', Object.assign(new TypeError('fetch failed'), { cause: socketError('ECONNREFUSED') })],
+    [
+      'an outbound fetch that was refused (not the database)',
+      Object.assign(new TypeError('fetch failed'), { cause: socketError('ECONNREFUSED') }),
+    ],
   ])('%s → not an outage', (_label, error) => {
     expect(unavailabilityOf(error)).toBeUndefined();
   });

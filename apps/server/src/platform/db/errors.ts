@@ -44,7 +44,17 @@ const messageOf = (error: unknown): string => (error instanceof Error ? error.me
 /** SQLSTATEs of a lost or refused connection: class 08, admin/crash shutdown, starting up, too many connections. */
 const CONNECTION_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300', '25P03']);
 /** Socket-level failures (Node `code`s) of a connection to the database. */
-const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const SOCKET_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
 /** node-postgres and pg-pool report these without a code. */
 const CONNECTION_MESSAGES = [
   'Connection terminated',

@@ -23,9 +23,7 @@ function checkOrder(list: readonly Migration[]): void {
 }
 
 async function applyPending(tx: Transaction<ControlTables>, scope: string, list: readonly Migration[]): Promise<string[]> {
-  const done = new Set(
-    (await tx.selectFrom('control.migrations').select('name').where('scope', '=', scope).execute()).map((r) => r.name),
-  );
+  const done = new Set((await tx.selectFrom('control.migrations').select('name').where('scope', '=', scope).execute()).map((r) => r.name));
   const applied: string[] = [];
   for (const migration of list) {
     if (done.has(migration.name)) continue;
@@ -45,7 +43,9 @@ export async function migrateTenantSchema(tx: Transaction<ControlTables>, slug: 
   const schema = tenantSchema(slug);
   // Advisory locks are per database: this serialises instances of ONE database. Another database
   // on the cluster derives other role names (see tenantRole), so it never races for this one.
-  const { rows } = await sql<{ database: string }>`select current_database() as database, pg_advisory_xact_lock(${CONTROL_LOCK}, hashtext(${schema}))`.execute(tx);
+  const { rows } = await sql<{
+    database: string;
+  }>`select current_database() as database, pg_advisory_xact_lock(${CONTROL_LOCK}, hashtext(${schema}))`.execute(tx);
   const role = tenantRole(rows[0]?.database ?? '', slug);
   // A role left behind by a database of the same name that was dropped (a restore, a test run) is
   // adopted; a concurrent creation that slipped past (unique_violation on pg_authid) is too.
@@ -63,7 +63,9 @@ export async function migrateTenantSchema(tx: Transaction<ControlTables>, slug: 
       end if;
     end $$`.execute(tx);
   await sql`grant usage on schema ${sql.id(schema)} to ${sql.id(role)}`.execute(tx);
-  await sql`alter default privileges in schema ${sql.id(schema)} grant select, insert, update, delete on tables to ${sql.id(role)}`.execute(tx);
+  await sql`alter default privileges in schema ${sql.id(schema)} grant select, insert, update, delete on tables to ${sql.id(role)}`.execute(
+    tx,
+  );
   await sql`alter default privileges in schema ${sql.id(schema)} grant usage, select, update on sequences to ${sql.id(role)}`.execute(tx);
   await sql`alter default privileges in schema ${sql.id(schema)} grant execute on functions to ${sql.id(role)}`.execute(tx);
   await sql`select set_config('search_path', ${schema}, true)`.execute(tx);
@@ -79,7 +81,9 @@ export async function migrateTenantSchema(tx: Transaction<ControlTables>, slug: 
  */
 export async function dropTenantSchema(tx: Transaction<ControlTables>, slug: string): Promise<void> {
   const schema = tenantSchema(slug);
-  const { rows } = await sql<{ database: string }>`select current_database() as database, pg_advisory_xact_lock(${CONTROL_LOCK}, hashtext(${schema}))`.execute(tx);
+  const { rows } = await sql<{
+    database: string;
+  }>`select current_database() as database, pg_advisory_xact_lock(${CONTROL_LOCK}, hashtext(${schema}))`.execute(tx);
   const role = tenantRole(rows[0]?.database ?? '', slug);
   await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(tx);
   await tx.deleteFrom('control.migrations').where('scope', '=', schema).execute();

@@ -15,7 +15,10 @@ export function decodeCursor(value: string | undefined): Cursor | undefined {
   try {
     const parsed = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as Partial<Cursor> | null;
     const validId = typeof parsed?.id === 'string' && /^[0-9a-f-]{36}$/i.test(parsed.id);
-    const validKey = parsed?.k === null || (typeof parsed?.k === 'string' && !parsed.k.includes('\u0000')) || (typeof parsed?.k === 'number' && Number.isFinite(parsed.k));
+    const validKey =
+      parsed?.k === null ||
+      (typeof parsed?.k === 'string' && !parsed.k.includes('\u0000')) ||
+      (typeof parsed?.k === 'number' && Number.isFinite(parsed.k));
     if (parsed && validId && validKey) return { k: parsed.k ?? null, id: parsed.id as string };
   } catch {
     // fall through

@@ -15,7 +15,10 @@ describe('multi-host connection strings', () => {
       'postgres://u:p%40ss@db1:5432/ym?sslmode=require',
       'postgres://u:p%40ss@db2:5432/ym?sslmode=require',
     ]);
-    expect(singleHostUrls('postgres://db1:1,db2:2/ym?target_session_attrs=primary')).toEqual(['postgres://db1:1/ym', 'postgres://db2:2/ym']);
+    expect(singleHostUrls('postgres://db1:1,db2:2/ym?target_session_attrs=primary')).toEqual([
+      'postgres://db1:1/ym',
+      'postgres://db2:2/ym',
+    ]);
   });
 
   it('refuses session attributes that would send writes to a standby', () => {

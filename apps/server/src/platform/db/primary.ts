@@ -112,7 +112,10 @@ function primaryClientClass(locator: PrimaryLocator): typeof pg.Client {
       const done = this.connectToPrimary().then(() => this as pg.Client);
       if (!callback) return done;
       const cb = callback as (err: Error | null, c?: pg.Client) => void;
-      done.then((c) => cb(null, c), (error: unknown) => cb(error as Error));
+      done.then(
+        (c) => cb(null, c),
+        (error: unknown) => cb(error as Error),
+      );
     }
 
     private async connectToPrimary(): Promise<void> {

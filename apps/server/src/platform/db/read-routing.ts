@@ -85,7 +85,8 @@ export function createReadRouter(
       for (const [reader, lsn] of lastWrite) if (lsn <= replayLsn) lastWrite.delete(reader);
     } catch (error) {
       // Reads go to the primary while the replica cannot be reached; said once per outage.
-      if (!warnedUnreachable) options.log.warn({ err: error }, 'reporting replica unreachable: reports read from the primary until it answers');
+      if (!warnedUnreachable)
+        options.log.warn({ err: error }, 'reporting replica unreachable: reports read from the primary until it answers');
       warnedUnreachable = true;
       current = { ...current, reachable: false };
       return current;

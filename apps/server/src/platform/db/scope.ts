@@ -59,7 +59,12 @@ const beforeCommitHooks = new WeakMap<object, Map<string, { order: number; produ
 const txRoots = new WeakMap<object, Kysely<ControlTables>>();
 
 /** Registers a part of the transaction's final write; false when outside withTenant/withControl (write now instead). */
-export function beforeCommit(tx: Transaction<never> | TenantTx | ControlTx, key: string, order: number, produce: () => FinalWrite | null): boolean {
+export function beforeCommit(
+  tx: Transaction<never> | TenantTx | ControlTx,
+  key: string,
+  order: number,
+  produce: () => FinalWrite | null,
+): boolean {
   const hooks = beforeCommitHooks.get(tx);
   if (!hooks) return false;
   if (!hooks.has(key)) hooks.set(key, { order, produce });
@@ -75,7 +80,9 @@ async function runBeforeCommit(tx: Transaction<never>): Promise<void> {
     .filter((part): part is FinalWrite => part !== null);
   hooks.clear();
   if (parts.length === 0) return;
-  const { rows } = await sql<Record<string, unknown>>`select ${sql.join(parts.map((part, i) => sql`${part.sql} as ${sql.id(`p${i}`)}`))}`.execute(tx);
+  const { rows } = await sql<
+    Record<string, unknown>
+  >`select ${sql.join(parts.map((part, i) => sql`${part.sql} as ${sql.id(`p${i}`)}`))}`.execute(tx);
   parts.forEach((part, i) => part.done?.(rows[0]?.[`p${i}`]));
 }
 
@@ -124,18 +131,19 @@ async function runTransaction<DB, T>(
       if (options.isolation) builder = builder.setIsolationLevel(options.isolation);
       // The preamble rides with BEGIN (one round trip) when the driver is ours; otherwise it is sent here.
       const preamble: Preamble | undefined = prepare ? { sql: prepare.sql, sent: false } : undefined;
-      const run = (): Promise<T> => builder.execute(async (tx) => {
-        afterCommitHooks.set(tx, hooks);
-        beforeCommitHooks.set(tx, new Map());
-        txRoots.set(tx, db as unknown as Kysely<ControlTables>);
-        if (preamble && !preamble.sent) {
-          preamble.sent = true;
-          await sql.raw(preamble.sql).execute(tx);
-        }
-        const value = await fn(tx);
-        await runBeforeCommit(tx as unknown as Transaction<never>);
-        return value;
-      });
+      const run = (): Promise<T> =>
+        builder.execute(async (tx) => {
+          afterCommitHooks.set(tx, hooks);
+          beforeCommitHooks.set(tx, new Map());
+          txRoots.set(tx, db as unknown as Kysely<ControlTables>);
+          if (preamble && !preamble.sent) {
+            preamble.sent = true;
+            await sql.raw(preamble.sql).execute(tx);
+          }
+          const value = await fn(tx);
+          await runBeforeCommit(tx as unknown as Transaction<never>);
+          return value;
+        });
       const result = preamble ? await preambles.run(preamble, run) : await run();
       for (const hook of hooks) {
         try {

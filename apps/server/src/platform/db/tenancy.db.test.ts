@@ -54,10 +54,12 @@ describe(`tenancy on ${testDbKind()}`, () => {
         sql`update ${sql.id(`t_${b.slug}`, 'tenant_settings')} set value = '"stolen"'::jsonb`.execute(tx),
       ),
     ).rejects.toMatchObject({ code: '42501' });
-    await expect(
-      withTenant(database.db, a.slug, (tx) => sql`select * from control.tenants`.execute(tx)),
-    ).rejects.toMatchObject({ code: '42501' });
-    const still = await withTenant(database.db, b.slug, (tx) => sql<{ value: string }>`select value from tenant_settings where key = 'secret'`.execute(tx));
+    await expect(withTenant(database.db, a.slug, (tx) => sql`select * from control.tenants`.execute(tx))).rejects.toMatchObject({
+      code: '42501',
+    });
+    const still = await withTenant(database.db, b.slug, (tx) =>
+      sql<{ value: string }>`select value from tenant_settings where key = 'secret'`.execute(tx),
+    );
     expect(still.rows).toEqual([{ value: 'b-only' }]);
   });
 
@@ -75,6 +77,8 @@ describe(`tenancy on ${testDbKind()}`, () => {
 
   it('refuses a schema that is not a valid tenant slug', async () => {
     await expect(withTenant(database.db, 'x; drop schema control', async () => 1)).rejects.toThrow(/invalid tenant slug/);
-    await expect(withControl(database.db, async (tx) => tx.selectFrom('control.tenants').select('id').execute())).resolves.toBeInstanceOf(Array);
+    await expect(withControl(database.db, async (tx) => tx.selectFrom('control.tenants').select('id').execute())).resolves.toBeInstanceOf(
+      Array,
+    );
   });
 });

@@ -37,9 +37,13 @@ export async function registerSecurityHeaders(app: FastifyInstance, options: Sec
   };
   // Swagger UI (/docs) injects a <style> element of its own: its pages alone allow inline styles
   // (a nonce would void 'unsafe-inline', so none there). Scripts stay 'self' only.
-  const docsPolicy = { enableCSPNonces: false, contentSecurityPolicy: { useDefaults: false, directives: { ...directives, styleSrc: ["'self'", "'unsafe-inline'"] } } };
+  const docsPolicy = {
+    enableCSPNonces: false,
+    contentSecurityPolicy: { useDefaults: false, directives: { ...directives, styleSrc: ["'self'", "'unsafe-inline'"] } },
+  };
   app.addHook('onRoute', (route) => {
-    if (route.url === '/docs' || route.url.startsWith('/docs/')) route.config = { ...(route.config as object), helmet: docsPolicy } as typeof route.config;
+    if (route.url === '/docs' || route.url.startsWith('/docs/'))
+      route.config = { ...(route.config as object), helmet: docsPolicy } as typeof route.config;
   });
   await app.register(helmet, {
     enableCSPNonces: true,

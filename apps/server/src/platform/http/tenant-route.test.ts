@@ -28,7 +28,7 @@ const WITHOUT_TENANT_TRANSACTION: Record<string, string> = {
 const MAY_CALL_WITH_TENANT: Record<string, string> = {
   'alerts/alerts.routes.ts': 'the scheduled evaluation walks every tenant (no request, no caller)',
   'auth/auth.routes.ts': 'an operator route registers an issuer for the tenant named in the path',
-  'planning/planning.routes.ts': "the recurring-work horizon timer walks every tenant (no request, no caller)",
+  'planning/planning.routes.ts': 'the recurring-work horizon timer walks every tenant (no request, no caller)',
 };
 
 /** `{ roles: [...] }` is the access declaration of a tenant route (see platform/http/access.ts). */
@@ -49,7 +49,8 @@ describe('tenant routes use tenantRunner', () => {
     expect(source, `${name} declares tenant roles: open its transactions with tenantRunner(database)`).toMatch(/\btenantRunner\(/);
     const calls = [...source.matchAll(/\bwithTenant\(([^;]*?)\)/g)].map((m) => m[1] ?? '');
     if (!(name in MAY_CALL_WITH_TENANT)) expect(calls, `${name} calls withTenant itself; use the runner`).toEqual([]);
-    for (const args of calls) expect(args, `${name} opens a caller's tenant without the runner`).not.toMatch(/tenantSlug|callerOf|tenantActor/);
+    for (const args of calls)
+      expect(args, `${name} opens a caller's tenant without the runner`).not.toMatch(/tenantSlug|callerOf|tenantActor/);
   });
 
   it('leaves no other module file that reads the caller from a request opening its tenant itself', () => {
@@ -64,6 +65,7 @@ describe('tenant routes use tenantRunner', () => {
   it('keeps its exception lists current', () => {
     const names = new Set(routeModules.map((m) => m.name));
     for (const name of [...Object.keys(WITHOUT_TENANT_TRANSACTION), ...Object.keys(MAY_CALL_WITH_TENANT)]) expect(names).toContain(name);
-    for (const name of Object.keys(MAY_CALL_WITH_TENANT)) expect(routeModules.find((m) => m.name === name)?.source).toMatch(/\bwithTenant\(/);
+    for (const name of Object.keys(MAY_CALL_WITH_TENANT))
+      expect(routeModules.find((m) => m.name === name)?.source).toMatch(/\bwithTenant\(/);
   });
 });

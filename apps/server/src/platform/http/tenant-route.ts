@@ -9,7 +9,11 @@ import { callerOf } from './access.js';
  */
 export type TenantRunOptions = TxOptions & { database?: Database };
 
-export type TenantRunner = <T>(request: FastifyRequest, fn: (tx: TenantTx, caller: Caller) => Promise<T>, options?: TenantRunOptions) => Promise<T>;
+export type TenantRunner = <T>(
+  request: FastifyRequest,
+  fn: (tx: TenantTx, caller: Caller) => Promise<T>,
+  options?: TenantRunOptions,
+) => Promise<T>;
 
 /**
  * The edge of every tenant route: the caller from the verified token, and one transaction pinned

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { AppError } from '../errors.js';
 import { expectedVersion, matchesEntityTag, optionalVersion, parseEntityTags } from './versioning.js';
 
-const withIfMatch = (value?: string): FastifyRequest => ({ headers: value === undefined ? {} : { 'if-match': value } }) as unknown as FastifyRequest;
+const withIfMatch = (value?: string): FastifyRequest =>
+  ({ headers: value === undefined ? {} : { 'if-match': value } }) as unknown as FastifyRequest;
 
 /** The problem a call throws, as the error handler would answer it. */
 function problemOf(fn: () => unknown): { status: number; type: string; detail: string; errors: unknown } {
@@ -74,7 +75,11 @@ describe('expectedVersion (If-Match on updates)', () => {
   it('answers 428 without If-Match', () => {
     for (const request of [withIfMatch(), withIfMatch('')]) {
       const problem = problemOf(() => expectedVersion(request));
-      expect(problem).toMatchObject({ status: 428, type: '/problems/precondition-required', detail: 'send the version you read in If-Match' });
+      expect(problem).toMatchObject({
+        status: 428,
+        type: '/problems/precondition-required',
+        detail: 'send the version you read in If-Match',
+      });
     }
   });
 

@@ -28,7 +28,14 @@ export async function registerWebApp(app: FastifyInstance, dir: string): Promise
     const url = (request.params as { '*': string })['*'];
     if (API_PREFIXES.some((p) => request.url.startsWith(p))) return reply.callNotFound();
     const file = path.normalize(url);
-    if (file && file !== '.' && !file.startsWith('..') && file !== 'index.html' && existsSync(path.join(dir, file)) && !file.endsWith('/')) {
+    if (
+      file &&
+      file !== '.' &&
+      !file.startsWith('..') &&
+      file !== 'index.html' &&
+      existsSync(path.join(dir, file)) &&
+      !file.endsWith('/')
+    ) {
       const immutable = file.startsWith('assets/');
       return reply.header('cache-control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache').sendFile(file);
     }

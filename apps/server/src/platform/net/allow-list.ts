@@ -5,7 +5,10 @@ import ipaddr from 'ipaddr.js';
 
 /** `[::1]` → `::1`, `Example.COM.` → `example.com`. */
 export function normalizeHost(hostname: string): string {
-  return hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase().replace(/\.+$/, '');
+  return hostname
+    .replace(/^\[(.*)\]$/, '$1')
+    .toLowerCase()
+    .replace(/\.+$/, '');
 }
 
 /** IPv4-mapped IPv6 (`::ffff:7f00:1`) is the IPv4 address it maps; anything else as it is. */
@@ -61,4 +64,3 @@ export function parseAllowList(entries: readonly string[]): { rules: AllowRules;
   }
   return { rules, problems };
 }
-

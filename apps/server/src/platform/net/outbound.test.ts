@@ -68,7 +68,9 @@ describe('outbound call guard', () => {
 
   it.each(FORBIDDEN_URLS)('refuses %s by default', async (url) => {
     const outbound = createOutbound();
-    expect(await refusal(outbound.assertAllowed(url))).toMatch(/loopback|private|link-local|metadata|unspecified|multicast|broadcast|carrier-grade|reserved/);
+    expect(await refusal(outbound.assertAllowed(url))).toMatch(
+      /loopback|private|link-local|metadata|unspecified|multicast|broadcast|carrier-grade|reserved/,
+    );
     await outbound.close();
   });
 

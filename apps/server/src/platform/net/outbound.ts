@@ -116,7 +116,8 @@ export function createOutbound(options: OutboundOptions = {}): Outbound {
   const guardedLookup: LookupFunction = (hostname, lookupOptions, callback) => {
     vet(hostname).then(
       (addresses) => {
-        const wanted = lookupOptions.family === 4 || lookupOptions.family === 6 ? addresses.filter((a) => a.family === lookupOptions.family) : addresses;
+        const wanted =
+          lookupOptions.family === 4 || lookupOptions.family === 6 ? addresses.filter((a) => a.family === lookupOptions.family) : addresses;
         const list = wanted.length > 0 ? wanted : addresses;
         if (lookupOptions.all) (callback as (e: null, a: ResolvedAddress[]) => void)(null, list);
         else callback(null, list[0]!.address, list[0]!.family);
@@ -145,13 +146,15 @@ export function createOutbound(options: OutboundOptions = {}): Outbound {
       } catch {
         throw new OutboundRefused('not an absolute URL');
       }
-      if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new OutboundRefused('only http:// and https:// URLs are allowed');
+      if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+        throw new OutboundRefused('only http:// and https:// URLs are allowed');
       if (parsed.username !== '' || parsed.password !== '') throw new OutboundRefused('credentials in the URL are not allowed');
       await vet(parsed.hostname);
     },
     async fetch(url, init = {}) {
       const parsed = new URL(url);
-      if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new OutboundRefused('only http:// and https:// URLs are allowed');
+      if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+        throw new OutboundRefused('only http:// and https:// URLs are allowed');
       const headers = init.headers instanceof Headers ? Object.fromEntries(init.headers.entries()) : init.headers;
       const response = await undiciFetch(parsed, {
         method: init.method ?? 'GET',

@@ -24,11 +24,13 @@ export const ADMIN_SECTIONS = [
 ] as const;
 
 function useOptions<T extends { id: string; code: string; name: string }>(key: string[], path: string) {
-  return useQuery({
-    queryKey: [...key, 'options'],
-    queryFn: ({ signal }) => api.get<{ items: T[] }>(path, { limit: 500 }, signal),
-    select: (page) => page.items.map((i) => ({ value: i.id, label: `${i.code} — ${i.name}` })),
-  }).data ?? [];
+  return (
+    useQuery({
+      queryKey: [...key, 'options'],
+      queryFn: ({ signal }) => api.get<{ items: T[] }>(path, { limit: 500 }, signal),
+      select: (page) => page.items.map((i) => ({ value: i.id, label: `${i.code} — ${i.name}` })),
+    }).data ?? []
+  );
 }
 
 /** The tenant's regions as options (value: the code resources and memberships name). */

@@ -14,7 +14,13 @@ export const IMPORT_KINDS = [
 export const IMPORT_PATH = '/api/v1/imports';
 
 /** What an import answers: counts, and the lines that were refused, each with its field and reason. */
-export type ImportReport = { dryRun: boolean; rows: number; valid: number; created: number; problems: { line: number | null; field: string | null; reason: string }[] };
+export type ImportReport = {
+  dryRun: boolean;
+  rows: number;
+  valid: number;
+  created: number;
+  problems: { line: number | null; field: string | null; reason: string }[];
+};
 
 const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
@@ -54,7 +60,12 @@ export function ImportSection() {
     mutationFn: async ({ dryRun }: { dryRun: boolean }) => {
       if (!file) throw new Error('choose a CSV file');
       const text = await file.text();
-      const { data } = await request<unknown>(`${IMPORT_PATH}/${kind}`, { method: 'POST', body: text, headers: { 'content-type': 'text/csv' }, query: { dryRun } });
+      const { data } = await request<unknown>(`${IMPORT_PATH}/${kind}`, {
+        method: 'POST',
+        body: text,
+        headers: { 'content-type': 'text/csv' },
+        query: { dryRun },
+      });
       return { ...readImportReport(data), dryRun };
     },
     onSuccess: (report) => {
@@ -70,14 +81,33 @@ export function ImportSection() {
       </Text>
       <Paper withBorder p="md">
         <SimpleGrid cols={{ base: 1, sm: 2 }}>
-          <Select label="What to import" data={IMPORT_KINDS.map(({ value, label }) => ({ value, label }))} value={kind} onChange={(v) => v && setKind(v)} allowDeselect={false} />
-          <FileInput label="CSV file" accept=".csv,text/csv" placeholder="Choose a file" leftSection={<IconFileTypeCsv size={16} />} value={file} onChange={setFile} clearable />
+          <Select
+            label="What to import"
+            data={IMPORT_KINDS.map(({ value, label }) => ({ value, label }))}
+            value={kind}
+            onChange={(v) => v && setKind(v)}
+            allowDeselect={false}
+          />
+          <FileInput
+            label="CSV file"
+            accept=".csv,text/csv"
+            placeholder="Choose a file"
+            leftSection={<IconFileTypeCsv size={16} />}
+            value={file}
+            onChange={setFile}
+            clearable
+          />
         </SimpleGrid>
         <Text size="xs" c="dimmed" mt="xs">
           Columns: {IMPORT_KINDS.find((k) => k.value === kind)?.columns}. A header row is required; the CSV export has the same format.
         </Text>
         <Group mt="md">
-          <Button variant="default" disabled={!file} loading={run.isPending && run.variables.dryRun} onClick={() => run.mutate({ dryRun: true })}>
+          <Button
+            variant="default"
+            disabled={!file}
+            loading={run.isPending && run.variables.dryRun}
+            onClick={() => run.mutate({ dryRun: true })}
+          >
             Dry run
           </Button>
           <Button disabled={!file} loading={run.isPending && !run.variables.dryRun} onClick={() => run.mutate({ dryRun: false })}>
@@ -88,7 +118,10 @@ export function ImportSection() {
       <ProblemAlert error={run.error} title="Import refused" />
       {report ? (
         <Paper withBorder p="md" data-testid="import-report">
-          <Alert color={report.problems.length ? 'orange' : 'teal'} title={report.dryRun ? 'Dry run — nothing was written' : report.problems.length ? 'Not imported' : 'Imported'}>
+          <Alert
+            color={report.problems.length ? 'orange' : 'teal'}
+            title={report.dryRun ? 'Dry run — nothing was written' : report.problems.length ? 'Not imported' : 'Imported'}
+          >
             <Text size="sm" data-testid="import-summary">
               {importSummary(report)}
             </Text>

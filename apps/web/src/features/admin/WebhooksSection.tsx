@@ -55,8 +55,19 @@ function CreateWebhook({ onCreated }: { onCreated: (w: CreatedWebhook) => void }
       <Modal opened={opened} onClose={() => setOpened(false)} title="New webhook" closeButtonProps={{ 'aria-label': 'Close' }}>
         <Stack>
           <ProblemAlert error={create.error} title="Not created" />
-          <TextInput label="Receiver URL" placeholder="https://example.com/hooks/yardmaster" value={url} onChange={(e) => setUrl(e.currentTarget.value)} required />
-          <TextInput label="Event types" description="Comma-separated, e.g. dispatch.dispatched, dispatch.completed; * for every event" value={events} onChange={(e) => setEvents(e.currentTarget.value)} />
+          <TextInput
+            label="Receiver URL"
+            placeholder="https://example.com/hooks/yardmaster"
+            value={url}
+            onChange={(e) => setUrl(e.currentTarget.value)}
+            required
+          />
+          <TextInput
+            label="Event types"
+            description="Comma-separated, e.g. dispatch.dispatched, dispatch.completed; * for every event"
+            value={events}
+            onChange={(e) => setEvents(e.currentTarget.value)}
+          />
           <Group justify="flex-end">
             <Button variant="default" onClick={() => setOpened(false)}>
               Cancel
@@ -109,7 +120,12 @@ function Deliveries({ hook, timeZone }: { hook: Webhook; timeZone: string }) {
             <Table.Td>{d.lastError ?? '—'}</Table.Td>
             <Table.Td>{formatDateTime(d.createdAt, timeZone)}</Table.Td>
             <Table.Td>
-              <Button size="compact-xs" variant="default" loading={replay.isPending && replay.variables === d.id} onClick={() => replay.mutate(d.id)}>
+              <Button
+                size="compact-xs"
+                variant="default"
+                loading={replay.isPending && replay.variables === d.id}
+                onClick={() => replay.mutate(d.id)}
+              >
                 Send again
               </Button>
             </Table.Td>
@@ -181,7 +197,10 @@ function WebhookCard({ hook, onSecret, timeZone }: { hook: Webhook; onSecret: (w
 export function WebhooksSection() {
   const me = useMe();
   const [secret, setSecret] = useState<CreatedWebhook | null>(null);
-  const list = useQuery({ queryKey: keys.all, queryFn: ({ signal }) => api.get<{ items: Webhook[] }>('/api/v1/webhooks', { limit: 100 }, signal) });
+  const list = useQuery({
+    queryKey: keys.all,
+    queryFn: ({ signal }) => api.get<{ items: Webhook[] }>('/api/v1/webhooks', { limit: 100 }, signal),
+  });
   return (
     <Stack>
       <Group justify="space-between">
@@ -191,10 +210,20 @@ export function WebhooksSection() {
         <CreateWebhook onCreated={setSecret} />
       </Group>
       <Alert color="gray" variant="outline">
-        <Text size="sm">Each delivery is a signed POST of the event's JSON; failed deliveries are retried with backoff, and the log keeps every attempt.</Text>
+        <Text size="sm">
+          Each delivery is a signed POST of the event's JSON; failed deliveries are retried with backoff, and the log keeps every attempt.
+        </Text>
       </Alert>
-      {list.error ? <ErrorState error={list.error} /> : !list.data ? <LoadingState /> : list.data.items.length === 0 ? <EmptyState title="No webhooks yet">Create one to send events to another system.</EmptyState> : null}
-      {list.data?.items.map((hook) => <WebhookCard key={hook.id} hook={hook} onSecret={setSecret} timeZone={me.timeZone} />)}
+      {list.error ? (
+        <ErrorState error={list.error} />
+      ) : !list.data ? (
+        <LoadingState />
+      ) : list.data.items.length === 0 ? (
+        <EmptyState title="No webhooks yet">Create one to send events to another system.</EmptyState>
+      ) : null}
+      {list.data?.items.map((hook) => (
+        <WebhookCard key={hook.id} hook={hook} onSecret={setSecret} timeZone={me.timeZone} />
+      ))}
       <SecretNotice created={secret} onClose={() => setSecret(null)} />
     </Stack>
   );

@@ -21,7 +21,11 @@ describe('CSV import report', () => {
       { line: 4, field: null, reason: '2 fields, the header has 4' },
     ]);
     expect(importSummary(report)).toBe('3 rows read: 1 valid, 2 refused. Nothing was written (dry run).');
-    expect(importSummary({ ...report, dryRun: false })).toBe('3 rows read: 1 valid, 2 refused. Nothing was imported: fix the refused lines and try again.');
-    expect(importSummary(readImportReport({ dryRun: false, rows: 1, valid: 1, created: 1, errors: [] }))).toBe('1 row read: 1 valid. 1 created.');
+    expect(importSummary({ ...report, dryRun: false })).toBe(
+      '3 rows read: 1 valid, 2 refused. Nothing was imported: fix the refused lines and try again.',
+    );
+    expect(importSummary(readImportReport({ dryRun: false, rows: 1, valid: 1, created: 1, errors: [] }))).toBe(
+      '1 row read: 1 valid. 1 created.',
+    );
   });
 });

@@ -44,9 +44,16 @@ const regionBadge = (region: string | null) =>
     </Text>
   );
 const regionField = <F,>(regions: Option[]) =>
-  ({ name: 'region' as keyof F & string, label: 'Region', kind: 'select', options: regions, description: 'Empty: shared by every region' }) as const;
+  ({
+    name: 'region' as keyof F & string,
+    label: 'Region',
+    kind: 'select',
+    options: regions,
+    description: 'Empty: shared by every region',
+  }) as const;
 /** Only a changed region is sent: a dispatcher limited by region may not make a resource shared. */
-const regionChange = (region: string | null, before?: string | null) => (before === undefined ? (region === null ? {} : { region }) : region === before ? {} : { region });
+const regionChange = (region: string | null, before?: string | null) =>
+  before === undefined ? (region === null ? {} : { region }) : region === before ? {} : { region };
 
 type QualificationForm = { code: string; name: string; description: string };
 export const qualificationsSpec: ResourceSpec<Qualification, QualificationForm> = {
@@ -90,7 +97,13 @@ export function equipmentTypesSpec(qualifications: Option[]): ResourceSpec<Equip
         label: 'Operator must hold',
         render: (t) => (
           <Group gap={4}>
-            {t.requiredQualificationIds.length ? t.requiredQualificationIds.map((id) => <Badge key={id} variant="light" size="sm">{label(id)}</Badge>) : '—'}
+            {t.requiredQualificationIds.length
+              ? t.requiredQualificationIds.map((id) => (
+                  <Badge key={id} variant="light" size="sm">
+                    {label(id)}
+                  </Badge>
+                ))
+              : '—'}
           </Group>
         ),
       },
@@ -104,8 +117,18 @@ export function equipmentTypesSpec(qualifications: Option[]): ResourceSpec<Equip
     ],
     empty: { code: '', name: '', description: '', requiredQualificationIds: [] },
     toForm: (t) => ({ code: t.code, name: t.name, description: t.description ?? '', requiredQualificationIds: t.requiredQualificationIds }),
-    toCreate: (f) => ({ code: f.code.trim(), name: f.name.trim(), description: opt(f.description), requiredQualificationIds: f.requiredQualificationIds }),
-    toUpdate: (f) => ({ code: f.code.trim(), name: f.name.trim(), description: opt(f.description), requiredQualificationIds: f.requiredQualificationIds }),
+    toCreate: (f) => ({
+      code: f.code.trim(),
+      name: f.name.trim(),
+      description: opt(f.description),
+      requiredQualificationIds: f.requiredQualificationIds,
+    }),
+    toUpdate: (f) => ({
+      code: f.code.trim(),
+      name: f.name.trim(),
+      description: opt(f.description),
+      requiredQualificationIds: f.requiredQualificationIds,
+    }),
     createSchema: CreateEquipmentTypeSchema,
     updateSchema: UpdateEquipmentTypeSchema,
     idOf: (t) => t.id,
@@ -113,8 +136,20 @@ export function equipmentTypesSpec(qualifications: Option[]): ResourceSpec<Equip
   };
 }
 
-const EQUIPMENT_COLOR: Record<Equipment['status'], string> = { available: 'teal', dispatched: 'blue', maintenance: 'orange', retired: 'gray' };
-type EquipmentForm = { assetTag: string; name: string; equipmentTypeId: string | null; homeLat: number | string; homeLng: number | string; region: string | null };
+const EQUIPMENT_COLOR: Record<Equipment['status'], string> = {
+  available: 'teal',
+  dispatched: 'blue',
+  maintenance: 'orange',
+  retired: 'gray',
+};
+type EquipmentForm = {
+  assetTag: string;
+  name: string;
+  equipmentTypeId: string | null;
+  homeLat: number | string;
+  homeLng: number | string;
+  region: string | null;
+};
 export function equipmentSpec(types: Option[], regions: Option[] = []): ResourceSpec<Equipment, EquipmentForm> {
   return {
     queryKey: ['fleet', 'equipment'],
@@ -151,9 +186,28 @@ export function equipmentSpec(types: Option[], regions: Option[] = []): Resource
       regionField<EquipmentForm>(regions),
     ],
     empty: { assetTag: '', name: '', equipmentTypeId: null, homeLat: '', homeLng: '', region: null },
-    toForm: (e) => ({ assetTag: e.assetTag, name: e.name, equipmentTypeId: e.equipmentTypeId, homeLat: e.home?.lat ?? '', homeLng: e.home?.lng ?? '', region: e.region }),
-    toCreate: (f) => ({ assetTag: f.assetTag.trim(), name: f.name.trim(), equipmentTypeId: f.equipmentTypeId ?? '', home: positionOf(f.homeLat, f.homeLng), ...regionChange(f.region) }),
-    toUpdate: (f, e) => ({ assetTag: f.assetTag.trim(), name: f.name.trim(), equipmentTypeId: f.equipmentTypeId ?? '', home: positionOf(f.homeLat, f.homeLng), ...regionChange(f.region, e.region) }),
+    toForm: (e) => ({
+      assetTag: e.assetTag,
+      name: e.name,
+      equipmentTypeId: e.equipmentTypeId,
+      homeLat: e.home?.lat ?? '',
+      homeLng: e.home?.lng ?? '',
+      region: e.region,
+    }),
+    toCreate: (f) => ({
+      assetTag: f.assetTag.trim(),
+      name: f.name.trim(),
+      equipmentTypeId: f.equipmentTypeId ?? '',
+      home: positionOf(f.homeLat, f.homeLng),
+      ...regionChange(f.region),
+    }),
+    toUpdate: (f, e) => ({
+      assetTag: f.assetTag.trim(),
+      name: f.name.trim(),
+      equipmentTypeId: f.equipmentTypeId ?? '',
+      home: positionOf(f.homeLat, f.homeLng),
+      ...regionChange(f.region, e.region),
+    }),
     createSchema: CreateEquipmentSchema,
     updateSchema: UpdateEquipmentSchema,
     idOf: (e) => e.id,
@@ -161,10 +215,20 @@ export function equipmentSpec(types: Option[], regions: Option[] = []): Resource
   };
 }
 
-type DriverForm = { name: string; employeeNo: string; phone: string; email: string; subject: string; dutyStatus: string; qualificationIds: string[]; region: string | null };
+type DriverForm = {
+  name: string;
+  employeeNo: string;
+  phone: string;
+  email: string;
+  subject: string;
+  dutyStatus: string;
+  qualificationIds: string[];
+  region: string | null;
+};
 export function driversSpec(qualifications: Option[], regions: Option[] = []): ResourceSpec<Driver, DriverForm> {
   // Held qualifications keep their expiry when the list is edited here; new ones have none.
-  const held = (ids: string[], d?: Driver) => ids.map((id) => ({ qualificationId: id, expiresAt: d?.qualifications.find((q) => q.qualificationId === id)?.expiresAt ?? null }));
+  const held = (ids: string[], d?: Driver) =>
+    ids.map((id) => ({ qualificationId: id, expiresAt: d?.qualifications.find((q) => q.qualificationId === id)?.expiresAt ?? null }));
   return {
     queryKey: ['people', 'drivers'],
     path: '/api/v1/drivers',
@@ -179,7 +243,13 @@ export function driversSpec(qualifications: Option[], regions: Option[] = []): R
         render: (d) => (
           <Group gap={4}>
             {d.qualifications.map((q) => (
-              <Badge key={q.qualificationId} size="sm" variant="light" color={q.expired ? 'red' : 'blue'} title={q.expiresAt ? `expires ${q.expiresAt.slice(0, 10)}` : 'no expiry'}>
+              <Badge
+                key={q.qualificationId}
+                size="sm"
+                variant="light"
+                color={q.expired ? 'red' : 'blue'}
+                title={q.expiresAt ? `expires ${q.expiresAt.slice(0, 10)}` : 'no expiry'}
+              >
                 {q.code}
               </Badge>
             ))}
@@ -187,7 +257,10 @@ export function driversSpec(qualifications: Option[], regions: Option[] = []): R
         ),
       },
       { label: 'Region', render: (d) => regionBadge(d.region) },
-      { label: 'Duty', render: (d) => <Badge color={d.dutyStatus === 'on_duty' ? 'teal' : 'gray'}>{d.dutyStatus.replace('_', ' ')}</Badge> },
+      {
+        label: 'Duty',
+        render: (d) => <Badge color={d.dutyStatus === 'on_duty' ? 'teal' : 'gray'}>{d.dutyStatus.replace('_', ' ')}</Badge>,
+      },
       { label: 'Sign-in', render: (d) => (d.subject ? 'linked' : '—') },
     ],
     fields: [
@@ -246,7 +319,17 @@ export function driversSpec(qualifications: Option[], regions: Option[] = []): R
   };
 }
 
-type SiteForm = { name: string; address: string; lat: number | string; lng: number | string; contactName: string; contactPhone: string; notes: string; active: boolean; region: string | null };
+type SiteForm = {
+  name: string;
+  address: string;
+  lat: number | string;
+  lng: number | string;
+  contactName: string;
+  contactPhone: string;
+  notes: string;
+  active: boolean;
+  region: string | null;
+};
 export const sitesSpec = (regions: Option[] = []): ResourceSpec<Site, SiteForm> => ({
   queryKey: ['sites'],
   path: '/api/v1/sites',
@@ -319,7 +402,14 @@ export const regionsSpec: ResourceSpec<Region, RegionForm> = {
     { label: 'Description', render: (r) => r.description ?? '—' },
   ],
   fields: [
-    { name: 'code', label: 'Code', kind: 'text', required: true, createOnly: true, description: 'e.g. NORTH; the key memberships and token claims use, it never changes' },
+    {
+      name: 'code',
+      label: 'Code',
+      kind: 'text',
+      required: true,
+      createOnly: true,
+      description: 'e.g. NORTH; the key memberships and token claims use, it never changes',
+    },
     { name: 'name', label: 'Name', kind: 'text', required: true },
     { name: 'description', label: 'Description', kind: 'textarea' },
   ],

@@ -27,7 +27,17 @@ export const usersSpec = (regions: Array<{ value: string; label: string }> = [])
         </Group>
       ),
     },
-    { label: 'Regions', render: (m) => (m.regions.length > 0 ? m.regions.join(', ') : <Text size="sm" c="dimmed">all</Text>) },
+    {
+      label: 'Regions',
+      render: (m) =>
+        m.regions.length > 0 ? (
+          m.regions.join(', ')
+        ) : (
+          <Text size="sm" c="dimmed">
+            all
+          </Text>
+        ),
+    },
     {
       label: 'Status',
       render: (m) =>
@@ -43,10 +53,23 @@ export const usersSpec = (regions: Array<{ value: string; label: string }> = [])
     },
   ],
   fields: [
-    { name: 'email', label: 'E-mail', kind: 'text', required: true, createOnly: true, description: 'Bound to the person at their first sign-in' },
+    {
+      name: 'email',
+      label: 'E-mail',
+      kind: 'text',
+      required: true,
+      createOnly: true,
+      description: 'Bound to the person at their first sign-in',
+    },
     { name: 'name', label: 'Name', kind: 'text' },
     { name: 'roles', label: 'Roles', kind: 'multiselect', required: true, options: roleOptions },
-    { name: 'regions', label: 'Regions', kind: 'multiselect', options: regions, description: 'A dispatcher or viewer sees and dispatches only in these (empty: every region); admins are never limited' },
+    {
+      name: 'regions',
+      label: 'Regions',
+      kind: 'multiselect',
+      options: regions,
+      description: 'A dispatcher or viewer sees and dispatches only in these (empty: every region); admins are never limited',
+    },
     { name: 'active', label: 'Active', kind: 'switch', editOnly: true },
   ],
   empty: { email: '', name: '', roles: [], regions: [], active: true },

@@ -1,5 +1,20 @@
 import { useState } from 'react';
-import { Alert, Badge, Button, Code, Drawer, Group, Paper, ScrollArea, SimpleGrid, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import {
+  Alert,
+  Badge,
+  Button,
+  Code,
+  Drawer,
+  Group,
+  Paper,
+  ScrollArea,
+  SimpleGrid,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+  Title,
+} from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { notifications } from '@mantine/notifications';
 import { IconDownload, IconShieldCheck } from '@tabler/icons-react';
@@ -68,7 +83,8 @@ function EventDetail({ event, onClose, onHistory }: { event: AuditEvent | null; 
             <b>{event.action}</b> on {event.entityType} <Code>{event.entityId}</Code>
           </Text>
           <Text size="sm">
-            {formatDateTime(event.occurredAt, me.timeZone)} by {event.actor.name} ({event.actor.kind === 'system' ? 'system' : event.actor.roles.join(', ')})
+            {formatDateTime(event.occurredAt, me.timeZone)} by {event.actor.name} (
+            {event.actor.kind === 'system' ? 'system' : event.actor.roles.join(', ')})
           </Text>
           <Text size="xs" c="dimmed">
             request {event.requestId ?? '—'} · from {event.sourceIp ?? '—'}
@@ -103,7 +119,13 @@ function HistoryDrawer({ entity, onClose }: { entity: { type: string; id: string
   const history = useEntityHistory(entity?.type ?? '', entity?.id ?? '');
   const me = useMe();
   return (
-    <Drawer opened={entity !== null} onClose={onClose} position="right" size="lg" title={entity ? `History of ${entity.type} ${entity.id}` : ''}>
+    <Drawer
+      opened={entity !== null}
+      onClose={onClose}
+      position="right"
+      size="lg"
+      title={entity ? `History of ${entity.type} ${entity.id}` : ''}
+    >
       {history.isPending ? (
         <LoadingState />
       ) : history.error ? (
@@ -141,7 +163,9 @@ export function AuditPage() {
   const events = log.data?.pages.flatMap((p) => p.items) ?? [];
 
   const doExport = (format: 'csv' | 'jsonl') => {
-    exportAudit(filter, format).catch((error: unknown) => notifications.show({ color: 'red', title: 'Export failed', message: messageOf(error) }));
+    exportAudit(filter, format).catch((error: unknown) =>
+      notifications.show({ color: 'red', title: 'Export failed', message: messageOf(error) }),
+    );
   };
 
   return (
@@ -201,7 +225,13 @@ export function AuditPage() {
               </Table.Thead>
               <Table.Tbody>
                 {events.map((e) => (
-                  <Table.Tr key={e.sequence} style={{ cursor: 'pointer' }} onClick={() => setSelected(e)} tabIndex={0} onKeyDown={(k) => k.key === 'Enter' && setSelected(e)}>
+                  <Table.Tr
+                    key={e.sequence}
+                    style={{ cursor: 'pointer' }}
+                    onClick={() => setSelected(e)}
+                    tabIndex={0}
+                    onKeyDown={(k) => k.key === 'Enter' && setSelected(e)}
+                  >
                     <Table.Td>{e.sequence}</Table.Td>
                     <Table.Td>{formatDateTime(e.occurredAt, me.timeZone)}</Table.Td>
                     <Table.Td>
@@ -211,7 +241,10 @@ export function AuditPage() {
                       <Code>{e.action}</Code>
                     </Table.Td>
                     <Table.Td>
-                      {e.entityType} <Text span size="xs" c="dimmed">{e.entityId.slice(0, 8)}</Text>
+                      {e.entityType}{' '}
+                      <Text span size="xs" c="dimmed">
+                        {e.entityId.slice(0, 8)}
+                      </Text>
                     </Table.Td>
                   </Table.Tr>
                 ))}

@@ -11,7 +11,8 @@ export const auditKeys = {
 export function useAuditLog(filter: AuditFilter) {
   return useInfiniteQuery({
     queryKey: auditKeys.list(filter),
-    queryFn: ({ pageParam, signal }) => api.get<AuditPage>('/api/v1/audit', { ...filter, limit: 50, cursor: pageParam ?? undefined }, signal),
+    queryFn: ({ pageParam, signal }) =>
+      api.get<AuditPage>('/api/v1/audit', { ...filter, limit: 50, cursor: pageParam ?? undefined }, signal),
     initialPageParam: null as string | null,
     getNextPageParam: (last) => last.nextCursor,
   });
@@ -21,7 +22,11 @@ export function useEntityHistory(entityType: string, entityId: string) {
   return useQuery({
     queryKey: auditKeys.history(entityType, entityId),
     queryFn: ({ signal }) =>
-      api.get<AuditPage>(`/api/v1/audit/entities/${encodeURIComponent(entityType)}/${encodeURIComponent(entityId)}/history`, { limit: 200 }, signal),
+      api.get<AuditPage>(
+        `/api/v1/audit/entities/${encodeURIComponent(entityType)}/${encodeURIComponent(entityId)}/history`,
+        { limit: 200 },
+        signal,
+      ),
     enabled: Boolean(entityType && entityId),
   });
 }

@@ -12,7 +12,13 @@ export function CallbackPage() {
       .then(({ returnTo }) => navigate(returnTo === '/auth/callback' ? '/' : returnTo, { replace: true }))
       .catch(setError);
   }, [navigate]);
-  if (error) return <Frame><ErrorState title="Sign-in failed" error={error} /><SignInButton /></Frame>;
+  if (error)
+    return (
+      <Frame>
+        <ErrorState title="Sign-in failed" error={error} />
+        <SignInButton />
+      </Frame>
+    );
   return <LoadingState label="Signing you in…" />;
 }
 

@@ -7,7 +7,18 @@ import { useTranslation } from 'react-i18next';
 import type { CandidateDriver, CandidateEquipment } from '@yardmaster/contracts';
 import { messageOf } from '../../lib/api';
 import { ErrorState, LoadingState } from '../../ui/States';
-import { useBoard, useCancel, useCandidates, useChangePriority, useComplete, useDispatchSettings, useManualDispatch, useRecall, useRelease, useSetAutoProcessing } from './api';
+import {
+  useBoard,
+  useCancel,
+  useCandidates,
+  useChangePriority,
+  useComplete,
+  useDispatchSettings,
+  useManualDispatch,
+  useRecall,
+  useRelease,
+  useSetAutoProcessing,
+} from './api';
 import { ActionDialog, reportOutcome } from './components/ActionDialog';
 import { Board, type BoardItem } from './components/Board';
 import { ResourcePanel } from './components/ResourcePanel';
@@ -26,7 +37,10 @@ function AutoProcessingSwitch() {
         checked={enabled}
         disabled={settings.isPending || Boolean(settings.error)}
         onChange={(e) =>
-          set.mutate({ enabled: e.currentTarget.checked }, { onError: (error) => notifications.show({ color: 'red', title: t('common.notChanged'), message: messageOf(error) }) })
+          set.mutate(
+            { enabled: e.currentTarget.checked },
+            { onError: (error) => notifications.show({ color: 'red', title: t('common.notChanged'), message: messageOf(error) }) },
+          )
         }
       />
     </Tooltip>
@@ -43,7 +57,11 @@ function CandidateChoice({ candidate, label }: { candidate: CandidateEquipment |
       description={candidate.eligible ? undefined : candidate.reasons.join('; ')}
       data-testid="candidate"
       data-eligible={candidate.eligible}
-      styles={candidate.eligible ? undefined : { label: { color: 'var(--mantine-color-dimmed)' }, description: { color: 'var(--mantine-color-dimmed)' } }}
+      styles={
+        candidate.eligible
+          ? undefined
+          : { label: { color: 'var(--mantine-color-dimmed)' }, description: { color: 'var(--mantine-color-dimmed)' } }
+      }
     />
   );
 }
@@ -82,7 +100,12 @@ function ManualDispatchDialog({ item, onClose }: { item: BoardItem; onClose: () 
           {candidates.data ? (
             <Grid>
               <Grid.Col span={{ base: 12, sm: 6 }}>
-                <Radio.Group label={t('dispatch.assign.equipment')} value={pickedEquipment} onChange={setEquipmentId} data-testid="equipment-candidates">
+                <Radio.Group
+                  label={t('dispatch.assign.equipment')}
+                  value={pickedEquipment}
+                  onChange={setEquipmentId}
+                  data-testid="equipment-candidates"
+                >
                   <Stack gap={6} mt={6}>
                     {firstEquipment ? null : <Text size="sm">{t('dispatch.assign.noneEligibleEquipment')}</Text>}
                     {equipment.map((c) => (
@@ -92,7 +115,12 @@ function ManualDispatchDialog({ item, onClose }: { item: BoardItem; onClose: () 
                 </Radio.Group>
               </Grid.Col>
               <Grid.Col span={{ base: 12, sm: 6 }}>
-                <Radio.Group label={t('dispatch.assign.driver')} value={pickedDriver} onChange={setDriverId} data-testid="driver-candidates">
+                <Radio.Group
+                  label={t('dispatch.assign.driver')}
+                  value={pickedDriver}
+                  onChange={setDriverId}
+                  data-testid="driver-candidates"
+                >
                   <Stack gap={6} mt={6}>
                     {firstDriver ? null : <Text size="sm">{t('dispatch.assign.noneEligibleDrivers')}</Text>}
                     {drivers.map((c) => (
@@ -132,7 +160,8 @@ function RecallDialog({ item, onClose }: { item: BoardItem; onClose: () => void 
         onSubmit={(e) => {
           e.preventDefault();
           if (!ready) return;
-          const hold = then === 'hold' ? { reason: holdReason.trim(), notBefore: notBefore ? new Date(notBefore).toISOString() : null } : undefined;
+          const hold =
+            then === 'hold' ? { reason: holdReason.trim(), notBefore: notBefore ? new Date(notBefore).toISOString() : null } : undefined;
           reportOutcome(
             recall.mutateAsync({ id: item.id, version: item.version, reason: reason.trim(), ...(hold ? { hold } : {}) }),
             t(hold ? 'dispatch.done.held' : 'dispatch.done.recalled', { workOrder: item.workOrderNumber }),
@@ -143,7 +172,15 @@ function RecallDialog({ item, onClose }: { item: BoardItem; onClose: () => void 
       >
         <Stack gap="sm">
           <Text size="sm">{t('dispatch.recall.description')}</Text>
-          <Textarea label={t('dispatch.recall.reason')} withAsterisk autosize minRows={2} value={reason} onChange={(e) => setReason(e.currentTarget.value)} data-autofocus />
+          <Textarea
+            label={t('dispatch.recall.reason')}
+            withAsterisk
+            autosize
+            minRows={2}
+            value={reason}
+            onChange={(e) => setReason(e.currentTarget.value)}
+            data-autofocus
+          />
           <Radio.Group label={t('dispatch.recall.then')} value={then} onChange={(v) => setThen(v === 'hold' ? 'hold' : 'queue')}>
             <Stack gap={6} mt={6}>
               <Radio value="queue" label={t('dispatch.recall.requeue')} />
@@ -152,8 +189,20 @@ function RecallDialog({ item, onClose }: { item: BoardItem; onClose: () => void 
           </Radio.Group>
           {then === 'hold' ? (
             <>
-              <Textarea label={t('dispatch.recall.holdReason')} withAsterisk autosize minRows={1} value={holdReason} onChange={(e) => setHoldReason(e.currentTarget.value)} />
-              <TextInput type="datetime-local" label={t('dispatch.recall.notBefore')} value={notBefore} onChange={(e) => setNotBefore(e.currentTarget.value)} />
+              <Textarea
+                label={t('dispatch.recall.holdReason')}
+                withAsterisk
+                autosize
+                minRows={1}
+                value={holdReason}
+                onChange={(e) => setHoldReason(e.currentTarget.value)}
+              />
+              <TextInput
+                type="datetime-local"
+                label={t('dispatch.recall.notBefore')}
+                value={notBefore}
+                onChange={(e) => setNotBefore(e.currentTarget.value)}
+              />
             </>
           ) : null}
           <Group justify="flex-end">
@@ -190,7 +239,9 @@ function ActionDialogs({ action, item, onClose }: { action: DispatcherAction | n
           description={
             <>
               {t('dispatch.release.description')}
-              {item.hold ? <Alert mt="xs" variant="outline" color="gray" title={t('dispatch.heldReason', { reason: item.hold.reason })} /> : null}
+              {item.hold ? (
+                <Alert mt="xs" variant="outline" color="gray" title={t('dispatch.heldReason', { reason: item.hold.reason })} />
+              ) : null}
             </>
           }
           fields={[]}

@@ -1,6 +1,18 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from '../../lib/api';
-import type { Board, Candidates, CreateWorkOrder, DispatchSettings, Dispatch, Driver, Equipment, EquipmentType, Explain, Recall, WorkOrder } from '@yardmaster/contracts';
+import type {
+  Board,
+  Candidates,
+  CreateWorkOrder,
+  DispatchSettings,
+  Dispatch,
+  Driver,
+  Equipment,
+  EquipmentType,
+  Explain,
+  Recall,
+  WorkOrder,
+} from '@yardmaster/contracts';
 import type { QueryClient } from '@tanstack/react-query';
 import { applyDispatch, guessDispatch } from './board-cache';
 import type { BoardItem } from './model';
@@ -61,7 +73,8 @@ export function toBoardItems(board: Board, names: ReturnType<typeof useNames>): 
     equipmentName: d.equipmentId ? (names.equipment.get(d.equipmentId) ?? '…') : null,
     driverName: d.driverId ? (names.drivers.get(d.driverId) ?? '…') : null,
     queuedAt: d.queuedAt ?? d.requestedStart,
-    changedAt: d.timestamps.returningAt ?? d.timestamps.onSiteAt ?? d.timestamps.enRouteAt ?? d.timestamps.dispatchedAt ?? d.timestamps.createdAt,
+    changedAt:
+      d.timestamps.returningAt ?? d.timestamps.onSiteAt ?? d.timestamps.enRouteAt ?? d.timestamps.dispatchedAt ?? d.timestamps.createdAt,
     position,
     competing: null,
     reason: null,
@@ -80,17 +93,28 @@ export function toBoardItems(board: Board, names: ReturnType<typeof useNames>): 
 
 export function useBoard() {
   const names = useNames();
-  const board = useQuery({ queryKey: dispatchKeys.board(), queryFn: ({ signal }) => api.get<Board>(PATHS.board, undefined, signal), refetchInterval: 60_000 });
+  const board = useQuery({
+    queryKey: dispatchKeys.board(),
+    queryFn: ({ signal }) => api.get<Board>(PATHS.board, undefined, signal),
+    refetchInterval: 60_000,
+  });
   return { ...board, items: board.data ? toBoardItems(board.data, names) : undefined };
 }
 
 /** Why a queued request waits: the server's explanation (position, blockers, estimate). */
 export function useExplain(id: string, enabled: boolean) {
-  return useQuery({ queryKey: dispatchKeys.explain(id), queryFn: ({ signal }) => api.get<Explain>(`${PATHS.dispatches}/${id}/explain`, undefined, signal), enabled });
+  return useQuery({
+    queryKey: dispatchKeys.explain(id),
+    queryFn: ({ signal }) => api.get<Explain>(`${PATHS.dispatches}/${id}/explain`, undefined, signal),
+    enabled,
+  });
 }
 
 export function useDispatchSettings() {
-  return useQuery({ queryKey: dispatchKeys.settings(), queryFn: ({ signal }) => api.get<DispatchSettings>(PATHS.settings, undefined, signal) });
+  return useQuery({
+    queryKey: dispatchKeys.settings(),
+    queryFn: ({ signal }) => api.get<DispatchSettings>(PATHS.settings, undefined, signal),
+  });
 }
 
 export function useSetAutoProcessing() {
@@ -156,29 +180,47 @@ const post = (path: string, body: unknown, version: number) => api.post<Dispatch
 const leaves = () => () => null;
 
 export const useRecall = () =>
-  useDispatchMutation((v: { id: string; version: number } & Recall) => post(`${PATHS.dispatches}/${v.id}/recall`, { reason: v.reason, ...(v.hold ? { hold: v.hold } : {}) }, v.version), leaves);
+  useDispatchMutation(
+    (v: { id: string; version: number } & Recall) =>
+      post(`${PATHS.dispatches}/${v.id}/recall`, { reason: v.reason, ...(v.hold ? { hold: v.hold } : {}) }, v.version),
+    leaves,
+  );
 export const useRelease = () =>
   useDispatchMutation(
     (v: { id: string; version: number }) => post(`${PATHS.dispatches}/${v.id}/release`, {}, v.version),
     () => (d) => ({ ...d, status: 'queued' }),
   );
-export const useCancel = () => useDispatchMutation((v: { id: string; version: number; reason: string }) => post(`${PATHS.dispatches}/${v.id}/cancel`, { reason: v.reason }, v.version), leaves);
+export const useCancel = () =>
+  useDispatchMutation(
+    (v: { id: string; version: number; reason: string }) => post(`${PATHS.dispatches}/${v.id}/cancel`, { reason: v.reason }, v.version),
+    leaves,
+  );
 export const useChangePriority = () =>
   useDispatchMutation(
-    (v: { id: string; version: number; priority: Priority }) => post(`${PATHS.dispatches}/${v.id}/priority`, { priority: v.priority }, v.version),
+    (v: { id: string; version: number; priority: Priority }) =>
+      post(`${PATHS.dispatches}/${v.id}/priority`, { priority: v.priority }, v.version),
     (v) => (d) => ({ ...d, priority: v.priority }),
   );
 export const useManualDispatch = () =>
   useDispatchMutation(
-    (v: { id: string; version: number; equipmentId: string; driverId: string }) => post(`${PATHS.dispatches}/${v.id}/assign`, { equipmentId: v.equipmentId, driverId: v.driverId }, v.version),
+    (v: { id: string; version: number; equipmentId: string; driverId: string }) =>
+      post(`${PATHS.dispatches}/${v.id}/assign`, { equipmentId: v.equipmentId, driverId: v.driverId }, v.version),
     (v) => (d) => ({ ...d, status: 'dispatched', equipmentId: v.equipmentId, driverId: v.driverId }),
   );
 export const useComplete = () =>
-  useDispatchMutation((v: { id: string; version: number; notes: string }) => post(`${PATHS.dispatches}/${v.id}/status`, { status: 'completed', notes: v.notes || undefined }, v.version), leaves);
+  useDispatchMutation(
+    (v: { id: string; version: number; notes: string }) =>
+      post(`${PATHS.dispatches}/${v.id}/status`, { status: 'completed', notes: v.notes || undefined }, v.version),
+    leaves,
+  );
 
 /** Every machine and driver for a waiting dispatch, eligible or not with reasons (the server's rule). */
 export function useCandidates(id: string) {
-  return useQuery({ queryKey: dispatchKeys.candidates(id), queryFn: ({ signal }) => api.get<Candidates>(`${PATHS.dispatches}/${id}/candidates`, undefined, signal), staleTime: 0 });
+  return useQuery({
+    queryKey: dispatchKeys.candidates(id),
+    queryFn: ({ signal }) => api.get<Candidates>(`${PATHS.dispatches}/${id}/candidates`, undefined, signal),
+    staleTime: 0,
+  });
 }
 
 export type CreateWorkOrderInput = CreateWorkOrder;
@@ -246,7 +288,8 @@ export function useDriverList() {
 export function useMarkDamaged() {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: (v: { id: string; version: number; notes: string }) => api.post(`/api/v1/equipment/${v.id}/maintenance`, { note: v.notes }, { version: v.version }),
+    mutationFn: (v: { id: string; version: number; notes: string }) =>
+      api.post(`/api/v1/equipment/${v.id}/maintenance`, { note: v.notes }, { version: v.version }),
     onSettled: () => client.invalidateQueries(),
   });
 }
@@ -255,7 +298,11 @@ export function useDriverDuty() {
   const client = useQueryClient();
   return useMutation({
     mutationFn: (v: { id: string; version: number; onDuty: boolean; note: string }) =>
-      api.post(`/api/v1/drivers/${v.id}/duty`, { dutyStatus: v.onDuty ? 'on_duty' : 'off_duty', note: v.note || undefined }, { version: v.version }),
+      api.post(
+        `/api/v1/drivers/${v.id}/duty`,
+        { dutyStatus: v.onDuty ? 'on_duty' : 'off_duty', note: v.note || undefined },
+        { version: v.version },
+      ),
     onSettled: () => client.invalidateQueries(),
   });
 }

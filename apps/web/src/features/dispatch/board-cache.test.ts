@@ -2,9 +2,16 @@ import { describe, expect, it } from 'vitest';
 import type { Board, Dispatch } from '@yardmaster/contracts';
 import { applyDispatch, guessDispatch } from './board-cache';
 
-const d = (id: string, over: Partial<Dispatch> = {}): Dispatch => ({ id, status: 'queued', version: 1, equipmentTypeId: 't', priority: 'standard', ...over }) as Dispatch;
+const d = (id: string, over: Partial<Dispatch> = {}): Dispatch =>
+  ({ id, status: 'queued', version: 1, equipmentTypeId: 't', priority: 'standard', ...over }) as Dispatch;
 const board = (over: Partial<Board> = {}): Board => ({ queued: [], scheduled: [], held: [], active: [], autoProcessing: true, ...over });
-const queued = (id: string, position: number) => ({ ...d(id), queuePosition: position, competing: 2, reason: 'every Crane is on a job', waitingSeconds: 60 });
+const queued = (id: string, position: number) => ({
+  ...d(id),
+  queuePosition: position,
+  competing: 2,
+  reason: 'every Crane is on a job',
+  waitingSeconds: 60,
+});
 
 describe('board cache by entity', () => {
   it('moves a card to the column of its new status, keeping the others', () => {

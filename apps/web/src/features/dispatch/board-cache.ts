@@ -11,7 +11,12 @@ type Queued = Board['queued'][number];
 const isActive = (status: Dispatch['status']): boolean => (ACTIVE_DISPATCH_STATUSES as readonly string[]).includes(status);
 
 function findCard(board: Board, id: string): Dispatch | Queued | undefined {
-  return board.queued.find((d) => d.id === id) ?? board.scheduled.find((d) => d.id === id) ?? board.active.find((d) => d.id === id) ?? board.held.find((d) => d.id === id);
+  return (
+    board.queued.find((d) => d.id === id) ??
+    board.scheduled.find((d) => d.id === id) ??
+    board.active.find((d) => d.id === id) ??
+    board.held.find((d) => d.id === id)
+  );
 }
 
 /** The board with `dispatch` in its place (newer versions only: an old event never undoes a newer answer). */
@@ -19,7 +24,13 @@ export function applyDispatch(board: Board, dispatch: Dispatch): Board {
   const current = findCard(board, dispatch.id);
   if (current && current.version > dispatch.version) return board;
   const without = <T extends { id: string }>(list: T[]): T[] => list.filter((d) => d.id !== dispatch.id);
-  const next: Board = { ...board, queued: without(board.queued), scheduled: without(board.scheduled), active: without(board.active), held: without(board.held) };
+  const next: Board = {
+    ...board,
+    queued: without(board.queued),
+    scheduled: without(board.scheduled),
+    active: without(board.active),
+    held: without(board.held),
+  };
   if (dispatch.status === 'queued') {
     const previous = board.queued.find((d) => d.id === dispatch.id);
     const sameType = next.queued.filter((d) => d.equipmentTypeId === dispatch.equipmentTypeId);

@@ -16,8 +16,18 @@ describe('dispatch board rules', () => {
   });
   it('orders the queue by position, else priority then age', () => {
     const q = (priority: Priority, queuedAt: string, position: number | null = null) => ({ priority, queuedAt, position });
-    const items = [q('low', '2026-01-01T00:00:00Z'), q('urgent', '2026-01-01T02:00:00Z'), q('urgent', '2026-01-01T01:00:00Z'), q('standard', '2026-01-01T00:00:00Z')];
-    expect(items.sort(byQueueOrder).map((i) => `${i.priority}@${i.queuedAt.slice(11, 13)}`)).toEqual(['urgent@01', 'urgent@02', 'standard@00', 'low@00']);
+    const items = [
+      q('low', '2026-01-01T00:00:00Z'),
+      q('urgent', '2026-01-01T02:00:00Z'),
+      q('urgent', '2026-01-01T01:00:00Z'),
+      q('standard', '2026-01-01T00:00:00Z'),
+    ];
+    expect(items.sort(byQueueOrder).map((i) => `${i.priority}@${i.queuedAt.slice(11, 13)}`)).toEqual([
+      'urgent@01',
+      'urgent@02',
+      'standard@00',
+      'low@00',
+    ]);
     expect([q('low', 'a', 2), q('urgent', 'b', 1)].sort(byQueueOrder).map((i) => i.position)).toEqual([1, 2]);
   });
 });

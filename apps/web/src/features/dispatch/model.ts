@@ -2,7 +2,15 @@
  * The dispatcher board's view of the dispatch lifecycle (DESIGN §5.1): which column a dispatch
  * sits in and what a dispatcher may do with it. Pure, so the rules are tested without a browser.
  */
-import { ACTIVE_DISPATCH_STATUSES, canMove, DISPATCH_TRANSITIONS, nextStepFrom, type DispatchCommand, type DispatchStatus, type Priority } from '@yardmaster/contracts';
+import {
+  ACTIVE_DISPATCH_STATUSES,
+  canMove,
+  DISPATCH_TRANSITIONS,
+  nextStepFrom,
+  type DispatchCommand,
+  type DispatchStatus,
+  type Priority,
+} from '@yardmaster/contracts';
 
 export type { DispatchStatus, Priority };
 

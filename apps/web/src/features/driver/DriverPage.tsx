@@ -28,9 +28,16 @@ function UndoBar({ queue, timeZone }: { queue: Queue; timeZone: string }) {
     return () => clearInterval(t);
   }, []);
   // The newest tap still waiting to be sent can be taken back for 10 s; a sent one while the server allows it.
-  const pending = [...queue.items].reverse().find((i) => i.state === 'pending' && i.action !== 'completed' && now - Date.parse(i.occurredAt) < UNDO_MS);
-  const applied = queue.lastApplied && queue.lastApplied.undoableUntil && Date.parse(queue.lastApplied.undoableUntil) > now ? queue.lastApplied : null;
-  const target: { queued?: QueuedAction; applied?: DriverActionResult } | null = pending ? { queued: pending } : applied ? { applied } : null;
+  const pending = [...queue.items]
+    .reverse()
+    .find((i) => i.state === 'pending' && i.action !== 'completed' && now - Date.parse(i.occurredAt) < UNDO_MS);
+  const applied =
+    queue.lastApplied && queue.lastApplied.undoableUntil && Date.parse(queue.lastApplied.undoableUntil) > now ? queue.lastApplied : null;
+  const target: { queued?: QueuedAction; applied?: DriverActionResult } | null = pending
+    ? { queued: pending }
+    : applied
+      ? { applied }
+      : null;
   if (!target) return null;
   const action = target.queued?.action ?? target.applied?.action ?? '';
   const until = target.queued ? Date.parse(target.queued.occurredAt) + UNDO_MS : Date.parse(target.applied?.undoableUntil ?? '');
@@ -38,7 +45,8 @@ function UndoBar({ queue, timeZone }: { queue: Queue; timeZone: string }) {
     <Alert color="blue" data-testid="undo-bar">
       <Group justify="space-between" wrap="nowrap">
         <Text size="sm">
-          {statusLabel(action)} at {formatTime(target.queued?.occurredAt ?? target.applied?.occurredAt, timeZone)} · {Math.max(0, Math.ceil((until - now) / 1000))} s
+          {statusLabel(action)} at {formatTime(target.queued?.occurredAt ?? target.applied?.occurredAt, timeZone)} ·{' '}
+          {Math.max(0, Math.ceil((until - now) / 1000))} s
         </Text>
         <Button
           size="xs"
@@ -92,7 +100,13 @@ function JobCard({ job, queue, timeZone, proof }: { job: DriverJob; queue: Queue
     queue.enqueue({ dispatchId: d.id, workOrderNumber: d.workOrderNumber, action, ...extra });
 
   return (
-    <Card withBorder padding="md" data-testid="my-dispatch" data-status={status} data-synced={String(!queue.items.some((i) => i.dispatchId === d.id && i.state === 'pending'))}>
+    <Card
+      withBorder
+      padding="md"
+      data-testid="my-dispatch"
+      data-status={status}
+      data-synced={String(!queue.items.some((i) => i.dispatchId === d.id && i.state === 'pending'))}
+    >
       <Group justify="space-between" wrap="nowrap">
         <Text fw={700} size="lg">
           {d.workOrderNumber}
@@ -133,7 +147,13 @@ function JobCard({ job, queue, timeZone, proof }: { job: DriverJob; queue: Queue
               <Text span size="sm" c="dimmed">
                 {' '}
                 · parked at{' '}
-                <Anchor href={navigationHref({ name: job.equipment.assetTag, address: '', position: job.equipment.parkedAt }, navigator.userAgent)} size="sm">
+                <Anchor
+                  href={navigationHref(
+                    { name: job.equipment.assetTag, address: '', position: job.equipment.parkedAt },
+                    navigator.userAgent,
+                  )}
+                  size="sm"
+                >
                   {job.equipment.parkedAt.lat.toFixed(4)}, {job.equipment.parkedAt.lng.toFixed(4)}
                 </Anchor>
               </Text>
@@ -174,7 +194,12 @@ function JobCard({ job, queue, timeZone, proof }: { job: DriverJob; queue: Queue
       </Stack>
 
       {step ? (
-        <Button mt="md" size="lg" fullWidth onClick={() => (step.to === 'completed' ? setCompleting(true) : void tap(step.to as QueuedAction['action']))}>
+        <Button
+          mt="md"
+          size="lg"
+          fullWidth
+          onClick={() => (step.to === 'completed' ? setCompleting(true) : void tap(step.to as QueuedAction['action']))}
+        >
           {step.label}
         </Button>
       ) : null}
@@ -186,12 +211,22 @@ function JobCard({ job, queue, timeZone, proof }: { job: DriverJob; queue: Queue
       {status === 'dispatched' ? (
         declining ? (
           <Stack mt="sm" gap="xs">
-            <Textarea label="Why do you decline?" autosize minRows={2} value={declineReason} onChange={(e) => setDeclineReason(e.currentTarget.value)} />
+            <Textarea
+              label="Why do you decline?"
+              autosize
+              minRows={2}
+              value={declineReason}
+              onChange={(e) => setDeclineReason(e.currentTarget.value)}
+            />
             <Group grow>
               <Button variant="default" onClick={() => setDeclining(false)}>
                 Back
               </Button>
-              <Button color="red" disabled={!declineReason.trim()} onClick={() => void tap('decline', { reason: declineReason.trim() }).then(() => setDeclining(false))}>
+              <Button
+                color="red"
+                disabled={!declineReason.trim()}
+                onClick={() => void tap('decline', { reason: declineReason.trim() }).then(() => setDeclining(false))}
+              >
                 Decline
               </Button>
             </Group>
@@ -208,7 +243,10 @@ function JobCard({ job, queue, timeZone, proof }: { job: DriverJob; queue: Queue
         settings={proof}
         onClose={() => setCompleting(false)}
         onComplete={async (p: CompletionProof) => {
-          await tap('completed', { notes: p.notes, proof: { photos: p.photos, signature: p.signature, signerName: p.signerName, notes: p.notes } });
+          await tap('completed', {
+            notes: p.notes,
+            proof: { photos: p.photos, signature: p.signature, signerName: p.signerName, notes: p.notes },
+          });
         }}
       />
     </Card>
@@ -221,7 +259,12 @@ function QueueProblems({ queue }: { queue: Queue }) {
   return (
     <Stack gap="xs">
       {problems.map((p) => (
-        <Alert key={p.id} color="red" title={`${p.workOrderNumber}: "${statusLabel(p.action)}" was not applied`} data-testid="refused-action">
+        <Alert
+          key={p.id}
+          color="red"
+          title={`${p.workOrderNumber}: "${statusLabel(p.action)}" was not applied`}
+          data-testid="refused-action"
+        >
           <Text size="sm">{p.problem}</Text>
           <Button mt="xs" size="xs" variant="white" onClick={() => void queue.dismiss(p)}>
             OK
@@ -269,13 +312,25 @@ function Duty({ online }: { online: boolean }) {
           {onDuty ? 'on duty' : 'off duty'}
         </Badge>
       </Group>
-      <Textarea mt="xs" placeholder="Note (optional), e.g. 'lunch break'" autosize minRows={1} value={note} onChange={(e) => setNote(e.currentTarget.value)} />
+      <Textarea
+        mt="xs"
+        placeholder="Note (optional), e.g. 'lunch break'"
+        autosize
+        minRows={1}
+        value={note}
+        onChange={(e) => setNote(e.currentTarget.value)}
+      />
       <Button
         mt="xs"
         fullWidth
         variant={onDuty ? 'default' : 'filled'}
         loading={setDuty.isPending}
-        onClick={() => setDuty.mutate({ dutyStatus: onDuty ? 'off_duty' : 'on_duty', note: note.trim() }, { onSuccess: () => setNote(''), onError: (e) => notifications.show({ color: 'red', message: messageOf(e) }) })}
+        onClick={() =>
+          setDuty.mutate(
+            { dutyStatus: onDuty ? 'off_duty' : 'on_duty', note: note.trim() },
+            { onSuccess: () => setNote(''), onError: (e) => notifications.show({ color: 'red', message: messageOf(e) }) },
+          )
+        }
       >
         {onDuty ? 'Go off duty' : 'Go on duty'}
       </Button>
@@ -306,7 +361,16 @@ function Duty({ online }: { online: boolean }) {
         variant="subtle"
         onClick={() =>
           void subscribeToPush()
-            .then((r) => notifications.show({ message: r === 'subscribed' ? 'You will be notified of new jobs, recalls and changes.' : r === 'denied' ? 'Notifications are blocked for this site.' : 'This browser cannot receive notifications.' }))
+            .then((r) =>
+              notifications.show({
+                message:
+                  r === 'subscribed'
+                    ? 'You will be notified of new jobs, recalls and changes.'
+                    : r === 'denied'
+                      ? 'Notifications are blocked for this site.'
+                      : 'This browser cannot receive notifications.',
+              }),
+            )
             .catch((e: unknown) => notifications.show({ color: 'red', message: messageOf(e) }))
         }
       >
@@ -345,7 +409,10 @@ function MyQualifications({ timeZone, online }: { timeZone: string; online: bool
                   color={expires < Date.now() ? 'red' : expires < soon ? 'orange' : 'gray'}
                   variant="light"
                   data-testid="expiry-badge"
-                  styles={{ root: { maxWidth: 'none', height: 'auto' }, label: { overflow: 'visible', textOverflow: 'clip', whiteSpace: 'nowrap' } }}
+                  styles={{
+                    root: { maxWidth: 'none', height: 'auto' },
+                    label: { overflow: 'visible', textOverflow: 'clip', whiteSpace: 'nowrap' },
+                  }}
                 >
                   {expires < Date.now() ? 'expired' : 'expires'} {formatDate(q.expiresAt, timeZone)}
                 </Badge>
@@ -402,7 +469,13 @@ export function DriverPage({ signedIn = true }: { signedIn?: boolean }) {
       ) : jobs.error ? (
         <ErrorState error={jobs.error} onRetry={() => void jobs.refetch()} />
       ) : jobs.data.jobs.current ? (
-        <JobCard key={jobs.data.jobs.current.dispatch.id} job={jobs.data.jobs.current} queue={queue} timeZone={timeZone} proof={jobs.data.jobs.proof} />
+        <JobCard
+          key={jobs.data.jobs.current.dispatch.id}
+          job={jobs.data.jobs.current}
+          queue={queue}
+          timeZone={timeZone}
+          proof={jobs.data.jobs.proof}
+        />
       ) : (
         <EmptyState title="No dispatch right now">You will see your next job here the moment it is assigned.</EmptyState>
       )}

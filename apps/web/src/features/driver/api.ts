@@ -12,7 +12,13 @@ export const driverKeys = {
   profile: () => [...driverKeys.all, 'profile'] as const,
 };
 
-export const DRIVER_PATHS = { jobs: '/api/v1/me/driver/jobs', profile: '/api/v1/me/driver', actions: '/api/v1/me/driver/actions', duty: '/api/v1/me/driver/duty', position: '/api/v1/me/driver/position' } as const;
+export const DRIVER_PATHS = {
+  jobs: '/api/v1/me/driver/jobs',
+  profile: '/api/v1/me/driver',
+  actions: '/api/v1/me/driver/actions',
+  duty: '/api/v1/me/driver/duty',
+  position: '/api/v1/me/driver/position',
+} as const;
 
 /** The day's jobs: from the server when it answers (and then kept on the phone), else the phone's copy. */
 export type JobsView = { jobs: DriverJobs; savedAt: string | null };
@@ -41,13 +47,19 @@ export function useDriverJobs(timeZone: string, online = true) {
 }
 
 export function useMyProfile(enabled = true) {
-  return useQuery({ queryKey: driverKeys.profile(), queryFn: ({ signal }) => api.get<Driver>(DRIVER_PATHS.profile, undefined, signal), enabled, retry: false });
+  return useQuery({
+    queryKey: driverKeys.profile(),
+    queryFn: ({ signal }) => api.get<Driver>(DRIVER_PATHS.profile, undefined, signal),
+    enabled,
+    retry: false,
+  });
 }
 
 export function useSetDuty() {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: (v: { dutyStatus: DutyStatus; note?: string }) => api.put<Driver>(DRIVER_PATHS.duty, { dutyStatus: v.dutyStatus, note: v.note || undefined }),
+    mutationFn: (v: { dutyStatus: DutyStatus; note?: string }) =>
+      api.put<Driver>(DRIVER_PATHS.duty, { dutyStatus: v.dutyStatus, note: v.note || undefined }),
     onSuccess: (driver) => client.setQueryData(driverKeys.profile(), driver),
   });
 }
@@ -99,7 +111,29 @@ export function useActionQueue() {
     flushing = (async () => {
       try {
         const { sent } = await flushQueue(
-          { list: listQueued, update: updateQueued, remove: removeQueued, upload: uploadProof, send: (a) => sendJson(DRIVER_PATHS.actions, { id: a.id, dispatchId: a.dispatchId, action: a.action, occurredAt: a.occurredAt, notes: a.notes, reason: a.reason, proof: a.proof ? { photoIds: a.proof.photos.map((p) => p.id), signatureId: a.proof.signature?.id, signerName: a.proof.signerName, notes: a.proof.notes } : undefined }) },
+          {
+            list: listQueued,
+            update: updateQueued,
+            remove: removeQueued,
+            upload: uploadProof,
+            send: (a) =>
+              sendJson(DRIVER_PATHS.actions, {
+                id: a.id,
+                dispatchId: a.dispatchId,
+                action: a.action,
+                occurredAt: a.occurredAt,
+                notes: a.notes,
+                reason: a.reason,
+                proof: a.proof
+                  ? {
+                      photoIds: a.proof.photos.map((p) => p.id),
+                      signatureId: a.proof.signature?.id,
+                      signerName: a.proof.signerName,
+                      notes: a.proof.notes,
+                    }
+                  : undefined,
+              }),
+          },
           (_action, result) => {
             if (result.outcome === 'applied' && mounted.current) setLastApplied(result);
           },

@@ -29,7 +29,11 @@ export function shouldReportPosition(last: { at: number; position: LatLng } | nu
  * address as a query), and web fallbacks for phones that do not handle `geo:` (iOS: Apple Maps;
  * anything else: OpenStreetMap directions).
  */
-export function navigationLinks(site: { name: string; address: string; position: LatLng | null }): { geo: string; apple: string; web: string } {
+export function navigationLinks(site: { name: string; address: string; position: LatLng | null }): {
+  geo: string;
+  apple: string;
+  web: string;
+} {
   const q = encodeURIComponent(site.address || site.name);
   if (site.position) {
     const { lat, lng } = site.position;

@@ -19,5 +19,7 @@ export async function resizePhoto(file: Blob): Promise<Blob> {
   if (!ctx) throw new Error('cannot draw the photo');
   ctx.drawImage(bitmap, 0, 0, size.width, size.height);
   bitmap.close();
-  return new Promise((resolve, reject) => canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('cannot encode the photo'))), 'image/jpeg', 0.82));
+  return new Promise((resolve, reject) =>
+    canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('cannot encode the photo'))), 'image/jpeg', 0.82),
+  );
 }

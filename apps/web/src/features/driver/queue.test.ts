@@ -11,7 +11,10 @@ const tap = (seq: number, action: QueuedAction['action'], dispatchId = 'd1'): Qu
   occurredAt: new Date(seq * 1000).toISOString(),
   state: 'pending',
 });
-const answer = (outcome: 'applied' | 'refused', reason: string | null = null): SendResult => ({ kind: 'answered', result: { outcome, reason } as DriverActionResult });
+const answer = (outcome: 'applied' | 'refused', reason: string | null = null): SendResult => ({
+  kind: 'answered',
+  result: { outcome, reason } as DriverActionResult,
+});
 
 function memoryIo(items: QueuedAction[], replies: SendResult[]): QueueIo & { items: QueuedAction[]; sent: string[] } {
   const io = {
@@ -47,7 +50,10 @@ describe('the offline queue', () => {
   });
 
   it('keeps a refused tap with the reason, for the driver to read', async () => {
-    const io = memoryIo([tap(1, 'en_route'), tap(2, 'on_site')], [answer('refused', 'Recalled by the dispatcher: rain'), answer('refused', 'Recalled')]);
+    const io = memoryIo(
+      [tap(1, 'en_route'), tap(2, 'on_site')],
+      [answer('refused', 'Recalled by the dispatcher: rain'), answer('refused', 'Recalled')],
+    );
     await flushQueue(io);
     expect(io.items.map((i) => [i.id, i.state, i.problem])).toEqual([
       ['a1', 'refused', 'Recalled by the dispatcher: rain'],

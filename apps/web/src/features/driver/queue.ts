@@ -20,7 +20,13 @@ export type QueuedAction = {
 };
 
 /** What the status becomes after an action (a decline hands the job back: it leaves the card). */
-const AFTER: Record<DriverActionKind, DispatchStatus> = { en_route: 'en_route', on_site: 'on_site', returning: 'returning', completed: 'completed', decline: 'queued' };
+const AFTER: Record<DriverActionKind, DispatchStatus> = {
+  en_route: 'en_route',
+  on_site: 'on_site',
+  returning: 'returning',
+  completed: 'completed',
+  decline: 'queued',
+};
 
 /** The status the driver sees: the server's last word, moved on by the taps still waiting to be sent. */
 export function projectStatus(status: DispatchStatus, dispatchId: string, queue: readonly QueuedAction[]): DispatchStatus {
@@ -29,7 +35,8 @@ export function projectStatus(status: DispatchStatus, dispatchId: string, queue:
   return s;
 }
 
-export type SendResult = { kind: 'answered'; result: DriverActionResult } | { kind: 'problem'; status: number; detail: string } | { kind: 'unreachable' };
+export type SendResult =
+  { kind: 'answered'; result: DriverActionResult } | { kind: 'problem'; status: number; detail: string } | { kind: 'unreachable' };
 
 export type QueueIo = {
   list: () => Promise<QueuedAction[]>;
@@ -45,11 +52,19 @@ export type QueueIo = {
  * answered tap leaves the queue; a refused one stays, marked with the server's reason, until the
  * driver has read it.
  */
-export async function flushQueue(io: QueueIo, onAnswer: (action: QueuedAction, result: DriverActionResult) => void = () => undefined): Promise<{ sent: number; stopped: boolean }> {
+export async function flushQueue(
+  io: QueueIo,
+  onAnswer: (action: QueuedAction, result: DriverActionResult) => void = () => undefined,
+): Promise<{ sent: number; stopped: boolean }> {
   let sent = 0;
   for (const item of await io.list()) {
     if (item.state !== 'pending' || item.seq === undefined) continue;
-    const files = item.proof ? [...item.proof.photos.map((f) => ['photos', f] as const), ...(item.proof.signature ? [['signatures', item.proof.signature] as const] : [])] : [];
+    const files = item.proof
+      ? [
+          ...item.proof.photos.map((f) => ['photos', f] as const),
+          ...(item.proof.signature ? [['signatures', item.proof.signature] as const] : []),
+        ]
+      : [];
     let failed: string | null = null;
     for (const [kind, file] of files) {
       const up = await io.upload(item.dispatchId, kind, file);

@@ -44,10 +44,23 @@ function markerElement(point: MapPoint, highlighted: boolean): HTMLElement {
 }
 
 function useMapData() {
-  const style = useQuery({ queryKey: ['map', 'style'], queryFn: ({ signal }) => api.get<MapStyle>('/api/v1/map-style', undefined, signal), staleTime: Infinity });
-  const sites = useQuery({ queryKey: ['sites', 'map'], queryFn: async ({ signal }) => (await api.get<{ items: Site[] }>('/api/v1/sites', { limit: 500 }, signal)).items });
-  const equipment = useQuery({ queryKey: ['fleet', 'equipment', 'map'], queryFn: async ({ signal }) => (await api.get<{ items: Equipment[] }>('/api/v1/equipment', { limit: 500 }, signal)).items });
-  const drivers = useQuery({ queryKey: ['people', 'drivers', 'map'], queryFn: async ({ signal }) => (await api.get<{ items: Driver[] }>('/api/v1/drivers', { limit: 500 }, signal)).items });
+  const style = useQuery({
+    queryKey: ['map', 'style'],
+    queryFn: ({ signal }) => api.get<MapStyle>('/api/v1/map-style', undefined, signal),
+    staleTime: Infinity,
+  });
+  const sites = useQuery({
+    queryKey: ['sites', 'map'],
+    queryFn: async ({ signal }) => (await api.get<{ items: Site[] }>('/api/v1/sites', { limit: 500 }, signal)).items,
+  });
+  const equipment = useQuery({
+    queryKey: ['fleet', 'equipment', 'map'],
+    queryFn: async ({ signal }) => (await api.get<{ items: Equipment[] }>('/api/v1/equipment', { limit: 500 }, signal)).items,
+  });
+  const drivers = useQuery({
+    queryKey: ['people', 'drivers', 'map'],
+    queryFn: async ({ signal }) => (await api.get<{ items: Driver[] }>('/api/v1/drivers', { limit: 500 }, signal)).items,
+  });
   const board = useQuery({ queryKey: ['dispatch', 'board'], queryFn: ({ signal }) => api.get<Board>('/api/v1/board', undefined, signal) });
   return { style, sites, equipment, drivers, board };
 }
@@ -66,7 +79,8 @@ export function MapPage() {
   const [failure, setFailure] = useState<string | null>(null);
   const [ready, setReady] = useState(false);
   const points = useMemo(
-    () => (sites.data && equipment.data && drivers.data && board.data ? pointsOf(sites.data, equipment.data, drivers.data, board.data) : null),
+    () =>
+      sites.data && equipment.data && drivers.data && board.data ? pointsOf(sites.data, equipment.data, drivers.data, board.data) : null,
     [sites.data, equipment.data, drivers.data, board.data],
   );
 
@@ -74,7 +88,13 @@ export function MapPage() {
   useEffect(() => {
     if (!container.current || !style.data || map.current) return;
     try {
-      const m = new MapLibre({ container: container.current, style: style.data.styleUrl ?? PLAIN_STYLE, center: [0, 20], zoom: 1, attributionControl: { compact: true } });
+      const m = new MapLibre({
+        container: container.current,
+        style: style.data.styleUrl ?? PLAIN_STYLE,
+        center: [0, 20],
+        zoom: 1,
+        attributionControl: { compact: true },
+      });
       m.on('load', () => setReady(true));
       m.on('error', (e) => {
         // A tile or style that fails to load leaves the markers usable; say so once.
@@ -124,7 +144,8 @@ export function MapPage() {
 
   const error = style.error ?? sites.error ?? equipment.error ?? drivers.error ?? board.error;
   if (error) return <ErrorState error={error} />;
-  const unplaced = (sites.data ?? []).filter((s) => !s.position).length + (equipment.data ?? []).filter((e) => !e.position && !e.home).length;
+  const unplaced =
+    (sites.data ?? []).filter((s) => !s.position).length + (equipment.data ?? []).filter((e) => !e.position && !e.home).length;
 
   return (
     <Stack gap="sm">
@@ -142,7 +163,14 @@ export function MapPage() {
       <Grid>
         <Grid.Col span={{ base: 12, lg: 8 }}>
           <Paper withBorder style={{ overflow: 'hidden' }}>
-            <Box ref={container} h={560} data-testid="map" data-ready={ready ? 'true' : 'false'} role="region" aria-label="Map of sites, equipment and drivers" />
+            <Box
+              ref={container}
+              h={560}
+              data-testid="map"
+              data-ready={ready ? 'true' : 'false'}
+              role="region"
+              aria-label="Map of sites, equipment and drivers"
+            />
           </Paper>
           {!style.data?.styleUrl ? (
             <Text size="xs" mt={4}>

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { Board, Driver, Equipment, Site } from '@yardmaster/contracts';
 import { pointsOf } from './points';
 
-const site = (id: string, over: Partial<Site> = {}) => ({ id, name: `Site ${id}`, address: 'a', position: { lat: 53, lng: -2 }, active: true, ...over }) as Site;
+const site = (id: string, over: Partial<Site> = {}) =>
+  ({ id, name: `Site ${id}`, address: 'a', position: { lat: 53, lng: -2 }, active: true, ...over }) as Site;
 const wait = (siteId: string, number: string) => ({ siteId, workOrderNumber: number }) as Board['queued'][number];
 
 describe('map points', () => {

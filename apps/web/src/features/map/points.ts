@@ -1,6 +1,14 @@
 import type { Board, Driver, Equipment, Site } from '@yardmaster/contracts';
 
-export type MapPoint = { kind: 'site' | 'equipment' | 'driver'; id: string; label: string; detail: string; lat: number; lng: number; queued: number };
+export type MapPoint = {
+  kind: 'site' | 'equipment' | 'driver';
+  id: string;
+  label: string;
+  detail: string;
+  lat: number;
+  lng: number;
+  queued: number;
+};
 
 /**
  * What the map shows: active sites with a position and the work waiting there (queued and
@@ -15,18 +23,42 @@ export function pointsOf(sites: Site[], equipment: Equipment[], drivers: Driver[
   for (const s of sites) {
     if (!s.active || !s.position) continue;
     const wos = [...new Set(waiting.get(s.id) ?? [])];
-    points.push({ kind: 'site', id: s.id, label: s.name, detail: wos.length ? `${wos.length} waiting: ${wos.join(', ')}` : 'nothing waiting', lat: s.position.lat, lng: s.position.lng, queued: wos.length });
+    points.push({
+      kind: 'site',
+      id: s.id,
+      label: s.name,
+      detail: wos.length ? `${wos.length} waiting: ${wos.join(', ')}` : 'nothing waiting',
+      lat: s.position.lat,
+      lng: s.position.lng,
+      queued: wos.length,
+    });
   }
   for (const e of equipment) {
     const at = e.position ?? e.home;
     if (!at || e.status === 'retired') continue;
     const job = jobOf((d) => d.equipmentId === e.id);
-    points.push({ kind: 'equipment', id: e.id, label: e.assetTag, detail: `${e.name} · ${job ? `on ${job}` : e.status}${e.position ? '' : ' · at home'}`, lat: at.lat, lng: at.lng, queued: 0 });
+    points.push({
+      kind: 'equipment',
+      id: e.id,
+      label: e.assetTag,
+      detail: `${e.name} · ${job ? `on ${job}` : e.status}${e.position ? '' : ' · at home'}`,
+      lat: at.lat,
+      lng: at.lng,
+      queued: 0,
+    });
   }
   for (const d of drivers) {
     if (!d.position || d.archived) continue;
     const job = jobOf((x) => x.driverId === d.id);
-    points.push({ kind: 'driver', id: d.id, label: d.name, detail: job ? `on ${job}` : d.dutyStatus === 'on_duty' ? 'on duty, free' : 'off duty', lat: d.position.lat, lng: d.position.lng, queued: 0 });
+    points.push({
+      kind: 'driver',
+      id: d.id,
+      label: d.name,
+      detail: job ? `on ${job}` : d.dutyStatus === 'on_duty' ? 'on duty, free' : 'off duty',
+      lat: d.position.lat,
+      lng: d.position.lng,
+      queued: 0,
+    });
   }
   return points;
 }

@@ -16,7 +16,8 @@ type Named = { id: string; name: string; assetTag?: string };
 
 /** Names from the lists the console already caches (drivers, equipment), asked only when a notice needs them. */
 function namesFrom(client: ReturnType<typeof useQueryClient>) {
-  const find = (key: string[], id: string): Named | undefined => client.getQueryData<{ items: Named[] }>([...key, 'names'])?.items.find((i) => i.id === id);
+  const find = (key: string[], id: string): Named | undefined =>
+    client.getQueryData<{ items: Named[] }>([...key, 'names'])?.items.find((i) => i.id === id);
   return {
     driver: (id: string) => find(['people', 'drivers'], id)?.name ?? null,
     equipment: (id: string) => {
@@ -78,62 +79,68 @@ export function NotificationCentre() {
 
   return (
     <Indicator label={unread} size={16} disabled={unread === 0} color="red.9">
-    <Popover
-      opened={opened}
-      onChange={setOpened}
-      position="bottom-end"
-      width={380}
-      shadow="md"
-      trapFocus
-      returnFocus
-      onOpen={() => setUnread(0)}
-    >
-      <Popover.Target>
-          <ActionIcon variant="subtle" color="gray" onClick={() => setOpened((o) => !o)} aria-label={t('notifications.open', { count: unread })} data-testid="notifications-button">
+      <Popover
+        opened={opened}
+        onChange={setOpened}
+        position="bottom-end"
+        width={380}
+        shadow="md"
+        trapFocus
+        returnFocus
+        onOpen={() => setUnread(0)}
+      >
+        <Popover.Target>
+          <ActionIcon
+            variant="subtle"
+            color="gray"
+            onClick={() => setOpened((o) => !o)}
+            aria-label={t('notifications.open', { count: unread })}
+            data-testid="notifications-button"
+          >
             <IconBell size={18} />
           </ActionIcon>
-      </Popover.Target>
-      <Popover.Dropdown data-testid="notification-centre" role="dialog" aria-label={t('notifications.title')}>
-        <Group justify="space-between" mb="xs">
-          <Title order={2} size="h5">
-            {t('notifications.title')}
-          </Title>
-          {notices.length ? (
-            <Button size="compact-xs" variant="subtle" onClick={() => setNotices([])}>
-              {t('notifications.clear')}
-            </Button>
-          ) : null}
-        </Group>
-        <ScrollArea.Autosize mah={420}>
-          {notices.length === 0 ? (
-            <Text size="sm" c="dimmed">
-              {t('notifications.empty')}
-            </Text>
-          ) : (
-            <Stack gap="xs" component="ul" style={{ listStyle: 'none', padding: 0, margin: 0 }}>
-              {notices.map((n) => (
-                <li key={n.id} data-testid="notice" data-kind={n.kind}>
-                  <Text size="sm" fw={600} c={n.kind === 'alert-raised' ? 'red.9' : undefined}>
-                    {t(n.title.key, n.title.values)}
-                  </Text>
-                  {n.detail ? <Text size="sm">{t(n.detail.key, n.detail.values)}</Text> : null}
-                  <Group gap="xs">
-                    <Text size="xs" c="dimmed">
-                      {formatTime(n.at, timeZone)}
+        </Popover.Target>
+        <Popover.Dropdown data-testid="notification-centre" role="dialog" aria-label={t('notifications.title')}>
+          <Group justify="space-between" mb="xs">
+            <Title order={2} size="h5">
+              {t('notifications.title')}
+            </Title>
+            {notices.length ? (
+              <Button size="compact-xs" variant="subtle" onClick={() => setNotices([])}>
+                {t('notifications.clear')}
+              </Button>
+            ) : null}
+          </Group>
+          <ScrollArea.Autosize mah={420}>
+            {notices.length === 0 ? (
+              <Text size="sm" c="dimmed">
+                {t('notifications.empty')}
+              </Text>
+            ) : (
+              <Stack gap="xs" component="ul" style={{ listStyle: 'none', padding: 0, margin: 0 }}>
+                {notices.map((n) => (
+                  <li key={n.id} data-testid="notice" data-kind={n.kind}>
+                    <Text size="sm" fw={600} c={n.kind === 'alert-raised' ? 'red.9' : undefined}>
+                      {t(n.title.key, n.title.values)}
                     </Text>
-                    {n.workOrderNumber ? (
-                      <Anchor component={Link} to={`/work-orders/${n.workOrderNumber}`} size="xs" onClick={() => setOpened(false)}>
-                        {n.workOrderNumber}
-                      </Anchor>
-                    ) : null}
-                  </Group>
-                </li>
-              ))}
-            </Stack>
-          )}
-        </ScrollArea.Autosize>
-      </Popover.Dropdown>
-    </Popover>
+                    {n.detail ? <Text size="sm">{t(n.detail.key, n.detail.values)}</Text> : null}
+                    <Group gap="xs">
+                      <Text size="xs" c="dimmed">
+                        {formatTime(n.at, timeZone)}
+                      </Text>
+                      {n.workOrderNumber ? (
+                        <Anchor component={Link} to={`/work-orders/${n.workOrderNumber}`} size="xs" onClick={() => setOpened(false)}>
+                          {n.workOrderNumber}
+                        </Anchor>
+                      ) : null}
+                    </Group>
+                  </li>
+                ))}
+              </Stack>
+            )}
+          </ScrollArea.Autosize>
+        </Popover.Dropdown>
+      </Popover>
     </Indicator>
   );
 }

@@ -29,7 +29,9 @@ export function noticeOf(event: { id: string | null; type: string; data?: Record
       kind: 'declined',
       at: new Date().toISOString(),
       title: { key: 'notifications.declined', values: { driver, workOrder: dispatch.workOrderNumber } },
-      detail: dispatch.declineReason ? { key: 'notifications.declinedReason', values: { reason: dispatch.declineReason } } : { key: 'notifications.declinedNoReason', values: {} },
+      detail: dispatch.declineReason
+        ? { key: 'notifications.declinedReason', values: { reason: dispatch.declineReason } }
+        : { key: 'notifications.declinedNoReason', values: {} },
       workOrderNumber: dispatch.workOrderNumber,
     };
   }
@@ -41,7 +43,10 @@ export function noticeOf(event: { id: string | null; type: string; data?: Record
       id,
       kind: 'auto-dispatched',
       at: dispatchedAt,
-      title: { key: 'notifications.autoDispatched', values: { equipment, workOrder: dispatch.workOrderNumber, waited: formatDuration(Math.max(0, waited)) } },
+      title: {
+        key: 'notifications.autoDispatched',
+        values: { equipment, workOrder: dispatch.workOrderNumber, waited: formatDuration(Math.max(0, waited)) },
+      },
       detail: null,
       workOrderNumber: dispatch.workOrderNumber,
     };

@@ -1,5 +1,20 @@
 import { useState } from 'react';
-import { Alert, Badge, Button, Group, MultiSelect, NumberInput, Paper, Select, SegmentedControl, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import {
+  Alert,
+  Badge,
+  Button,
+  Group,
+  MultiSelect,
+  NumberInput,
+  Paper,
+  Select,
+  SegmentedControl,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+  Title,
+} from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { notifications } from '@mantine/notifications';
 import { IconDownload } from '@tabler/icons-react';
@@ -28,7 +43,12 @@ import {
 } from './api';
 
 // Shades dark enough for WCAG AA contrast (4.5:1) on white and on their light backgrounds.
-const STATUS_COLOR: Record<TimeOff['status'], string> = { requested: 'yellow.9', approved: 'teal.9', declined: 'red.9', cancelled: 'gray.8' };
+const STATUS_COLOR: Record<TimeOff['status'], string> = {
+  requested: 'yellow.9',
+  approved: 'teal.9',
+  declined: 'red.9',
+  cancelled: 'gray.8',
+};
 const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'].map((label, i) => ({ value: String(i + 1), label }));
 
 // --- leave
@@ -43,7 +63,12 @@ function LeaveSection() {
   const form = useForm({ initialValues: { driverId: '', firstDay: '', lastDay: '', reason: '' } });
   const submit = form.onSubmit((v) => {
     ask.mutate(
-      { ...(isDispatcher ? { driverId: v.driverId || undefined } : {}), firstDay: v.firstDay, lastDay: v.lastDay, reason: v.reason.trim() || null },
+      {
+        ...(isDispatcher ? { driverId: v.driverId || undefined } : {}),
+        firstDay: v.firstDay,
+        lastDay: v.lastDay,
+        reason: v.reason.trim() || null,
+      },
       {
         onSuccess: () => {
           form.reset();
@@ -62,7 +87,12 @@ function LeaveSection() {
           </Title>
           <Group align="flex-end">
             {isDispatcher ? (
-              <Select label="Driver" searchable data={(drivers.data?.items ?? []).map((d) => ({ value: d.id, label: d.name ?? d.id }))} {...form.getInputProps('driverId')} />
+              <Select
+                label="Driver"
+                searchable
+                data={(drivers.data?.items ?? []).map((d) => ({ value: d.id, label: d.name ?? d.id }))}
+                {...form.getInputProps('driverId')}
+              />
             ) : null}
             <TextInput type="date" label="First day" required {...form.getInputProps('firstDay')} />
             <TextInput type="date" label="Last day" required {...form.getInputProps('lastDay')} />
@@ -74,7 +104,15 @@ function LeaveSection() {
           {ask.error && Object.keys(formErrorsOf(ask.error).fields).length === 0 ? <ProblemAlert error={ask.error} /> : null}
         </Paper>
       )}
-      {leave.isLoading ? <LoadingState /> : leave.error ? <ErrorState error={leave.error} /> : (leave.data?.items.length ?? 0) === 0 ? <Text size="sm" c="gray.7">No leave requests.</Text> : (
+      {leave.isLoading ? (
+        <LoadingState />
+      ) : leave.error ? (
+        <ErrorState error={leave.error} />
+      ) : (leave.data?.items.length ?? 0) === 0 ? (
+        <Text size="sm" c="gray.7">
+          No leave requests.
+        </Text>
+      ) : (
         <Table striped aria-label="Leave requests">
           <Table.Thead>
             <Table.Tr>
@@ -104,16 +142,31 @@ function LeaveSection() {
                   <Group gap="xs">
                     {isDispatcher && l.status === 'requested' ? (
                       <>
-                        <Button size="xs" color="teal.9" aria-label={`Approve leave of ${l.driverName} from ${l.firstDay}`} onClick={() => decide.mutate({ id: l.id, action: 'approve' })}>
+                        <Button
+                          size="xs"
+                          color="teal.9"
+                          aria-label={`Approve leave of ${l.driverName} from ${l.firstDay}`}
+                          onClick={() => decide.mutate({ id: l.id, action: 'approve' })}
+                        >
                           Approve
                         </Button>
-                        <Button size="xs" variant="default" aria-label={`Decline leave of ${l.driverName} from ${l.firstDay}`} onClick={() => decide.mutate({ id: l.id, action: 'decline' })}>
+                        <Button
+                          size="xs"
+                          variant="default"
+                          aria-label={`Decline leave of ${l.driverName} from ${l.firstDay}`}
+                          onClick={() => decide.mutate({ id: l.id, action: 'decline' })}
+                        >
                           Decline
                         </Button>
                       </>
                     ) : null}
                     {(l.status === 'requested' || l.status === 'approved') && (isDispatcher || me.hasRole('driver')) ? (
-                      <Button size="xs" variant="default" aria-label={`Cancel leave of ${l.driverName} from ${l.firstDay}`} onClick={() => decide.mutate({ id: l.id, action: 'cancel' })}>
+                      <Button
+                        size="xs"
+                        variant="default"
+                        aria-label={`Cancel leave of ${l.driverName} from ${l.firstDay}`}
+                        onClick={() => decide.mutate({ id: l.id, action: 'cancel' })}
+                      >
                         Cancel
                       </Button>
                     ) : null}
@@ -138,18 +191,35 @@ function ShiftsSection() {
   const drivers = useOptions('drivers');
   const create = useCreateShiftPattern();
   const remove = useDeleteShiftPattern();
-  const form = useForm({ initialValues: { driverId: '', kind: 'weekly', weekdays: ['1', '2', '3', '4', '5'], anchorDate: '', onDays: 4 as number | string, offDays: 4 as number | string, startTime: '07:00', endTime: '15:30', validFrom: new Date().toISOString().slice(0, 10) } });
+  const form = useForm({
+    initialValues: {
+      driverId: '',
+      kind: 'weekly',
+      weekdays: ['1', '2', '3', '4', '5'],
+      anchorDate: '',
+      onDays: 4 as number | string,
+      offDays: 4 as number | string,
+      startTime: '07:00',
+      endTime: '15:30',
+      validFrom: new Date().toISOString().slice(0, 10),
+    },
+  });
   const submit = form.onSubmit((v) => {
     create.mutate(
       {
         driverId: v.driverId,
         kind: v.kind as 'weekly' | 'rotating',
-        ...(v.kind === 'weekly' ? { weekdays: v.weekdays.map(Number) } : { anchorDate: v.anchorDate, onDays: Number(v.onDays), offDays: Number(v.offDays) }),
+        ...(v.kind === 'weekly'
+          ? { weekdays: v.weekdays.map(Number) }
+          : { anchorDate: v.anchorDate, onDays: Number(v.onDays), offDays: Number(v.offDays) }),
         startTime: v.startTime,
         endTime: v.endTime,
         validFrom: v.validFrom,
       },
-      { onSuccess: () => notifications.show({ color: 'teal', message: 'Shift pattern added' }), onError: (error) => form.setErrors(formErrorsOf(error).fields) },
+      {
+        onSuccess: () => notifications.show({ color: 'teal', message: 'Shift pattern added' }),
+        onError: (error) => form.setErrors(formErrorsOf(error).fields),
+      },
     );
   });
   return (
@@ -160,8 +230,21 @@ function ShiftsSection() {
             Add a shift pattern
           </Title>
           <Group align="flex-end">
-            <Select label="Driver" required searchable data={(drivers.data?.items ?? []).map((d) => ({ value: d.id, label: d.name ?? d.id }))} {...form.getInputProps('driverId')} />
-            <Select label="Kind" data={[{ value: 'weekly', label: 'Weekly' }, { value: 'rotating', label: 'Rotating (N on, M off)' }]} {...form.getInputProps('kind')} />
+            <Select
+              label="Driver"
+              required
+              searchable
+              data={(drivers.data?.items ?? []).map((d) => ({ value: d.id, label: d.name ?? d.id }))}
+              {...form.getInputProps('driverId')}
+            />
+            <Select
+              label="Kind"
+              data={[
+                { value: 'weekly', label: 'Weekly' },
+                { value: 'rotating', label: 'Rotating (N on, M off)' },
+              ]}
+              {...form.getInputProps('kind')}
+            />
             {form.values.kind === 'weekly' ? (
               <MultiSelect label="Weekdays" data={WEEKDAYS} {...form.getInputProps('weekdays')} />
             ) : (
@@ -181,7 +264,15 @@ function ShiftsSection() {
           {create.error && Object.keys(formErrorsOf(create.error).fields).length === 0 ? <ProblemAlert error={create.error} /> : null}
         </Paper>
       ) : null}
-      {patterns.isLoading ? <LoadingState /> : patterns.error ? <ErrorState error={patterns.error} /> : (patterns.data?.items.length ?? 0) === 0 ? <Text size="sm" c="gray.7">No shift patterns. Drivers without a pattern are available whenever they are on duty.</Text> : (
+      {patterns.isLoading ? (
+        <LoadingState />
+      ) : patterns.error ? (
+        <ErrorState error={patterns.error} />
+      ) : (patterns.data?.items.length ?? 0) === 0 ? (
+        <Text size="sm" c="gray.7">
+          No shift patterns. Drivers without a pattern are available whenever they are on duty.
+        </Text>
+      ) : (
         <Table striped aria-label="Shift patterns">
           <Table.Thead>
             <Table.Tr>
@@ -201,7 +292,12 @@ function ShiftsSection() {
                 <Table.Td>{p.validUntil ?? '—'}</Table.Td>
                 {canEdit ? (
                   <Table.Td>
-                    <Button size="xs" variant="default" aria-label={`Remove ${p.summary} of ${p.driverName}`} onClick={() => remove.mutate(p.id)}>
+                    <Button
+                      size="xs"
+                      variant="default"
+                      aria-label={`Remove ${p.summary} of ${p.driverName}`}
+                      onClick={() => remove.mutate(p.id)}
+                    >
                       Remove
                     </Button>
                   </Table.Td>
@@ -226,7 +322,10 @@ function MaintenanceWindows() {
   const form = useForm({ initialValues: { equipmentId: '', startsAt: '', endsAt: '', reason: '' } });
   const submit = form.onSubmit((v) => {
     const iso = (s: string) => (s ? new Date(s).toISOString() : s);
-    create.mutate({ equipmentId: v.equipmentId, startsAt: iso(v.startsAt), endsAt: iso(v.endsAt), reason: v.reason }, { onSuccess: () => form.reset(), onError: (error) => form.setErrors(formErrorsOf(error).fields) });
+    create.mutate(
+      { equipmentId: v.equipmentId, startsAt: iso(v.startsAt), endsAt: iso(v.endsAt), reason: v.reason },
+      { onSuccess: () => form.reset(), onError: (error) => form.setErrors(formErrorsOf(error).fields) },
+    );
   });
   return (
     <Stack>
@@ -235,15 +334,21 @@ function MaintenanceWindows() {
       </Title>
       {canEdit ? (
         <form onSubmit={submit} aria-label="Plan a maintenance window">
-        <Group align="flex-end">
-          <Select label="Machine" required searchable data={(equipment.data?.items ?? []).map((e) => ({ value: e.id, label: e.assetTag ?? e.id }))} {...form.getInputProps('equipmentId')} />
-          <TextInput type="datetime-local" label="Starts" required {...form.getInputProps('startsAt')} />
-          <TextInput type="datetime-local" label="Ends" required {...form.getInputProps('endsAt')} />
-          <TextInput label="Reason" required {...form.getInputProps('reason')} />
-          <Button color="blue.8" type="submit" loading={create.isPending}>
-            Plan window
-          </Button>
-        </Group>
+          <Group align="flex-end">
+            <Select
+              label="Machine"
+              required
+              searchable
+              data={(equipment.data?.items ?? []).map((e) => ({ value: e.id, label: e.assetTag ?? e.id }))}
+              {...form.getInputProps('equipmentId')}
+            />
+            <TextInput type="datetime-local" label="Starts" required {...form.getInputProps('startsAt')} />
+            <TextInput type="datetime-local" label="Ends" required {...form.getInputProps('endsAt')} />
+            <TextInput label="Reason" required {...form.getInputProps('reason')} />
+            <Button color="blue.8" type="submit" loading={create.isPending}>
+              Plan window
+            </Button>
+          </Group>
         </form>
       ) : null}
       {windows.data && windows.data.items.length > 0 ? (
@@ -265,11 +370,15 @@ function MaintenanceWindows() {
                 <Table.Td>{formatDateTime(w.endsAt, me.timeZone)}</Table.Td>
                 <Table.Td>{w.reason}</Table.Td>
                 <Table.Td>
-                  {w.cancelled ? 'cancelled' : canEdit ? (
+                  {w.cancelled ? (
+                    'cancelled'
+                  ) : canEdit ? (
                     <Button size="xs" variant="default" onClick={() => cancel.mutate(w.id)} aria-label={`Cancel window of ${w.assetTag}`}>
                       Cancel
                     </Button>
-                  ) : 'planned'}
+                  ) : (
+                    'planned'
+                  )}
                 </Table.Td>
               </Table.Tr>
             ))}
@@ -295,15 +404,36 @@ function RecurringSection() {
   const check = useCapacityCheck();
   const create = useCreateRecurring();
   const [checked, setChecked] = useState<CapacityResult | null>(null);
-  const form = useForm({ initialValues: { description: '', siteId: '', equipmentTypeId: '', quantity: 1 as number | string, rule: 'FREQ=WEEKLY;BYDAY=MO', localStart: '' } });
+  const form = useForm({
+    initialValues: {
+      description: '',
+      siteId: '',
+      equipmentTypeId: '',
+      quantity: 1 as number | string,
+      rule: 'FREQ=WEEKLY;BYDAY=MO',
+      localStart: '',
+    },
+  });
   const input = () => {
     const v = form.values;
-    return { rule: v.rule, localStart: v.localStart, workOrder: { siteId: v.siteId, description: v.description, priority: 'standard' as const, lines: [{ equipmentTypeId: v.equipmentTypeId, quantity: Number(v.quantity) }] } };
+    return {
+      rule: v.rule,
+      localStart: v.localStart,
+      workOrder: {
+        siteId: v.siteId,
+        description: v.description,
+        priority: 'standard' as const,
+        lines: [{ equipmentTypeId: v.equipmentTypeId, quantity: Number(v.quantity) }],
+      },
+    };
   };
   const runCheck = () => {
     const v = form.values;
     if (!v.localStart || !v.equipmentTypeId) return;
-    check.mutate({ at: new Date(v.localStart).toISOString(), lines: [{ equipmentTypeId: v.equipmentTypeId, quantity: Number(v.quantity) }] }, { onSuccess: setChecked });
+    check.mutate(
+      { at: new Date(v.localStart).toISOString(), lines: [{ equipmentTypeId: v.equipmentTypeId, quantity: Number(v.quantity) }] },
+      { onSuccess: setChecked },
+    );
   };
   const submit = form.onSubmit(() => {
     create.mutate(input(), {
@@ -312,7 +442,8 @@ function RecurringSection() {
         form.reset();
         setChecked(null);
       },
-      onError: (error) => form.setErrors(Object.fromEntries(Object.entries(formErrorsOf(error).fields).map(([k, m]) => [k.replace(/^workOrder\./, ''), m]))),
+      onError: (error) =>
+        form.setErrors(Object.fromEntries(Object.entries(formErrorsOf(error).fields).map(([k, m]) => [k.replace(/^workOrder\./, ''), m]))),
     });
   });
   return (
@@ -325,12 +456,29 @@ function RecurringSection() {
           <Stack gap="sm">
             <TextInput label="Description" required {...form.getInputProps('description')} />
             <Group align="flex-end">
-              <Select label="Site" required searchable data={(sites.data?.items ?? []).map((s) => ({ value: s.id, label: s.name ?? s.id }))} {...form.getInputProps('siteId')} />
-              <Select label="Equipment type" required searchable data={(types.data?.items ?? []).map((t) => ({ value: t.id, label: t.code ?? t.id }))} {...form.getInputProps('equipmentTypeId')} />
+              <Select
+                label="Site"
+                required
+                searchable
+                data={(sites.data?.items ?? []).map((s) => ({ value: s.id, label: s.name ?? s.id }))}
+                {...form.getInputProps('siteId')}
+              />
+              <Select
+                label="Equipment type"
+                required
+                searchable
+                data={(types.data?.items ?? []).map((t) => ({ value: t.id, label: t.code ?? t.id }))}
+                {...form.getInputProps('equipmentTypeId')}
+              />
               <NumberInput label="Quantity" min={1} max={100} {...form.getInputProps('quantity')} />
             </Group>
             <Group align="flex-end">
-              <TextInput label="Rule (RFC 5545 RRULE)" required description="e.g. FREQ=WEEKLY;BYDAY=MO,WE" {...form.getInputProps('rule')} />
+              <TextInput
+                label="Rule (RFC 5545 RRULE)"
+                required
+                description="e.g. FREQ=WEEKLY;BYDAY=MO,WE"
+                {...form.getInputProps('rule')}
+              />
               <TextInput type="datetime-local" label="First occurrence (local time)" required {...form.getInputProps('localStart')} />
               <Button variant="default" onClick={runCheck} loading={check.isPending}>
                 Check capacity
@@ -342,7 +490,9 @@ function RecurringSection() {
             {checked ? (
               checked.ok ? (
                 <Alert color="teal.9" title="Capacity looks fine" data-testid="capacity-result">
-                  {checked.lines.map((l) => `${l.typeCode}: ${l.machines} machine(s), ${l.drivers} qualified driver(s) free then`).join('; ')}
+                  {checked.lines
+                    .map((l) => `${l.typeCode}: ${l.machines} machine(s), ${l.drivers} qualified driver(s) free then`)
+                    .join('; ')}
                 </Alert>
               ) : (
                 <Alert color="orange.9" title="Capacity warning — check before saving" data-testid="capacity-result">
@@ -358,7 +508,15 @@ function RecurringSection() {
           </Stack>
         </Paper>
       ) : null}
-      {series.isLoading ? <LoadingState /> : series.error ? <ErrorState error={series.error} /> : (series.data?.items.length ?? 0) === 0 ? <Text size="sm" c="gray.7">No recurring work.</Text> : (
+      {series.isLoading ? (
+        <LoadingState />
+      ) : series.error ? (
+        <ErrorState error={series.error} />
+      ) : (series.data?.items.length ?? 0) === 0 ? (
+        <Text size="sm" c="gray.7">
+          No recurring work.
+        </Text>
+      ) : (
         <Table striped aria-label="Recurring work">
           <Table.Thead>
             <Table.Tr>
@@ -377,7 +535,12 @@ function RecurringSection() {
                   {s.ended ? ' (ended)' : ''}
                 </Table.Td>
                 <Table.Td>{s.occurrences.filter((o) => o.status !== 'skipped').length}</Table.Td>
-                <Table.Td>{s.occurrences.filter((o) => o.status === 'skipped').map((o) => `${o.localStart.replace('T', ' ')}${o.skippedReason ? ` (${o.skippedReason})` : ''}`).join(', ') || '—'}</Table.Td>
+                <Table.Td>
+                  {s.occurrences
+                    .filter((o) => o.status === 'skipped')
+                    .map((o) => `${o.localStart.replace('T', ' ')}${o.skippedReason ? ` (${o.skippedReason})` : ''}`)
+                    .join(', ') || '—'}
+                </Table.Td>
               </Table.Tr>
             ))}
           </Table.Tbody>
@@ -395,20 +558,37 @@ function ForecastSection() {
   return (
     <Stack>
       <Group align="flex-end">
-        <NumberInput label="Days ahead" min={1} max={90} value={days} onChange={(v) => setDays(Math.min(90, Math.max(1, Number(v) || 14)))} w={140} />
-        <Button variant="default" leftSection={<IconDownload size={16} />} onClick={() => {
+        <NumberInput
+          label="Days ahead"
+          min={1}
+          max={90}
+          value={days}
+          onChange={(v) => setDays(Math.min(90, Math.max(1, Number(v) || 14)))}
+          w={140}
+        />
+        <Button
+          variant="default"
+          leftSection={<IconDownload size={16} />}
+          onClick={() => {
             downloadForecast(days).catch((e: unknown) => notifications.show({ color: 'red', message: messageOf(e) }));
-          }}>
+          }}
+        >
           Export CSV
         </Button>
       </Group>
-      {forecast.isLoading ? <LoadingState /> : forecast.error ? <ErrorState error={forecast.error} /> : forecast.data ? (
+      {forecast.isLoading ? (
+        <LoadingState />
+      ) : forecast.error ? (
+        <ErrorState error={forecast.error} />
+      ) : forecast.data ? (
         <>
           <Title order={3} size="h4">
             Days with too few qualified drivers on shift
           </Title>
           {forecast.data.problems.length === 0 ? (
-            <Text size="sm" c="gray.7">No shortfall ahead. Scheduled and recurring work has enough qualified drivers on shift for the next {days} days.</Text>
+            <Text size="sm" c="gray.7">
+              No shortfall ahead. Scheduled and recurring work has enough qualified drivers on shift for the next {days} days.
+            </Text>
           ) : (
             <Stack gap="xs" data-testid="forecast-problems">
               {forecast.data.problems.map((p) => (
@@ -469,10 +649,25 @@ export function PlanningPage() {
   return (
     <Stack data-testid="planning-page">
       <Title order={2}>Planning</Title>
-      {sections.length > 1 ? <SegmentedControl aria-label="Planning section" data={[...sections]} value={section} onChange={(v) => {
+      {sections.length > 1 ? (
+        <SegmentedControl
+          aria-label="Planning section"
+          data={[...sections]}
+          value={section}
+          onChange={(v) => {
             void navigate(`/planning/${v}`);
-          }} /> : null}
-      {section === 'leave' ? <LeaveSection /> : section === 'shifts' ? <ShiftsSection /> : section === 'recurring' ? <RecurringSection /> : <ForecastSection />}
+          }}
+        />
+      ) : null}
+      {section === 'leave' ? (
+        <LeaveSection />
+      ) : section === 'shifts' ? (
+        <ShiftsSection />
+      ) : section === 'recurring' ? (
+        <RecurringSection />
+      ) : (
+        <ForecastSection />
+      )}
     </Stack>
   );
 }

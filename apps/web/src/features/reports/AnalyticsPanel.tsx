@@ -44,16 +44,26 @@ export function AnalyticsPanel() {
   const toIso = new Date(`${range.to}T00:00:00Z`).toISOString();
   const analytics = useAnalytics(fromIso, toIso);
   const a = analytics.data;
-  const depth = useMemo(() => (a?.queueDepth ?? []).map((p) => ({ hour: formatShort(p.hour, me.timeZone), depth: p.depth })), [a, me.timeZone]);
+  const depth = useMemo(
+    () => (a?.queueDepth ?? []).map((p) => ({ hour: formatShort(p.hour, me.timeZone), depth: p.depth })),
+    [a, me.timeZone],
+  );
   return (
     <Stack>
       <Group align="flex-end">
         <TextInput label="From" type="date" value={range.from} onChange={(e) => setRange({ ...range, from: e.currentTarget.value })} />
-        <TextInput label="To (exclusive)" type="date" value={range.to} onChange={(e) => setRange({ ...range, to: e.currentTarget.value })} />
+        <TextInput
+          label="To (exclusive)"
+          type="date"
+          value={range.to}
+          onChange={(e) => setRange({ ...range, to: e.currentTarget.value })}
+        />
         <Button
           variant="default"
           leftSection={<IconDownload size={16} />}
-          onClick={() => void downloadAnalyticsCsv(fromIso, toIso).catch((e: unknown) => notifications.show({ color: 'red', message: messageOf(e) }))}
+          onClick={() =>
+            void downloadAnalyticsCsv(fromIso, toIso).catch((e: unknown) => notifications.show({ color: 'red', message: messageOf(e) }))
+          }
         >
           Export CSV
         </Button>
@@ -85,7 +95,11 @@ export function AnalyticsPanel() {
               <Text fw={600} mb="sm">
                 Queue depth over time
               </Text>
-              {depth.length ? <LineChart h={220} data={depth} dataKey="hour" series={[{ name: 'depth', color: 'blue.6' }]} curveType="step" /> : <EmptyState title="No queue in this range" />}
+              {depth.length ? (
+                <LineChart h={220} data={depth} dataKey="hour" series={[{ name: 'depth', color: 'blue.6' }]} curveType="step" />
+              ) : (
+                <EmptyState title="No queue in this range" />
+              )}
             </Card>
             <Card withBorder>
               <Text fw={600} mb="sm">
@@ -110,7 +124,9 @@ export function AnalyticsPanel() {
               {a.utilisation.equipment.items.length ? (
                 <BarChart
                   h={220}
-                  data={a.utilisation.equipment.items.slice(0, 10).map((i) => ({ name: i.name, utilisation: Math.round((i.utilisation ?? 0) * 100) }))}
+                  data={a.utilisation.equipment.items
+                    .slice(0, 10)
+                    .map((i) => ({ name: i.name, utilisation: Math.round((i.utilisation ?? 0) * 100) }))}
                   dataKey="name"
                   unit=" %"
                   series={[{ name: 'utilisation', color: 'orange.6' }]}

@@ -49,7 +49,13 @@ function CorrectionForm({ id }: { id: string }) {
       )}
     >
       <Stack gap="xs">
-        <Textarea label="Add a correction note" description="Reports are immutable; corrections are appended." autosize minRows={2} {...form.getInputProps('body')} />
+        <Textarea
+          label="Add a correction note"
+          description="Reports are immutable; corrections are appended."
+          autosize
+          minRows={2}
+          {...form.getInputProps('body')}
+        />
         {add.error && !formErrorsOf(add.error, ['body']).fields.body ? <ProblemAlert error={add.error} /> : null}
         <Group>
           <Button type="submit" loading={add.isPending}>

@@ -24,7 +24,10 @@ export function useReports(filter: ListFilter) {
 }
 
 export function useReport(id: string) {
-  return useQuery({ queryKey: reportKeys.detail(id), queryFn: ({ signal }) => api.get<StatusReport>(`${REPORTS_PATH}/${id}`, undefined, signal) });
+  return useQuery({
+    queryKey: reportKeys.detail(id),
+    queryFn: ({ signal }) => api.get<StatusReport>(`${REPORTS_PATH}/${id}`, undefined, signal),
+  });
 }
 
 export function useAddCorrection(id: string) {

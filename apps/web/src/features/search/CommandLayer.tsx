@@ -15,10 +15,34 @@ type Hit = { key: string; kind: string; title: string; detail: string; to: strin
 export function hitsOf(result: SearchResult, roles: readonly Role[]): Hit[] {
   const desk = roles.includes('dispatcher') || roles.includes('admin');
   return [
-    ...result.workOrders.map((w) => ({ key: `w${w.id}`, kind: 'Work order', title: w.number, detail: `${w.description} · ${w.status}`, to: `/work-orders/${encodeURIComponent(w.number)}` })),
-    ...result.sites.map((s) => ({ key: `s${s.id}`, kind: 'Site', title: s.name, detail: s.address, to: desk ? `/map?site=${s.id}` : null })),
-    ...result.equipment.map((e) => ({ key: `e${e.id}`, kind: 'Equipment', title: e.assetTag, detail: `${e.name} · ${e.status}`, to: desk ? `/timeline?equipment=${e.id}` : null })),
-    ...result.drivers.map((d) => ({ key: `d${d.id}`, kind: 'Driver', title: d.name, detail: d.dutyStatus === 'on_duty' ? 'on duty' : 'off duty', to: desk ? `/timeline?driver=${d.id}` : null })),
+    ...result.workOrders.map((w) => ({
+      key: `w${w.id}`,
+      kind: 'Work order',
+      title: w.number,
+      detail: `${w.description} · ${w.status}`,
+      to: `/work-orders/${encodeURIComponent(w.number)}`,
+    })),
+    ...result.sites.map((s) => ({
+      key: `s${s.id}`,
+      kind: 'Site',
+      title: s.name,
+      detail: s.address,
+      to: desk ? `/map?site=${s.id}` : null,
+    })),
+    ...result.equipment.map((e) => ({
+      key: `e${e.id}`,
+      kind: 'Equipment',
+      title: e.assetTag,
+      detail: `${e.name} · ${e.status}`,
+      to: desk ? `/timeline?equipment=${e.id}` : null,
+    })),
+    ...result.drivers.map((d) => ({
+      key: `d${d.id}`,
+      kind: 'Driver',
+      title: d.name,
+      detail: d.dutyStatus === 'on_duty' ? 'on duty' : 'off duty',
+      to: desk ? `/timeline?driver=${d.id}` : null,
+    })),
   ];
 }
 
@@ -116,7 +140,12 @@ function HelpSheet({ opened, onClose, roles }: { opened: boolean; onClose: () =>
                 <Group gap={4} wrap="nowrap">
                   {s.keys.map((k, i) => (
                     <span key={k}>
-                      {i > 0 ? <Text span size="xs"> then </Text> : null}
+                      {i > 0 ? (
+                        <Text span size="xs">
+                          {' '}
+                          then{' '}
+                        </Text>
+                      ) : null}
                       <Kbd>{k}</Kbd>
                     </span>
                   ))}
@@ -135,7 +164,15 @@ function HelpSheet({ opened, onClose, roles }: { opened: boolean; onClose: () =>
 }
 
 /** The search box (`/`), the shortcut help sheet (`?`) and the other shortcuts, for every page of the app. */
-export function CommandLayer({ roles, searchOpen, onSearchOpen }: { roles: readonly Role[]; searchOpen: boolean; onSearchOpen: (open: boolean) => void }) {
+export function CommandLayer({
+  roles,
+  searchOpen,
+  onSearchOpen,
+}: {
+  roles: readonly Role[];
+  searchOpen: boolean;
+  onSearchOpen: (open: boolean) => void;
+}) {
   const navigate = useNavigate();
   const [helpOpen, setHelpOpen] = useState(false);
   const available = useMemo(() => shortcutsFor(roles), [roles]);

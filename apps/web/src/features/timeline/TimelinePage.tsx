@@ -20,7 +20,10 @@ function Bars({ bars, timeZone }: { bars: Bar[]; timeZone: string }) {
   return (
     <>
       {bars.map((b) => (
-        <Tooltip key={b.dispatchId} label={`${b.workOrderNumber}: ${b.status.replace('_', ' ')}, ${formatTime(b.start, timeZone)} → about ${formatTime(b.end, timeZone)} (typical ${formatDuration(b.expectedSeconds * 1000)})`}>
+        <Tooltip
+          key={b.dispatchId}
+          label={`${b.workOrderNumber}: ${b.status.replace('_', ' ')}, ${formatTime(b.start, timeZone)} → about ${formatTime(b.end, timeZone)} (typical ${formatDuration(b.expectedSeconds * 1000)})`}
+        >
           <Box
             data-testid={`bar-${b.dispatchId}`}
             data-kind={b.kind}
@@ -72,11 +75,20 @@ function Axis({ range, timeZone, now }: { range: Window; timeZone: string; now: 
       <Box w={LABEL_WIDTH} style={{ flexShrink: 0 }} />
       <Box style={{ position: 'relative', flex: 1, height: 22 }}>
         {ticks.map((t) => (
-          <Text key={t} size="xs" style={{ position: 'absolute', left: `${((t - range.from) / span) * 100}%`, transform: 'translateX(-50%)' }}>
+          <Text
+            key={t}
+            size="xs"
+            style={{ position: 'absolute', left: `${((t - range.from) / span) * 100}%`, transform: 'translateX(-50%)' }}
+          >
             {formatTime(t, timeZone)}
           </Text>
         ))}
-        <Text size="xs" fw={700} c="red.9" style={{ position: 'absolute', left: `${((now - range.from) / span) * 100}%`, top: -14, transform: 'translateX(-50%)' }}>
+        <Text
+          size="xs"
+          fw={700}
+          c="red.9"
+          style={{ position: 'absolute', left: `${((now - range.from) / span) * 100}%`, top: -14, transform: 'translateX(-50%)' }}
+        >
           now
         </Text>
       </Box>
@@ -136,7 +148,13 @@ function Row({
       }}
       style={{
         borderBottom: '1px solid var(--mantine-color-gray-3)',
-        background: over ? 'var(--mantine-color-teal-1)' : greyed ? 'var(--mantine-color-gray-2)' : highlighted ? 'var(--mantine-color-yellow-1)' : undefined,
+        background: over
+          ? 'var(--mantine-color-teal-1)'
+          : greyed
+            ? 'var(--mantine-color-gray-2)'
+            : highlighted
+              ? 'var(--mantine-color-yellow-1)'
+              : undefined,
         minHeight: 30,
       }}
     >
@@ -158,14 +176,33 @@ function Row({
         </Group>
       </Box>
       <Box style={{ position: 'relative', flex: 1, alignSelf: 'stretch', minHeight: 28 }}>
-        <Box aria-hidden style={{ position: 'absolute', top: 0, bottom: 0, left: `${((now - range.from) / (range.to - range.from)) * 100}%`, borderLeft: '2px solid var(--mantine-color-red-7)' }} />
+        <Box
+          aria-hidden
+          style={{
+            position: 'absolute',
+            top: 0,
+            bottom: 0,
+            left: `${((now - range.from) / (range.to - range.from)) * 100}%`,
+            borderLeft: '2px solid var(--mantine-color-red-7)',
+          }}
+        />
         <Bars bars={bars} timeZone={timeZone} />
       </Box>
     </Group>
   );
 }
 
-function QueuedChip({ d, picked, onPick, disabled }: { d: Queued; picked: boolean; onPick: (d: Queued | null) => void; disabled: boolean }) {
+function QueuedChip({
+  d,
+  picked,
+  onPick,
+  disabled,
+}: {
+  d: Queued;
+  picked: boolean;
+  onPick: (d: Queued | null) => void;
+  disabled: boolean;
+}) {
   return (
     <Button
       size="compact-sm"
@@ -330,7 +367,8 @@ export function TimelinePage() {
         <Paper withBorder p="xs" data-testid="picked" style={{ borderColor: 'var(--mantine-color-teal-7)' }}>
           <Group justify="space-between">
             <Text size="sm">
-              <b>Assigning {picked.workOrderNumber}.</b> Drop it on a highlighted row, or press “Assign here”. Greyed rows say why they cannot take it.
+              <b>Assigning {picked.workOrderNumber}.</b> Drop it on a highlighted row, or press “Assign here”. Greyed rows say why they
+              cannot take it.
             </Text>
             <Button size="compact-sm" variant="default" onClick={() => setPicked(null)}>
               Put it back
@@ -347,7 +385,11 @@ export function TimelinePage() {
           if (machines.length === 0 && !w) return null;
           return (
             <Box key={type.id} component="section" aria-label={type.name}>
-              <Group gap={0} wrap="nowrap" style={{ background: 'var(--mantine-color-gray-1)', borderBottom: '1px solid var(--mantine-color-gray-3)' }}>
+              <Group
+                gap={0}
+                wrap="nowrap"
+                style={{ background: 'var(--mantine-color-gray-1)', borderBottom: '1px solid var(--mantine-color-gray-3)' }}
+              >
                 <Box w={LABEL_WIDTH} px="xs" py={4} style={{ flexShrink: 0 }}>
                   <Title order={3} size="sm">
                     {type.code} — {type.name}

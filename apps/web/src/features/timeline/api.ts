@@ -13,15 +13,29 @@ export const timelineKeys = {
   types: ['fleet', 'equipment-types', 'timeline'] as const,
 };
 
-export const useBoardData = () => useQuery({ queryKey: boardKey, queryFn: ({ signal }) => api.get<Board>('/api/v1/board', undefined, signal) });
+export const useBoardData = () =>
+  useQuery({ queryKey: boardKey, queryFn: ({ signal }) => api.get<Board>('/api/v1/board', undefined, signal) });
 export const useJobLengths = () =>
-  useQuery({ queryKey: timelineKeys.lengths, queryFn: ({ signal }) => api.get<JobLengths>('/api/v1/job-lengths', undefined, signal), staleTime: 5 * 60_000 });
+  useQuery({
+    queryKey: timelineKeys.lengths,
+    queryFn: ({ signal }) => api.get<JobLengths>('/api/v1/job-lengths', undefined, signal),
+    staleTime: 5 * 60_000,
+  });
 export const useEquipmentRows = () =>
-  useQuery({ queryKey: timelineKeys.equipment, queryFn: async ({ signal }) => (await api.get<{ items: Equipment[] }>('/api/v1/equipment', { limit: 500 }, signal)).items });
+  useQuery({
+    queryKey: timelineKeys.equipment,
+    queryFn: async ({ signal }) => (await api.get<{ items: Equipment[] }>('/api/v1/equipment', { limit: 500 }, signal)).items,
+  });
 export const useDriverRows = () =>
-  useQuery({ queryKey: timelineKeys.drivers, queryFn: async ({ signal }) => (await api.get<{ items: Driver[] }>('/api/v1/drivers', { limit: 500 }, signal)).items });
+  useQuery({
+    queryKey: timelineKeys.drivers,
+    queryFn: async ({ signal }) => (await api.get<{ items: Driver[] }>('/api/v1/drivers', { limit: 500 }, signal)).items,
+  });
 export const useTypes = () =>
-  useQuery({ queryKey: timelineKeys.types, queryFn: async ({ signal }) => (await api.get<{ items: EquipmentType[] }>('/api/v1/equipment-types', { limit: 500 }, signal)).items });
+  useQuery({
+    queryKey: timelineKeys.types,
+    queryFn: async ({ signal }) => (await api.get<{ items: EquipmentType[] }>('/api/v1/equipment-types', { limit: 500 }, signal)).items,
+  });
 
 /** Who may take a waiting dispatch, by the server's own rules (the same that refuse a manual assignment). */
 export function useCandidates(dispatchId: string | null) {

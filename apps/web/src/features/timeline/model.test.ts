@@ -25,13 +25,24 @@ const dispatch = (over: Partial<Dispatch> & { status: Dispatch['status'] }): Dis
   cancelReason: null,
   declinedBy: null,
   hold: null,
-  timestamps: { createdAt: '2026-11-30T09:00:00Z', heldAt: null, dispatchedAt: null, enRouteAt: null, onSiteAt: null, returningAt: null, completedAt: null, recalledAt: null, cancelledAt: null, ...over.timestamps },
+  timestamps: {
+    createdAt: '2026-11-30T09:00:00Z',
+    heldAt: null,
+    dispatchedAt: null,
+    enRouteAt: null,
+    onSiteAt: null,
+    returningAt: null,
+    completedAt: null,
+    recalledAt: null,
+    cancelledAt: null,
+    ...over.timestamps,
+  },
   version: 1,
 });
 const lengths = { defaultSeconds: 3600, types: [{ equipmentTypeId: 'crane', meanSeconds: 2 * 3600, finished: 4 }] };
 
 describe('timeline bars', () => {
-  it('draws an active job from its dispatch time for its type\'s typical length, with the part still to go', () => {
+  it("draws an active job from its dispatch time for its type's typical length, with the part still to go", () => {
     const d = dispatch({ status: 'on_site', timestamps: { dispatchedAt: '2026-11-30T09:30:00Z' } as Dispatch['timestamps'] });
     const bar = barOf(d, 'active', lengths, range, now);
     expect(bar).not.toBeNull();
@@ -43,7 +54,17 @@ describe('timeline bars', () => {
   });
 
   it('a job running past its typical length ends now; a type without history takes an hour', () => {
-    const late = barOf(dispatch({ status: 'en_route', equipmentTypeId: 'van', timestamps: { dispatchedAt: '2026-11-30T07:00:00Z' } as Dispatch['timestamps'] }), 'active', lengths, range, now);
+    const late = barOf(
+      dispatch({
+        status: 'en_route',
+        equipmentTypeId: 'van',
+        timestamps: { dispatchedAt: '2026-11-30T07:00:00Z' } as Dispatch['timestamps'],
+      }),
+      'active',
+      lengths,
+      range,
+      now,
+    );
     expect(late?.left).toBe(0);
     expect(late?.end).toBe(now);
     expect(late?.toGo).toBe(0);
@@ -56,8 +77,19 @@ describe('timeline bars', () => {
         { ...dispatch({ id: 'q2', status: 'queued' }), queuePosition: 2, competing: 2, reason: 'busy', waitingSeconds: 60 },
         { ...dispatch({ id: 'q1', status: 'queued' }), queuePosition: 1, competing: 2, reason: 'busy', waitingSeconds: 120 },
       ],
-      scheduled: [dispatch({ id: 's1', status: 'scheduled', requestedStart: '2026-11-30T14:00:00Z' }), dispatch({ id: 's2', status: 'scheduled', requestedStart: '2026-12-02T14:00:00Z' })],
-      active: [dispatch({ id: 'a1', status: 'dispatched', equipmentId: 'e1', driverId: 'p1', timestamps: { dispatchedAt: '2026-11-30T09:50:00Z' } as Dispatch['timestamps'] })],
+      scheduled: [
+        dispatch({ id: 's1', status: 'scheduled', requestedStart: '2026-11-30T14:00:00Z' }),
+        dispatch({ id: 's2', status: 'scheduled', requestedStart: '2026-12-02T14:00:00Z' }),
+      ],
+      active: [
+        dispatch({
+          id: 'a1',
+          status: 'dispatched',
+          equipmentId: 'e1',
+          driverId: 'p1',
+          timestamps: { dispatchedAt: '2026-11-30T09:50:00Z' } as Dispatch['timestamps'],
+        }),
+      ],
       held: [],
       autoProcessing: true,
     };

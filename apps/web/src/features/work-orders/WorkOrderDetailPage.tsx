@@ -9,7 +9,8 @@ import { formatDateTime } from '../../lib/time';
 import { ErrorState, LoadingState } from '../../ui/States';
 import { useAttachments, useDeleteAttachment, useLink, useRelated, useUploadAttachment, useWorkOrderByNumber } from './api';
 
-const kb = (bytes: number) => (bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} kB`);
+const kb = (bytes: number) =>
+  bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} kB`;
 
 /** A work order: its description, its files (delivery details, drawings) and the work orders related to it. */
 export function WorkOrderDetailPage() {
@@ -64,14 +65,24 @@ export function WorkOrderDetailPage() {
                 <Table.Td>
                   <Group gap={4} wrap="nowrap">
                     <IconPaperclip size={14} />
-                    <Anchor onClick={() => void download(`/api/v1/work-orders/${w.id}/attachments/${f.id}/content`, f.filename).catch(fail)}>{f.filename}</Anchor>
+                    <Anchor
+                      onClick={() => void download(`/api/v1/work-orders/${w.id}/attachments/${f.id}/content`, f.filename).catch(fail)}
+                    >
+                      {f.filename}
+                    </Anchor>
                   </Group>
                 </Table.Td>
                 <Table.Td c="dimmed">{kb(f.sizeBytes)}</Table.Td>
                 <Table.Td c="dimmed">{f.createdBy.name}</Table.Td>
                 <Table.Td>
                   {canEdit ? (
-                    <Button size="compact-xs" variant="subtle" color="red" leftSection={<IconTrash size={12} />} onClick={() => remove.mutate(f.id, { onError: fail })}>
+                    <Button
+                      size="compact-xs"
+                      variant="subtle"
+                      color="red"
+                      leftSection={<IconTrash size={12} />}
+                      onClick={() => remove.mutate(f.id, { onError: fail })}
+                    >
                       Delete
                     </Button>
                   ) : null}
@@ -96,7 +107,12 @@ export function WorkOrderDetailPage() {
                 {r.number} — {r.description}
               </Anchor>
               {canEdit ? (
-                <Button size="compact-xs" variant="subtle" color="red" onClick={() => link.mutate({ number: r.number, relatedId: r.id, unlink: true }, { onError: fail })}>
+                <Button
+                  size="compact-xs"
+                  variant="subtle"
+                  color="red"
+                  onClick={() => link.mutate({ number: r.number, relatedId: r.id, unlink: true }, { onError: fail })}
+                >
                   Unlink
                 </Button>
               ) : null}
@@ -110,8 +126,18 @@ export function WorkOrderDetailPage() {
         </Stack>
         {canEdit ? (
           <Group mt="sm" align="end">
-            <TextInput label="Link to work order number" placeholder="WO-2026-000123" value={linkTo} onChange={(e) => setLinkTo(e.currentTarget.value)} />
-            <Button leftSection={<IconLink size={14} />} disabled={!linkTo.trim()} loading={link.isPending} onClick={() => link.mutate({ number: linkTo.trim() }, { onSuccess: () => setLinkTo(''), onError: fail })}>
+            <TextInput
+              label="Link to work order number"
+              placeholder="WO-2026-000123"
+              value={linkTo}
+              onChange={(e) => setLinkTo(e.currentTarget.value)}
+            />
+            <Button
+              leftSection={<IconLink size={14} />}
+              disabled={!linkTo.trim()}
+              loading={link.isPending}
+              onClick={() => link.mutate({ number: linkTo.trim() }, { onSuccess: () => setLinkTo(''), onError: fail })}
+            >
               Link
             </Button>
           </Group>

@@ -19,7 +19,13 @@ export function useWorkOrderByNumber(number: string) {
     queryFn: async ({ signal }) => {
       const page = await api.get<{ items: WorkOrder[] }>('/api/v1/work-orders', { q: number, limit: 20 }, signal);
       const found = page.items.find((w) => w.number === number);
-      if (!found) throw new ProblemError({ type: '/problems/not-found', title: 'Not found', status: 404, detail: `work order ${number} does not exist` });
+      if (!found)
+        throw new ProblemError({
+          type: '/problems/not-found',
+          title: 'Not found',
+          status: 404,
+          detail: `work order ${number} does not exist`,
+        });
       return found;
     },
   });
@@ -47,7 +53,10 @@ export async function uploadAttachment(workOrderId: string, file: File): Promise
 
 export function useUploadAttachment(workOrderId: string) {
   const client = useQueryClient();
-  return useMutation({ mutationFn: (file: File) => uploadAttachment(workOrderId, file), onSettled: () => client.invalidateQueries({ queryKey: workOrderKeys.attachments(workOrderId) }) });
+  return useMutation({
+    mutationFn: (file: File) => uploadAttachment(workOrderId, file),
+    onSettled: () => client.invalidateQueries({ queryKey: workOrderKeys.attachments(workOrderId) }),
+  });
 }
 
 export function useDeleteAttachment(workOrderId: string) {
@@ -74,9 +83,17 @@ export function useLink(workOrderId: string) {
       if (!relatedId) {
         const page = await api.get<{ items: WorkOrder[] }>('/api/v1/work-orders', { q: v.number, limit: 20 });
         relatedId = page.items.find((w) => w.number === v.number.trim())?.id;
-        if (!relatedId) throw new ProblemError({ type: '/problems/not-found', title: 'Not found', status: 404, detail: `no work order numbered ${v.number}` });
+        if (!relatedId)
+          throw new ProblemError({
+            type: '/problems/not-found',
+            title: 'Not found',
+            status: 404,
+            detail: `no work order numbered ${v.number}`,
+          });
       }
-      return v.unlink ? api.delete(`/api/v1/work-orders/${workOrderId}/related/${relatedId}`) : api.put(`/api/v1/work-orders/${workOrderId}/related/${relatedId}`, undefined);
+      return v.unlink
+        ? api.delete(`/api/v1/work-orders/${workOrderId}/related/${relatedId}`)
+        : api.put(`/api/v1/work-orders/${workOrderId}/related/${relatedId}`, undefined);
     },
     onSettled: () => client.invalidateQueries({ queryKey: workOrderKeys.all }),
   });

@@ -1,5 +1,21 @@
 import { useState, type ReactNode } from 'react';
-import { Button, Group, Modal, MultiSelect, NumberInput, Paper, ScrollArea, Select, Stack, Switch, Table, Text, TextInput, Textarea, Title } from '@mantine/core';
+import {
+  Button,
+  Group,
+  Modal,
+  MultiSelect,
+  NumberInput,
+  Paper,
+  ScrollArea,
+  Select,
+  Stack,
+  Switch,
+  Table,
+  Text,
+  TextInput,
+  Textarea,
+  Title,
+} from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { useDebouncedValue } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
@@ -47,7 +63,11 @@ export type ResourceSpec<Item, F extends Record<string, unknown>> = {
 
 type Page<Item> = { items: Item[]; nextCursor: string | null };
 
-export function useResourceList<Item>(queryKey: readonly string[], path: string, query?: Record<string, string | number | boolean | undefined>) {
+export function useResourceList<Item>(
+  queryKey: readonly string[],
+  path: string,
+  query?: Record<string, string | number | boolean | undefined>,
+) {
   return useInfiniteQuery({
     queryKey: [...queryKey, 'list', query ?? {}],
     queryFn: ({ pageParam, signal }) => api.get<Page<Item>>(path, { limit: 100, ...query, cursor: pageParam ?? undefined }, signal),
@@ -76,7 +96,15 @@ function FieldInput<F extends Record<string, unknown>>({ spec, form }: { spec: F
   }
 }
 
-function ResourceForm<Item, F extends Record<string, unknown>>({ spec, item, onDone }: { spec: ResourceSpec<Item, F>; item: Item | null; onDone: () => void }) {
+function ResourceForm<Item, F extends Record<string, unknown>>({
+  spec,
+  item,
+  onDone,
+}: {
+  spec: ResourceSpec<Item, F>;
+  item: Item | null;
+  onDone: () => void;
+}) {
   const client = useQueryClient();
   const isNew = item === null;
   const schema = isNew ? spec.createSchema : spec.updateSchema;
@@ -89,7 +117,11 @@ function ResourceForm<Item, F extends Record<string, unknown>>({ spec, item, onD
   const save = useMutation({
     mutationFn: async (values: F) =>
       item
-        ? request(`${spec.path}/${spec.idOf(item)}`, { method: spec.updateMethod ?? 'PATCH', body: spec.toUpdate(values, item), version: spec.versionOf(item) })
+        ? request(`${spec.path}/${spec.idOf(item)}`, {
+            method: spec.updateMethod ?? 'PATCH',
+            body: spec.toUpdate(values, item),
+            version: spec.versionOf(item),
+          })
         : request(spec.path, { method: 'POST', body: spec.toCreate(values) }),
     onSuccess: async () => {
       await client.invalidateQueries({ queryKey: spec.queryKey });
@@ -97,7 +129,10 @@ function ResourceForm<Item, F extends Record<string, unknown>>({ spec, item, onD
       onDone();
     },
     onError: (error) => {
-      const { fields, rest: other } = formErrorsOf(error, spec.fields.map((f) => f.name));
+      const { fields, rest: other } = formErrorsOf(
+        error,
+        spec.fields.map((f) => f.name),
+      );
       form.setErrors(fields);
       setRest(other.length ? error : null);
     },
@@ -124,7 +159,15 @@ function ResourceForm<Item, F extends Record<string, unknown>>({ spec, item, onD
   );
 }
 
-export function ResourceAdmin<Item, F extends Record<string, unknown>>({ spec, canEdit = true, actions }: { spec: ResourceSpec<Item, F>; canEdit?: boolean; actions?: ReactNode }) {
+export function ResourceAdmin<Item, F extends Record<string, unknown>>({
+  spec,
+  canEdit = true,
+  actions,
+}: {
+  spec: ResourceSpec<Item, F>;
+  canEdit?: boolean;
+  actions?: ReactNode;
+}) {
   const [search, setSearch] = useState('');
   const [q] = useDebouncedValue(search.trim(), 250);
   const list = useResourceList<Item>(spec.queryKey, spec.path, { ...spec.listQuery, q: q || undefined });
@@ -158,7 +201,9 @@ export function ResourceAdmin<Item, F extends Record<string, unknown>>({ spec, c
       ) : items.length === 0 && q ? (
         <EmptyState title={`Nothing matches “${q}”`} />
       ) : items.length === 0 ? (
-        <EmptyState title={`No ${spec.title.toLowerCase()} yet`}>{canEdit ? `Create the first ${spec.singular.toLowerCase()}.` : null}</EmptyState>
+        <EmptyState title={`No ${spec.title.toLowerCase()} yet`}>
+          {canEdit ? `Create the first ${spec.singular.toLowerCase()}.` : null}
+        </EmptyState>
       ) : (
         <Paper withBorder>
           <ScrollArea>
@@ -179,7 +224,12 @@ export function ResourceAdmin<Item, F extends Record<string, unknown>>({ spec, c
                     ))}
                     {canEdit ? (
                       <Table.Td>
-                        <Button size="compact-sm" variant="subtle" leftSection={<IconPencil size={14} />} onClick={() => setEditing({ item })}>
+                        <Button
+                          size="compact-sm"
+                          variant="subtle"
+                          leftSection={<IconPencil size={14} />}
+                          onClick={() => setEditing({ item })}
+                        >
                           Edit
                         </Button>
                       </Table.Td>
@@ -198,7 +248,12 @@ export function ResourceAdmin<Item, F extends Record<string, unknown>>({ spec, c
           ) : null}
         </Paper>
       )}
-      <Modal opened={editing !== null} onClose={() => setEditing(null)} title={editing?.item ? `Edit ${spec.singular.toLowerCase()}` : `New ${spec.singular.toLowerCase()}`} size="lg">
+      <Modal
+        opened={editing !== null}
+        onClose={() => setEditing(null)}
+        title={editing?.item ? `Edit ${spec.singular.toLowerCase()}` : `New ${spec.singular.toLowerCase()}`}
+        size="lg"
+      >
         {editing ? <ResourceForm spec={spec} item={editing.item} onDone={() => setEditing(null)} /> : null}
       </Modal>
       <Text size="xs" c="dimmed">

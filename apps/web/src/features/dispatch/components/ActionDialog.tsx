@@ -19,7 +19,8 @@ export type DialogValues = { reason: string; priority: string; [name: string]: s
 export function reportOutcome(work: Promise<unknown>, done: string, failed: string): void {
   work.then(
     () => notifications.show({ color: 'teal', message: done }),
-    (error: unknown) => notifications.show({ color: 'red', title: failed, message: messageOf(error), autoClose: false, 'data-testid': 'command-refused' }),
+    (error: unknown) =>
+      notifications.show({ color: 'red', title: failed, message: messageOf(error), autoClose: false, 'data-testid': 'command-refused' }),
   );
 }
 
@@ -56,7 +57,9 @@ export function ActionDialog({
 }) {
   const { t } = useTranslation();
   const [values, setValues] = useState<DialogValues>({ reason: '', priority: 'standard', ...initial } as DialogValues);
-  const missing = fields.some((f) => (f.kind === 'reason' && f.required && !values.reason.trim()) || (f.kind === 'select' && f.required && !values[f.name]));
+  const missing = fields.some(
+    (f) => (f.kind === 'reason' && f.required && !values.reason.trim()) || (f.kind === 'select' && f.required && !values[f.name]),
+  );
   return (
     <Modal opened={opened} onClose={onClose} title={title} returnFocus={false}>
       <form

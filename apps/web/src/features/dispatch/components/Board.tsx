@@ -4,7 +4,15 @@ import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { useMe } from '../../../app/session';
 import { ageOf, formatDateTime, formatTime } from '../../../lib/time';
-import { actionsFor, BOARD_COLUMNS, byQueueOrder, PRIORITY_COLOR, type BoardItem, type DispatcherAction, type DispatchStatus } from '../model';
+import {
+  actionsFor,
+  BOARD_COLUMNS,
+  byQueueOrder,
+  PRIORITY_COLOR,
+  type BoardItem,
+  type DispatcherAction,
+  type DispatchStatus,
+} from '../model';
 
 export type { BoardItem } from '../model';
 
@@ -17,7 +25,12 @@ function CardActions({ item, onAction }: { item: BoardItem; onAction: OnAction }
   return (
     <Menu position="bottom-end" withinPortal>
       <Menu.Target>
-        <ActionIcon variant="subtle" color="gray" aria-label={t('dispatch.actionsFor', { workOrder: item.workOrderNumber })} data-actions-for={item.workOrderNumber}>
+        <ActionIcon
+          variant="subtle"
+          color="gray"
+          aria-label={t('dispatch.actionsFor', { workOrder: item.workOrderNumber })}
+          data-actions-for={item.workOrderNumber}
+        >
           <IconDots size={16} />
         </ActionIcon>
       </Menu.Target>
@@ -47,12 +60,23 @@ function DispatchCard({ item, onAction }: { item: BoardItem; onAction: OnAction 
               size="sm"
               data-testid="queue-position"
               style={{ flexShrink: 0 }}
-              title={t('dispatch.positionLabel', { position: item.position, total: item.competing ?? item.position, type: item.equipmentTypeName })}
+              title={t('dispatch.positionLabel', {
+                position: item.position,
+                total: item.competing ?? item.position,
+                type: item.equipmentTypeName,
+              })}
             >
               {t('dispatch.position', { position: item.position, total: item.competing ?? item.position, type: item.equipmentTypeName })}
             </Badge>
           ) : null}
-          <Anchor component={Link} to={`/work-orders/${item.workOrderNumber}`} fw={700} size="sm" c="inherit" style={{ whiteSpace: 'nowrap' }}>
+          <Anchor
+            component={Link}
+            to={`/work-orders/${item.workOrderNumber}`}
+            fw={700}
+            size="sm"
+            c="inherit"
+            style={{ whiteSpace: 'nowrap' }}
+          >
             {item.workOrderNumber}
           </Anchor>
         </Group>
@@ -80,7 +104,9 @@ function DispatchCard({ item, onAction }: { item: BoardItem; onAction: OnAction 
             <IconPlayerPause size={12} aria-hidden />
             <Text size="xs">{t('dispatch.heldReason', { reason: item.hold.reason })}</Text>
           </Group>
-          {item.hold.notBefore ? <Text size="xs">{t('dispatch.heldUntil', { time: formatDateTime(item.hold.notBefore, timeZone) })}</Text> : null}
+          {item.hold.notBefore ? (
+            <Text size="xs">{t('dispatch.heldUntil', { time: formatDateTime(item.hold.notBefore, timeZone) })}</Text>
+          ) : null}
         </Stack>
       ) : null}
       {item.status === 'queued' ? (
@@ -98,7 +124,9 @@ function DispatchCard({ item, onAction }: { item: BoardItem; onAction: OnAction 
           ) : null}
           {item.declinedBy ? (
             <Text size="xs" c="red.9" data-testid="decline-reason">
-              {item.declineReason ? t('dispatch.declined', { driver: item.declinedBy, reason: item.declineReason }) : t('dispatch.declinedNoReason', { driver: item.declinedBy })}
+              {item.declineReason
+                ? t('dispatch.declined', { driver: item.declinedBy, reason: item.declineReason })
+                : t('dispatch.declinedNoReason', { driver: item.declinedBy })}
             </Text>
           ) : null}
         </>
@@ -134,7 +162,12 @@ function WaitingColumn({ items, onAction }: { items: BoardItem[]; onAction: OnAc
       {[...groups.values()].map((group) => {
         const first = group[0] as BoardItem;
         return (
-          <section key={first.equipmentTypeId} aria-label={t('dispatch.typeGroup', { type: first.equipmentTypeName, count: group.length })} data-testid="type-group" data-type={first.equipmentTypeName}>
+          <section
+            key={first.equipmentTypeId}
+            aria-label={t('dispatch.typeGroup', { type: first.equipmentTypeName, count: group.length })}
+            data-testid="type-group"
+            data-type={first.equipmentTypeName}
+          >
             <Title order={3} size="sm" mb={4}>
               {t('dispatch.typeGroup', { type: first.equipmentTypeName, count: group.length })}
             </Title>

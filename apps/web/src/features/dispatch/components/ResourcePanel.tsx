@@ -108,7 +108,9 @@ export function ResourcePanel() {
   const drivers = useDriverList();
   const damaged = useMarkDamaged();
   const duty = useDriverDuty();
-  const [dialog, setDialog] = useState<{ kind: 'damaged'; e: PanelEquipment } | { kind: 'duty'; d: PanelDriver; onDuty: boolean } | null>(null);
+  const [dialog, setDialog] = useState<{ kind: 'damaged'; e: PanelEquipment } | { kind: 'duty'; d: PanelDriver; onDuty: boolean } | null>(
+    null,
+  );
   return (
     <Paper withBorder p="xs">
       <Tabs defaultValue="equipment">
@@ -118,7 +120,13 @@ export function ResourcePanel() {
         </Tabs.List>
         <ScrollArea.Autosize mah="70vh">
           <Tabs.Panel value="equipment" pt="xs">
-            {equipment.error ? <ErrorState error={equipment.error} /> : !equipment.data ? <LoadingState /> : <EquipmentTable items={equipment.data} onDamaged={(e) => setDialog({ kind: 'damaged', e })} />}
+            {equipment.error ? (
+              <ErrorState error={equipment.error} />
+            ) : !equipment.data ? (
+              <LoadingState />
+            ) : (
+              <EquipmentTable items={equipment.data} onDamaged={(e) => setDialog({ kind: 'damaged', e })} />
+            )}
           </Tabs.Panel>
           <Tabs.Panel value="drivers" pt="xs">
             {drivers.error ? (

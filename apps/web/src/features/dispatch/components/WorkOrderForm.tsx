@@ -1,5 +1,18 @@
 import { useState } from 'react';
-import { ActionIcon, Button, FileInput, Group, Modal, NumberInput, SegmentedControl, Select, Stack, Text, TextInput, Textarea } from '@mantine/core';
+import {
+  ActionIcon,
+  Button,
+  FileInput,
+  Group,
+  Modal,
+  NumberInput,
+  SegmentedControl,
+  Select,
+  Stack,
+  Text,
+  TextInput,
+  Textarea,
+} from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { notifications } from '@mantine/notifications';
 import { IconPlus, IconTrash } from '@tabler/icons-react';
@@ -10,7 +23,14 @@ import { useCreateWorkOrder, useEquipmentTypeOptions, useSiteOptions } from '../
 import type { Priority } from '../model';
 
 type Line = { equipmentTypeId: string | null; quantity: number };
-type Values = { siteId: string | null; description: string; priority: Priority; start: 'now' | 'later'; requestedStart: string; lines: Line[] };
+type Values = {
+  siteId: string | null;
+  description: string;
+  priority: Priority;
+  start: 'now' | 'later';
+  requestedStart: string;
+  lines: Line[];
+};
 
 export function WorkOrderForm({ opened, onClose }: { opened: boolean; onClose: () => void }) {
   const sites = useSiteOptions();
@@ -18,12 +38,22 @@ export function WorkOrderForm({ opened, onClose }: { opened: boolean; onClose: (
   const create = useCreateWorkOrder();
   const [files, setFiles] = useState<File[]>([]);
   const form = useForm<Values>({
-    initialValues: { siteId: null, description: '', priority: 'standard', start: 'now', requestedStart: '', lines: [{ equipmentTypeId: null, quantity: 1 }] },
+    initialValues: {
+      siteId: null,
+      description: '',
+      priority: 'standard',
+      start: 'now',
+      requestedStart: '',
+      lines: [{ equipmentTypeId: null, quantity: 1 }],
+    },
     validate: {
       siteId: (v) => (v ? null : 'choose a site'),
       description: (v) => (v.trim() === '' ? 'required' : v.trim().length > 5000 ? 'at most 5000 characters' : null),
       requestedStart: (v, all) => (all.start === 'later' && !v ? 'give the start time' : null),
-      lines: { equipmentTypeId: (v) => (v ? null : 'choose an equipment type'), quantity: (v) => (Number.isInteger(v) && v >= 1 && v <= 100 ? null : '1 to 100') },
+      lines: {
+        equipmentTypeId: (v) => (v ? null : 'choose an equipment type'),
+        quantity: (v) => (Number.isInteger(v) && v >= 1 && v <= 100 ? null : '1 to 100'),
+      },
     },
   });
   const submit = form.onSubmit((v) =>
@@ -40,7 +70,9 @@ export function WorkOrderForm({ opened, onClose }: { opened: boolean; onClose: (
           notifications.show({ color: 'teal', title: 'Work order created', message: wo.number });
           // Files chosen with the order are attached now; a refused one (type, size) is named.
           for (const file of files) {
-            uploadAttachment(wo.id, file).catch((e: unknown) => notifications.show({ color: 'red', title: `${file.name} not attached`, message: messageOf(e) }));
+            uploadAttachment(wo.id, file).catch((e: unknown) =>
+              notifications.show({ color: 'red', title: `${file.name} not attached`, message: messageOf(e) }),
+            );
           }
           setFiles([]);
           form.reset();
@@ -65,7 +97,14 @@ export function WorkOrderForm({ opened, onClose }: { opened: boolean; onClose: (
             data-autofocus
           />
           <Textarea label="Description" withAsterisk autosize minRows={2} {...form.getInputProps('description')} />
-          <FileInput label="Attachments" description="Delivery details, drawings: PDF, images, Office or text, up to 10 MB each" multiple clearable value={files} onChange={setFiles} />
+          <FileInput
+            label="Attachments"
+            description="Delivery details, drawings: PDF, images, Office or text, up to 10 MB each"
+            multiple
+            clearable
+            value={files}
+            onChange={setFiles}
+          />
           <Group grow align="flex-start">
             <Stack gap={4}>
               <Text size="sm" fw={500}>
@@ -93,7 +132,9 @@ export function WorkOrderForm({ opened, onClose }: { opened: boolean; onClose: (
               />
             </Stack>
           </Group>
-          {form.values.start === 'later' ? <TextInput type="datetime-local" label="Requested start" {...form.getInputProps('requestedStart')} /> : null}
+          {form.values.start === 'later' ? (
+            <TextInput type="datetime-local" label="Requested start" {...form.getInputProps('requestedStart')} />
+          ) : null}
           <Text size="sm" fw={500}>
             Lines
           </Text>
@@ -107,18 +148,37 @@ export function WorkOrderForm({ opened, onClose }: { opened: boolean; onClose: (
                 data={types.data ?? []}
                 {...form.getInputProps(`lines.${i}.equipmentTypeId`)}
               />
-              <NumberInput w={90} aria-label={`Quantity of line ${i + 1}`} min={1} max={50} {...form.getInputProps(`lines.${i}.quantity`)} />
-              <ActionIcon variant="subtle" color="red" mt={6} aria-label="Remove line" disabled={form.values.lines.length === 1} onClick={() => form.removeListItem('lines', i)}>
+              <NumberInput
+                w={90}
+                aria-label={`Quantity of line ${i + 1}`}
+                min={1}
+                max={50}
+                {...form.getInputProps(`lines.${i}.quantity`)}
+              />
+              <ActionIcon
+                variant="subtle"
+                color="red"
+                mt={6}
+                aria-label="Remove line"
+                disabled={form.values.lines.length === 1}
+                onClick={() => form.removeListItem('lines', i)}
+              >
                 <IconTrash size={16} />
               </ActionIcon>
             </Group>
           ))}
           <Group>
-            <Button variant="subtle" size="xs" leftSection={<IconPlus size={14} />} onClick={() => form.insertListItem('lines', { equipmentTypeId: null, quantity: 1 })}>
+            <Button
+              variant="subtle"
+              size="xs"
+              leftSection={<IconPlus size={14} />}
+              onClick={() => form.insertListItem('lines', { equipmentTypeId: null, quantity: 1 })}
+            >
               Add line
             </Button>
           </Group>
-          {create.error && Object.keys(formErrorsOf(create.error, ['siteId', 'description', 'priority', 'requestedStart', 'lines']).fields).length === 0 ? (
+          {create.error &&
+          Object.keys(formErrorsOf(create.error, ['siteId', 'description', 'priority', 'requestedStart', 'lines']).fields).length === 0 ? (
             <ProblemAlert error={create.error} title="Not created" />
           ) : null}
           <Group justify="flex-end">

@@ -7,13 +7,20 @@ import { SignaturePad } from './SignaturePad';
 
 export type CompletionProof = { photos: QueuedFile[]; signature?: QueuedFile; signerName?: string; notes?: string };
 
-const label = (what: string, need: ProofSettings[keyof ProofSettings]) => (need === 'required' ? `${what} (required)` : `${what} (optional)`);
+const label = (what: string, need: ProofSettings[keyof ProofSettings]) =>
+  need === 'required' ? `${what} (required)` : `${what} (optional)`;
 
 /**
  * Completing asks for what the company wants (photos, the customer's signature and name, notes) and
  * then for a confirmation: completion frees the machine at once and cannot be undone.
  */
-export function CompleteDialog({ opened, workOrderNumber, settings, onClose, onComplete }: {
+export function CompleteDialog({
+  opened,
+  workOrderNumber,
+  settings,
+  onClose,
+  onComplete,
+}: {
   opened: boolean;
   workOrderNumber: string;
   settings: ProofSettings;
@@ -121,10 +128,22 @@ export function CompleteDialog({ opened, workOrderNumber, settings, onClose, onC
           {settings.signature !== 'off' ? (
             <>
               <SignaturePad onChange={onSignature} />
-              <TextInput label={label("Signer's name", signature ? 'required' : settings.signature)} value={signerName} onChange={(e) => setSignerName(e.currentTarget.value)} />
+              <TextInput
+                label={label("Signer's name", signature ? 'required' : settings.signature)}
+                value={signerName}
+                onChange={(e) => setSignerName(e.currentTarget.value)}
+              />
             </>
           ) : null}
-          {settings.notes !== 'off' ? <Textarea label={label('Notes for the report', settings.notes)} autosize minRows={2} value={notes} onChange={(e) => setNotes(e.currentTarget.value)} /> : null}
+          {settings.notes !== 'off' ? (
+            <Textarea
+              label={label('Notes for the report', settings.notes)}
+              autosize
+              minRows={2}
+              value={notes}
+              onChange={(e) => setNotes(e.currentTarget.value)}
+            />
+          ) : null}
           {problem ? <Alert color="red">{problem}</Alert> : null}
           {missing.length > 0 ? (
             <Text size="sm" c="dimmed">

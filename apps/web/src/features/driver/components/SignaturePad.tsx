@@ -73,7 +73,14 @@ export function SignaturePad({ onChange }: { onChange: (png: Blob | null) => voi
         ref={canvas}
         data-testid="signature-pad"
         aria-label="Signature pad: sign with your finger"
-        style={{ width: '100%', height: 140, border: '1px solid var(--mantine-color-gray-4)', borderRadius: 8, touchAction: 'none', background: 'white' }}
+        style={{
+          width: '100%',
+          height: 140,
+          border: '1px solid var(--mantine-color-gray-4)',
+          borderRadius: 8,
+          touchAction: 'none',
+          background: 'white',
+        }}
       />
       <Group justify="flex-end">
         <Button size="xs" variant="subtle" onClick={clear}>

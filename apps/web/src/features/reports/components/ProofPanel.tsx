@@ -21,7 +21,13 @@ function ProtectedImage({ src, alt, h, testId }: { src: string; alt: string; h: 
       if (objectUrl) URL.revokeObjectURL(objectUrl);
     };
   }, [src]);
-  return url ? <Image src={url} alt={alt} h={h} fit="contain" radius="sm" data-testid={testId} /> : <Text size="xs" c="dimmed">loading…</Text>;
+  return url ? (
+    <Image src={url} alt={alt} h={h} fit="contain" radius="sm" data-testid={testId} />
+  ) : (
+    <Text size="xs" c="dimmed">
+      loading…
+    </Text>
+  );
 }
 
 /** Proof of completion on the report page: photos, the signature with the signer's name, notes. */
