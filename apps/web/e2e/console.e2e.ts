@@ -87,6 +87,16 @@ describe('dispatcher console', () => {
       await expect(board.locator('h1').count()).resolves.toBe(1);
       await expectAccessible(board, 'board');
 
+      // Automatic dispatch off first: new work waits for the dispatcher's pick, and nothing queued
+      // by other tests is given to the demo driver once they are free.
+      const auto = board.getByRole('switch', { name: 'Dispatch automatically' });
+      if (await auto.isChecked()) {
+        const saved = board.waitForResponse((r) => r.url().endsWith('/api/v1/settings/dispatch') && r.request().method() === 'PATCH');
+        await auto.click();
+        await saved;
+      }
+      await expect.poll(() => auto.isChecked()).toBe(false);
+
       // The demo driver finishes whatever the demo morning gave them, so they are free.
       const driver = await (await newContext(browser, { phone: true })).newPage();
       await signIn(driver, DEMO.driver, '/driver');
@@ -118,15 +128,6 @@ describe('dispatcher console', () => {
         );
       }
       await idle.waitFor();
-
-      // Automatic dispatch off: new work waits for the dispatcher's pick.
-      const auto = board.getByRole('switch', { name: 'Dispatch automatically' });
-      if (await auto.isChecked()) {
-        const saved = board.waitForResponse((r) => r.url().endsWith('/api/v1/settings/dispatch') && r.request().method() === 'PATCH');
-        await auto.click();
-        await saved;
-      }
-      await expect.poll(() => auto.isChecked()).toBe(false);
 
       // Create: the new card is on the board at once.
       const numbers = () =>
