@@ -4,7 +4,7 @@ import type { Page } from 'playwright-core';
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
-export type AxeFinding = { id: string; impact: string | null; help: string; targets: string[] };
+export type AxeFinding = { id: string; impact: string | null; help: string; targets: string[]; why: string };
 
 /**
  * Runs axe-core in the page (evaluated through the DevTools protocol, so the app's
@@ -14,18 +14,28 @@ export type AxeFinding = { id: string; impact: string | null; help: string; targ
 export async function seriousA11yFindings(page: Page, selector = 'body'): Promise<AxeFinding[]> {
   await page.evaluate(axeSource);
   return page.evaluate(async (scope) => {
-    type Result = { violations: Array<{ id: string; impact: string | null; help: string; nodes: Array<{ target: unknown[] }> }> };
+    type Result = {
+      violations: Array<{ id: string; impact: string | null; help: string; nodes: Array<{ target: unknown[]; failureSummary?: string }> }>;
+    };
     const axe = (window as unknown as { axe: { run: (context: string, options: object) => Promise<Result> } }).axe;
     const result = await axe.run(scope, { resultTypes: ['violations'] });
     return result.violations
       .filter((v) => v.impact === 'critical' || v.impact === 'serious')
-      .map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.slice(0, 12).map((n) => n.target.join(' ')) }));
+      .map((v) => ({
+        id: v.id,
+        impact: v.impact,
+        help: v.help,
+        targets: v.nodes.slice(0, 12).map((n) => n.target.join(' ')),
+        why: v.nodes[0]?.failureSummary ?? '',
+      }));
   }, selector);
 }
 
 /** The same findings, one line each (for `expect(...).toEqual([])` messages). */
 export async function seriousAxeFindings(page: Page, selector = 'body'): Promise<string[]> {
-  return (await seriousA11yFindings(page, selector)).map((f) => `${f.impact ?? ''} ${f.id}: ${f.help} — ${f.targets.join(', ')}`);
+  return (await seriousA11yFindings(page, selector)).map(
+    (f) => `${f.impact ?? ''} ${f.id}: ${f.help} — ${f.targets.join(', ')} (${f.why.replaceAll('\n', ' ')})`,
+  );
 }
 
 /** The signed-in app's bearer token, read from the first API call the page makes (tokens live in memory only). */
