@@ -25,7 +25,7 @@ const loadBefore = os.loadavg();
 const run = spawnSync('npx', ['vitest', 'run', '--project', 'e2e', 'apps/web/e2e/console.journey.ts'], {
   cwd: root,
   stdio: 'inherit',
-  env: { ...process.env, CI: 'true', CONSOLE_BENCH_ROUNDS: String(rounds) },
+  env: { ...process.env, CI: 'true', YM_JOURNEYS: '1', CONSOLE_BENCH_ROUNDS: String(rounds) },
 });
 const loadAfter = os.loadavg();
 const timings = JSON.parse(readFileSync(path.join(root, 'artifacts', 'console-timings.json'), 'utf8')) as Record<string, number[]>;
