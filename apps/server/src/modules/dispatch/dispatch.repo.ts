@@ -6,7 +6,7 @@ import { dispatchSettings } from './settings.js';
 import type { DriverFacts, EquipmentFacts } from './assign-rules.js';
 import { ACTIVE_SQL, type DispatchRow } from './views.js';
 import { driverAvailableNowSql, equipmentAvailableNowSql } from '../availability/index.js';
-import { regionLaneSql, regionMatchSql } from '../regions/index.js';
+import { regionLaneSql, regionLanesApartSql, regionMatchSql } from '../regions/index.js';
 
 /**
  * Every SQL statement of the dispatch engine. Use cases call these; nothing else in the module
@@ -226,13 +226,20 @@ const DRIVER_POOL = 200;
  * not a decliner; among the 200 longest idle of those, nearest first, then the one whose other
  * qualifications are least wanted by the queue, then by the fleet's equipment types (scarce skills
  * stay free), then longest idle.
+ *
+ * REGIONS: when regions keep matching lanes apart, a request in one lane can reach a machine and a
+ * driver that came free during this pass and that an older request in another lane could also use
+ * (that request had already been passed over, or was not in this pass's part of the queue). The
+ * pair then goes to the first such request in queue order: `claimantId` names who gets it (the
+ * request itself when nobody older may use the pair).
  */
 export async function reserveBestPair(
   tx: TenantTx,
   request: QueuedRequest,
   demand: Record<string, [number, number]>,
+  ageingPointsPerMinute: number,
   onlyDriverIds: readonly string[] | null = null,
-): Promise<{ equipmentId: string | null; driverId: string | null; reserved: boolean }> {
+): Promise<{ equipmentId: string | null; driverId: string | null; reserved: boolean; claimantId: string }> {
   const distance = (lat: ReturnType<typeof sql.ref>, lng: ReturnType<typeof sql.ref>) =>
     sql`case when ${lat} is null or s.lat is null then 'Infinity'::float8 else
       12742 * asin(sqrt(power(sin(radians(s.lat - ${lat}) / 2), 2) + cos(radians(${lat})) * cos(radians(s.lat)) * power(sin(radians(s.lng - ${lng}) / 2), 2))) end`;
@@ -240,11 +247,11 @@ export async function reserveBestPair(
   // without history), evaluated only when a planned driver or a maintenance window asks for it.
   const need = sql<number>`(select coalesce(avg(extract(epoch from (coalesce(completed_at, recalled_at) - dispatched_at))), 3600)::float8
     from dispatches where equipment_type_id = ${request.equipment_type_id} and status in ('completed', 'recalled') and dispatched_at > now() - interval '90 days')`;
-  const { rows } = await sql<{ equipment_id: string | null; driver_id: string | null; reserved: string | null }>`
+  const { rows } = await sql<{ equipment_id: string | null; driver_id: string | null; reserved: string | null; claimant: string | null }>`
     with s as (select st.lat, st.lng, st.region from dispatches d join sites st on st.id = d.site_id where d.id = ${request.id}),
     demand as (select key::uuid as qualification_id, (value->>0)::int as queue_n, (value->>1)::int as fleet_n from jsonb_each(${JSON.stringify(demand)}::jsonb)),
     eq as (
-      select e.id from equipment e left join s on true
+      select e.id, e.region from equipment e left join s on true
       where ${freeEquipmentOfType('e', { typeId: request.equipment_type_id })}
         ${request.requested_equipment_id ? sql`and e.id = ${request.requested_equipment_id}` : sql``}
         -- PLANNING PREDICATE (modules/availability): no planned maintenance window during the job.
@@ -267,7 +274,7 @@ export async function reserveBestPair(
       limit ${DRIVER_POOL}
     ),
     dr as (
-      select dr.id from drivers dr join pool on pool.id = dr.id left join s on true
+      select dr.id, dr.region from drivers dr join pool on pool.id = dr.id left join s on true
       order by ${distance(sql.ref('dr.lat'), sql.ref('dr.lng'))},
         (select coalesce(sum(m.queue_n), 0) from driver_qualifications dq join demand m on m.qualification_id = dq.qualification_id
           where dq.driver_id = dr.id and not (dq.qualification_id = any(${request.required}::uuid[])) and (dq.expires_at is null or dq.expires_at > now())),
@@ -279,10 +286,32 @@ export async function reserveBestPair(
     reserved as (
       update equipment set status = 'dispatched', updated_at = now()
       where id = (select id from eq) and exists (select 1 from dr) returning id
-    )
-    select (select id from eq) as equipment_id, (select id from dr) as driver_id, (select id from reserved) as reserved`.execute(tx);
+    )${
+      request.requested_equipment_id
+        ? sql``
+        : sql`,
+    -- REGIONS: the first request in queue order, older than this one, that may use the reserved pair.
+    claimant as (
+      select d.id from dispatches d join sites st on st.id = d.site_id
+      where ${regionLanesApartSql} and exists (select 1 from reserved)
+        and d.status = 'queued' and d.equipment_type_id = ${request.equipment_type_id} and d.requested_equipment_id is null
+        and d.id <> ${request.id} and not ((select id from dr) = any(d.declined_driver_ids))
+        and ${regionMatchSql(sql`st.region`, sql`(select region from eq)`)} and ${regionMatchSql(sql`st.region`, sql`(select region from dr)`)}
+        and (-(${queueScoreSql(ageingPointsPerMinute)}), d.queued_at, d.queue_seq)
+          < (select -(${queueScoreSql(ageingPointsPerMinute)}), d.queued_at, d.queue_seq from dispatches d where d.id = ${request.id})
+      order by ${queueScoreSql(ageingPointsPerMinute)} desc, d.queued_at, d.queue_seq
+      limit 1
+    )`
+    }
+    select (select id from eq) as equipment_id, (select id from dr) as driver_id, (select id from reserved) as reserved,
+      ${request.requested_equipment_id ? sql`null::uuid` : sql`(select id from claimant)`} as claimant`.execute(tx);
   const row = rows[0];
-  return { equipmentId: row?.equipment_id ?? null, driverId: row?.driver_id ?? null, reserved: row?.reserved != null };
+  return {
+    equipmentId: row?.equipment_id ?? null,
+    driverId: row?.driver_id ?? null,
+    reserved: row?.reserved != null,
+    claimantId: row?.claimant ?? request.id,
+  };
 }
 
 /** Frees a finished dispatch's machine (unless it went to maintenance meanwhile) and driver, and reads the names and places its status report records: one round trip. */

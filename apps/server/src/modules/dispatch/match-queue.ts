@@ -50,12 +50,16 @@ export async function matchQueue(
   // only take a driver every such older request had declined (one it could not have used).
   const onlyDecliners = new Map<string, Set<string>>();
   const assigned: LoadedDispatch[] = [];
-  for (const request of queue) {
+  // REGIONS: requests served out of turn (an older request in another lane claimed the pair a later one reserved).
+  const served = new Set<string>();
+  for (let i = 0; i < queue.length; i++) {
+    const request = queue[i];
+    if (!request || served.has(request.id)) continue;
     // REGIONS: a type gives up per lane (modules/regions), so one region's shortage never stalls another's.
     const type = `${request.equipment_type_id}|${request.lane}`;
     if (noEquipment.has(type) || noDriver.has(type)) continue;
     const only = onlyDecliners.get(type);
-    const pick = await reserveBestPair(tx, request, demand, only ? [...only] : null);
+    const pick = await reserveBestPair(tx, request, demand, settings.ageingPointsPerMinute, only ? [...only] : null);
     if (!pick.reserved || !pick.equipmentId || !pick.driverId) {
       // Only a request without a specific machine speaks for its type's machines.
       if (!pick.equipmentId && !request.requested_equipment_id) noEquipment.add(type);
@@ -73,7 +77,7 @@ export async function matchQueue(
     const after = await changeDispatch(
       tx,
       auto,
-      { id: request.id, beforeOf: queuedBefore },
+      { id: pick.claimantId, beforeOf: queuedBefore },
       {
         status: 'dispatched',
         equipment_id: pick.equipmentId,
@@ -91,6 +95,9 @@ export async function matchQueue(
       if (d) d[0] = Math.max(0, d[0] - 1);
     }
     assigned.push(after);
+    served.add(pick.claimantId);
+    // The pair went to an older request: this one tries again (it may still find another pair).
+    if (pick.claimantId !== request.id) i--;
   }
   return assigned;
 }

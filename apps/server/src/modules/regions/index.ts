@@ -5,6 +5,7 @@ export {
   assertMaySeeRegion,
   isInRegionScope,
   regionLaneSql,
+  regionLanesApartSql,
   regionMatchSql,
   regionScopeKey,
   regionScopeOf,

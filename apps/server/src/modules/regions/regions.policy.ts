@@ -86,6 +86,13 @@ export function regionMatchSql(siteRegion: RawBuilder<unknown>, resourceRegion: 
 }
 
 /**
+ * True when regions keep matching lanes apart (the tenant has regions and does not let matching
+ * cross them). Only then can a request in one lane take a resource that an older request in
+ * another lane could also use, so only then does the matcher look for such an older claimant.
+ */
+export const regionLanesApartSql = sql<SqlBool>`(not ${crossRegionAllowedSql} and exists (select 1 from regions))`;
+
+/**
  * The matching lane of a queued request at a site in `siteRegion`: requests in different lanes
  * never compete for the same region's resources, so the matcher ranks (and gives up on) a type
  * per lane, not per tenant. One lane ('') when matching may cross regions.
