@@ -17,7 +17,7 @@ export {
   WEB_SCOPES,
   type EmbeddedIdentity,
 } from './auth.embedded.js';
-export { createMemberInvitations, createOperatorAccount, ensureInvitedAccount, type LinkAnnouncer } from './invitations.js';
+export { accountOfEmail, createMemberInvitations, createOperatorAccount, ensureInvitedAccount, type LinkAnnouncer } from './invitations.js';
 export { passwordProblems } from './password-policy.js';
 export { authRoutes } from './auth.routes.js';
 export { createIssuerKeys, type TenantIssuerKeyOptions } from './tenant-issuers.js';

@@ -18,6 +18,32 @@ const displayName = (name: string, email: string): string =>
   name.trim() !== '' ? name.trim().slice(0, 200) : (email.split('@')[0] ?? email).slice(0, 200) || email;
 
 /**
+ * The id of `email`'s existing account in the embedded provider, if it belongs to `tenantSlug`
+ * (null: the platform); 409 naming the field when it belongs to another organisation. A tenant
+ * about to be created asks this before it is provisioned, so a refused first admin costs nothing.
+ */
+export async function accountOfEmail(
+  db: Kysely<ControlTables>,
+  input: { tenantSlug: string | null; email: string },
+): Promise<string | null> {
+  const found = await db
+    .selectFrom('control.local_users')
+    .select(['id', 'tenant_slug'])
+    .where((eb) => eb(eb.fn('lower', ['email']), '=', input.email.toLowerCase()))
+    .executeTakeFirst();
+  if (!found) return null;
+  if (found.tenant_slug !== input.tenantSlug) {
+    throw conflict(
+      input.tenantSlug === null
+        ? 'this e-mail address already has an account with an organisation'
+        : 'this e-mail address already has an account with another organisation',
+      [{ field: 'email', message: 'has an account elsewhere' }],
+    );
+  }
+  return found.id;
+}
+
+/**
  * The account of an e-mail in the embedded provider, created without a password when missing.
  * An address that already has an account with another organisation (or is the platform
  * operator's) cannot be invited: one e-mail, one account, one organisation.
@@ -27,22 +53,8 @@ export async function ensureInvitedAccount(
   input: { tenantSlug: string | null; email: string; name: string; roles?: string[] },
 ): Promise<string> {
   const email = input.email.toLowerCase();
-  const found = await db
-    .selectFrom('control.local_users')
-    .select(['id', 'tenant_slug'])
-    .where((eb) => eb(eb.fn('lower', ['email']), '=', email))
-    .executeTakeFirst();
-  if (found) {
-    if (found.tenant_slug !== input.tenantSlug) {
-      throw conflict(
-        input.tenantSlug === null
-          ? 'this e-mail address already has an account with an organisation'
-          : 'this e-mail address already has an account with another organisation',
-        [{ field: 'email', message: 'has an account elsewhere' }],
-      );
-    }
-    return found.id;
-  }
+  const found = await accountOfEmail(db, input);
+  if (found) return found;
   // A row of another organisation is invisible to this tenant's role; the unique index still holds.
   const created = await db
     .insertInto('control.local_users')

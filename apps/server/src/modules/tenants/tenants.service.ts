@@ -3,6 +3,7 @@ import { migrations } from '../../migrations/index.js';
 import type { Caller } from '../../platform/caller.js';
 import { conflict } from '../../platform/errors.js';
 import { dropTenantSchema, provisionTenant, withControl, withTenant, type Database, type TenantRecord } from '../../platform/db/index.js';
+import { accountOfEmail } from '../auth/index.js';
 import { inviteMember, type MemberInvitations } from '../users/index.js';
 
 export function tenantView(row: TenantRecord): Tenant {
@@ -19,6 +20,10 @@ export async function createTenant(
   input: CreateTenant,
   options: { invitations?: MemberInvitations; caller?: (slug: string) => Caller } = {},
 ): Promise<CreatedTenant> {
+  // A first admin whose e-mail has an account elsewhere is refused before anything is made.
+  const firstAdmin = input.adminEmail;
+  if (firstAdmin && options.invitations)
+    await withControl(database.db, (tx) => accountOfEmail(tx, { tenantSlug: input.slug, email: firstAdmin }));
   let tenant: Tenant;
   try {
     tenant = tenantView(await provisionTenant(database.db, input, migrations.tenant));
