@@ -187,7 +187,7 @@ describe('planning next week', () => {
     const [first, second, third] = original?.occurrences ?? [];
     expect(third, 'three occurrences inside the horizon').toBeDefined();
     const card = page.getByTestId(`series-${original?.id ?? ''}`);
-    await card.getByRole('button', { name: `Occurrences of Weekly lift ${tag}` }).click();
+    await card.getByRole('button', { name: `Show occurrences of Weekly lift ${tag}` }).click();
     await card.getByRole('table', { name: `Occurrences of Weekly lift ${tag}` }).waitFor();
 
     // This one: next Monday's lift moves to 11:00.
@@ -243,6 +243,7 @@ describe('planning next week', () => {
 
   it('warns in the work-order form that next Monday 11:00 is fully booked, and still creates the work order', async () => {
     await page.getByRole('link', { name: 'Dispatcher console' }).click();
+    await page.getByRole('heading', { name: 'Dispatcher console' }).waitFor();
     await page.getByRole('button', { name: 'New work order' }).click();
     const dialog = page.getByRole('dialog', { name: 'New work order' });
     await choose(page, dialog.getByLabel('Site'), names.site);

@@ -14,7 +14,7 @@ import { FormPanel, FormProblem, flatFieldErrors, useSelectOptions } from '../co
 import { sayLocal } from '../model';
 
 // Dark enough for WCAG AA on their light backgrounds.
-const OCCURRENCE_COLOR: Record<Occurrence['status'], string> = { created: 'blue.9', detached: 'grape.9', skipped: 'gray.8' };
+const OCCURRENCE_COLOR: Record<Occurrence['status'], string> = { created: 'blue.9', detached: 'grape.9', skipped: 'dark.6' };
 
 function NewRecurringWork({ timeZone }: { timeZone: string }) {
   const { t } = useTranslation();
@@ -129,7 +129,7 @@ function SeriesCard({ series, canEdit, names }: { series: RecurringWorkOrder; ca
           variant="default"
           aria-expanded={open}
           aria-controls={tableId}
-          aria-label={t('planning.recurring.toggleLabel', { description: series.description })}
+          aria-label={t(open ? 'planning.recurring.hideLabel' : 'planning.recurring.showLabel', { description: series.description })}
           onClick={() => setOpen((o) => !o)}
         >
           {open ? t('planning.recurring.hide') : t('planning.recurring.show')}
@@ -150,7 +150,7 @@ function SeriesCard({ series, canEdit, names }: { series: RecurringWorkOrder; ca
               <Table.Tr key={o.id} data-testid={`occurrence-${o.id}`} data-status={o.status}>
                 <Table.Td>{sayLocal(o.localStart)}</Table.Td>
                 <Table.Td>
-                  <Badge color={OCCURRENCE_COLOR[o.status]} variant="light">
+                  <Badge color={OCCURRENCE_COLOR[o.status]} variant="outline">
                     {t(`planning.recurring.status.${o.status}`)}
                   </Badge>
                 </Table.Td>
