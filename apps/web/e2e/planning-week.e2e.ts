@@ -244,8 +244,11 @@ describe('planning next week', () => {
   it('warns in the work-order form that next Monday 11:00 is fully booked, and still creates the work order', async () => {
     await page.getByRole('link', { name: 'Dispatcher console' }).click();
     await page.getByRole('heading', { name: 'Dispatcher console' }).waitFor();
-    await page.getByRole('button', { name: 'New work order' }).click();
+    // The console's own shortcut (N) opens the form.
+    await page.getByRole('button', { name: 'New work order' }).waitFor();
+    await page.keyboard.press('n');
     const dialog = page.getByRole('dialog', { name: 'New work order' });
+    await dialog.waitFor({ timeout: 60_000 });
     await choose(page, dialog.getByLabel('Site'), names.site);
     await dialog.getByLabel('Description').fill(`Extra lift ${tag}`);
     await choose(page, dialog.getByLabel('Equipment type of line 1'), `${names.type} — Week crane ${tag}`);
