@@ -99,7 +99,8 @@ describe('planning next week', () => {
 
     // The browser's clock reads in the planning zone, so a time typed in the work-order form is the zone's wall-clock time.
     context = await browser.newContext({ baseURL: baseUrl(), viewport: { width: 1440, height: 900 }, timezoneId: zone });
-    context.setDefaultTimeout(20_000);
+    // Generous: on a shared, loaded machine the console renders slowly.
+    context.setDefaultTimeout(60_000);
     page = await context.newPage();
     await signIn(page, DEMO.dispatcher, '/planning/shifts');
   });
@@ -248,7 +249,7 @@ describe('planning next week', () => {
     await page.getByRole('button', { name: 'New work order' }).waitFor();
     await page.keyboard.press('n');
     const dialog = page.getByRole('dialog', { name: 'New work order' });
-    await dialog.waitFor({ timeout: 60_000 });
+    await dialog.waitFor();
     await choose(page, dialog.getByLabel('Site'), names.site);
     await dialog.getByLabel('Description').fill(`Extra lift ${tag}`);
     await choose(page, dialog.getByLabel('Equipment type of line 1'), `${names.type} — Week crane ${tag}`);
@@ -296,6 +297,8 @@ describe('planning next week', () => {
     });
     await api('POST', `/api/v1/planning/time-off/${leave.id}/approve`, {});
 
+    // Each step stands alone: a dialog a failed step left open is closed first.
+    if (await page.getByRole('dialog').isVisible()) await page.keyboard.press('Escape');
     await page.getByRole('link', { name: 'Timeline' }).click();
     const machine = page.getByTestId(`row-equipment-${ids.m1}`);
     await machine.getByTestId(`plan-maintenance-${window.id}`).waitFor();
