@@ -297,9 +297,11 @@ describe('planning next week', () => {
     });
     await api('POST', `/api/v1/planning/time-off/${leave.id}/approve`, {});
 
-    // Each step stands alone: a dialog a failed step left open is closed first.
-    if (await page.getByRole('dialog').isVisible()) await page.keyboard.press('Escape');
-    await page.getByRole('link', { name: 'Timeline' }).click();
+    // A page of its own, signed in afresh, so this step does not depend on the console's state.
+    const timelineContext = await browser.newContext({ baseURL: baseUrl(), viewport: { width: 1440, height: 900 }, timezoneId: zone });
+    timelineContext.setDefaultTimeout(60_000);
+    const page = await timelineContext.newPage();
+    await signIn(page, DEMO.dispatcher, '/timeline');
     const machine = page.getByTestId(`row-equipment-${ids.m1}`);
     await machine.getByTestId(`plan-maintenance-${window.id}`).waitFor();
     await expect(machine.getByTestId('plan-note').textContent()).resolves.toContain('(LOLER inspection)');
@@ -311,5 +313,6 @@ describe('planning next week', () => {
     await expect(fay.getByTestId('plan-note').textContent()).resolves.toMatch(/on shift until|next shift/);
     expect(await seriousAxeFindings(page, '#main')).toEqual([]);
     await screenshot(page, '77-timeline-planning');
+    await timelineContext.close();
   });
 });
