@@ -4,14 +4,19 @@ import type {
   CapacityResult,
   CreateMaintenanceWindow,
   CreateRecurringWorkOrder,
+  CreateShiftException,
   CreateShiftPattern,
   CreateTimeOff,
+  EditOccurrence,
   MaintenanceWindow,
+  PlanningSettings,
   QualificationForecast,
   RecurringWorkOrder,
+  ShiftException,
   ShiftPattern,
   TimeOff,
 } from '@yardmaster/contracts';
+import { useDebouncedValue } from '@mantine/hooks';
 import { api, download } from '../../lib/api';
 
 type Items<T> = { items: T[]; nextCursor?: string | null };
@@ -19,12 +24,26 @@ type Items<T> = { items: T[]; nextCursor?: string | null };
 export const planningKeys = {
   all: ['planning'] as const,
   timeOff: () => [...planningKeys.all, 'time-off'] as const,
+  settings: () => [...planningKeys.all, 'settings'] as const,
   shifts: () => [...planningKeys.all, 'shift-patterns'] as const,
+  exceptions: () => [...planningKeys.all, 'shift-exceptions'] as const,
+  intervals: (from: string, to: string) => [...planningKeys.all, 'shifts', from, to] as const,
+  capacity: (input: string) => [...planningKeys.all, 'capacity', input] as const,
   windows: () => [...planningKeys.all, 'maintenance-windows'] as const,
   recurring: () => [...planningKeys.all, 'recurring'] as const,
   forecast: (days: number) => [...planningKeys.all, 'forecast', days] as const,
   options: (what: string) => [...planningKeys.all, 'options', what] as const,
 };
+
+/** The planning zone (shift times, leave days and recurring starts are local to it) and the horizon. */
+export function usePlanningSettings(enabled = true) {
+  return useQuery({
+    queryKey: planningKeys.settings(),
+    queryFn: ({ signal }) => api.get<PlanningSettings>('/api/v1/planning/settings', undefined, signal),
+    staleTime: 5 * 60_000,
+    enabled,
+  });
+}
 
 export function useTimeOff() {
   return useQuery({
@@ -69,6 +88,28 @@ export function useDeleteShiftPattern() {
   });
 }
 
+export function useShiftExceptions() {
+  return useQuery({
+    queryKey: planningKeys.exceptions(),
+    queryFn: ({ signal }) => api.get<Items<ShiftException>>('/api/v1/planning/shift-exceptions', undefined, signal),
+  });
+}
+/** A day off or other hours on one day; a second exception for the same driver and day replaces the first. */
+export function usePutShiftException() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (input: CreateShiftException) => api.post<ShiftException>('/api/v1/planning/shift-exceptions', input),
+    onSuccess: () => client.invalidateQueries({ queryKey: planningKeys.exceptions() }),
+  });
+}
+export function useDeleteShiftException() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (id: string) => api.delete<unknown>(`/api/v1/planning/shift-exceptions/${id}`),
+    onSuccess: () => client.invalidateQueries({ queryKey: planningKeys.exceptions() }),
+  });
+}
+
 export function useMaintenanceWindows() {
   return useQuery({
     queryKey: planningKeys.windows(),
@@ -103,8 +144,29 @@ export function useCreateRecurring() {
     onSuccess: () => client.invalidateQueries({ queryKey: planningKeys.recurring() }),
   });
 }
-export function useCapacityCheck() {
-  return useMutation({ mutationFn: (input: CapacityCheck) => api.post<CapacityResult>('/api/v1/planning/capacity-check', input) });
+/** Skip or change one occurrence, or this and every following one (a new series takes over). */
+export function useEditOccurrence() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: ({ seriesId, occurrenceId, edit }: { seriesId: string; occurrenceId: string; edit: EditOccurrence }) =>
+      api.post<RecurringWorkOrder>(`/api/v1/planning/recurring/${seriesId}/occurrences/${occurrenceId}`, edit),
+    onSuccess: () => client.invalidateQueries({ queryKey: planningKeys.recurring() }),
+  });
+}
+
+/**
+ * The capacity check for work about to be booked, re-run (after a pause in typing) whenever the
+ * time or the lines change; `null` while the form does not say enough yet. It only reads.
+ */
+export function useCapacityPreview(input: CapacityCheck | null) {
+  const [key] = useDebouncedValue(input ? JSON.stringify(input) : null, 400);
+  return useQuery({
+    queryKey: planningKeys.capacity(key ?? ''),
+    enabled: key !== null && input !== null,
+    queryFn: ({ signal }) => api.post<CapacityResult>('/api/v1/planning/capacity-check', JSON.parse(key ?? '{}'), { signal }),
+    retry: false,
+    staleTime: 15_000,
+  });
 }
 
 export function useForecast(days: number) {

@@ -3,13 +3,24 @@ import { Badge, Box, Button, Group, Modal, Paper, Select, Stack, Text, Title, To
 import { notifications } from '@mantine/notifications';
 import { IconGripVertical } from '@tabler/icons-react';
 import type { Board, CandidateDriver, CandidateEquipment, Driver, Equipment } from '@yardmaster/contracts';
+import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router';
 import { useMe } from '../../app/session';
 import { messageOf } from '../../lib/api';
-import { formatDuration, formatTime } from '../../lib/time';
+import { formatDate, formatDuration, formatTime } from '../../lib/time';
 import { ErrorState, LoadingState, ProblemAlert } from '../../ui/States';
-import { useAssign, useBoardData, useCandidates, useDriverRows, useEquipmentRows, useJobLengths, useTypes } from './api';
-import { barsByResource, waitingByType, windowAround, type Bar, type Window } from './model';
+import { useAssign, useBoardData, useCandidates, useDriverRows, useEquipmentRows, useJobLengths, usePlan, useTypes } from './api';
+import {
+  barsByResource,
+  planBandsByResource,
+  planStateOf,
+  waitingByType,
+  windowAround,
+  type Bar,
+  type PlanBand,
+  type PlanState,
+  type Window,
+} from './model';
 
 type Queued = Board['queued'][number];
 type Target = { kind: 'equipment'; id: string } | { kind: 'driver'; id: string };
@@ -65,6 +76,75 @@ function Bars({ bars, timeZone }: { bars: Bar[]; timeZone: string }) {
   );
 }
 
+// Light backgrounds under dark text (WCAG AA); leave and maintenance are hatched so they differ from shifts without colour.
+const BAND_STYLE: Record<PlanBand['kind'], string> = {
+  shift: 'var(--mantine-color-teal-1)',
+  leave: 'repeating-linear-gradient(45deg, var(--mantine-color-gray-3) 0 6px, var(--mantine-color-gray-1) 6px 12px)',
+  maintenance: 'repeating-linear-gradient(45deg, var(--mantine-color-orange-2) 0 6px, var(--mantine-color-orange-0) 6px 12px)',
+};
+
+/** Shifts, leave and maintenance windows behind a row's jobs; what they mean is also said in the row's label. */
+function Bands({ bands, timeZone }: { bands: PlanBand[]; timeZone: string }) {
+  const { t } = useTranslation();
+  return (
+    <>
+      {bands.map((b) => {
+        const label = t(`timeline.plan.band.${b.kind}`, { from: formatTime(b.start, timeZone), to: formatTime(b.end, timeZone) });
+        return (
+          <Box
+            key={b.key}
+            data-testid={`plan-${b.key}`}
+            data-kind={b.kind}
+            title={b.note ? `${label} (${b.note})` : label}
+            style={{
+              position: 'absolute',
+              top: 0,
+              bottom: 0,
+              left: `${b.left}%`,
+              width: `${b.width}%`,
+              background: BAND_STYLE[b.kind],
+              color: 'var(--mantine-color-gray-9)',
+              fontSize: 11,
+              lineHeight: '14px',
+              paddingInline: 4,
+              overflow: 'hidden',
+              whiteSpace: 'nowrap',
+              display: 'flex',
+              alignItems: 'flex-end',
+            }}
+          >
+            {b.kind === 'shift' ? null : <span aria-hidden>{t(`timeline.plan.short.${b.kind}`)}</span>}
+          </Box>
+        );
+      })}
+    </>
+  );
+}
+
+/** The planning of a row now, in words. */
+function usePlanNote() {
+  const { t } = useTranslation();
+  return (state: PlanState, timeZone: string): string | null => {
+    if (!state) return null;
+    switch (state.kind) {
+      case 'leave':
+        return t('timeline.plan.leave', { date: formatDate(state.until, timeZone) });
+      case 'maintenance':
+        return state.note
+          ? t('timeline.plan.maintenanceNote', {
+              from: formatTime(state.from, timeZone),
+              to: formatTime(state.until, timeZone),
+              note: state.note,
+            })
+          : t('timeline.plan.maintenance', { from: formatTime(state.from, timeZone), to: formatTime(state.until, timeZone) });
+      case 'onShift':
+        return t('timeline.plan.onShift', { time: formatTime(state.until, timeZone) });
+      case 'nextShift':
+        return t('timeline.plan.nextShift', { time: formatTime(state.from, timeZone) });
+    }
+  };
+}
+
 function Axis({ range, timeZone, now }: { range: Window; timeZone: string; now: number }) {
   const span = range.to - range.from;
   const ticks: number[] = [];
@@ -104,6 +184,8 @@ function Row({
   label,
   sub,
   bars,
+  bands,
+  planNote,
   range,
   now,
   timeZone,
@@ -115,6 +197,8 @@ function Row({
   label: ReactNode;
   sub: ReactNode;
   bars: Bar[];
+  bands: PlanBand[];
+  planNote: string | null;
   range: Window;
   now: number;
   timeZone: string;
@@ -166,6 +250,12 @@ function Row({
             </Text>
             <Text size="xs" c="gray.8" lh={1.2}>
               {greyed ? eligibility.reasons.join('; ') || 'cannot take this request' : sub}
+              {!greyed && planNote ? (
+                <>
+                  {' · '}
+                  <span data-testid="plan-note">{planNote}</span>
+                </>
+              ) : null}
             </Text>
           </div>
           {accepts ? (
@@ -176,6 +266,7 @@ function Row({
         </Group>
       </Box>
       <Box style={{ position: 'relative', flex: 1, alignSelf: 'stretch', minHeight: 28 }}>
+        <Bands bands={bands} timeZone={timeZone} />
         <Box
           aria-hidden
           style={{
@@ -306,6 +397,8 @@ export function TimelinePage() {
   const equipment = useEquipmentRows();
   const drivers = useDriverRows();
   const types = useTypes();
+  const { t } = useTranslation();
+  const sayPlan = usePlanNote();
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
     const timer = setInterval(() => setNow(Date.now()), 60_000);
@@ -315,6 +408,7 @@ export function TimelinePage() {
   const [picked, setPicked] = useState<Queued | null>(null);
   const [target, setTarget] = useState<Target | null>(null);
   const candidates = useCandidates(picked?.id ?? null);
+  const plan = usePlan(range.from);
 
   // A picked request that left the queue (assigned elsewhere, cancelled) is dropped.
   useEffect(() => {
@@ -331,6 +425,9 @@ export function TimelinePage() {
 
   const { byEquipment, byDriver } = barsByResource(board.data, lengths.data, range, now);
   const waiting = waitingByType(board.data, lengths.data, range, now);
+  const planned = plan.data
+    ? planBandsByResource(plan.data, range)
+    : { byDriver: new Map<string, PlanBand[]>(), byEquipment: new Map<string, PlanBand[]>() };
   const eqEligibility = (e: Equipment) => {
     if (!picked) return null;
     if (!candidates.data) return { eligible: false, reasons: ['checking…'] };
@@ -361,6 +458,17 @@ export function TimelinePage() {
           <Badge color="gray" variant="default">
             waiting
           </Badge>
+          {(['shift', 'leave', 'maintenance'] as const).map((kind) => (
+            <Badge
+              key={kind}
+              variant="default"
+              leftSection={
+                <Box aria-hidden w={12} h={12} style={{ background: BAND_STYLE[kind], border: '1px solid var(--mantine-color-gray-5)' }} />
+              }
+            >
+              {t(`timeline.plan.legend.${kind}`)}
+            </Badge>
+          ))}
         </Group>
       </Group>
       {picked ? (
@@ -377,6 +485,7 @@ export function TimelinePage() {
         </Paper>
       ) : null}
       <ProblemAlert error={candidates.error} />
+      <ProblemAlert error={plan.error} title={t('timeline.plan.failed')} />
       <Paper withBorder p={0} data-testid="timeline">
         <Axis {...row} />
         {liveTypes.map((type) => {
@@ -414,6 +523,8 @@ export function TimelinePage() {
                   label={e.assetTag}
                   sub={`${e.name} · ${e.status}`}
                   bars={byEquipment.get(e.id) ?? []}
+                  bands={planned.byEquipment.get(e.id) ?? []}
+                  planNote={sayPlan(planStateOf(planned.byEquipment.get(e.id), now), me.timeZone)}
                   eligibility={eqEligibility(e)}
                   highlighted={params.get('equipment') === e.id}
                   onAssign={() => onAssign({ kind: 'equipment', id: e.id })}
@@ -438,6 +549,8 @@ export function TimelinePage() {
                 label={d.name}
                 sub={`${d.dutyStatus === 'on_duty' ? 'on duty' : 'off duty'}${d.qualifications.length ? ` · ${d.qualifications.map((q) => (q.expired ? `${q.code} (expired)` : q.code)).join(', ')}` : ''}`}
                 bars={byDriver.get(d.id) ?? []}
+                bands={planned.byDriver.get(d.id) ?? []}
+                planNote={sayPlan(planStateOf(planned.byDriver.get(d.id), now), me.timeZone)}
                 eligibility={driverEligibility(d)}
                 highlighted={params.get('driver') === d.id}
                 onAssign={() => onAssign({ kind: 'driver', id: d.id })}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Board, Dispatch } from '@yardmaster/contracts';
-import { barOf, barsByResource, waitingByType, windowAround } from './model';
+import { barOf, barsByResource, planBandsByResource, planStateOf, waitingByType, windowAround } from './model';
 
 const now = Date.parse('2026-11-30T10:00:00Z');
 const range = windowAround(now);
@@ -100,5 +100,49 @@ describe('timeline bars', () => {
     const { byEquipment, byDriver } = barsByResource(board, lengths, range, now);
     expect(byEquipment.get('e1')?.map((b) => b.dispatchId)).toEqual(['a1']);
     expect(byDriver.get('p1')?.map((b) => b.dispatchId)).toEqual(['a1']);
+  });
+});
+
+describe('planning on the timeline', () => {
+  // The range is 09:00–18:00 UTC on Mon 30 Nov 2026; London is on GMT then.
+  const plan = {
+    timeZone: 'Europe/London',
+    shifts: [
+      { driverId: 'dee', startsAt: '2026-11-30T07:00:00Z', endsAt: '2026-11-30T15:30:00Z' },
+      { driverId: 'dee', startsAt: '2026-12-01T07:00:00Z', endsAt: '2026-12-01T15:30:00Z' },
+      { driverId: 'eve', startsAt: '2026-11-30T14:00:00Z', endsAt: '2026-11-30T22:00:00Z' },
+    ],
+    leave: [
+      { id: 'l1', driverId: 'fay', firstDay: '2026-11-29', lastDay: '2026-11-30', status: 'approved', reason: 'wedding' },
+      { id: 'l2', driverId: 'eve', firstDay: '2026-11-30', lastDay: '2026-11-30', status: 'requested', reason: null },
+    ],
+    windows: [
+      { id: 'w1', equipmentId: 'cr1', startsAt: '2026-11-30T12:00:00Z', endsAt: '2026-11-30T14:00:00Z', reason: 'LOLER', cancelled: false },
+      { id: 'w2', equipmentId: 'cr2', startsAt: '2026-11-30T12:00:00Z', endsAt: '2026-11-30T14:00:00Z', reason: 'x', cancelled: true },
+    ],
+  };
+
+  it('places shifts, approved leave (whole local days) and live windows in the range, clipped to it', () => {
+    const { byDriver, byEquipment } = planBandsByResource(plan, range);
+    const dee = byDriver.get('dee') ?? [];
+    expect(dee).toHaveLength(1);
+    expect(dee[0]).toMatchObject({ kind: 'shift', left: 0 });
+    expect(dee[0]?.width).toBeCloseTo((6.5 / 9) * 100);
+    expect(byDriver.get('eve')?.map((b) => b.kind)).toEqual(['shift']);
+    expect(byDriver.get('fay')).toEqual([
+      expect.objectContaining({ kind: 'leave', end: Date.parse('2026-12-01T00:00:00Z'), left: 0, width: 100, note: 'wedding' }),
+    ]);
+    expect(byEquipment.get('cr1')?.[0]).toMatchObject({ kind: 'maintenance', note: 'LOLER' });
+    expect(byEquipment.get('cr1')?.[0]?.left).toBeCloseTo((3 / 9) * 100);
+    expect(byEquipment.has('cr2')).toBe(false);
+  });
+
+  it('says what the planning means now', () => {
+    const { byDriver, byEquipment } = planBandsByResource(plan, range);
+    expect(planStateOf(byDriver.get('dee'), now)).toEqual({ kind: 'onShift', until: Date.parse('2026-11-30T15:30:00Z') });
+    expect(planStateOf(byDriver.get('eve'), now)).toEqual({ kind: 'nextShift', from: Date.parse('2026-11-30T14:00:00Z') });
+    expect(planStateOf(byDriver.get('fay'), now)).toEqual({ kind: 'leave', until: Date.parse('2026-12-01T00:00:00Z') });
+    expect(planStateOf(byEquipment.get('cr1'), now)).toMatchObject({ kind: 'maintenance', from: Date.parse('2026-11-30T12:00:00Z') });
+    expect(planStateOf(undefined, now)).toBeNull();
   });
 });

@@ -16,7 +16,11 @@ import {
 import { useForm } from '@mantine/form';
 import { notifications } from '@mantine/notifications';
 import { IconPlus, IconTrash } from '@tabler/icons-react';
+import type { CapacityCheck } from '@yardmaster/contracts';
+import { useMe } from '../../../app/session';
 import { formErrorsOf, messageOf } from '../../../lib/api';
+import { useCapacityPreview } from '../../planning/api';
+import { CapacityNotice } from '../../planning/components/CapacityNotice';
 import { uploadAttachment } from '../../work-orders/api';
 import { ProblemAlert } from '../../../ui/States';
 import { useCreateWorkOrder, useEquipmentTypeOptions, useSiteOptions } from '../api';
@@ -32,11 +36,21 @@ type Values = {
   lines: Line[];
 };
 
+/** Scheduled work the form describes well enough to check capacity for: a start later, and lines with a type. */
+function capacityCheckOf(v: Values): CapacityCheck | null {
+  if (v.start !== 'later' || !v.requestedStart) return null;
+  const at = new Date(v.requestedStart);
+  const lines = v.lines.filter((l) => l.equipmentTypeId && Number.isInteger(l.quantity) && l.quantity >= 1 && l.quantity <= 100);
+  if (Number.isNaN(at.getTime()) || lines.length === 0) return null;
+  return { at: at.toISOString(), lines: lines.map((l) => ({ equipmentTypeId: l.equipmentTypeId ?? '', quantity: l.quantity })) };
+}
+
 export function WorkOrderForm({ opened, onClose }: { opened: boolean; onClose: () => void }) {
   const sites = useSiteOptions();
   const types = useEquipmentTypeOptions();
   const create = useCreateWorkOrder();
   const [files, setFiles] = useState<File[]>([]);
+  const me = useMe();
   const form = useForm<Values>({
     initialValues: {
       siteId: null,
@@ -56,6 +70,9 @@ export function WorkOrderForm({ opened, onClose }: { opened: boolean; onClose: (
       },
     },
   });
+  // Scheduled work: the capacity check runs as the time and lines are filled in, and warns before saving (it never blocks).
+  const check = opened ? capacityCheckOf(form.values) : null;
+  const preview = useCapacityPreview(check);
   const submit = form.onSubmit((v) =>
     create.mutate(
       {
@@ -177,6 +194,7 @@ export function WorkOrderForm({ opened, onClose }: { opened: boolean; onClose: (
               Add line
             </Button>
           </Group>
+          {check ? <CapacityNotice preview={preview} at={check.at} timeZone={me.timeZone} /> : null}
           {create.error &&
           Object.keys(formErrorsOf(create.error, ['siteId', 'description', 'priority', 'requestedStart', 'lines']).fields).length === 0 ? (
             <ProblemAlert error={create.error} title="Not created" />
