@@ -2,7 +2,8 @@ import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Access } from '../src/platform/http/access.js';
 import { registerAccessControl } from '../src/platform/http/access.js';
-import type { Database, TenantRecord } from '../src/platform/db/index.js';
+import { withTenant, type Database, type TenantRecord } from '../src/platform/db/index.js';
+import { evaluateAlerts } from '../src/modules/alerts/index.js';
 import { createTestApp, type RegisteredRoute, type TestApp } from './support/app.js';
 import { createTestTenant, openTestDatabase, testDbKind } from './support/db.js';
 
@@ -125,6 +126,7 @@ describe(`route × role × region matrix on ${testDbKind()}`, () => {
     qualification: '',
   };
   let northWorkOrder = '';
+  let southType = '';
 
   const call = async (token: string, method: string, url: string, payload?: unknown, headers: Record<string, string> = {}) =>
     testApp.app.inject({
@@ -152,6 +154,7 @@ describe(`route × role × region matrix on ${testDbKind()}`, () => {
     }
     south.qualification = (await ok(admin, 'POST', '/api/v1/qualifications', { code: 'Q', name: 'Q' })).id as string;
     const type = (await ok(admin, 'POST', '/api/v1/equipment-types', { code: 'T', name: 'T', requiredQualificationIds: [] })).id as string;
+    southType = type;
     south.site = (await ok(admin, 'POST', '/api/v1/sites', { name: 'South', address: 'x', region: 'SOUTH' })).id as string;
     const northSite = (await ok(admin, 'POST', '/api/v1/sites', { name: 'North', address: 'x', region: 'NORTH' })).id as string;
     south.equipment = (
@@ -287,7 +290,31 @@ describe(`route × role × region matrix on ${testDbKind()}`, () => {
 
   it('names no row of another region in any list a regional dispatcher or viewer may read', async () => {
     const failures: string[] = [];
-    const secrets = Object.entries(south).filter(([kind]) => kind !== 'qualification');
+    // A southern request that waits (the southern machine and driver are on the live job), and
+    // alerts evaluated three hours on: it is then "queued too long", an alert about the south.
+    const waiting =
+      (
+        (
+          await ok(admin, 'POST', '/api/v1/work-orders', {
+            siteId: south.site,
+            description: 'w',
+            lines: [{ equipmentTypeId: southType, quantity: 1 }],
+          })
+        ).dispatchIds as string[]
+      )[0] ?? '';
+    await withTenant(database.db, tenant.slug, (tx) => evaluateAlerts(tx, new Date(Date.now() + 3 * 3_600_000)));
+    expect(((await ok(admin, 'GET', '/api/v1/alerts')).items as Array<{ entityId: string }>).map((a) => a.entityId)).toContain(waiting);
+    const secrets = [...Object.entries(south).filter(([kind]) => kind !== 'qualification'), ['waiting dispatch', waiting] as const];
+    // Lists that need a query to answer (analytics: a range around now).
+    const day = 86_400_000;
+    const QUERIES: Record<string, string> = {
+      '/api/v1/analytics': `?from=${new Date(Date.now() - day).toISOString()}&to=${new Date(Date.now() + day).toISOString()}`,
+    };
+    expect(
+      ((await ok(admin, 'GET', `/api/v1/analytics${QUERIES['/api/v1/analytics'] ?? ''}`)).busiestSites as Array<{ siteId: string }>).map(
+        (x) => x.siteId,
+      ),
+    ).toContain(south.site);
     const lists = testApp.routes.filter(
       (r) =>
         r.method === 'GET' &&
@@ -300,11 +327,20 @@ describe(`route × role × region matrix on ${testDbKind()}`, () => {
       for (const [role, token] of scoped) {
         const access = route.access ?? 'public';
         if (typeof access !== 'object' || !access.roles.includes(role)) continue;
-        const response = await call(token, 'GET', route.url);
+        const response = await call(token, 'GET', `${route.url}${QUERIES[route.url] ?? ''}`);
         for (const [kind, id] of secrets)
           if (response.body.includes(id)) failures.push(`GET ${route.url} as ${role} (NORTH) names the SOUTH ${kind}`);
       }
     }
     expect(failures).toEqual([]);
+  });
+
+  it('explains a northern request without naming a southern machine or driver', async () => {
+    const id = ((await ok(admin, 'GET', `/api/v1/work-orders/${northWorkOrder}`)).dispatchIds as string[])[0] ?? '';
+    for (const [role, token] of scoped) {
+      const response = await call(token, 'GET', `/api/v1/dispatches/${id}/explain`);
+      expect(response.statusCode, role).toBe(200);
+      for (const secret of [south.equipment, south.driver, 'S-1', 'Sam']) expect(response.body, `${role}: ${secret}`).not.toContain(secret);
+    }
   });
 });

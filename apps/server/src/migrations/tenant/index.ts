@@ -23,6 +23,8 @@ import * as dispatchHold from './202612024000_dispatch_hold.js';
 import * as planning from './202612026000_planning_schema.js';
 import * as alertsShortfall from './202612026001_alerts_qualification_shortfall.js';
 import * as regions from './202612027000_regions_schema.js';
+import * as regionsLiveEvents from './202612031000_regions_live_events.js';
+import * as assignmentPlanning from './202612031001_dispatch_assignment_planning.js';
 
 /** Migrations run in every tenant schema, in this order (by name). Append only. */
 export const tenantMigrations: readonly Migration[] = [
@@ -50,4 +52,6 @@ export const tenantMigrations: readonly Migration[] = [
   planning,
   alertsShortfall,
   regions,
+  regionsLiveEvents,
+  assignmentPlanning,
 ];

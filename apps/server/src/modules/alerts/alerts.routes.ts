@@ -41,7 +41,7 @@ export function alertsRoutes(database: Database, options: AlertsOptions = {}) {
         },
       },
       (request) => {
-        return inTenant(request, async (tx) => ({ items: await listAlerts(tx, request.query) }));
+        return inTenant(request, async (tx, caller) => ({ items: await listAlerts(tx, request.query, caller) }));
       },
     );
     r.get(

@@ -1,9 +1,11 @@
 import type { Selectable } from 'kysely';
 import { AlertSettingsSchema, type Alert, type AlertSettings } from '@yardmaster/contracts';
+import { systemCaller } from '../../platform/caller.js';
 import type { TenantTx } from '../../platform/db/index.js';
 import { tenantSettings } from '../../platform/tenant-settings.js';
 import { listQueuedDispatches } from '../dispatch/index.js';
 import { publishEvent } from '../notifications/index.js';
+import { entityVisibleSql, type RegionSubject } from '../regions/index.js';
 import { listExpiringQualifications } from '../people/index.js';
 import { forecastQualificationImpact, planningSettingsFor } from '../planning/index.js';
 import type { AlertsTable } from './alerts.tables.js';
@@ -164,8 +166,21 @@ export async function evaluateAlerts(tx: TenantTx, now = new Date()): Promise<{ 
   return { raised, resolved };
 }
 
-export async function listAlerts(tx: TenantTx, query: { state: 'open' | 'resolved' | 'all'; limit: number }): Promise<Alert[]> {
-  let q = tx.selectFrom('alerts').selectAll().where('raised_at', 'is not', null);
+/**
+ * The raised alerts; a region-limited caller (modules/regions) sees those about their regions'
+ * and shared dispatches, drivers, machines and sites, and the tenant-wide ones (queue depth,
+ * qualification shortfall per equipment type). Without a caller: every alert (the system).
+ */
+export async function listAlerts(
+  tx: TenantTx,
+  query: { state: 'open' | 'resolved' | 'all'; limit: number },
+  caller: RegionSubject = systemCaller(''),
+): Promise<Alert[]> {
+  let q = tx
+    .selectFrom('alerts')
+    .selectAll()
+    .where('raised_at', 'is not', null)
+    .where(entityVisibleSql(caller, 'alerts.entity_type', 'alerts.entity_id'));
   if (query.state === 'open') q = q.where('resolved_at', 'is', null);
   if (query.state === 'resolved') q = q.where('resolved_at', 'is not', null);
   const rows = await q.orderBy('raised_at', 'desc').limit(query.limit).execute();

@@ -6,7 +6,7 @@ import { dispatchSettings } from './settings.js';
 import type { DriverFacts, EquipmentFacts } from './assign-rules.js';
 import { ACTIVE_SQL, type DispatchRow } from './views.js';
 import { driverAvailableNowSql, equipmentAvailableNowSql } from '../availability/index.js';
-import { regionLaneSql, regionLanesApartSql, regionMatchSql } from '../regions/index.js';
+import { crossRegionAllowedSql, regionLaneSql, regionLanesApartSql, regionMatchSql } from '../regions/index.js';
 
 /**
  * Every SQL statement of the dispatch engine. Use cases call these; nothing else in the module
@@ -582,7 +582,14 @@ export type ExplainFacts = {
   position: number;
   competing: number;
   mean_seconds: number | null;
+  /** The equipment type's code, the site's region (null: shared) and whether matching may cross regions. */
+  type_code: string;
+  site_region: string | null;
+  cross_region: boolean;
   equipment: Array<{
+    /** REGIONS: the machine's region, and whether automatic matching may send it to this site. */
+    region: string | null;
+    matchable: boolean;
     id: string;
     tag: string;
     name: string;
@@ -594,6 +601,8 @@ export type ExplainFacts = {
     dispatched_at: string | null;
   }>;
   drivers: Array<{
+    region: string | null;
+    matchable: boolean;
     id: string;
     name: string;
     duty_status: string;
@@ -624,10 +633,13 @@ export async function selectJobLengths(tx: TenantTx): Promise<Array<{ equipment_
  * length of the type over 90 days.
  */
 export async function selectExplainFacts(tx: TenantTx, row: LoadedDispatch, ageingPointsPerMinute: number): Promise<ExplainFacts> {
+  const siteRegion = sql`(select st.region from sites st where st.id = ${row.site_id})`;
   const { rows } = await sql<ExplainFacts>`
     with ranked as (
+      -- REGIONS: requests compete within their matching lane (modules/regions), as the matcher ranks them.
       select d.id, row_number() over (order by ${queueScoreSql(ageingPointsPerMinute)} desc, d.queued_at, d.queue_seq)::int as position
       from dispatches d where d.status = 'queued' and d.equipment_type_id = ${row.equipment_type_id}
+        and ${regionLaneSql(sql`(select st.region from sites st where st.id = d.site_id)`)} = ${regionLaneSql(siteRegion)}
     ),
     req as (select qualification_id from equipment_type_qualifications where equipment_type_id = ${row.equipment_type_id}),
     means as (
@@ -635,7 +647,7 @@ export async function selectExplainFacts(tx: TenantTx, row: LoadedDispatch, agei
       from dispatches where status in ('completed', 'recalled') and dispatched_at > now() - interval '90 days' group by equipment_type_id
     ),
     people as (
-      select dr.id, dr.name, dr.duty_status,
+      select dr.id, dr.name, dr.duty_status, dr.region,
         (select count(*) from req where exists (select 1 from driver_qualifications dq where dq.driver_id = dr.id and dq.qualification_id = req.qualification_id)) = (select count(*) from req) as holds_all,
         (select count(*) from req where exists (select 1 from driver_qualifications dq where dq.driver_id = dr.id and dq.qualification_id = req.qualification_id
           and (dq.expires_at is null or dq.expires_at > now()))) = (select count(*) from req) as valid_all,
@@ -648,14 +660,17 @@ export async function selectExplainFacts(tx: TenantTx, row: LoadedDispatch, agei
       coalesce((select position from ranked where id = ${row.id}), 0) as position,
       (select count(*)::int from ranked) as competing,
       (select seconds from means where equipment_type_id = ${row.equipment_type_id}) as mean_seconds,
-      coalesce((select json_agg(json_build_object('id', e.id, 'tag', e.asset_tag, 'name', e.name, 'status', e.status, 'note', e.status_note, 'since', e.updated_at,
+      (select t.code from equipment_types t where t.id = ${row.equipment_type_id}) as type_code,
+      ${siteRegion} as site_region,
+      ${crossRegionAllowedSql} as cross_region,
+      coalesce((select json_agg(json_build_object('region', e.region, 'matchable', ${regionMatchSql(siteRegion, sql`e.region`)}, 'id', e.id, 'tag', e.asset_tag, 'name', e.name, 'status', e.status, 'note', e.status_note, 'since', e.updated_at,
           'wo', w.number, 'driver', dr.name, 'dispatched_at', x.dispatched_at) order by e.asset_tag)
         from equipment e
         left join dispatches x on x.equipment_id = e.id and x.status in (${ACTIVE_SQL})
         left join work_orders w on w.id = x.work_order_id
         left join drivers dr on dr.id = x.driver_id
         where e.equipment_type_id = ${row.equipment_type_id} and e.status <> 'retired'), '[]'::json) as equipment,
-      coalesce((select json_agg(json_build_object('id', p.id, 'name', p.name, 'duty_status', p.duty_status, 'busy_wo', w.number, 'busy_type_mean', m.seconds,
+      coalesce((select json_agg(json_build_object('region', p.region, 'matchable', ${regionMatchSql(siteRegion, sql`p.region`)}, 'id', p.id, 'name', p.name, 'duty_status', p.duty_status, 'busy_wo', w.number, 'busy_type_mean', m.seconds,
           'dispatched_at', x.dispatched_at, 'holds_all', p.holds_all, 'valid_all', p.valid_all, 'expired', p.expired) order by p.name)
         from people p
         left join dispatches x on x.driver_id = p.id and x.status in (${ACTIVE_SQL})

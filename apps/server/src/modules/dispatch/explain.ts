@@ -5,7 +5,8 @@ import { selectDispatch, selectExplainFacts } from './dispatch.repo.js';
 import { readDispatchSettings } from './settings.js';
 import { DEFAULT_JOB_SECONDS } from './job-lengths.js';
 import { readPlanningSettings, sayDay, sayTime, selectDriverPlanStates, selectEquipmentWindowStates } from '../availability/index.js';
-import type { Caller } from '../../platform/caller.js';
+import { regionScopeOf, type Caller } from '../../platform/caller.js';
+import { isInRegionScope } from '../regions/index.js';
 import { assertMaySeeSite } from './dispatch.policy.js';
 
 const hhmm = (ms: number): string => new Date(ms).toISOString().slice(11, 16);
@@ -21,6 +22,11 @@ const list = (names: readonly string[]): string =>
  * (on which date). The estimate is the n-th soonest expected end among the active jobs that would
  * free a machine of the type, each expected to last its type's mean over the last 90 days (1 hour
  * without history).
+ *
+ * Regions: only the machines and drivers automatic matching may send to the site are weighed (the
+ * site's region and shared ones, unless the tenant lets matching cross regions); when that pool is
+ * regional and has nothing free, the first blocker says so ("no free CR in your region (NORTH)").
+ * A resource the caller may not see (another region) is not named, only counted.
  */
 export async function explainDispatch(tx: TenantTx, caller: Caller, id: string): Promise<Explain> {
   const row = await selectDispatch(tx, id);
@@ -39,7 +45,16 @@ export async function explainDispatch(tx: TenantTx, caller: Caller, id: string):
     };
   }
   const settings = await readDispatchSettings(tx);
-  const facts = await selectExplainFacts(tx, row, settings.ageingPointsPerMinute);
+  const all = await selectExplainFacts(tx, row, settings.ageingPointsPerMinute);
+  // REGIONS: the pool automatic matching uses for this site; names hidden outside the caller's regions.
+  const hide = <T extends { region: string | null }>(r: T, field: 'tag' | 'name', label: string): T =>
+    isInRegionScope(caller, r.region) ? r : { ...r, [field]: label, wo: null, driver: null, busy_wo: null };
+  const facts = {
+    ...all,
+    equipment: all.equipment.filter((e) => e.matchable).map((e) => hide(e, 'tag', 'a unit outside your regions')),
+    drivers: all.drivers.filter((d) => d.matchable).map((d) => hide(d, 'name', 'a driver outside your regions')),
+  };
+  const isRegionalPool = all.site_region !== null && !all.cross_region;
   const now = Date.now();
   const mean = facts.mean_seconds ?? DEFAULT_JOB_SECONDS;
   const endOf = (dispatchedAt: string | null, typeMean: number | null = mean): number =>
@@ -172,6 +187,19 @@ export async function explainDispatch(tx: TenantTx, caller: Caller, id: string):
       });
     }
   }
+  if (isRegionalPool && (available.length === 0 || free.length === 0)) {
+    // The reason is regional: say so first, and whether free resources elsewhere are held back.
+    const region = all.site_region ?? '';
+    const where = regionScopeOf(caller)?.includes(region) ? `your region (${region})` : `region ${region}`;
+    const lacking = available.length === 0 ? `no free ${all.type_code}` : 'no free qualified driver';
+    const elsewhere =
+      available.length === 0
+        ? all.equipment.some((e) => !e.matchable && e.status === 'available')
+        : all.drivers.some((d) => !d.matchable && d.valid_all && d.duty_status === 'on_duty' && !d.busy_wo);
+    const message = `${lacking} in ${where}${elsewhere ? '; free ones in other regions are not used (matching across regions is off)' : ''}`;
+    const first = blockers.findIndex((b) => b.kind !== 'queue');
+    blockers.splice(first < 0 ? blockers.length : first, 0, { kind: 'region', message, count: 0, names: [] });
+  }
   if (!settings.autoProcessing)
     blockers.push({
       kind: 'auto_processing_off',
@@ -194,7 +222,11 @@ export async function explainDispatch(tx: TenantTx, caller: Caller, id: string):
     facts.mean_seconds === null
       ? 'no finished dispatches of this type in 90 days: assumes 1 hour per job'
       : `mean job length of this type over 90 days: ${Math.round(mean / 60)} min`;
-  const summary = blockers.find((b) => b.kind !== 'queue')?.message ?? blockers[0]?.message ?? 'next to be served: resources are free';
+  const reasons = blockers.filter((b) => b.kind !== 'queue');
+  const summary =
+    reasons[0]?.kind === 'region' && reasons[1]
+      ? `${reasons[0].message}: ${reasons[1].message}`
+      : (reasons[0]?.message ?? blockers[0]?.message ?? 'next to be served: resources are free');
   return {
     ...base,
     summary: position > 1 ? `#${position} of ${facts.competing} for this type; ${summary}` : summary,

@@ -207,8 +207,18 @@ export async function archiveEquipmentType(tx: TenantTx, caller: Caller, id: str
 
 // --- equipment --------------------------------------------------------------------------------
 
-async function publishEquipment(tx: TenantTx, type: string, view: Equipment): Promise<void> {
-  await publishEvent(tx, { type, entityType: 'equipment', entityId: view.id, data: { equipment: view } });
+/** A row that changed region is news to both regions' readers (and to everyone when either side is shared). */
+const movedRegions = (previous: string | null | undefined, now: string | null) =>
+  previous !== undefined && previous !== now ? { regions: [previous, now] } : {};
+
+async function publishEquipment(tx: TenantTx, type: string, view: Equipment, previousRegion?: string | null): Promise<void> {
+  await publishEvent(tx, {
+    type,
+    entityType: 'equipment',
+    entityId: view.id,
+    data: { equipment: view },
+    ...movedRegions(previousRegion, view.region),
+  });
 }
 
 async function requireActiveType(tx: TenantTx, typeId: string): Promise<void> {
@@ -330,7 +340,7 @@ export async function updateEquipment(
     before: equipmentView(before),
     after: view,
   });
-  await publishEquipment(tx, 'equipment.updated', view);
+  await publishEquipment(tx, 'equipment.updated', view, before.region);
   // A new type or a new region can serve requests it could not serve before.
   if ((input.equipmentTypeId !== undefined || (region !== undefined && region !== before.region)) && row.status === 'available') {
     await announce(tx, caller, 'capacity.changed', {

@@ -7,12 +7,17 @@ import { createListener, type Listener } from './listener.js';
 import type { NotificationsSettings } from './settings.js';
 import './notifications.tables.js';
 
-/** A connected SSE client. `driversOnly` → only events whose driverIds name `driverId` (none if null). */
+/**
+ * A connected SSE client. `driversOnly` → only events whose driverIds name `driverId` (none if null).
+ * `regions` → only events about those regions or shared ones (modules/regions: a region-limited
+ * dispatcher or viewer); null or absent: every event.
+ */
 export type LiveStream = {
   raw: ServerResponse;
   slug: string;
   driversOnly: boolean;
   driverId: string | null;
+  regions?: readonly string[] | null;
   lastSent: number;
   closed: boolean;
   /** Set while the client's unread output is over the bound: nothing more is written until it drains. */
@@ -40,8 +45,24 @@ type EventRow = {
   entity_id: string;
   data: Record<string, unknown>;
   driver_ids: string[] | null;
+  /** The regions the event is about, tagged once at publish (null: every reader). */
+  regions: string[] | null;
   occurred_at: Date;
 };
+
+/** Does `stream` receive `row`? Drivers: events naming them; region-limited streams: their regions' and shared events. */
+function receives(stream: LiveStream, row: EventRow): boolean {
+  if (stream.driversOnly) return stream.driverId !== null && (row.driver_ids ?? []).includes(stream.driverId);
+  const scope = stream.regions;
+  if (!scope || row.regions === null) return true;
+  for (const region of row.regions) if (scope.includes(region)) return true;
+  return false;
+}
+
+/** Streams with the same key receive the same events: '' for every event, else the sorted region codes. */
+function audienceOf(stream: LiveStream): string {
+  return stream.driversOnly || !stream.regions ? '' : [...stream.regions].sort().join(',');
+}
 
 const PAGE = 500;
 const CATCH_UP_PAGE = 100;
@@ -162,7 +183,7 @@ export function createLiveHub(database: Database, settings: NotificationsSetting
     withTenant(database.db, slug, (tx) =>
       tx
         .selectFrom('live_events')
-        .select(['id', 'type', 'entity_type', 'entity_id', 'data', 'driver_ids', 'occurred_at'])
+        .select(['id', 'type', 'entity_type', 'entity_id', 'data', 'driver_ids', 'regions', 'occurred_at'])
         .where('id', '>', after)
         .orderBy('id')
         .limit(limit)
@@ -230,7 +251,7 @@ export function createLiveHub(database: Database, settings: NotificationsSetting
   function deliver(feed: Feed, stream: LiveStream, row: EventRow): void {
     if (stream.closed || stream.stalledSince || row.id <= stream.lastSent) return;
     stream.lastSent = row.id;
-    if (stream.driversOnly && (stream.driverId === null || !(row.driver_ids ?? []).includes(stream.driverId))) return;
+    if (!receives(stream, row)) return;
     write(stream, feed, frame(row));
   }
 
@@ -265,8 +286,10 @@ export function createLiveHub(database: Database, settings: NotificationsSetting
 
   /**
    * Pushes a batch of rows (contiguous ids after `from`) to the feed's streams: one socket write per
-   * stream per batch. Streams that see every event share one buffer, encoded once per process; a
-   * driver's stream gets the concatenation of the frames that name them (often nothing).
+   * stream per batch. Streams that see every event share one buffer, encoded once per process;
+   * region-limited streams share one buffer per set of regions (filtered once per batch by the
+   * rows' region tags, from the same encoded frames); a driver's stream gets the concatenation of
+   * the frames that name them (often nothing).
    */
   function fanOut(feed: Feed, from: number, rows: EventRow[]): void {
     const last = rows[rows.length - 1];
@@ -275,19 +298,32 @@ export function createLiveHub(database: Database, settings: NotificationsSetting
     counters.events += rows.length;
     const started = performance.now();
     let shared: Buffer | null = null;
+    /** Per set of regions: the batch filtered for it (null: nothing for it), built once per batch. */
+    const byAudience = new Map<string, Buffer | null>();
     for (const stream of feed.streams) {
       // A stream behind the feed (it stalled) must not skip ahead: it catches up on its own.
       if (stream.closed || stream.stalledSince || stream.lastSent < from || stream.lastSent >= last.id) continue;
       if (!stream.driversOnly && stream.lastSent === from) {
-        shared ??= rows.length === 1 ? frameBytes(last) : Buffer.concat(rows.map(frameBytes));
+        const audience = audienceOf(stream);
+        let bytes: Buffer | null;
+        if (audience === '') {
+          shared ??= rows.length === 1 ? frameBytes(last) : Buffer.concat(rows.map(frameBytes));
+          bytes = shared;
+        } else if (byAudience.has(audience)) {
+          bytes = byAudience.get(audience) ?? null;
+        } else {
+          const visible = rows.filter((row) => receives(stream, row)).map(frameBytes);
+          bytes = visible.length === 0 ? null : visible.length === 1 ? (visible[0] as Buffer) : Buffer.concat(visible);
+          byAudience.set(audience, bytes);
+        }
         stream.lastSent = last.id;
-        write(stream, feed, shared);
+        if (bytes) write(stream, feed, bytes);
         continue;
       }
       const mine: Buffer[] = [];
       for (const row of rows) {
         if (row.id <= stream.lastSent) continue;
-        if (stream.driversOnly && (stream.driverId === null || !(row.driver_ids ?? []).includes(stream.driverId))) continue;
+        if (!receives(stream, row)) continue;
         mine.push(frameBytes(row));
       }
       stream.lastSent = last.id;

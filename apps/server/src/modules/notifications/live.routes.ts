@@ -5,12 +5,14 @@ import type { Database } from '../../platform/db/index.js';
 import { callerOf } from '../../platform/http/access.js';
 import { tenantRunner, type TenantRunner } from '../../platform/http/tenant-route.js';
 import { selectDriverIdBySubject } from './live.repo.js';
-import type { Caller } from '../../platform/caller.js';
+import { regionScopeOf, type Caller } from '../../platform/caller.js';
 import type { LiveHub } from './live.hub.js';
 import { openStreamSlot } from '../limits/index.js';
 
 /**
- * Admins, dispatchers and viewers see every event of the tenant; a driver sees events naming their
+ * Admins, dispatchers and viewers see every event of the tenant — a region-limited dispatcher or
+ * viewer only events about their regions and shared ones (the regions policy's scope, as at
+ * connect time); a driver sees events naming their
  * driver record (none while no record is linked to their account). Read in a tenant transaction
  * for everyone, before the stream opens: while the database is unreachable the request is
  * answered 503 with Retry-After rather than with a stream that never joins.
@@ -19,12 +21,14 @@ async function scopeOf(
   inTenant: TenantRunner,
   request: FastifyRequest,
   caller: Caller,
-): Promise<{ driversOnly: boolean; driverId: string | null }> {
+): Promise<{ driversOnly: boolean; driverId: string | null; regions: readonly string[] | null }> {
   const isDriverOnly = !caller.roles.some((role) => role === 'admin' || role === 'dispatcher' || role === 'viewer');
   const driverId = await inTenant(request, (tx) =>
     isDriverOnly ? selectDriverIdBySubject(tx, caller.subject) : Promise.resolve(undefined),
   );
-  return isDriverOnly ? { driversOnly: true, driverId: driverId ?? null } : { driversOnly: false, driverId: null };
+  return isDriverOnly
+    ? { driversOnly: true, driverId: driverId ?? null, regions: null }
+    : { driversOnly: false, driverId: null, regions: regionScopeOf(caller) };
 }
 
 export function liveRoutes(database: Database, hub: LiveHub) {
@@ -39,7 +43,7 @@ export function liveRoutes(database: Database, hub: LiveHub) {
           tags: ['live'],
           summary: 'Live events (Server-Sent Events); send Last-Event-ID to resume',
           description:
-            "text/event-stream of the tenant's events (drivers: only events naming them). Each message: `id`, `event` (type), `data` (LiveEvent JSON). `event: resync` = refetch. Comment lines are heartbeats.",
+            "text/event-stream of the tenant's events (drivers: only events naming them; region-limited dispatchers and viewers: only events about their regions or shared ones). Each message: `id`, `event` (type), `data` (LiveEvent JSON). `event: resync` = refetch. Comment lines are heartbeats.",
           headers: LiveEventsHeadersSchema,
         },
       },

@@ -15,6 +15,8 @@ export type LiveEventsTable = {
   entity_id: string;
   data: ColumnType<Record<string, unknown>, string, never>;
   driver_ids: ColumnType<string[] | null, string[] | null, never>;
+  /** The regions the event is about (null: every reader); see migration 202612031000. */
+  regions: ColumnType<string[] | null, string[] | null, never>;
   occurred_at: Generated<Date>;
 };
 

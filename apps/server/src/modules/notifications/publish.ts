@@ -9,6 +9,12 @@ export type LiveEventInput = {
   data: Record<string, unknown>;
   /** The drivers (drivers.id) allowed to see the event; other roles see every event. */
   driverIds?: string[];
+  /**
+   * The regions the event is about, when the publisher knows better than the stored row (a row
+   * that moved: its old and new region; null in the list: shared, everyone). Omitted: the region
+   * of the entity as stored at commit (`region_of_entity`: a dispatch's or work order's site's).
+   */
+  regions?: ReadonlyArray<string | null>;
 };
 
 /** Channels: a tenant's schema name is the payload (wake-ups only; rows are the truth). */
@@ -84,7 +90,14 @@ export async function publishEvent(tx: TenantTx, event: LiveEventInput): Promise
 /** The events as one `live_publish` call (part of the transaction's final write); wake-ups after commit. */
 function liveWrite(tx: TenantTx, events: readonly LiveEventInput[]): FinalWrite {
   const input = JSON.stringify(
-    events.map((e) => ({ type: e.type, entity_type: e.entityType, entity_id: e.entityId, data: e.data, driver_ids: e.driverIds ?? null })),
+    events.map((e) => ({
+      type: e.type,
+      entity_type: e.entityType,
+      entity_id: e.entityId,
+      data: e.data,
+      driver_ids: e.driverIds ?? null,
+      ...(e.regions ? { regions: e.regions } : {}),
+    })),
   );
   const db = databaseOf(tx);
   return {

@@ -214,8 +214,19 @@ async function loadDriverView(tx: TenantTx, row: DriverRow): Promise<Driver> {
   return driverView(row, await selectHeldQualifications(tx, [row.id]));
 }
 
-async function publishDriver(tx: TenantTx, type: string, view: Driver): Promise<void> {
-  await publishEvent(tx, { type, entityType: 'driver', entityId: view.id, data: { driver: view }, driverIds: [view.id] });
+/** A row that changed region is news to both regions' readers (and to everyone when either side is shared). */
+const movedRegions = (previous: string | null | undefined, now: string | null) =>
+  previous !== undefined && previous !== now ? { regions: [previous, now] } : {};
+
+async function publishDriver(tx: TenantTx, type: string, view: Driver, previousRegion?: string | null): Promise<void> {
+  await publishEvent(tx, {
+    type,
+    entityType: 'driver',
+    entityId: view.id,
+    data: { driver: view },
+    driverIds: [view.id],
+    ...movedRegions(previousRegion, view.region),
+  });
 }
 
 export async function createDriver(tx: TenantTx, caller: Caller, input: CreateDriver): Promise<Driver> {
@@ -336,7 +347,7 @@ export async function updateDriver(tx: TenantTx, caller: Caller, id: string, exp
   }
   const view = await loadDriverView(tx, row);
   await recordAudit(tx, caller, { action: 'driver.updated', entityType: 'driver', entityId: id, before: beforeView, after: view });
-  await publishDriver(tx, 'driver.updated', view);
+  await publishDriver(tx, 'driver.updated', view, before.region);
   if ((input.qualifications || (region !== undefined && region !== before.region)) && row.duty_status === 'on_duty') {
     await announce(tx, caller, 'capacity.changed', { reason: 'driver.qualification_changed', driverId: id });
   }

@@ -3,6 +3,8 @@ export { assertRegionsExist, createRegion, regionForWrite } from './regions.serv
 export {
   assertMayActInRegion,
   assertMaySeeRegion,
+  crossRegionAllowedSql,
+  entityVisibleSql,
   isInRegionScope,
   regionLaneSql,
   regionLanesApartSql,

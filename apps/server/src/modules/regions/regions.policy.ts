@@ -63,6 +63,18 @@ export function siteVisibleSql(who: RegionSubject, siteIdColumn: string): RawBui
   return sql<SqlBool>`coalesce((select s.region from sites s where s.id = ${sql.ref(siteIdColumn)}) = any(${[...scope]}::text[]), true)`;
 }
 
+/**
+ * SQL for rows that name an entity by type and id (alerts): true when the entity's region — the
+ * database function `region_of_entity` (migration 202612031000: equipment, drivers and sites their
+ * own, work orders and dispatches their site's, an alert its subject's) — is shared or within the
+ * caller's scope. Entities without a region (the queue, an equipment type) are tenant-wide.
+ */
+export function entityVisibleSql(who: RegionSubject, typeColumn: string, idColumn: string): RawBuilder<SqlBool> {
+  const scope = regionScopeOf(who);
+  if (scope === null) return sql<SqlBool>`true`;
+  return sql<SqlBool>`coalesce(region_of_entity(${sql.ref(typeColumn)}, ${sql.ref(idColumn)}) = any(${[...scope]}::text[]), true)`;
+}
+
 /** A key for caches of what a caller may see: '' when not limited, else the sorted region codes. */
 export function regionScopeKey(who: RegionSubject): string {
   const scope = regionScopeOf(who);
@@ -73,7 +85,7 @@ export function regionScopeKey(who: RegionSubject): string {
 export const REGION_SETTINGS_KEY = 'regions';
 
 /** Does the tenant let automatic matching cross regions? Read in SQL (an uncorrelated subquery: once per statement). */
-const crossRegionAllowedSql = sql<SqlBool>`coalesce((select (value->>'crossRegionMatching')::boolean from tenant_settings where key = ${REGION_SETTINGS_KEY}), false)`;
+export const crossRegionAllowedSql = sql<SqlBool>`coalesce((select (value->>'crossRegionMatching')::boolean from tenant_settings where key = ${REGION_SETTINGS_KEY}), false)`;
 
 /**
  * REGION MATCHING PREDICATE — automatic matching. A free resource in `resourceRegion` may serve a

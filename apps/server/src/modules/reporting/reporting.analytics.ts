@@ -1,9 +1,10 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Analytics, AnalyticsQuery, DurationStats } from '@yardmaster/contracts';
-import type { Caller } from '../../platform/caller.js';
+import { regionScopeOf, type Caller } from '../../platform/caller.js';
 import { csvLine } from '../../platform/csv.js';
 import type { TenantTx } from '../../platform/db/index.js';
 import { validationFailed } from '../../platform/errors.js';
+import { regionVisibleSql, siteVisibleSql } from '../regions/index.js';
 import {
   ALL_TYPES,
   PHASE_METRICS,
@@ -121,7 +122,7 @@ function offsetLabel(local: string, offsetSeconds: number): string {
  */
 export async function computeAnalytics(
   tx: TenantTx,
-  _caller: Caller,
+  caller: Caller,
   input: AnalyticsInput,
   options: AnalyticsOptions = {},
 ): Promise<Analytics> {
@@ -145,7 +146,10 @@ export async function computeAnalytics(
   const days = await localDays(tx, f, t, tz);
   // The roll-up serves whole local days when it is built in this time zone; a site filter reads the
   // raw rows (a site's year is small, and the roll-up has no site axis: see reporting.rollup.ts).
-  const state = options.rollup === false || input.siteId ? null : await readRollupState(tx);
+  // So does a region-limited caller (modules/regions): dispatches count by their site's region
+  // (shared sites included), utilisation lists the machines and drivers they may see.
+  const isRegionLimited = regionScopeOf(caller) !== null;
+  const state = options.rollup === false || input.siteId || isRegionLimited ? null : await readRollupState(tx);
   const rollupUsable = Boolean(state?.built && state.timeZone === tz);
   const whole = rollupUsable ? days.whole : null;
   const source = whole ? `analytics_rollup (whole days ${whole.first} … ${whole.last}) + ${rawSource} at the edges` : rawSource;
@@ -172,14 +176,14 @@ export async function computeAnalytics(
     edge = (column) =>
       sql`((${column} >= ${f}::timestamptz and ${column} < ${w0}) or (${column} >= ${w1} and ${column} < ${t}::timestamptz))`;
   }
-  const scope = sql.join(
-    [
-      sql`true`,
-      ...(input.siteId ? [sql`site_id = ${input.siteId}::uuid`] : []),
-      ...(input.equipmentTypeId ? [sql`equipment_type_id = ${input.equipmentTypeId}::uuid`] : []),
-    ],
-    sql` and `,
-  );
+  const filters = [
+    sql`true`,
+    ...(input.siteId ? [sql`site_id = ${input.siteId}::uuid`] : []),
+    ...(input.equipmentTypeId ? [sql`equipment_type_id = ${input.equipmentTypeId}::uuid`] : []),
+  ];
+  const scope = sql.join(isRegionLimited ? [...filters, siteVisibleSql(caller, 'site_id')] : filters, sql` and `);
+  // A visible machine's or driver's busy time is theirs wherever they worked (the list is scoped).
+  const resourceScope = sql.join(filters, sql` and `);
   await sql`set local work_mem = '128MB'`.execute(tx);
   await sql`set local jit = on`.execute(tx); // tenant transactions run without JIT; scans of a year of reports may use it
 
@@ -307,10 +311,10 @@ export async function computeAnalytics(
       : sql`
         spans as (
         select ${key} as id, dispatched_at, finished_at from ${d} d
-        where ${scope} and dispatched_at < ${t}::timestamptz and finished_at > ${f}::timestamptz
+        where ${resourceScope} and dispatched_at < ${t}::timestamptz and finished_at > ${f}::timestamptz
         union all
         select ${key}, dispatched_at, finished_at from ${d} d
-        where ${scope} and dispatched_at < ${t}::timestamptz and finished_at is null
+        where ${resourceScope} and dispatched_at < ${t}::timestamptz and finished_at is null
       ),
       busy as (
         select id,
@@ -324,7 +328,7 @@ export async function computeAnalytics(
       select r.id, r.name, coalesce(b.busy, 0)::float8 as busy,
              greatest(date_part('epoch', ${t}::timestamptz - greatest(${f}::timestamptz, least(r.created_at, coalesce(b.first_dispatched, r.created_at)))), 0) as available
       from ${table} r left join busy b on b.id = r.id
-      where r.created_at < ${t}::timestamptz ${typeFilter}
+      where r.created_at < ${t}::timestamptz ${typeFilter} and ${regionVisibleSql(caller, 'r.region')}
       order by busy desc, r.name, r.id`.execute(tx);
     const items = rows.map((r) => ({
       id: r.id,

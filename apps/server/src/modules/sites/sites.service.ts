@@ -70,8 +70,18 @@ const SITE_SORT_KEYS: Record<'name' | 'createdAt' | 'updatedAt', SortKey> = {
   updatedAt: micros('sites.updated_at'),
 };
 
-async function publishSite(tx: TenantTx, type: string, view: Site): Promise<void> {
-  await publishEvent(tx, { type, entityType: 'site', entityId: view.id, data: { site: view } });
+/** A row that changed region is news to both regions' readers (and to everyone when either side is shared). */
+const movedRegions = (previous: string | null | undefined, now: string | null) =>
+  previous !== undefined && previous !== now ? { regions: [previous, now] } : {};
+
+async function publishSite(tx: TenantTx, type: string, view: Site, previousRegion?: string | null): Promise<void> {
+  await publishEvent(tx, {
+    type,
+    entityType: 'site',
+    entityId: view.id,
+    data: { site: view },
+    ...movedRegions(previousRegion, view.region),
+  });
 }
 
 export async function listSites(
@@ -125,7 +135,7 @@ async function changeSite(tx: TenantTx, caller: Caller, id: string, expected: nu
     .executeTakeFirstOrThrow();
   const view = siteView(row);
   await recordAudit(tx, caller, { action, entityType: 'site', entityId: id, before: siteView(before), after: view });
-  await publishSite(tx, action, view);
+  await publishSite(tx, action, view, before.region);
   return view;
 }
 
