@@ -249,7 +249,7 @@ describe(`service accounts and Idempotency-Key on ${testDbKind()}`, () => {
     const trail = await api(adminToken, 'GET', `/api/v1/audit?limit=100`);
     const actions = (trail.body.items as Array<{ action: string }>).map((e) => e.action);
     expect(actions).toEqual(
-      expect.arrayContaining(['service-account.created', 'service-account.secret-rotated', 'service-account.revoked']),
+      expect.arrayContaining(['service_account.created', 'service_account.secret_rotated', 'service_account.revoked']),
     );
     expect(JSON.stringify(trail.body)).not.toContain(secret);
     expect(JSON.stringify(trail.body)).not.toContain(erp.clientSecret);

@@ -98,8 +98,8 @@ export async function createServiceAccount(
     .returningAll()
     .executeTakeFirstOrThrow();
   await recordAudit(tx, caller, {
-    action: 'service-account.created',
-    entityType: 'service-account',
+    action: 'service_account.created',
+    entityType: 'service_account',
     entityId: row.id,
     after: audited(row),
   });
@@ -135,8 +135,8 @@ export async function rotateServiceAccountSecret(
     .returningAll()
     .executeTakeFirstOrThrow();
   await recordAudit(tx, caller, {
-    action: 'service-account.secret-rotated',
-    entityType: 'service-account',
+    action: 'service_account.secret_rotated',
+    entityType: 'service_account',
     entityId: id,
     after: audited(row),
   });
@@ -153,8 +153,8 @@ export async function revokeServiceAccount(tx: TenantTx, caller: Caller, id: str
     .returningAll()
     .executeTakeFirstOrThrow();
   await recordAudit(tx, caller, {
-    action: 'service-account.revoked',
-    entityType: 'service-account',
+    action: 'service_account.revoked',
+    entityType: 'service_account',
     entityId: id,
     before: audited(before),
     after: audited(row),
