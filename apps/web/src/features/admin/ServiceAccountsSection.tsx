@@ -41,7 +41,12 @@ function CopyField({ label, value, testId }: { label: string; value: string; tes
         </Code>
         <CopyButton value={value}>
           {({ copied, copy }) => (
-            <Button size="xs" variant="default" onClick={copy} aria-label={t('serviceAccounts.copyLabel', { label })}>
+            <Button
+              size="xs"
+              variant="default"
+              onClick={copy}
+              aria-label={copied ? t('serviceAccounts.copiedLabel', { label }) : t('serviceAccounts.copyLabel', { label })}
+            >
               {copied ? t('serviceAccounts.copied') : t('serviceAccounts.copy')}
             </Button>
           )}
