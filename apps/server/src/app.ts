@@ -35,6 +35,7 @@ import { dispatchRoutes, wireDispatchToCapacity } from './modules/dispatch/index
 import { importsRoutes } from './modules/imports/index.js';
 import { alertsRoutes } from './modules/alerts/index.js';
 import { usersRoutes } from './modules/users/index.js';
+import { integrationsRoutes } from './modules/integrations/index.js';
 import { planningRoutes } from './modules/planning/index.js';
 import { auditRoutes } from './modules/audit/index.js';
 import { searchRoutes } from './modules/search/index.js';
@@ -141,6 +142,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   wireDispatchToCapacity(app.log);
   await app.register(planningRoutes(database));
   await app.register(usersRoutes(database, { invitations }));
+  await app.register(integrationsRoutes(database, { tokenEndpoint: options.embeddedIdentity?.tokenEndpoint }));
   await app.register(auditRoutes(database));
   await app.register(searchRoutes(database));
   await app.register(timelineRoutes(database, config.map));

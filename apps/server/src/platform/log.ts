@@ -16,6 +16,7 @@ export function loggerOptions(level: string): LoggerOptions {
         '*.access_token',
         '*.refresh_token',
         '*.client_secret',
+        '*.clientSecret',
       ],
       censor: '[redacted]',
     },

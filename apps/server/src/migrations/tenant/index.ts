@@ -25,6 +25,7 @@ import * as alertsShortfall from './202612026001_alerts_qualification_shortfall.
 import * as regions from './202612027000_regions_schema.js';
 import * as regionsLiveEvents from './202612031000_regions_live_events.js';
 import * as assignmentPlanning from './202612031001_dispatch_assignment_planning.js';
+import * as idempotencyKeys from './202612035002_integrations_idempotency_keys.js';
 
 /** Migrations run in every tenant schema, in this order (by name). Append only. */
 export const tenantMigrations: readonly Migration[] = [
@@ -54,4 +55,5 @@ export const tenantMigrations: readonly Migration[] = [
   regions,
   regionsLiveEvents,
   assignmentPlanning,
+  idempotencyKeys,
 ];

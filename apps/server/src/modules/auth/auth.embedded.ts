@@ -14,6 +14,7 @@ import { LOGIN_CSS, renderLoginPage, renderLogoutPage, renderSignedOutPage } fro
 import { authenticateLocalUser, findLocalUserById } from './local-users.js';
 import { createLoginThrottle } from './login-throttle.js';
 import { createDbAdapterFactory } from './oidc-adapter.js';
+import { serviceAccountClients } from './service-account-clients.js';
 import { clearSigninTicketCookie, redeemSigninTicket, registerAccountPages } from './account-routes.js';
 import type { LinkAnnouncer } from './invitations.js';
 
@@ -45,6 +46,8 @@ function publicPart(jwk: JWK): JWK {
 
 export type EmbeddedIdentity = {
   issuer: string;
+  /** Where integrations obtain tokens with the client-credentials grant (service accounts). */
+  tokenEndpoint: string;
   /** The server's public base URL (links in invitations and resets point there). */
   publicUrl: string;
   trusted: TrustedIssuer;
@@ -109,8 +112,8 @@ export type EmbeddedIdentityOptions = {
 /**
  * The embedded OpenID provider (oidc-provider), used when no OIDC_ISSUER is configured. It issues
  * access tokens shaped like Keycloak's (realm_access.roles, the tenant claim, name, e-mail), so
- * the rest of the server cannot tell the two apart. Authorization code + PKCE only, refresh
- * tokens rotated, a plain login page with failed-login throttling, RP-initiated logout.
+ * the rest of the server cannot tell the two apart. Authorization code + PKCE for people (refresh
+ * tokens rotated), the client-credentials grant for service accounts of integrations, a plain login page with failed-login throttling, RP-initiated logout.
  */
 export async function createEmbeddedIdentity(options: EmbeddedIdentityOptions): Promise<EmbeddedIdentity> {
   const { db, publicUrl, audience, tenantClaim } = options;
@@ -119,8 +122,11 @@ export async function createEmbeddedIdentity(options: EmbeddedIdentityOptions): 
   const origins = [publicUrl, ...(options.devOrigins ?? [])];
   const throttle = createLoginThrottle(db);
 
+  const storage = createDbAdapterFactory(db);
+  // Service accounts are clients found in their table (client-credentials grant only).
+  const serviceAccounts = serviceAccountClients(db, tenantClaim);
   const configuration: Configuration = {
-    adapter: createDbAdapterFactory(db),
+    adapter: (model) => (model === 'Client' ? serviceAccounts.adapter : storage(model)),
     clients: [
       {
         client_id: EMBEDDED_CLIENT_ID,
@@ -153,6 +159,7 @@ export async function createEmbeddedIdentity(options: EmbeddedIdentityOptions): 
         },
       },
       revocation: { enabled: true },
+      clientCredentials: { enabled: true },
       resourceIndicators: {
         enabled: true,
         defaultResource: () => API_RESOURCE,
@@ -174,6 +181,7 @@ export async function createEmbeddedIdentity(options: EmbeddedIdentityOptions): 
       Session: 12 * 3600,
       Grant: 12 * 3600,
       RefreshToken: 12 * 3600,
+      ClientCredentials: ACCESS_TOKEN_TTL_S,
     },
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     findAccount: async (_ctx, sub) => {
@@ -185,6 +193,7 @@ export async function createEmbeddedIdentity(options: EmbeddedIdentityOptions): 
       };
     },
     extraTokenClaims: async (_ctx, token) => {
+      if (token.kind === 'ClientCredentials') return serviceAccounts.tokenClaims(String(token.clientId));
       const accountId = (token as { accountId?: string }).accountId;
       if (!accountId) return undefined;
       const user = await findLocalUserById(db, accountId);
@@ -222,6 +231,7 @@ export async function createEmbeddedIdentity(options: EmbeddedIdentityOptions): 
 
   const provider = new Provider(issuer, configuration);
   provider.proxy = options.trustProxy;
+  serviceAccounts.install(provider);
   const callback = provider.callback();
 
   const trusted: TrustedIssuer = {
@@ -338,7 +348,7 @@ export async function createEmbeddedIdentity(options: EmbeddedIdentityOptions): 
     });
   }
 
-  return { issuer, publicUrl, trusted, mount };
+  return { issuer, publicUrl, trusted, mount, tokenEndpoint: `${issuer}/token` };
 }
 
 function escapeHtml(text: string): string {

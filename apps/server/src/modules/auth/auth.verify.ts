@@ -6,7 +6,9 @@ import { AppError, forbidden, unauthorized } from '../../platform/errors.js';
 import type { Actor, ActorTenant, Authenticator } from '../../platform/http/access.js';
 import { findTenantBySlug, type ControlTables } from '../../platform/db/index.js';
 import { findMembershipForSignIn, soleTenantOfSubject } from '../users/index.js';
+import { findServiceAccountByClientId, isServiceAccountClientId } from '../integrations/index.js';
 import type { Outbound } from '../../platform/net/outbound.js';
+import { serviceAccountActorName } from './service-account-clients.js';
 import { createIssuerKeys, selectTenantIssuersByIssuer, type TenantIssuerKeyOptions } from './tenant-issuers.js';
 
 export type TrustedIssuer = {
@@ -289,6 +291,25 @@ export function createAuthenticator(
     const subject = claims.sub ?? '';
     const email =
       typeof claims.email === 'string' && (claims as { email_verified?: unknown }).email_verified !== false ? claims.email : null;
+
+    // A service account's token (client-credentials grant at the embedded provider): its tenant and
+    // roles are read from its row on every request, so a revoked account's tokens, however fresh
+    // and whatever the signature cache holds, are refused from the next request on every instance.
+    if (db && !verified.fixedTenant && isServiceAccountClientId(subject) && (claims as { client_id?: unknown }).client_id === subject) {
+      const account = await findServiceAccountByClientId(db, subject);
+      if (!account?.active) throw unauthorized('this service account has been revoked');
+      const tenant = await resolveTenant(account.tenantSlug);
+      if (!tenant || verified.tenantSlug !== account.tenantSlug) throw unauthorized("the token does not name the service account's tenant");
+      return {
+        subject,
+        name: serviceAccountActorName(account.name),
+        email: null,
+        roles: account.roles,
+        isOperator: false,
+        tenant,
+        issuer: verified.issuer,
+      };
+    }
 
     let slug = verified.tenantSlug;
     if (slug === null && db && !verified.fixedTenant) slug = (await soleTenantOfSubject(db, subject, verified.issuer)) ?? null;

@@ -29,6 +29,7 @@ import { tenantRunner } from '../../platform/http/tenant-route.js';
 import { expectedVersion, setEtag } from '../../platform/http/versioning.js';
 import { recordAudit } from '../audit/index.js';
 import { notificationsOf } from '../notifications/index.js';
+import { idempotencyKeyOf, IDEMPOTENT_REPLAYED_HEADER, runIdempotent } from '../integrations/index.js';
 import { findDriverBySubject } from '../people/index.js';
 import { findSite, siteView } from '../sites/index.js';
 import { advanceDispatch } from './advance-dispatch.js';
@@ -84,14 +85,25 @@ export function dispatchRoutes(database: Database, options: DispatchRoutesOption
         schema: {
           tags: ['work-orders'],
           summary: 'Create a work order; each requested unit is dispatched, queued or scheduled',
+          description:
+            'With an `Idempotency-Key` header (1–255 visible ASCII characters) the work order is created at most once per key and tenant ' +
+            'within 24 hours: the same key with the same body answers the first response again (with `Idempotent-Replayed: true`); ' +
+            'the same key with another body is refused with 422.',
           body: CreateWorkOrderSchema,
           response: { 201: WorkOrderSchema },
         },
       },
       async (request, reply) => {
-        const view = await inTenant(request, (tx, caller) => createWorkOrder(tx, caller, request.body));
-        setEtag(reply, view.version);
-        return reply.status(201).send(view);
+        const key = idempotencyKeyOf(request.headers);
+        const result = await inTenant(request, async (tx, caller) => {
+          const create = async () => ({ status: 201, body: await createWorkOrder(tx, caller, request.body) });
+          // Only 201 is ever stored (failures roll the key back), so the replay answers 201 too.
+          if (key === undefined) return { ...(await create()), replayed: false };
+          return runIdempotent(tx, caller, { operation: 'POST /api/v1/work-orders', key, body: request.body }, create);
+        });
+        setEtag(reply, result.body.version);
+        if (result.replayed) reply.header(IDEMPOTENT_REPLAYED_HEADER, 'true');
+        return reply.status(201).send(result.body);
       },
     );
     r.get(
