@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 
 /** The hash an empty chain starts from (the first event's `prev_hash`). */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -124,4 +124,76 @@ export function diffFields(
     setMember(changedAfter, key, Object.hasOwn(a, key) ? (a[key] as JsonValue) : null);
   }
   return { before: redact(changedBefore) as Record<string, JsonValue>, after: redact(changedAfter) as Record<string, JsonValue> };
+}
+
+// ---- keyed hash of personal fields (hash version 2, decision 0012) ------------------------------
+
+/**
+ * Top-level fields of `before`/`after` whose values are personal data: names, e-mail addresses,
+ * phone numbers and contacts (`name`, `email`, `phone`, `contact`, and any key ending in `Name`,
+ * `Email` or `Phone`: `contactName`, `createdByName`, `adminEmail`…). With the actor's name they are
+ * the paths an event's hash covers through a keyed hash instead of the value itself.
+ */
+const PERSONAL_KEY = /^(name|email|phone|contact)$|(Name|Email|Phone)$/;
+
+export const isPersonalKey = (key: string): boolean => PERSONAL_KEY.test(key);
+
+/** How a keyed hash stands in for a personal value in the hashed content. */
+export const DIGEST_PREFIX = 'hmac-sha256:';
+
+/** The keyed hash of one personal value: HMAC-SHA-256 (tenant key) over its canonical JSON, hex. */
+export function keyedHash(key: Buffer, value: JsonValue): string {
+  return createHmac('sha256', key).update(canonicalJson(value), 'utf8').digest('hex');
+}
+
+/** Personal paths of an event: `actor.name`, `before.<key>`, `after.<key>` (null values are not personal data). */
+export type PersonalPath = `actor.name` | `before.${string}` | `after.${string}`;
+
+function sideOf(content: HashedContent, path: string): { record: Record<string, JsonValue> | null; key: string } | null {
+  const dot = path.indexOf('.');
+  const side = path.slice(0, dot);
+  const key = path.slice(dot + 1);
+  if (side === 'before' || side === 'after') return { record: content[side], key };
+  return null;
+}
+
+/** The value a personal path names in an event, or undefined when it holds none. */
+export function personalValueAt(content: HashedContent, path: string): JsonValue | undefined {
+  if (path === 'actor.name') return content.actor.name;
+  const at = sideOf(content, path);
+  return at?.record && Object.hasOwn(at.record, at.key) ? at.record[at.key] : undefined;
+}
+
+/**
+ * The content a keyed-hash event's hash covers: each personal value replaced by
+ * `"hmac-sha256:<hex>"` (its keyed hash, as stored in the event's `personal`). Any other change
+ * to the event still changes the hash; the personal values themselves can be pseudonymised.
+ */
+export function sealPersonal(content: HashedContent, digests: Readonly<Record<string, string>>): HashedContent {
+  const sealed: HashedContent = {
+    ...content,
+    actor: { ...content.actor },
+    before: content.before && { ...content.before },
+    after: content.after && { ...content.after },
+  };
+  for (const [path, digest] of Object.entries(digests)) {
+    const stand = `${DIGEST_PREFIX}${digest}`;
+    if (path === 'actor.name') sealed.actor.name = stand;
+    else {
+      const at = sideOf(sealed, path);
+      if (at?.record) setMember(at.record, at.key, stand);
+    }
+  }
+  return sealed;
+}
+
+/** The format of erasure pseudonyms (`audit_erasures`) and the e-mail form erasure writes. */
+export const PSEUDONYM = /^erased-[0-9a-f]{12}$/;
+export const pseudonymEmail = (pseudonym: string): string => `${pseudonym}@erased.invalid`;
+
+/** Whether a personal value is one a registered erasure wrote (the pseudonym or its e-mail form). */
+export function isRegisteredPseudonym(value: JsonValue | undefined, registered: ReadonlySet<string>): boolean {
+  if (typeof value !== 'string') return false;
+  const bare = value.endsWith('@erased.invalid') ? value.slice(0, -'@erased.invalid'.length) : value;
+  return PSEUDONYM.test(bare) && registered.has(bare);
 }
