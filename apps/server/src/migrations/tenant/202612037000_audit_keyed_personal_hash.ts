@@ -17,8 +17,8 @@ function hmacPads(key: Buffer): { inner: Buffer; outer: Buffer } {
  * - `audit_secret`: the tenant's 32-byte HMAC key (and its RFC 2104 pads, so SQL computes
  *   HMAC-SHA-256 with two `sha256` calls). Outside the audit rows, never in an API answer or
  *   export; the tenant role may read it (the app hashes and verifies with it) but not change it.
- * - `audit_events.personal`: per event, the HMAC of each personal value by path (`actor.name`,
- *   `after.email`, …); null for events written before this migration (hash version 1, verified as
+ * - `audit_events.personal`: per event, the HMAC of each personal value by path (`actor/name`,
+ *   `after/email`, …); null for events written before this migration (hash version 1, verified as
  *   before). From now on the event's hash covers `"hmac-sha256:<hex>"` in place of each personal
  *   value (`modules/audit/audit.hash.ts` `personalHashedContent`).
  * - `audit_erasures`: the pseudonyms erasure has used (insert-only). The verifier accepts a personal
@@ -34,8 +34,14 @@ export async function up(db: Transaction<any>): Promise<void> {
   const key = randomBytes(32);
   const { inner, outer } = hmacPads(key);
   // Self-check of the pads against Node's HMAC, so SQL and the verifier can never disagree silently.
-  const innerHash = createHash('sha256').update(Buffer.concat([inner, Buffer.from('probe')])).digest();
-  if (createHash('sha256').update(Buffer.concat([outer, innerHash])).digest('hex') !== createHmac('sha256', key).update('probe').digest('hex'))
+  const innerHash = createHash('sha256')
+    .update(Buffer.concat([inner, Buffer.from('probe')]))
+    .digest();
+  if (
+    createHash('sha256')
+      .update(Buffer.concat([outer, innerHash]))
+      .digest('hex') !== createHmac('sha256', key).update('probe').digest('hex')
+  )
     throw new Error('audit: HMAC pads are wrong');
 
   await sql`
@@ -58,6 +64,8 @@ export async function up(db: Transaction<any>): Promise<void> {
 
   await sql`
     create function audit_events_guard() returns trigger language plpgsql as $$
+    declare
+      registered boolean;
     begin
       if tg_op = 'UPDATE' and old.personal is not null and new.personal = old.personal
         and (new.sequence, new.occurred_at, new.actor_kind, new.actor_subject, new.actor_roles, new.action, new.entity_type,
@@ -65,8 +73,12 @@ export async function up(db: Transaction<any>): Promise<void> {
             is not distinct from
             (old.sequence, old.occurred_at, old.actor_kind, old.actor_subject, old.actor_roles, old.action, old.entity_type,
              old.entity_id, old.request_id, old.source_ip, old.user_agent, old.prev_hash, old.hash)
+        and coalesce(current_setting('ym.audit_pseudonym', true), '') <> ''
       then
-        if exists (select 1 from audit_erasures where pseudonym = current_setting('ym.audit_pseudonym', true)) then
+        -- The registry of the table's own schema (the guard may run under any search_path).
+        execute format('select exists (select 1 from %I.audit_erasures where pseudonym = $1)', tg_table_schema)
+          into registered using current_setting('ym.audit_pseudonym', true);
+        if registered then
           return new;
         end if;
       end if;

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { TenantTx } from '../../platform/db/index.js';
-import { PSEUDONYM, pseudonymEmail, type JsonValue } from './audit.hash.js';
+import { PSEUDONYM, pseudonymEmail, replacePersonal, type JsonValue } from './audit.hash.js';
 import { insertErasure, selectPersonEvents, updatePersonalFields, type PersonalFieldsUpdate } from './audit.repo.js';
 
 export type AuditPerson = {
@@ -12,20 +12,28 @@ export type AuditPerson = {
 
 const BATCH = 1000;
 
+/**
+ * The record with the person's personal values replaced: every one of them in an event about
+ * their own records (`isOwn`), otherwise those in an object naming them by `subject` (such as
+ * `createdBy: { name, subject }`). Only paths the event's keyed hashes cover are touched.
+ */
 function pseudonymised(
-  record: Record<string, unknown> | null,
   side: 'before' | 'after',
+  record: Record<string, unknown> | null,
   digests: Readonly<Record<string, string>>,
+  person: AuditPerson,
+  isOwn: boolean,
   pseudonym: string,
-): Record<string, JsonValue> | null {
-  if (!record) return null;
-  const out = { ...(record as Record<string, JsonValue>) };
-  for (const path of Object.keys(digests)) {
-    if (!path.startsWith(`${side}.`)) continue;
-    const key = path.slice(side.length + 1);
-    if (Object.hasOwn(out, key)) out[key] = /email/i.test(key) ? pseudonymEmail(pseudonym) : pseudonym;
-  }
-  return out;
+): { record: Record<string, JsonValue> | null; changed: boolean } {
+  let changed = false;
+  const out = replacePersonal(side, record as Record<string, JsonValue> | null, (path, value, parent) => {
+    const key = path.slice(path.lastIndexOf('/') + 1);
+    const theirs = isOwn || (person.subject !== null && parent.subject === person.subject);
+    if (!theirs || !Object.hasOwn(digests, path)) return value;
+    changed = true;
+    return /email/i.test(key) ? pseudonymEmail(pseudonym) : pseudonym;
+  });
+  return { record: out, changed };
 }
 
 /**
@@ -48,28 +56,30 @@ export async function pseudonymiseAuditTrail(
   const ownEntity = new Set(person.entities.map((e) => `${e.type}\u0000${e.id}`));
   let pseudonymisedCount = 0;
   let legacyKept = 0;
-  for (let after = 0; ;) {
-    const rows = await selectPersonEvents(tx, person, after, BATCH);
+  for (let cursor = 0; ;) {
+    const rows = await selectPersonEvents(tx, person, cursor, BATCH);
     const updates: PersonalFieldsUpdate[] = [];
     for (const row of rows) {
       if (row.personal === null) {
         legacyKept += 1;
         continue;
       }
-      const isActor = person.subject !== null && row.actor_subject === person.subject && Object.hasOwn(row.personal, 'actor.name');
+      const isActor = person.subject !== null && row.actor_subject === person.subject && Object.hasOwn(row.personal, 'actor/name');
       const isOwn = ownEntity.has(`${row.entity_type}\u0000${row.entity_id}`);
-      const update: PersonalFieldsUpdate = {
-        sequence: Number(row.sequence),
-        actor_name: isActor ? pseudonym : row.actor_name,
-        before: isOwn ? pseudonymised(row.before, 'before', row.personal, pseudonym) : (row.before as Record<string, JsonValue> | null),
-        after: isOwn ? pseudonymised(row.after, 'after', row.personal, pseudonym) : (row.after as Record<string, JsonValue> | null),
-      };
-      if (isActor || isOwn) updates.push(update);
+      const before = pseudonymised('before', row.before, row.personal, person, isOwn, pseudonym);
+      const after = pseudonymised('after', row.after, row.personal, person, isOwn, pseudonym);
+      if (isActor || before.changed || after.changed)
+        updates.push({
+          sequence: Number(row.sequence),
+          actor_name: isActor ? pseudonym : row.actor_name,
+          before: before.record,
+          after: after.record,
+        });
     }
     if (updates.length > 0) pseudonymisedCount += await updatePersonalFields(tx, updates);
     const last = rows.at(-1);
     if (!last || rows.length < BATCH) break;
-    after = Number(last.sequence);
+    cursor = Number(last.sequence);
   }
   await sql`select set_config('ym.audit_pseudonym', '', true)`.execute(tx);
   return { pseudonymised: pseudonymisedCount, legacyKept };

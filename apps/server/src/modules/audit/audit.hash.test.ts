@@ -130,7 +130,17 @@ describe('the canonical text cut for audit_append', () => {
         entityType: 'dispatch',
         entityId: 'd-1',
         before: { status: 'queued', n: 1.5, x: null },
-        after: { status: 'dispatched', n: -0, when: new Date(0), driverName: 'Ann "A" Ortiz', phone: null, contactEmail: 'a@b.c' },
+        after: {
+          status: 'dispatched',
+          n: -0,
+          when: new Date(0),
+          driverName: 'Ann "A" Ortiz',
+          phone: null,
+          contactEmail: 'a@b.c',
+          createdBy: { name: 'Zoë', subject: 's/1' },
+          lines: [{ contactName: 'L~1' }, 'x', null],
+          'we/ird~': { email: 'w@x.y' },
+        },
       },
       {
         action: 'work_order.created',
@@ -142,7 +152,12 @@ describe('the canonical text cut for audit_append', () => {
     ];
     for (const caller of callers) {
       for (const entry of entries) {
-        const e = appendableEvent(caller, entry) as Record<string, unknown> & { s: string[]; p: Array<{ k: string; v: string }>; b: string; c: string };
+        const e = appendableEvent(caller, entry) as Record<string, unknown> & {
+          s: string[];
+          p: Array<{ k: string; v: string }>;
+          b: string;
+          c: string;
+        };
         const occurredAt = '2026-12-02T20:00:00.123Z';
         const prevHash = 'ab'.repeat(32);
         const sequence = 4711;
@@ -171,7 +186,16 @@ describe('the canonical text cut for audit_append', () => {
           expect(keyedHash(key, personalValueAt(content, hole.k) ?? null)).toBe(digest);
         });
         expect(e.s).toHaveLength(e.p.length + 1);
-        expect(Object.keys(digests)).toContain('actor.name');
+        expect(Object.keys(digests)).toContain('actor/name');
+        if (entry.entityId === 'd-1')
+          expect(Object.keys(digests).sort()).toEqual([
+            'actor/name',
+            'after/contactEmail',
+            'after/createdBy/name',
+            'after/driverName',
+            'after/lines/0/contactName',
+            'after/we~1ird~0/email',
+          ]);
         expect(`${a}${occurredAt}","prevHash":"${prevHash}${e.b}${sequence}${e.c}`).toBe(
           canonicalJson(sealPersonal(content, digests) as unknown as JsonValue),
         );
@@ -198,17 +222,21 @@ describe('keyed hash of personal fields', () => {
   };
   const key = Buffer.alloc(32, 1);
   const digests = {
-    'actor.name': keyedHash(key, 'Ann Ortiz'),
-    'before.name': keyedHash(key, 'Ann'),
-    'after.name': keyedHash(key, 'Ann Ortiz'),
+    'actor/name': keyedHash(key, 'Ann Ortiz'),
+    'before/name': keyedHash(key, 'Ann'),
+    'after/name': keyedHash(key, 'Ann Ortiz'),
   };
 
   it('covers the keyed hash, so a pseudonym in place of the value keeps the hash', () => {
     const hash = hashEvent(sealPersonal(content, digests));
-    const erased = { ...content, actor: { ...content.actor, name: 'erased-0123456789ab' }, before: { name: 'erased-0123456789ab', status: 'x' } };
+    const erased = {
+      ...content,
+      actor: { ...content.actor, name: 'erased-0123456789ab' },
+      before: { name: 'erased-0123456789ab', status: 'x' },
+    };
     expect(hashEvent(sealPersonal(erased, digests))).toBe(hash);
     expect(hashEvent(sealPersonal({ ...content, after: { name: 'Ann Ortiz', status: 'z' } }, digests))).not.toBe(hash);
-    expect(hashEvent(sealPersonal(content, { ...digests, 'after.name': keyedHash(key, 'Someone else') }))).not.toBe(hash);
+    expect(hashEvent(sealPersonal(content, { ...digests, 'after/name': keyedHash(key, 'Someone else') }))).not.toBe(hash);
   });
 
   it('depends on the key and accepts only registered pseudonyms', () => {

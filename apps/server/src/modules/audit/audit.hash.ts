@@ -129,10 +129,10 @@ export function diffFields(
 // ---- keyed hash of personal fields (hash version 2, decision 0012) ------------------------------
 
 /**
- * Top-level fields of `before`/`after` whose values are personal data: names, e-mail addresses,
- * phone numbers and contacts (`name`, `email`, `phone`, `contact`, and any key ending in `Name`,
- * `Email` or `Phone`: `contactName`, `createdByName`, `adminEmail`…). With the actor's name they are
- * the paths an event's hash covers through a keyed hash instead of the value itself.
+ * Fields of `before`/`after` (at any depth) whose values are personal data: names, e-mail
+ * addresses, phone numbers and contacts (`name`, `email`, `phone`, `contact`, and any key ending in
+ * `Name`, `Email` or `Phone`: `contactName`, `createdBy.name`, `adminEmail`…). With the actor's
+ * name they are the values an event's hash covers through a keyed hash instead of the value.
  */
 const PERSONAL_KEY = /^(name|email|phone|contact)$|(Name|Email|Phone)$/;
 
@@ -146,22 +146,51 @@ export function keyedHash(key: Buffer, value: JsonValue): string {
   return createHmac('sha256', key).update(canonicalJson(value), 'utf8').digest('hex');
 }
 
-/** Personal paths of an event: `actor.name`, `before.<key>`, `after.<key>` (null values are not personal data). */
-export type PersonalPath = `actor.name` | `before.${string}` | `after.${string}`;
+/**
+ * A personal value's path: JSON Pointer segments (RFC 6901 escaping) joined by `/`, from the
+ * event's root: `actor/name`, `after/email`, `after/createdBy/name`, `before/lines/0/contactName`.
+ */
+export const personalPath = (segments: ReadonlyArray<string | number>): string =>
+  segments.map((s) => String(s).replaceAll('~', '~0').replaceAll('/', '~1')).join('/');
 
-function sideOf(content: HashedContent, path: string): { record: Record<string, JsonValue> | null; key: string } | null {
-  const dot = path.indexOf('.');
-  const side = path.slice(0, dot);
-  const key = path.slice(dot + 1);
-  if (side === 'before' || side === 'after') return { record: content[side], key };
-  return null;
+const segmentsOf = (path: string): string[] => path.split('/').map((s) => s.replaceAll('~1', '/').replaceAll('~0', '~'));
+
+/**
+ * Calls `visit` for every personal value of a `before`/`after` record (non-null values under a
+ * personal key, not descending into them) with its path; `visit` returns its stand-in. Returns
+ * the record with the stand-ins (a copy), so the same walk cuts the text and seals the content.
+ */
+export function replacePersonal(
+  side: 'before' | 'after',
+  record: Record<string, JsonValue> | null,
+  visit: (path: string, value: JsonValue, parent: Record<string, JsonValue>) => JsonValue,
+): Record<string, JsonValue> | null {
+  const walk = (value: JsonValue, at: Array<string | number>): JsonValue => {
+    if (value === null || typeof value !== 'object') return value;
+    if (Array.isArray(value)) return value.map((item, i) => walk(item, [...at, i]));
+    const out: Record<string, JsonValue> = {};
+    for (const [key, member] of Object.entries(value))
+      setMember(
+        out,
+        key,
+        isPersonalKey(key) && member !== null ? visit(personalPath([...at, key]), member, value) : walk(member, [...at, key]),
+      );
+    return out;
+  };
+  return record && (walk(record, [side]) as Record<string, JsonValue>);
 }
 
 /** The value a personal path names in an event, or undefined when it holds none. */
 export function personalValueAt(content: HashedContent, path: string): JsonValue | undefined {
-  if (path === 'actor.name') return content.actor.name;
-  const at = sideOf(content, path);
-  return at?.record && Object.hasOwn(at.record, at.key) ? at.record[at.key] : undefined;
+  const [root, ...rest] = segmentsOf(path);
+  let value: JsonValue | undefined =
+    root === 'actor' ? (content.actor as unknown as JsonValue) : root === 'before' || root === 'after' ? content[root] : undefined;
+  for (const segment of rest) {
+    if (value === null || value === undefined || typeof value !== 'object') return undefined;
+    if (Array.isArray(value)) value = /^(0|[1-9][0-9]*)$/.test(segment) ? value[Number(segment)] : undefined;
+    else value = Object.hasOwn(value, segment) ? value[segment] : undefined;
+  }
+  return value;
 }
 
 /**
@@ -170,21 +199,13 @@ export function personalValueAt(content: HashedContent, path: string): JsonValue
  * to the event still changes the hash; the personal values themselves can be pseudonymised.
  */
 export function sealPersonal(content: HashedContent, digests: Readonly<Record<string, string>>): HashedContent {
-  const sealed: HashedContent = {
+  const stand = (path: string, value: JsonValue): JsonValue => (Object.hasOwn(digests, path) ? `${DIGEST_PREFIX}${digests[path]}` : value);
+  return {
     ...content,
-    actor: { ...content.actor },
-    before: content.before && { ...content.before },
-    after: content.after && { ...content.after },
+    actor: { ...content.actor, name: stand('actor/name', content.actor.name) as string },
+    before: replacePersonal('before', content.before, stand),
+    after: replacePersonal('after', content.after, stand),
   };
-  for (const [path, digest] of Object.entries(digests)) {
-    const stand = `${DIGEST_PREFIX}${digest}`;
-    if (path === 'actor.name') sealed.actor.name = stand;
-    else {
-      const at = sideOf(sealed, path);
-      if (at?.record) setMember(at.record, at.key, stand);
-    }
-  }
-  return sealed;
 }
 
 /** The format of erasure pseudonyms (`audit_erasures`) and the e-mail form erasure writes. */

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Caller } from '../../platform/caller.js';
 import { beforeCommit, type FinalWrite, type TenantTx } from '../../platform/db/index.js';
-import { canonicalJson, diffFields, isPersonalKey, storableText, type JsonValue } from './audit.hash.js';
+import { canonicalJson, diffFields, replacePersonal, storableText, type JsonValue } from './audit.hash.js';
 
 export type AuditEntry = {
   action: string;
@@ -73,7 +73,7 @@ const HOLE_TEXT = /"\\u0000hole:(\d+)"/;
  * One event as `audit_append` takes it: the stored fields, and the canonical JSON of its hashed
  * content (`hashEvent` over `sealPersonal`) cut around the values only the database fills in.
  * `s` and `p`: the text up to `"occurredAt":"` is `s[0] ‖ "hmac-sha256:" ‖ HMAC(p[0].v) ‖ s[1] ‖ …`,
- * one hole per personal value (`p[i].k` its path, `p[i].v` its canonical JSON, HMAC'd with the
+ * one hole per personal value (`p[i].k` its path as in `personalPath`, `p[i].v` its canonical JSON, HMAC'd with the
  * tenant's key in SQL); then `","prevHash":"` + the previous hash, `b` up to `"sequence":`, `c`
  * the rest. Keys sort as action, actor, after, before, entityId, entityType, occurredAt, prevHash,
  * requestId, sequence, sourceIp, userAgent (the `HashedContent` keys; `audit.hash.test.ts` checks
@@ -94,20 +94,14 @@ export function appendableEvent(caller: Caller, entry: AuditEntry): Record<strin
   const sourceIp = text(caller.sourceIp);
   const userAgent = text(caller.userAgent);
   const j = (value: JsonValue): string => canonicalJson(value);
-  const personal: Array<{ k: string; v: string }> = [{ k: 'actor.name', v: j(actor.name) }];
-  const holed = (side: 'before' | 'after', record: Record<string, JsonValue> | null): Record<string, JsonValue> | null => {
-    if (!record) return null;
-    const out: Record<string, JsonValue> = {};
-    for (const [key, value] of Object.entries(record)) {
-      const personalValue = isPersonalKey(key) && value !== null;
-      if (personalValue) personal.push({ k: `${side}.${key}`, v: j(value) });
-      Object.defineProperty(out, key, { value: personalValue ? hole(personal.length - 1) : value, enumerable: true, writable: true, configurable: true });
-    }
-    return out;
+  const personal: Array<{ k: string; v: string }> = [{ k: 'actor/name', v: j(actor.name) }];
+  const holeFor = (path: string, value: JsonValue): JsonValue => {
+    personal.push({ k: path, v: j(value) });
+    return hole(personal.length - 1);
   };
   const holedActor = { ...actor, name: hole(0) };
-  const holedAfter = holed('after', after);
-  const holedBefore = holed('before', before);
+  const holedAfter = replacePersonal('after', after, holeFor);
+  const holedBefore = replacePersonal('before', before, holeFor);
   const a = `{"action":${j(action)},"actor":${j(holedActor)},"after":${j(holedAfter)},"before":${j(holedBefore)},"entityId":${j(entityId)},"entityType":${j(entityType)},"occurredAt":"`;
   const parts = a.split(HOLE_TEXT);
   const segments = parts.filter((_, i) => i % 2 === 0);

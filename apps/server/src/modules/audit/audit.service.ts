@@ -94,7 +94,10 @@ const VERIFY_BATCH = 2000;
  * hash (tenant key) or be a pseudonym that an erasure registered (`personal` check).
  */
 export async function verifyAuditChain(db: Kysely<ControlTables>, tenantSlug: string): Promise<AuditVerifyResult> {
-  const { head, key } = await withTenant(db, tenantSlug, async (tx) => ({ head: await selectChainHead(tx), key: await selectAuditKey(tx) }));
+  const { head, key } = await withTenant(db, tenantSlug, async (tx) => ({
+    head: await selectChainHead(tx),
+    key: await selectAuditKey(tx),
+  }));
   let expectedSequence = 1;
   let prevHash = GENESIS_HASH;
   const broken = (

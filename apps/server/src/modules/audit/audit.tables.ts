@@ -30,7 +30,7 @@ export type AuditEventsTable = {
   hash: string;
   /**
    * Hash version 2 (decision 0012): the keyed hash (HMAC-SHA-256, `audit_secret`) of each personal
-   * value by path (`actor.name`, `after.email`…); the hash covers these instead of the values.
+   * value by path (`actor/name`, `after/createdBy/name`…); the hash covers these instead of the values.
    * Null: an event written before keyed hashing (version 1, the hash covers the values).
    */
   personal: ColumnType<Record<string, string> | null, never, never>;

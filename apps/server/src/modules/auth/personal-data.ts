@@ -10,7 +10,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * embedded provider's `sub`), or else the one with their e-mail. Row-level security shows the
  * tenant's own accounts only. None with an external identity provider.
  */
-export async function findPersonAccount(tx: TenantTx, person: { subject: string | null; email: string | null }): Promise<PersonalAccount | null> {
+export async function findPersonAccount(
+  tx: TenantTx,
+  person: { subject: string | null; email: string | null },
+): Promise<PersonalAccount | null> {
   const { subject, email } = person;
   const byId = subject !== null && UUID.test(subject) ? subject : null;
   if (byId === null && email === null) return null;
@@ -18,12 +21,17 @@ export async function findPersonAccount(tx: TenantTx, person: { subject: string 
     .selectFrom('control.local_users')
     .select(['id', 'email', 'name', 'active', 'created_at'])
     .where((eb) =>
-      eb.or([...(byId !== null ? [eb('id', '=', byId)] : []), ...(email !== null ? [eb(eb.fn('lower', ['email']), '=', email.toLowerCase())] : [])]),
+      eb.or([
+        ...(byId !== null ? [eb('id', '=', byId)] : []),
+        ...(email !== null ? [eb(eb.fn('lower', ['email']), '=', email.toLowerCase())] : []),
+      ]),
     )
     .orderBy(sql`id::text = ${byId ?? ''}`, 'desc')
     .limit(1)
     .executeTakeFirst();
-  return row ? { id: row.id, email: row.email, name: row.name, active: row.active, createdAt: new Date(row.created_at).toISOString() } : null;
+  return row
+    ? { id: row.id, email: row.email, name: row.name, active: row.active, createdAt: new Date(row.created_at).toISOString() }
+    : null;
 }
 
 /**

@@ -691,7 +691,10 @@ export async function holdNewDispatch(tx: TenantTx, id: string, reason: string, 
 }
 
 /** `select * from dispatches where driver_id = $1 or (assigned_by_kind = 'user' and assigned_by_subject = $2) order by created_at` (a person's data) */
-export function selectDispatchesOfPerson(tx: TenantTx, person: { driverId: string | null; subject: string | null }): Promise<DispatchRow[]> {
+export function selectDispatchesOfPerson(
+  tx: TenantTx,
+  person: { driverId: string | null; subject: string | null },
+): Promise<DispatchRow[]> {
   const { driverId, subject } = person;
   if (driverId === null && subject === null) return Promise.resolve([]);
   return tx
@@ -710,7 +713,9 @@ export function selectDispatchesOfPerson(tx: TenantTx, person: { driverId: strin
 
 /** `select count(*) from dispatches where driver_id = $1 and status in (<active>)` */
 export async function countActiveDispatchesOfDriver(tx: TenantTx, driverId: string): Promise<number> {
-  const { rows } = await sql<{ n: number }>`select count(*)::int as n from dispatches where driver_id = ${driverId} and status in (${ACTIVE_SQL})`.execute(tx);
+  const { rows } = await sql<{
+    n: number;
+  }>`select count(*)::int as n from dispatches where driver_id = ${driverId} and status in (${ACTIVE_SQL})`.execute(tx);
   return rows[0]?.n ?? 0;
 }
 

@@ -190,7 +190,10 @@ export async function selectExpiringQualifications(
 }
 
 /** `select * from drivers where subject = $1 (or else lower(email) = $2) order by archived_at nulls first limit 1` */
-export async function selectDriverOfPerson(tx: TenantTx, person: { subject: string | null; email: string | null }): Promise<DriverRow | undefined> {
+export async function selectDriverOfPerson(
+  tx: TenantTx,
+  person: { subject: string | null; email: string | null },
+): Promise<DriverRow | undefined> {
   const { subject, email } = person;
   if (subject === null && email === null) return undefined;
   return tx

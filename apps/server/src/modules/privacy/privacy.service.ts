@@ -63,7 +63,9 @@ export async function erasePerson(tx: TenantTx, caller: Caller, membershipId: st
   const person = { subject: membership.subject, email: membership.email };
   const driver = await findPersonDriver(tx, person);
   if (driver && (await activeDispatchesOfDriver(tx, driver.id)) > 0)
-    throw conflict('this person drives an active dispatch: complete or recall it first', [{ field: 'confirm', message: 'active dispatch' }]);
+    throw conflict('this person drives an active dispatch: complete or recall it first', [
+      { field: 'confirm', message: 'active dispatch' },
+    ]);
   const account = await findPersonAccount(tx, person);
 
   const pseudonym = `erased-${randomBytes(6).toString('hex')}`;
@@ -76,10 +78,7 @@ export async function erasePerson(tx: TenantTx, caller: Caller, membershipId: st
     tx,
     {
       subject: membership.subject,
-      entities: [
-        { type: 'membership', id: membership.id },
-        ...(driver ? [{ type: 'driver', id: driver.id }] : []),
-      ],
+      entities: [{ type: 'membership', id: membership.id }, ...(driver ? [{ type: 'driver', id: driver.id }] : [])],
     },
     pseudonym,
   );
