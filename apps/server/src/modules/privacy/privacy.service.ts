@@ -58,14 +58,11 @@ export async function erasePerson(tx: TenantTx, caller: Caller, membershipId: st
     throw unprocessable('confirmation-mismatch', 'type the person’s e-mail address (or name) to confirm the erasure', [
       { field: 'confirm', message: membership.email ? 'must be the person’s e-mail address' : 'must be the person’s name' },
     ]);
-  if (membership.subject !== null && membership.subject === caller.subject)
-    throw conflict('you cannot erase yourself', [{ field: 'confirm', message: 'ask another admin' }]);
+  if (membership.subject !== null && membership.subject === caller.subject) throw conflict('you cannot erase yourself: ask another admin');
   const person = { subject: membership.subject, email: membership.email };
   const driver = await findPersonDriver(tx, person);
   if (driver && (await activeDispatchesOfDriver(tx, driver.id)) > 0)
-    throw conflict('this person drives an active dispatch: complete or recall it first', [
-      { field: 'confirm', message: 'active dispatch' },
-    ]);
+    throw conflict('this person drives an active dispatch: complete or recall it first');
   const account = await findPersonAccount(tx, person);
 
   const pseudonym = `erased-${randomBytes(6).toString('hex')}`;
