@@ -183,8 +183,7 @@ export function replacePersonal(
 /** The value a personal path names in an event, or undefined when it holds none. */
 export function personalValueAt(content: HashedContent, path: string): JsonValue | undefined {
   const [root, ...rest] = segmentsOf(path);
-  let value: JsonValue | undefined =
-    root === 'actor' ? (content.actor as unknown as JsonValue) : root === 'before' || root === 'after' ? content[root] : undefined;
+  let value: JsonValue | undefined = root === 'actor' ? content.actor : root === 'before' || root === 'after' ? content[root] : undefined;
   for (const segment of rest) {
     if (value === null || value === undefined || typeof value !== 'object') return undefined;
     if (Array.isArray(value)) value = /^(0|[1-9][0-9]*)$/.test(segment) ? value[Number(segment)] : undefined;
