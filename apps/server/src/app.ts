@@ -38,6 +38,7 @@ import { usersRoutes } from './modules/users/index.js';
 import { integrationsRoutes } from './modules/integrations/index.js';
 import { planningRoutes } from './modules/planning/index.js';
 import { auditRoutes } from './modules/audit/index.js';
+import { privacyRoutes } from './modules/privacy/index.js';
 import { searchRoutes } from './modules/search/index.js';
 import { timelineRoutes } from './modules/dispatch/index.js';
 import { reportingRoutes } from './modules/reporting/index.js';
@@ -144,6 +145,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(usersRoutes(database, { invitations }));
   await app.register(integrationsRoutes(database, { tokenEndpoint: options.embeddedIdentity?.tokenEndpoint }));
   await app.register(auditRoutes(database));
+  await app.register(privacyRoutes(database));
   await app.register(searchRoutes(database));
   await app.register(timelineRoutes(database, config.map));
   const reads = createReadRouter(database, options.reportingDatabase, {

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Caller } from '../src/platform/caller.js';
 import { systemCaller } from '../src/platform/caller.js';
 import { withControl, withTenant, type Database, type TenantRecord } from '../src/platform/db/index.js';
-import { hashEvent, type HashedContent } from '../src/modules/audit/audit.hash.js';
+import { hashEvent, sealPersonal } from '../src/modules/audit/audit.hash.js';
+import { hashedContentOf } from '../src/modules/audit/audit.repo.js';
 import { auditHead, listAuditEvents, recordAudit, recordAuditBatch, verifyAuditChain } from '../src/modules/audit/index.js';
 import { createTestTenant, openTestDatabase, testDbKind } from './support/db.js';
 
@@ -309,17 +310,28 @@ describe(`audit trail on ${testDbKind()}`, () => {
       await behindTheDatabasesBack(
         database,
         slug,
-        `update audit_events set actor_name = 'Mallory', hash = repeat('a', 64) where sequence = 4`,
+        `update audit_events set after = '{"n": 400}', hash = repeat('a', 64) where sequence = 4`,
       );
       expect(await verifyAuditChain(database.db, slug)).toMatchObject({ ok: false, firstBroken: { sequence: 4, check: 'hash' } });
-      // The forger fixes the row's hash properly: then event 5 no longer points at it.
-      const forged = await withTenant(database.db, slug, async (tx) => (await listAuditEvents(tx, { entityId: 'j4' }))[0]);
-      const { hash: _stored, ...rest } = forged ?? ({} as never);
-      const content = rest as HashedContent;
-      await behindTheDatabasesBack(database, slug, `update audit_events set hash = '${hashEvent(content)}' where sequence = 4`);
+      // The forger fixes the row's hash properly (over its keyed hashes, as audit_append does): then event 5 no longer points at it.
+      const row = await withTenant(database.db, slug, async (tx) =>
+        tx.selectFrom('audit_events').selectAll().where('sequence', '=', 4).executeTakeFirstOrThrow(),
+      );
+      const forgedHash = hashEvent(sealPersonal(hashedContentOf(row), row.personal ?? {}));
+      await behindTheDatabasesBack(database, slug, `update audit_events set hash = '${forgedHash}' where sequence = 4`);
       expect(await verifyAuditChain(database.db, slug)).toMatchObject({
         ok: false,
-        firstBroken: { sequence: 5, check: 'prevHash', expected: hashEvent(content) },
+        firstBroken: { sequence: 5, check: 'prevHash', expected: forgedHash },
+      });
+    });
+
+    it('a personal value changed behind its keyed hash is found', async () => {
+      const slug = await freshCopy();
+      await behindTheDatabasesBack(database, slug, `update audit_events set actor_name = 'Mallory' where sequence = 4`);
+      expect(await verifyAuditChain(database.db, slug)).toMatchObject({
+        ok: false,
+        checked: 3,
+        firstBroken: { sequence: 4, check: 'personal' },
       });
     });
 

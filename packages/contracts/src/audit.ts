@@ -66,7 +66,7 @@ export type AuditExportQuery = z.infer<typeof AuditExportQuerySchema>;
 /** The first broken link of the chain: which event, what was checked, what was expected and found. */
 export const AuditBreakSchema = z.object({
   sequence: z.number().int(),
-  check: z.enum(['sequence', 'prevHash', 'hash', 'head']),
+  check: z.enum(['sequence', 'prevHash', 'hash', 'head', 'personal']),
   expected: text(),
   found: text(),
 });

@@ -18,3 +18,4 @@ export * from './search.js';
 export * from './planning.js';
 export * from './regions.js';
 export * from './integrations.js';
+export * from './privacy.js';

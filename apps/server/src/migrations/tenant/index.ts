@@ -26,6 +26,7 @@ import * as regions from './202612027000_regions_schema.js';
 import * as regionsLiveEvents from './202612031000_regions_live_events.js';
 import * as assignmentPlanning from './202612031001_dispatch_assignment_planning.js';
 import * as idempotencyKeys from './202612035002_integrations_idempotency_keys.js';
+import * as auditKeyedPersonalHash from './202612037000_audit_keyed_personal_hash.js';
 
 /** Migrations run in every tenant schema, in this order (by name). Append only. */
 export const tenantMigrations: readonly Migration[] = [
@@ -56,4 +57,5 @@ export const tenantMigrations: readonly Migration[] = [
   regionsLiveEvents,
   assignmentPlanning,
   idempotencyKeys,
+  auditKeyedPersonalHash,
 ];

@@ -1,6 +1,18 @@
+import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { csvField } from '../../platform/csv.js';
-import { canonicalJson, diffFields, hashEvent, toJsonValue, type HashedContent, type JsonValue } from './audit.hash.js';
+import {
+  canonicalJson,
+  diffFields,
+  hashEvent,
+  isRegisteredPseudonym,
+  keyedHash,
+  personalValueAt,
+  sealPersonal,
+  toJsonValue,
+  type HashedContent,
+  type JsonValue,
+} from './audit.hash.js';
 
 describe('canonical JSON', () => {
   it('sorts keys at every depth and writes no whitespace', () => {
@@ -89,6 +101,7 @@ describe('CSV fields', () => {
 describe('the canonical text cut for audit_append', () => {
   it('is the canonical JSON of the hashed content once the chain fills in time, previous hash and sequence', async () => {
     const { appendableEvent } = await import('./audit.record.js');
+    const key = Buffer.alloc(32, 7);
     const callers = [
       {
         kind: 'user' as const,
@@ -117,7 +130,17 @@ describe('the canonical text cut for audit_append', () => {
         entityType: 'dispatch',
         entityId: 'd-1',
         before: { status: 'queued', n: 1.5, x: null },
-        after: { status: 'dispatched', n: -0, when: new Date(0) },
+        after: {
+          status: 'dispatched',
+          n: -0,
+          when: new Date(0),
+          driverName: 'Ann "A" Ortiz',
+          phone: null,
+          contactEmail: 'a@b.c',
+          createdBy: { name: 'Zoë', subject: 's/1' },
+          lines: [{ contactName: 'L~1' }, 'x', null],
+          'we/ird~': { email: 'w@x.y' },
+        },
       },
       {
         action: 'work_order.created',
@@ -125,11 +148,16 @@ describe('the canonical text cut for audit_append', () => {
         entityId: 'w\u0000-2',
         after: { lines: [{ b: 2, a: 1 }], note: 'a\uD800b', password: 'hunter2' },
       },
-      { action: 'x', entityType: 'y', entityId: 'z', before: { gone: true } },
+      { action: 'x', entityType: 'y', entityId: 'z', before: { gone: true, name: { first: 'Zoë' }, email: 'z@x.y' } },
     ];
     for (const caller of callers) {
       for (const entry of entries) {
-        const e = appendableEvent(caller, entry) as Record<string, unknown> & { a: string; b: string; c: string };
+        const e = appendableEvent(caller, entry) as Record<string, unknown> & {
+          s: string[];
+          p: Array<{ k: string; v: string }>;
+          b: string;
+          c: string;
+        };
         const occurredAt = '2026-12-02T20:00:00.123Z';
         const prevHash = 'ab'.repeat(32);
         const sequence = 4711;
@@ -147,9 +175,76 @@ describe('the canonical text cut for audit_append', () => {
           userAgent: e.user_agent as string | null,
           prevHash,
         };
-        expect(`${e.a}${occurredAt}","prevHash":"${prevHash}${e.b}${sequence}${e.c}`).toBe(canonicalJson(content as unknown as JsonValue));
+        // What audit_append does in SQL: each hole becomes the HMAC of its value under the tenant key.
+        const digests: Record<string, string> = {};
+        let a = e.s[0] ?? '';
+        e.p.forEach((hole, i) => {
+          const digest = createHmac('sha256', key).update(hole.v, 'utf8').digest('hex');
+          digests[hole.k] = digest;
+          a += `"hmac-sha256:${digest}"${e.s[i + 1] ?? ''}`;
+          expect(hole.v).toBe(canonicalJson(personalValueAt(content, hole.k) ?? null));
+          expect(keyedHash(key, personalValueAt(content, hole.k) ?? null)).toBe(digest);
+        });
+        expect(e.s).toHaveLength(e.p.length + 1);
+        expect(Object.keys(digests)).toContain('actor/name');
+        if (entry.entityId === 'd-1')
+          expect(Object.keys(digests).sort()).toEqual([
+            'actor/name',
+            'after/contactEmail',
+            'after/createdBy/name',
+            'after/driverName',
+            'after/lines/0/contactName',
+            'after/we~1ird~0/email',
+          ]);
+        expect(`${a}${occurredAt}","prevHash":"${prevHash}${e.b}${sequence}${e.c}`).toBe(
+          canonicalJson(sealPersonal(content, digests) as unknown as JsonValue),
+        );
         expect(hashEvent(content)).toMatch(/^[0-9a-f]{64}$/);
       }
     }
+  });
+});
+
+describe('keyed hash of personal fields', () => {
+  const content: HashedContent = {
+    sequence: 3,
+    occurredAt: '2026-12-03T07:00:00.000Z',
+    actor: { kind: 'user', subject: 's', name: 'Ann Ortiz', roles: ['admin'] },
+    action: 'driver.updated',
+    entityType: 'driver',
+    entityId: 'd1',
+    before: { name: 'Ann', status: 'x' },
+    after: { name: 'Ann Ortiz', status: 'y' },
+    requestId: null,
+    sourceIp: null,
+    userAgent: null,
+    prevHash: '0'.repeat(64),
+  };
+  const key = Buffer.alloc(32, 1);
+  const digests = {
+    'actor/name': keyedHash(key, 'Ann Ortiz'),
+    'before/name': keyedHash(key, 'Ann'),
+    'after/name': keyedHash(key, 'Ann Ortiz'),
+  };
+
+  it('covers the keyed hash, so a pseudonym in place of the value keeps the hash', () => {
+    const hash = hashEvent(sealPersonal(content, digests));
+    const erased = {
+      ...content,
+      actor: { ...content.actor, name: 'erased-0123456789ab' },
+      before: { name: 'erased-0123456789ab', status: 'x' },
+    };
+    expect(hashEvent(sealPersonal(erased, digests))).toBe(hash);
+    expect(hashEvent(sealPersonal({ ...content, after: { name: 'Ann Ortiz', status: 'z' } }, digests))).not.toBe(hash);
+    expect(hashEvent(sealPersonal(content, { ...digests, 'after/name': keyedHash(key, 'Someone else') }))).not.toBe(hash);
+  });
+
+  it('depends on the key and accepts only registered pseudonyms', () => {
+    expect(keyedHash(Buffer.alloc(32, 2), 'Ann')).not.toBe(keyedHash(key, 'Ann'));
+    const registered = new Set(['erased-0123456789ab']);
+    expect(isRegisteredPseudonym('erased-0123456789ab', registered)).toBe(true);
+    expect(isRegisteredPseudonym('erased-0123456789ab@erased.invalid', registered)).toBe(true);
+    expect(isRegisteredPseudonym('erased-ffffffffffff', registered)).toBe(false);
+    expect(isRegisteredPseudonym('Mallory', registered)).toBe(false);
   });
 });

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Caller } from '../../platform/caller.js';
 import { beforeCommit, type FinalWrite, type TenantTx } from '../../platform/db/index.js';
-import { canonicalJson, diffFields, storableText, type JsonValue } from './audit.hash.js';
+import { canonicalJson, diffFields, replacePersonal, storableText, type JsonValue } from './audit.hash.js';
 
 export type AuditEntry = {
   action: string;
@@ -65,12 +65,19 @@ export async function recordAuditBatch(tx: TenantTx, caller: Caller, entries: re
   if (write) await sql`select ${write.sql}`.execute(tx);
 }
 
+/** Stands in for a personal value while the canonical text is cut (real text never holds NUL: `storableText`). */
+const hole = (i: number): string => `\u0000hole:${i}`;
+const HOLE_TEXT = /"\\u0000hole:(\d+)"/;
+
 /**
  * One event as `audit_append` takes it: the stored fields, and the canonical JSON of its hashed
- * content (`hashEvent`) cut around the three values only the chain knows — `a` ends with
- * `"occurredAt":"`, then `","prevHash":"` + the previous hash, `b` up to `"sequence":`, `c` the rest.
- * Keys sort as action, actor, after, before, entityId, entityType, occurredAt, prevHash, requestId,
- * sequence, sourceIp, userAgent (the `HashedContent` keys; `audit.hash.test.ts` checks the cut).
+ * content (`hashEvent` over `sealPersonal`) cut around the values only the database fills in.
+ * `s` and `p`: the text up to `"occurredAt":"` is `s[0] ‖ "hmac-sha256:" ‖ HMAC(p[0].v) ‖ s[1] ‖ …`,
+ * one hole per personal value (`p[i].k` its path as in `personalPath`, `p[i].v` its canonical JSON, HMAC'd with the
+ * tenant's key in SQL); then `","prevHash":"` + the previous hash, `b` up to `"sequence":`, `c`
+ * the rest. Keys sort as action, actor, after, before, entityId, entityType, occurredAt, prevHash,
+ * requestId, sequence, sourceIp, userAgent (the `HashedContent` keys; `audit.hash.test.ts` checks
+ * the cut).
  */
 export function appendableEvent(caller: Caller, entry: AuditEntry): Record<string, unknown> {
   const actor = {
@@ -87,8 +94,21 @@ export function appendableEvent(caller: Caller, entry: AuditEntry): Record<strin
   const sourceIp = text(caller.sourceIp);
   const userAgent = text(caller.userAgent);
   const j = (value: JsonValue): string => canonicalJson(value);
+  const personal: Array<{ k: string; v: string }> = [{ k: 'actor/name', v: j(actor.name) }];
+  const holeFor = (path: string, value: JsonValue): JsonValue => {
+    personal.push({ k: path, v: j(value) });
+    return hole(personal.length - 1);
+  };
+  const holedActor = { ...actor, name: hole(0) };
+  const holedAfter = replacePersonal('after', after, holeFor);
+  const holedBefore = replacePersonal('before', before, holeFor);
+  const a = `{"action":${j(action)},"actor":${j(holedActor)},"after":${j(holedAfter)},"before":${j(holedBefore)},"entityId":${j(entityId)},"entityType":${j(entityType)},"occurredAt":"`;
+  const parts = a.split(HOLE_TEXT);
+  const segments = parts.filter((_, i) => i % 2 === 0);
+  const order = parts.filter((_, i) => i % 2 === 1).map(Number);
   return {
-    a: `{"action":${j(action)},"actor":${j(actor)},"after":${j(after)},"before":${j(before)},"entityId":${j(entityId)},"entityType":${j(entityType)},"occurredAt":"`,
+    s: segments,
+    p: order.map((i) => personal[i]),
     b: `","requestId":${j(requestId)},"sequence":`,
     c: `,"sourceIp":${j(sourceIp)},"userAgent":${j(userAgent)}}`,
     actor_kind: actor.kind,

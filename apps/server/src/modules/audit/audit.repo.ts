@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { AuditEvent, AuditFilter } from '@yardmaster/contracts';
 import type { TenantTx } from '../../platform/db/index.js';
 import type { HashedContent, JsonValue } from './audit.hash.js';
@@ -40,6 +40,18 @@ export async function selectChainHead(tx: TenantTx): Promise<{ sequence: number;
   return { sequence: Number(head.last_sequence), hash: head.last_hash };
 }
 
+/** `select key from audit_secret` (the tenant's HMAC key for personal fields) */
+export async function selectAuditKey(tx: TenantTx): Promise<Buffer> {
+  const row = await tx.selectFrom('audit_secret').select('key').executeTakeFirstOrThrow();
+  return row.key;
+}
+
+/** `select pseudonym from audit_erasures` (every pseudonym erasure wrote) */
+export async function selectPseudonyms(tx: TenantTx): Promise<Set<string>> {
+  const rows = await tx.selectFrom('audit_erasures').select('pseudonym').execute();
+  return new Set(rows.map((r) => r.pseudonym));
+}
+
 const iso = (value: Date | string): string => new Date(value).toISOString();
 
 /** What the stored row claims it hashed, rebuilt exactly as recordAudit built it. */
@@ -63,4 +75,48 @@ export function hashedContentOf(row: AuditRow): HashedContent {
 export function auditEventOf(row: AuditRow): AuditEvent {
   const content = hashedContentOf(row);
   return { ...content, actor: { ...content.actor, kind: content.actor.kind === 'system' ? 'system' : 'user' }, hash: row.hash };
+}
+
+/** `insert into audit_erasures (pseudonym)` */
+export async function insertErasure(tx: TenantTx, pseudonym: string): Promise<void> {
+  await tx.insertInto('audit_erasures').values({ pseudonym }).execute();
+}
+
+/** `select … from audit_events where sequence > $after and (actor_subject = $subject or (entity_type, entity_id) in (…)) order by sequence limit n` */
+export function selectPersonEvents(
+  tx: TenantTx,
+  person: { subject: string | null; entities: ReadonlyArray<{ type: string; id: string }> },
+  after: number,
+  limit: number,
+) {
+  return tx
+    .selectFrom('audit_events')
+    .select(['sequence', 'actor_subject', 'actor_name', 'entity_type', 'entity_id', 'before', 'after', 'personal'])
+    .where('sequence', '>', after)
+    .where((eb) =>
+      eb.or([
+        ...(person.subject !== null ? [eb('actor_subject', '=', person.subject)] : []),
+        ...person.entities.map((e) => eb.and([eb('entity_type', '=', e.type), eb('entity_id', '=', e.id)])),
+        ...(person.subject === null && person.entities.length === 0 ? [sql<boolean>`false`] : []),
+      ]),
+    )
+    .orderBy('sequence')
+    .limit(limit)
+    .execute();
+}
+
+export type PersonalFieldsUpdate = {
+  sequence: number;
+  actor_name: string;
+  before: Record<string, JsonValue> | null;
+  after: Record<string, JsonValue> | null;
+};
+
+/** `update audit_events set actor_name, before, after from jsonb_to_recordset($1) where sequence = …` (erasure only: the guard refuses anything else) */
+export async function updatePersonalFields(tx: TenantTx, updates: readonly PersonalFieldsUpdate[]): Promise<number> {
+  const result = await sql`
+    update audit_events e set actor_name = x.actor_name, before = x.before, after = x.after
+    from jsonb_to_recordset(${JSON.stringify(updates)}::jsonb) as x(sequence bigint, actor_name text, before jsonb, after jsonb)
+    where e.sequence = x.sequence`.execute(tx);
+  return Number(result.numAffectedRows ?? 0n);
 }

@@ -3,8 +3,16 @@ import type { AuditEvent, AuditFilter, AuditListQuery, AuditPage, AuditVerifyRes
 import type { Caller } from '../../platform/caller.js';
 import { withTenant, type ControlTables, type TenantTx } from '../../platform/db/index.js';
 import { validationFailed } from '../../platform/errors.js';
-import { GENESIS_HASH, hashEvent } from './audit.hash.js';
-import { auditEventOf, hashedContentOf, selectAuditEvents, selectChainHead, selectChainSlice } from './audit.repo.js';
+import { GENESIS_HASH, hashEvent, isRegisteredPseudonym, keyedHash, personalValueAt, sealPersonal } from './audit.hash.js';
+import {
+  auditEventOf,
+  hashedContentOf,
+  selectAuditEvents,
+  selectAuditKey,
+  selectChainHead,
+  selectChainSlice,
+  selectPseudonyms,
+} from './audit.repo.js';
 
 const CURSOR = /^[0-9]{1,15}$/;
 
@@ -81,14 +89,20 @@ const VERIFY_BATCH = 2000;
  * began, one short transaction per batch (no connection held for the whole walk). Checks, per
  * event: the sequence follows its predecessor, `prev_hash` equals the predecessor's hash, the
  * recomputed hash equals the stored one; finally the head's hash equals the last event's.
+ * Events with keyed hashes of personal fields (hash version 2, decision 0012): the hash is
+ * recomputed over the stored keyed hashes, and each personal value must still match its keyed
+ * hash (tenant key) or be a pseudonym that an erasure registered (`personal` check).
  */
 export async function verifyAuditChain(db: Kysely<ControlTables>, tenantSlug: string): Promise<AuditVerifyResult> {
-  const head = await withTenant(db, tenantSlug, selectChainHead);
+  const { head, key } = await withTenant(db, tenantSlug, async (tx) => ({
+    head: await selectChainHead(tx),
+    key: await selectAuditKey(tx),
+  }));
   let expectedSequence = 1;
   let prevHash = GENESIS_HASH;
   const broken = (
     sequence: number,
-    check: 'sequence' | 'prevHash' | 'hash' | 'head',
+    check: 'sequence' | 'prevHash' | 'hash' | 'head' | 'personal',
     expected: string,
     found: string,
   ): AuditVerifyResult => ({
@@ -99,14 +113,24 @@ export async function verifyAuditChain(db: Kysely<ControlTables>, tenantSlug: st
     firstBroken: { sequence, check, expected, found },
   });
   while (expectedSequence <= head.sequence) {
-    const rows = await withTenant(db, tenantSlug, (tx) => selectChainSlice(tx, expectedSequence - 1, head.sequence, VERIFY_BATCH));
+    // Pseudonyms are read with each batch: an erasure that commits during the walk is then known.
+    const { rows, pseudonyms } = await withTenant(db, tenantSlug, async (tx) => ({
+      rows: await selectChainSlice(tx, expectedSequence - 1, head.sequence, VERIFY_BATCH),
+      pseudonyms: await selectPseudonyms(tx),
+    }));
     if (rows.length === 0) return broken(expectedSequence, 'sequence', String(expectedSequence), 'no event');
     for (const row of rows) {
       const sequence = Number(row.sequence);
       if (sequence !== expectedSequence) return broken(expectedSequence, 'sequence', String(expectedSequence), String(sequence));
       if (row.prev_hash !== prevHash) return broken(sequence, 'prevHash', prevHash, row.prev_hash);
-      const recomputed = hashEvent(hashedContentOf(row));
+      const content = hashedContentOf(row);
+      const recomputed = hashEvent(row.personal ? sealPersonal(content, row.personal) : content);
       if (recomputed !== row.hash) return broken(sequence, 'hash', recomputed, row.hash);
+      for (const [path, digest] of Object.entries(row.personal ?? {})) {
+        const value = personalValueAt(content, path);
+        if (value === undefined || (keyedHash(key, value) !== digest && !isRegisteredPseudonym(value, pseudonyms)))
+          return broken(sequence, 'personal', `${path} with keyed hash ${digest} or a registered pseudonym`, `${path} matching neither`);
+      }
       prevHash = row.hash;
       expectedSequence += 1;
     }

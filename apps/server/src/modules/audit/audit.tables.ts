@@ -28,6 +28,27 @@ export type AuditEventsTable = {
   user_agent: string | null;
   prev_hash: string;
   hash: string;
+  /**
+   * Hash version 2 (decision 0012): the keyed hash (HMAC-SHA-256, `audit_secret`) of each personal
+   * value by path (`actor/name`, `after/createdBy/name`…); the hash covers these instead of the values.
+   * Null: an event written before keyed hashing (version 1, the hash covers the values).
+   */
+  personal: ColumnType<Record<string, string> | null, never, never>;
+};
+
+/** The tenant's audit HMAC key (one row; the tenant role may read, not change it). */
+export type AuditSecretTable = {
+  id: ColumnType<boolean, never, never>;
+  key: ColumnType<Buffer, never, never>;
+  inner_pad: ColumnType<Buffer, never, never>;
+  outer_pad: ColumnType<Buffer, never, never>;
+  created_at: ColumnType<Date, never, never>;
+};
+
+/** Pseudonyms written by erasure (insert-only). */
+export type AuditErasuresTable = {
+  pseudonym: string;
+  erased_at: ColumnType<Date, never, never>;
 };
 
 declare module '../../platform/db/tables.js' {
@@ -35,5 +56,7 @@ declare module '../../platform/db/tables.js' {
   interface TenantTables {
     audit_chain: AuditChainTable;
     audit_events: AuditEventsTable;
+    audit_secret: AuditSecretTable;
+    audit_erasures: AuditErasuresTable;
   }
 }

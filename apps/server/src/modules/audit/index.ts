@@ -12,3 +12,4 @@
 export { recordAudit, recordAuditBatch, holdAuditChain, type AuditEntry } from './audit.record.js';
 export { auditHead, entityHistory, listAuditEvents, verifyAuditChain } from './audit.service.js';
 export { auditRoutes } from './audit.routes.js';
+export { pseudonymiseAuditTrail, type AuditPerson } from './audit.erasure.js';

@@ -23,3 +23,4 @@ export { authRoutes } from './auth.routes.js';
 export { createIssuerKeys, type TenantIssuerKeyOptions } from './tenant-issuers.js';
 export { ensureLocalUser as ensureLocalUserForSeed } from './local-users.js';
 export { DEMO_USERS, DEMO_OPERATOR, DEMO_DRIVER_SUBJECT, seedDemoUsers, demoLoginLines } from './demo-users.js';
+export { findPersonAccount, eraseAccount } from './personal-data.js';

@@ -733,3 +733,43 @@ export async function holdNewDispatch(tx: TenantTx, id: string, reason: string, 
     .returningAll()
     .executeTakeFirstOrThrow();
 }
+
+/** `select * from dispatches where driver_id = $1 or (assigned_by_kind = 'user' and assigned_by_subject = $2) order by created_at` (a person's data) */
+export function selectDispatchesOfPerson(
+  tx: TenantTx,
+  person: { driverId: string | null; subject: string | null },
+): Promise<DispatchRow[]> {
+  const { driverId, subject } = person;
+  if (driverId === null && subject === null) return Promise.resolve([]);
+  return tx
+    .selectFrom('dispatches')
+    .selectAll()
+    .where((eb) =>
+      eb.or([
+        ...(driverId !== null ? [eb('driver_id', '=', driverId)] : []),
+        ...(subject !== null ? [eb.and([eb('assigned_by_kind', '=', 'user'), eb('assigned_by_subject', '=', subject)])] : []),
+      ]),
+    )
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+}
+
+/** `select count(*) from dispatches where driver_id = $1 and status in (<active>)` */
+export async function countActiveDispatchesOfDriver(tx: TenantTx, driverId: string): Promise<number> {
+  const { rows } = await sql<{
+    n: number;
+  }>`select count(*)::int as n from dispatches where driver_id = ${driverId} and status in (${ACTIVE_SQL})`.execute(tx);
+  return rows[0]?.n ?? 0;
+}
+
+/** `update dispatches set assigned_by_name = $pseudonym where assigned_by_kind = 'user' and assigned_by_subject = $1` (erasure) */
+export async function pseudonymiseAssignedByName(tx: TenantTx, subject: string, pseudonym: string): Promise<number> {
+  const result = await tx
+    .updateTable('dispatches')
+    .set({ assigned_by_name: pseudonym })
+    .where('assigned_by_kind', '=', 'user')
+    .where('assigned_by_subject', '=', subject)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}

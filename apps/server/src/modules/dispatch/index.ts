@@ -32,3 +32,4 @@ export async function listQueuedDispatches(
 // The driver app, proof of completion, attachments and related work orders (routes in their own plugin).
 export { driverAppRoutes } from './driver-app.routes.js';
 export { readProofSettings } from './proof-settings.js';
+export { listPersonalDispatches, activeDispatchesOfDriver, pseudonymiseDispatcher, type DispatchPerson } from './personal-data.js';

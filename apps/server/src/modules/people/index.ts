@@ -14,6 +14,8 @@ export {
   driverView,
   qualificationView,
   listDrivers,
+  findPersonDriver,
+  pseudonymiseDriver,
 } from './people.service.js';
 /** Sortable keyset pages, shared by the resource lists of fleet and sites. */
 export { keysetFor, sortedPage, lowerText, micros, plainText, type Keyset, type SortKey } from './keyset.js';

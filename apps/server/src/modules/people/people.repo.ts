@@ -188,3 +188,48 @@ export async function selectExpiringQualifications(
     .execute();
   return rows.map((r) => ({ ...r, expires_at: r.expires_at as Date }));
 }
+
+/** `select * from drivers where subject = $1 (or else lower(email) = $2) order by archived_at nulls first limit 1` */
+export async function selectDriverOfPerson(
+  tx: TenantTx,
+  person: { subject: string | null; email: string | null },
+): Promise<DriverRow | undefined> {
+  const { subject, email } = person;
+  if (subject === null && email === null) return undefined;
+  return tx
+    .selectFrom('drivers')
+    .selectAll()
+    .where((eb) =>
+      eb.or([
+        ...(subject !== null ? [eb('subject', '=', subject)] : []),
+        ...(email !== null ? [eb(eb.fn('lower', ['email']), '=', email.toLowerCase())] : []),
+      ]),
+    )
+    .orderBy(sql`subject is not distinct from ${subject}`, 'desc')
+    .orderBy(sql`archived_at is null`, 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
+/** `update drivers set name, email = pseudonym, phone, employee_no, status_note, position = null, archived, off duty where id` */
+export async function pseudonymiseDriverById(tx: TenantTx, id: string, pseudonym: { name: string; email: string }): Promise<DriverRow> {
+  return tx
+    .updateTable('drivers')
+    .set({
+      name: pseudonym.name,
+      email: pseudonym.email,
+      phone: null,
+      employee_no: null,
+      status_note: null,
+      lat: null,
+      lng: null,
+      position_at: null,
+      duty_status: 'off_duty',
+      archived_at: sql`coalesce(archived_at, now())`,
+      version: sql`version + 1`,
+      updated_at: sql`now()`,
+    })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}

@@ -23,7 +23,9 @@ import {
   replaceHeldQualifications,
   upsertHeldQualification,
   selectDriver,
+  selectDriverOfPerson,
   selectDriverPage,
+  pseudonymiseDriverById,
   selectExistingQualificationIds,
   selectHeldQualifications,
   selectQualification,
@@ -494,5 +496,26 @@ export async function updateOwnPosition(tx: TenantTx, caller: Caller, driverId: 
   const view = await loadDriverView(tx, row);
   await recordAudit(tx, caller, { action: 'driver.position_reported', entityType: 'driver', entityId: driverId, after: { position } });
   await publishDriver(tx, 'driver.position', view);
+  return view;
+}
+
+// --- personal data (modules/privacy) ----------------------------------------------------------
+
+/** The driver record of a person: linked to their subject, or else carrying their e-mail; archived ones too. */
+export async function findPersonDriver(tx: TenantTx, person: { subject: string | null; email: string | null }): Promise<Driver | null> {
+  const row = await selectDriverOfPerson(tx, person);
+  return row ? driverView(row, await selectHeldQualifications(tx, [row.id])) : null;
+}
+
+/**
+ * Erasure (modules/privacy): the driver's name becomes the pseudonym, the e-mail its e-mail form;
+ * phone, employee number, status note and position are cleared; the record is archived and off
+ * duty, so it is never dispatched again. Dispatch history keeps pointing at the same id. Not
+ * audited here (the privacy module records one `person.erased` event naming no personal data).
+ */
+export async function pseudonymiseDriver(tx: TenantTx, id: string, pseudonym: { name: string; email: string }): Promise<Driver> {
+  const row = await pseudonymiseDriverById(tx, id, pseudonym);
+  const view = driverView(row, await selectHeldQualifications(tx, [id]));
+  await publishDriver(tx, 'driver.archived', view);
   return view;
 }

@@ -1,5 +1,5 @@
 /** The users module's door: tenant memberships (admin API) and the sign-in membership lookup. */
 export { usersRoutes } from './users.routes.js';
 export { findMembershipForSignIn, soleTenantOfSubject, ensureMembership, type SignInMembership } from './users.membership.js';
-export { membershipView, inviteMember, type MemberInvitations } from './users.service.js';
+export { membershipView, inviteMember, getMember, lockMember, pseudonymiseMembership, type MemberInvitations } from './users.service.js';
 export type { UsersRoutesOptions } from './users.routes.js';

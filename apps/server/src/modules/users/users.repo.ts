@@ -107,3 +107,13 @@ export function updateMembershipById(
     .returningAll()
     .executeTakeFirstOrThrow();
 }
+
+/** `update memberships set name, email = pseudonym, active = false … where id` (erasure) */
+export function pseudonymiseMembershipById(tx: TenantTx, id: string, pseudonym: { name: string; email: string }): Promise<MembershipRow> {
+  return tx
+    .updateTable('control.memberships')
+    .set({ name: pseudonym.name, email: pseudonym.email, active: false, version: sql`version + 1`, updated_at: sql`now()` })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}

@@ -7,6 +7,7 @@ import { recordAudit } from '../audit/index.js';
 import { assertRegionsExist } from '../regions/index.js';
 import {
   insertMembership,
+  pseudonymiseMembershipById,
   selectMembershipById,
   selectMembershipByIdentity,
   selectMembershipsPage,
@@ -140,4 +141,21 @@ export async function updateMember(
         : 'membership.updated';
   await recordAudit(tx, caller, { action, entityType: 'membership', entityId: after.id, before: audited(before), after: audited(after) });
   return membershipView(after);
+}
+
+/** One member, its row locked until commit (erasure reads and rewrites it in one transaction). */
+export async function lockMember(tx: TenantTx, id: string): Promise<Membership> {
+  const row = await selectMembershipById(tx, id, true);
+  if (!row) throw notFound('membership', id);
+  return membershipView(row);
+}
+
+/**
+ * Erasure (modules/privacy): the membership keeps its id, subject and roles, is deactivated (every
+ * request of the person is refused from now on, `auth.verify`), and its name and e-mail become the
+ * pseudonym. Not audited here: the privacy module records one `person.erased` event that names
+ * no personal data.
+ */
+export async function pseudonymiseMembership(tx: TenantTx, id: string, pseudonym: { name: string; email: string }): Promise<Membership> {
+  return membershipView(await pseudonymiseMembershipById(tx, id, pseudonym));
 }

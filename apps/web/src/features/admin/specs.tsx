@@ -1,6 +1,7 @@
 import { Badge, Group, Text } from '@mantine/core';
 import { InviteMemberSchema, ROLES, UpdateMemberSchema, type Membership, type Role } from '@yardmaster/contracts';
 import type { ResourceSpec } from './components/ResourceAdmin';
+import { PersonalDataActions } from './PersonalDataActions';
 
 const roleOptions = ROLES.map((r) => ({ value: r, label: r }));
 
@@ -51,6 +52,7 @@ export const usersSpec = (regions: Array<{ value: string; label: string }> = [])
           </Text>
         ),
     },
+    { label: 'Personal data', render: (m) => <PersonalDataActions member={m} /> },
   ],
   fields: [
     {
