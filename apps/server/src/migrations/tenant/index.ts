@@ -23,6 +23,7 @@ import * as dispatchHold from './202612024000_dispatch_hold.js';
 import * as planning from './202612026000_planning_schema.js';
 import * as alertsShortfall from './202612026001_alerts_qualification_shortfall.js';
 import * as regions from './202612027000_regions_schema.js';
+import * as authMfaRequiredRoles from './202612033002_auth_mfa_required_roles.js';
 
 /** Migrations run in every tenant schema, in this order (by name). Append only. */
 export const tenantMigrations: readonly Migration[] = [
@@ -50,4 +51,5 @@ export const tenantMigrations: readonly Migration[] = [
   planning,
   alertsShortfall,
   regions,
+  authMfaRequiredRoles,
 ];

@@ -16,6 +16,8 @@ import { createLoginThrottle } from './login-throttle.js';
 import { createDbAdapterFactory } from './oidc-adapter.js';
 import { clearSigninTicketCookie, redeemSigninTicket, registerAccountPages } from './account-routes.js';
 import type { LinkAnnouncer } from './invitations.js';
+import { ACR_MFA, ACR_PASSWORD, loadOrCreateMfaKey, tokenAuthenticationClaims, type MfaKey } from './mfa.js';
+import { createMfaSignIn } from './mfa-signin.js';
 
 export const EMBEDDED_CLIENT_ID = 'yardmaster-web';
 export const API_RESOURCE = 'urn:yardmaster:api';
@@ -48,6 +50,8 @@ export type EmbeddedIdentity = {
   /** The server's public base URL (links in invitations and resets point there). */
   publicUrl: string;
   trusted: TrustedIssuer;
+  /** Encrypts TOTP secrets and keys recovery-code hashes (data folder, never the database). */
+  mfaKey: MfaKey;
   /** Mounts the provider, its sign-in page and the account pages; `announce` delivers account links (log, e-mail). */
   mount: (app: FastifyInstance, extras?: { announce?: LinkAnnouncer }) => Promise<void>;
 };
@@ -184,7 +188,8 @@ export async function createEmbeddedIdentity(options: EmbeddedIdentityOptions): 
         claims: () => ({ sub: user.id, name: user.name, preferred_username: user.email, email: user.email }),
       };
     },
-    extraTokenClaims: async (_ctx, token) => {
+    acrValues: [ACR_PASSWORD, ACR_MFA],
+    extraTokenClaims: async (ctx, token) => {
       const accountId = (token as { accountId?: string }).accountId;
       if (!accountId) return undefined;
       const user = await findLocalUserById(db, accountId);
@@ -195,6 +200,7 @@ export async function createEmbeddedIdentity(options: EmbeddedIdentityOptions): 
         name: user.name,
         email: user.email,
         preferred_username: user.email,
+        ...tokenAuthenticationClaims(ctx),
       };
     },
     // First-party client: the user signing in is consent enough.
@@ -223,6 +229,8 @@ export async function createEmbeddedIdentity(options: EmbeddedIdentityOptions): 
   const provider = new Provider(issuer, configuration);
   provider.proxy = options.trustProxy;
   const callback = provider.callback();
+  const mfaKey = loadOrCreateMfaKey(options.dataDir);
+  const mfa = createMfaSignIn({ provider, db, key: mfaKey, throttle, issuer });
 
   const trusted: TrustedIssuer = {
     issuer,
@@ -289,18 +297,15 @@ export async function createEmbeddedIdentity(options: EmbeddedIdentityOptions): 
           );
           return;
         }
-        // Just set a password from a link: that signs the person in (the ticket is single use).
+        // A second factor is due (the page was reloaded): the same step again.
+        const pending = details.prompt.name === 'login' ? await mfa.resume(reply, details) : undefined;
+        if (pending) return pending;
+        // Just set a password from a link: that is the first factor (the ticket is single use).
         const ticketAccount = details.prompt.name === 'login' ? await redeemSigninTicket(db, request) : undefined;
-        if (ticketAccount) {
-          reply.hijack();
+        const ticketUser = ticketAccount ? await findLocalUserById(db, ticketAccount) : undefined;
+        if (ticketUser) {
           reply.raw.setHeader('set-cookie', clearSigninTicketCookie);
-          await provider.interactionFinished(
-            request.raw,
-            reply.raw,
-            { login: { accountId: ticketAccount } },
-            { mergeWithLastSubmission: false },
-          );
-          return;
+          return mfa.afterFirstFactor(request, reply, details, ticketUser);
         }
         return reply
           .type('text/html')
@@ -330,15 +335,15 @@ export async function createEmbeddedIdentity(options: EmbeddedIdentityOptions): 
             .type('text/html')
             .send(renderLoginPage({ action, email, error: 'Wrong e-mail or password.' }));
         }
-        await throttle.succeeded(email, request.ip);
-        reply.hijack();
-        await provider.interactionFinished(request.raw, reply.raw, { login: { accountId: user.id } }, { mergeWithLastSubmission: false });
+        // The password was right: the second factor when one is due, else signed in.
+        return mfa.afterFirstFactor(request, reply, details, user);
       });
+      mfa.register(scope);
       await registerAccountPages(scope, { db, publicUrl, announce, throttle });
     });
   }
 
-  return { issuer, publicUrl, trusted, mount };
+  return { issuer, publicUrl, trusted, mfaKey, mount };
 }
 
 function escapeHtml(text: string): string {

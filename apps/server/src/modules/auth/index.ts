@@ -23,3 +23,6 @@ export { authRoutes } from './auth.routes.js';
 export { createIssuerKeys, type TenantIssuerKeyOptions } from './tenant-issuers.js';
 export { ensureLocalUser as ensureLocalUserForSeed } from './local-users.js';
 export { DEMO_USERS, DEMO_OPERATOR, DEMO_DRIVER_SUBJECT, seedDemoUsers, demoLoginLines } from './demo-users.js';
+export { mfaRoutes } from './mfa.routes.js';
+export { registerMfaGuard, MFA_REQUIRED_TYPE } from './mfa-guard.js';
+export { mfaSettings, ACR_MFA, ACR_PASSWORD } from './mfa.js';
