@@ -305,7 +305,7 @@ export async function createEmbeddedIdentity(options: EmbeddedIdentityOptions): 
         const ticketUser = ticketAccount ? await findLocalUserById(db, ticketAccount) : undefined;
         if (ticketUser) {
           reply.raw.setHeader('set-cookie', clearSigninTicketCookie);
-          return mfa.afterFirstFactor(request, reply, details, ticketUser);
+          return mfa.afterFirstFactor(request, reply, details, ticketUser, { passwordCounted: false });
         }
         return reply
           .type('text/html')
@@ -336,7 +336,7 @@ export async function createEmbeddedIdentity(options: EmbeddedIdentityOptions): 
             .send(renderLoginPage({ action, email, error: 'Wrong e-mail or password.' }));
         }
         // The password was right: the second factor when one is due, else signed in.
-        return mfa.afterFirstFactor(request, reply, details, user);
+        return mfa.afterFirstFactor(request, reply, details, user, { passwordCounted: true });
       });
       mfa.register(scope);
       await registerAccountPages(scope, { db, publicUrl, announce, throttle });

@@ -118,13 +118,20 @@ export function createMfaSignIn(options: MfaSignInOptions) {
      * The first factor passed (password, or a set-password ticket): finishes the interaction when
      * no second factor is due, else shows the code or enrolment page.
      */
-    async afterFirstFactor(request: FastifyRequest, reply: FastifyReply, details: Details, user: LocalUser): Promise<unknown> {
+    async afterFirstFactor(
+      request: FastifyRequest,
+      reply: FastifyReply,
+      details: Details,
+      user: LocalUser,
+      options: { passwordCounted: boolean },
+    ): Promise<unknown> {
       const mfa = await findMfa(db, user.id);
+      const { required } = mfa?.confirmedAt ? { required: true } : await isMfaRequiredFor(db, user, issuer);
+      if (required && options.passwordCounted) await throttle.passedFirstFactor(request.ip);
       if (mfa?.confirmedAt) {
         await remember(request, reply, { accountId: user.id, stage: 'verify' });
         return html(reply, 200, renderOtpPage({ action: actionOf(details, 'otp') }));
       }
-      const { required } = await isMfaRequiredFor(db, user, issuer);
       if (required) {
         await remember(request, reply, { accountId: user.id, stage: 'enrol' });
         const body = await enrolPage(details, user);
