@@ -136,7 +136,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(tenantsRoutes(database, { invitations }));
   if (options.embeddedIdentity && mfaGuard)
     await app.register(
-      mfaRoutes(database, { key: options.embeddedIdentity.mfaKey, issuer: options.embeddedIdentity.issuer, onSettingsChanged: mfaGuard.forget }),
+      mfaRoutes(database, {
+        key: options.embeddedIdentity.mfaKey,
+        issuer: options.embeddedIdentity.issuer,
+        onSettingsChanged: mfaGuard.forget,
+      }),
     );
   await app.register(peopleRoutes(database));
   await app.register(fleetRoutes(database));

@@ -127,7 +127,9 @@ describe(`two-step sign-in (MFA) on ${testDbKind()}`, () => {
     const stored = rows[0]?.stored ?? '';
     expect(stored).not.toContain(secretShown);
     for (const code of adminDevice.recoveryCodes) expect(stored).not.toContain(code.replace('-', ''));
-    expect(await trail('mfa.enrolled')).toContainEqual(expect.objectContaining({ entityId: user?.id, actor: expect.objectContaining({ subject: user?.id }) }));
+    expect(await trail('mfa.enrolled')).toContainEqual(
+      expect.objectContaining({ entityId: user?.id, actor: expect.objectContaining({ subject: user?.id }) }),
+    );
   });
 
   it('later sign-ins ask for a code; each code works once; a refresh keeps pwd+otp', async () => {
@@ -145,7 +147,11 @@ describe(`two-step sign-in (MFA) on ${testDbKind()}`, () => {
     const refreshed = await fetch(`${server.baseUrl}/oidc/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: first.tokens.refresh_token ?? '', client_id: 'yardmaster-web' }),
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: first.tokens.refresh_token ?? '',
+        client_id: 'yardmaster-web',
+      }),
     });
     expect(refreshed.status).toBe(200);
     expect(decodeJwt(((await refreshed.json()) as { access_token: string }).access_token)).toMatchObject({ amr: ['pwd', 'otp'] });
@@ -258,7 +264,10 @@ describe(`two-step sign-in (MFA) on ${testDbKind()}`, () => {
 
     expect((await api(adminToken, 'DELETE', `/api/v1/users/${person.memberId}/mfa`)).status).toBe(204);
     expect((await api(adminToken, 'DELETE', `/api/v1/users/${person.memberId}/mfa`)).status).toBe(409);
-    expect((await api(adminToken, 'GET', `/api/v1/users/${person.memberId}/mfa`)).body).toMatchObject({ enrolled: false, recoveryCodesLeft: 0 });
+    expect((await api(adminToken, 'GET', `/api/v1/users/${person.memberId}/mfa`)).body).toMatchObject({
+      enrolled: false,
+      recoveryCodesLeft: 0,
+    });
     expect(await trail('mfa.reset')).toContainEqual(expect.objectContaining({ after: { memberId: person.memberId } }));
     const newPhone = createTestAuthenticator();
     const again = await signIn({ email: person.email, password: person.password }, newPhone);

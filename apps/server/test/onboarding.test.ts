@@ -161,7 +161,12 @@ describe(`onboarding a customer on ${testDbKind()}`, () => {
     expect(order.status).toBe(201);
     // The dispatcher signs in again later with the password they chose.
     const browser = createOidcBrowser(server.baseUrl);
-    const { steps } = await authorizeIn(browser, server.baseUrl, { email: dispatcherEmail, password: `Dispatch-${run}-Pass1` }, dispatcherPhone);
+    const { steps } = await authorizeIn(
+      browser,
+      server.baseUrl,
+      { email: dispatcherEmail, password: `Dispatch-${run}-Pass1` },
+      dispatcherPhone,
+    );
     expect(steps).toEqual(['login', 'otp']);
   });
 

@@ -71,9 +71,7 @@ export function createMfaSignIn(options: MfaSignInOptions) {
       request.raw,
       reply.raw,
       {
-        login: withOtp
-          ? { accountId, amr: [AMR_PASSWORD, AMR_OTP], acr: ACR_MFA }
-          : { accountId, amr: [AMR_PASSWORD], acr: ACR_PASSWORD },
+        login: withOtp ? { accountId, amr: [AMR_PASSWORD, AMR_OTP], acr: ACR_MFA } : { accountId, amr: [AMR_PASSWORD], acr: ACR_PASSWORD },
       },
       { mergeWithLastSubmission: false },
     );
@@ -93,7 +91,10 @@ export function createMfaSignIn(options: MfaSignInOptions) {
   /** Runs `fn` in the person's tenant transaction (so its audit event commits with it), or the control schema for an operator. */
   async function inTrail<T>(
     user: LocalUser,
-    fn: (accounts: Kysely<ControlTables>, audit: (action: Parameters<typeof auditMfa>[3], after?: Record<string, unknown>) => Promise<void>) => Promise<T>,
+    fn: (
+      accounts: Kysely<ControlTables>,
+      audit: (action: Parameters<typeof auditMfa>[3], after?: Record<string, unknown>) => Promise<void>,
+    ) => Promise<T>,
     request: FastifyRequest,
   ): Promise<T> {
     const slug = user.tenant_slug;
@@ -107,10 +108,11 @@ export function createMfaSignIn(options: MfaSignInOptions) {
     const wait = await throttle.attempt(user.email, request.ip);
     if (wait === 0) return undefined;
     const body = await page();
-    return html(reply, 429, body.replace('<form', `<p class="error" role="alert">Too many failed attempts. Try again in ${wait} seconds.</p>\n  <form`)).header(
-      'retry-after',
-      String(wait),
-    );
+    return html(
+      reply,
+      429,
+      body.replace('<form', `<p class="error" role="alert">Too many failed attempts. Try again in ${wait} seconds.</p>\n  <form`),
+    ).header('retry-after', String(wait));
   }
 
   return {

@@ -9,17 +9,7 @@ import { recordAudit } from '../audit/index.js';
 import { accountsOf } from './account-links.js';
 import type { LocalUser } from './local-users.js';
 import { createLoginThrottle } from './login-throttle.js';
-import {
-  acceptTotp,
-  auditMfa,
-  findMfa,
-  mfaSettings,
-  mfaStatusOf,
-  removeMfa,
-  requiresMfa,
-  useRecoveryCode,
-  type MfaKey,
-} from './mfa.js';
+import { acceptTotp, auditMfa, findMfa, mfaSettings, mfaStatusOf, removeMfa, requiresMfa, useRecoveryCode, type MfaKey } from './mfa.js';
 
 export type MfaRoutesOptions = {
   key: MfaKey;

@@ -131,7 +131,9 @@ export function newRecoveryCodes(): string[] {
 
 const normalisedRecoveryCode = (code: string): string => code.toLowerCase().replace(/[^a-z0-9]/g, '');
 export const recoveryCodeHash = (key: MfaKey, code: string): string =>
-  createHmac('sha256', key).update(`recovery:${normalisedRecoveryCode(code)}`).digest('hex');
+  createHmac('sha256', key)
+    .update(`recovery:${normalisedRecoveryCode(code)}`)
+    .digest('hex');
 export const looksLikeRecoveryCode = (code: string): boolean => normalisedRecoveryCode(code).length === 10;
 
 export type MfaRow = { secretEnc: string; confirmedAt: Date | null; lastStep: number };
@@ -192,7 +194,11 @@ export async function acceptTotp(
 }
 
 /** Replaces the person's recovery codes with ten new ones; returns them (the only time they are seen). */
-export async function replaceRecoveryCodes(db: Kysely<ControlTables>, key: MfaKey, user: Pick<LocalUser, 'id' | 'tenant_slug'>): Promise<string[]> {
+export async function replaceRecoveryCodes(
+  db: Kysely<ControlTables>,
+  key: MfaKey,
+  user: Pick<LocalUser, 'id' | 'tenant_slug'>,
+): Promise<string[]> {
   const codes = newRecoveryCodes();
   await db.deleteFrom('control.local_user_recovery_codes').where('user_id', '=', user.id).execute();
   await db
@@ -259,7 +265,11 @@ export async function rolesAtSignIn(db: Kysely<ControlTables>, user: LocalUser, 
 }
 
 /** Whether this person must use MFA (their tenant requires it for one of their roles). Operators: no tenant, no policy. */
-export async function isMfaRequiredFor(db: Kysely<ControlTables>, user: LocalUser, issuer: string): Promise<{ required: boolean; roles: string[] }> {
+export async function isMfaRequiredFor(
+  db: Kysely<ControlTables>,
+  user: LocalUser,
+  issuer: string,
+): Promise<{ required: boolean; roles: string[] }> {
   if (!user.tenant_slug) return { required: false, roles: user.roles };
   const roles = await rolesAtSignIn(db, user, issuer);
   const settings = await withTenant(db, user.tenant_slug, (tx) => mfaSettings.read(tx));
