@@ -23,6 +23,8 @@ import {
   linkAnnouncer,
   tenantResolverFor,
   WEB_SCOPES,
+  mfaRoutes,
+  registerMfaGuard,
   type EmbeddedIdentity,
   type TrustedIssuer,
 } from './modules/auth/index.js';
@@ -103,6 +105,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerProblemHandlers(app);
   await registerSecurityHeaders(app, { connectOrigins: [new URL(options.trustedIssuer.issuer).origin], mapOrigins: config.map.origins });
   registerAccessControl(app, createAuthenticator(options.trustedIssuer, tenantResolverFor(database.db), { db: database.db, outbound }));
+  // Two-step sign-in: people of the embedded provider without it are refused where their tenant requires it.
+  const mfaGuard = options.embeddedIdentity ? registerMfaGuard(app, database.db, options.embeddedIdentity.issuer) : undefined;
   // Rate limits and stream caps: after access control (they need the caller), before any route.
   const limits = registerLimits(app, database, config);
   const metrics = registerMetrics(app);
@@ -132,6 +136,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ),
   );
   await app.register(tenantsRoutes(database, { invitations }));
+  if (options.embeddedIdentity && mfaGuard)
+    await app.register(
+      mfaRoutes(database, {
+        key: options.embeddedIdentity.mfaKey,
+        issuer: options.embeddedIdentity.issuer,
+        onSettingsChanged: mfaGuard.forget,
+      }),
+    );
   await app.register(peopleRoutes(database));
   await app.register(fleetRoutes(database));
   await app.register(sitesRoutes(database));

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database, TenantRecord } from '../src/platform/db/index.js';
 import { createTestTenant, openTestDatabase, testDbKind } from './support/db.js';
 import { startEmbeddedTestApp, type EmbeddedTestApp } from './support/embedded.js';
+import { setMfaRequiredRoles } from './support/mfa.js';
 import { authorizeIn, createOidcBrowser, setPasswordFromLink, signInWithCode } from './support/oidc-client.js';
 import { ensureLocalUserForTest } from './support/users.js';
 
@@ -52,6 +53,8 @@ describe(`account e-mail over SMTP on ${testDbKind()}`, () => {
     smtp = await startSmtpSink();
     tenant = await createTestTenant(database, 'mail');
     await ensureLocalUserForTest(database, { email: adminEmail, password: 'correct horse', tenantSlug: tenant.slug, roles: ['admin'] });
+    // About e-mail, not two-step sign-in (auth-mfa.test.ts): this tenant requires none.
+    await setMfaRequiredRoles(database, tenant.slug, []);
     server = await startEmbeddedTestApp(database, {
       SMTP_URL: `smtp://127.0.0.1:${smtp.port}`,
       MAIL_FROM: 'Yardmaster <no-reply@yard.example>',

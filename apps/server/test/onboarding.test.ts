@@ -6,6 +6,7 @@ import { createOperatorAccount } from '../src/modules/auth/index.js';
 import type { Database } from '../src/platform/db/index.js';
 import { openTestDatabase, testDbKind } from './support/db.js';
 import { startEmbeddedTestApp, type EmbeddedTestApp } from './support/embedded.js';
+import { createTestAuthenticator, type TestAuthenticator } from './support/mfa.js';
 import { authorizeIn, createOidcBrowser, setPasswordFromLink } from './support/oidc-client.js';
 
 type Link = { url: string; expiresAt: string };
@@ -40,16 +41,25 @@ describe(`onboarding a customer on ${testDbKind()}`, () => {
     return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
   };
 
-  /** Follows a link as its recipient: sets the password, is signed in without typing it again. */
-  const accept = async (link: string, password: string): Promise<string> => {
+  /**
+   * Follows a link as its recipient: sets the password, is signed in without typing it again,
+   * and, with an authenticator (the tenant requires MFA for admins and dispatchers), enrols it first.
+   */
+  const accept = async (link: string, password: string, device?: TestAuthenticator): Promise<string> => {
     const browser = createOidcBrowser(server.baseUrl);
     const set = await setPasswordFromLink(browser, link, password);
     expect(set.status).toBe(303);
     expect(set.headers.get('location')).toBe('/');
-    const { tokens: issued, formShown } = await authorizeIn(browser, server.baseUrl);
-    expect(formShown).toBe(false);
+    const { tokens: issued, steps } = await authorizeIn(browser, server.baseUrl, undefined, device);
+    expect(steps).toEqual(device ? ['enrol', 'continue'] : []);
+    if (device) {
+      expect(device.recoveryCodes).toHaveLength(10);
+      expect(decodeJwt(issued.access_token)).toMatchObject({ amr: ['pwd', 'otp'], acr: 'urn:yardmaster:acr:mfa' });
+    }
     return issued.access_token;
   };
+  const adminPhone = createTestAuthenticator();
+  const dispatcherPhone = createTestAuthenticator();
 
   beforeAll(async () => {
     database = await openTestDatabase();
@@ -93,7 +103,7 @@ describe(`onboarding a customer on ${testDbKind()}`, () => {
     );
   });
 
-  it('3. the admin opens the invitation, a weak password is refused without using the link up, then signs in as admin', async () => {
+  it('3. the admin opens the invitation, a weak password is refused without using the link up, then enrols MFA and signs in as admin', async () => {
     const browser = createOidcBrowser(server.baseUrl);
     for (const weak of ['short1A', 'alllowercase1', 'Password1', `${adminEmail}`]) {
       const refused = await setPasswordFromLink(browser, adminLink.url, weak);
@@ -102,13 +112,16 @@ describe(`onboarding a customer on ${testDbKind()}`, () => {
     }
     const mismatch = await setPasswordFromLink(browser, adminLink.url, `Admin-${run}-Pass1`, `Admin-${run}-Pass2`);
     expect(mismatch.status).toBe(400);
-    tokens.admin = await accept(adminLink.url, `Admin-${run}-Pass1`);
+    tokens.admin = await accept(adminLink.url, `Admin-${run}-Pass1`, adminPhone);
     const me = await api('admin', 'GET', '/api/v1/me');
     expect(me.status).toBe(200);
     expect(me.body).toMatchObject({ roles: ['admin'], tenant: { slug } });
     // The invitation of the admin is in the tenant's audit trail, made by the operator.
     const trail = await api('admin', 'GET', '/api/v1/audit?limit=50');
     expect(JSON.stringify(trail.body)).toContain('membership.invited');
+    expect(JSON.stringify(trail.body)).toContain('mfa.enrolled');
+    // New tenants require MFA for admins and dispatchers.
+    expect((await api('admin', 'GET', '/api/v1/settings/mfa')).body).toEqual({ requiredRoles: ['admin', 'dispatcher'] });
   });
 
   let dispatcherLink: Link;
@@ -129,8 +142,8 @@ describe(`onboarding a customer on ${testDbKind()}`, () => {
     expect((await api('operator', 'POST', '/api/v1/users', { email: `x-${run}@acme.example`, roles: ['viewer'] })).status).toBe(403);
   });
 
-  it('5. the dispatcher accepts and creates the first work order on a site and a van the admin set up', async () => {
-    tokens.dispatcher = await accept(dispatcherLink.url, `Dispatch-${run}-Pass1`);
+  it('5. the dispatcher accepts, enrols MFA and creates the first work order on a site and a van the admin set up', async () => {
+    tokens.dispatcher = await accept(dispatcherLink.url, `Dispatch-${run}-Pass1`, dispatcherPhone);
     expect((await api('dispatcher', 'GET', '/api/v1/me')).body).toMatchObject({ roles: ['dispatcher'], tenant: { slug } });
     const site = await api('admin', 'POST', '/api/v1/sites', { name: 'Main yard', address: '1 Harbour Road' });
     expect(site.status).toBe(201);
@@ -148,8 +161,13 @@ describe(`onboarding a customer on ${testDbKind()}`, () => {
     expect(order.status).toBe(201);
     // The dispatcher signs in again later with the password they chose.
     const browser = createOidcBrowser(server.baseUrl);
-    const { formShown } = await authorizeIn(browser, server.baseUrl, { email: dispatcherEmail, password: `Dispatch-${run}-Pass1` });
-    expect(formShown).toBe(true);
+    const { steps } = await authorizeIn(
+      browser,
+      server.baseUrl,
+      { email: dispatcherEmail, password: `Dispatch-${run}-Pass1` },
+      dispatcherPhone,
+    );
+    expect(steps).toEqual(['login', 'otp']);
   });
 
   it('an expired or forged link gets a page that says so and offers a new link', async () => {

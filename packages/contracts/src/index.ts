@@ -19,3 +19,4 @@ export * from './planning.js';
 export * from './regions.js';
 export * from './integrations.js';
 export * from './privacy.js';
+export * from './mfa.js';

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { TestAuthenticator } from './mfa.js';
 
 /** A minimal browser stand-in: follows the authorization-code + PKCE flow with a cookie jar. */
 export function createOidcBrowser(baseUrl: string) {
@@ -88,13 +89,16 @@ export type OidcBrowser = ReturnType<typeof createOidcBrowser>;
 /**
  * Runs authorization code + PKCE in `browser` (its cookies included). With `login`, fills the
  * sign-in form when it appears; without, the flow must finish without one (a session or a sign-in
- * ticket already identifies the person). Returns the tokens and whether a form was shown.
+ * ticket already identifies the person). With `mfa`, answers the two-step pages as a person with
+ * that authenticator would (enrolment: reads the key off the page, keeps the recovery codes).
+ * Returns the tokens, whether the password form was shown, and every form answered (in order).
  */
 export async function authorizeIn(
   browser: OidcBrowser,
   baseUrl: string,
   login?: { email: string; password: string },
-): Promise<{ tokens: TokenSet; formShown: boolean }> {
+  mfa?: TestAuthenticator,
+): Promise<{ tokens: TokenSet; formShown: boolean; steps: string[] }> {
   const { verifier, challenge } = pkcePair();
   const redirectUri = `${baseUrl}/auth/callback`;
   const params = new URLSearchParams({
@@ -108,19 +112,11 @@ export async function authorizeIn(
   });
   let response = await browser.request(`/oidc/auth?${params.toString()}`);
   let location = response.headers.get('location') ?? '';
-  let formShown = false;
+  const steps: string[] = [];
   for (let hop = 0; hop < 10 && !location.startsWith(redirectUri); hop++) {
     response = await browser.request(location);
     if (response.status === 200 && /\/oidc\/interaction\/[^/]+$/.test(new URL(location, baseUrl).pathname)) {
-      formShown = true;
-      if (!login) throw new Error('the sign-in form was shown');
-      const action = /action="([^"]+)"/.exec(await response.text())?.[1] ?? '';
-      response = await browser.request(action, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams(login).toString(),
-      });
-      if (response.status !== 303) throw new Error(`login failed with ${response.status}`);
+      response = await answerForms(browser, await response.text(), steps, login, mfa);
     }
     location = response.headers.get('location') ?? '';
     if (!location) throw new Error(`flow stopped at ${response.status}: ${await response.text()}`);
@@ -139,7 +135,45 @@ export async function authorizeIn(
     }),
   });
   if (!tokenResponse.ok) throw new Error(`token endpoint: ${tokenResponse.status} ${await tokenResponse.text()}`);
-  return { tokens: (await tokenResponse.json()) as TokenSet, formShown };
+  return { tokens: (await tokenResponse.json()) as TokenSet, formShown: steps.includes('login'), steps };
+}
+
+/** Answers the provider's pages (password, enrolment, code, recovery codes) until one redirects. */
+async function answerForms(
+  browser: OidcBrowser,
+  firstPage: string,
+  steps: string[],
+  login?: { email: string; password: string },
+  mfa?: TestAuthenticator,
+): Promise<Response> {
+  let page = firstPage;
+  for (let round = 0; round < 6; round++) {
+    const action = /action="([^"]+)"/.exec(page)?.[1] ?? '';
+    const step = action.split('/').pop() ?? '';
+    steps.push(step);
+    let body: Record<string, string> = {};
+    if (step === 'login') {
+      if (!login) throw new Error('the sign-in form was shown');
+      body = login;
+    } else if (step === 'enrol' || step === 'otp') {
+      if (!mfa) throw new Error(`two-step sign-in asked (${step})`);
+      if (step === 'enrol') mfa.secret = (/id="secret">([^<]+)</.exec(page)?.[1] ?? '').replace(/\s+/g, '');
+      body = { code: await mfa.code() };
+    } else if (step === 'continue') {
+      if (mfa) mfa.recoveryCodes = [...page.matchAll(/<li><code>([^<]+)<\/code><\/li>/g)].map((m) => m[1] ?? '');
+    } else {
+      throw new Error(`unexpected page: ${page.slice(0, 300)}`);
+    }
+    const response = await browser.request(action, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(body).toString(),
+    });
+    if (response.status === 303) return response;
+    if (response.status !== 200) throw new Error(`${step} failed with ${response.status}`);
+    page = await response.text();
+  }
+  throw new Error('too many forms');
 }
 
 /** Opens a set-password link and submits the form; the response of the POST. */

@@ -25,6 +25,7 @@ import * as alertsShortfall from './202612026001_alerts_qualification_shortfall.
 import * as regions from './202612027000_regions_schema.js';
 import * as regionsLiveEvents from './202612031000_regions_live_events.js';
 import * as assignmentPlanning from './202612031001_dispatch_assignment_planning.js';
+import * as authMfaRequiredRoles from './202612033002_auth_mfa_required_roles.js';
 import * as idempotencyKeys from './202612035002_integrations_idempotency_keys.js';
 import * as auditKeyedPersonalHash from './202612037000_audit_keyed_personal_hash.js';
 
@@ -56,6 +57,7 @@ export const tenantMigrations: readonly Migration[] = [
   regions,
   regionsLiveEvents,
   assignmentPlanning,
+  authMfaRequiredRoles,
   idempotencyKeys,
   auditKeyedPersonalHash,
 ];

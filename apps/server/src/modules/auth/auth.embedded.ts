@@ -17,6 +17,8 @@ import { createDbAdapterFactory } from './oidc-adapter.js';
 import { serviceAccountClients } from './service-account-clients.js';
 import { clearSigninTicketCookie, redeemSigninTicket, registerAccountPages } from './account-routes.js';
 import type { LinkAnnouncer } from './invitations.js';
+import { ACR_MFA, ACR_PASSWORD, loadOrCreateMfaKey, tokenAuthenticationClaims, type MfaKey } from './mfa.js';
+import { createMfaSignIn } from './mfa-signin.js';
 
 export const EMBEDDED_CLIENT_ID = 'yardmaster-web';
 export const API_RESOURCE = 'urn:yardmaster:api';
@@ -51,6 +53,8 @@ export type EmbeddedIdentity = {
   /** The server's public base URL (links in invitations and resets point there). */
   publicUrl: string;
   trusted: TrustedIssuer;
+  /** Encrypts TOTP secrets and keys recovery-code hashes (data folder, never the database). */
+  mfaKey: MfaKey;
   /** Mounts the provider, its sign-in page and the account pages; `announce` delivers account links (log, e-mail). */
   mount: (app: FastifyInstance, extras?: { announce?: LinkAnnouncer }) => Promise<void>;
 };
@@ -192,7 +196,8 @@ export async function createEmbeddedIdentity(options: EmbeddedIdentityOptions): 
         claims: () => ({ sub: user.id, name: user.name, preferred_username: user.email, email: user.email }),
       };
     },
-    extraTokenClaims: async (_ctx, token) => {
+    acrValues: [ACR_PASSWORD, ACR_MFA],
+    extraTokenClaims: async (ctx, token) => {
       if (token.kind === 'ClientCredentials') return serviceAccounts.tokenClaims(String(token.clientId));
       const accountId = (token as { accountId?: string }).accountId;
       if (!accountId) return undefined;
@@ -204,6 +209,7 @@ export async function createEmbeddedIdentity(options: EmbeddedIdentityOptions): 
         name: user.name,
         email: user.email,
         preferred_username: user.email,
+        ...tokenAuthenticationClaims(ctx),
       };
     },
     // First-party client: the user signing in is consent enough.
@@ -233,6 +239,8 @@ export async function createEmbeddedIdentity(options: EmbeddedIdentityOptions): 
   provider.proxy = options.trustProxy;
   serviceAccounts.install(provider);
   const callback = provider.callback();
+  const mfaKey = loadOrCreateMfaKey(options.dataDir);
+  const mfa = createMfaSignIn({ provider, db, key: mfaKey, throttle, issuer });
 
   const trusted: TrustedIssuer = {
     issuer,
@@ -299,18 +307,15 @@ export async function createEmbeddedIdentity(options: EmbeddedIdentityOptions): 
           );
           return;
         }
-        // Just set a password from a link: that signs the person in (the ticket is single use).
+        // A second factor is due (the page was reloaded): the same step again.
+        const pending = details.prompt.name === 'login' ? await mfa.resume(reply, details) : undefined;
+        if (pending) return pending;
+        // Just set a password from a link: that is the first factor (the ticket is single use).
         const ticketAccount = details.prompt.name === 'login' ? await redeemSigninTicket(db, request) : undefined;
-        if (ticketAccount) {
-          reply.hijack();
+        const ticketUser = ticketAccount ? await findLocalUserById(db, ticketAccount) : undefined;
+        if (ticketUser) {
           reply.raw.setHeader('set-cookie', clearSigninTicketCookie);
-          await provider.interactionFinished(
-            request.raw,
-            reply.raw,
-            { login: { accountId: ticketAccount } },
-            { mergeWithLastSubmission: false },
-          );
-          return;
+          return mfa.afterFirstFactor(request, reply, details, ticketUser, { passwordCounted: false });
         }
         return reply
           .type('text/html')
@@ -340,15 +345,15 @@ export async function createEmbeddedIdentity(options: EmbeddedIdentityOptions): 
             .type('text/html')
             .send(renderLoginPage({ action, email, error: 'Wrong e-mail or password.' }));
         }
-        await throttle.succeeded(email, request.ip);
-        reply.hijack();
-        await provider.interactionFinished(request.raw, reply.raw, { login: { accountId: user.id } }, { mergeWithLastSubmission: false });
+        // The password was right: the second factor when one is due, else signed in.
+        return mfa.afterFirstFactor(request, reply, details, user, { passwordCounted: true });
       });
+      mfa.register(scope);
       await registerAccountPages(scope, { db, publicUrl, announce, throttle });
     });
   }
 
-  return { issuer, publicUrl, trusted, mount, tokenEndpoint: `${issuer}/token` };
+  return { issuer, publicUrl, trusted, mfaKey, mount, tokenEndpoint: `${issuer}/token` };
 }
 
 function escapeHtml(text: string): string {

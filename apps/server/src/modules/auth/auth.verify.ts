@@ -337,6 +337,7 @@ export function createAuthenticator(
       tenant,
       issuer: verified.issuer,
       ...(tenant && regions.length > 0 ? { regions } : {}),
+      ...(Array.isArray((claims as { amr?: unknown }).amr) ? { amr: stringsOf((claims as { amr?: unknown }).amr) } : {}),
     };
     return actor;
   };

@@ -24,3 +24,6 @@ export { createIssuerKeys, type TenantIssuerKeyOptions } from './tenant-issuers.
 export { ensureLocalUser as ensureLocalUserForSeed } from './local-users.js';
 export { DEMO_USERS, DEMO_OPERATOR, DEMO_DRIVER_SUBJECT, seedDemoUsers, demoLoginLines } from './demo-users.js';
 export { findPersonAccount, eraseAccount } from './personal-data.js';
+export { mfaRoutes } from './mfa.routes.js';
+export { registerMfaGuard, MFA_REQUIRED_TYPE } from './mfa-guard.js';
+export { mfaSettings, ACR_MFA, ACR_PASSWORD } from './mfa.js';

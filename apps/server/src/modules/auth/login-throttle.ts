@@ -106,6 +106,14 @@ export function createLoginThrottle(db: Kysely<ControlTables>, settings: LoginTh
       await db.deleteFrom('control.login_failures').where('key', '=', accountKey(email)).execute();
       await sql`update control.login_failures set failures = greatest(0, failures - 1) where key = ${addressKey(ip)}`.execute(db);
     },
+    /**
+     * A right password whose second factor is still due: the attempt no longer counts against the
+     * address, but stays on the account until the code is right (re-entering the password must not
+     * reset the count of wrong codes).
+     */
+    async passedFirstFactor(ip: string): Promise<void> {
+      await sql`update control.login_failures set failures = greatest(0, failures - 1) where key = ${addressKey(ip)}`.execute(db);
+    },
   };
 }
 

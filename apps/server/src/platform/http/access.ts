@@ -24,6 +24,8 @@ export type Actor = {
   issuer: string;
   /** Region codes from the membership or the tenant provider's region claim (empty: not limited). */
   regions?: readonly string[];
+  /** How the person signed in (the token's `amr`, RFC 8176), when the token says: `pwd`, `otp`… */
+  amr?: readonly string[];
 };
 
 /** Verifies the request's credentials; throws a 401 AppError when they are missing or invalid. */
