@@ -94,7 +94,12 @@ describe(`web sign-in through a tenant's own identity provider on ${testDbKind()
   });
 
   const call = (method: 'GET' | 'POST' | 'PATCH', url: string, token?: string, payload?: Record<string, unknown>) =>
-    testApp.app.inject({ method, url, ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}), ...(payload ? { payload } : {}) });
+    testApp.app.inject({
+      method,
+      url,
+      ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}),
+      ...(payload ? { payload } : {}),
+    });
   const auditActions = async (slug: string) =>
     (await withTenant(database.db, slug, (tx) => listAuditEvents(tx, { entityType: 'identity_provider' }))).map((e) => e.action);
   const domainRows = async () => database.db.selectFrom('control.tenant_issuer_domains').selectAll().orderBy('domain').execute();

@@ -92,9 +92,11 @@ async function insertDomains(tx: TenantTx, tenantSlug: string, issuerId: string,
 /** Domains route people to the web sign-in of a provider: that needs the web app's client id there. */
 function assertDomainsHaveClient(domains: readonly string[], clientId: string | null | undefined): void {
   if (domains.length > 0 && !clientId) {
-    throw unprocessable('domains-need-client', 'e-mail domains send people to this provider to sign in: give the client id of the web app there', [
-      { field: 'clientId', message: 'required when domains are declared' },
-    ]);
+    throw unprocessable(
+      'domains-need-client',
+      'e-mail domains send people to this provider to sign in: give the client id of the web app there',
+      [{ field: 'clientId', message: 'required when domains are declared' }],
+    );
   }
 }
 

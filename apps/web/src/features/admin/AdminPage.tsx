@@ -4,6 +4,7 @@ import { ComingSoonPage } from '../home/Placeholder';
 import { ResourceAdmin } from './components/ResourceAdmin';
 import { ImportSection } from './ImportSection';
 import { WebhooksSection } from './WebhooksSection';
+import { IdentityProvidersSection } from './IdentityProvidersSection';
 import { useQuery } from '@tanstack/react-query';
 import type { EquipmentType, Qualification, Region } from '@yardmaster/contracts';
 import { api } from '../../lib/api';
@@ -21,6 +22,7 @@ export const ADMIN_SECTIONS = [
   { key: 'users', label: 'Users and roles' },
   { key: 'import', label: 'CSV import' },
   { key: 'webhooks', label: 'Webhooks' },
+  { key: 'identity-providers', label: 'Identity providers' },
 ] as const;
 
 function useOptions<T extends { id: string; code: string; name: string }>(key: string[], path: string) {
@@ -83,6 +85,8 @@ function Section({ section }: { section: string }) {
       return <ImportSection />;
     case 'webhooks':
       return <WebhooksSection />;
+    case 'identity-providers':
+      return <IdentityProvidersSection />;
     default:
       return <ComingSoonPage title={ADMIN_SECTIONS.find((s) => s.key === section)?.label ?? section} />;
   }
