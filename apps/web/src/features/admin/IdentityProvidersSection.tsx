@@ -289,7 +289,7 @@ export function IdentityProvidersSection() {
                     </Button>
                     <Button
                       size="xs"
-                      variant="subtle"
+                      variant="outline"
                       color="red.9"
                       loading={remove.isPending && remove.variables === p.id}
                       onClick={() => {
