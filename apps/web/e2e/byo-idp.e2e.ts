@@ -107,7 +107,7 @@ describe("web sign-in through a tenant's own identity provider", () => {
     await dialog.getByLabel('E-mail domains').fill(`ops.${domain},`);
     await dialog.getByRole('button', { name: 'Add a role' }).click();
     await dialog.getByLabel('Provider role 2').fill('yard-desk');
-    await dialog.getByRole('textbox', { name: 'Yardmaster role 2' }).click();
+    await dialog.getByLabel('Yardmaster role 2').first().click();
     await tab.getByRole('option', { name: 'dispatcher' }).click();
     await dialog.getByRole('button', { name: 'Save' }).click();
     await dialog.waitFor({ state: 'detached' });

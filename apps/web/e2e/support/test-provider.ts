@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 
 export type TestProviderUser = { sub: string; username: string; password: string; name: string; email: string; roles: string[] };
@@ -33,8 +33,9 @@ export async function startTestProvider(options: { appOrigin: string; user: Test
   const { appOrigin, user } = options;
   const clientId = 'yardmaster-web';
   const audience = 'yardmaster-test-api';
-  let handler: ((req: IncomingMessage, res: import('node:http').ServerResponse) => void) | undefined;
-  const server: Server = createServer((req, res) => handler?.(req, res));
+  // The provider needs its issuer (this server's port) before it can answer: set once listening.
+  const route: { handle?: RequestListener } = {};
+  const server: Server = createServer((req, res) => route.handle?.(req, res));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   const issuer = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
@@ -85,7 +86,7 @@ export async function startTestProvider(options: { appOrigin: string; user: Test
   const provider = new Provider(issuer, configuration);
   const callback = provider.callback();
 
-  handler = (req, res) => {
+  route.handle = (req, res) => {
     const url = req.url ?? '/';
     const match = /^\/interaction\/([^/?]+)(\/login)?/.exec(url);
     if (!match) return void callback(req, res);

@@ -65,7 +65,7 @@ function RoleMappingEditor({ rows, onChange, error }: { rows: MappingRow[]; onCh
             label={t('identityProviders.yardmasterRole', { number: index + 1 })}
             data={ROLES}
             value={row.role}
-            onChange={(v) => v && set(index, { role: v as Role })}
+            onChange={(v) => v && set(index, { role: v })}
             allowDeselect={false}
             w={150}
           />
