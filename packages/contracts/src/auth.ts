@@ -1,6 +1,19 @@
 import { z } from 'zod';
 import { hasNoNul, NUL_MESSAGE, text } from './text.js';
 
+/** An e-mail domain (`example.com`), lower-cased. */
+export const EmailDomainSchema = text()
+  .trim()
+  .toLowerCase()
+  .max(253)
+  .regex(/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'an e-mail domain such as example.com');
+
+/** A tenant slug as typed on the sign-in page (checked loosely: an unknown one is simply not found). */
+const TenantSlugLikeSchema = text()
+  .trim()
+  .toLowerCase()
+  .regex(/^[a-z][a-z0-9_]{1,39}$/, 'an organisation name such as acme');
+
 export const ClientConfigSchema = z.object({
   issuer: text(),
   clientId: text(),
@@ -31,6 +44,8 @@ export const TenantIssuerSchema = z.object({
   roleMapping: z.record(text(), z.enum(['admin', 'dispatcher', 'driver', 'viewer'])),
   /** Claim carrying the person's region codes (a string or an array of strings); default `region`. */
   regionClaim: text(),
+  /** E-mail domains whose people sign in to the web app through this provider (unique across tenants). */
+  domains: z.array(text()),
   createdAt: text(),
 });
 export type TenantIssuer = z.infer<typeof TenantIssuerSchema>;
@@ -47,7 +62,49 @@ export const RegisterTenantIssuerSchema = z.object({
     .trim()
     .regex(/^[A-Za-z_][A-Za-z0-9_.:-]{0,99}$/, 'a claim name')
     .default('region'),
+  domains: z.array(EmailDomainSchema).max(20).default([]),
 });
 export type RegisterTenantIssuer = z.infer<typeof RegisterTenantIssuerSchema>;
+
+/** Changes to a registration; the issuer and audience stay (register another provider to change them). */
+export const UpdateTenantIssuerSchema = z
+  .object({
+    clientId: text().min(1).max(200).nullable().optional(),
+    roleMapping: RegisterTenantIssuerSchema.shape.roleMapping.unwrap().optional(),
+    regionClaim: RegisterTenantIssuerSchema.shape.regionClaim.unwrap().optional(),
+    domains: z.array(EmailDomainSchema).max(20).optional(),
+  })
+  .refine((v) => Object.values(v).some((x) => x !== undefined), 'name at least one setting to change');
+export type UpdateTenantIssuer = z.infer<typeof UpdateTenantIssuerSchema>;
+
+/** Which organisation a person signs in to: its slug, or an e-mail address whose domain a tenant declared. */
+export const SignInQuerySchema = z
+  .object({
+    org: TenantSlugLikeSchema.optional(),
+    email: z.email().max(320).optional(),
+  })
+  .refine((v) => (v.org === undefined) !== (v.email === undefined), 'give either org or email');
+export type SignInQuery = z.infer<typeof SignInQuerySchema>;
+
+/**
+ * How the web app signs a person of that organisation in: the platform's provider, or the tenant's
+ * own (then `metadata` names its endpoints; tokens are fetched through this server's relay).
+ */
+export const SignInOptionsSchema = z.object({
+  organisation: z.object({ slug: text(), name: text() }).nullable(),
+  provider: z.enum(['platform', 'organisation']),
+  issuer: text(),
+  clientId: text(),
+  scopes: text(),
+  metadata: z
+    .object({
+      issuer: text(),
+      authorization_endpoint: text(),
+      token_endpoint: text(),
+      end_session_endpoint: text().optional(),
+    })
+    .optional(),
+});
+export type SignInOptions = z.infer<typeof SignInOptionsSchema>;
 
 export const TenantIssuerParamsSchema = z.object({ id: z.uuid() });

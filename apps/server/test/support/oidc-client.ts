@@ -28,60 +28,10 @@ export function pkcePair(): { verifier: string; challenge: string } {
 
 export type TokenSet = { access_token: string; refresh_token?: string; id_token?: string; expires_in: number; token_type: string };
 
-/** Signs in through the embedded provider's login page and returns the token response. */
+/** Signs in through the embedded provider's login page (a fresh browser) and returns the token response. */
 export async function signInWithCode(baseUrl: string, email: string, password: string): Promise<{ tokens: TokenSet; loginStatus: number }> {
-  const browser = createOidcBrowser(baseUrl);
-  const { verifier, challenge } = pkcePair();
-  const redirectUri = `${baseUrl}/auth/callback`;
-  const params = new URLSearchParams({
-    client_id: 'yardmaster-web',
-    response_type: 'code',
-    redirect_uri: redirectUri,
-    scope: 'openid profile email offline_access api',
-    code_challenge: challenge,
-    code_challenge_method: 'S256',
-    state: randomBytes(8).toString('hex'),
-  });
-  let response = await browser.request(`/oidc/auth?${params.toString()}`);
-  let location = response.headers.get('location') ?? '';
-  let loginStatus = 0;
-  for (let hop = 0; hop < 10 && !location.startsWith(redirectUri); hop++) {
-    if (/\/oidc\/interaction\/[^/]+$/.test(new URL(location, baseUrl).pathname)) {
-      const page = await browser.request(location);
-      if (page.status === 200) {
-        const html = await page.text();
-        const action = /action="([^"]+)"/.exec(html)?.[1] ?? '';
-        response = await browser.request(action, {
-          method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          body: new URLSearchParams({ email, password }).toString(),
-        });
-        loginStatus = response.status;
-        if (response.status !== 303) throw new Error(`login failed with ${response.status}`);
-      } else {
-        response = page;
-      }
-    } else {
-      response = await browser.request(location);
-    }
-    location = response.headers.get('location') ?? '';
-    if (!location) throw new Error(`flow stopped at ${response.status}: ${await response.text()}`);
-  }
-  const code = new URL(location, baseUrl).searchParams.get('code');
-  if (!code) throw new Error(`no code in ${location}`);
-  const tokenResponse = await fetch(`${baseUrl}/oidc/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'authorization_code',
-      code,
-      redirect_uri: redirectUri,
-      client_id: 'yardmaster-web',
-      code_verifier: verifier,
-    }),
-  });
-  if (!tokenResponse.ok) throw new Error(`token endpoint: ${tokenResponse.status} ${await tokenResponse.text()}`);
-  return { tokens: (await tokenResponse.json()) as TokenSet, loginStatus };
+  const { tokens, loginStatus } = await authorizeIn(createOidcBrowser(baseUrl), baseUrl, { email, password });
+  return { tokens, loginStatus };
 }
 
 export type OidcBrowser = ReturnType<typeof createOidcBrowser>;
@@ -91,14 +41,15 @@ export type OidcBrowser = ReturnType<typeof createOidcBrowser>;
  * sign-in form when it appears; without, the flow must finish without one (a session or a sign-in
  * ticket already identifies the person). With `mfa`, answers the two-step pages as a person with
  * that authenticator would (enrolment: reads the key off the page, keeps the recovery codes).
- * Returns the tokens, whether the password form was shown, and every form answered (in order).
+ * Returns the tokens, whether the password form was shown, every form answered (in order), and
+ * the status the password form's submission got (303; 0 when none was shown).
  */
 export async function authorizeIn(
   browser: OidcBrowser,
   baseUrl: string,
   login?: { email: string; password: string },
   mfa?: TestAuthenticator,
-): Promise<{ tokens: TokenSet; formShown: boolean; steps: string[] }> {
+): Promise<{ tokens: TokenSet; formShown: boolean; steps: string[]; loginStatus: number }> {
   const { verifier, challenge } = pkcePair();
   const redirectUri = `${baseUrl}/auth/callback`;
   const params = new URLSearchParams({
@@ -135,7 +86,8 @@ export async function authorizeIn(
     }),
   });
   if (!tokenResponse.ok) throw new Error(`token endpoint: ${tokenResponse.status} ${await tokenResponse.text()}`);
-  return { tokens: (await tokenResponse.json()) as TokenSet, formShown: steps.includes('login'), steps };
+  // Reaching the token endpoint means the password form (if shown) was accepted with a redirect.
+  return { tokens: (await tokenResponse.json()) as TokenSet, formShown: steps.includes('login'), steps, loginStatus: steps.includes('login') ? 303 : 0 };
 }
 
 /** Answers the provider's pages (password, enrolment, code, recovery codes) until one redirects. */

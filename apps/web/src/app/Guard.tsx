@@ -7,11 +7,7 @@ import { DriverPage } from '../features/driver/DriverPage';
 import { LoadingState } from '../ui/States';
 import { LiveEventsProvider } from './live';
 import { homePathFor } from './nav';
-import { SIGNED_OUT_FLAG, useMe, useSession } from './session';
-
-/** Read once per page load: right after signing out, do not send the browser straight back to sign-in. */
-const justSignedOut = sessionStorage.getItem(SIGNED_OUT_FLAG) === '1';
-sessionStorage.removeItem(SIGNED_OUT_FLAG);
+import { justSignedOut, useMe, useSession } from './session';
 
 /** Everything below needs a signed-in member of the tenant. */
 export function RequireSession() {

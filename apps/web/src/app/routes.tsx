@@ -1,10 +1,10 @@
 import { lazy } from 'react';
 import { createBrowserRouter, Navigate } from 'react-router';
-import { CallbackPage } from '../features/auth/AuthPages';
+import { CallbackPage, OrganisationSignInPage } from '../features/auth/AuthPages';
 import { DriverPage } from '../features/driver/DriverPage';
 import { HomeRedirect, RequireRole, RequireSession } from './Guard';
 import { Layout } from './Layout';
-import { CALLBACK_PATH } from './session';
+import { CALLBACK_PATH, SIGN_IN_PATH } from './session';
 
 // The timeline and the map (MapLibre) are their own chunks, like every screen below.
 const TimelinePage = lazy(() => import('../features/timeline/TimelinePage').then((m) => ({ default: m.TimelinePage })));
@@ -24,6 +24,7 @@ const WorkOrderDetailPage = lazy(() =>
 /** The route map: every screen of the app, with who may open it. */
 export const router = createBrowserRouter([
   { path: CALLBACK_PATH, element: <CallbackPage /> },
+  { path: SIGN_IN_PATH, element: <OrganisationSignInPage /> },
   {
     element: <RequireSession />,
     children: [

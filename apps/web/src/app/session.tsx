@@ -1,41 +1,73 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { InMemoryWebStorage, UserManager, WebStorageStateStore, type User } from 'oidc-client-ts';
-import { ClientConfigSchema, MeSchema, type ClientConfig, type Me, type Role } from '@yardmaster/contracts';
+import { MeSchema, type Me, type Role } from '@yardmaster/contracts';
 import { configureApi, isProblemError, request } from '../lib/api';
 import { clearDriverStore } from '../features/driver/offline-store';
+import {
+  clearSilentAttempt,
+  markSilentAttempt,
+  needsInteractiveSignIn,
+  platformTarget,
+  rememberedOrganisation,
+  rememberOrganisation,
+  returnPathOf,
+  safeReturnTo,
+  saveTargetInFlight,
+  silentAttemptedRecently,
+  startTarget,
+  targetInFlight,
+  type SignInTarget,
+} from './sign-in-target';
 
 export const CALLBACK_PATH = '/auth/callback';
+/** The organisation sign-in page: asks which organisation (or work e-mail) and sends the person to its provider. */
+export const SIGN_IN_PATH = '/sign-in';
 export const SIGNED_OUT_FLAG = 'ym.signedOut';
+
+/** Read once per page load: right after signing out, do not send the browser straight back to sign-in. */
+export const justSignedOut = sessionStorage.getItem(SIGNED_OUT_FLAG) === '1';
+sessionStorage.removeItem(SIGNED_OUT_FLAG);
 
 type SessionState =
   | { status: 'loading' }
-  | { status: 'signed-out' }
+  /** `target`: the provider to sign in with (null: not known yet); `autoContinue`: a `?org=` link asked for it. */
+  | { status: 'signed-out'; target: SignInTarget | null; autoContinue: boolean }
   | { status: 'no-access'; detail: string; user: User }
   | { status: 'error'; detail: string }
   | { status: 'ready'; user: User; me: Me };
 
 export type Session = {
   state: SessionState;
-  signIn: (returnTo?: string) => Promise<void>;
+  /** Sends the browser to the provider's sign-in (the target's, else the one already chosen, else the platform's). */
+  signIn: (returnTo?: string, target?: SignInTarget, loginHint?: string) => Promise<void>;
   signOut: () => Promise<void>;
+  /** The authorization code callback: signs in, or (a silent sign-in refused) falls back to the sign-in page. */
+  completeSignIn: () => Promise<{ returnTo: string }>;
 };
 
-let manager: UserManager | null = null;
-let managerPromise: Promise<UserManager> | null = null;
+type SignInState = { returnTo: string; silent?: boolean; autoContinue?: boolean };
 
-/** The OIDC client, configured from the server's /api/v1/client-config. Tokens stay in memory. */
-export function userManager(): Promise<UserManager> {
-  managerPromise ??= (async () => {
-    const { data } = await request<ClientConfig>('/api/v1/client-config');
-    const config = ClientConfigSchema.parse(data);
+const managers = new Map<string, UserManager>();
+let active: UserManager | null = null;
+
+/** The OIDC client of one provider (authorization code + PKCE). Tokens stay in memory. */
+function managerFor(target: SignInTarget): UserManager {
+  const key = `${target.issuer} ${target.clientId}`;
+  let manager = managers.get(key);
+  if (!manager) {
     const origin = window.location.origin;
     manager = new UserManager({
-      authority: config.issuer,
-      client_id: config.clientId,
+      authority: target.issuer,
+      client_id: target.clientId,
       redirect_uri: `${origin}${CALLBACK_PATH}`,
       post_logout_redirect_uri: `${origin}/`,
       response_type: 'code',
-      scope: config.scopes,
+      scope: target.scopes,
+      // An organisation's own provider: its endpoints as the server read them, the token endpoint
+      // relayed by the server (the browser may not call the provider's: CORS, CSP).
+      ...(target.metadata
+        ? { metadata: { ...target.metadata, token_endpoint: new URL(target.metadata.token_endpoint, origin).href } }
+        : {}),
       // Tokens in memory only; the PKCE verifier and state must survive the redirect, so they
       // (and only they) sit in sessionStorage until the callback consumes them.
       userStore: new WebStorageStateStore({ store: new InMemoryWebStorage() }),
@@ -44,18 +76,18 @@ export function userManager(): Promise<UserManager> {
       accessTokenExpiringNotificationTimeInSeconds: 60,
       loadUserInfo: false,
     });
-    return manager;
-  })();
-  return managerPromise;
+    managers.set(key, manager);
+  }
+  return manager;
 }
 
 async function currentToken(): Promise<string | null> {
-  if (!manager) return null;
-  const user = await manager.getUser();
+  if (!active) return null;
+  const user = await active.getUser();
   if (!user) return null;
   if (user.expired && user.refresh_token) {
     try {
-      const renewed = await manager.signinSilent();
+      const renewed = await active.signinSilent();
       return renewed?.access_token ?? null;
     } catch {
       return null;
@@ -66,14 +98,18 @@ async function currentToken(): Promise<string | null> {
 
 let redirecting = false;
 let callbackPromise: Promise<User> | null = null;
-/** The authorization code callback, processed once even if React renders twice. */
-export async function completeSignIn(): Promise<{ user: User; returnTo: string }> {
-  const um = await userManager();
-  callbackPromise ??= um.signinRedirectCallback();
-  const user = await callbackPromise;
-  const state = user.state as { returnTo?: string } | undefined;
-  const returnTo = state?.returnTo && state.returnTo.startsWith('/') && !state.returnTo.startsWith('//') ? state.returnTo : '/';
-  return { user, returnTo };
+
+/** Leaves for the provider; `silent`: `prompt=none`, answered at once from the provider's own session. */
+async function redirectToProvider(target: SignInTarget, state: SignInState, loginHint?: string): Promise<void> {
+  if (redirecting) return;
+  redirecting = true;
+  saveTargetInFlight(target);
+  if (state.silent) markSilentAttempt();
+  await managerFor(target).signinRedirect({
+    state,
+    ...(state.silent ? { prompt: 'none' } : {}),
+    ...(loginHint ? { login_hint: loginHint } : {}),
+  });
 }
 
 const SessionContext = createContext<Session | null>(null);
@@ -89,28 +125,44 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       else setState({ status: 'ready', user, me });
     } catch (error) {
       if (isProblemError(error) && error.status === 403) setState({ status: 'no-access', detail: error.problem.detail, user });
-      else if (isProblemError(error) && error.status === 401) setState({ status: 'signed-out' });
+      else if (isProblemError(error) && error.status === 401) setState({ status: 'signed-out', target: null, autoContinue: false });
       else setState({ status: 'error', detail: error instanceof Error ? error.message : String(error) });
     }
   }, []);
 
+  /** Makes `manager` the one whose tokens the API calls use. */
+  const activate = useCallback(
+    (manager: UserManager) => {
+      if (active === manager) return;
+      active = manager;
+      manager.events.addUserLoaded((user) => {
+        if (active === manager) void loadMe(user);
+      });
+      manager.events.addUserSignedOut(() => setState({ status: 'signed-out', target: null, autoContinue: false }));
+      manager.events.addSilentRenewError(() => undefined);
+    },
+    [loadMe],
+  );
+
   useEffect(() => {
     let cancelled = false;
     configureApi({ token: currentToken, onUnauthorized: () => undefined });
+    if (window.location.pathname === CALLBACK_PATH) return; // the callback page signs in
     void (async () => {
       try {
-        const um = await userManager();
-        const onLoaded = (user: User) => {
-          if (!cancelled) void loadMe(user);
-        };
-        um.events.addUserLoaded(onLoaded);
-        um.events.addUserSignedOut(() => setState({ status: 'signed-out' }));
-        um.events.addSilentRenewError(() => undefined);
-        if (window.location.pathname === CALLBACK_PATH) return; // the callback page signs in
-        const user = await um.getUser();
+        const linkOrg = new URLSearchParams(window.location.search).get('org');
+        const target = await startTarget(linkOrg ?? rememberedOrganisation());
         if (cancelled) return;
-        if (user && !user.expired) await loadMe(user);
-        else setState({ status: 'signed-out' });
+        const manager = managerFor(target);
+        activate(manager);
+        const user = await manager.getUser();
+        if (user && !user.expired) return void (await loadMe(user));
+        // Tokens live in memory, so a reload or a deep link starts without any: ask the provider
+        // silently (`prompt=none`) whether the person is still signed in there.
+        const maySignInSilently =
+          window.location.pathname !== SIGN_IN_PATH && !justSignedOut && navigator.onLine && !silentAttemptedRecently();
+        if (!maySignInSilently) return setState({ status: 'signed-out', target, autoContinue: false });
+        await redirectToProvider(target, { returnTo: returnPathOf(window.location), silent: true, autoContinue: linkOrg !== null });
       } catch (error) {
         if (!cancelled) setState({ status: 'error', detail: error instanceof Error ? error.message : String(error) });
       }
@@ -118,33 +170,54 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     return () => {
       cancelled = true;
     };
-  }, [loadMe]);
+  }, [activate, loadMe]);
 
-  const signIn = useCallback(async (returnTo?: string) => {
-    if (redirecting) return;
-    redirecting = true;
-    const um = await userManager();
-    await um.signinRedirect({ state: { returnTo: returnTo ?? `${window.location.pathname}${window.location.search}` } });
-  }, []);
+  const signIn = useCallback(
+    async (returnTo?: string, target?: SignInTarget, loginHint?: string) => {
+      const chosen = target ?? (state.status === 'signed-out' ? state.target : null) ?? (await platformTarget());
+      await redirectToProvider(chosen, { returnTo: returnTo ?? returnPathOf(window.location) }, loginHint);
+    },
+    [state],
+  );
+
+  const completeSignIn = useCallback(async () => {
+    const target = targetInFlight() ?? (await platformTarget());
+    const manager = managerFor(target);
+    activate(manager);
+    callbackPromise ??= manager.signinRedirectCallback();
+    try {
+      const user = await callbackPromise;
+      clearSilentAttempt();
+      rememberOrganisation(target);
+      return { returnTo: safeReturnTo((user.state as SignInState | undefined)?.returnTo) };
+    } catch (error) {
+      if (!needsInteractiveSignIn(error)) throw error;
+      // The provider has no session for the person: the sign-in page, where they left.
+      const asked = (error as { state?: SignInState }).state;
+      setState({ status: 'signed-out', target, autoContinue: asked?.autoContinue === true });
+      return { returnTo: safeReturnTo(asked?.returnTo) };
+    }
+  }, [activate]);
 
   const signOut = useCallback(async () => {
-    const um = await userManager();
-    const user = await um.getUser();
+    const manager = active;
+    if (!manager) return;
+    const user = await manager.getUser();
     // Block the signed-out page's automatic sign-in while the browser leaves for the provider.
     redirecting = true;
     sessionStorage.setItem(SIGNED_OUT_FLAG, '1');
-    await um.removeUser();
+    await manager.removeUser();
     // The phone's copy of the driver's jobs and unsent taps goes with the session.
     await clearDriverStore().catch(() => undefined);
     try {
-      await um.signoutRedirect({ id_token_hint: user?.id_token });
+      await manager.signoutRedirect({ id_token_hint: user?.id_token });
     } catch {
       redirecting = false;
-      setState({ status: 'signed-out' });
+      setState({ status: 'signed-out', target: null, autoContinue: false });
     }
   }, []);
 
-  const value = useMemo(() => ({ state, signIn, signOut }), [state, signIn, signOut]);
+  const value = useMemo(() => ({ state, signIn, signOut, completeSignIn }), [state, signIn, signOut, completeSignIn]);
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }
 

@@ -10,6 +10,7 @@ import * as accountTokens from './202612021002_auth_account_tokens.js';
 import * as membershipRegions from './202612027001_users_membership_regions.js';
 import * as authMfa from './202612033001_auth_mfa.js';
 import * as serviceAccounts from './202612035001_integrations_service_accounts.js';
+import * as tenantIssuerDomains from './202612036001_auth_tenant_issuer_domains.js';
 
 /** Control-schema migrations in the order they run. Append only. */
 export const controlMigrations: readonly Migration[] = [
@@ -24,4 +25,5 @@ export const controlMigrations: readonly Migration[] = [
   membershipRegions,
   authMfa,
   serviceAccounts,
+  tenantIssuerDomains,
 ];

@@ -320,7 +320,7 @@ export async function createEmbeddedIdentity(options: EmbeddedIdentityOptions): 
         return reply
           .type('text/html')
           .header('cache-control', 'no-store')
-          .send(renderLoginPage({ action: `/oidc/interaction/${details.uid}/login` }));
+          .send(renderLoginPage({ action: `/oidc/interaction/${details.uid}/login`, email: loginHintOf(details.params) }));
       });
       scope.post('/oidc/interaction/:uid/login', { config: { access: 'public' }, schema: { hide: true } }, async (request, reply) => {
         const details = await provider.interactionDetails(request.raw, reply.raw);
@@ -354,6 +354,12 @@ export async function createEmbeddedIdentity(options: EmbeddedIdentityOptions): 
   }
 
   return { issuer, publicUrl, trusted, mfaKey, mount, tokenEndpoint: `${issuer}/token` };
+}
+
+/** The e-mail address the web app passed as `login_hint` (typed on its organisation sign-in page), to prefill the form. */
+function loginHintOf(params: Record<string, unknown>): string | undefined {
+  const hint = params.login_hint;
+  return typeof hint === 'string' && hint.length <= 320 && hint.includes('@') ? hint : undefined;
 }
 
 function escapeHtml(text: string): string {

@@ -1,13 +1,17 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { text } from '@yardmaster/contracts';
 import {
   ClientConfigSchema,
   MeSchema,
   RegisterTenantIssuerSchema,
+  SignInOptionsSchema,
+  SignInQuerySchema,
   TenantIssuerParamsSchema,
   TenantIssuerSchema,
   TenantSlugSchema,
+  UpdateTenantIssuerSchema,
   type ClientConfig,
 } from '@yardmaster/contracts';
 import type { Caller } from '../../platform/caller.js';
@@ -16,13 +20,35 @@ import { callerOf } from '../../platform/http/access.js';
 import { tenantRunner } from '../../platform/http/tenant-route.js';
 import { findTenantBySlug, withTenant, type Database } from '../../platform/db/index.js';
 import { createOutbound, type Outbound } from '../../platform/net/outbound.js';
-import { assertIssuerReachable, listTenantIssuers, registerTenantIssuer, removeTenantIssuer } from './tenant-issuers.js';
+import {
+  assertIssuerReachable,
+  createProviderDiscovery,
+  listTenantIssuers,
+  registerTenantIssuer,
+  relayTokenRequest,
+  removeTenantIssuer,
+  signInOptionsFor,
+  updateTenantIssuer,
+} from './tenant-issuers.js';
 import { regionScopeOf } from '../regions/index.js';
+
+const formValue = text().max(4096).optional();
+/** The fields of an OAuth 2.0 token request that the relay passes on. */
+const TokenRelayFormSchema = z.object({
+  grant_type: z.enum(['authorization_code', 'refresh_token']),
+  client_id: text().min(1).max(200),
+  code: formValue,
+  redirect_uri: formValue,
+  code_verifier: formValue,
+  refresh_token: formValue,
+  scope: formValue,
+});
 
 export function authRoutes(database: Database, clientConfig: ClientConfig, outbound: Outbound = createOutbound()) {
   return async (app: FastifyInstance): Promise<void> => {
     const r = app.withTypeProvider<ZodTypeProvider>();
     const inTenant = tenantRunner(database);
+    const discover = createProviderDiscovery(outbound);
     r.get(
       '/api/v1/client-config',
       {
@@ -31,6 +57,45 @@ export function authRoutes(database: Database, clientConfig: ClientConfig, outbo
       },
       async () => clientConfig,
     );
+    // Web sign-in: which provider signs in the people of an organisation (named, or by e-mail domain).
+    r.get(
+      '/api/v1/sign-in',
+      {
+        config: { access: 'public' },
+        schema: {
+          tags: ['identity'],
+          summary: "How the web app signs in a person of an organisation: the platform's provider or the tenant's own",
+          querystring: SignInQuerySchema,
+          response: { 200: SignInOptionsSchema },
+        },
+      },
+      async (request, reply) => {
+        reply.header('cache-control', 'no-store');
+        return signInOptionsFor(database.db, request.query, clientConfig, discover);
+      },
+    );
+    // The token endpoint of an organisation's provider, relayed: the browser may not call it (CORS, CSP).
+    await app.register(async (scope) => {
+      scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16_384 }, (_request, body, done) => {
+        done(null, Object.fromEntries(new URLSearchParams(String(body))));
+      });
+      scope.withTypeProvider<ZodTypeProvider>().post(
+        '/api/v1/sign-in/organisations/:slug/token',
+        {
+          config: { access: 'public' },
+          schema: {
+            tags: ['identity'],
+            summary: "The organisation's token endpoint, relayed for the web app (answers in OAuth 2.0's format)",
+            params: z.object({ slug: TenantSlugSchema }),
+            body: TokenRelayFormSchema,
+          },
+        },
+        async (request, reply) => {
+          const answer = await relayTokenRequest(database.db, request.params.slug, request.body, discover, outbound);
+          return reply.status(answer.status).header('cache-control', 'no-store').send(answer.body);
+        },
+      );
+    });
     r.get(
       '/api/v1/me',
       {
@@ -84,6 +149,23 @@ export function authRoutes(database: Database, clientConfig: ClientConfig, outbo
         await assertIssuerReachable(outbound, request.body.issuer);
         const created = await inTenant(request, (tx) => registerTenantIssuer(tx, caller, request.body, clientConfig.issuer));
         return reply.status(201).send(created);
+      },
+    );
+    r.patch(
+      '/api/v1/identity-providers/:id',
+      {
+        config: { access: { roles: ['admin'] } },
+        schema: {
+          tags: ['identity'],
+          summary: "Change a provider's client id, role mapping, region claim or e-mail domains",
+          params: TenantIssuerParamsSchema,
+          body: UpdateTenantIssuerSchema,
+          response: { 200: TenantIssuerSchema },
+        },
+      },
+      async (request) => {
+        const caller = callerOf(request);
+        return inTenant(request, (tx) => updateTenantIssuer(tx, caller, request.params.id, request.body));
       },
     );
     r.delete(

@@ -39,6 +39,13 @@ export type TenantIssuersTable = {
   updated_at: Generated<Date>;
 };
 
+export type TenantIssuerDomainsTable = {
+  domain: string;
+  issuer_id: string;
+  tenant_slug: string;
+  created_at: Generated<Date>;
+};
+
 export type OidcPayloadsTable = {
   model: string;
   id: string;
@@ -55,12 +62,14 @@ declare module '../../platform/db/tables.js' {
   interface ControlTables {
     'control.local_users': LocalUsersTable;
     'control.tenant_issuers': TenantIssuersTable;
+    'control.tenant_issuer_domains': TenantIssuerDomainsTable;
     'control.oidc_payloads': OidcPayloadsTable;
     'control.account_tokens': AccountTokensTable;
   }
   // A tenant's admins register its own identity providers; row-level security keeps them to their rows.
   interface TenantTables {
     'control.tenant_issuers': TenantIssuersTable;
+    'control.tenant_issuer_domains': TenantIssuerDomainsTable;
     // Invitations: a tenant's admins create its accounts and their links (row-level security).
     'control.local_users': LocalUsersTable;
     'control.account_tokens': AccountTokensTable;

@@ -40,6 +40,7 @@ export function renderLoginPage(input: { action: string; email?: string; error?:
     <button type="submit">Sign in</button>
   </form>
   <p class="links"><a href="/account/forgot-password">Forgot your password?</a></p>
+  <p class="links"><a href="/sign-in">Sign in with your organisation's account</a></p>
 </main>
 </body>
 </html>`;

@@ -8,10 +8,17 @@ import {
   type JWTVerifyGetKey,
 } from 'jose';
 import type { Kysely, Selectable } from 'kysely';
-import type { RegisterTenantIssuer, TenantIssuer } from '@yardmaster/contracts';
+import type {
+  ClientConfig,
+  RegisterTenantIssuer,
+  SignInOptions,
+  SignInQuery,
+  TenantIssuer,
+  UpdateTenantIssuer,
+} from '@yardmaster/contracts';
 import type { Caller } from '../../platform/caller.js';
-import type { ControlTables, TenantTx } from '../../platform/db/index.js';
-import { conflict, notFound, unauthorized, unprocessable } from '../../platform/errors.js';
+import { findTenantBySlug, type ControlTables, type TenantTx } from '../../platform/db/index.js';
+import { AppError, conflict, notFound, problemType, unauthorized, unprocessable } from '../../platform/errors.js';
 import { createOutbound, outboundRefusalOf, type Outbound } from '../../platform/net/outbound.js';
 import { recordAudit } from '../audit/index.js';
 import type { TenantIssuersTable } from './auth.tables.js';
@@ -31,7 +38,7 @@ function selectTenantIssuers(tx: TenantTx): Promise<TenantIssuerRow[]> {
 
 // ---- use cases (tenant admins, in a tenant transaction) ---------------------------------------
 
-export function tenantIssuerView(row: TenantIssuerRow): TenantIssuer {
+export function tenantIssuerView(row: TenantIssuerRow, domains: readonly string[] = []): TenantIssuer {
   return {
     id: row.id,
     issuer: row.issuer,
@@ -39,12 +46,58 @@ export function tenantIssuerView(row: TenantIssuerRow): TenantIssuer {
     clientId: row.client_id,
     roleMapping: row.role_mapping as TenantIssuer['roleMapping'],
     regionClaim: row.region_claim,
+    domains: [...new Set(domains)].sort(),
     createdAt: new Date(row.created_at).toISOString(),
   };
 }
 
+async function domainsByIssuer(tx: TenantTx, ids: readonly string[]): Promise<Map<string, string[]>> {
+  const byIssuer = new Map<string, string[]>();
+  if (ids.length === 0) return byIssuer;
+  const rows = await tx.selectFrom('control.tenant_issuer_domains').select(['issuer_id', 'domain']).where('issuer_id', 'in', ids).execute();
+  for (const row of rows) byIssuer.set(row.issuer_id, [...(byIssuer.get(row.issuer_id) ?? []), row.domain]);
+  return byIssuer;
+}
+
 export async function listTenantIssuers(tx: TenantTx): Promise<{ items: TenantIssuer[] }> {
-  return { items: (await selectTenantIssuers(tx)).map(tenantIssuerView) };
+  const rows = await selectTenantIssuers(tx);
+  const domains = await domainsByIssuer(
+    tx,
+    rows.map((r) => r.id),
+  );
+  return { items: rows.map((row) => tenantIssuerView(row, domains.get(row.id))) };
+}
+
+/**
+ * Declares e-mail domains for a registration. A domain another tenant declared first is refused
+ * (409, field `domains`) and nothing is written: the caller's transaction rolls back.
+ */
+async function insertDomains(tx: TenantTx, tenantSlug: string, issuerId: string, domains: readonly string[]): Promise<void> {
+  const wanted = [...new Set(domains)];
+  if (wanted.length === 0) return;
+  const inserted = await tx
+    .insertInto('control.tenant_issuer_domains')
+    .values(wanted.map((domain) => ({ domain, issuer_id: issuerId, tenant_slug: tenantSlug })))
+    .onConflict((oc) => oc.column('domain').doNothing())
+    .returning('domain')
+    .execute();
+  const taken = wanted.filter((d) => !inserted.some((row) => row.domain === d));
+  if (taken.length > 0) {
+    throw conflict(`${taken.join(', ')} ${taken.length === 1 ? 'is' : 'are'} already declared by an organisation or another provider`, [
+      { field: 'domains', message: `already declared: ${taken.join(', ')}` },
+    ]);
+  }
+}
+
+/** Domains route people to the web sign-in of a provider: that needs the web app's client id there. */
+function assertDomainsHaveClient(domains: readonly string[], clientId: string | null | undefined): void {
+  if (domains.length > 0 && !clientId) {
+    throw unprocessable(
+      'domains-need-client',
+      'e-mail domains send people to this provider to sign in: give the client id of the web app there',
+      [{ field: 'clientId', message: 'required when domains are declared' }],
+    );
+  }
 }
 
 /** Refuses (422, field `issuer`) an issuer whose address outbound calls may not reach. */
@@ -65,6 +118,7 @@ export async function registerTenantIssuer(
   platformIssuer: string,
 ): Promise<TenantIssuer> {
   const issuer = input.issuer;
+  assertDomainsHaveClient(input.domains, input.clientId);
   if (issuer.replace(/\/$/, '') === platformIssuer.replace(/\/$/, '')) {
     throw conflict("the platform's own issuer is trusted already", [{ field: 'issuer', message: 'is the platform issuer' }]);
   }
@@ -82,7 +136,8 @@ export async function registerTenantIssuer(
     .returningAll()
     .executeTakeFirst();
   if (!row) throw conflict('this issuer and audience are already registered', [{ field: 'audience', message: 'already registered' }]);
-  const view = tenantIssuerView(row);
+  await insertDomains(tx, caller.tenantSlug, row.id, input.domains);
+  const view = tenantIssuerView(row, input.domains);
   await recordAudit(tx, caller, {
     action: 'identity_provider.registered',
     entityType: 'identity_provider',
@@ -93,16 +148,219 @@ export async function registerTenantIssuer(
   return view;
 }
 
+export async function updateTenantIssuer(tx: TenantTx, caller: Caller, id: string, input: UpdateTenantIssuer): Promise<TenantIssuer> {
+  const current = await tx.selectFrom('control.tenant_issuers').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+  if (!current) throw notFound('identity provider', id);
+  const currentDomains = (await domainsByIssuer(tx, [id])).get(id) ?? [];
+  const domains = input.domains ?? currentDomains;
+  const clientId = input.clientId === undefined ? current.client_id : input.clientId;
+  assertDomainsHaveClient(domains, clientId);
+  const row = await tx
+    .updateTable('control.tenant_issuers')
+    .set({
+      client_id: clientId,
+      ...(input.roleMapping ? { role_mapping: JSON.stringify(input.roleMapping) } : {}),
+      ...(input.regionClaim ? { region_claim: input.regionClaim } : {}),
+      version: current.version + 1,
+      updated_at: new Date(),
+    })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  if (input.domains) {
+    const removed = currentDomains.filter((d) => !domains.includes(d));
+    if (removed.length > 0)
+      await tx.deleteFrom('control.tenant_issuer_domains').where('issuer_id', '=', id).where('domain', 'in', removed).execute();
+    await insertDomains(
+      tx,
+      caller.tenantSlug,
+      id,
+      domains.filter((d) => !currentDomains.includes(d)),
+    );
+  }
+  const before = tenantIssuerView(current, currentDomains);
+  const after = tenantIssuerView(row, domains);
+  await recordAudit(tx, caller, {
+    action: 'identity_provider.changed',
+    entityType: 'identity_provider',
+    entityId: id,
+    before: { ...before },
+    after: { ...after },
+  });
+  return after;
+}
+
 export async function removeTenantIssuer(tx: TenantTx, caller: Caller, id: string): Promise<void> {
+  const domains = (await domainsByIssuer(tx, [id])).get(id) ?? [];
   const row = await tx.deleteFrom('control.tenant_issuers').where('id', '=', id).returningAll().executeTakeFirst();
   if (!row) throw notFound('identity provider', id);
   await recordAudit(tx, caller, {
     action: 'identity_provider.removed',
     entityType: 'identity_provider',
     entityId: row.id,
-    before: { ...tenantIssuerView(row) },
+    before: { ...tenantIssuerView(row, domains) },
     after: null,
   });
+}
+
+// ---- web sign-in through a tenant's own provider -------------------------------------------------
+
+type ProviderEndpoints = { issuer: string; authorization_endpoint: string; token_endpoint: string; end_session_endpoint?: string };
+
+const badGateway = (detail: string): AppError => new AppError(502, problemType('identity-provider-unreachable'), 'Bad gateway', detail);
+
+/**
+ * The endpoints of tenant-registered providers, from their discovery documents (through the
+ * outbound guard, cached for 10 minutes; a failure is not cached).
+ */
+export function createProviderDiscovery(outbound: Outbound, ttlMs = 10 * 60_000, timeoutMs = 5_000) {
+  const cache = new Map<string, { at: number; endpoints: ProviderEndpoints }>();
+  return async (issuer: string): Promise<ProviderEndpoints> => {
+    const hit = cache.get(issuer);
+    if (hit && Date.now() - hit.at < ttlMs) return hit.endpoints;
+    const url = `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
+    let document: Partial<Record<keyof ProviderEndpoints, unknown>>;
+    try {
+      const response = await outbound.fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      document = (await response.json()) as typeof document;
+    } catch (error) {
+      const refusal = outboundRefusalOf(error);
+      throw badGateway(`the organisation's identity provider cannot be reached (${refusal ? refusal.reason : (error as Error).message})`);
+    }
+    const { authorization_endpoint: authorize, token_endpoint: token, end_session_endpoint: endSession } = document;
+    if (document.issuer !== issuer || typeof authorize !== 'string' || typeof token !== 'string' || !/^https?:\/\//.test(authorize)) {
+      throw badGateway("the organisation's identity provider answers discovery with a document for another issuer or without endpoints");
+    }
+    const endpoints: ProviderEndpoints = {
+      issuer,
+      authorization_endpoint: authorize,
+      token_endpoint: token,
+      ...(typeof endSession === 'string' ? { end_session_endpoint: endSession } : {}),
+    };
+    cache.set(issuer, { at: Date.now(), endpoints });
+    return endpoints;
+  };
+}
+export type ProviderDiscovery = ReturnType<typeof createProviderDiscovery>;
+
+/** Scopes the web app asks a tenant's own provider for (the audience comes from the provider's client settings). */
+export const ORGANISATION_SCOPES = 'openid profile email offline_access';
+
+/** The registration the web app signs a tenant's people in with: the oldest one that names a client id. */
+async function webRegistrationOf(db: Kysely<ControlTables>, tenantSlug: string): Promise<TenantIssuerRow | undefined> {
+  return db
+    .selectFrom('control.tenant_issuers')
+    .selectAll()
+    .where('tenant_slug', '=', tenantSlug)
+    .where('client_id', 'is not', null)
+    .orderBy('created_at')
+    .limit(1)
+    .executeTakeFirst();
+}
+
+/** The path of the token relay of an organisation (the browser cannot always call its provider's token endpoint). */
+export const tokenRelayPath = (slug: string): string => `/api/v1/sign-in/organisations/${slug}/token`;
+
+/**
+ * How the web app signs in a person of an organisation (named, or found from the e-mail's domain).
+ * An e-mail whose domain no tenant declared, and an organisation without its own provider for the
+ * web app, sign in with the platform's provider. An organisation that does not exist is a 404.
+ */
+export async function signInOptionsFor(
+  db: Kysely<ControlTables>,
+  query: SignInQuery,
+  platform: ClientConfig,
+  discover: ProviderDiscovery,
+): Promise<SignInOptions> {
+  const platformOptions = (organisation: SignInOptions['organisation']): SignInOptions => ({
+    organisation,
+    provider: 'platform',
+    issuer: platform.issuer,
+    clientId: platform.clientId,
+    scopes: platform.scopes,
+  });
+  let registration: TenantIssuerRow | undefined;
+  let slug: string;
+  if (query.email !== undefined) {
+    const domain = query.email.slice(query.email.lastIndexOf('@') + 1).toLowerCase();
+    const declared = await db
+      .selectFrom('control.tenant_issuer_domains as d')
+      .innerJoin('control.tenant_issuers as i', 'i.id', 'd.issuer_id')
+      .selectAll('i')
+      .where('d.domain', '=', domain)
+      .executeTakeFirst();
+    if (!declared) return platformOptions(null);
+    registration = declared;
+    slug = declared.tenant_slug;
+  } else {
+    slug = query.org ?? '';
+  }
+  const tenant = await findTenantBySlug(db, slug);
+  if (!tenant) throw notFound('organisation', slug);
+  registration ??= await webRegistrationOf(db, slug);
+  if (!registration?.client_id) return platformOptions({ slug, name: tenant.name });
+  const endpoints = await discover(registration.issuer);
+  return {
+    organisation: { slug, name: tenant.name },
+    provider: 'organisation',
+    issuer: registration.issuer,
+    clientId: registration.client_id,
+    scopes: ORGANISATION_SCOPES,
+    metadata: { ...endpoints, token_endpoint: tokenRelayPath(slug) },
+  };
+}
+
+const RELAYED_FIELDS = ['grant_type', 'code', 'redirect_uri', 'code_verifier', 'client_id', 'refresh_token', 'scope'] as const;
+
+/**
+ * Passes the web app's token request (authorization code + PKCE, or refresh) to the organisation's
+ * provider and returns its answer. Only the web app's public client of that organisation is
+ * relayed; nothing is added (no secret) and nothing is kept.
+ */
+export async function relayTokenRequest(
+  db: Kysely<ControlTables>,
+  slug: string,
+  form: Partial<Record<(typeof RELAYED_FIELDS)[number], string>>,
+  discover: ProviderDiscovery,
+  outbound: Outbound,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const registration = (await findTenantBySlug(db, slug)) ? await webRegistrationOf(db, slug) : undefined;
+  if (!registration?.client_id) throw notFound('organisation with its own identity provider', slug);
+  if (form.client_id !== registration.client_id) {
+    throw unprocessable('wrong-client', "client_id is not the web app's client at this organisation's provider", [
+      { field: 'client_id', message: 'unknown client' },
+    ]);
+  }
+  const { token_endpoint: tokenEndpoint } = await discover(registration.issuer);
+  const body = new URLSearchParams();
+  for (const field of RELAYED_FIELDS) {
+    const value = form[field];
+    if (value !== undefined) body.set(field, value);
+  }
+  let response: Response;
+  try {
+    response = await outbound.fetch(tokenEndpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      body: body.toString(),
+      signal: AbortSignal.timeout(10_000),
+    });
+  } catch (error) {
+    const refusal = outboundRefusalOf(error);
+    throw badGateway(`the organisation's identity provider cannot be reached (${refusal ? refusal.reason : (error as Error).message})`);
+  }
+  const text = await response.text();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw badGateway(`the organisation's identity provider answered the token request with HTTP ${response.status} and no JSON`);
+  }
+  return { status: response.status, body: parsed as Record<string, unknown> };
 }
 
 // ---- verification keys of registered issuers ---------------------------------------------------

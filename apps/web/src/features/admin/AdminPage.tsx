@@ -5,6 +5,7 @@ import { ResourceAdmin } from './components/ResourceAdmin';
 import { ImportSection } from './ImportSection';
 import { WebhooksSection } from './WebhooksSection';
 import { ServiceAccountsSection } from './ServiceAccountsSection';
+import { IdentityProvidersSection } from './IdentityProvidersSection';
 import { useQuery } from '@tanstack/react-query';
 import type { EquipmentType, Qualification, Region } from '@yardmaster/contracts';
 import { api } from '../../lib/api';
@@ -23,6 +24,7 @@ export const ADMIN_SECTIONS = [
   { key: 'import', label: 'CSV import' },
   { key: 'webhooks', label: 'Webhooks' },
   { key: 'service-accounts', label: 'Integrations' },
+  { key: 'identity-providers', label: 'Identity providers' },
 ] as const;
 
 function useOptions<T extends { id: string; code: string; name: string }>(key: string[], path: string) {
@@ -87,6 +89,8 @@ function Section({ section }: { section: string }) {
       return <WebhooksSection />;
     case 'service-accounts':
       return <ServiceAccountsSection />;
+    case 'identity-providers':
+      return <IdentityProvidersSection />;
     default:
       return <ComingSoonPage title={ADMIN_SECTIONS.find((s) => s.key === section)?.label ?? section} />;
   }
