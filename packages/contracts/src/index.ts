@@ -17,3 +17,4 @@ export * from './limits.js';
 export * from './search.js';
 export * from './planning.js';
 export * from './regions.js';
+export * from './accounts.js';

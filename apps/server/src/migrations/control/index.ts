@@ -8,6 +8,7 @@ import * as loginFailures from './202612010301_auth_login_failures.js';
 import * as tenantRoleFunction from './202612021000_platform_tenant_role_function.js';
 import * as accountTokens from './202612021002_auth_account_tokens.js';
 import * as membershipRegions from './202612027001_users_membership_regions.js';
+import * as accountSessions from './202612034000_auth_account_sessions.js';
 
 /** Control-schema migrations in the order they run. Append only. */
 export const controlMigrations: readonly Migration[] = [
@@ -20,4 +21,5 @@ export const controlMigrations: readonly Migration[] = [
   tenantRoleFunction,
   accountTokens,
   membershipRegions,
+  accountSessions,
 ];
