@@ -118,7 +118,8 @@ describe(`accounts and sessions on ${testDbKind()}`, () => {
     dispatcherMemberId = String(invited.body.id);
     const first = await accept((invited.body.invitation as Link).url, dispatcherPassword);
     dispatcherAccountId = String(decodeJwt(first.access_token).sub);
-  });
+    // Opening a fresh embedded database alone took 115 s on the shared, loaded test machine.
+  }, 300_000);
   afterAll(async () => {
     await server?.close();
     await database?.close();
