@@ -87,28 +87,31 @@ describe('accounts and sessions in the browser', () => {
     // Invite: the link is shown to pass on.
     const invitee = `new-${run}@acc.example`;
     await page.getByRole('button', { name: 'New user' }).click();
-    await page.getByLabel('E-mail').fill(invitee);
-    await page.getByLabel('Name').fill('Nia New');
-    await page.getByRole('textbox', { name: 'Roles' }).click();
+    await page.getByRole('dialog').getByLabel('E-mail').fill(invitee);
+    await page.getByRole('dialog').getByLabel('Name').fill('Nia New');
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Roles').click();
     await page.getByRole('option', { name: 'viewer' }).click();
     await page.keyboard.press('Escape');
-    await page.getByRole('button', { name: 'Create' }).click();
-    const linkDialog = page.getByRole('dialog', { name: 'Invitation link' });
-    await linkDialog.waitFor();
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    const linkPanel = page.getByRole('alert').filter({ hasText: 'Invitation link' });
+    await linkPanel.waitFor();
     const firstLink = await page.getByTestId('invitation-url').inputValue();
     expect(firstLink).toContain('/account/set-password?token=');
     expect(await seriousAxeFindings(page)).toEqual([]);
-    await linkDialog.getByRole('button', { name: 'Close' }).click();
+    await linkPanel.getByRole('button', { name: 'Close' }).click();
+    await linkPanel.waitFor({ state: 'detached' });
 
     // Revoke: the link stops working; invite again: a new link that works.
     await memberAction(page, 'Nia New', 'Revoke invitation');
     expect((await fetch(firstLink)).status).toBe(410);
     await memberAction(page, 'Nia New', 'Invite again');
-    await linkDialog.waitFor();
+    await linkPanel.waitFor();
     const secondLink = await page.getByTestId('invitation-url').inputValue();
     expect(secondLink).not.toBe(firstLink);
     expect((await fetch(secondLink)).status).toBe(200);
-    await linkDialog.getByRole('button', { name: 'Close' }).click();
+    await linkPanel.getByRole('button', { name: 'Close' }).click();
 
     // Force sign-out and deactivation end the dispatcher's token at once.
     let dispatcherToken = await accessTokenFor(baseUrl(), dispatcher);

@@ -106,9 +106,10 @@ const liveSessions = (db: Kysely<ControlTables>, userId: string) =>
     .selectAll('s')
     .where('s.user_id', '=', userId)
     .where('s.ended_at', 'is', null)
-    .where(({ exists, selectFrom }) =>
-      exists(
-        selectFrom('control.oidc_payloads as p')
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('control.oidc_payloads as p')
           .select(sql<number>`1`.as('one'))
           .where('p.model', '=', 'Grant')
           .whereRef('p.id', '=', 's.grant_id')

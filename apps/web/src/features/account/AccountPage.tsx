@@ -54,21 +54,18 @@ function ChangePasswordCard() {
           <PasswordInput
             label={t('account.password.current')}
             autoComplete="current-password"
-            withAsterisk
             key={form.key('currentPassword')}
             {...form.getInputProps('currentPassword')}
           />
           <PasswordInput
             label={t('account.password.new')}
             autoComplete="new-password"
-            withAsterisk
             key={form.key('newPassword')}
             {...form.getInputProps('newPassword')}
           />
           <PasswordInput
             label={t('account.password.confirm')}
             autoComplete="new-password"
-            withAsterisk
             key={form.key('confirm')}
             {...form.getInputProps('confirm')}
           />

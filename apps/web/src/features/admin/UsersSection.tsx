@@ -1,9 +1,10 @@
 import { useState } from 'react';
+import { Stack } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import type { InvitationLink, InvitedMember, Membership, Region } from '@yardmaster/contracts';
 import { api } from '../../lib/api';
 import { ResourceAdmin } from './components/ResourceAdmin';
-import { InvitationLinkModal, MemberAccountActions } from './components/MemberAccountActions';
+import { InvitationLinkPanel, MemberAccountActions } from './components/MemberAccountActions';
 import { usersSpec } from './specs';
 
 /** Users and roles: invite (the link is shown to pass on), edit roles, and each member's account actions. */
@@ -16,16 +17,16 @@ export function UsersSection() {
     }).data ?? [];
   const [invited, setInvited] = useState<{ link: InvitationLink; email: string } | null>(null);
   return (
-    <>
+    <Stack>
+      {invited ? <InvitationLinkPanel invitation={invited.link} email={invited.email} onClose={() => setInvited(null)} /> : null}
       <ResourceAdmin
         spec={usersSpec(regions)}
-        rowActions={(m: Membership) => <MemberAccountActions member={m} />}
+        rowActions={(m: Membership) => <MemberAccountActions member={m} onInvited={(link, email) => setInvited({ link, email })} />}
         onCreated={(created) => {
           const member = created as InvitedMember;
           if (member.invitation) setInvited({ link: member.invitation, email: member.email ?? '' });
         }}
       />
-      <InvitationLinkModal invitation={invited?.link ?? null} email={invited?.email ?? ''} onClose={() => setInvited(null)} />
-    </>
+    </Stack>
   );
 }

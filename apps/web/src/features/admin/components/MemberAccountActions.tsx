@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Button, CopyButton, Group, Menu, Modal, Stack, Text, TextInput } from '@mantine/core';
+import { Alert, Button, CopyButton, Group, Menu, Modal, Stack, Text, TextInput } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconDots } from '@tabler/icons-react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
@@ -10,41 +10,33 @@ import { ProblemAlert } from '../../../ui/States';
 
 type Action = 'reinvite' | 'revoke' | 'signOut' | 'deactivate' | 'reactivate';
 
-/** The invitation link the server returned: shown to the admin to pass on (it is e-mailed too when SMTP is set up). */
-export function InvitationLinkModal({
-  invitation,
-  email,
-  onClose,
-}: {
-  invitation: InvitationLink | null;
-  email: string;
-  onClose: () => void;
-}) {
+/**
+ * The invitation link the server returned, above the users table for the admin to pass on (it is
+ * e-mailed too when SMTP is set up). Not a dialog: it stays while the admin copies it.
+ */
+export function InvitationLinkPanel({ invitation, email, onClose }: { invitation: InvitationLink; email: string; onClose: () => void }) {
   const { t, i18n } = useTranslation();
   return (
-    <Modal opened={invitation !== null} onClose={onClose} title={t('members.link.title')}>
-      {invitation ? (
-        <Stack>
-          <Text size="sm">{t('members.link.help', { email })}</Text>
-          <TextInput label={t('members.link.label')} value={invitation.url} readOnly data-testid="invitation-url" />
-          <Text size="xs" c="dimmed">
-            {t('members.link.expires', {
-              when: new Date(invitation.expiresAt).toLocaleString(i18n.language, { dateStyle: 'medium', timeStyle: 'short' }),
-            })}
-          </Text>
-          <Group justify="flex-end">
-            <CopyButton value={invitation.url}>
-              {({ copied, copy }) => (
-                <Button variant="light" onClick={copy}>
-                  {copied ? t('members.link.copied') : t('members.link.copy')}
-                </Button>
-              )}
-            </CopyButton>
-            <Button onClick={onClose}>{t('common.close')}</Button>
-          </Group>
-        </Stack>
-      ) : null}
-    </Modal>
+    <Alert color="teal" title={t('members.link.title')} withCloseButton closeButtonLabel={t('common.close')} onClose={onClose}>
+      <Stack gap="xs">
+        <Text size="sm">{t('members.link.help', { email })}</Text>
+        <Group gap="xs" align="flex-end">
+          <TextInput label={t('members.link.label')} value={invitation.url} readOnly data-testid="invitation-url" style={{ flex: 1 }} />
+          <CopyButton value={invitation.url}>
+            {({ copied, copy }) => (
+              <Button variant="light" onClick={copy}>
+                {copied ? t('members.link.copied') : t('members.link.copy')}
+              </Button>
+            )}
+          </CopyButton>
+        </Group>
+        <Text size="xs">
+          {t('members.link.expires', {
+            when: new Date(invitation.expiresAt).toLocaleString(i18n.language, { dateStyle: 'medium', timeStyle: 'short' }),
+          })}
+        </Text>
+      </Stack>
+    </Alert>
   );
 }
 
@@ -52,11 +44,16 @@ export function InvitationLinkModal({
  * A tenant admin's account actions on one member: re-invite or revoke a pending invitation,
  * sign the person out everywhere, deactivate or reactivate. Each asks first and says what it does.
  */
-export function MemberAccountActions({ member }: { member: Membership }) {
+export function MemberAccountActions({
+  member,
+  onInvited,
+}: {
+  member: Membership;
+  onInvited: (link: InvitationLink, email: string) => void;
+}) {
   const { t } = useTranslation();
   const client = useQueryClient();
   const [asking, setAsking] = useState<Action | null>(null);
-  const [link, setLink] = useState<InvitationLink | null>(null);
   const run = useMutation({
     mutationFn: async (action: Action): Promise<InvitationLink | null> => {
       switch (action) {
@@ -85,7 +82,7 @@ export function MemberAccountActions({ member }: { member: Membership }) {
       await client.invalidateQueries({ queryKey: ['users'] });
       notifications.show({ color: 'teal', message: t(`members.done.${action}`, { name: member.name || member.email }) });
       setAsking(null);
-      if (invitation) setLink(invitation);
+      if (invitation) onInvited(invitation, member.email ?? '');
     },
   });
   const actions: Action[] = member.pending
@@ -144,7 +141,6 @@ export function MemberAccountActions({ member }: { member: Membership }) {
           </Stack>
         ) : null}
       </Modal>
-      <InvitationLinkModal invitation={link} email={member.email ?? ''} onClose={() => setLink(null)} />
     </>
   );
 }
