@@ -19,6 +19,8 @@ import { createOutbound, type Outbound } from './platform/net/outbound.js';
 import {
   authRoutes,
   createAuthenticator,
+  createMemberAccounts,
+  accountsRoutes,
   createMemberInvitations,
   linkAnnouncer,
   tenantResolverFor,
@@ -36,7 +38,7 @@ import { regionsRoutes } from './modules/regions/index.js';
 import { dispatchRoutes, wireDispatchToCapacity } from './modules/dispatch/index.js';
 import { importsRoutes } from './modules/imports/index.js';
 import { alertsRoutes } from './modules/alerts/index.js';
-import { usersRoutes } from './modules/users/index.js';
+import { memberAccountsRoutes, usersRoutes } from './modules/users/index.js';
 import { integrationsRoutes } from './modules/integrations/index.js';
 import { planningRoutes } from './modules/planning/index.js';
 import { auditRoutes } from './modules/audit/index.js';
@@ -104,7 +106,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   registerProblemHandlers(app);
   await registerSecurityHeaders(app, { connectOrigins: [new URL(options.trustedIssuer.issuer).origin], mapOrigins: config.map.origins });
-  registerAccessControl(app, createAuthenticator(options.trustedIssuer, tenantResolverFor(database.db), { db: database.db, outbound }));
+  registerAccessControl(
+    app,
+    createAuthenticator(options.trustedIssuer, tenantResolverFor(database.db), {
+      db: database.db,
+      outbound,
+      // Tokens of the embedded provider name their sign-in session: honoured only while it lives.
+      checkSessions: options.embeddedIdentity?.issuer === options.trustedIssuer.issuer,
+    }),
+  );
   // Two-step sign-in: people of the embedded provider without it are refused where their tenant requires it.
   const mfaGuard = options.embeddedIdentity ? registerMfaGuard(app, database.db, options.embeddedIdentity.issuer) : undefined;
   // Rate limits and stream caps: after access control (they need the caller), before any route.
@@ -121,6 +131,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ? createMemberInvitations({ publicUrl: options.embeddedIdentity.publicUrl, announce })
     : undefined;
   if (options.embeddedIdentity) await options.embeddedIdentity.mount(app, { announce });
+  const memberAccounts = options.embeddedIdentity ? createMemberAccounts() : undefined;
 
   // Modules — one visible list.
   await app.register(
@@ -154,8 +165,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Capacity changes (fleet, people) are matched against the queue after they commit.
   wireDispatchToCapacity(app.log);
   await app.register(planningRoutes(database));
-  await app.register(usersRoutes(database, { invitations }));
+  await app.register(usersRoutes(database, { invitations, accounts: memberAccounts }));
   await app.register(integrationsRoutes(database, { tokenEndpoint: options.embeddedIdentity?.tokenEndpoint }));
+  if (options.embeddedIdentity && memberAccounts) {
+    // Accounts and sessions of the embedded provider: my account, operator administration, admin force sign-out.
+    await app.register(accountsRoutes(database.db, options.embeddedIdentity.issuer));
+    await app.register(memberAccountsRoutes(database, memberAccounts));
+  }
   await app.register(auditRoutes(database));
   await app.register(privacyRoutes(database));
   await app.register(searchRoutes(database));

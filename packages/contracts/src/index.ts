@@ -20,3 +20,4 @@ export * from './regions.js';
 export * from './integrations.js';
 export * from './privacy.js';
 export * from './mfa.js';
+export * from './accounts.js';

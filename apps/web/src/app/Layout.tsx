@@ -12,10 +12,11 @@ import {
   IconShieldCheck,
   IconTimeline,
   IconTruck,
+  IconUserCircle,
 } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import { LoadingState } from '../ui/States';
-import { NavLink as RouterNavLink, Outlet, useLocation } from 'react-router';
+import { Link, NavLink as RouterNavLink, Outlet, useLocation } from 'react-router';
 import { CommandLayer } from '../features/search/CommandLayer';
 import { NotificationCentre } from '../features/notifications/NotificationCentre';
 import { useConnection } from './connection';
@@ -99,6 +100,11 @@ export function Layout() {
               <Badge variant="outline" color="gray" visibleFrom="sm">
                 {me.roles.join(', ')}
               </Badge>
+              <Tooltip label={t('layout.myAccount')}>
+                <ActionIcon variant="subtle" component={Link} to="/account" aria-label={t('layout.myAccount')}>
+                  <IconUserCircle size={18} />
+                </ActionIcon>
+              </Tooltip>
               <Button variant="subtle" size="xs" leftSection={<IconLogout size={16} />} onClick={() => void signOut()} visibleFrom="xs">
                 {t('layout.signOut')}
               </Button>

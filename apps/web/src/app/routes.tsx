@@ -11,6 +11,7 @@ const TimelinePage = lazy(() => import('../features/timeline/TimelinePage').then
 const MapPage = lazy(() => import('../features/map/MapPage').then((m) => ({ default: m.MapPage })));
 
 // Screens load on first visit (the driver app, needed offline, stays in the first bundle).
+const AccountPage = lazy(() => import('../features/account/AccountPage').then((m) => ({ default: m.AccountPage })));
 const AdminPage = lazy(() => import('../features/admin/AdminPage').then((m) => ({ default: m.AdminPage })));
 const AuditPage = lazy(() => import('../features/audit/AuditPage').then((m) => ({ default: m.AuditPage })));
 const DispatchPage = lazy(() => import('../features/dispatch/DispatchPage').then((m) => ({ default: m.DispatchPage })));
@@ -32,6 +33,8 @@ export const router = createBrowserRouter([
         element: <Layout />,
         children: [
           { index: true, element: <HomeRedirect /> },
+          // Everyone's own account (password, sessions); what it offers depends on the identity provider.
+          { path: 'account', element: <AccountPage /> },
           {
             path: 'dispatch',
             element: (

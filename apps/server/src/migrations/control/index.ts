@@ -9,6 +9,7 @@ import * as tenantRoleFunction from './202612021000_platform_tenant_role_functio
 import * as accountTokens from './202612021002_auth_account_tokens.js';
 import * as membershipRegions from './202612027001_users_membership_regions.js';
 import * as authMfa from './202612033001_auth_mfa.js';
+import * as accountSessions from './202612034000_auth_account_sessions.js';
 import * as serviceAccounts from './202612035001_integrations_service_accounts.js';
 import * as tenantIssuerDomains from './202612036001_auth_tenant_issuer_domains.js';
 
@@ -24,6 +25,7 @@ export const controlMigrations: readonly Migration[] = [
   accountTokens,
   membershipRegions,
   authMfa,
+  accountSessions,
   serviceAccounts,
   tenantIssuerDomains,
 ];

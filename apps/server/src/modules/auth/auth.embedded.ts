@@ -19,6 +19,8 @@ import { clearSigninTicketCookie, redeemSigninTicket, registerAccountPages } fro
 import type { LinkAnnouncer } from './invitations.js';
 import { ACR_MFA, ACR_PASSWORD, loadOrCreateMfaKey, tokenAuthenticationClaims, type MfaKey } from './mfa.js';
 import { createMfaSignIn } from './mfa-signin.js';
+import { createSessionRecorder } from './account-sessions.js';
+import { SESSION_CLAIM } from './ended-grants.js';
 
 export const EMBEDDED_CLIENT_ID = 'yardmaster-web';
 export const API_RESOURCE = 'urn:yardmaster:api';
@@ -125,6 +127,13 @@ export async function createEmbeddedIdentity(options: EmbeddedIdentityOptions): 
   const keys = await loadOrCreateKeys(options.dataDir);
   const origins = [publicUrl, ...(options.devOrigins ?? [])];
   const throttle = createLoginThrottle(db);
+  // Sessions as people see them (list, limit, audit); its hooks log failures and never break a sign-in.
+  const sessions = createSessionRecorder(db);
+  let log: FastifyInstance['log'] | undefined;
+  const quietly = (what: string, work: Promise<void>): void => {
+    work.catch((error: unknown) => log?.error({ err: error }, `session bookkeeping failed: ${what}`));
+  };
+  const originOf = (ctx: KoaContextWithOIDC) => ({ ip: ctx.ip || null, userAgent: ctx.get('user-agent') || null });
 
   const storage = createDbAdapterFactory(db);
   // Service accounts are clients found in their table (client-credentials grant only).
@@ -203,7 +212,10 @@ export async function createEmbeddedIdentity(options: EmbeddedIdentityOptions): 
       if (!accountId) return undefined;
       const user = await findLocalUserById(db, accountId);
       if (!user) return undefined;
+      const grantId = (token as { grantId?: string }).grantId;
       return {
+        // The sign-in session the token belongs to: the API stops honouring it when that ends.
+        ...(grantId ? { [SESSION_CLAIM]: grantId } : {}),
         realm_access: { roles: user.roles },
         ...(user.tenant_slug ? { [tenantClaim]: user.tenant_slug } : {}),
         name: user.name,
@@ -225,7 +237,11 @@ export async function createEmbeddedIdentity(options: EmbeddedIdentityOptions): 
       const grant = new ctx.oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId });
       grant.addOIDCScope('openid profile email offline_access');
       grant.addResourceScope(API_RESOURCE, API_SCOPE);
-      await grant.save();
+      const grantId = await grant.save();
+      // A new grant is a new sign-in: listed, counted against the limit, audited.
+      await sessions
+        .signedIn({ accountId: session.accountId, grantId, sessionUid: session.uid ?? null, origin: originOf(ctx) })
+        .catch((error: unknown) => log?.error({ err: error }, 'session bookkeeping failed: sign-in'));
       return grant;
     },
     interactions: { url: (_ctx, interaction) => `/oidc/interaction/${interaction.uid}` },
@@ -238,6 +254,13 @@ export async function createEmbeddedIdentity(options: EmbeddedIdentityOptions): 
   const provider = new Provider(issuer, configuration);
   provider.proxy = options.trustProxy;
   serviceAccounts.install(provider);
+  provider.on('grant.success', (ctx: KoaContextWithOIDC) => {
+    const grantId = ctx.oidc.entities.Grant?.jti;
+    if (grantId && ctx.oidc.params?.grant_type === 'refresh_token') quietly('token renewal', sessions.used(grantId));
+  });
+  provider.on('grant.revoked', (ctx: KoaContextWithOIDC, grantId: string) =>
+    quietly('sign-out', sessions.signedOut(grantId, originOf(ctx))),
+  );
   const callback = provider.callback();
   const mfaKey = loadOrCreateMfaKey(options.dataDir);
   const mfa = createMfaSignIn({ provider, db, key: mfaKey, throttle, issuer });
@@ -274,6 +297,7 @@ export async function createEmbeddedIdentity(options: EmbeddedIdentityOptions): 
 
   async function mount(app: FastifyInstance, extras: { announce?: LinkAnnouncer } = {}): Promise<void> {
     const announce = extras.announce ?? linkAnnouncer(app.log);
+    log = app.log;
     // The provider reads its own request bodies: no parsing in this scope.
     await app.register(async (scope) => {
       scope.removeAllContentTypeParsers();
@@ -340,6 +364,9 @@ export async function createEmbeddedIdentity(options: EmbeddedIdentityOptions): 
         const user = email && password ? await authenticateLocalUser(db, email, password) : undefined;
         if (!user) {
           request.log.info({ email }, 'failed sign-in');
+          // Audited once the answer is sent: the same timing whether or not the e-mail has an account.
+          const origin = { ip: request.ip, userAgent: request.headers['user-agent'] ?? null };
+          reply.raw.once('finish', () => quietly('failed sign-in', sessions.failed(email, origin)));
           return reply
             .status(401)
             .type('text/html')

@@ -76,3 +76,27 @@ declare module '../../platform/db/tables.js' {
   }
 }
 /* eslint-enable @typescript-eslint/consistent-type-definitions */
+
+export type AccountSessionEndReason = 'signed_out' | 'signed_out_everywhere' | 'forced' | 'deactivated' | 'replaced';
+
+export type AccountSessionsTable = {
+  id: Generated<string>;
+  user_id: string;
+  tenant_slug: string | null;
+  grant_id: string;
+  session_uid: string | null;
+  user_agent: string | null;
+  source_ip: string | null;
+  signed_in_at: Generated<Date>;
+  last_used_at: Generated<Date>;
+  ended_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  end_reason: ColumnType<AccountSessionEndReason | null, AccountSessionEndReason | null | undefined, AccountSessionEndReason | null>;
+};
+
+/* eslint-disable @typescript-eslint/consistent-type-definitions -- declaration merging */
+declare module '../../platform/db/tables.js' {
+  interface ControlTables {
+    'control.account_sessions': AccountSessionsTable;
+  }
+}
+/* eslint-enable @typescript-eslint/consistent-type-definitions */

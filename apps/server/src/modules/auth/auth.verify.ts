@@ -10,6 +10,7 @@ import { findServiceAccountByClientId, isServiceAccountClientId } from '../integ
 import type { Outbound } from '../../platform/net/outbound.js';
 import { serviceAccountActorName } from './service-account-clients.js';
 import { createIssuerKeys, selectTenantIssuersByIssuer, type TenantIssuerKeyOptions } from './tenant-issuers.js';
+import { isGrantLive, rememberToForget, SESSION_CLAIM } from './ended-grants.js';
 
 export type TrustedIssuer = {
   issuer: string;
@@ -138,6 +139,12 @@ export type AuthenticatorOptions = {
   tenantIssuerKeys?: TenantIssuerKeyOptions;
   /** The guard for discovery and JWKS requests to tenant-registered issuers. */
   outbound?: Outbound;
+  /**
+   * The trusted issuer is the embedded provider: a token naming its sign-in session (grant) is
+   * honoured only while that session lives (checked when the token is first seen, and again
+   * once its cache entry lapses; ended sessions are dropped from this process's cache at once).
+   */
+  checkSessions?: boolean;
 };
 
 type Verified = {
@@ -219,7 +226,14 @@ const VERIFIED_TOKEN_ENTRIES = 20_000;
  */
 function createVerifiedTokenCache() {
   const entries = new Map<string, { claims: KeycloakClaims; until: number }>();
-  return {
+  const cache = {
+    /** Drops the tokens of ended sign-in sessions (see ended-grants.ts). */
+    forgetGrants(grantIds: ReadonlySet<string>): void {
+      for (const [token, entry] of entries) {
+        const grant = entry.claims[SESSION_CLAIM];
+        if (typeof grant === 'string' && grantIds.has(grant)) entries.delete(token);
+      }
+    },
     get(token: string): KeycloakClaims | undefined {
       const entry = entries.get(token);
       if (!entry) return undefined;
@@ -245,6 +259,8 @@ function createVerifiedTokenCache() {
       return claims;
     },
   };
+  rememberToForget(cache);
+  return cache;
 }
 
 /**
@@ -268,6 +284,14 @@ export function createAuthenticator(
       })
     : undefined;
   const verifiedTokens = createVerifiedTokenCache();
+  const verifyTrusted = async (token: string): Promise<KeycloakClaims> => {
+    const claims = await verifyAccessToken(token, trusted);
+    const grant = claims[SESSION_CLAIM];
+    if (db && options.checkSessions && typeof grant === 'string' && !(await isGrantLive(db, grant))) {
+      throw unauthorized('the session of this token has ended (signed out, or the account was deactivated)');
+    }
+    return claims;
+  };
   return async (request) => {
     const token = bearerTokenOf(request);
     const issuer = issuerOf(token);
@@ -275,7 +299,7 @@ export function createAuthenticator(
     if (issuer !== undefined && issuer !== trusted.issuer && verifyTenantIssuer) {
       verified = await verifyTenantIssuer(token, issuer);
     } else {
-      const claims = verifiedTokens.get(token) ?? verifiedTokens.put(token, await verifyAccessToken(token, trusted));
+      const claims = verifiedTokens.get(token) ?? verifiedTokens.put(token, await verifyTrusted(token));
       const { roles, isOperator } = rolesOf(claims, trusted.clientId);
       const slug = claims[trusted.tenantClaim];
       verified = {

@@ -20,6 +20,8 @@ export {
 export { accountOfEmail, createMemberInvitations, createOperatorAccount, ensureInvitedAccount, type LinkAnnouncer } from './invitations.js';
 export { passwordProblems } from './password-policy.js';
 export { authRoutes } from './auth.routes.js';
+export { accountsRoutes } from './accounts.routes.js';
+export { createMemberAccounts } from './member-accounts.js';
 export { createIssuerKeys, type TenantIssuerKeyOptions } from './tenant-issuers.js';
 export { ensureLocalUser as ensureLocalUserForSeed } from './local-users.js';
 export { DEMO_USERS, DEMO_OPERATOR, DEMO_DRIVER_SUBJECT, seedDemoUsers, demoLoginLines } from './demo-users.js';

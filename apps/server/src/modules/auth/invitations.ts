@@ -78,6 +78,8 @@ export function createMemberInvitations(options: { publicUrl: string; announce: 
   return async (tx: TenantTx, input) => {
     const db = accountsOf(tx);
     const userId = await ensureInvitedAccount(db, { tenantSlug: input.tenantSlug, email: input.email, name: input.name });
+    // Inviting again after the membership was deactivated or the invitation revoked: the account may sign in again.
+    await db.updateTable('control.local_users').set({ active: true }).where('id', '=', userId).where('active', '=', false).execute();
     const { token, expiresAt } = await issueAccountToken(db, {
       userId,
       tenantSlug: input.tenantSlug,

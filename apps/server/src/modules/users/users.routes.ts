@@ -13,9 +13,9 @@ import type { Database } from '../../platform/db/index.js';
 import { expectedVersion } from '../../platform/http/versioning.js';
 import { callerOf } from '../../platform/http/access.js';
 import { tenantRunner } from '../../platform/http/tenant-route.js';
-import { getMember, inviteMember, listMembers, updateMember, type MemberInvitations } from './users.service.js';
+import { getMember, inviteMember, listMembers, updateMember, type MemberAccounts, type MemberInvitations } from './users.service.js';
 
-export type UsersRoutesOptions = { invitations?: MemberInvitations };
+export type UsersRoutesOptions = { invitations?: MemberInvitations; accounts?: MemberAccounts };
 
 /** Tenant administration of people: memberships (subject/e-mail → roles, active). Admins only. */
 export function usersRoutes(database: Database, options: UsersRoutesOptions = {}) {
@@ -89,7 +89,9 @@ export function usersRoutes(database: Database, options: UsersRoutesOptions = {}
       async (request, reply) => {
         const caller = callerOf(request);
         const version = expectedVersion(request);
-        const member = await inTenant(request, (tx) => updateMember(tx, caller, { id: request.params.id, version, changes: request.body }));
+        const member = await inTenant(request, (tx) =>
+          updateMember(tx, caller, { id: request.params.id, version, changes: request.body }, options.accounts),
+        );
         return reply.header('etag', `"${member.version}"`).send(member);
       },
     );

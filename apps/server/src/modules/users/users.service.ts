@@ -65,6 +65,23 @@ export async function getMember(tx: TenantTx, _caller: Caller, id: string): Prom
  */
 export type MemberInvitations = (tx: TenantTx, input: { tenantSlug: string; email: string; name: string }) => Promise<InvitationLink>;
 
+/** Who a membership is, as the identity provider's accounts know it. */
+export type MemberIdentity = { subject: string | null; email: string | null };
+
+/**
+ * The accounts behind memberships (the embedded identity provider), injected by the composition
+ * root; absent when an external provider owns accounts. Each call runs in the admin's tenant
+ * transaction; sessions end once it commits.
+ */
+export type MemberAccounts = {
+  /** The account follows the membership: deactivated (its sessions, refresh and access tokens end) or reactivated. */
+  setActive: (tx: TenantTx, member: MemberIdentity, active: boolean) => Promise<void>;
+  /** Ends every session of the member's account. */
+  signOut: (tx: TenantTx, member: MemberIdentity) => Promise<void>;
+  /** Revokes the member's open invitation links; false when there was none. */
+  revokeInvitation: (tx: TenantTx, member: MemberIdentity) => Promise<boolean>;
+};
+
 /**
  * Invites someone. Inviting an e-mail whose invitation is still pending again re-sends it: the
  * membership stays, the previous link is revoked and a new one made (`reinvited`).
@@ -88,7 +105,10 @@ export async function inviteMember(
       { field: input.subject ? 'subject' : 'email', message: 'already a member' },
     ]);
   }
+  // Re-inviting after the invitation was revoked makes the membership active again.
+  const reactivated = existing && !existing.active ? await updateMembershipById(tx, existing.id, { active: true }) : undefined;
   const row =
+    reactivated ??
     existing ??
     (await insertMembership(tx, {
       tenant_slug: caller.tenantSlug,
@@ -116,6 +136,7 @@ export async function updateMember(
   tx: TenantTx,
   caller: Caller,
   input: { id: string; version: number; changes: UpdateMember },
+  accounts?: MemberAccounts,
 ): Promise<Membership> {
   const before = await selectMembershipById(tx, input.id, true);
   if (!before) throw notFound('membership', input.id);
@@ -128,6 +149,8 @@ export async function updateMember(
     if (changes.roles && !changes.roles.includes('admin'))
       throw conflict('you cannot remove your own admin role', [{ field: 'roles', message: 'ask another admin' }]);
   }
+  // The account (embedded provider) follows: deactivated, its sessions and tokens end once this commits.
+  if (accounts && changes.active !== undefined && changes.active !== before.active) await accounts.setActive(tx, before, changes.active);
   const after = await updateMembershipById(tx, input.id, {
     ...changes,
     ...(changes.roles ? { roles: [...new Set(changes.roles)] } : {}),

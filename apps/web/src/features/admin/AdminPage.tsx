@@ -10,7 +10,7 @@ import { useQuery } from '@tanstack/react-query';
 import type { EquipmentType, Qualification, Region } from '@yardmaster/contracts';
 import { api } from '../../lib/api';
 import { driversSpec, equipmentSpec, equipmentTypesSpec, qualificationsSpec, regionsSpec, sitesSpec } from './resources';
-import { usersSpec } from './specs';
+import { UsersSection } from './UsersSection';
 
 /** The administration sections, in tab order; each is a URL (/admin/<section>). */
 export const ADMIN_SECTIONS = [
@@ -62,9 +62,6 @@ function DriversSection() {
 }
 function SitesSection() {
   return <ResourceAdmin spec={sitesSpec(useRegionOptions())} />;
-}
-function UsersSection() {
-  return <ResourceAdmin spec={usersSpec(useRegionOptions())} />;
 }
 
 function Section({ section }: { section: string }) {

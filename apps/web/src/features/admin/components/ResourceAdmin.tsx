@@ -100,10 +100,12 @@ function ResourceForm<Item, F extends Record<string, unknown>>({
   spec,
   item,
   onDone,
+  onCreated,
 }: {
   spec: ResourceSpec<Item, F>;
   item: Item | null;
   onDone: () => void;
+  onCreated?: (created: unknown) => void;
 }) {
   const client = useQueryClient();
   const isNew = item === null;
@@ -123,8 +125,9 @@ function ResourceForm<Item, F extends Record<string, unknown>>({
             version: spec.versionOf(item),
           })
         : request(spec.path, { method: 'POST', body: spec.toCreate(values) }),
-    onSuccess: async () => {
+    onSuccess: async (result) => {
       await client.invalidateQueries({ queryKey: spec.queryKey });
+      if (isNew) onCreated?.(result.data);
       notifications.show({ color: 'teal', message: `${spec.singular} ${isNew ? 'created' : 'saved'}` });
       onDone();
     },
@@ -163,10 +166,16 @@ export function ResourceAdmin<Item, F extends Record<string, unknown>>({
   spec,
   canEdit = true,
   actions,
+  rowActions,
+  onCreated,
 }: {
   spec: ResourceSpec<Item, F>;
   canEdit?: boolean;
   actions?: ReactNode;
+  /** More buttons on each row, after Edit. */
+  rowActions?: (item: Item) => ReactNode;
+  /** Called with the server's answer to a create (e.g. an invitation link to show). */
+  onCreated?: (created: unknown) => void;
 }) {
   const [search, setSearch] = useState('');
   const [q] = useDebouncedValue(search.trim(), 250);
@@ -213,7 +222,7 @@ export function ResourceAdmin<Item, F extends Record<string, unknown>>({
                   {spec.columns.map((c) => (
                     <Table.Th key={c.label}>{c.label}</Table.Th>
                   ))}
-                  {canEdit ? <Table.Th w={60} /> : null}
+                  {canEdit || rowActions ? <Table.Th w={60} /> : null}
                 </Table.Tr>
               </Table.Thead>
               <Table.Tbody>
@@ -222,16 +231,21 @@ export function ResourceAdmin<Item, F extends Record<string, unknown>>({
                     {spec.columns.map((c) => (
                       <Table.Td key={c.label}>{c.render(item)}</Table.Td>
                     ))}
-                    {canEdit ? (
+                    {canEdit || rowActions ? (
                       <Table.Td>
-                        <Button
-                          size="compact-sm"
-                          variant="subtle"
-                          leftSection={<IconPencil size={14} />}
-                          onClick={() => setEditing({ item })}
-                        >
-                          Edit
-                        </Button>
+                        <Group gap={4} wrap="nowrap">
+                          {canEdit ? (
+                            <Button
+                              size="compact-sm"
+                              variant="subtle"
+                              leftSection={<IconPencil size={14} />}
+                              onClick={() => setEditing({ item })}
+                            >
+                              Edit
+                            </Button>
+                          ) : null}
+                          {rowActions?.(item)}
+                        </Group>
                       </Table.Td>
                     ) : null}
                   </Table.Tr>
@@ -254,7 +268,7 @@ export function ResourceAdmin<Item, F extends Record<string, unknown>>({
         title={editing?.item ? `Edit ${spec.singular.toLowerCase()}` : `New ${spec.singular.toLowerCase()}`}
         size="lg"
       >
-        {editing ? <ResourceForm spec={spec} item={editing.item} onDone={() => setEditing(null)} /> : null}
+        {editing ? <ResourceForm spec={spec} item={editing.item} onDone={() => setEditing(null)} onCreated={onCreated} /> : null}
       </Modal>
       <Text size="xs" c="dimmed">
         {items.length} shown
