@@ -4,6 +4,9 @@ import { ComingSoonPage } from '../home/Placeholder';
 import { ResourceAdmin } from './components/ResourceAdmin';
 import { ImportSection } from './ImportSection';
 import { WebhooksSection } from './WebhooksSection';
+import { DriversAdmin } from './DriversAdmin';
+import { EquipmentAdmin } from './EquipmentAdmin';
+import { SettingsSection } from './SettingsSection';
 import { useQuery } from '@tanstack/react-query';
 import type { EquipmentType, Qualification, Region } from '@yardmaster/contracts';
 import { api } from '../../lib/api';
@@ -21,6 +24,7 @@ export const ADMIN_SECTIONS = [
   { key: 'users', label: 'Users and roles' },
   { key: 'import', label: 'CSV import' },
   { key: 'webhooks', label: 'Webhooks' },
+  { key: 'settings', label: 'Settings' },
 ] as const;
 
 function useOptions<T extends { id: string; code: string; name: string }>(key: string[], path: string) {
@@ -50,11 +54,11 @@ function EquipmentTypesSection() {
 }
 function EquipmentSection() {
   const types = useOptions<EquipmentType>(['fleet', 'equipment-types'], '/api/v1/equipment-types');
-  return <ResourceAdmin spec={equipmentSpec(types, useRegionOptions())} />;
+  return <EquipmentAdmin spec={equipmentSpec(types, useRegionOptions())} />;
 }
 function DriversSection() {
   const qualifications = useOptions<Qualification>(['people', 'qualifications'], '/api/v1/qualifications');
-  return <ResourceAdmin spec={driversSpec(qualifications, useRegionOptions())} />;
+  return <DriversAdmin spec={driversSpec(qualifications, useRegionOptions())} />;
 }
 function SitesSection() {
   return <ResourceAdmin spec={sitesSpec(useRegionOptions())} />;
@@ -83,6 +87,8 @@ function Section({ section }: { section: string }) {
       return <ImportSection />;
     case 'webhooks':
       return <WebhooksSection />;
+    case 'settings':
+      return <SettingsSection />;
     default:
       return <ComingSoonPage title={ADMIN_SECTIONS.find((s) => s.key === section)?.label ?? section} />;
   }
