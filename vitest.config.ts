@@ -77,8 +77,7 @@ export default defineConfig({
         test: {
           name: 'e2e',
           sequence: { groupOrder: 4 },
-          // `*.journey.ts`: browser journeys run only on demand (`npm run bench:console` sets YM_JOURNEYS).
-          include: ['apps/web/e2e/**/*.e2e.ts', ...(process.env.YM_JOURNEYS === '1' ? ['apps/web/e2e/**/*.journey.ts'] : [])],
+          include: ['apps/web/e2e/**/*.e2e.ts'],
           globalSetup: ['apps/web/e2e/global-setup.ts'],
           fileParallelism: false,
           testTimeout: 120_000,

@@ -94,7 +94,8 @@ describe('dispatch, live', () => {
     // The demo driver (linked to driver@demo.test) now holds only FLOW-Q, so the seeded queue
     // cannot claim them and the flow below is theirs alone.
     await admin.getByRole('tab', { name: 'Drivers', exact: true }).click();
-    await admin.getByRole('row').filter({ hasText: 'linked' }).getByRole('button', { name: 'Edit' }).click();
+    // By name: other browser tests add drivers with sign-ins of their own.
+    await admin.getByRole('row').filter({ hasText: 'Sam Hughes' }).getByRole('button', { name: 'Edit' }).click();
     const edit = admin.getByRole('dialog');
     const held = edit.getByLabel('Qualifications held');
     await held.click();

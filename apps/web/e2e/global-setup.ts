@@ -64,6 +64,8 @@ async function waitForReady(url: string, child: ChildProcess, logs: () => string
  * database, starts the real server on a free port with the demo tenant, and tears it all down.
  */
 export async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // Checked first: a failure after the server starts would leave it and its database behind.
+  if (!existsSync('/usr/bin/chromium')) throw new Error('Debian Chromium is missing: apt-get install -y chromium');
   try {
     await runStep('npx', ['tsc', '-b', 'apps/server/tsconfig.build.json']);
   } catch (error) {
@@ -134,7 +136,6 @@ export async function setup(project: TestProject): Promise<() => Promise<void>> 
     throw error;
   }
   mkdirSync(path.join(root, 'artifacts', 'screenshots'), { recursive: true });
-  if (!existsSync('/usr/bin/chromium')) throw new Error('Debian Chromium is missing: apt-get install -y chromium');
   project.provide('baseUrl', baseUrl);
   return teardown;
 }

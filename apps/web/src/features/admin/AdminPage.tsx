@@ -6,6 +6,9 @@ import { ImportSection } from './ImportSection';
 import { WebhooksSection } from './WebhooksSection';
 import { ServiceAccountsSection } from './ServiceAccountsSection';
 import { IdentityProvidersSection } from './IdentityProvidersSection';
+import { DriversAdmin } from './DriversAdmin';
+import { EquipmentAdmin } from './EquipmentAdmin';
+import { SettingsSection } from './SettingsSection';
 import { useQuery } from '@tanstack/react-query';
 import type { EquipmentType, Qualification, Region } from '@yardmaster/contracts';
 import { api } from '../../lib/api';
@@ -25,6 +28,7 @@ export const ADMIN_SECTIONS = [
   { key: 'webhooks', label: 'Webhooks' },
   { key: 'service-accounts', label: 'Integrations' },
   { key: 'identity-providers', label: 'Identity providers' },
+  { key: 'settings', label: 'Settings' },
 ] as const;
 
 function useOptions<T extends { id: string; code: string; name: string }>(key: string[], path: string) {
@@ -54,11 +58,11 @@ function EquipmentTypesSection() {
 }
 function EquipmentSection() {
   const types = useOptions<EquipmentType>(['fleet', 'equipment-types'], '/api/v1/equipment-types');
-  return <ResourceAdmin spec={equipmentSpec(types, useRegionOptions())} />;
+  return <EquipmentAdmin spec={equipmentSpec(types, useRegionOptions())} />;
 }
 function DriversSection() {
   const qualifications = useOptions<Qualification>(['people', 'qualifications'], '/api/v1/qualifications');
-  return <ResourceAdmin spec={driversSpec(qualifications, useRegionOptions())} />;
+  return <DriversAdmin spec={driversSpec(qualifications, useRegionOptions())} />;
 }
 function SitesSection() {
   return <ResourceAdmin spec={sitesSpec(useRegionOptions())} />;
@@ -88,6 +92,8 @@ function Section({ section }: { section: string }) {
       return <ServiceAccountsSection />;
     case 'identity-providers':
       return <IdentityProvidersSection />;
+    case 'settings':
+      return <SettingsSection />;
     default:
       return <ComingSoonPage title={ADMIN_SECTIONS.find((s) => s.key === section)?.label ?? section} />;
   }

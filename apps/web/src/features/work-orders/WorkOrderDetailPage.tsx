@@ -7,15 +7,23 @@ import { useMe } from '../../app/session';
 import { download, messageOf } from '../../lib/api';
 import { formatDateTime } from '../../lib/time';
 import { ErrorState, LoadingState } from '../../ui/States';
-import { useAttachments, useDeleteAttachment, useLink, useRelated, useUploadAttachment, useWorkOrderByNumber } from './api';
+import type { Site } from '@yardmaster/contracts';
+import { useTranslation } from 'react-i18next';
+import { useAttachments, useDeleteAttachment, useLink, useOne, useRelated, useUploadAttachment, useWorkOrderByNumber } from './api';
+import { WorkOrderAudit, WorkOrderDispatches, WorkOrderLines, WorkOrderReports } from './WorkOrderSections';
 
 const kb = (bytes: number) =>
   bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} kB`;
 
-/** A work order: its description, its files (delivery details, drawings) and the work orders related to it. */
+/**
+ * A work order: its description, lines, each dispatch with its history, status reports, files
+ * (delivery details, drawings), related work orders and audit trail. Reached from every board card,
+ * the notification centre and search.
+ */
 export function WorkOrderDetailPage() {
   const { number = '' } = useParams();
   const me = useMe();
+  const { t } = useTranslation();
   const canEdit = me.hasRole('admin', 'dispatcher');
   const wo = useWorkOrderByNumber(number);
   const id = wo.data?.id;
@@ -24,6 +32,7 @@ export function WorkOrderDetailPage() {
   const upload = useUploadAttachment(id ?? '');
   const remove = useDeleteAttachment(id ?? '');
   const link = useLink(id ?? '');
+  const site = useOne<Site>('sites', wo.data?.siteId);
   const [linkTo, setLinkTo] = useState('');
   const fail = (e: unknown) => notifications.show({ color: 'red', message: messageOf(e) });
 
@@ -36,18 +45,32 @@ export function WorkOrderDetailPage() {
         ← Board
       </Anchor>
       <Group>
-        <Title order={2}>{w.number}</Title>
-        <Badge>{w.status}</Badge>
-        <Badge variant="light">{w.priority}</Badge>
+        <Title order={1} size="h2">
+          {w.number}
+        </Title>
+        <Badge data-testid="work-order-status">{t(`workOrder.status.${w.status}`)}</Badge>
+        <Badge variant="light">{t(`priority.${w.priority}`)}</Badge>
       </Group>
-      <Text>{w.description}</Text>
-      <Text size="sm" c="dimmed">
-        Requested start {formatDateTime(w.requestedStart, me.timeZone)}
+      <Text data-testid="work-order-description" style={{ whiteSpace: 'pre-wrap' }}>
+        {w.description}
       </Text>
+      <Stack gap={2}>
+        <Text size="sm">{t('workOrder.site', { site: site.data ? `${site.data.name}, ${site.data.address}` : '…' })}</Text>
+        <Text size="sm">{t('workOrder.requestedStart', { when: formatDateTime(w.requestedStart, me.timeZone) })}</Text>
+        {w.dueAt ? <Text size="sm">{t('workOrder.due', { when: formatDateTime(w.dueAt, me.timeZone) })}</Text> : null}
+        <Text size="sm">{t('workOrder.createdBy', { name: w.createdBy.name, when: formatDateTime(w.createdAt, me.timeZone) })}</Text>
+        {w.notes ? <Text size="sm">{t('workOrder.notes', { notes: w.notes })}</Text> : null}
+      </Stack>
+
+      <WorkOrderLines workOrder={w} />
+      <WorkOrderDispatches workOrder={w} />
+      <WorkOrderReports workOrder={w} />
 
       <Card withBorder data-testid="attachments">
         <Group justify="space-between">
-          <Title order={4}>Attachments</Title>
+          <Title order={3} size="h4">
+            Attachments
+          </Title>
           {canEdit ? (
             <FileButton onChange={(f) => f && upload.mutate(f, { onError: fail })}>
               {(props) => (
@@ -99,7 +122,9 @@ export function WorkOrderDetailPage() {
       </Card>
 
       <Card withBorder data-testid="related">
-        <Title order={4}>Related work orders</Title>
+        <Title order={3} size="h4">
+          Related work orders
+        </Title>
         <Stack gap={4} mt="xs">
           {(related.data?.items ?? []).map((r) => (
             <Group key={r.id} justify="space-between">
@@ -143,6 +168,8 @@ export function WorkOrderDetailPage() {
           </Group>
         ) : null}
       </Card>
+
+      <WorkOrderAudit workOrder={w} />
     </Stack>
   );
 }

@@ -1,5 +1,15 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import type { StoredFileView, WorkOrder } from '@yardmaster/contracts';
+import type {
+  AuditEvent,
+  Dispatch,
+  Driver,
+  Equipment,
+  EquipmentType,
+  ReportSummary,
+  Site,
+  StoredFileView,
+  WorkOrder,
+} from '@yardmaster/contracts';
 import { api, authorizationHeader, isProblemError, ProblemError } from '../../lib/api';
 import { problemOf } from '../../lib/problem';
 
@@ -10,6 +20,9 @@ export const workOrderKeys = {
   byNumber: (number: string) => [...workOrderKeys.all, 'number', number] as const,
   attachments: (id: string) => [...workOrderKeys.all, id, 'attachments'] as const,
   related: (id: string) => [...workOrderKeys.all, id, 'related'] as const,
+  dispatches: (id: string) => [...workOrderKeys.all, id, 'dispatches'] as const,
+  reports: (id: string) => [...workOrderKeys.all, id, 'reports'] as const,
+  audit: (entityType: string, id: string) => [...workOrderKeys.all, 'audit', entityType, id] as const,
 };
 
 /** A work order by its number (the board and the related links name work orders by number). */
@@ -100,3 +113,59 @@ export function useLink(workOrderId: string) {
 }
 
 export const isNotFound = (error: unknown): boolean => isProblemError(error) && error.status === 404;
+
+/** Every dispatch of a work order (one per unit asked for), oldest first. */
+export function useWorkOrderDispatches(workOrderId: string | undefined) {
+  return useQuery({
+    queryKey: workOrderKeys.dispatches(workOrderId ?? ''),
+    enabled: Boolean(workOrderId),
+    queryFn: async ({ signal }) =>
+      (await api.get<{ items: Dispatch[] }>('/api/v1/dispatches', { workOrderId, limit: 500 }, signal)).items.sort((a, b) =>
+        a.timestamps.createdAt.localeCompare(b.timestamps.createdAt),
+      ),
+  });
+}
+
+/** The status reports of a work order's finished dispatches. */
+export function useWorkOrderReports(workOrderId: string | undefined) {
+  return useQuery({
+    queryKey: workOrderKeys.reports(workOrderId ?? ''),
+    enabled: Boolean(workOrderId),
+    queryFn: ({ signal }) => api.get<{ items: ReportSummary[] }>('/api/v1/reports', { workOrderId, limit: 100 }, signal),
+  });
+}
+
+/** An entity's audit trail, oldest first (work order or dispatch). */
+export function useAuditHistory(entityType: 'work_order' | 'dispatch', id: string | undefined, enabled = true) {
+  return useQuery({
+    queryKey: workOrderKeys.audit(entityType, id ?? ''),
+    enabled: Boolean(id) && enabled,
+    retry: false,
+    queryFn: ({ signal }) =>
+      api.get<{ items: AuditEvent[] }>(`/api/v1/audit/entities/${entityType}/${id}/history`, { order: 'asc', limit: 200 }, signal),
+  });
+}
+
+/** Names for ids on the page: the tenant's equipment types, and one site, machine or driver at a time. */
+export function useEquipmentTypeNames() {
+  return useQuery({
+    queryKey: ['fleet', 'equipment-types', 'names'],
+    staleTime: 60_000,
+    queryFn: async ({ signal }) =>
+      new Map(
+        (await api.get<{ items: EquipmentType[] }>('/api/v1/equipment-types', { limit: 500, includeArchived: true }, signal)).items.map(
+          (t) => [t.id, `${t.code} — ${t.name}`],
+        ),
+      ),
+  });
+}
+
+export function useOne<T extends Site | Equipment | Driver>(kind: 'sites' | 'equipment' | 'drivers', id: string | null | undefined) {
+  return useQuery({
+    queryKey: [kind === 'sites' ? 'sites' : kind === 'equipment' ? 'fleet' : 'people', kind, 'one', id ?? ''],
+    enabled: Boolean(id),
+    staleTime: 60_000,
+    retry: false,
+    queryFn: ({ signal }) => api.get<T>(`/api/v1/${kind}/${id}`, undefined, signal),
+  });
+}
