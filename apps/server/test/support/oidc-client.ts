@@ -87,7 +87,12 @@ export async function authorizeIn(
   });
   if (!tokenResponse.ok) throw new Error(`token endpoint: ${tokenResponse.status} ${await tokenResponse.text()}`);
   // Reaching the token endpoint means the password form (if shown) was accepted with a redirect.
-  return { tokens: (await tokenResponse.json()) as TokenSet, formShown: steps.includes('login'), steps, loginStatus: steps.includes('login') ? 303 : 0 };
+  return {
+    tokens: (await tokenResponse.json()) as TokenSet,
+    formShown: steps.includes('login'),
+    steps,
+    loginStatus: steps.includes('login') ? 303 : 0,
+  };
 }
 
 /** Answers the provider's pages (password, enrolment, code, recovery codes) until one redirects. */
