@@ -4,11 +4,11 @@ export const escapeHtml = (text: string): string =>
 /** The sign-in page's styles, served as a file (`/oidc/login.css`): the CSP allows no inline style. */
 export const LOGIN_CSS = `  body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; background: #f1f3f5; margin: 0; display: grid; place-items: center; min-height: 100vh; color: #212529; }
   main { background: #fff; padding: 2rem 2.25rem; border-radius: 10px; box-shadow: 0 2px 12px rgba(0,0,0,.08); width: min(360px, 90vw); }
-  h1 { font-size: 1.35rem; margin: 0 0 .25rem; } p.sub { margin: 0 0 1.5rem; color: #868e96; font-size: .9rem; }
+  h1 { font-size: 1.35rem; margin: 0 0 .25rem; } p.sub { margin: 0 0 1.5rem; color: #495057; font-size: .9rem; }
   label { display: block; font-size: .85rem; font-weight: 600; margin: 1rem 0 .35rem; }
   input { width: 100%; box-sizing: border-box; padding: .6rem .7rem; border: 1px solid #ced4da; border-radius: 6px; font-size: 1rem; }
   input:focus { outline: 2px solid #228be6; border-color: #228be6; }
-  button { margin-top: 1.5rem; width: 100%; padding: .7rem; border: 0; border-radius: 6px; background: #228be6; color: #fff; font-size: 1rem; font-weight: 600; cursor: pointer; }
+  button { margin-top: 1.5rem; width: 100%; padding: .7rem; border: 0; border-radius: 6px; background: #1864ab; color: #fff; font-size: 1rem; font-weight: 600; cursor: pointer; }
   button.secondary { background: #e9ecef; color: #212529; margin-top: .75rem; }
   .error { background: #fff5f5; color: #c92a2a; border: 1px solid #ffc9c9; padding: .6rem .75rem; border-radius: 6px; font-size: .9rem; }
   .error p { margin: .2rem 0; }

@@ -35,7 +35,8 @@ type MfaStage = { accountId: string; stage: 'verify' | 'enrol' | 'codes' };
 const STATE_KEY = 'ym_mfa';
 
 const stageOf = (details: Details): MfaStage | undefined => {
-  const value = (details.result as Record<string, unknown> | undefined)?.[STATE_KEY] as MfaStage | undefined;
+  const result: Record<string, unknown> | undefined = details.result;
+  const value = result?.[STATE_KEY] as MfaStage | undefined;
   return value && typeof value.accountId === 'string' && ['verify', 'enrol', 'codes'].includes(value.stage) ? value : undefined;
 };
 
