@@ -72,6 +72,8 @@ describe('accounts and sessions in the browser', () => {
     });
     expect(invited.status).toBe(201);
     await acceptInvitation((invited.body.invitation as { url: string }).url, dispatcher.password);
+    // The first API call binds the invitation to the account (the member is no longer "invited").
+    expect((await call(await accessTokenFor(baseUrl(), dispatcher), 'GET', '/api/v1/me')).status).toBe(200);
   });
   afterAll(async () => {
     await browser?.close();
