@@ -17,7 +17,14 @@ type Action = 'reinvite' | 'revoke' | 'signOut' | 'deactivate' | 'reactivate';
 export function InvitationLinkPanel({ invitation, email, onClose }: { invitation: InvitationLink; email: string; onClose: () => void }) {
   const { t, i18n } = useTranslation();
   return (
-    <Alert color="teal" title={t('members.link.title')} withCloseButton closeButtonLabel={t('common.close')} onClose={onClose}>
+    <Alert
+      variant="default"
+      data-testid="invitation-panel"
+      title={t('members.link.title')}
+      withCloseButton
+      closeButtonLabel={t('common.close')}
+      onClose={onClose}
+    >
       <Stack gap="xs">
         <Text size="sm">{t('members.link.help', { email })}</Text>
         <Group gap="xs" align="flex-end">
