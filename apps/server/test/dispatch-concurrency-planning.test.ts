@@ -221,7 +221,7 @@ describe(`concurrent matching with shifts, leave, overtime off and maintenance w
       const onLeave = new Set<string>();
       const inWindow = new Set<string>();
       const found: string[] = [];
-      // Until a first job finishes, a typical job lasts 1 hour (no history): longer than driver 2's
+      // Until a first job finishes, a typical job lasts 1 hour (no history): longer than
       // driverIds[1]'s last 30 minutes of shift. After it, the learned length (seconds here) fits, so they may work.
       let hasHistory = false;
       for (const e of events) {
