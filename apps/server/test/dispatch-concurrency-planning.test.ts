@@ -198,8 +198,8 @@ describe(`concurrent matching with shifts, leave, overtime off and maintenance w
             // A conflict is a correct answer to a race; so is the assignment trigger refusing a pick
             // that a concurrent leave approval or window made wrong (the whole command rolls back).
             if (error instanceof AppError && (error.status === 409 || error.status === 404)) count(`conflict.${error.status}`);
-            // Two clients planning a window for the same machine at once: the second finds the first's.
-            else if (error instanceof AppError && error.status === 422 && /overlaps another maintenance window/.test(text))
+            // Two clients planning a window for one machine, or leave for one driver, at once: the second finds the first's.
+            else if (error instanceof AppError && error.status === 422 && /overlaps another (maintenance window|leave request)/.test(text))
               count('window.overlap');
             else if (/on leave or outside their shift|planned maintenance window/.test(text)) count('refused.by.trigger');
             else unexpected.push(String((error as Error).stack ?? error));
