@@ -198,6 +198,9 @@ describe(`concurrent matching with shifts, leave, overtime off and maintenance w
             // A conflict is a correct answer to a race; so is the assignment trigger refusing a pick
             // that a concurrent leave approval or window made wrong (the whole command rolls back).
             if (error instanceof AppError && (error.status === 409 || error.status === 404)) count(`conflict.${error.status}`);
+            // Two clients planning a window for one machine, or leave for one driver, at once: the second finds the first's.
+            else if (error instanceof AppError && error.status === 422 && /overlaps another (maintenance window|leave request)/.test(text))
+              count('window.overlap');
             else if (/on leave or outside their shift|planned maintenance window/.test(text)) count('refused.by.trigger');
             else unexpected.push(String((error as Error).stack ?? error));
           }
@@ -218,8 +221,8 @@ describe(`concurrent matching with shifts, leave, overtime off and maintenance w
       const onLeave = new Set<string>();
       const inWindow = new Set<string>();
       const found: string[] = [];
-      // Until a first job finishes, a typical job lasts 1 hour (no history): longer than driver 2's
-      // last 30 minutes of shift. After it, the learned length (seconds here) fits, so they may work.
+      // Until a first job finishes, a typical job lasts 1 hour (no history): longer than
+      // driverIds[1]'s last 30 minutes of shift. After it, the learned length (seconds here) fits, so they may work.
       let hasHistory = false;
       for (const e of events) {
         const driverId = e.after?.driverId ?? '';
