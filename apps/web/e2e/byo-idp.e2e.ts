@@ -104,7 +104,8 @@ describe("web sign-in through a tenant's own identity provider", () => {
     await dialog.getByLabel('Issuer').waitFor();
     expect(await seriousA11yFindings(tab, '[role="dialog"]')).toEqual([]);
     await screenshot(tab, '12-byo-provider-settings');
-    await dialog.getByLabel('E-mail domains').fill(`ops.${domain},`);
+    await dialog.getByLabel('E-mail domains').fill(`ops.${domain}`);
+    await dialog.getByLabel('E-mail domains').press('Enter');
     await dialog.getByRole('button', { name: 'Add a role' }).click();
     await dialog.getByLabel('Provider role 2').fill('yard-desk');
     await dialog.getByLabel('Yardmaster role 2').first().click();

@@ -174,7 +174,7 @@ function ProviderForm({ editing, opened, onClose }: { editing: TenantIssuer | nu
             label={t('identityProviders.domains')}
             description={t('identityProviders.domainsHelp')}
             value={draft.domains}
-            onChange={(domains) => set({ domains: domains.map((d) => d.trim().toLowerCase()).filter(Boolean) })}
+            onChange={(domains) => set({ domains: [...new Set(domains.flatMap((d) => d.toLowerCase().split(/[\s,]+/)).filter(Boolean))] })}
             splitChars={[',', ' ']}
             acceptValueOnBlur
             error={errors.fields.domains}
