@@ -10,7 +10,7 @@ import { signInWithCode } from './support/oidc-client.js';
 import { ensureLocalUserForTest } from './support/users.js';
 
 type Answer = { status: number; headers: Headers; body: Record<string, unknown> };
-type Account = { id: string; clientId: string; clientSecret: string; tokenEndpoint: string; roles: string[]; active: boolean };
+type Account = { id: string; clientId: string; clientSecret: string; tokenEndpoint: string; roles: string[]; active: boolean; lastTokenAt?: string | null };
 
 /**
  * Service accounts of integrations end to end over HTTP with the embedded provider: an admin
@@ -111,7 +111,8 @@ describe(`service accounts and Idempotency-Key on ${testDbKind()}`, () => {
     ]) {
       const refused = await api(adminToken, 'POST', '/api/v1/service-accounts', body);
       expect(refused.status, JSON.stringify(body)).toBe(400);
-      expect(refused.body).toMatchObject({ status: 400, type: expect.any(String), title: expect.any(String) });
+      expect(refused.body).toMatchObject({ status: 400 });
+      expect(typeof refused.body.type === 'string' && typeof refused.body.title === 'string').toBe(true);
       expect((refused.body.errors as unknown[]).length).toBeGreaterThan(0);
     }
     const duplicate = await api(adminToken, 'POST', '/api/v1/service-accounts', { name: 'ERP', roles: ['viewer'] });
@@ -128,7 +129,8 @@ describe(`service accounts and Idempotency-Key on ${testDbKind()}`, () => {
   it('the ERP obtains a token with the client-credentials grant; the API takes its tenant and roles from the account', async () => {
     const granted = await clientCredentials(erp.clientId, erp.clientSecret);
     expect(granted.status).toBe(200);
-    expect(granted.body).toMatchObject({ token_type: 'Bearer', expires_in: expect.any(Number) });
+    expect(granted.body).toMatchObject({ token_type: 'Bearer' });
+    expect(typeof granted.body.expires_in).toBe('number');
     expect(granted.body.refresh_token).toBeUndefined();
     erpToken = String(granted.body.access_token);
     expect(decodeJwt(erpToken)).toMatchObject({
@@ -143,7 +145,7 @@ describe(`service accounts and Idempotency-Key on ${testDbKind()}`, () => {
     expect(me.body).toMatchObject({ roles: ['dispatcher'], tenant: { slug: tenant.slug }, name: 'ERP (service account)' });
     // A dispatcher's token: not an admin.
     expect((await api(erpToken, 'GET', '/api/v1/service-accounts')).status).toBe(403);
-    expect((await listAccounts()).find((a) => a.id === erp.id)).toMatchObject({ lastTokenAt: expect.any(String) });
+    expect(typeof (await listAccounts()).find((a) => a.id === erp.id)?.lastTokenAt).toBe('string');
 
     const wrong = await clientCredentials(erp.clientId, `${erp.clientSecret.slice(0, -1)}x`);
     expect(wrong.status).toBe(401);
@@ -235,7 +237,8 @@ describe(`service accounts and Idempotency-Key on ${testDbKind()}`, () => {
 
     const revoked = await api(adminToken, 'POST', `/api/v1/service-accounts/${erp.id}/revoke`);
     expect(revoked.status).toBe(200);
-    expect(revoked.body).toMatchObject({ active: false, revokedAt: expect.any(String) });
+    expect(revoked.body).toMatchObject({ active: false });
+    expect(typeof revoked.body.revokedAt).toBe('string');
     expect(JSON.stringify(revoked.body)).not.toContain(secret);
     // The token was verified a moment ago (its signature check is cached): refused all the same.
     const refused = await api(token, 'GET', '/api/v1/work-orders?limit=1');

@@ -34,7 +34,7 @@ export function serviceAccountClients(db: Kysely<ControlTables>, tenantClaim: st
         response_types: [],
         redirect_uris: [],
         token_endpoint_auth_method: 'client_secret_basic',
-      } as AdapterPayload;
+      };
     },
     upsert: async () => refuse(),
     findByUid: async () => undefined,
@@ -48,6 +48,7 @@ export function serviceAccountClients(db: Kysely<ControlTables>, tenantClaim: st
     adapter,
     install(provider: Provider): void {
       const prototype = provider.Client.prototype;
+      // eslint-disable-next-line @typescript-eslint/unbound-method -- called below with the client as `this`
       const compare = prototype.compareClientSecret;
       prototype.compareClientSecret = function compareClientSecret(this: InstanceType<Provider['Client']>, actual: string) {
         if (isServiceAccountClientId(this.clientId)) return isServiceAccountSecret(actual, this.clientSecret ?? '');

@@ -124,7 +124,7 @@ function CreateServiceAccount({ onCreated }: { onCreated: (created: ServiceAccou
             label={t('serviceAccounts.roles')}
             description={t('serviceAccounts.rolesHint')}
             value={roles}
-            onChange={(value) => setRoles(value as ServiceAccountRole[])}
+            onChange={(value) => setRoles(value)}
             required
           >
             <Stack gap={6} mt={6}>
