@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accessTokenFor } from './support/api-token';
 import { seriousAxeFindings } from './support/axe';
 import { baseUrl, launchBrowser, newContext, screenshot, signIn, watchCspViolations } from './support/browser';
+import { withoutMfa } from './support/tenant-mfa';
 
 const OPERATOR = { email: 'operator@yardmaster.test', password: 'demo-operator' };
 
@@ -63,6 +64,7 @@ describe('accounts and sessions in the browser', () => {
       adminName: 'Alma Admin',
     });
     expect(tenant.status).toBe(201);
+    await withoutMfa(slug);
     await acceptInvitation((tenant.body.invitation as { url: string }).url, admin.password);
     const adminToken = await accessTokenFor(baseUrl(), admin);
     const invited = await call(adminToken, 'POST', '/api/v1/users', {

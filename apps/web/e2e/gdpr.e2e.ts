@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accessTokenFor } from './support/api-token';
 import { seriousAxeFindings } from './support/axe';
 import { baseUrl, launchBrowser, newContext, screenshot } from './support/browser';
+import { withoutMfa } from './support/tenant-mfa';
 
 const OPERATOR = { email: 'operator@yardmaster.test', password: 'demo-operator' };
 
@@ -39,6 +40,7 @@ describe('personal data (GDPR) in the browser', () => {
       adminName: 'Greta Admin',
     });
     expect(created.status).toBe(201);
+    await withoutMfa(`gdpr_${id}`);
     const context = await newContext(browser);
     const page = await context.newPage();
     await page.goto(created.json.invitation.url);

@@ -15,6 +15,7 @@ declare module 'vitest' {
   // eslint-disable-next-line @typescript-eslint/consistent-type-definitions -- augmenting Vitest's interface
   export interface ProvidedContext {
     baseUrl: string;
+    databaseUrl: string;
   }
 }
 
@@ -137,5 +138,6 @@ export async function setup(project: TestProject): Promise<() => Promise<void>> 
   }
   mkdirSync(path.join(root, 'artifacts', 'screenshots'), { recursive: true });
   project.provide('baseUrl', baseUrl);
+  project.provide('databaseUrl', databaseUrl.toString());
   return teardown;
 }

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accessTokenFor } from './support/api-token';
 import { seriousAxeFindings } from './support/axe';
 import { baseUrl, launchBrowser, newContext, screenshot, watchCspViolations } from './support/browser';
+import { withoutMfa } from './support/tenant-mfa';
 
 const OPERATOR = { email: 'operator@yardmaster.test', password: 'demo-operator' };
 
@@ -44,6 +45,7 @@ describe('service accounts screen', () => {
       }),
     });
     expect(created.status).toBe(201);
+    await withoutMfa(`erp_${run}`);
     const { invitation } = (await created.json()) as { invitation: { url: string } };
 
     const context = await newContext(browser);
