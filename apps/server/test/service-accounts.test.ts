@@ -10,7 +10,15 @@ import { signInWithCode } from './support/oidc-client.js';
 import { ensureLocalUserForTest } from './support/users.js';
 
 type Answer = { status: number; headers: Headers; body: Record<string, unknown> };
-type Account = { id: string; clientId: string; clientSecret: string; tokenEndpoint: string; roles: string[]; active: boolean; lastTokenAt?: string | null };
+type Account = {
+  id: string;
+  clientId: string;
+  clientSecret: string;
+  tokenEndpoint: string;
+  roles: string[];
+  active: boolean;
+  lastTokenAt?: string | null;
+};
 
 /**
  * Service accounts of integrations end to end over HTTP with the embedded provider: an admin
