@@ -5,6 +5,7 @@ import { createOperatorAccount } from '../src/modules/auth/index.js';
 import type { Database } from '../src/platform/db/index.js';
 import { openTestDatabase, testDbKind } from './support/db.js';
 import { startEmbeddedTestApp, type EmbeddedTestApp } from './support/embedded.js';
+import { setMfaRequiredRoles } from './support/mfa.js';
 import { authorizeIn, createOidcBrowser, pkcePair, setPasswordFromLink, type TokenSet } from './support/oidc-client.js';
 
 type Link = { url: string; expiresAt: string };
@@ -112,6 +113,8 @@ describe(`accounts and sessions on ${testDbKind()}`, () => {
     tokens.operator = (await accept(link.url, `Operator-${run}-Pass1`)).access_token;
     const tenant = await api('operator', 'POST', '/api/v1/platform/tenants', { slug, name: 'Accounts Ltd', adminEmail });
     expect(tenant.status).toBe(201);
+    // About sessions, not two-step sign-in (auth-mfa.test.ts): this tenant requires none.
+    await setMfaRequiredRoles(database, slug, []);
     tokens.admin = (await accept((tenant.body.invitation as Link).url, `Admin-${run}-Pass1`)).access_token;
     const invited = await api('admin', 'POST', '/api/v1/users', { email: dispatcherEmail, name: 'Dora Dispatcher', roles: ['dispatcher'] });
     expect(invited.status).toBe(201);

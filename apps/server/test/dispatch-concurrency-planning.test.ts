@@ -155,17 +155,21 @@ describe(`concurrent matching with shifts, leave, overtime off and maintenance w
       if (op.roll < 0.88) {
         // Leave for today on an unplanned driver or the long-shift one: approve it, or cancel the approved one.
         const driverId = pick(() => op.a, [fleet.driverIds[0], fleet.driverIds[3], fleet.driverIds[4]]) ?? '';
-        await withTenant(database.db, slug, async (tx) => {
+        // Asked, then approved: two requests, as through the API (one transaction each).
+        const asked = await withTenant(database.db, slug, async (tx) => {
           const held = (
             await sql<{
               id: string;
               version: number;
             }>`select id, version from time_off_requests where driver_id = ${driverId} and status = 'approved'`.execute(tx)
           ).rows[0];
-          if (held) return decideTimeOff(tx, caller, held.id, held.version, 'cancelled', 'load test');
-          const asked = await requestTimeOff(tx, caller, { driverId, firstDay: today(), lastDay: today() });
-          return decideTimeOff(tx, caller, asked.id, asked.version, 'approved', 'load test');
+          if (held) {
+            await decideTimeOff(tx, caller, held.id, held.version, 'cancelled', 'load test');
+            return null;
+          }
+          return requestTimeOff(tx, caller, { driverId, firstDay: today(), lastDay: today() });
         });
+        if (asked) await withTenant(database.db, slug, (tx) => decideTimeOff(tx, caller, asked.id, asked.version, 'approved', 'load test'));
         return count('leave');
       }
       const equipmentId = pick(() => op.a, vans) ?? '';

@@ -6,6 +6,7 @@ import { deleteExpiredIdempotencyKeys } from '../src/modules/integrations/index.
 import { withTenant, type Database, type TenantRecord } from '../src/platform/db/index.js';
 import { createTestTenant, openTestDatabase, testDbKind } from './support/db.js';
 import { startEmbeddedTestApp, type EmbeddedTestApp } from './support/embedded.js';
+import { setMfaRequiredRoles } from './support/mfa.js';
 import { signInWithCode } from './support/oidc-client.js';
 import { ensureLocalUserForTest } from './support/users.js';
 
@@ -62,6 +63,8 @@ describe(`service accounts and Idempotency-Key on ${testDbKind()}`, () => {
   beforeAll(async () => {
     database = await openTestDatabase();
     tenant = await createTestTenant(database, 'sa');
+    // About integrations, not two-step sign-in (auth-mfa.test.ts): this tenant requires none.
+    await setMfaRequiredRoles(database, tenant.slug, []);
     server = await startEmbeddedTestApp(database);
     for (const role of ['admin', 'dispatcher'] as const) {
       const email = `${role}-${run}@erp.example`;
