@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database, TenantRecord } from '../src/platform/db/index.js';
 import { createTestTenant, openTestDatabase } from './support/db.js';
 import { startEmbeddedTestApp, type EmbeddedTestApp } from './support/embedded.js';
+import { setMfaRequiredRoles } from './support/mfa.js';
 
 const DEV_REDIRECT = 'http://localhost:5173/auth/callback';
 
@@ -25,6 +26,8 @@ describe('token and redirect hardening (embedded provider)', () => {
   beforeAll(async () => {
     database = await openTestDatabase();
     tenant = await createTestTenant(database, 'hard');
+    // Password sign-in, not two-step sign-in (auth-mfa.test.ts): this tenant requires none.
+    await setMfaRequiredRoles(database, tenant.slug, []);
     server = await startEmbeddedTestApp(database);
   });
   afterAll(async () => {

@@ -5,6 +5,7 @@ import { createTestTenant, openTestDatabase } from './support/db.js';
 import { startEmbeddedTestApp, type EmbeddedTestApp } from './support/embedded.js';
 import { createOidcBrowser } from './support/oidc-client.js';
 import { ensureLocalUserForTest } from './support/users.js';
+import { setMfaRequiredRoles } from './support/mfa.js';
 
 async function failLogin(baseUrl: string, email: string, from: string): Promise<number> {
   const browser = createOidcBrowser(baseUrl);
@@ -32,6 +33,8 @@ describe('sign-in throttling shared by two instances on one PostgreSQL', () => {
     databaseA = await openTestDatabase();
     databaseB = await openTestDatabase();
     tenant = await createTestTenant(databaseA, 'thrm');
+    // Password sign-in, not two-step sign-in (auth-mfa.test.ts): this tenant requires none.
+    await setMfaRequiredRoles(databaseA, tenant.slug, []);
     a = await startEmbeddedTestApp(databaseA, { TRUST_PROXY: 'true' });
     b = await startEmbeddedTestApp(databaseB, { TRUST_PROXY: 'true' });
   });

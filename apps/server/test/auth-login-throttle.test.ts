@@ -4,6 +4,7 @@ import { createTestTenant, openTestDatabase, testDbKind } from './support/db.js'
 import { startEmbeddedTestApp, type EmbeddedTestApp } from './support/embedded.js';
 import { createOidcBrowser, signInWithCode } from './support/oidc-client.js';
 import { ensureLocalUserForTest } from './support/users.js';
+import { setMfaRequiredRoles } from './support/mfa.js';
 
 /** A login form of the embedded provider, posted from a given client address (the app trusts X-Forwarded-For here). */
 async function openLoginForm(baseUrl: string) {
@@ -31,6 +32,8 @@ describe(`sign-in throttling per account and per address on ${testDbKind()}`, ()
   beforeAll(async () => {
     database = await openTestDatabase();
     tenant = await createTestTenant(database, 'thr');
+    // Password sign-in, not two-step sign-in (auth-mfa.test.ts): this tenant requires none.
+    await setMfaRequiredRoles(database, tenant.slug, []);
     server = await startEmbeddedTestApp(database, { TRUST_PROXY: 'true' });
   });
   afterAll(async () => {

@@ -5,6 +5,7 @@ import { createTestTenant, openTestDatabase, testDbKind } from './support/db.js'
 import { startEmbeddedTestApp, type EmbeddedTestApp } from './support/embedded.js';
 import { createOidcBrowser, signInWithCode, type TokenSet } from './support/oidc-client.js';
 import type { Database, TenantRecord } from '../src/platform/db/index.js';
+import { setMfaRequiredRoles } from './support/mfa.js';
 
 describe(`sign-in through the embedded OpenID provider on ${testDbKind()}`, () => {
   let database: Database;
@@ -14,6 +15,8 @@ describe(`sign-in through the embedded OpenID provider on ${testDbKind()}`, () =
   beforeAll(async () => {
     database = await openTestDatabase();
     tenant = await createTestTenant(database, 'login');
+    // Password sign-in, not two-step sign-in (auth-mfa.test.ts): this tenant requires none.
+    await setMfaRequiredRoles(database, tenant.slug, []);
     server = await startEmbeddedTestApp(database);
     await ensureLocalUserForTest(database, {
       email: `disp-${tenant.slug}@example.test`,
