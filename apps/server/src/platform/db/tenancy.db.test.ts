@@ -43,7 +43,9 @@ describe(`tenancy on ${testDbKind()}`, () => {
       sql`insert into tenant_settings (key, value) values ('secret', '"b-only"'::jsonb)`.execute(tx),
     );
     // Unqualified: A's schema is pinned, B's row is invisible.
-    const seen = await withTenant(database.db, a.slug, (tx) => sql<{ key: string }>`select key from tenant_settings`.execute(tx));
+    const seen = await withTenant(database.db, a.slug, (tx) =>
+      sql<{ key: string }>`select key from tenant_settings where key = 'secret'`.execute(tx),
+    );
     expect(seen.rows).toEqual([]);
     // Qualified with B's schema: PostgreSQL itself refuses (A's role has no privilege there).
     await expect(
