@@ -77,9 +77,7 @@ export default defineConfig({
         test: {
           name: 'e2e',
           sequence: { groupOrder: 4 },
-          // `*.journey.ts`: browser journeys not yet proven stable in the full run; they run on demand
-          // with YM_JOURNEYS=1 (docs/performance.md, closing note of 2026-11-30).
-          include: ['apps/web/e2e/**/*.e2e.ts', ...(process.env.YM_JOURNEYS === '1' ? ['apps/web/e2e/**/*.journey.ts'] : [])],
+          include: ['apps/web/e2e/**/*.e2e.ts'],
           globalSetup: ['apps/web/e2e/global-setup.ts'],
           fileParallelism: false,
           testTimeout: 120_000,

@@ -6,7 +6,7 @@
  *   npm run bench:console                      # 20 rounds of each action
  *   npm run bench:console -- --rounds 50
  *
- * It runs the console browser test (`apps/web/e2e/console.journey.ts`, which builds the server and the
+ * It runs the console browser test (`apps/web/e2e/console.e2e.ts`, which builds the server and the
  * web app and starts them) with CONSOLE_BENCH_ROUNDS, then prints p50 / p95 / max per action from
  * the timings the test writes to artifacts/console-timings.json. Each timing is from the click (a
  * DevTools-protocol round trip included) until the changed card is on the dispatcher's screen.
@@ -22,10 +22,10 @@ const roundsAt = process.argv.indexOf('--rounds');
 const rounds = roundsAt > 0 ? Number(process.argv[roundsAt + 1]) : 20;
 
 const loadBefore = os.loadavg();
-const run = spawnSync('npx', ['vitest', 'run', '--project', 'e2e', 'apps/web/e2e/console.journey.ts'], {
+const run = spawnSync('npx', ['vitest', 'run', '--project', 'e2e', 'apps/web/e2e/console.e2e.ts'], {
   cwd: root,
   stdio: 'inherit',
-  env: { ...process.env, CI: 'true', YM_JOURNEYS: '1', CONSOLE_BENCH_ROUNDS: String(rounds) },
+  env: { ...process.env, CI: 'true', CONSOLE_BENCH_ROUNDS: String(rounds) },
 });
 const loadAfter = os.loadavg();
 const timings = JSON.parse(readFileSync(path.join(root, 'artifacts', 'console-timings.json'), 'utf8')) as Record<string, number[]>;

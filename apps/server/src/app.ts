@@ -34,7 +34,7 @@ import { tenantsRoutes } from './modules/tenants/index.js';
 import { peopleRoutes } from './modules/people/index.js';
 import { fleetRoutes } from './modules/fleet/index.js';
 import { sitesRoutes } from './modules/sites/index.js';
-import { regionsRoutes } from './modules/regions/index.js';
+import { isEntityVisible, regionsRoutes } from './modules/regions/index.js';
 import { dispatchRoutes, wireDispatchToCapacity } from './modules/dispatch/index.js';
 import { importsRoutes } from './modules/imports/index.js';
 import { alertsRoutes } from './modules/alerts/index.js';
@@ -172,7 +172,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await app.register(accountsRoutes(database.db, options.embeddedIdentity.issuer));
     await app.register(memberAccountsRoutes(database, memberAccounts));
   }
-  await app.register(auditRoutes(database));
+  await app.register(auditRoutes(database, isEntityVisible));
   await app.register(privacyRoutes(database));
   await app.register(searchRoutes(database));
   await app.register(timelineRoutes(database, config.map));

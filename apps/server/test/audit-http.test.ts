@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditPage, AuditVerifyResult, Problem, Role } from '@yardmaster/contracts';
@@ -114,6 +115,18 @@ describe(`audit HTTP API on ${testDbKind()}`, () => {
       }
     }
     expect((await app.inject({ method: 'GET', url: '/api/v1/audit' })).statusCode).toBe(401);
+  });
+
+  it("dispatchers read a work order's and a dispatch's history (the work-order page), nothing else of the trail", async () => {
+    for (const type of ['work_order', 'dispatch']) {
+      const res = await get(`/api/v1/audit/entities/${type}/${randomUUID()}/history`, 'dispatcher');
+      expect(res.statusCode, type).toBe(200);
+      expect(res.json<AuditPage>()).toEqual({ items: [], nextCursor: null });
+      expect((await get(`/api/v1/audit/entities/${type}/${randomUUID()}/history`, 'driver')).statusCode).toBe(403);
+    }
+    const refused = await get('/api/v1/audit/entities/job/j1/history', 'dispatcher');
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json<{ detail: string }>().detail).toContain('work orders and dispatches');
   });
 
   it('documents its routes in the OpenAPI description', async () => {

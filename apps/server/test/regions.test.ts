@@ -214,6 +214,11 @@ describe(`regions (ABAC) on ${testDbKind()}`, () => {
     expect((await send(northViewer, 'GET', '/api/v1/audit')).statusCode).toBe(403);
     expect((await send(northViewer, 'GET', '/api/v1/audit/export')).statusCode).toBe(403);
     expect((await send(await member(['viewer'], []), 'GET', '/api/v1/audit')).statusCode).toBe(200);
+    // One entity's history is readable where the entity is: 404 outside the scope, as the entity.
+    expect((await send(northViewer, 'GET', `/api/v1/audit/entities/equipment/${ids.eqN}/history`)).statusCode).toBe(200);
+    expect((await send(northViewer, 'GET', `/api/v1/audit/entities/equipment/${ids.eqS}/history`)).statusCode).toBe(404);
+    // Dispatchers read work orders' and dispatches' histories only.
+    expect((await send(north, 'GET', `/api/v1/audit/entities/equipment/${ids.eqN}/history`)).statusCode).toBe(403);
   });
 
   it("refuses writes outside the dispatcher's regions with 403 and changes nothing; new resources land in their region", async () => {

@@ -76,3 +76,23 @@ export function apiAs(baseUrl: string, token: string): Api {
     return (text ? JSON.parse(text) : undefined) as T;
   };
 }
+
+/**
+ * The API as `who`, signed in on first use and again when their session has ended: a person has
+ * at most 3 sessions, so the browser sign-ins of a long test can end this one (as they would a
+ * real person's oldest device).
+ */
+export function apiFor(baseUrl: string, who: { email: string; password: string }): Api {
+  let token: Promise<string> | null = null;
+  return async <T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> => {
+    for (let attempt = 0; ; attempt++) {
+      token ??= accessTokenFor(baseUrl, who);
+      try {
+        return await apiAs(baseUrl, await token)<T>(method, path, body, headers);
+      } catch (error) {
+        if (attempt > 0 || !(error instanceof Error) || !error.message.includes(': 401 ')) throw error;
+        token = null;
+      }
+    }
+  };
+}

@@ -7,11 +7,16 @@ const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/
 export type AxeFinding = { id: string; impact: string | null; help: string; targets: string[]; why: string };
 
 /**
- * Runs axe-core in the page (evaluated through the DevTools protocol, so the app's
+ * Runs axe-core in the page, once no animation is running, (evaluated through the DevTools protocol, so the app's
  * Content-Security-Policy is untouched) over `selector` (default: the whole page) and returns the
  * critical and serious findings.
  */
 export async function seriousA11yFindings(page: Page, selector = 'body'): Promise<AxeFinding[]> {
+  // Colours are judged once fades and transitions are over (a dialog fading in is not low contrast).
+  // (Spinners loop for ever and are left out.)
+  await page.waitForFunction(() =>
+    document.getAnimations().every((a) => a.playState !== 'running' || a.effect?.getTiming().iterations === Infinity),
+  );
   await page.evaluate(axeSource);
   return page.evaluate(async (scope) => {
     type Result = {

@@ -41,6 +41,8 @@ export async function newContext(browser: Browser, options: { phone?: boolean } 
     ...(options.phone ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : {}),
   });
   context.setDefaultTimeout(20_000);
+  // An uncaught error in the page goes to the test's output: a timeout then comes with its cause.
+  context.on('weberror', (e) => console.error(`page error on ${e.page()?.url() ?? '?'}: ${e.error().stack ?? e.error().message}`));
   return context;
 }
 

@@ -5,6 +5,7 @@ import '@mantine/charts/styles.css';
 import './app.css';
 import { Drawer, MantineProvider, Modal, Notification, createTheme } from '@mantine/core';
 import { Notifications } from '@mantine/notifications';
+import { setNonce } from 'get-nonce';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { RouterProvider } from 'react-router';
 import { t } from '../i18n';
@@ -30,6 +31,8 @@ const theme = createTheme({
 /** The server's Content-Security-Policy allows `<style>` elements with this response's nonce only. */
 const styleNonce = document.querySelector<HTMLMetaElement>('meta[name="csp-nonce"]')?.content;
 const getStyleNonce = (): string => styleNonce ?? '';
+// Dialogs' scroll lock (react-remove-scroll) adds its own <style>: it takes the nonce from get-nonce.
+if (styleNonce) setNonce(styleNonce);
 
 export const queryClient = new QueryClient({
   defaultOptions: {

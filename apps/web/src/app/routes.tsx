@@ -4,6 +4,7 @@ import { CallbackPage, OrganisationSignInPage } from '../features/auth/AuthPages
 import { DriverPage } from '../features/driver/DriverPage';
 import { HomeRedirect, RequireRole, RequireSession } from './Guard';
 import { Layout } from './Layout';
+import { ScreenError } from './ScreenError';
 import { CALLBACK_PATH, SIGN_IN_PATH } from './session';
 
 // The timeline and the map (MapLibre) are their own chunks, like every screen below.
@@ -32,90 +33,96 @@ export const router = createBrowserRouter([
       {
         element: <Layout />,
         children: [
-          { index: true, element: <HomeRedirect /> },
-          // Everyone's own account (password, sessions); what it offers depends on the identity provider.
-          { path: 'account', element: <AccountPage /> },
           {
-            path: 'dispatch',
-            element: (
-              <RequireRole roles={['dispatcher', 'admin']}>
-                <DispatchPage />
-              </RequireRole>
-            ),
+            // A screen that fails to render shows the error inside the shell (navigation stays usable).
+            errorElement: <ScreenError />,
+            children: [
+              { index: true, element: <HomeRedirect /> },
+              // Everyone's own account (password, sessions); what it offers depends on the identity provider.
+              { path: 'account', element: <AccountPage /> },
+              {
+                path: 'dispatch',
+                element: (
+                  <RequireRole roles={['dispatcher', 'admin']}>
+                    <DispatchPage />
+                  </RequireRole>
+                ),
+              },
+              {
+                path: 'timeline',
+                element: (
+                  <RequireRole roles={['dispatcher', 'admin']}>
+                    <TimelinePage />
+                  </RequireRole>
+                ),
+              },
+              {
+                path: 'map',
+                element: (
+                  <RequireRole roles={['dispatcher', 'admin']}>
+                    <MapPage />
+                  </RequireRole>
+                ),
+              },
+              {
+                path: 'driver',
+                element: (
+                  <RequireRole roles={['driver']}>
+                    <DriverPage />
+                  </RequireRole>
+                ),
+              },
+              {
+                path: 'admin/:section?',
+                element: (
+                  <RequireRole roles={['admin']}>
+                    <AdminPage />
+                  </RequireRole>
+                ),
+              },
+              {
+                path: 'reports',
+                element: (
+                  <RequireRole roles={['admin', 'dispatcher', 'viewer', 'driver']}>
+                    <ReportsPage />
+                  </RequireRole>
+                ),
+              },
+              {
+                path: 'reports/:id',
+                element: (
+                  <RequireRole roles={['admin', 'dispatcher', 'viewer', 'driver']}>
+                    <ReportDetailPage />
+                  </RequireRole>
+                ),
+              },
+              {
+                path: 'work-orders/:number',
+                element: (
+                  <RequireRole roles={['admin', 'dispatcher', 'viewer']}>
+                    <WorkOrderDetailPage />
+                  </RequireRole>
+                ),
+              },
+              {
+                path: 'planning/:section?',
+                element: (
+                  <RequireRole roles={['admin', 'dispatcher', 'viewer', 'driver']}>
+                    <PlanningPage />
+                  </RequireRole>
+                ),
+              },
+              {
+                path: 'audit',
+                element: (
+                  <RequireRole roles={['admin', 'viewer']}>
+                    <AuditPage />
+                  </RequireRole>
+                ),
+              },
+              { path: '*', element: <Navigate to="/" replace /> },
+            ],
           },
-          {
-            path: 'timeline',
-            element: (
-              <RequireRole roles={['dispatcher', 'admin']}>
-                <TimelinePage />
-              </RequireRole>
-            ),
-          },
-          {
-            path: 'map',
-            element: (
-              <RequireRole roles={['dispatcher', 'admin']}>
-                <MapPage />
-              </RequireRole>
-            ),
-          },
-          {
-            path: 'driver',
-            element: (
-              <RequireRole roles={['driver']}>
-                <DriverPage />
-              </RequireRole>
-            ),
-          },
-          {
-            path: 'admin/:section?',
-            element: (
-              <RequireRole roles={['admin']}>
-                <AdminPage />
-              </RequireRole>
-            ),
-          },
-          {
-            path: 'reports',
-            element: (
-              <RequireRole roles={['admin', 'dispatcher', 'viewer', 'driver']}>
-                <ReportsPage />
-              </RequireRole>
-            ),
-          },
-          {
-            path: 'reports/:id',
-            element: (
-              <RequireRole roles={['admin', 'dispatcher', 'viewer', 'driver']}>
-                <ReportDetailPage />
-              </RequireRole>
-            ),
-          },
-          {
-            path: 'work-orders/:number',
-            element: (
-              <RequireRole roles={['admin', 'dispatcher', 'viewer']}>
-                <WorkOrderDetailPage />
-              </RequireRole>
-            ),
-          },
-          {
-            path: 'planning/:section?',
-            element: (
-              <RequireRole roles={['admin', 'dispatcher', 'viewer', 'driver']}>
-                <PlanningPage />
-              </RequireRole>
-            ),
-          },
-          {
-            path: 'audit',
-            element: (
-              <RequireRole roles={['admin', 'viewer']}>
-                <AuditPage />
-              </RequireRole>
-            ),
-          },
-          { path: '*', element: <Navigate to="/" replace /> },
         ],
       },
     ],

@@ -10,8 +10,8 @@ import {
   AuditVerifyResultSchema,
 } from '@yardmaster/contracts';
 import { regionScopeOf, type Caller } from '../../platform/caller.js';
-import { forbidden } from '../../platform/errors.js';
-import type { Database } from '../../platform/db/index.js';
+import { forbidden, notFound } from '../../platform/errors.js';
+import type { Database, TenantTx } from '../../platform/db/index.js';
 import { callerOf } from '../../platform/http/access.js';
 import { tenantRunner } from '../../platform/http/tenant-route.js';
 import { openAuditExport } from './audit.export.js';
@@ -24,16 +24,27 @@ import { entityHistory, listAudit, verifyAuditChain } from './audit.service.js';
 const READERS = { roles: ['admin', 'viewer'] } as const;
 
 /**
+ * One entity's history is also for dispatchers, for the work they run: a work order's and a
+ * dispatch's (the work-order page shows them). The rest of the trail stays with admins and viewers.
+ */
+const HISTORY_READERS = { roles: ['admin', 'viewer', 'dispatcher'] } as const;
+const DESK_HISTORIES: ReadonlySet<string> = new Set(['work_order', 'dispatch']);
+
+/**
  * The audit trail is one hash chain over every region's events: people limited to some regions
  * cannot read it (403, the whole trail is refused rather than partly hidden); admins and
- * viewers without region attributes can.
+ * viewers without region attributes can. An entity's own history is readable when the entity is
+ * (its region within theirs; 404 otherwise, as for the entity itself).
  */
 function refuseRegionLimited(caller: Caller): void {
   if (regionScopeOf(caller) !== null)
     throw forbidden('the audit trail covers every region; people limited to some regions cannot read it (ask an admin)');
 }
 
-export function auditRoutes(database: Database) {
+/** The region policy's answer for one entity (wired in the composition root: regions record audit events). */
+export type EntityVisibility = (tx: TenantTx, caller: Caller, entityType: string, entityId: string) => Promise<boolean>;
+
+export function auditRoutes(database: Database, entityVisible: EntityVisibility) {
   return async (app: FastifyInstance): Promise<void> => {
     const r = app.withTypeProvider<ZodTypeProvider>();
     const inTenant = tenantRunner(database);
@@ -57,10 +68,12 @@ export function auditRoutes(database: Database) {
     r.get(
       '/api/v1/audit/entities/:entityType/:entityId/history',
       {
-        config: { access: READERS },
+        config: { access: HISTORY_READERS },
         schema: {
           tags: ['audit'],
           summary: "An entity's audit history",
+          description:
+            'Admins and viewers: any entity. Dispatchers: work orders and dispatches. People limited to regions: entities in their regions or shared.',
           params: AuditHistoryParamsSchema,
           querystring: AuditHistoryQuerySchema,
           response: { 200: AuditPageSchema },
@@ -68,8 +81,14 @@ export function auditRoutes(database: Database) {
       },
       async (request) => {
         const caller = callerOf(request);
-        refuseRegionLimited(caller);
-        return inTenant(request, (tx) => entityHistory(tx, caller, { ...request.params, ...request.query }));
+        const { entityType, entityId } = request.params;
+        const auditor = caller.roles.includes('admin') || caller.roles.includes('viewer');
+        if (!auditor && !DESK_HISTORIES.has(entityType))
+          throw forbidden('dispatchers read the history of work orders and dispatches; the rest of the trail is for admins and viewers');
+        return inTenant(request, async (tx) => {
+          if (!(await entityVisible(tx, caller, entityType, entityId))) throw notFound(entityType, entityId);
+          return entityHistory(tx, caller, { ...request.params, ...request.query });
+        });
       },
     );
     r.get(

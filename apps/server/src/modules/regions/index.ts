@@ -5,6 +5,7 @@ export {
   assertMaySeeRegion,
   crossRegionAllowedSql,
   entityVisibleSql,
+  isEntityVisible,
   isInRegionScope,
   regionLaneSql,
   regionLanesApartSql,

@@ -1,5 +1,6 @@
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import { regionScopeOf, type Caller } from '../../platform/caller.js';
+import type { TenantTx } from '../../platform/db/index.js';
 import { forbidden, notFound } from '../../platform/errors.js';
 
 /**
@@ -73,6 +74,18 @@ export function entityVisibleSql(who: RegionSubject, typeColumn: string, idColum
   const scope = regionScopeOf(who);
   if (scope === null) return sql<SqlBool>`true`;
   return sql<SqlBool>`coalesce(region_of_entity(${sql.ref(typeColumn)}, ${sql.ref(idColumn)}) = any(${[...scope]}::text[]), true)`;
+}
+
+/**
+ * May `who` see entity `entityType` `entityId` (the same rule as `entityVisibleSql`, for one
+ * entity named by value)? True for callers who are not limited, without a query.
+ */
+export async function isEntityVisible(tx: TenantTx, who: RegionSubject, entityType: string, entityId: string): Promise<boolean> {
+  const scope = regionScopeOf(who);
+  if (scope === null) return true;
+  const { rows } = await sql<{ visible: boolean }>`
+    select coalesce(region_of_entity(${entityType}, ${entityId}) = any(${[...scope]}::text[]), true) as visible`.execute(tx);
+  return rows[0]?.visible === true;
 }
 
 /** A key for caches of what a caller may see: '' when not limited, else the sorted region codes. */

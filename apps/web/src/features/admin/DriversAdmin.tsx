@@ -185,7 +185,7 @@ function DriverActions({ driver }: { driver: Driver }) {
       <Button
         size="compact-sm"
         variant="subtle"
-        color="red.9"
+        color="red"
         leftSection={<IconArchive size={14} />}
         aria-label={t('drivers.archiveFor', { name: driver.name })}
         onClick={() => setDialog('archive')}

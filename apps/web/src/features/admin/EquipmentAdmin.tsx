@@ -92,7 +92,7 @@ function EquipmentActions({ equipment }: { equipment: Equipment }) {
         <Button
           size="compact-sm"
           variant="subtle"
-          color="red.9"
+          color="red"
           leftSection={<IconArchive size={14} />}
           aria-label={t('equipment.retireFor', { tag: equipment.assetTag })}
           onClick={() => setAction('retire')}

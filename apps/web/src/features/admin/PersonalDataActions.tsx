@@ -17,7 +17,8 @@ const ERASED = /^erased-[0-9a-f]{12}$/;
 export function PersonalDataActions({ member }: { member: Membership }) {
   const { t } = useTranslation();
   const client = useQueryClient();
-  const [erasing, setErasing] = useState(false);
+  // The name the dialog was opened for: after the erasure the list shows the pseudonym instead.
+  const [erasing, setErasing] = useState<string | null>(null);
   const [confirm, setConfirm] = useState('');
   const [exporting, setExporting] = useState(false);
   const [done, setDone] = useState<ErasureResult | null>(null);
@@ -32,7 +33,7 @@ export function PersonalDataActions({ member }: { member: Membership }) {
   });
   const fieldError = erase.error ? formErrorsOf(erase.error, ['confirm']).fields.confirm : undefined;
   const close = () => {
-    setErasing(false);
+    setErasing(null);
     setConfirm('');
     setDone(null);
     erase.reset();
@@ -61,13 +62,13 @@ export function PersonalDataActions({ member }: { member: Membership }) {
           variant="subtle"
           color="red"
           leftSection={<IconUserX size={14} />}
-          onClick={() => setErasing(true)}
+          onClick={() => setErasing(label)}
           aria-label={t('privacy.eraseFor', { name: label })}
         >
           {t('privacy.erase')}
         </Button>
       )}
-      <Modal opened={erasing} onClose={close} title={t('privacy.eraseTitle', { name: label })}>
+      <Modal opened={erasing !== null} onClose={close} title={t('privacy.eraseTitle', { name: erasing ?? label })}>
         {done ? (
           <Stack>
             <Alert color="teal" title={t('privacy.erasedTitle')}>
@@ -81,7 +82,7 @@ export function PersonalDataActions({ member }: { member: Membership }) {
               ) : null}
             </Alert>
             <Group justify="flex-end">
-              <Button onClick={close}>{t('privacy.close')}</Button>
+              <Button onClick={close}>{t('common.done')}</Button>
             </Group>
           </Stack>
         ) : (

@@ -149,7 +149,8 @@ export function useAuditHistory(entityType: 'work_order' | 'dispatch', id: strin
 /** Names for ids on the page: the tenant's equipment types, and one site, machine or driver at a time. */
 export function useEquipmentTypeNames() {
   return useQuery({
-    queryKey: ['fleet', 'equipment-types', 'names'],
+    // Not the board's ['fleet', 'equipment-types', 'names'] entry: that one caches the raw list, this a Map.
+    queryKey: ['fleet', 'equipment-types', 'labels'],
     staleTime: 60_000,
     queryFn: async ({ signal }) =>
       new Map(

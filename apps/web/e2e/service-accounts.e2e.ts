@@ -118,7 +118,7 @@ describe('service accounts screen', () => {
     await screenshot(page, '45-service-account-secret');
     await notice.getByRole('button', { name: 'Done' }).click();
     await notice.waitFor({ state: 'detached' });
-    await page.getByRole('cell', { name: 'Reports' }).waitFor();
+    await page.getByRole('cell', { name: 'Reports', exact: true }).waitFor();
     expect(await seriousAxeFindings(page)).toEqual([]);
     await screenshot(page, '45-service-accounts');
     await context.close();

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { accessTokenFor, apiAs, type Api } from './support/api-token';
+import { apiFor, type Api } from './support/api-token';
 import { seriousAxeFindings } from './support/axe';
 import { baseUrl, DEMO, launchBrowser, newContext, screenshot, signIn } from './support/browser';
 
@@ -18,7 +18,7 @@ describe('the work-order page', () => {
   let api: Api;
   beforeAll(async () => {
     browser = await launchBrowser();
-    api = apiAs(baseUrl(), await accessTokenFor(baseUrl(), DEMO.admin));
+    api = apiFor(baseUrl(), DEMO.admin);
   });
   afterAll(async () => {
     await browser.close();
@@ -101,7 +101,7 @@ describe('the work-order page', () => {
         .locator('[data-testid="work-order-dispatch"][data-status="held"]')
         .getByText('Held: Waiting for the site to call')
         .waitFor();
-      await recalled.getByRole('button', { name: 'Show the history of dispatch 1' }).click();
+      await recalled.getByRole('button', { name: 'Show history of dispatch 1' }).click();
       const history = recalled.getByTestId('dispatch-history');
       await history.locator('[data-action="dispatch.recalled"]').waitFor();
       await expect(

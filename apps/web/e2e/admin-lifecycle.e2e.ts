@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { accessTokenFor, apiAs, type Api } from './support/api-token';
+import { apiFor, type Api } from './support/api-token';
 import { seriousAxeFindings } from './support/axe';
 import { baseUrl, DEMO, launchBrowser, newContext, screenshot, signIn } from './support/browser';
 
@@ -27,7 +27,7 @@ describe('administration: settings, equipment lifecycle, drivers', () => {
   let api: Api;
   beforeAll(async () => {
     browser = await launchBrowser();
-    api = apiAs(baseUrl(), await accessTokenFor(baseUrl(), DEMO.admin));
+    api = apiFor(baseUrl(), DEMO.admin);
   });
   afterAll(async () => {
     await browser.close();
@@ -110,7 +110,7 @@ describe('administration: settings, equipment lifecycle, drivers', () => {
     await row.getByText('maintenance').waitFor();
     await accessible(page, 'equipment table');
 
-    await row.getByRole('button', { name: `Return ${tag} to service` }).click();
+    await row.getByRole('button', { name: `Return to service: ${tag}` }).click();
     const back = page.getByRole('dialog', { name: `Return ${tag} to service` });
     await back.getByText('Current note: Hydraulic leak on the boom').waitFor();
     await back.getByLabel('Note (optional)').fill('New seal fitted');
@@ -132,7 +132,7 @@ describe('administration: settings, equipment lifecycle, drivers', () => {
     await page.getByRole('option', { name: 'Retired' }).click();
     await row.getByText('retired').waitFor();
     await screenshot(page, '81-admin-equipment-retired');
-    await row.getByRole('button', { name: `Return ${tag} to service` }).click();
+    await row.getByRole('button', { name: `Return to service: ${tag}` }).click();
     await page
       .getByRole('dialog', { name: `Return ${tag} to service` })
       .getByRole('button', { name: 'Return to service' })
