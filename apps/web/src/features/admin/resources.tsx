@@ -259,7 +259,7 @@ export function driversSpec(qualifications: Option[], regions: Option[] = []): R
       { label: 'Region', render: (d) => regionBadge(d.region) },
       {
         label: 'Duty',
-        render: (d) => <Badge color={d.dutyStatus === 'on_duty' ? 'teal' : 'gray'}>{d.dutyStatus.replace('_', ' ')}</Badge>,
+        render: (d) => <Badge color={d.dutyStatus === 'on_duty' ? 'teal.9' : 'gray'}>{d.dutyStatus.replace('_', ' ')}</Badge>,
       },
       { label: 'Sign-in', render: (d) => (d.subject ? 'linked' : '—') },
     ],

@@ -26,7 +26,7 @@ export function CapacityNotice({ preview, at, timeZone }: { preview: Preview; at
   const lines = preview.data.lines;
   if (preview.data.ok) {
     return (
-      <Alert color="teal.9" variant="light" title={t('planning.capacity.okTitle', { when })} data-testid="capacity-result" role="status">
+      <Alert color="teal" variant="light" title={t('planning.capacity.okTitle', { when })} data-testid="capacity-result" role="status">
         {lines.map((l) => (
           <Text key={l.equipmentTypeId} size="sm">
             {t('planning.capacity.line', { type: l.typeCode, machines: l.machines, drivers: l.drivers, needed: l.needed })}
@@ -37,7 +37,7 @@ export function CapacityNotice({ preview, at, timeZone }: { preview: Preview; at
   }
   return (
     <Alert
-      color="orange.9"
+      color="orange"
       variant="light"
       title={t('planning.capacity.warningTitle', { when })}
       data-testid="capacity-result"

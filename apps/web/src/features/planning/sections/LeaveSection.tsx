@@ -9,12 +9,13 @@ import { ProblemAlert, QueryState } from '../../../ui/States';
 import { useDecideTimeOff, useRequestTimeOff, useTimeOff } from '../api';
 import { FormPanel, FormProblem, useSelectOptions } from '../components/shared';
 
-// Shades dark enough for WCAG AA contrast (4.5:1) on white and on their light backgrounds.
+// Light badges: their text colour is app.css's light-colour (5:1 on the tint); a shade here would
+// make Mantine paint the badge in that shade behind the same text.
 const STATUS_COLOR: Record<TimeOff['status'], string> = {
-  requested: 'yellow.9',
-  approved: 'teal.9',
-  declined: 'red.9',
-  cancelled: 'gray.8',
+  requested: 'yellow',
+  approved: 'teal',
+  declined: 'red',
+  cancelled: 'gray',
 };
 
 /** Leave: a driver asks for their own, a dispatcher records anyone's and approves or declines. */

@@ -117,7 +117,7 @@ function SeriesCard({ series, canEdit, names }: { series: RecurringWorkOrder; ca
           </Text>
           <Group gap="xs" mt={4}>
             {series.ended ? (
-              <Badge color="gray.8" variant="light">
+              <Badge color="gray" variant="light">
                 {t('planning.recurring.ended')}
               </Badge>
             ) : null}
