@@ -73,13 +73,14 @@ describe(`planning forecasts on ${testDbKind()}`, () => {
       for (const h of ['09', '10', '11']) await job(`${day(5)}T${h}:00:00Z`);
     });
 
-    const forecast = await withTenant(database.db, slug, (tx) => forecastQualificationImpact(tx, 7, 'UTC'));
+    const forecast = await withTenant(database.db, slug, (tx) => forecastQualificationImpact(tx, { kind: 'system', roles: [] }, 7, 'UTC'));
     expect(forecast.expiries).toEqual([{ driverId: fleet.driverIds[0], driverName: 'Dee', qualificationCode: 'CPCS', expiresOn: day(3) }]);
     expect(forecast.problems).toEqual([
       {
         day: day(5),
         equipmentTypeId: fleet.typeIds.CR,
         typeCode: 'CR',
+        region: null,
         jobs: 3,
         qualifiedOnShift: 1,
         expired: [{ driverName: 'Dee', qualificationCode: 'CPCS', expiresOn: day(3) }],
@@ -91,11 +92,11 @@ describe(`planning forecasts on ${testDbKind()}`, () => {
     const alerts = await withTenant(database.db, slug, (tx) => listAlerts(tx, { state: 'open', limit: 50 }));
     expect(alerts.filter((a) => a.kind === 'qualification_shortfall').map((a) => a.message)).toEqual([forecast.problems[0]?.message]);
     const csv = forecastCsv(forecast).split('\r\n');
-    expect(csv[0]).toBe('section,day,type,jobs,qualified_on_shift,driver,qualification,expires_on,message');
+    expect(csv[0]).toBe('section,day,type,region,jobs,qualified_on_shift,driver,qualification,expires_on,message');
     expect(csv[1]).toBe(
-      `shortfall,${day(5)},CR,3,1,Dee,CPCS,${day(3)},On ${say(day(5))} 3 CR jobs have 1 qualified driver on shift: Dee's CPCS expires on ${say(day(3))}.`,
+      `shortfall,${day(5)},CR,,3,1,Dee,CPCS,${day(3)},On ${say(day(5))} 3 CR jobs have 1 qualified driver on shift: Dee's CPCS expires on ${say(day(3))}.`,
     );
-    expect(csv[2]).toBe(`expiry,${day(3)},,,,Dee,CPCS,${day(3)},`);
+    expect(csv[2]).toBe(`expiry,${day(3)},,,,,Dee,CPCS,${day(3)},`);
 
     const capacity = await withTenant(database.db, slug, (tx) =>
       checkCapacity(

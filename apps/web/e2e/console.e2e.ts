@@ -21,25 +21,59 @@ const TAP_TARGET_MS = 1000;
 const timings: Record<string, number[]> = {};
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
-type Clocked = { __clickAt?: number | null };
+type Clocked = { __clickAt?: number | null; __seenAt?: number | null };
+
+/** What the screen shows once an action is done, checked in the page: a work order's card in a column (or not), with a label, or a new card. */
+type Shows = { card: string; in: string; absent?: boolean; label?: string } | { newCardIn: string; known: string[] };
 
 /**
- * Click to updated screen, on the page's own clock: from the click event (so Playwright's wait for
- * the button to be ready is not counted) to the moment the test sees the change (its polling and
- * one DevTools round trip are). `page` null: wall clock, for a tap on another page.
+ * Click to updated screen, on the page's own clock: from the click event to the first animation
+ * frame at which the page shows the change (`shows`, checked in the page at every frame from
+ * before the click). Neither Playwright's wait for the button to be ready nor the test's DevTools
+ * round trips are counted.
  */
-async function timed(name: string, act: () => Promise<void>, until: () => Promise<void>, page: Page | null = null): Promise<void> {
-  await page?.evaluate(() => {
-    (window as Clocked).__clickAt = null;
-    document.addEventListener('click', () => ((window as Clocked).__clickAt = performance.now()), { capture: true, once: true });
+async function timed(name: string, act: () => Promise<void>, shows: Shows, page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const w = window as Clocked;
+    w.__clickAt = null;
+    w.__seenAt = null;
+    document.addEventListener('click', () => (w.__clickAt = performance.now()), { capture: true, once: true });
   });
+  const seen = page.waitForFunction(
+    (s: Shows) => {
+      const cards = (column: string) => [...document.querySelectorAll(`[data-testid="column-${column}"] [data-testid="dispatch-card"]`)];
+      let shown: boolean;
+      if ('newCardIn' in s) shown = cards(s.newCardIn).some((c) => !s.known.includes(c.getAttribute('data-work-order') ?? ''));
+      else {
+        const found = cards(s.in).find((c) => c.getAttribute('data-work-order') === s.card);
+        const label = s.label;
+        shown = s.absent
+          ? found === undefined
+          : found !== undefined &&
+            (label === undefined || [...found.querySelectorAll('*')].some((e) => e.children.length === 0 && e.textContent === label));
+      }
+      const w = window as Clocked;
+      if (shown && w.__seenAt == null) w.__seenAt = performance.now();
+      return shown;
+    },
+    shows,
+    { polling: 'raf' },
+  );
+  await act();
+  await seen;
+  const ms = await page.evaluate(() => {
+    const w = window as Clocked;
+    return (w.__seenAt ?? performance.now()) - (w.__clickAt ?? performance.now());
+  });
+  (timings[name] ??= []).push(ms);
+}
+
+/** Wall clock from a tap on another page (the driver's) until `until` sees its effect here. */
+async function timedElsewhere(name: string, act: () => Promise<void>, until: () => Promise<void>): Promise<void> {
   const started = performance.now();
   await act();
   await until();
-  const ms = page
-    ? await page.evaluate(() => performance.now() - ((window as Clocked).__clickAt ?? performance.now()))
-    : performance.now() - started;
-  (timings[name] ??= []).push(ms);
+  (timings[name] ??= []).push(performance.now() - started);
 }
 
 const p95 = (values: number[]): number => {
@@ -207,15 +241,7 @@ describe('dispatcher console', () => {
         await timed(
           'create',
           () => form.getByRole('button', { name: 'Create work order' }).click(),
-          async () => {
-            await board.waitForFunction(
-              (known) =>
-                [...document.querySelectorAll('[data-testid="column-queued"] [data-testid="dispatch-card"]')].some(
-                  (c) => !known.includes(c.getAttribute('data-work-order') ?? ''),
-                ),
-              [...before],
-            );
-          },
+          { newCardIn: 'queued', known: [...before] },
           board,
         );
         workOrder = (await numbers()).find((n) => !before.has(n)) ?? '';
@@ -245,7 +271,7 @@ describe('dispatcher console', () => {
       await timed(
         'assign',
         () => assign.getByRole('button', { name: 'Assign', exact: true }).click(),
-        () => card(board, 'dispatched', workOrder).waitFor(),
+        { card: workOrder, in: 'dispatched' },
         board,
       );
       await board.waitForFunction(
@@ -257,7 +283,7 @@ describe('dispatcher console', () => {
       await expect(mine.textContent()).resolves.toContain(workOrder);
       await mine.getByRole('button', { name: 'Decline this job' }).click();
       await driver.getByLabel('Why do you decline?').fill('Flat tyre on the van');
-      await timed(
+      await timedElsewhere(
         'driver-tap-to-board',
         () => driver.getByRole('button', { name: 'Decline', exact: true }).click(),
         () => card(board, 'queued', workOrder).getByTestId('decline-reason').filter({ hasText: 'Flat tyre on the van' }).waitFor(),
@@ -275,6 +301,7 @@ describe('dispatcher console', () => {
       await screenshot(board, '31-console-notifications');
       await expectAccessible(board, 'notification centre');
       await board.keyboard.press('Escape');
+      await centre.waitFor({ state: 'hidden' });
 
       for (let round = 0; round < ROUNDS; round++) {
         // Reprioritise.
@@ -284,16 +311,17 @@ describe('dispatcher console', () => {
         await timed(
           'reprioritise',
           () => priority.getByRole('button', { name: 'Change priority' }).click(),
-          () => card(board, 'queued', workOrder).getByText(want, { exact: true }).waitFor(),
+          { card: workOrder, in: 'queued', label: want },
           board,
         );
+        await card(board, 'queued', workOrder).getByText(want, { exact: true }).waitFor();
         // Assign (the first eligible pair) and recall back to the queue.
         const dialog = await act(board, workOrder, 'queued', 'Assign machine and driver…');
         await dialog.locator('[data-testid="candidate"][data-eligible="true"]').first().waitFor();
         await timed(
           'assign',
           () => dialog.getByRole('button', { name: 'Assign', exact: true }).click(),
-          () => card(board, 'dispatched', workOrder).waitFor(),
+          { card: workOrder, in: 'dispatched' },
           board,
         );
         await card(board, 'dispatched', workOrder).locator('[data-actions-for]').waitFor();
@@ -302,7 +330,7 @@ describe('dispatcher console', () => {
         await timed(
           'recall',
           () => recall.getByRole('button', { name: 'Recall' }).click(),
-          () => card(board, 'dispatched', workOrder).waitFor({ state: 'detached' }),
+          { card: workOrder, in: 'dispatched', absent: true },
           board,
         );
         await card(board, 'queued', workOrder).waitFor();
@@ -321,7 +349,7 @@ describe('dispatcher console', () => {
       await timed(
         'recall',
         () => hold.getByRole('button', { name: 'Recall' }).click(),
-        () => card(board, 'dispatched', workOrder).waitFor({ state: 'detached' }),
+        { card: workOrder, in: 'dispatched', absent: true },
         board,
       );
       const heldCard = board.getByTestId('held-group').locator(`[data-work-order="${workOrder}"]`);

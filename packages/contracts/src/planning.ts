@@ -253,6 +253,8 @@ export const ForecastProblemSchema = z.object({
   day: text(),
   equipmentTypeId: z.uuid(),
   typeCode: text(),
+  /** The region of the jobs' sites (null: shared sites): jobs in different regions are counted apart. */
+  region: text().nullable(),
   jobs: z.number().int(),
   qualifiedOnShift: z.number().int(),
   expired: z.array(z.object({ driverName: text(), qualificationCode: text(), expiresOn: text() })),

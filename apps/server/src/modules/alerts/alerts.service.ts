@@ -87,9 +87,10 @@ async function currentConditions(tx: TenantTx, settings: AlertSettings, now: Dat
   // The qualification-expiry impact forecast (modules/planning): days on which scheduled work of a
   // type will have fewer qualified drivers on shift than jobs, over the same look-ahead.
   const zone = (await planningSettingsFor(tx, 'UTC')).timeZone;
-  for (const p of (await forecastQualificationImpact(tx, Math.min(90, settings.expiringDays), zone, now)).problems) {
+  for (const p of (await forecastQualificationImpact(tx, { kind: 'system', roles: [] }, Math.min(90, settings.expiringDays), zone, now))
+    .problems) {
     conditions.push({
-      key: `qualification_shortfall:${p.day}:${p.equipmentTypeId}`,
+      key: `qualification_shortfall:${p.day}:${p.equipmentTypeId}${p.region ? `:${p.region}` : ''}`,
       kind: 'qualification_shortfall',
       entityType: 'equipment_type',
       entityId: p.equipmentTypeId,

@@ -19,7 +19,8 @@ import { entityHistory, listAudit, verifyAuditChain } from './audit.service.js';
 
 /**
  * Audit read side. Admins and viewers read the whole trail (viewers are the auditors' role);
- * dispatchers and drivers get 403. Verification is for admins only.
+ * dispatchers read the history of work orders and dispatches only; drivers get 403.
+ * Verification is for admins only.
  */
 const READERS = { roles: ['admin', 'viewer'] } as const;
 

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { CapacityCheck, CapacityResult, Eta, QualificationForecast } from '@yardmaster/contracts';
 import { regionScopeOf, type Caller } from '../../platform/caller.js';
 import type { TenantTx } from '../../platform/db/index.js';
-import { siteVisibleSql } from '../regions/index.js';
+import { regionMatchSql, regionVisibleSql, siteVisibleSql, type RegionSubject } from '../regions/index.js';
 import {
   driverAvailableAtSql,
   equipmentAvailableAtSql,
@@ -291,42 +291,53 @@ export async function estimateQueue(tx: TenantTx, zone: string, now = new Date()
  */
 export async function forecastQualificationImpact(
   tx: TenantTx,
+  caller: RegionSubject,
   days: number,
   zone: string,
   now = new Date(),
 ): Promise<QualificationForecast> {
+  // Regions: a job counts the drivers who may serve its site (same region, shared, or any when the
+  // tenant lets matching cross regions); a region-limited caller sees the jobs at their sites and
+  // the names of drivers they may see (the counts still include every driver who may serve).
+  const siteRegion = sql`(select s.region from sites s where s.id = d.site_id)`;
+  const mayServe = regionMatchSql(siteRegion, sql.ref('dr.region'));
   const from = localDay(now, zone);
   const { rows: expiries } = await sql<{ driver_id: string; driver_name: string; code: string; expires_at: Date }>`
     select dq.driver_id, dr.name as driver_name, q.code, dq.expires_at from driver_qualifications dq
     join drivers dr on dr.id = dq.driver_id join qualifications q on q.id = dq.qualification_id
     where dr.archived_at is null and dq.expires_at > ${now} and dq.expires_at <= ${now}::timestamptz + make_interval(days => ${days})
+      and ${regionVisibleSql(caller, 'dr.region')}
     order by dq.expires_at, dr.name`.execute(tx);
   const { rows: jobs } = await sql<{
     id: string;
     equipment_type_id: string;
     code: string;
+    region: string | null;
     starts_at: Date;
     available: string[];
     lost: Array<{ driverName: string; code: string; expiresAt: string }>;
   }>`
-    select d.id, d.equipment_type_id, t.code, d.requested_start as starts_at,
-      array(select dr.id from drivers dr where dr.archived_at is null
+    select d.id, d.equipment_type_id, t.code, ${siteRegion} as region, d.requested_start as starts_at,
+      array(select dr.id from drivers dr where dr.archived_at is null and ${mayServe}
         and ${qualifiedAt(sql.ref('dr.id'), sql`d.equipment_type_id`, sql`d.requested_start`)}
         and ${driverAvailableAtSql(sql.ref('dr.id'), sql`d.requested_start`, sql<number>`0::float8`)}) as available,
       coalesce((select json_agg(json_build_object('driverName', dr.name, 'code', q.code, 'expiresAt', dq.expires_at) order by dr.name)
         from drivers dr join driver_qualifications dq on dq.driver_id = dr.id join qualifications q on q.id = dq.qualification_id
         join equipment_type_qualifications r on r.qualification_id = dq.qualification_id and r.equipment_type_id = d.equipment_type_id
         where dr.archived_at is null and dq.expires_at > ${now} and dq.expires_at <= d.requested_start
+          and ${mayServe} and ${regionVisibleSql(caller, 'dr.region')}
           and ${qualifiedAt(sql.ref('dr.id'), sql`d.equipment_type_id`, sql`${now}::timestamptz`)}
           and ${driverAvailableAtSql(sql.ref('dr.id'), sql`d.requested_start`, sql<number>`0::float8`)}), '[]'::json) as lost
     from dispatches d join equipment_types t on t.id = d.equipment_type_id
     where d.status = 'scheduled' and d.requested_start >= ${now} and d.requested_start < ${now}::timestamptz + make_interval(days => ${days})
+      and ${siteVisibleSql(caller, 'd.site_id')}
     order by d.requested_start`.execute(tx);
 
   type Group = {
     day: string;
     typeId: string;
     code: string;
+    region: string | null;
     jobs: number;
     drivers: Set<string>;
     lost: Map<string, { driverName: string; qualificationCode: string; expiresOn: string }>;
@@ -334,11 +345,13 @@ export async function forecastQualificationImpact(
   const groups = new Map<string, Group>();
   for (const job of jobs) {
     const day = localDay(new Date(job.starts_at), zone);
-    const key = `${day}:${job.equipment_type_id}`;
+    // Per region of the site: a northern job and a southern one do not share their drivers.
+    const key = `${day}:${job.equipment_type_id}:${job.region ?? ''}`;
     const g = groups.get(key) ?? {
       day,
       typeId: job.equipment_type_id,
       code: job.code,
+      region: job.region,
       jobs: 0,
       drivers: new Set<string>(),
       lost: new Map(),
@@ -354,7 +367,10 @@ export async function forecastQualificationImpact(
     groups.set(key, g);
   }
   const problems: QualificationForecast['problems'] = [];
-  for (const g of [...groups.values()].sort((a, b) => a.day.localeCompare(b.day) || a.code.localeCompare(b.code))) {
+  const sorted = [...groups.values()].sort(
+    (a, b) => a.day.localeCompare(b.day) || a.code.localeCompare(b.code) || (a.region ?? '').localeCompare(b.region ?? ''),
+  );
+  for (const g of sorted) {
     if (g.drivers.size >= g.jobs) continue;
     const expired = [...g.lost.values()];
     const because =
@@ -365,10 +381,11 @@ export async function forecastQualificationImpact(
       day: g.day,
       equipmentTypeId: g.typeId,
       typeCode: g.code,
+      region: g.region,
       jobs: g.jobs,
       qualifiedOnShift: g.drivers.size,
       expired,
-      message: `On ${sayDay(g.day)} ${g.jobs} ${g.code} job${g.jobs === 1 ? '' : 's'} ha${g.jobs === 1 ? 's' : 've'} ${g.drivers.size} qualified driver${g.drivers.size === 1 ? '' : 's'} on shift${because}.`,
+      message: `On ${sayDay(g.day)} ${g.jobs} ${g.code} job${g.jobs === 1 ? '' : 's'}${g.region ? ` in ${g.region}` : ''} ha${g.jobs === 1 ? 's' : 've'} ${g.drivers.size} qualified driver${g.drivers.size === 1 ? '' : 's'} on shift${because}.`,
     });
   }
   return {
@@ -393,12 +410,13 @@ const csvCell = (v: string | number): string => {
 
 /** The forecast as CSV: one line per day and type with too few qualified drivers, then one per expiry. */
 export function forecastCsv(f: QualificationForecast): string {
-  const lines = [['section', 'day', 'type', 'jobs', 'qualified_on_shift', 'driver', 'qualification', 'expires_on', 'message']];
+  const lines = [['section', 'day', 'type', 'region', 'jobs', 'qualified_on_shift', 'driver', 'qualification', 'expires_on', 'message']];
   for (const p of f.problems)
     lines.push([
       'shortfall',
       p.day,
       p.typeCode,
+      p.region ?? '',
       String(p.jobs),
       String(p.qualifiedOnShift),
       p.expired.map((e) => e.driverName).join('; '),
@@ -406,7 +424,7 @@ export function forecastCsv(f: QualificationForecast): string {
       p.expired.map((e) => e.expiresOn).join('; '),
       p.message,
     ]);
-  for (const e of f.expiries) lines.push(['expiry', e.expiresOn, '', '', '', e.driverName, e.qualificationCode, e.expiresOn, '']);
+  for (const e of f.expiries) lines.push(['expiry', e.expiresOn, '', '', '', '', e.driverName, e.qualificationCode, e.expiresOn, '']);
   return `${lines.map((l) => l.map(csvCell).join(',')).join('\r\n')}\r\n`;
 }
 

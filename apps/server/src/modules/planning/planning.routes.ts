@@ -409,8 +409,8 @@ export function planningRoutes(database: Database, options: PlanningRoutesOption
         },
       },
       async (request, reply) => {
-        const forecast = await inPlanning(request, async (tx, _c, tz) =>
-          forecastQualificationImpact(tx, request.query.days, await zoneOf(tx, tz)),
+        const forecast = await inPlanning(request, async (tx, caller, tz) =>
+          forecastQualificationImpact(tx, caller, request.query.days, await zoneOf(tx, tz)),
         );
         if (request.query.format === 'csv') {
           return reply

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useCallback, useState } from 'react';
 import { Alert, Button, Grid, Group, Modal, Radio, Stack, Switch, Text, TextInput, Textarea, Title, Tooltip } from '@mantine/core';
 import { IconPlus } from '@tabler/icons-react';
 import { useHotkeys } from '@mantine/hooks';
@@ -309,6 +309,8 @@ export function DispatchPage() {
   const { t } = useTranslation();
   const board = useBoard();
   const [selected, setSelected] = useState<{ action: DispatcherAction; item: BoardItem } | null>(null);
+  // Stable, so that the board's cards (memoised) re-render only when their own dispatch changes.
+  const onAction = useCallback((action: DispatcherAction, item: BoardItem) => setSelected({ action, item }), []);
   // `n` from another page arrives as /dispatch?new=1 (see features/search/shortcuts.ts).
   const [creating, setCreating] = useState(() => new URLSearchParams(window.location.search).has('new'));
   useHotkeys([['n', () => setCreating(true)]]);
@@ -336,7 +338,7 @@ export function DispatchPage() {
           ) : !board.items ? (
             <LoadingState />
           ) : (
-            <Board items={board.items} onAction={(action, item) => setSelected({ action, item })} />
+            <Board items={board.items} onAction={onAction} />
           )}
         </Grid.Col>
         <Grid.Col span={{ base: 12, lg: 8 }}>

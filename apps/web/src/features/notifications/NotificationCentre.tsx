@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { ActionIcon, Anchor, Button, Group, Indicator, Popover, ScrollArea, Stack, Text, Title } from '@mantine/core';
+import { useWindowEvent } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { IconBell } from '@tabler/icons-react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
@@ -41,6 +42,11 @@ export function NotificationCentre() {
   const [notices, setNotices] = useState<Notice[]>([]);
   const [unread, setUnread] = useState(0);
   const [opened, setOpened] = useState(false);
+  // Escape closes the centre wherever focus is (the popover's own handler needs focus inside it,
+  // which a notice arriving and re-rendering the list can take away).
+  useWindowEvent('keydown', (event) => {
+    if (opened && event.key === 'Escape') setOpened(false);
+  });
   const open = useQuery({
     queryKey: ['alerts', 'open'],
     queryFn: ({ signal }) => api.get<{ items: Alert[] }>('/api/v1/alerts', { state: 'open' }, signal),

@@ -1,5 +1,6 @@
 import { ActionIcon, Anchor, Badge, Card, Group, Menu, Paper, ScrollArea, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { IconClock, IconDots, IconPlayerPause } from '@tabler/icons-react';
+import { memo, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { useMe } from '../../../app/session';
@@ -45,7 +46,22 @@ function CardActions({ item, onAction }: { item: BoardItem; onAction: OnAction }
   );
 }
 
-function DispatchCard({ item, onAction }: { item: BoardItem; onAction: OnAction }) {
+/** "Waiting 12 min": counts on by itself every minute (the card around it re-renders only when its dispatch changes). */
+function QueueAge({ queuedAt }: { queuedAt: string | null }) {
+  const { t } = useTranslation();
+  const [, tick] = useState(0);
+  useEffect(() => {
+    const timer = setInterval(() => tick((n) => n + 1), 60_000);
+    return () => clearInterval(timer);
+  }, []);
+  return (
+    <Text size="xs" c="dimmed" data-testid="queue-age">
+      {t('dispatch.waitingFor', { age: ageOf(queuedAt) })}
+    </Text>
+  );
+}
+
+function DispatchCardView({ item, onAction }: { item: BoardItem; onAction: OnAction }) {
   const { t } = useTranslation();
   const { timeZone } = useMe();
   const waiting = item.status === 'queued' || item.status === 'scheduled' || item.status === 'held';
@@ -113,9 +129,7 @@ function DispatchCard({ item, onAction }: { item: BoardItem; onAction: OnAction 
         <>
           <Group gap={4} mt={4}>
             <IconClock size={12} aria-hidden />
-            <Text size="xs" c="dimmed" data-testid="queue-age">
-              {t('dispatch.waitingFor', { age: ageOf(item.queuedAt) })}
-            </Text>
+            <QueueAge queuedAt={item.queuedAt} />
           </Group>
           {item.reason ? (
             <Text size="xs" fw={500} data-testid="queue-reason">
@@ -138,6 +152,17 @@ function DispatchCard({ item, onAction }: { item: BoardItem; onAction: OnAction 
     </Card>
   );
 }
+
+/** Same card content: a change to one dispatch re-renders its card only, not the whole board. */
+function sameItem(a: BoardItem, b: BoardItem): boolean {
+  for (const key of Object.keys(a) as Array<keyof BoardItem>) {
+    if (key === 'hold') continue;
+    if (a[key] !== b[key]) return false;
+  }
+  return a.hold?.reason === b.hold?.reason && a.hold?.notBefore === b.hold?.notBefore;
+}
+
+const DispatchCard = memo(DispatchCardView, (before, after) => before.onAction === after.onAction && sameItem(before.item, after.item));
 
 function Cards({ items, onAction }: { items: BoardItem[]; onAction: OnAction }) {
   return (

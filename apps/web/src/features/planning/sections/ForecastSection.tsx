@@ -46,7 +46,7 @@ export function ForecastSection() {
             ) : (
               <Stack gap="xs" data-testid="forecast-problems">
                 {data.problems.map((p) => (
-                  <Alert key={`${p.day}-${p.equipmentTypeId}`} color="orange" variant="light">
+                  <Alert key={`${p.day}-${p.equipmentTypeId}-${p.region ?? ''}`} color="orange" variant="light">
                     {p.message}
                   </Alert>
                 ))}
