@@ -217,6 +217,7 @@ describe(`region-scoped reads (live events, analytics, alerts, explain) on ${tes
     mine.close();
     everything.close();
   });
+  const heavyOrders: string[] = [];
   it('forecasts qualification trouble per region: a job counts the drivers who may serve its site; the north sees its own', async () => {
     const day = 86_400_000;
     const lift = (await ok(admin, 'POST', '/api/v1/qualifications', { code: 'LIFT', name: 'Heavy lift' })).id as string;
@@ -238,12 +239,16 @@ describe(`region-scoped reads (live events, analytics, alerts, explain) on ${tes
     });
     const start = new Date(Date.now() + 4 * day).toISOString();
     for (const siteId of [ids.northSite, ids.southSite])
-      await ok(admin, 'POST', '/api/v1/work-orders', {
-        siteId,
-        description: 'heavy lift',
-        requestedStart: start,
-        lines: [{ equipmentTypeId: heavy, quantity: 1 }],
-      });
+      heavyOrders.push(
+        (
+          await ok(admin, 'POST', '/api/v1/work-orders', {
+            siteId,
+            description: 'heavy lift',
+            requestedStart: start,
+            lines: [{ equipmentTypeId: heavy, quantity: 1 }],
+          })
+        ).id as string,
+      );
     type Forecast = {
       expiries: Array<{ driverName: string }>;
       problems: Array<{ typeCode: string; qualifiedOnShift: number; message: string }>;
@@ -267,5 +272,31 @@ describe(`region-scoped reads (live events, analytics, alerts, explain) on ${tes
     const csv = await call(north, 'GET', '/api/v1/planning/qualification-forecast?days=7&format=csv');
     expect(csv.body).toContain('Nia North');
     expect(csv.body).not.toContain('Sol South');
+  });
+  it("raises a region's qualification shortfall to that region only; a link to another region's work order names nothing", async () => {
+    // A second southern job the same day: two jobs, Sid alone may serve them (Sol's ticket lapses first).
+    const [northOrder, southOrder] = heavyOrders;
+    const southern = await ok(admin, 'GET', `/api/v1/work-orders/${southOrder ?? ''}`);
+    await ok(admin, 'POST', '/api/v1/work-orders', {
+      siteId: ids.southSite,
+      description: 'heavy lift 2',
+      requestedStart: southern.requestedStart,
+      lines: [{ equipmentTypeId: (southern.lines as Array<{ equipmentTypeId: string }>)[0]?.equipmentTypeId ?? '', quantity: 1 }],
+    });
+    await withTenant(database.db, tenant.slug, (tx) => evaluateAlerts(tx));
+    type Alert = { kind: string; message: string };
+    const shortfalls = (items: unknown) => (items as Alert[]).filter((a) => a.kind === 'qualification_shortfall').map((a) => a.message);
+    const all = shortfalls((await ok(admin, 'GET', '/api/v1/alerts')).items);
+    expect(all).toEqual(expect.arrayContaining([expect.stringContaining('HL job in NORTH'), expect.stringContaining('HL jobs in SOUTH')]));
+    const response = await call(north, 'GET', '/api/v1/alerts');
+    expect(shortfalls(response.json<{ items: unknown }>().items)).toEqual([expect.stringContaining('HL job in NORTH')]);
+    for (const secret of ['Sol South', 'Sid South', 'SOUTH']) expect(response.body).not.toContain(secret);
+
+    // Linked across regions: the northern dispatcher's list of related work orders is empty.
+    await ok(admin, 'PUT', `/api/v1/work-orders/${northOrder ?? ''}/related/${southOrder ?? ''}`);
+    expect(((await ok(admin, 'GET', `/api/v1/work-orders/${northOrder ?? ''}/related`)).items as unknown[]).length).toBe(1);
+    const related = await call(north, 'GET', `/api/v1/work-orders/${northOrder ?? ''}/related`);
+    expect(related.statusCode).toBe(200);
+    expect(related.json<{ items: unknown[] }>().items).toEqual([]);
   });
 });

@@ -5,7 +5,7 @@ import type { TenantTx } from '../../platform/db/index.js';
 import { tenantSettings } from '../../platform/tenant-settings.js';
 import { listQueuedDispatches } from '../dispatch/index.js';
 import { publishEvent } from '../notifications/index.js';
-import { entityVisibleSql, type RegionSubject } from '../regions/index.js';
+import { alertVisibleSql, type RegionSubject } from '../regions/index.js';
 import { listExpiringQualifications } from '../people/index.js';
 import { forecastQualificationImpact, planningSettingsFor } from '../planning/index.js';
 import type { AlertsTable } from './alerts.tables.js';
@@ -95,7 +95,15 @@ async function currentConditions(tx: TenantTx, settings: AlertSettings, now: Dat
       entityType: 'equipment_type',
       entityId: p.equipmentTypeId,
       message: p.message,
-      details: { day: p.day, typeCode: p.typeCode, jobs: p.jobs, qualifiedOnShift: p.qualifiedOnShift, expired: p.expired },
+      // A shortfall of one region's work is that region's alert (region_of_entity reads it).
+      details: {
+        day: p.day,
+        typeCode: p.typeCode,
+        jobs: p.jobs,
+        qualifiedOnShift: p.qualifiedOnShift,
+        expired: p.expired,
+        ...(p.region ? { region: p.region } : {}),
+      },
       afterMinutes: 0,
     });
   }
@@ -169,19 +177,15 @@ export async function evaluateAlerts(tx: TenantTx, now = new Date()): Promise<{ 
 
 /**
  * The raised alerts; a region-limited caller (modules/regions) sees those about their regions'
- * and shared dispatches, drivers, machines and sites, and the tenant-wide ones (queue depth,
- * qualification shortfall per equipment type). Without a caller: every alert (the system).
+ * and shared dispatches, drivers, machines and sites, their regions' qualification shortfalls, and
+ * the tenant-wide ones (queue depth, shortfalls of shared sites' work). Without a caller: every alert (the system).
  */
 export async function listAlerts(
   tx: TenantTx,
   query: { state: 'open' | 'resolved' | 'all'; limit: number },
   caller: RegionSubject = systemCaller(''),
 ): Promise<Alert[]> {
-  let q = tx
-    .selectFrom('alerts')
-    .selectAll()
-    .where('raised_at', 'is not', null)
-    .where(entityVisibleSql(caller, 'alerts.entity_type', 'alerts.entity_id'));
+  let q = tx.selectFrom('alerts').selectAll().where('raised_at', 'is not', null).where(alertVisibleSql(caller, 'alerts.id'));
   if (query.state === 'open') q = q.where('resolved_at', 'is', null);
   if (query.state === 'resolved') q = q.where('resolved_at', 'is not', null);
   const rows = await q.orderBy('raised_at', 'desc').limit(query.limit).execute();

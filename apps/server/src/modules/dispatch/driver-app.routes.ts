@@ -336,7 +336,7 @@ export function driverAppRoutes(database: Database, store: FileStore) {
             const exists = await tx.selectFrom('work_orders').select('id').where('id', '=', request.params.id).executeTakeFirst();
             if (!exists) throw notFound('work order', request.params.id);
             await assertMayUseWorkOrder(tx, caller, request.params.id, 'read');
-            return { items: await listRelated(tx, request.params.id) };
+            return { items: await listRelated(tx, request.params.id, caller) };
           }),
       );
       const LinkParams = z.object({ id: z.uuid(), relatedId: z.uuid() });

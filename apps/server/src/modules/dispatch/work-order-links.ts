@@ -3,17 +3,25 @@ import type { Caller } from '../../platform/caller.js';
 import type { TenantTx } from '../../platform/db/index.js';
 import { notFound, unprocessable } from '../../platform/errors.js';
 import { recordAudit } from '../audit/index.js';
+import { siteVisibleSql, type RegionSubject } from '../regions/index.js';
 import { assertMayUseWorkOrder } from './dispatch.policy.js';
 
 export type RelatedWorkOrder = { id: string; number: string; description: string; status: string };
 
-/** The work orders linked to this one, either way round (a link is stored once, smaller id first). */
-export async function listRelated(tx: TenantTx, workOrderId: string): Promise<RelatedWorkOrder[]> {
+/**
+ * The work orders linked to this one, either way round (a link is stored once, smaller id first);
+ * for a region-limited `who`, those at sites they may see (a link across regions names nothing).
+ */
+export async function listRelated(
+  tx: TenantTx,
+  workOrderId: string,
+  who: RegionSubject = { kind: 'system', roles: [] },
+): Promise<RelatedWorkOrder[]> {
   const { rows } = await sql<RelatedWorkOrder>`
     select w.id, w.number, w.description, w.status
     from work_order_links l
     join work_orders w on w.id = case when l.work_order_id = ${workOrderId} then l.related_id else l.work_order_id end
-    where l.work_order_id = ${workOrderId} or l.related_id = ${workOrderId}
+    where (l.work_order_id = ${workOrderId} or l.related_id = ${workOrderId}) and ${siteVisibleSql(who, 'w.site_id')}
     order by w.number`.execute(tx);
   return rows;
 }
@@ -40,7 +48,7 @@ export async function linkWorkOrders(tx: TenantTx, caller: Caller, id: string, r
     await recordAudit(tx, caller, { action: 'work_order.linked', entityType: 'work_order', entityId: id, after: { relatedId } });
     await recordAudit(tx, caller, { action: 'work_order.linked', entityType: 'work_order', entityId: relatedId, after: { relatedId: id } });
   }
-  return listRelated(tx, id);
+  return listRelated(tx, id, caller);
 }
 
 export async function unlinkWorkOrders(tx: TenantTx, caller: Caller, id: string, relatedId: string): Promise<RelatedWorkOrder[]> {
@@ -57,5 +65,5 @@ export async function unlinkWorkOrders(tx: TenantTx, caller: Caller, id: string,
     entityId: relatedId,
     before: { relatedId: id },
   });
-  return listRelated(tx, id);
+  return listRelated(tx, id, caller);
 }

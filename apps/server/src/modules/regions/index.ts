@@ -4,7 +4,7 @@ export {
   assertMayActInRegion,
   assertMaySeeRegion,
   crossRegionAllowedSql,
-  entityVisibleSql,
+  alertVisibleSql,
   isEntityVisible,
   isInRegionScope,
   regionLaneSql,

@@ -65,20 +65,20 @@ export function siteVisibleSql(who: RegionSubject, siteIdColumn: string): RawBui
 }
 
 /**
- * SQL for rows that name an entity by type and id (alerts): true when the entity's region — the
- * database function `region_of_entity` (migration 202612031000: equipment, drivers and sites their
- * own, work orders and dispatches their site's, an alert its subject's) — is shared or within the
- * caller's scope. Entities without a region (the queue, an equipment type) are tenant-wide.
+ * SQL for the alerts list: true when the alert in `idColumn` is shared or within the caller's
+ * scope. An alert's region is its own when the evaluation gave it one (a shortfall of one region's
+ * work), else its subject's (`region_of_entity('alert', …)`, migration 202612040001).
  */
-export function entityVisibleSql(who: RegionSubject, typeColumn: string, idColumn: string): RawBuilder<SqlBool> {
+export function alertVisibleSql(who: RegionSubject, idColumn: string): RawBuilder<SqlBool> {
   const scope = regionScopeOf(who);
   if (scope === null) return sql<SqlBool>`true`;
-  return sql<SqlBool>`coalesce(region_of_entity(${sql.ref(typeColumn)}, ${sql.ref(idColumn)}) = any(${[...scope]}::text[]), true)`;
+  return sql<SqlBool>`coalesce(region_of_entity('alert', ${sql.ref(idColumn)}::text) = any(${[...scope]}::text[]), true)`;
 }
 
 /**
- * May `who` see entity `entityType` `entityId` (the same rule as `entityVisibleSql`, for one
- * entity named by value)? True for callers who are not limited, without a query.
+ * May `who` see entity `entityType` `entityId` (`region_of_entity`: equipment, drivers and sites
+ * their own, work orders and dispatches their site's, an alert its own or its subject's)? True
+ * for callers who are not limited, without a query.
  */
 export async function isEntityVisible(tx: TenantTx, who: RegionSubject, entityType: string, entityId: string): Promise<boolean> {
   const scope = regionScopeOf(who);
