@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { seriousA11yFindings } from './support/axe';
-import { accessTokenFor } from './support/api-token';
+import { apiFor, type Api } from './support/api-token';
 import { baseUrl, DEMO, launchBrowser, newContext, screenshot, signIn } from './support/browser';
 
 /**
@@ -102,22 +102,6 @@ async function expectAccessible(page: Page, where: string): Promise<void> {
   expect(await seriousA11yFindings(page), where).toEqual([]);
 }
 
-type Api = <T = unknown>(method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<T>;
-
-/** API calls as the demo admin, for this test's own set-up; a refused call fails the test with the server's answer. */
-function apiAs(token: string): Api {
-  return async <T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> => {
-    const response = await fetch(`${baseUrl()}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-    return (text ? JSON.parse(text) : undefined) as T;
-  };
-}
-
 /**
  * Everything this test dispatches is its own, made through the API: a qualification, an equipment
  * type that needs it, one machine, a site, a driver with an account of their own (invited, so they
@@ -189,7 +173,7 @@ describe('dispatcher console', () => {
   let autoBefore: boolean | null = null;
   beforeAll(async () => {
     browser = await launchBrowser();
-    api = apiAs(await accessTokenFor(baseUrl(), DEMO.admin));
+    api = apiFor(baseUrl(), DEMO.admin);
     // Automatic dispatch off for this test (new work waits for the dispatcher's pick); afterAll puts back what it was.
     autoBefore = (await api<{ autoProcessing: boolean }>('GET', '/api/v1/settings/dispatch')).autoProcessing;
     await api('PATCH', '/api/v1/settings/dispatch', { autoProcessing: false });
