@@ -117,16 +117,17 @@ describe(`audit HTTP API on ${testDbKind()}`, () => {
     expect((await app.inject({ method: 'GET', url: '/api/v1/audit' })).statusCode).toBe(401);
   });
 
-  it("dispatchers read a work order's and a dispatch's history (the work-order page), nothing else of the trail", async () => {
-    for (const type of ['work_order', 'dispatch']) {
-      const res = await get(`/api/v1/audit/entities/${type}/${randomUUID()}/history`, 'dispatcher');
-      expect(res.statusCode, type).toBe(200);
-      expect(res.json<AuditPage>()).toEqual({ items: [], nextCursor: null });
-      expect((await get(`/api/v1/audit/entities/${type}/${randomUUID()}/history`, 'driver')).statusCode).toBe(403);
+  it("dispatchers read a work order's and a dispatch's own history (the work-order page), nothing else of the trail", async () => {
+    for (const path of ['work-orders', 'dispatches']) {
+      for (const role of ['dispatcher', 'viewer', 'admin'] as const) {
+        const res = await get(`/api/v1/${path}/${randomUUID()}/history`, role);
+        expect(res.statusCode, `${role} ${path}`).toBe(200);
+        expect(res.json<AuditPage>()).toEqual({ items: [], nextCursor: null });
+      }
+      expect((await get(`/api/v1/${path}/${randomUUID()}/history`, 'driver')).statusCode).toBe(403);
+      expect((await get(`/api/v1/${path}/not-an-id/history`, 'dispatcher')).statusCode).toBe(400);
     }
-    const refused = await get('/api/v1/audit/entities/job/j1/history', 'dispatcher');
-    expect(refused.statusCode).toBe(403);
-    expect(refused.json<{ detail: string }>().detail).toContain('work orders and dispatches');
+    expect((await get('/api/v1/audit/entities/work_order/' + randomUUID() + '/history', 'dispatcher')).statusCode).toBe(403);
   });
 
   it('documents its routes in the OpenAPI description', async () => {

@@ -90,7 +90,7 @@ describe('personal data (GDPR) in the browser', () => {
     const pseudonym = (await dialog.locator('code').textContent()) ?? '';
     expect(pseudonym).toMatch(/^erased-[0-9a-f]{12}$/);
     expect(await seriousAxeFindings(page, '[role="dialog"]')).toEqual([]);
-    await dialog.getByRole('button', { name: 'Done' }).click();
+    await dialog.getByRole('button', { name: 'Done', exact: true }).click();
     await table.getByText(`${pseudonym}@erased.invalid`).waitFor();
     await expect(table.getByText(email).count()).resolves.toBe(0);
     await screenshot(page, '45-gdpr-erased');

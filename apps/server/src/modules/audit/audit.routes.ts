@@ -8,6 +8,7 @@ import {
   AuditListQuerySchema,
   AuditPageSchema,
   AuditVerifyResultSchema,
+  IdParamsSchema,
 } from '@yardmaster/contracts';
 import { regionScopeOf, type Caller } from '../../platform/caller.js';
 import { forbidden, notFound } from '../../platform/errors.js';
@@ -19,17 +20,21 @@ import { entityHistory, listAudit, verifyAuditChain } from './audit.service.js';
 
 /**
  * Audit read side. Admins and viewers read the whole trail (viewers are the auditors' role);
- * dispatchers read the history of work orders and dispatches only; drivers get 403.
+ * dispatchers read the history of work orders and dispatches only (their own routes); drivers get 403.
  * Verification is for admins only.
  */
 const READERS = { roles: ['admin', 'viewer'] } as const;
 
 /**
- * One entity's history is also for dispatchers, for the work they run: a work order's and a
- * dispatch's (the work-order page shows them). The rest of the trail stays with admins and viewers.
+ * A work order's and a dispatch's own history are also for dispatchers, for the work they run (the
+ * work-order page shows them), at `/work-orders/{id}/history` and `/dispatches/{id}/history`. The
+ * rest of the trail stays with admins and viewers.
  */
-const HISTORY_READERS = { roles: ['admin', 'viewer', 'dispatcher'] } as const;
-const DESK_HISTORIES: ReadonlySet<string> = new Set(['work_order', 'dispatch']);
+const DESK_READERS = { roles: ['admin', 'viewer', 'dispatcher'] } as const;
+const DESK_HISTORIES = [
+  { path: '/api/v1/work-orders/:id/history', entityType: 'work_order', tag: 'work-orders', what: "A work order's audit history" },
+  { path: '/api/v1/dispatches/:id/history', entityType: 'dispatch', tag: 'dispatches', what: "A dispatch's audit history" },
+] as const;
 
 /**
  * The audit trail is one hash chain over every region's events: people limited to some regions
@@ -69,12 +74,11 @@ export function auditRoutes(database: Database, entityVisible: EntityVisibility)
     r.get(
       '/api/v1/audit/entities/:entityType/:entityId/history',
       {
-        config: { access: HISTORY_READERS },
+        config: { access: READERS },
         schema: {
           tags: ['audit'],
           summary: "An entity's audit history",
-          description:
-            'Admins and viewers: any entity. Dispatchers: work orders and dispatches. People limited to regions: entities in their regions or shared.',
+          description: 'People limited to regions: entities in their regions or shared (404 otherwise, as for the entity).',
           params: AuditHistoryParamsSchema,
           querystring: AuditHistoryQuerySchema,
           response: { 200: AuditPageSchema },
@@ -83,15 +87,36 @@ export function auditRoutes(database: Database, entityVisible: EntityVisibility)
       async (request) => {
         const caller = callerOf(request);
         const { entityType, entityId } = request.params;
-        const auditor = caller.roles.includes('admin') || caller.roles.includes('viewer');
-        if (!auditor && !DESK_HISTORIES.has(entityType))
-          throw forbidden('dispatchers read the history of work orders and dispatches; the rest of the trail is for admins and viewers');
         return inTenant(request, async (tx) => {
           if (!(await entityVisible(tx, caller, entityType, entityId))) throw notFound(entityType, entityId);
           return entityHistory(tx, caller, { ...request.params, ...request.query });
         });
       },
     );
+    for (const history of DESK_HISTORIES) {
+      r.get(
+        history.path,
+        {
+          config: { access: DESK_READERS },
+          schema: {
+            tags: [history.tag],
+            summary: history.what,
+            description: 'Oldest first by default. People limited to regions: 404 outside their regions, as for the entity.',
+            params: IdParamsSchema,
+            querystring: AuditHistoryQuerySchema,
+            response: { 200: AuditPageSchema },
+          },
+        },
+        async (request) => {
+          const caller = callerOf(request);
+          const entityId = request.params.id;
+          return inTenant(request, async (tx) => {
+            if (!(await entityVisible(tx, caller, history.entityType, entityId))) throw notFound(history.entityType, entityId);
+            return entityHistory(tx, caller, { entityType: history.entityType, entityId, ...request.query });
+          });
+        },
+      );
+    }
     r.get(
       '/api/v1/audit/verify',
       {

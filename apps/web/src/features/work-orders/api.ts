@@ -135,14 +135,18 @@ export function useWorkOrderReports(workOrderId: string | undefined) {
   });
 }
 
-/** An entity's audit trail, oldest first (work order or dispatch). */
+/** A work order's or a dispatch's audit trail, oldest first (dispatchers may read these two). */
 export function useAuditHistory(entityType: 'work_order' | 'dispatch', id: string | undefined, enabled = true) {
   return useQuery({
     queryKey: workOrderKeys.audit(entityType, id ?? ''),
     enabled: Boolean(id) && enabled,
     retry: false,
     queryFn: ({ signal }) =>
-      api.get<{ items: AuditEvent[] }>(`/api/v1/audit/entities/${entityType}/${id}/history`, { order: 'asc', limit: 200 }, signal),
+      api.get<{ items: AuditEvent[] }>(
+        `/api/v1/${entityType === 'work_order' ? 'work-orders' : 'dispatches'}/${id}/history`,
+        { order: 'asc', limit: 200 },
+        signal,
+      ),
   });
 }
 
