@@ -18,6 +18,7 @@ import {
 import { useForm } from '@mantine/form';
 import { notifications } from '@mantine/notifications';
 import { IconDownload, IconShieldCheck } from '@tabler/icons-react';
+import { Trans, useTranslation } from 'react-i18next';
 import type { AuditEvent, AuditFilter } from '@yardmaster/contracts';
 import { useMe } from '../../app/session';
 import { messageOf } from '../../lib/api';
@@ -39,7 +40,12 @@ function toFilter(v: FilterForm): AuditFilter {
   };
 }
 
+/*
+ * Sentences with a hash, an id or an action in them use <Trans> with self-closing tags
+ * (`<hash/>`): the element brings its own text, so a value is never parsed as markup.
+ */
 function VerifyPanel() {
+  const { t } = useTranslation();
   const verify = useVerifyChain();
   const me = useMe();
   if (!me.hasRole('admin')) return null;
@@ -47,25 +53,36 @@ function VerifyPanel() {
     <Paper withBorder p="md">
       <Group justify="space-between">
         <Stack gap={2}>
-          <Text fw={600}>Chain verification</Text>
+          <Text fw={600}>{t('audit.verify.title')}</Text>
           <Text size="sm" c="dimmed">
-            Re-walks every event's hash chain and names the first broken link.
+            {t('audit.verify.help')}
           </Text>
         </Stack>
         <Button leftSection={<IconShieldCheck size={16} />} loading={verify.isPending} onClick={() => verify.mutate()}>
-          Verify chain
+          {t('audit.verify.button')}
         </Button>
       </Group>
       {verify.error ? <ProblemAlert error={verify.error} /> : null}
       {verify.data ? (
         verify.data.ok ? (
-          <Alert mt="sm" color="teal" title="Chain intact" data-testid="verify-result">
-            {verify.data.checked} events checked; head #{verify.data.headSequence} <Code>{verify.data.headHash.slice(0, 16)}…</Code>
+          <Alert mt="sm" color="teal" title={t('audit.verify.intactTitle')} data-testid="verify-result">
+            <Trans
+              i18nKey="audit.verify.intact"
+              count={verify.data.checked}
+              values={{ sequence: verify.data.headSequence }}
+              components={{ hash: <Code>{verify.data.headHash.slice(0, 16)}…</Code> }}
+            />
           </Alert>
         ) : (
-          <Alert mt="sm" color="red" title="Chain broken" data-testid="verify-result">
-            First broken link at event #{verify.data.firstBroken?.sequence} ({verify.data.firstBroken?.check}): expected{' '}
-            <Code>{verify.data.firstBroken?.expected}</Code>, found <Code>{verify.data.firstBroken?.found}</Code>.
+          <Alert mt="sm" color="red" title={t('audit.verify.brokenTitle')} data-testid="verify-result">
+            <Trans
+              i18nKey="audit.verify.broken"
+              values={{ sequence: verify.data.firstBroken?.sequence, check: verify.data.firstBroken?.check }}
+              components={{
+                expected: <Code>{verify.data.firstBroken?.expected}</Code>,
+                found: <Code>{verify.data.firstBroken?.found}</Code>,
+              }}
+            />
           </Alert>
         )
       ) : null}
@@ -74,40 +91,54 @@ function VerifyPanel() {
 }
 
 function EventDetail({ event, onClose, onHistory }: { event: AuditEvent | null; onClose: () => void; onHistory: (e: AuditEvent) => void }) {
+  const { t } = useTranslation();
   const me = useMe();
   return (
-    <Drawer opened={event !== null} onClose={onClose} position="right" size="lg" title={event ? `Event #${event.sequence}` : ''}>
+    <Drawer
+      opened={event !== null}
+      onClose={onClose}
+      position="right"
+      size="lg"
+      title={event ? t('audit.event.title', { sequence: event.sequence }) : ''}
+    >
       {event ? (
         <Stack gap="sm">
           <Text>
-            <b>{event.action}</b> on {event.entityType} <Code>{event.entityId}</Code>
+            <Trans
+              i18nKey="audit.event.summary"
+              values={{ entityType: event.entityType }}
+              components={{ action: <b>{event.action}</b>, id: <Code>{event.entityId}</Code> }}
+            />
           </Text>
           <Text size="sm">
-            {formatDateTime(event.occurredAt, me.timeZone)} by {event.actor.name} (
-            {event.actor.kind === 'system' ? 'system' : event.actor.roles.join(', ')})
+            {t('audit.event.by', {
+              when: formatDateTime(event.occurredAt, me.timeZone),
+              name: event.actor.name,
+              roles: event.actor.kind === 'system' ? t('audit.system') : event.actor.roles.join(', '),
+            })}
           </Text>
           <Text size="xs" c="dimmed">
-            request {event.requestId ?? '—'} · from {event.sourceIp ?? '—'}
+            {t('audit.event.request', { requestId: event.requestId ?? '—', sourceIp: event.sourceIp ?? '—' })}
           </Text>
           <SimpleGrid cols={2}>
             <Stack gap={4}>
               <Text size="sm" fw={600}>
-                Before
+                {t('audit.event.before')}
               </Text>
               <Code block>{JSON.stringify(event.before, null, 2)}</Code>
             </Stack>
             <Stack gap={4}>
               <Text size="sm" fw={600}>
-                After
+                {t('audit.event.after')}
               </Text>
               <Code block>{JSON.stringify(event.after, null, 2)}</Code>
             </Stack>
           </SimpleGrid>
           <Text size="xs" c="dimmed" style={{ wordBreak: 'break-all' }}>
-            hash {event.hash}
+            {t('audit.event.hash', { hash: event.hash })}
           </Text>
           <Button variant="light" onClick={() => onHistory(event)}>
-            Full history of this {event.entityType}
+            {t('audit.event.history', { entityType: event.entityType })}
           </Button>
         </Stack>
       ) : null}
@@ -116,6 +147,7 @@ function EventDetail({ event, onClose, onHistory }: { event: AuditEvent | null; 
 }
 
 function HistoryDrawer({ entity, onClose }: { entity: { type: string; id: string } | null; onClose: () => void }) {
+  const { t } = useTranslation();
   const history = useEntityHistory(entity?.type ?? '', entity?.id ?? '');
   const me = useMe();
   return (
@@ -124,7 +156,7 @@ function HistoryDrawer({ entity, onClose }: { entity: { type: string; id: string
       onClose={onClose}
       position="right"
       size="lg"
-      title={entity ? `History of ${entity.type} ${entity.id}` : ''}
+      title={entity ? t('audit.historyTitle', { entityType: entity.type, entityId: entity.id }) : ''}
     >
       {history.isPending ? (
         <LoadingState />
@@ -154,6 +186,7 @@ function HistoryDrawer({ entity, onClose }: { entity: { type: string; id: string
 }
 
 export function AuditPage() {
+  const { t } = useTranslation();
   const me = useMe();
   const form = useForm<FilterForm>({ initialValues: { entityType: '', entityId: '', actor: '', action: '', from: '', to: '' } });
   const [filter, setFilter] = useState<AuditFilter>({});
@@ -164,35 +197,36 @@ export function AuditPage() {
 
   const doExport = (format: 'csv' | 'jsonl') => {
     exportAudit(filter, format).catch((error: unknown) =>
-      notifications.show({ color: 'red', title: 'Export failed', message: messageOf(error) }),
+      notifications.show({ color: 'red', title: t('audit.exportFailed'), message: messageOf(error) }),
     );
   };
 
   return (
     <Stack>
       <Group justify="space-between">
-        <Title order={2}>Audit log</Title>
+        <Title order={2}>{t('audit.title')}</Title>
         <Group gap="xs">
           <Button variant="default" leftSection={<IconDownload size={16} />} onClick={() => doExport('csv')}>
-            CSV
+            {t('audit.csv')}
           </Button>
           <Button variant="default" leftSection={<IconDownload size={16} />} onClick={() => doExport('jsonl')}>
-            JSON lines
+            {t('audit.jsonLines')}
           </Button>
         </Group>
       </Group>
       <VerifyPanel />
       <Paper withBorder p="md" component="form" onSubmit={form.onSubmit((v) => setFilter(toFilter(v)))}>
         <SimpleGrid cols={{ base: 1, sm: 3, lg: 6 }}>
-          <TextInput label="Entity type" placeholder="equipment" {...form.getInputProps('entityType')} />
-          <TextInput label="Entity id" {...form.getInputProps('entityId')} />
-          <TextInput label="Actor (subject)" {...form.getInputProps('actor')} />
-          <TextInput label="Action" placeholder="dispatch.dispatched" {...form.getInputProps('action')} />
-          <TextInput label="From" type="datetime-local" {...form.getInputProps('from')} />
-          <TextInput label="To" type="datetime-local" {...form.getInputProps('to')} />
+          {/* The placeholders are values the server knows (an entity type, an action), not words. */}
+          <TextInput label={t('audit.filter.entityType')} placeholder="equipment" {...form.getInputProps('entityType')} />
+          <TextInput label={t('audit.filter.entityId')} {...form.getInputProps('entityId')} />
+          <TextInput label={t('audit.filter.actor')} {...form.getInputProps('actor')} />
+          <TextInput label={t('audit.filter.action')} placeholder="dispatch.dispatched" {...form.getInputProps('action')} />
+          <TextInput label={t('audit.filter.from')} type="datetime-local" {...form.getInputProps('from')} />
+          <TextInput label={t('audit.filter.to')} type="datetime-local" {...form.getInputProps('to')} />
         </SimpleGrid>
         <Group mt="sm" gap="xs">
-          <Button type="submit">Filter</Button>
+          <Button type="submit">{t('audit.filter.submit')}</Button>
           <Button
             variant="subtle"
             onClick={() => {
@@ -200,7 +234,7 @@ export function AuditPage() {
               setFilter({});
             }}
           >
-            Clear
+            {t('audit.filter.clear')}
           </Button>
         </Group>
       </Paper>
@@ -209,18 +243,18 @@ export function AuditPage() {
       ) : log.error ? (
         <ErrorState error={log.error} onRetry={() => void log.refetch()} />
       ) : events.length === 0 ? (
-        <EmptyState title="No audit events">Nothing matches these filters.</EmptyState>
+        <EmptyState title={t('audit.emptyTitle')}>{t('audit.emptyBody')}</EmptyState>
       ) : (
         <Paper withBorder>
           <ScrollArea>
             <Table striped highlightOnHover data-testid="audit-table">
               <Table.Thead>
                 <Table.Tr>
-                  <Table.Th>#</Table.Th>
-                  <Table.Th>Time ({me.timeZone})</Table.Th>
-                  <Table.Th>Actor</Table.Th>
-                  <Table.Th>Action</Table.Th>
-                  <Table.Th>Entity</Table.Th>
+                  <Table.Th>{t('audit.table.sequence')}</Table.Th>
+                  <Table.Th>{t('audit.table.time', { timeZone: me.timeZone })}</Table.Th>
+                  <Table.Th>{t('audit.table.actor')}</Table.Th>
+                  <Table.Th>{t('audit.table.action')}</Table.Th>
+                  <Table.Th>{t('audit.table.entity')}</Table.Th>
                 </Table.Tr>
               </Table.Thead>
               <Table.Tbody>
@@ -235,7 +269,7 @@ export function AuditPage() {
                     <Table.Td>{e.sequence}</Table.Td>
                     <Table.Td>{formatDateTime(e.occurredAt, me.timeZone)}</Table.Td>
                     <Table.Td>
-                      {e.actor.name} {e.actor.kind === 'system' ? <Badge size="xs">system</Badge> : null}
+                      {e.actor.name} {e.actor.kind === 'system' ? <Badge size="xs">{t('audit.system')}</Badge> : null}
                     </Table.Td>
                     <Table.Td>
                       <Code>{e.action}</Code>
@@ -254,7 +288,7 @@ export function AuditPage() {
           {log.hasNextPage ? (
             <Group justify="center" p="sm">
               <Button variant="light" loading={log.isFetchingNextPage} onClick={() => void log.fetchNextPage()}>
-                Load more
+                {t('audit.loadMore')}
               </Button>
             </Group>
           ) : null}

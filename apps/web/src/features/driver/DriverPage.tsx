@@ -3,6 +3,7 @@ import { registerServiceWorker } from '../../app/service-worker';
 import { Alert, Anchor, Badge, Button, Card, Group, Stack, Text, Textarea, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconMapPin, IconNavigation, IconPaperclip, IconPhone, IconTruck } from '@tabler/icons-react';
+import { Trans, useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import type { DriverActionResult, DriverJob, ProofSettings } from '@yardmaster/contracts';
 import { useConnection } from '../../app/connection';
@@ -22,10 +23,11 @@ const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
 type Queue = ReturnType<typeof useActionQueue>;
 
 function UndoBar({ queue, timeZone }: { queue: Queue; timeZone: string }) {
+  const { t } = useTranslation();
   const [now, setNow] = useState(Date.now());
   useEffect(() => {
-    const t = setInterval(() => setNow(Date.now()), 500);
-    return () => clearInterval(t);
+    const timer = setInterval(() => setNow(Date.now()), 500);
+    return () => clearInterval(timer);
   }, []);
   // The newest tap still waiting to be sent can be taken back for 10 s; a sent one while the server allows it.
   const pending = [...queue.items]
@@ -45,8 +47,11 @@ function UndoBar({ queue, timeZone }: { queue: Queue; timeZone: string }) {
     <Alert color="blue" data-testid="undo-bar">
       <Group justify="space-between" wrap="nowrap">
         <Text size="sm">
-          {statusLabel(action)} at {formatTime(target.queued?.occurredAt ?? target.applied?.occurredAt, timeZone)} ·{' '}
-          {Math.max(0, Math.ceil((until - now) / 1000))} s
+          {t('driver.undoAt', {
+            action: statusLabel(action),
+            time: formatTime(target.queued?.occurredAt ?? target.applied?.occurredAt, timeZone),
+            seconds: Math.max(0, Math.ceil((until - now) / 1000)),
+          })}
         </Text>
         <Button
           size="xs"
@@ -58,7 +63,7 @@ function UndoBar({ queue, timeZone }: { queue: Queue; timeZone: string }) {
             })
           }
         >
-          Undo
+          {t('driver.undo')}
         </Button>
       </Group>
     </Alert>
@@ -89,6 +94,7 @@ function Attachments({ job }: { job: DriverJob }) {
 }
 
 function JobCard({ job, queue, timeZone, proof }: { job: DriverJob; queue: Queue; timeZone: string; proof: ProofSettings }) {
+  const { t } = useTranslation();
   const d = job.dispatch;
   const status = projectStatus(d.status, d.id, queue.items);
   const step = nextDriverStep(status);
@@ -111,7 +117,7 @@ function JobCard({ job, queue, timeZone, proof }: { job: DriverJob; queue: Queue
         <Text fw={700} size="lg">
           {d.workOrderNumber}
         </Text>
-        <Badge color={PRIORITY_COLOR[d.priority]}>{d.priority}</Badge>
+        <Badge color={PRIORITY_COLOR[d.priority]}>{t(`driver.priority.${d.priority}`)}</Badge>
       </Group>
       <Group gap="xs" mt={4}>
         <Badge size="lg" variant="light" data-testid="my-dispatch-status">
@@ -119,22 +125,22 @@ function JobCard({ job, queue, timeZone, proof }: { job: DriverJob; queue: Queue
         </Badge>
         {status !== d.status ? (
           <Badge size="sm" color="orange" variant="outline">
-            waiting to send
+            {t('driver.job.waitingToSend')}
           </Badge>
         ) : null}
       </Group>
       <Text size="sm" mt="xs" data-testid="job-start">
-        Start: <b>{formatDateTime(job.scheduledStart, timeZone)}</b>
+        <Trans i18nKey="driver.job.start" components={{ when: <b>{formatDateTime(job.scheduledStart, timeZone)}</b> }} />
       </Text>
 
       <Text fw={600} mt="sm">
-        Work
+        {t('driver.job.work')}
       </Text>
       <Text data-testid="job-description">{job.workOrder.description}</Text>
       <Attachments job={job} />
       {job.related.length > 0 ? (
         <Text size="sm" c="dimmed" mt={4}>
-          Part of a job with {job.related.map((r) => r.number).join(', ')}
+          {t('driver.job.partOf', { numbers: job.related.map((r) => r.number).join(', ') })}
         </Text>
       ) : null}
 
@@ -146,7 +152,7 @@ function JobCard({ job, queue, timeZone, proof }: { job: DriverJob; queue: Queue
             {job.equipment.parkedAt ? (
               <Text span size="sm" c="dimmed">
                 {' '}
-                · parked at{' '}
+                · {t('driver.job.parkedAt')}{' '}
                 <Anchor
                   href={navigationHref(
                     { name: job.equipment.assetTag, address: '', position: job.equipment.parkedAt },
@@ -161,7 +167,7 @@ function JobCard({ job, queue, timeZone, proof }: { job: DriverJob; queue: Queue
           </Text>
         ) : (
           <Text size="sm" c="dimmed">
-            No machine assigned
+            {t('driver.job.noMachine')}
           </Text>
         )}
       </Group>
@@ -173,7 +179,7 @@ function JobCard({ job, queue, timeZone, proof }: { job: DriverJob; queue: Queue
           <Text size="sm">{job.site.address}</Text>
         </Group>
         <Button component="a" href={navigate} leftSection={<IconNavigation size={16} />} variant="light" data-testid="navigate">
-          Navigate
+          {t('driver.job.navigate')}
         </Button>
         {job.site.contactName || job.site.contactPhone ? (
           <Group gap={4} wrap="nowrap">
@@ -187,7 +193,7 @@ function JobCard({ job, queue, timeZone, proof }: { job: DriverJob; queue: Queue
           </Group>
         ) : null}
         {job.site.accessNotes ? (
-          <Alert color="yellow" variant="light" p="xs" title="Access">
+          <Alert color="yellow" variant="light" p="xs" title={t('driver.job.access')}>
             {job.site.accessNotes}
           </Alert>
         ) : null}
@@ -205,14 +211,14 @@ function JobCard({ job, queue, timeZone, proof }: { job: DriverJob; queue: Queue
       ) : null}
       {status !== 'returning' && status !== 'completed' && step ? (
         <Button mt="xs" variant="subtle" fullWidth onClick={() => setCompleting(true)}>
-          Complete the job now
+          {t('driver.job.completeNow')}
         </Button>
       ) : null}
       {status === 'dispatched' ? (
         declining ? (
           <Stack mt="sm" gap="xs">
             <Textarea
-              label="Why do you decline?"
+              label={t('driver.job.declineWhy')}
               autosize
               minRows={2}
               value={declineReason}
@@ -220,20 +226,20 @@ function JobCard({ job, queue, timeZone, proof }: { job: DriverJob; queue: Queue
             />
             <Group grow>
               <Button variant="default" onClick={() => setDeclining(false)}>
-                Back
+                {t('driver.job.back')}
               </Button>
               <Button
                 color="red"
                 disabled={!declineReason.trim()}
                 onClick={() => void tap('decline', { reason: declineReason.trim() }).then(() => setDeclining(false))}
               >
-                Decline
+                {t('driver.job.decline')}
               </Button>
             </Group>
           </Stack>
         ) : (
           <Button mt="sm" variant="subtle" color="red" fullWidth onClick={() => setDeclining(true)}>
-            Decline this job
+            {t('driver.job.declineJob')}
           </Button>
         )
       ) : null}
@@ -254,6 +260,7 @@ function JobCard({ job, queue, timeZone, proof }: { job: DriverJob; queue: Queue
 }
 
 function QueueProblems({ queue }: { queue: Queue }) {
+  const { t } = useTranslation();
   const problems = queue.items.filter((i) => i.state !== 'pending');
   if (problems.length === 0) return null;
   return (
@@ -262,12 +269,12 @@ function QueueProblems({ queue }: { queue: Queue }) {
         <Alert
           key={p.id}
           color="red"
-          title={`${p.workOrderNumber}: "${statusLabel(p.action)}" was not applied`}
+          title={t('driver.notApplied', { number: p.workOrderNumber, action: statusLabel(p.action) })}
           data-testid="refused-action"
         >
           <Text size="sm">{p.problem}</Text>
           <Button mt="xs" size="xs" variant="white" onClick={() => void queue.dismiss(p)}>
-            OK
+            {t('driver.ok')}
           </Button>
         </Alert>
       ))}
@@ -277,6 +284,7 @@ function QueueProblems({ queue }: { queue: Queue }) {
 
 /** Duty on/off with a note, and position sharing while on duty (none off duty — and it says so). */
 function Duty({ online }: { online: boolean }) {
+  const { t } = useTranslation();
   const profile = useMyProfile(online);
   const setDuty = useSetDuty();
   const [note, setNote] = useState('');
@@ -307,14 +315,14 @@ function Duty({ online }: { online: boolean }) {
   return (
     <Card withBorder data-testid="duty">
       <Group justify="space-between" wrap="nowrap">
-        <Text fw={600}>Duty</Text>
+        <Text fw={600}>{t('driver.duty.title')}</Text>
         <Badge color={onDuty ? 'teal' : 'gray'} data-testid="duty-status">
-          {onDuty ? 'on duty' : 'off duty'}
+          {onDuty ? t('driver.duty.on') : t('driver.duty.off')}
         </Badge>
       </Group>
       <Textarea
         mt="xs"
-        placeholder="Note (optional), e.g. 'lunch break'"
+        placeholder={t('driver.duty.notePlaceholder')}
         autosize
         minRows={1}
         value={note}
@@ -332,14 +340,10 @@ function Duty({ online }: { online: boolean }) {
           )
         }
       >
-        {onDuty ? 'Go off duty' : 'Go on duty'}
+        {onDuty ? t('driver.duty.goOff') : t('driver.duty.goOn')}
       </Button>
       <Text size="sm" mt="xs" c="dimmed" data-testid="position-sharing">
-        {!onDuty
-          ? 'Off duty: your position is not shared.'
-          : sharing
-            ? 'On duty: your position is shared with dispatch (at most once a minute, when you move more than 100 m).'
-            : 'On duty: your position is not shared.'}
+        {!onDuty ? t('driver.duty.offNotShared') : sharing ? t('driver.duty.onShared') : t('driver.duty.onNotShared')}
       </Text>
       {onDuty ? (
         <Button
@@ -352,7 +356,7 @@ function Duty({ online }: { online: boolean }) {
             setSharing(next);
           }}
         >
-          {sharing ? 'Stop sharing my position' : 'Share my position while on duty'}
+          {sharing ? t('driver.duty.stopSharing') : t('driver.duty.startSharing')}
         </Button>
       ) : null}
       <Button
@@ -365,32 +369,33 @@ function Duty({ online }: { online: boolean }) {
               notifications.show({
                 message:
                   r === 'subscribed'
-                    ? 'You will be notified of new jobs, recalls and changes.'
+                    ? t('driver.duty.pushSubscribed')
                     : r === 'denied'
-                      ? 'Notifications are blocked for this site.'
-                      : 'This browser cannot receive notifications.',
+                      ? t('driver.duty.pushDenied')
+                      : t('driver.duty.pushUnsupported'),
               }),
             )
             .catch((e: unknown) => notifications.show({ color: 'red', message: messageOf(e) }))
         }
       >
-        Notify me of new jobs
+        {t('driver.duty.notify')}
       </Button>
     </Card>
   );
 }
 
 function MyQualifications({ timeZone, online }: { timeZone: string; online: boolean }) {
+  const { t } = useTranslation();
   const profile = useMyProfile(online);
   if (!online || !profile.data) return null;
   const soon = Date.now() + 30 * 86_400_000;
   return (
     <Card withBorder>
-      <Text fw={600}>My qualifications</Text>
+      <Text fw={600}>{t('driver.qualifications.title')}</Text>
       <Stack gap={6} mt="xs">
         {profile.data.qualifications.length === 0 ? (
           <Text size="sm" c="dimmed">
-            No qualifications recorded.
+            {t('driver.qualifications.none')}
           </Text>
         ) : null}
         {profile.data.qualifications.map((q) => {
@@ -402,7 +407,7 @@ function MyQualifications({ timeZone, online }: { timeZone: string; online: bool
               </Text>
               {expires === null ? (
                 <Text size="sm" c="dimmed">
-                  no expiry
+                  {t('driver.qualifications.noExpiry')}
                 </Text>
               ) : (
                 <Badge
@@ -414,7 +419,9 @@ function MyQualifications({ timeZone, online }: { timeZone: string; online: bool
                     label: { overflow: 'visible', textOverflow: 'clip', whiteSpace: 'nowrap' },
                   }}
                 >
-                  {expires < Date.now() ? 'expired' : 'expires'} {formatDate(q.expiresAt, timeZone)}
+                  {t(expires < Date.now() ? 'driver.qualifications.expired' : 'driver.qualifications.expires', {
+                    date: formatDate(q.expiresAt, timeZone),
+                  })}
                 </Badge>
               )}
             </Group>
@@ -431,6 +438,7 @@ function MyQualifications({ timeZone, online }: { timeZone: string; online: bool
  * `signedIn` is false when the app was opened offline and could not reach the identity provider.
  */
 export function DriverPage({ signedIn = true }: { signedIn?: boolean }) {
+  const { t } = useTranslation();
   useEffect(registerServiceWorker, []);
   const { state } = useSession();
   const timeZone = state.status === 'ready' ? (state.me.tenant?.timeZone ?? browserZone) : browserZone;
@@ -450,16 +458,20 @@ export function DriverPage({ signedIn = true }: { signedIn?: boolean }) {
 
   return (
     <Stack maw={560} mx="auto">
-      <Title order={2}>My dispatch</Title>
+      <Title order={2}>{t('driver.title')}</Title>
       {!online || jobs.data?.savedAt ? (
-        <Alert color="gray" data-testid="offline-banner" title="No connection">
-          {jobs.data?.savedAt ? `Showing your jobs as of ${formatTime(jobs.data.savedAt, timeZone)}. ` : ''}
-          Your taps are kept on this phone and sent in order when the signal is back{pending ? ` (${pending} waiting)` : ''}.
-          {!signedIn ? ' Sign in again once you are back online.' : ''}
+        <Alert color="gray" data-testid="offline-banner" title={t('driver.offline.title')}>
+          {[
+            jobs.data?.savedAt ? t('driver.offline.asOf', { time: formatTime(jobs.data.savedAt, timeZone) }) : '',
+            pending ? t('driver.offline.keptWaiting', { count: pending }) : t('driver.offline.kept'),
+            signedIn ? '' : t('driver.offline.signInAgain'),
+          ]
+            .filter(Boolean)
+            .join(' ')}
         </Alert>
       ) : pending ? (
         <Text size="sm" c="dimmed">
-          Sending {pending} tap(s)…
+          {t('driver.sending', { count: pending })}
         </Text>
       ) : null}
       <QueueProblems queue={queue} />
@@ -477,11 +489,11 @@ export function DriverPage({ signedIn = true }: { signedIn?: boolean }) {
           proof={jobs.data.jobs.proof}
         />
       ) : (
-        <EmptyState title="No dispatch right now">You will see your next job here the moment it is assigned.</EmptyState>
+        <EmptyState title={t('driver.emptyTitle')}>{t('driver.emptyBody')}</EmptyState>
       )}
       {jobs.data && jobs.data.jobs.upcoming.length > 0 ? (
         <Card withBorder data-testid="upcoming">
-          <Text fw={600}>Next</Text>
+          <Text fw={600}>{t('driver.next')}</Text>
           {jobs.data.jobs.upcoming.map((j) => (
             <Group key={j.dispatch.id} justify="space-between" mt={4} wrap="nowrap">
               <Text size="sm">
@@ -498,7 +510,7 @@ export function DriverPage({ signedIn = true }: { signedIn?: boolean }) {
       <MyQualifications timeZone={timeZone} online={online} />
       {signedIn ? (
         <Anchor component={Link} to="/reports">
-          My status reports →
+          {t('driver.myReports')}
         </Anchor>
       ) : null}
     </Stack>

@@ -3,6 +3,7 @@ import { BarChart, LineChart } from '@mantine/charts';
 import { Button, Card, Group, Paper, SimpleGrid, Stack, Text, TextInput } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconDownload } from '@tabler/icons-react';
+import { useTranslation } from 'react-i18next';
 import type { DurationStats } from '@yardmaster/contracts';
 import { useMe } from '../../app/session';
 import { messageOf } from '../../lib/api';
@@ -31,11 +32,12 @@ function Stat({ label, value, hint }: { label: string; value: string; hint?: str
 }
 
 const secs = (s: number | null) => (s == null ? '—' : formatDuration(s * 1000));
-const stats = (s: DurationStats) => `p50 ${secs(s.p50)} · p90 ${secs(s.p90)} · n=${s.count}`;
 const pct = (v: number | null) => (v == null ? '—' : `${Math.round(v * 100)} %`);
 
 export function AnalyticsPanel() {
+  const { t } = useTranslation();
   const me = useMe();
+  const stats = (s: DurationStats) => t('reports.analytics.stats', { p50: secs(s.p50), p90: secs(s.p90), count: s.count });
   const [range, setRange] = useState(() => {
     const to = new Date(Date.now() + 86_400_000);
     return { from: day(new Date(to.getTime() - 8 * 86_400_000)), to: day(to) };
@@ -51,9 +53,14 @@ export function AnalyticsPanel() {
   return (
     <Stack>
       <Group align="flex-end">
-        <TextInput label="From" type="date" value={range.from} onChange={(e) => setRange({ ...range, from: e.currentTarget.value })} />
         <TextInput
-          label="To (exclusive)"
+          label={t('reports.analytics.from')}
+          type="date"
+          value={range.from}
+          onChange={(e) => setRange({ ...range, from: e.currentTarget.value })}
+        />
+        <TextInput
+          label={t('reports.analytics.to')}
           type="date"
           value={range.to}
           onChange={(e) => setRange({ ...range, to: e.currentTarget.value })}
@@ -65,7 +72,7 @@ export function AnalyticsPanel() {
             void downloadAnalyticsCsv(fromIso, toIso).catch((e: unknown) => notifications.show({ color: 'red', message: messageOf(e) }))
           }
         >
-          Export CSV
+          {t('reports.analytics.exportCsv')}
         </Button>
       </Group>
       {analytics.isPending ? (
@@ -73,53 +80,69 @@ export function AnalyticsPanel() {
       ) : analytics.error ? (
         <ErrorState error={analytics.error} onRetry={() => void analytics.refetch()} />
       ) : !a ? (
-        <EmptyState title="No figures" />
+        <EmptyState title={t('reports.analytics.noFigures')} />
       ) : (
         <>
           <SimpleGrid cols={{ base: 2, sm: 3, lg: 6 }}>
-            <Stat label="Created" value={String(a.counts.created)} />
-            <Stat label="Completed" value={String(a.counts.completed)} />
-            <Stat label="Recalled / cancelled" value={`${a.counts.recalled} / ${a.counts.cancelled}`} />
-            <Stat label="Fulfilment rate" value={pct(a.fulfilmentRate)} />
-            <Stat label="Equipment utilisation" value={pct(a.utilisation.equipment.overall)} />
-            <Stat label="Driver utilisation" value={pct(a.utilisation.drivers.overall)} />
+            <Stat label={t('reports.analytics.created')} value={String(a.counts.created)} />
+            <Stat label={t('reports.analytics.completed')} value={String(a.counts.completed)} />
+            <Stat label={t('reports.analytics.recalledCancelled')} value={`${a.counts.recalled} / ${a.counts.cancelled}`} />
+            <Stat label={t('reports.analytics.fulfilmentRate')} value={pct(a.fulfilmentRate)} />
+            <Stat label={t('reports.analytics.equipmentUtilisation')} value={pct(a.utilisation.equipment.overall)} />
+            <Stat label={t('reports.analytics.driverUtilisation')} value={pct(a.utilisation.drivers.overall)} />
           </SimpleGrid>
           <SimpleGrid cols={{ base: 1, sm: 2, lg: 4 }}>
-            <Stat label="Queue wait (mean)" value={secs(a.queueWait.mean)} hint={stats(a.queueWait)} />
-            <Stat label="Time to assign (mean)" value={secs(a.timeToDispatch.mean)} hint={stats(a.timeToDispatch)} />
-            <Stat label="Time to site (mean)" value={secs(a.timeToSite.mean)} hint={stats(a.timeToSite)} />
-            <Stat label="On site (mean)" value={secs(a.onSite.mean)} hint={stats(a.onSite)} />
+            <Stat label={t('reports.analytics.queueWait')} value={secs(a.queueWait.mean)} hint={stats(a.queueWait)} />
+            <Stat label={t('reports.analytics.timeToAssign')} value={secs(a.timeToDispatch.mean)} hint={stats(a.timeToDispatch)} />
+            <Stat label={t('reports.analytics.timeToSite')} value={secs(a.timeToSite.mean)} hint={stats(a.timeToSite)} />
+            <Stat label={t('reports.analytics.onSite')} value={secs(a.onSite.mean)} hint={stats(a.onSite)} />
           </SimpleGrid>
           <SimpleGrid cols={{ base: 1, lg: 2 }}>
             <Card withBorder>
               <Text fw={600} mb="sm">
-                Queue depth over time
+                {t('reports.analytics.queueDepth')}
               </Text>
               {depth.length ? (
-                <LineChart h={220} data={depth} dataKey="hour" series={[{ name: 'depth', color: 'blue.6' }]} curveType="step" />
+                <LineChart
+                  h={220}
+                  data={depth}
+                  dataKey="hour"
+                  series={[{ name: 'depth', label: t('reports.analytics.series.depth'), color: 'blue.6' }]}
+                  curveType="step"
+                />
               ) : (
-                <EmptyState title="No queue in this range" />
+                <EmptyState title={t('reports.analytics.noQueue')} />
               )}
             </Card>
             <Card withBorder>
               <Text fw={600} mb="sm">
-                Busiest sites
+                {t('reports.analytics.busiestSites')}
               </Text>
               {a.busiestSites.length ? (
-                <BarChart h={220} data={a.busiestSites.slice(0, 8)} dataKey="name" series={[{ name: 'dispatches', color: 'teal.6' }]} />
+                <BarChart
+                  h={220}
+                  data={a.busiestSites.slice(0, 8)}
+                  dataKey="name"
+                  series={[{ name: 'dispatches', label: t('reports.analytics.series.dispatches'), color: 'teal.6' }]}
+                />
               ) : (
-                <EmptyState title="No dispatches in this range" />
+                <EmptyState title={t('reports.analytics.noDispatches')} />
               )}
             </Card>
             <Card withBorder>
               <Text fw={600} mb="sm">
-                Requests by hour of day
+                {t('reports.analytics.requestsByHour')}
               </Text>
-              <BarChart h={220} data={a.peakHours} dataKey="hourOfDay" series={[{ name: 'requests', color: 'grape.6' }]} />
+              <BarChart
+                h={220}
+                data={a.peakHours}
+                dataKey="hourOfDay"
+                series={[{ name: 'requests', label: t('reports.analytics.series.requests'), color: 'grape.6' }]}
+              />
             </Card>
             <Card withBorder>
               <Text fw={600} mb="sm">
-                Equipment utilisation
+                {t('reports.analytics.equipmentUtilisation')}
               </Text>
               {a.utilisation.equipment.items.length ? (
                 <BarChart
@@ -129,15 +152,15 @@ export function AnalyticsPanel() {
                     .map((i) => ({ name: i.name, utilisation: Math.round((i.utilisation ?? 0) * 100) }))}
                   dataKey="name"
                   unit=" %"
-                  series={[{ name: 'utilisation', color: 'orange.6' }]}
+                  series={[{ name: 'utilisation', label: t('reports.analytics.series.utilisation'), color: 'orange.6' }]}
                 />
               ) : (
-                <EmptyState title="No equipment" />
+                <EmptyState title={t('reports.analytics.noEquipment')} />
               )}
             </Card>
           </SimpleGrid>
           <Text size="xs" c="dimmed">
-            Computed from {a.source}; times in {a.range.timeZone}.
+            {t('reports.analytics.source', { source: a.source, timeZone: a.range.timeZone })}
           </Text>
         </>
       )}

@@ -2,6 +2,7 @@ import { Anchor, Badge, Button, Card, Group, Paper, SimpleGrid, Stack, Table, Te
 import { useForm } from '@mantine/form';
 import { notifications } from '@mantine/notifications';
 import { IconDownload, IconFileTypePdf } from '@tabler/icons-react';
+import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
 import { ReportNoteBodySchema, type StatusReport } from '@yardmaster/contracts';
 import { useMe } from '../../app/session';
@@ -12,28 +13,24 @@ import { ErrorState, LoadingState, ProblemAlert } from '../../ui/States';
 import { downloadReportJson, downloadReportPdf, useAddCorrection, useReport } from './api';
 import { ProofPanel } from './components/ProofPanel';
 
-const STEPS: { key: keyof StatusReport['timestamps']; label: string }[] = [
-  { key: 'requestedAt', label: 'Requested start' },
-  { key: 'createdAt', label: 'Created' },
-  { key: 'queuedAt', label: 'Queued' },
-  { key: 'dispatchedAt', label: 'Dispatched' },
-  { key: 'enRouteAt', label: 'En route' },
-  { key: 'onSiteAt', label: 'On site' },
-  { key: 'returningAt', label: 'Returning' },
-  { key: 'completedAt', label: 'Completed' },
-  { key: 'recalledAt', label: 'Recalled' },
+/** The report's timestamps in the order they happen (labels: `reports.detail.step.<key>`). */
+const STEPS: (keyof StatusReport['timestamps'])[] = [
+  'requestedAt',
+  'createdAt',
+  'queuedAt',
+  'dispatchedAt',
+  'enRouteAt',
+  'onSiteAt',
+  'returningAt',
+  'completedAt',
+  'recalledAt',
 ];
 
-const DURATIONS: { key: keyof StatusReport['durations']; label: string }[] = [
-  { key: 'queueWait', label: 'Queue wait' },
-  { key: 'toSite', label: 'Dispatch to site' },
-  { key: 'onSite', label: 'On site' },
-  { key: 'returning', label: 'Returning' },
-  { key: 'busy', label: 'Resources busy' },
-  { key: 'total', label: 'Total' },
-];
+/** The durations shown as tiles (labels: `reports.detail.duration.<key>`). */
+const DURATIONS: (keyof StatusReport['durations'])[] = ['queueWait', 'toSite', 'onSite', 'returning', 'busy', 'total'];
 
 function CorrectionForm({ id }: { id: string }) {
+  const { t } = useTranslation();
   const add = useAddCorrection(id);
   const form = useForm({ initialValues: { body: '' }, validate: zodValidate(ReportNoteBodySchema) });
   return (
@@ -42,7 +39,7 @@ function CorrectionForm({ id }: { id: string }) {
         add.mutate(v, {
           onSuccess: () => {
             form.reset();
-            notifications.show({ color: 'teal', message: 'Correction note added' });
+            notifications.show({ color: 'teal', message: t('reports.detail.correctionAdded') });
           },
           onError: (error) => form.setErrors(formErrorsOf(error, ['body']).fields),
         }),
@@ -50,8 +47,8 @@ function CorrectionForm({ id }: { id: string }) {
     >
       <Stack gap="xs">
         <Textarea
-          label="Add a correction note"
-          description="Reports are immutable; corrections are appended."
+          label={t('reports.detail.correctionLabel')}
+          description={t('reports.detail.correctionHelp')}
           autosize
           minRows={2}
           {...form.getInputProps('body')}
@@ -59,7 +56,7 @@ function CorrectionForm({ id }: { id: string }) {
         {add.error && !formErrorsOf(add.error, ['body']).fields.body ? <ProblemAlert error={add.error} /> : null}
         <Group>
           <Button type="submit" loading={add.isPending}>
-            Add note
+            {t('reports.detail.addNote')}
           </Button>
         </Group>
       </Stack>
@@ -68,6 +65,7 @@ function CorrectionForm({ id }: { id: string }) {
 }
 
 export function ReportDetailPage() {
+  const { t } = useTranslation();
   const { id = '' } = useParams();
   const me = useMe();
   const report = useReport(id);
@@ -76,25 +74,26 @@ export function ReportDetailPage() {
   const r = report.data;
   const tz = me.timeZone;
   const canCorrect = me.hasRole('admin', 'dispatcher');
-  const fail = (error: unknown) => notifications.show({ color: 'red', title: 'Download failed', message: messageOf(error) });
+  const fail = (error: unknown) =>
+    notifications.show({ color: 'red', title: t('reports.detail.downloadFailed'), message: messageOf(error) });
   return (
     <Stack>
       <Anchor component={Link} to="/reports" size="sm">
-        ← All status reports
+        {t('reports.detail.back')}
       </Anchor>
       <Group justify="space-between">
         <Group>
-          <Title order={2}>Status report {r.number}</Title>
+          <Title order={2}>{t('reports.detail.title', { number: r.number })}</Title>
           <Badge size="lg" color={r.finalStatus === 'completed' ? 'teal' : 'orange'}>
-            {r.finalStatus}
+            {t(`reports.finalStatus.${r.finalStatus}`)}
           </Badge>
         </Group>
         <Group gap="xs">
           <Button leftSection={<IconFileTypePdf size={16} />} onClick={() => void downloadReportPdf(r).catch(fail)}>
-            Download PDF
+            {t('reports.detail.downloadPdf')}
           </Button>
           <Button variant="default" leftSection={<IconDownload size={16} />} onClick={() => void downloadReportJson(r).catch(fail)}>
-            JSON
+            {t('reports.detail.json')}
           </Button>
         </Group>
       </Group>
@@ -103,13 +102,13 @@ export function ReportDetailPage() {
           <Table>
             <Table.Tbody>
               <Table.Tr>
-                <Table.Th>Work order</Table.Th>
+                <Table.Th>{t('reports.detail.workOrder')}</Table.Th>
                 <Table.Td>
                   {r.workOrder.number} {r.workOrder.description ? `— ${r.workOrder.description}` : ''}
                 </Table.Td>
               </Table.Tr>
               <Table.Tr>
-                <Table.Th>Site</Table.Th>
+                <Table.Th>{t('reports.detail.site')}</Table.Th>
                 <Table.Td>
                   {r.site.name}
                   <Text size="xs" c="dimmed">
@@ -118,32 +117,32 @@ export function ReportDetailPage() {
                 </Table.Td>
               </Table.Tr>
               <Table.Tr>
-                <Table.Th>Equipment</Table.Th>
+                <Table.Th>{t('reports.detail.equipment')}</Table.Th>
                 <Table.Td>
                   {r.equipment.name} ({r.equipment.assetTag}, {r.equipment.typeName})
                 </Table.Td>
               </Table.Tr>
               <Table.Tr>
-                <Table.Th>Driver</Table.Th>
+                <Table.Th>{t('reports.detail.driver')}</Table.Th>
                 <Table.Td>{r.driver.name}</Table.Td>
               </Table.Tr>
               <Table.Tr>
-                <Table.Th>Dispatched by</Table.Th>
-                <Table.Td>{r.dispatcher.kind === 'system' ? 'automatic matching' : r.dispatcher.name}</Table.Td>
+                <Table.Th>{t('reports.detail.dispatchedBy')}</Table.Th>
+                <Table.Td>{r.dispatcher.kind === 'system' ? t('reports.detail.automatic') : r.dispatcher.name}</Table.Td>
               </Table.Tr>
               <Table.Tr>
-                <Table.Th>Priority</Table.Th>
-                <Table.Td>{r.priority}</Table.Td>
+                <Table.Th>{t('reports.detail.priority')}</Table.Th>
+                <Table.Td>{t(`reports.priority.${r.priority}`)}</Table.Td>
               </Table.Tr>
               {r.notes ? (
                 <Table.Tr>
-                  <Table.Th>Notes</Table.Th>
+                  <Table.Th>{t('reports.detail.notes')}</Table.Th>
                   <Table.Td>{r.notes}</Table.Td>
                 </Table.Tr>
               ) : null}
               {r.recallReason ? (
                 <Table.Tr>
-                  <Table.Th>Recall reason</Table.Th>
+                  <Table.Th>{t('reports.detail.recallReason')}</Table.Th>
                   <Table.Td>{r.recallReason}</Table.Td>
                 </Table.Tr>
               ) : null}
@@ -152,13 +151,13 @@ export function ReportDetailPage() {
         </Card>
         <Card withBorder>
           <Text fw={600} mb="sm">
-            Timeline ({tz})
+            {t('reports.detail.timeline', { timeZone: tz })}
           </Text>
           <Timeline bulletSize={14} lineWidth={2} active={STEPS.length}>
-            {STEPS.filter((s) => r.timestamps[s.key]).map((s) => (
-              <Timeline.Item key={s.key} title={s.label}>
+            {STEPS.filter((key) => r.timestamps[key]).map((key) => (
+              <Timeline.Item key={key} title={t(`reports.detail.step.${key}`)}>
                 <Text size="xs" c="dimmed">
-                  {formatDateTime(r.timestamps[s.key], tz)}
+                  {formatDateTime(r.timestamps[key], tz)}
                 </Text>
               </Timeline.Item>
             ))}
@@ -167,20 +166,20 @@ export function ReportDetailPage() {
       </SimpleGrid>
       <ProofPanel dispatchId={r.dispatchId} />
       <SimpleGrid cols={{ base: 2, sm: 3, lg: 6 }}>
-        {DURATIONS.map((d) => (
-          <Paper key={d.key} withBorder p="sm">
+        {DURATIONS.map((key) => (
+          <Paper key={key} withBorder p="sm">
             <Text size="xs" c="dimmed">
-              {d.label}
+              {t(`reports.detail.duration.${key}`)}
             </Text>
-            <Text fw={700}>{r.durations[d.key] != null ? formatDuration((r.durations[d.key] ?? 0) * 1000) : '—'}</Text>
+            <Text fw={700}>{r.durations[key] != null ? formatDuration((r.durations[key] ?? 0) * 1000) : '—'}</Text>
           </Paper>
         ))}
       </SimpleGrid>
       <Card withBorder>
-        <Text fw={600}>Corrections</Text>
+        <Text fw={600}>{t('reports.detail.corrections')}</Text>
         {r.corrections.length === 0 ? (
           <Text size="sm" c="dimmed">
-            None.
+            {t('reports.detail.noCorrections')}
           </Text>
         ) : (
           <Stack gap="xs" mt="xs">
@@ -200,7 +199,7 @@ export function ReportDetailPage() {
           </Stack>
         ) : null}
         <Text size="xs" c="dimmed" mt="sm" style={{ wordBreak: 'break-all' }}>
-          Generated {formatDateTime(r.generatedAt, tz)} · content hash {r.contentHash}
+          {t('reports.detail.generated', { when: formatDateTime(r.generatedAt, tz), hash: r.contentHash })}
         </Text>
       </Card>
     </Stack>

@@ -1,6 +1,7 @@
 import { lazy, Suspense, useState } from 'react';
 import { Badge, Button, Group, Paper, ScrollArea, Select, SimpleGrid, Stack, Table, Tabs, TextInput, Title } from '@mantine/core';
 import { useForm } from '@mantine/form';
+import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { useMe } from '../../app/session';
 import { formatDateTime, formatDuration } from '../../lib/time';
@@ -10,9 +11,12 @@ import { useReports } from './api';
 // The charts library is large: loaded only when the analytics tab opens.
 const AnalyticsPanel = lazy(() => import('./AnalyticsPanel').then((m) => ({ default: m.AnalyticsPanel })));
 
+const FINAL_STATUSES = ['completed', 'recalled'] as const;
+
 type FilterForm = { from: string; to: string; workOrderNumber: string; status: string | null };
 
 function StatusReportsList() {
+  const { t } = useTranslation();
   const me = useMe();
   const navigate = useNavigate();
   const form = useForm<FilterForm>({ initialValues: { from: '', to: '', workOrderNumber: '', status: null } });
@@ -35,13 +39,19 @@ function StatusReportsList() {
         )}
       >
         <SimpleGrid cols={{ base: 1, sm: 2, lg: 4 }}>
-          <TextInput label="Finished from" type="date" {...form.getInputProps('from')} />
-          <TextInput label="Finished before" type="date" {...form.getInputProps('to')} />
-          <TextInput label="Work order" placeholder="WO-…" {...form.getInputProps('workOrderNumber')} />
-          <Select label="Final status" clearable data={['completed', 'recalled']} {...form.getInputProps('status')} />
+          <TextInput label={t('reports.list.finishedFrom')} type="date" {...form.getInputProps('from')} />
+          <TextInput label={t('reports.list.finishedBefore')} type="date" {...form.getInputProps('to')} />
+          {/* The placeholder is the shape of a work-order number, not a word. */}
+          <TextInput label={t('reports.list.workOrder')} placeholder="WO-…" {...form.getInputProps('workOrderNumber')} />
+          <Select
+            label={t('reports.list.finalStatus')}
+            clearable
+            data={FINAL_STATUSES.map((value) => ({ value, label: t(`reports.finalStatus.${value}`) }))}
+            {...form.getInputProps('status')}
+          />
         </SimpleGrid>
         <Group mt="sm">
-          <Button type="submit">Search</Button>
+          <Button type="submit">{t('reports.list.search')}</Button>
         </Group>
       </Paper>
       {reports.isPending ? (
@@ -49,21 +59,21 @@ function StatusReportsList() {
       ) : reports.error ? (
         <ErrorState error={reports.error} onRetry={() => void reports.refetch()} />
       ) : items.length === 0 ? (
-        <EmptyState title="No status reports">A report is generated when a dispatch is completed or recalled.</EmptyState>
+        <EmptyState title={t('reports.list.emptyTitle')}>{t('reports.list.emptyBody')}</EmptyState>
       ) : (
         <Paper withBorder>
           <ScrollArea>
             <Table highlightOnHover data-testid="reports-table">
               <Table.Thead>
                 <Table.Tr>
-                  <Table.Th>Report</Table.Th>
-                  <Table.Th>Work order</Table.Th>
-                  <Table.Th>Site</Table.Th>
-                  <Table.Th>Equipment</Table.Th>
-                  <Table.Th>Driver</Table.Th>
-                  <Table.Th>Finished ({me.timeZone})</Table.Th>
-                  <Table.Th>Duration</Table.Th>
-                  <Table.Th>Status</Table.Th>
+                  <Table.Th>{t('reports.list.report')}</Table.Th>
+                  <Table.Th>{t('reports.list.workOrder')}</Table.Th>
+                  <Table.Th>{t('reports.list.site')}</Table.Th>
+                  <Table.Th>{t('reports.list.equipment')}</Table.Th>
+                  <Table.Th>{t('reports.list.driver')}</Table.Th>
+                  <Table.Th>{t('reports.list.finished', { timeZone: me.timeZone })}</Table.Th>
+                  <Table.Th>{t('reports.list.duration')}</Table.Th>
+                  <Table.Th>{t('reports.list.status')}</Table.Th>
                 </Table.Tr>
               </Table.Thead>
               <Table.Tbody>
@@ -80,11 +90,11 @@ function StatusReportsList() {
                     <Table.Td>{r.durations.total != null ? formatDuration(r.durations.total * 1000) : '—'}</Table.Td>
                     <Table.Td>
                       <Badge color={r.finalStatus === 'completed' ? 'teal' : 'orange'} variant="light">
-                        {r.finalStatus}
+                        {t(`reports.finalStatus.${r.finalStatus}`)}
                       </Badge>
                       {r.correctionCount > 0 ? (
                         <Badge ml={4} size="xs" variant="outline">
-                          {r.correctionCount} note{r.correctionCount > 1 ? 's' : ''}
+                          {t('reports.list.notes', { count: r.correctionCount })}
                         </Badge>
                       ) : null}
                     </Table.Td>
@@ -96,7 +106,7 @@ function StatusReportsList() {
           {reports.hasNextPage ? (
             <Group justify="center" p="sm">
               <Button variant="light" loading={reports.isFetchingNextPage} onClick={() => void reports.fetchNextPage()}>
-                Load more
+                {t('reports.list.loadMore')}
               </Button>
             </Group>
           ) : null}
@@ -107,21 +117,22 @@ function StatusReportsList() {
 }
 
 export function ReportsPage() {
+  const { t } = useTranslation();
   const [params, setParams] = useSearchParams();
   const me = useMe();
   const tab = params.get('tab') === 'analytics' ? 'analytics' : 'status';
   const canSeeAnalytics = me.hasRole('admin', 'dispatcher', 'viewer');
   return (
     <Stack>
-      <Title order={2}>Reports</Title>
+      <Title order={2}>{t('reports.title')}</Title>
       <Tabs value={tab} onChange={(v) => setParams(v === 'analytics' ? { tab: 'analytics' } : {})}>
         <Tabs.List>
-          <Tabs.Tab value="status">Status reports</Tabs.Tab>
-          {canSeeAnalytics ? <Tabs.Tab value="analytics">Analytics</Tabs.Tab> : null}
+          <Tabs.Tab value="status">{t('reports.tabStatus')}</Tabs.Tab>
+          {canSeeAnalytics ? <Tabs.Tab value="analytics">{t('reports.tabAnalytics')}</Tabs.Tab> : null}
         </Tabs.List>
       </Tabs>
       {tab === 'analytics' && canSeeAnalytics ? (
-        <Suspense fallback={<LoadingState label="Loading charts…" />}>
+        <Suspense fallback={<LoadingState label={t('reports.loadingCharts')} />}>
           <AnalyticsPanel />
         </Suspense>
       ) : (

@@ -1,14 +1,12 @@
 import { useCallback, useEffect, useState } from 'react';
 import { Alert, Button, FileButton, Group, Image, Modal, SimpleGrid, Stack, Text, TextInput, Textarea } from '@mantine/core';
+import { useTranslation } from 'react-i18next';
 import type { ProofSettings } from '@yardmaster/contracts';
 import type { QueuedFile } from '../queue';
 import { MAX_PHOTOS, resizePhoto } from '../photos';
 import { SignaturePad } from './SignaturePad';
 
 export type CompletionProof = { photos: QueuedFile[]; signature?: QueuedFile; signerName?: string; notes?: string };
-
-const label = (what: string, need: ProofSettings[keyof ProofSettings]) =>
-  need === 'required' ? `${what} (required)` : `${what} (optional)`;
 
 /**
  * Completing asks for what the company wants (photos, the customer's signature and name, notes) and
@@ -27,6 +25,10 @@ export function CompleteDialog({
   onClose: () => void;
   onComplete: (proof: CompletionProof) => Promise<void>;
 }) {
+  const { t } = useTranslation();
+  /** A field's label with "(required)" or "(optional)" after it. */
+  const label = (what: string, need: ProofSettings[keyof ProofSettings]) =>
+    t(need === 'required' ? 'driver.complete.required' : 'driver.complete.optional', { what });
   const [photos, setPhotos] = useState<Array<QueuedFile & { url: string }>>([]);
   const [signature, setSignature] = useState<Blob | null>(null);
   const [signerName, setSignerName] = useState('');
@@ -49,14 +51,14 @@ export function CompleteDialog({
   const addPhotos = async (files: File[]) => {
     setProblem(null);
     const room = MAX_PHOTOS - photos.length;
-    if (files.length > room) setProblem(`At most ${MAX_PHOTOS} photos.`);
+    if (files.length > room) setProblem(t('driver.complete.tooManyPhotos', { max: MAX_PHOTOS }));
     const added: Array<QueuedFile & { url: string }> = [];
     for (const file of files.slice(0, room)) {
       try {
         const blob = await resizePhoto(file);
         added.push({ id: crypto.randomUUID(), blob, contentType: 'image/jpeg', url: URL.createObjectURL(blob) });
       } catch {
-        setProblem('One of the photos could not be read.');
+        setProblem(t('driver.complete.unreadablePhoto'));
       }
     }
     setPhotos((p) => [...p, ...added]);
@@ -65,10 +67,10 @@ export function CompleteDialog({
   const onSignature = useCallback((b: Blob | null) => setSignature(b), []);
 
   const missing: string[] = [];
-  if (settings.photos === 'required' && photos.length === 0) missing.push('a photo');
-  if (settings.signature === 'required' && !signature) missing.push("the customer's signature");
-  if (signature && !signerName.trim()) missing.push("the signer's name");
-  if (settings.notes === 'required' && !notes.trim()) missing.push('a note');
+  if (settings.photos === 'required' && photos.length === 0) missing.push(t('driver.complete.needPhoto'));
+  if (settings.signature === 'required' && !signature) missing.push(t('driver.complete.needSignature'));
+  if (signature && !signerName.trim()) missing.push(t('driver.complete.needSignerName'));
+  if (settings.notes === 'required' && !notes.trim()) missing.push(t('driver.complete.needNote'));
 
   const complete = async () => {
     setBusy(true);
@@ -88,17 +90,17 @@ export function CompleteDialog({
   };
 
   return (
-    <Modal opened={opened} onClose={onClose} title={`Complete ${workOrderNumber}`} fullScreen>
+    <Modal opened={opened} onClose={onClose} title={t('driver.complete.title', { number: workOrderNumber })} fullScreen>
       {confirming ? (
         <Stack>
-          <Text fw={600}>Complete {workOrderNumber} now?</Text>
-          <Text size="sm">The machine and you are freed for the next job at once. This cannot be undone.</Text>
+          <Text fw={600}>{t('driver.complete.confirm', { number: workOrderNumber })}</Text>
+          <Text size="sm">{t('driver.complete.confirmHelp')}</Text>
           <Group grow>
             <Button variant="default" onClick={() => setConfirming(false)}>
-              Back
+              {t('driver.complete.back')}
             </Button>
             <Button color="teal" loading={busy} onClick={() => void complete()}>
-              Yes, complete
+              {t('driver.complete.yes')}
             </Button>
           </Group>
         </Stack>
@@ -107,18 +109,18 @@ export function CompleteDialog({
           {settings.photos !== 'off' ? (
             <Stack gap={4}>
               <Text size="sm" fw={500}>
-                {label(`Photos, up to ${MAX_PHOTOS}`, settings.photos)}
+                {label(t('driver.complete.photos', { max: MAX_PHOTOS }), settings.photos)}
               </Text>
               <SimpleGrid cols={3} spacing="xs">
                 {photos.map((p) => (
-                  <Image key={p.id} src={p.url} alt="proof photo" h={90} fit="cover" radius="sm" data-testid="proof-photo" />
+                  <Image key={p.id} src={p.url} alt={t('driver.complete.photo')} h={90} fit="cover" radius="sm" data-testid="proof-photo" />
                 ))}
               </SimpleGrid>
               {photos.length < MAX_PHOTOS ? (
                 <FileButton onChange={(files) => void addPhotos(files)} accept="image/*" multiple>
                   {(props) => (
                     <Button {...props} variant="light">
-                      Add photo
+                      {t('driver.complete.addPhoto')}
                     </Button>
                   )}
                 </FileButton>
@@ -129,7 +131,7 @@ export function CompleteDialog({
             <>
               <SignaturePad onChange={onSignature} />
               <TextInput
-                label={label("Signer's name", signature ? 'required' : settings.signature)}
+                label={label(t('driver.complete.signerName'), signature ? 'required' : settings.signature)}
                 value={signerName}
                 onChange={(e) => setSignerName(e.currentTarget.value)}
               />
@@ -137,7 +139,7 @@ export function CompleteDialog({
           ) : null}
           {settings.notes !== 'off' ? (
             <Textarea
-              label={label('Notes for the report', settings.notes)}
+              label={label(t('driver.complete.notes'), settings.notes)}
               autosize
               minRows={2}
               value={notes}
@@ -147,11 +149,11 @@ export function CompleteDialog({
           {problem ? <Alert color="red">{problem}</Alert> : null}
           {missing.length > 0 ? (
             <Text size="sm" c="dimmed">
-              Still needed: {missing.join(', ')}.
+              {t('driver.complete.stillNeeded', { missing: missing.join(', ') })}
             </Text>
           ) : null}
           <Button size="lg" color="teal" disabled={missing.length > 0} onClick={() => setConfirming(true)}>
-            Complete job
+            {t('driver.complete.submit')}
           </Button>
         </Stack>
       )}

@@ -1,8 +1,10 @@
 import { useEffect, useRef } from 'react';
 import { Button, Group, Stack, Text } from '@mantine/core';
+import { useTranslation } from 'react-i18next';
 
 /** A box to sign in with a finger (pointer events); reports the drawing as a PNG, or null when empty. */
 export function SignaturePad({ onChange }: { onChange: (png: Blob | null) => void }) {
+  const { t } = useTranslation();
   const canvas = useRef<HTMLCanvasElement>(null);
   const drawn = useRef(false);
 
@@ -67,12 +69,12 @@ export function SignaturePad({ onChange }: { onChange: (png: Blob | null) => voi
   return (
     <Stack gap={4}>
       <Text size="sm" fw={500}>
-        Customer's signature
+        {t('driver.signature.label')}
       </Text>
       <canvas
         ref={canvas}
         data-testid="signature-pad"
-        aria-label="Signature pad: sign with your finger"
+        aria-label={t('driver.signature.pad')}
         style={{
           width: '100%',
           height: 140,
@@ -84,7 +86,7 @@ export function SignaturePad({ onChange }: { onChange: (png: Blob | null) => voi
       />
       <Group justify="flex-end">
         <Button size="xs" variant="subtle" onClick={clear}>
-          Clear signature
+          {t('driver.signature.clear')}
         </Button>
       </Group>
     </Stack>
