@@ -2,6 +2,7 @@ import type { ReactNode } from 'react';
 import { Navigate, Outlet } from 'react-router';
 import type { Role } from '@yardmaster/contracts';
 import { Box } from '@mantine/core';
+import { useTranslation } from 'react-i18next';
 import { NoAccessPage, SessionErrorPage, SignedOutPage } from '../features/auth/AuthPages';
 import { DriverPage } from '../features/driver/DriverPage';
 import { LoadingState } from '../ui/States';
@@ -11,6 +12,7 @@ import { justSignedOut, useMe, useSession } from './session';
 
 /** Everything below needs a signed-in member of the tenant. */
 export function RequireSession() {
+  const { t } = useTranslation();
   const { state } = useSession();
   // Opened without signal (tokens live in memory, so a reload has none): the driver still gets the
   // day's jobs from the phone's copy, and taps are queued, instead of a sign-in that cannot work.
@@ -26,7 +28,7 @@ export function RequireSession() {
   }
   switch (state.status) {
     case 'loading':
-      return <LoadingState label="Starting…" />;
+      return <LoadingState label={t('auth.starting')} />;
     case 'signed-out':
       return <SignedOutPage autoRedirect={!justSignedOut} />;
     case 'no-access':

@@ -87,9 +87,9 @@ export function Layout() {
                   leftSection={<IconSearch size={14} />}
                   rightSection={<Kbd size="xs">/</Kbd>}
                   onClick={() => setSearchOpen(true)}
-                  aria-label="Search (press /)"
+                  aria-label={t('layout.searchLabel')}
                 >
-                  Search
+                  {t('layout.search')}
                 </Button>
               ) : null}
               <LiveBadge />

@@ -3,6 +3,7 @@ import { InMemoryWebStorage, UserManager, WebStorageStateStore, type User } from
 import { MeSchema, type Me, type Role } from '@yardmaster/contracts';
 import { configureApi, isProblemError, request } from '../lib/api';
 import { clearDriverStore } from '../features/driver/offline-store';
+import { t } from '../i18n';
 import {
   clearSilentAttempt,
   markSilentAttempt,
@@ -121,7 +122,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     try {
       const { data } = await request<Me>('/api/v1/me');
       const me = MeSchema.parse(data);
-      if (!me.tenant && !me.isOperator) setState({ status: 'no-access', detail: 'Your account is not a member of any tenant.', user });
+      if (!me.tenant && !me.isOperator) setState({ status: 'no-access', detail: t('auth.noTenant'), user });
       else setState({ status: 'ready', user, me });
     } catch (error) {
       if (isProblemError(error) && error.status === 403) setState({ status: 'no-access', detail: error.problem.detail, user });

@@ -1,15 +1,17 @@
 import type { ReactNode } from 'react';
 import { Alert, Button, Center, Group, Loader, Stack, Text, ThemeIcon } from '@mantine/core';
 import { IconAlertTriangle, IconInbox } from '@tabler/icons-react';
+import { useTranslation } from 'react-i18next';
 import { isProblemError, messageOf } from '../lib/api';
 
-export function LoadingState({ label = 'Loading…' }: { label?: string }) {
+export function LoadingState({ label }: { label?: string }) {
+  const { t } = useTranslation();
   return (
     <Center py="xl" role="status" aria-live="polite">
       <Group gap="sm">
         <Loader size="sm" />
         <Text c="dimmed" size="sm">
-          {label}
+          {label ?? t('common.loading')}
         </Text>
       </Group>
     </Center>
@@ -36,20 +38,21 @@ export function EmptyState({ title, children, action }: { title: string; childre
 }
 
 export function ErrorState({ error, onRetry, title }: { error: unknown; onRetry?: () => void; title?: string }) {
+  const { t } = useTranslation();
   const requestId = isProblemError(error) ? error.problem.requestId : undefined;
   return (
-    <Alert color="red" variant="light" icon={<IconAlertTriangle size={18} />} title={title ?? 'Something went wrong'} role="alert">
+    <Alert color="red" variant="light" icon={<IconAlertTriangle size={18} />} title={title ?? t('states.failed')} role="alert">
       <Stack gap="xs">
         <Text size="sm">{messageOf(error)}</Text>
         {requestId ? (
           <Text size="xs" c="dimmed">
-            Request id: {requestId}
+            {t('states.requestId', { id: requestId })}
           </Text>
         ) : null}
         {onRetry ? (
           <Group>
             <Button size="xs" variant="light" color="red" onClick={onRetry}>
-              Try again
+              {t('common.retry')}
             </Button>
           </Group>
         ) : null}
@@ -70,18 +73,20 @@ export function QueryState<T>({
   empty?: ReactNode;
   children: (data: T) => ReactNode;
 }) {
+  const { t } = useTranslation();
   if (query.isPending) return <LoadingState />;
   if (query.error || query.data === undefined) return <ErrorState error={query.error} onRetry={() => void query.refetch()} />;
-  if (isEmpty?.(query.data)) return <>{empty ?? <EmptyState title="Nothing here yet" />}</>;
+  if (isEmpty?.(query.data)) return <>{empty ?? <EmptyState title={t('states.empty')} />}</>;
   return <>{children(query.data)}</>;
 }
 
 /** The server's refusal, shown inside a dialog or above a form. */
 export function ProblemAlert({ error, title }: { error: unknown; title?: string }) {
+  const { t } = useTranslation();
   if (!error) return null;
   const problem = isProblemError(error) ? error.problem : null;
   return (
-    <Alert color="red" variant="light" title={title ?? problem?.title ?? 'Refused'} role="alert" data-testid="problem">
+    <Alert color="red" variant="light" title={title ?? problem?.title ?? t('states.refused')} role="alert" data-testid="problem">
       <Text size="sm">{problem?.detail || messageOf(error)}</Text>
       {problem?.errors?.length ? (
         <ul style={{ margin: '4px 0 0', paddingLeft: 18 }}>

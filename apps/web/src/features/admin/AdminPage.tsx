@@ -1,4 +1,6 @@
 import { Stack, Tabs, Title } from '@mantine/core';
+import { useTranslation } from 'react-i18next';
+import type { TFunction } from 'i18next';
 import { useNavigate, useParams } from 'react-router';
 import { ComingSoonPage } from '../home/Placeholder';
 import { ResourceAdmin } from './components/ResourceAdmin';
@@ -17,19 +19,22 @@ import { UsersSection } from './UsersSection';
 
 /** The administration sections, in tab order; each is a URL (/admin/<section>). */
 export const ADMIN_SECTIONS = [
-  { key: 'qualifications', label: 'Qualifications' },
-  { key: 'equipment-types', label: 'Equipment types' },
-  { key: 'equipment', label: 'Equipment' },
-  { key: 'drivers', label: 'Drivers' },
-  { key: 'sites', label: 'Sites' },
-  { key: 'regions', label: 'Regions' },
-  { key: 'users', label: 'Users and roles' },
-  { key: 'import', label: 'CSV import' },
-  { key: 'webhooks', label: 'Webhooks' },
-  { key: 'service-accounts', label: 'Integrations' },
-  { key: 'identity-providers', label: 'Identity providers' },
-  { key: 'settings', label: 'Settings' },
+  { key: 'qualifications' },
+  { key: 'equipment-types' },
+  { key: 'equipment' },
+  { key: 'drivers' },
+  { key: 'sites' },
+  { key: 'regions' },
+  { key: 'users' },
+  { key: 'import' },
+  { key: 'webhooks' },
+  { key: 'service-accounts' },
+  { key: 'identity-providers' },
+  { key: 'settings' },
 ] as const;
+
+/** A section's tab label (`admin.sections.<key>` in the catalogue). */
+const sectionLabel = (t: TFunction, key: string) => t(`admin.sections.${key}`, { defaultValue: key });
 
 function useOptions<T extends { id: string; code: string; name: string }>(key: string[], path: string) {
   return (
@@ -69,13 +74,14 @@ function SitesSection() {
 }
 
 function Section({ section }: { section: string }) {
+  const { t } = useTranslation();
   switch (section) {
     case 'users':
       return <UsersSection />;
     case 'regions':
-      return <ResourceAdmin spec={regionsSpec} />;
+      return <ResourceAdmin spec={regionsSpec()} />;
     case 'qualifications':
-      return <ResourceAdmin spec={qualificationsSpec} />;
+      return <ResourceAdmin spec={qualificationsSpec()} />;
     case 'sites':
       return <SitesSection />;
     case 'equipment-types':
@@ -95,21 +101,22 @@ function Section({ section }: { section: string }) {
     case 'settings':
       return <SettingsSection />;
     default:
-      return <ComingSoonPage title={ADMIN_SECTIONS.find((s) => s.key === section)?.label ?? section} />;
+      return <ComingSoonPage title={sectionLabel(t, section)} />;
   }
 }
 
 export function AdminPage() {
   const { section = 'qualifications' } = useParams();
   const navigate = useNavigate();
+  const { t } = useTranslation();
   return (
     <Stack>
-      <Title order={2}>Administration</Title>
+      <Title order={2}>{t('admin.title')}</Title>
       <Tabs value={section} onChange={(v) => v && void navigate(`/admin/${v}`)} keepMounted={false}>
         <Tabs.List>
           {ADMIN_SECTIONS.map((s) => (
             <Tabs.Tab key={s.key} value={s.key}>
-              {s.label}
+              {sectionLabel(t, s.key)}
             </Tabs.Tab>
           ))}
         </Tabs.List>

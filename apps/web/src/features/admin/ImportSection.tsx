@@ -2,13 +2,16 @@ import { useState } from 'react';
 import { Alert, Button, FileInput, Group, Paper, Select, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import { IconFileTypeCsv } from '@tabler/icons-react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useTranslation } from 'react-i18next';
+import { t } from '../../i18n';
 import { request } from '../../lib/api';
 import { ProblemAlert } from '../../ui/States';
 
+/** What can be imported; the label is `imports.kinds.<value>` in the catalogue, the columns are the CSV's own names. */
 export const IMPORT_KINDS = [
-  { value: 'equipment', label: 'Equipment', columns: 'asset_tag, name, type_code, home_lat, home_lng' },
-  { value: 'drivers', label: 'Drivers', columns: 'name, employee_no, phone, email, duty_status, qualifications (CODE:YYYY-MM-DD;CODE)' },
-  { value: 'sites', label: 'Sites', columns: 'name, address, lat, lng, contact_name, contact_phone, notes' },
+  { value: 'equipment', columns: 'asset_tag, name, type_code, home_lat, home_lng' },
+  { value: 'drivers', columns: 'name, employee_no, phone, email, duty_status, qualifications (CODE:YYYY-MM-DD;CODE)' },
+  { value: 'sites', columns: 'name, address, lat, lng, contact_name, contact_phone, notes' },
 ] as const;
 
 export const IMPORT_PATH = '/api/v1/imports';
@@ -21,8 +24,6 @@ export type ImportReport = {
   created: number;
   problems: { line: number | null; field: string | null; reason: string }[];
 };
-
-const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /** Reads the server's report; a problem's field "line 3: lat" becomes line 3, field "lat". */
 export function readImportReport(body: unknown): ImportReport {
@@ -46,19 +47,22 @@ export function readImportReport(body: unknown): ImportReport {
 export function importSummary(r: ImportReport): string {
   // Several problems on one line refuse one line.
   const refused = new Set(r.problems.map((p) => p.line ?? -1)).size;
-  const read = `${count(r.rows, 'row')} read: ${r.valid} valid${refused ? `, ${refused} refused` : ''}.`;
-  if (r.dryRun) return `${read} Nothing was written (dry run).`;
-  if (r.problems.length) return `${read} Nothing was imported: fix the refused lines and try again.`;
-  return `${read} ${r.created} created.`;
+  const read = refused
+    ? t('imports.summary.readRefused', { count: r.rows, valid: r.valid, refused })
+    : t('imports.summary.read', { count: r.rows, valid: r.valid });
+  if (r.dryRun) return `${read} ${t('imports.summary.dryRun')}`;
+  if (r.problems.length) return `${read} ${t('imports.summary.notImported')}`;
+  return `${read} ${t('imports.summary.created', { n: r.created })}`;
 }
 
 export function ImportSection() {
+  const { t } = useTranslation();
   const client = useQueryClient();
   const [kind, setKind] = useState<string>('sites');
   const [file, setFile] = useState<File | null>(null);
   const run = useMutation({
     mutationFn: async ({ dryRun }: { dryRun: boolean }) => {
-      if (!file) throw new Error('choose a CSV file');
+      if (!file) throw new Error(t('imports.chooseFile'));
       const text = await file.text();
       const { data } = await request<unknown>(`${IMPORT_PATH}/${kind}`, {
         method: 'POST',
@@ -75,23 +79,23 @@ export function ImportSection() {
   const report = run.data;
   return (
     <Stack>
-      <Title order={3}>CSV import</Title>
+      <Title order={3}>{t('imports.title')}</Title>
       <Text size="sm" c="dimmed">
-        Check a file first with a dry run: nothing is written, and every refused row is listed with its reason. Then import it.
+        {t('imports.intro')}
       </Text>
       <Paper withBorder p="md">
         <SimpleGrid cols={{ base: 1, sm: 2 }}>
           <Select
-            label="What to import"
-            data={IMPORT_KINDS.map(({ value, label }) => ({ value, label }))}
+            label={t('imports.what')}
+            data={IMPORT_KINDS.map(({ value }) => ({ value, label: t(`imports.kinds.${value}`) }))}
             value={kind}
             onChange={(v) => v && setKind(v)}
             allowDeselect={false}
           />
           <FileInput
-            label="CSV file"
+            label={t('imports.file')}
             accept=".csv,text/csv"
-            placeholder="Choose a file"
+            placeholder={t('imports.chooseAFile')}
             leftSection={<IconFileTypeCsv size={16} />}
             value={file}
             onChange={setFile}
@@ -99,7 +103,7 @@ export function ImportSection() {
           />
         </SimpleGrid>
         <Text size="xs" c="dimmed" mt="xs">
-          Columns: {IMPORT_KINDS.find((k) => k.value === kind)?.columns}. A header row is required; the CSV export has the same format.
+          {t('imports.columns', { columns: IMPORT_KINDS.find((k) => k.value === kind)?.columns })}
         </Text>
         <Group mt="md">
           <Button
@@ -108,19 +112,25 @@ export function ImportSection() {
             loading={run.isPending && run.variables.dryRun}
             onClick={() => run.mutate({ dryRun: true })}
           >
-            Dry run
+            {t('imports.dryRun')}
           </Button>
           <Button disabled={!file} loading={run.isPending && !run.variables.dryRun} onClick={() => run.mutate({ dryRun: false })}>
-            Import
+            {t('imports.import')}
           </Button>
         </Group>
       </Paper>
-      <ProblemAlert error={run.error} title="Import refused" />
+      <ProblemAlert error={run.error} title={t('imports.refused')} />
       {report ? (
         <Paper withBorder p="md" data-testid="import-report">
           <Alert
             color={report.problems.length ? 'orange' : 'teal'}
-            title={report.dryRun ? 'Dry run — nothing was written' : report.problems.length ? 'Not imported' : 'Imported'}
+            title={
+              report.dryRun
+                ? t('imports.result.dryRun')
+                : report.problems.length
+                  ? t('imports.result.notImported')
+                  : t('imports.result.imported')
+            }
           >
             <Text size="sm" data-testid="import-summary">
               {importSummary(report)}
@@ -130,9 +140,9 @@ export function ImportSection() {
             <Table mt="sm">
               <Table.Thead>
                 <Table.Tr>
-                  <Table.Th>Line</Table.Th>
-                  <Table.Th>Field</Table.Th>
-                  <Table.Th>Reason</Table.Th>
+                  <Table.Th>{t('imports.table.line')}</Table.Th>
+                  <Table.Th>{t('imports.table.field')}</Table.Th>
+                  <Table.Th>{t('imports.table.reason')}</Table.Th>
                 </Table.Tr>
               </Table.Thead>
               <Table.Tbody>

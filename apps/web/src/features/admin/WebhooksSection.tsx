@@ -4,6 +4,7 @@ import { notifications } from '@mantine/notifications';
 import { IconPlus } from '@tabler/icons-react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { CreatedWebhook, Webhook, WebhookDelivery } from '@yardmaster/contracts';
+import { useTranslation } from 'react-i18next';
 import { useMe } from '../../app/session';
 import { api, messageOf } from '../../lib/api';
 import { formatDateTime } from '../../lib/time';
@@ -18,15 +19,21 @@ const STATUS_COLOR: Record<WebhookDelivery['status'], string> = { pending: 'dark
 
 /** The signing secret is shown once, when created or rotated: say so and let it be copied. */
 function SecretNotice({ created, onClose }: { created: CreatedWebhook | null; onClose: () => void }) {
+  const { t } = useTranslation();
   return (
-    <Modal opened={created !== null} onClose={onClose} title="Signing secret" closeButtonProps={{ 'aria-label': 'Close' }}>
+    <Modal
+      opened={created !== null}
+      onClose={onClose}
+      title={t('webhooks.secret.title')}
+      closeButtonProps={{ 'aria-label': t('common.close') }}
+    >
       <Stack>
-        <Text size="sm">Copy it now: it is not shown again. Receivers check each delivery's X-Yardmaster-Signature with it.</Text>
+        <Text size="sm">{t('webhooks.secret.copyNow')}</Text>
         <Code block data-testid="webhook-secret">
           {created?.secret}
         </Code>
         <Group justify="flex-end">
-          <Button onClick={onClose}>Done</Button>
+          <Button onClick={onClose}>{t('webhooks.secret.done')}</Button>
         </Group>
       </Stack>
     </Modal>
@@ -34,6 +41,7 @@ function SecretNotice({ created, onClose }: { created: CreatedWebhook | null; on
 }
 
 function CreateWebhook({ onCreated }: { onCreated: (w: CreatedWebhook) => void }) {
+  const { t } = useTranslation();
   const client = useQueryClient();
   const [opened, setOpened] = useState(false);
   const [url, setUrl] = useState('');
@@ -50,30 +58,35 @@ function CreateWebhook({ onCreated }: { onCreated: (w: CreatedWebhook) => void }
   return (
     <>
       <Button leftSection={<IconPlus size={16} />} onClick={() => setOpened(true)}>
-        New webhook
+        {t('webhooks.new')}
       </Button>
-      <Modal opened={opened} onClose={() => setOpened(false)} title="New webhook" closeButtonProps={{ 'aria-label': 'Close' }}>
+      <Modal
+        opened={opened}
+        onClose={() => setOpened(false)}
+        title={t('webhooks.new')}
+        closeButtonProps={{ 'aria-label': t('common.close') }}
+      >
         <Stack>
-          <ProblemAlert error={create.error} title="Not created" />
+          <ProblemAlert error={create.error} title={t('webhooks.notCreated')} />
           <TextInput
-            label="Receiver URL"
+            label={t('webhooks.url')}
             placeholder="https://example.com/hooks/yardmaster"
             value={url}
             onChange={(e) => setUrl(e.currentTarget.value)}
             required
           />
           <TextInput
-            label="Event types"
-            description="Comma-separated, e.g. dispatch.dispatched, dispatch.completed; * for every event"
+            label={t('webhooks.eventTypes')}
+            description={t('webhooks.eventTypesHelp')}
             value={events}
             onChange={(e) => setEvents(e.currentTarget.value)}
           />
           <Group justify="flex-end">
             <Button variant="default" onClick={() => setOpened(false)}>
-              Cancel
+              {t('common.cancel')}
             </Button>
             <Button loading={create.isPending} disabled={!url.trim()} onClick={() => create.mutate()}>
-              Create
+              {t('webhooks.create')}
             </Button>
           </Group>
         </Stack>
@@ -83,6 +96,7 @@ function CreateWebhook({ onCreated }: { onCreated: (w: CreatedWebhook) => void }
 }
 
 function Deliveries({ hook, timeZone }: { hook: Webhook; timeZone: string }) {
+  const { t } = useTranslation();
   const client = useQueryClient();
   const list = useQuery({
     queryKey: keys.deliveries(hook.id),
@@ -92,20 +106,20 @@ function Deliveries({ hook, timeZone }: { hook: Webhook; timeZone: string }) {
   const replay = useMutation({
     mutationFn: (id: string) => api.post<WebhookDelivery>(`/api/v1/webhook-deliveries/${id}/replay`),
     onSuccess: () => client.invalidateQueries({ queryKey: keys.deliveries(hook.id) }),
-    onError: (e) => notifications.show({ color: 'red', title: 'Not sent again', message: messageOf(e) }),
+    onError: (e) => notifications.show({ color: 'red', title: t('webhooks.notSentAgain'), message: messageOf(e) }),
   });
   if (list.error) return <ErrorState error={list.error} />;
   if (!list.data) return <LoadingState />;
-  if (list.data.items.length === 0) return <Text size="sm">No deliveries yet. Send a test to check the receiver.</Text>;
+  if (list.data.items.length === 0) return <Text size="sm">{t('webhooks.noDeliveries')}</Text>;
   return (
     <Table data-testid={`deliveries-${hook.id}`} verticalSpacing={4}>
       <Table.Thead>
         <Table.Tr>
-          <Table.Th>Event</Table.Th>
-          <Table.Th>Status</Table.Th>
-          <Table.Th>Attempts</Table.Th>
-          <Table.Th>Last error</Table.Th>
-          <Table.Th>Created</Table.Th>
+          <Table.Th>{t('webhooks.table.event')}</Table.Th>
+          <Table.Th>{t('webhooks.table.status')}</Table.Th>
+          <Table.Th>{t('webhooks.table.attempts')}</Table.Th>
+          <Table.Th>{t('webhooks.table.lastError')}</Table.Th>
+          <Table.Th>{t('webhooks.table.created')}</Table.Th>
           <Table.Th />
         </Table.Tr>
       </Table.Thead>
@@ -114,7 +128,7 @@ function Deliveries({ hook, timeZone }: { hook: Webhook; timeZone: string }) {
           <Table.Tr key={d.id}>
             <Table.Td>{d.eventType}</Table.Td>
             <Table.Td>
-              <Badge color={STATUS_COLOR[d.status]}>{d.status}</Badge>
+              <Badge color={STATUS_COLOR[d.status]}>{t(`webhooks.status.${d.status}`)}</Badge>
             </Table.Td>
             <Table.Td>{d.attempts}</Table.Td>
             <Table.Td>{d.lastError ?? '—'}</Table.Td>
@@ -126,7 +140,7 @@ function Deliveries({ hook, timeZone }: { hook: Webhook; timeZone: string }) {
                 loading={replay.isPending && replay.variables === d.id}
                 onClick={() => replay.mutate(d.id)}
               >
-                Send again
+                {t('webhooks.sendAgain')}
               </Button>
             </Table.Td>
           </Table.Tr>
@@ -137,15 +151,16 @@ function Deliveries({ hook, timeZone }: { hook: Webhook; timeZone: string }) {
 }
 
 function WebhookCard({ hook, onSecret, timeZone }: { hook: Webhook; onSecret: (w: CreatedWebhook) => void; timeZone: string }) {
+  const { t } = useTranslation();
   const client = useQueryClient();
   const fail = (title: string) => (e: unknown) => notifications.show({ color: 'red', title, message: messageOf(e) });
   const test = useMutation({
     mutationFn: () => api.post<WebhookDelivery>(`/api/v1/webhooks/${hook.id}/test`),
     onSuccess: () => {
-      notifications.show({ color: 'teal', message: 'Test delivery queued' });
+      notifications.show({ color: 'teal', message: t('webhooks.testQueued') });
       void client.invalidateQueries({ queryKey: keys.deliveries(hook.id) });
     },
-    onError: fail('Test not sent'),
+    onError: fail(t('webhooks.testNotSent')),
   });
   const rotate = useMutation({
     mutationFn: () => api.post<CreatedWebhook>(`/api/v1/webhooks/${hook.id}/rotate-secret`, undefined, { version: hook.version }),
@@ -153,40 +168,40 @@ function WebhookCard({ hook, onSecret, timeZone }: { hook: Webhook; onSecret: (w
       void client.invalidateQueries({ queryKey: keys.all });
       onSecret(w);
     },
-    onError: fail('Secret not changed'),
+    onError: fail(t('webhooks.secretNotChanged')),
   });
   const toggle = useMutation({
     mutationFn: (active: boolean) => api.patch<Webhook>(`/api/v1/webhooks/${hook.id}`, { active }, hook.version),
     onSettled: () => client.invalidateQueries({ queryKey: keys.all }),
-    onError: fail('Not changed'),
+    onError: fail(t('common.notChanged')),
   });
   const remove = useMutation({
     mutationFn: () => api.delete(`/api/v1/webhooks/${hook.id}`),
     onSettled: () => client.invalidateQueries({ queryKey: keys.all }),
-    onError: fail('Not deleted'),
+    onError: fail(t('webhooks.notDeleted')),
   });
   return (
     <Paper withBorder p="md" data-testid={`webhook-${hook.id}`}>
       <Group justify="space-between" align="start">
         <div>
           <Text fw={700}>{hook.url}</Text>
-          <Text size="sm">Events: {hook.eventTypes.join(', ')}</Text>
+          <Text size="sm">{t('webhooks.events', { events: hook.eventTypes.join(', ') })}</Text>
         </div>
         <Group gap="xs">
-          <Switch label="Active" checked={hook.active} onChange={(e) => toggle.mutate(e.currentTarget.checked)} />
+          <Switch label={t('webhooks.active')} checked={hook.active} onChange={(e) => toggle.mutate(e.currentTarget.checked)} />
           <Button size="xs" variant="default" loading={test.isPending} onClick={() => test.mutate()}>
-            Send a test
+            {t('webhooks.sendTest')}
           </Button>
           <Button size="xs" variant="default" loading={rotate.isPending} onClick={() => rotate.mutate()}>
-            Rotate secret
+            {t('webhooks.rotate')}
           </Button>
           <Button size="xs" variant="default" color="red" onClick={() => remove.mutate()}>
-            Delete
+            {t('webhooks.delete')}
           </Button>
         </Group>
       </Group>
       <Title order={4} size="h6" mt="sm" mb={4}>
-        Delivery log
+        {t('webhooks.log')}
       </Title>
       <Deliveries hook={hook} timeZone={timeZone} />
     </Paper>
@@ -195,6 +210,7 @@ function WebhookCard({ hook, onSecret, timeZone }: { hook: Webhook; onSecret: (w
 
 /** Outbound webhooks: subscribe a receiver, send it a test, read the delivery log, send a delivery again, rotate the signing secret. */
 export function WebhooksSection() {
+  const { t } = useTranslation();
   const me = useMe();
   const [secret, setSecret] = useState<CreatedWebhook | null>(null);
   const list = useQuery({
@@ -205,21 +221,19 @@ export function WebhooksSection() {
     <Stack>
       <Group justify="space-between">
         <Title order={2} size="h3">
-          Webhooks
+          {t('webhooks.title')}
         </Title>
         <CreateWebhook onCreated={setSecret} />
       </Group>
       <Alert color="gray" variant="outline">
-        <Text size="sm">
-          Each delivery is a signed POST of the event's JSON; failed deliveries are retried with backoff, and the log keeps every attempt.
-        </Text>
+        <Text size="sm">{t('webhooks.intro')}</Text>
       </Alert>
       {list.error ? (
         <ErrorState error={list.error} />
       ) : !list.data ? (
         <LoadingState />
       ) : list.data.items.length === 0 ? (
-        <EmptyState title="No webhooks yet">Create one to send events to another system.</EmptyState>
+        <EmptyState title={t('webhooks.none')}>{t('webhooks.noneHelp')}</EmptyState>
       ) : null}
       {list.data?.items.map((hook) => (
         <WebhookCard key={hook.id} hook={hook} onSecret={setSecret} timeZone={me.timeZone} />

@@ -19,6 +19,7 @@ import {
   type Region,
   type Site,
 } from '@yardmaster/contracts';
+import { t } from '../../i18n';
 import type { ResourceSpec } from './components/ResourceAdmin';
 
 /* Administration of the tenant's resources, on the people, fleet and sites contracts. */
@@ -31,7 +32,7 @@ const positionOf = (lat: number | string, lng: number | string) => {
   const b = num(lng);
   return a === null || b === null ? null : { lat: a, lng: b };
 };
-const archivedBadge = (archived: boolean) => (archived ? <Badge color="gray">archived</Badge> : null);
+const archivedBadge = (archived: boolean) => (archived ? <Badge color="gray">{t('admin.badges.archived')}</Badge> : null);
 /** Regions (ABAC): a resource's region, or shared by every region. */
 const regionBadge = (region: string | null) =>
   region ? (
@@ -40,37 +41,37 @@ const regionBadge = (region: string | null) =>
     </Badge>
   ) : (
     <Text size="sm" c="dimmed">
-      shared
+      {t('admin.badges.shared')}
     </Text>
   );
 const regionField = <F,>(regions: Option[]) =>
   ({
     name: 'region' as keyof F & string,
-    label: 'Region',
+    label: t('admin.fields.region'),
     kind: 'select',
     options: regions,
-    description: 'Empty: shared by every region',
+    description: t('admin.descriptions.regionShared'),
   }) as const;
 /** Only a changed region is sent: a dispatcher limited by region may not make a resource shared. */
 const regionChange = (region: string | null, before?: string | null) =>
   before === undefined ? (region === null ? {} : { region }) : region === before ? {} : { region };
 
 type QualificationForm = { code: string; name: string; description: string };
-export const qualificationsSpec: ResourceSpec<Qualification, QualificationForm> = {
+export const qualificationsSpec = (): ResourceSpec<Qualification, QualificationForm> => ({
   queryKey: ['people', 'qualifications'],
   path: '/api/v1/qualifications',
-  title: 'Qualifications',
-  singular: 'Qualification',
+  title: t('admin.specs.qualifications.title'),
+  singular: t('admin.specs.qualifications.singular'),
   columns: [
-    { label: 'Code', render: (q) => <b>{q.code}</b> },
-    { label: 'Name', render: (q) => q.name },
-    { label: 'Description', render: (q) => q.description ?? '—' },
+    { label: t('admin.fields.code'), render: (q) => <b>{q.code}</b> },
+    { label: t('admin.fields.name'), render: (q) => q.name },
+    { label: t('admin.fields.description'), render: (q) => q.description ?? '—' },
     { label: '', render: (q) => archivedBadge(q.archived) },
   ],
   fields: [
-    { name: 'code', label: 'Code', kind: 'text', required: true, description: 'e.g. CDL-A' },
-    { name: 'name', label: 'Name', kind: 'text', required: true },
-    { name: 'description', label: 'Description', kind: 'textarea' },
+    { name: 'code', label: t('admin.fields.code'), kind: 'text', required: true, description: t('admin.descriptions.qualificationCode') },
+    { name: 'name', label: t('admin.fields.name'), kind: 'text', required: true },
+    { name: 'description', label: t('admin.fields.description'), kind: 'textarea' },
   ],
   empty: { code: '', name: '', description: '' },
   toForm: (q) => ({ code: q.code, name: q.name, description: q.description ?? '' }),
@@ -80,7 +81,7 @@ export const qualificationsSpec: ResourceSpec<Qualification, QualificationForm> 
   updateSchema: UpdateQualificationSchema,
   idOf: (q) => q.id,
   versionOf: (q) => q.version,
-};
+});
 
 type TypeForm = { code: string; name: string; description: string; requiredQualificationIds: string[] };
 export function equipmentTypesSpec(qualifications: Option[]): ResourceSpec<EquipmentType, TypeForm> {
@@ -88,17 +89,17 @@ export function equipmentTypesSpec(qualifications: Option[]): ResourceSpec<Equip
   return {
     queryKey: ['fleet', 'equipment-types'],
     path: '/api/v1/equipment-types',
-    title: 'Equipment types',
-    singular: 'Equipment type',
+    title: t('admin.specs.equipmentTypes.title'),
+    singular: t('admin.specs.equipmentTypes.singular'),
     columns: [
-      { label: 'Code', render: (t) => <b>{t.code}</b> },
-      { label: 'Name', render: (t) => t.name },
+      { label: t('admin.fields.code'), render: (et) => <b>{et.code}</b> },
+      { label: t('admin.fields.name'), render: (et) => et.name },
       {
-        label: 'Operator must hold',
-        render: (t) => (
+        label: t('admin.fields.operatorMustHold'),
+        render: (et) => (
           <Group gap={4}>
-            {t.requiredQualificationIds.length
-              ? t.requiredQualificationIds.map((id) => (
+            {et.requiredQualificationIds.length
+              ? et.requiredQualificationIds.map((id) => (
                   <Badge key={id} variant="light" size="sm">
                     {label(id)}
                   </Badge>
@@ -107,16 +108,21 @@ export function equipmentTypesSpec(qualifications: Option[]): ResourceSpec<Equip
           </Group>
         ),
       },
-      { label: '', render: (t) => archivedBadge(t.archived) },
+      { label: '', render: (et) => archivedBadge(et.archived) },
     ],
     fields: [
-      { name: 'code', label: 'Code', kind: 'text', required: true, description: 'e.g. CRANE-50T' },
-      { name: 'name', label: 'Name', kind: 'text', required: true },
-      { name: 'description', label: 'Description', kind: 'textarea' },
-      { name: 'requiredQualificationIds', label: 'Required qualifications', kind: 'multiselect', options: qualifications },
+      { name: 'code', label: t('admin.fields.code'), kind: 'text', required: true, description: t('admin.descriptions.typeCode') },
+      { name: 'name', label: t('admin.fields.name'), kind: 'text', required: true },
+      { name: 'description', label: t('admin.fields.description'), kind: 'textarea' },
+      { name: 'requiredQualificationIds', label: t('admin.fields.requiredQualifications'), kind: 'multiselect', options: qualifications },
     ],
     empty: { code: '', name: '', description: '', requiredQualificationIds: [] },
-    toForm: (t) => ({ code: t.code, name: t.name, description: t.description ?? '', requiredQualificationIds: t.requiredQualificationIds }),
+    toForm: (et) => ({
+      code: et.code,
+      name: et.name,
+      description: et.description ?? '',
+      requiredQualificationIds: et.requiredQualificationIds,
+    }),
     toCreate: (f) => ({
       code: f.code.trim(),
       name: f.name.trim(),
@@ -131,8 +137,8 @@ export function equipmentTypesSpec(qualifications: Option[]): ResourceSpec<Equip
     }),
     createSchema: CreateEquipmentTypeSchema,
     updateSchema: UpdateEquipmentTypeSchema,
-    idOf: (t) => t.id,
-    versionOf: (t) => t.version,
+    idOf: (et) => et.id,
+    versionOf: (et) => et.version,
   };
 }
 
@@ -154,19 +160,19 @@ export function equipmentSpec(types: Option[], regions: Option[] = []): Resource
   return {
     queryKey: ['fleet', 'equipment'],
     path: '/api/v1/equipment',
-    title: 'Equipment',
-    singular: 'Equipment',
+    title: t('admin.specs.equipment.title'),
+    singular: t('admin.specs.equipment.singular'),
     columns: [
-      { label: 'Asset tag', render: (e) => <b>{e.assetTag}</b> },
-      { label: 'Name', render: (e) => e.name },
-      { label: 'Type', render: (e) => types.find((t) => t.value === e.equipmentTypeId)?.label ?? '—' },
-      { label: 'Region', render: (e) => regionBadge(e.region) },
+      { label: t('admin.fields.assetTag'), render: (e) => <b>{e.assetTag}</b> },
+      { label: t('admin.fields.name'), render: (e) => e.name },
+      { label: t('admin.fields.type'), render: (e) => types.find((o) => o.value === e.equipmentTypeId)?.label ?? '—' },
+      { label: t('admin.fields.region'), render: (e) => regionBadge(e.region) },
       {
-        label: 'Status',
+        label: t('admin.fields.status'),
         render: (e) => (
           <>
             <Badge color={EQUIPMENT_COLOR[e.status]} variant="light">
-              {e.status}
+              {t(`admin.equipmentStatus.${e.status}`)}
             </Badge>
             {e.statusNote ? (
               <Text size="xs" c="dimmed">
@@ -178,11 +184,11 @@ export function equipmentSpec(types: Option[], regions: Option[] = []): Resource
       },
     ],
     fields: [
-      { name: 'assetTag', label: 'Asset tag', kind: 'text', required: true },
-      { name: 'name', label: 'Name', kind: 'text', required: true },
-      { name: 'equipmentTypeId', label: 'Type', kind: 'select', required: true, options: types },
-      { name: 'homeLat', label: 'Home latitude', kind: 'number' },
-      { name: 'homeLng', label: 'Home longitude', kind: 'number' },
+      { name: 'assetTag', label: t('admin.fields.assetTag'), kind: 'text', required: true },
+      { name: 'name', label: t('admin.fields.name'), kind: 'text', required: true },
+      { name: 'equipmentTypeId', label: t('admin.fields.type'), kind: 'select', required: true, options: types },
+      { name: 'homeLat', label: t('admin.fields.homeLat'), kind: 'number' },
+      { name: 'homeLng', label: t('admin.fields.homeLng'), kind: 'number' },
       regionField<EquipmentForm>(regions),
     ],
     empty: { assetTag: '', name: '', equipmentTypeId: null, homeLat: '', homeLng: '', region: null },
@@ -232,14 +238,14 @@ export function driversSpec(qualifications: Option[], regions: Option[] = []): R
   return {
     queryKey: ['people', 'drivers'],
     path: '/api/v1/drivers',
-    title: 'Drivers',
-    singular: 'Driver',
+    title: t('admin.specs.drivers.title'),
+    singular: t('admin.specs.drivers.singular'),
     columns: [
-      { label: 'Name', render: (d) => <b>{d.name}</b> },
-      { label: 'Employee no.', render: (d) => d.employeeNo ?? '—' },
-      { label: 'Contact', render: (d) => [d.phone, d.email].filter(Boolean).join(' · ') || '—' },
+      { label: t('admin.fields.name'), render: (d) => <b>{d.name}</b> },
+      { label: t('admin.fields.employeeNoShort'), render: (d) => d.employeeNo ?? '—' },
+      { label: t('admin.fields.contact'), render: (d) => [d.phone, d.email].filter(Boolean).join(' · ') || '—' },
       {
-        label: 'Qualifications',
+        label: t('admin.fields.qualifications'),
         render: (d) => (
           <Group gap={4}>
             {d.qualifications.map((q) => (
@@ -248,7 +254,7 @@ export function driversSpec(qualifications: Option[], regions: Option[] = []): R
                 size="sm"
                 variant="light"
                 color={q.expired ? 'red' : 'blue'}
-                title={q.expiresAt ? `expires ${q.expiresAt.slice(0, 10)}` : 'no expiry'}
+                title={q.expiresAt ? t('admin.badges.expires', { date: q.expiresAt.slice(0, 10) }) : t('admin.badges.noExpiry')}
               >
                 {q.code}
               </Badge>
@@ -256,29 +262,29 @@ export function driversSpec(qualifications: Option[], regions: Option[] = []): R
           </Group>
         ),
       },
-      { label: 'Region', render: (d) => regionBadge(d.region) },
+      { label: t('admin.fields.region'), render: (d) => regionBadge(d.region) },
       {
-        label: 'Duty',
-        render: (d) => <Badge color={d.dutyStatus === 'on_duty' ? 'teal.9' : 'gray'}>{d.dutyStatus.replace('_', ' ')}</Badge>,
+        label: t('admin.fields.duty'),
+        render: (d) => <Badge color={d.dutyStatus === 'on_duty' ? 'teal.9' : 'gray'}>{t(`admin.duty.${d.dutyStatus}`)}</Badge>,
       },
-      { label: 'Sign-in', render: (d) => (d.subject ? 'linked' : '—') },
+      { label: t('admin.fields.signIn'), render: (d) => (d.subject ? t('admin.badges.linked') : '—') },
     ],
     fields: [
-      { name: 'name', label: 'Name', kind: 'text', required: true },
-      { name: 'employeeNo', label: 'Employee number', kind: 'text' },
-      { name: 'phone', label: 'Phone', kind: 'text' },
-      { name: 'email', label: 'E-mail', kind: 'text' },
-      { name: 'subject', label: 'Identity subject', kind: 'text', description: 'Links the driver to a sign-in for the driver view' },
-      { name: 'qualificationIds', label: 'Qualifications held', kind: 'multiselect', options: qualifications },
+      { name: 'name', label: t('admin.fields.name'), kind: 'text', required: true },
+      { name: 'employeeNo', label: t('admin.fields.employeeNo'), kind: 'text' },
+      { name: 'phone', label: t('admin.fields.phone'), kind: 'text' },
+      { name: 'email', label: t('admin.fields.email'), kind: 'text' },
+      { name: 'subject', label: t('admin.fields.subject'), kind: 'text', description: t('admin.descriptions.subject') },
+      { name: 'qualificationIds', label: t('admin.fields.qualificationsHeld'), kind: 'multiselect', options: qualifications },
       regionField<DriverForm>(regions),
       {
         name: 'dutyStatus',
-        label: 'Duty status',
+        label: t('admin.fields.dutyStatus'),
         kind: 'select',
         createOnly: true,
         options: [
-          { value: 'on_duty', label: 'On duty' },
-          { value: 'off_duty', label: 'Off duty' },
+          { value: 'on_duty', label: t('admin.fields.onDuty') },
+          { value: 'off_duty', label: t('admin.fields.offDuty') },
         ],
       },
     ],
@@ -333,25 +339,29 @@ type SiteForm = {
 export const sitesSpec = (regions: Option[] = []): ResourceSpec<Site, SiteForm> => ({
   queryKey: ['sites'],
   path: '/api/v1/sites',
-  title: 'Sites',
-  singular: 'Site',
+  title: t('admin.specs.sites.title'),
+  singular: t('admin.specs.sites.singular'),
   columns: [
-    { label: 'Name', render: (s) => <b>{s.name}</b> },
-    { label: 'Address', render: (s) => s.address },
-    { label: 'Contact', render: (s) => [s.contactName, s.contactPhone].filter(Boolean).join(' · ') || '—' },
-    { label: 'Region', render: (s) => regionBadge(s.region) },
-    { label: 'Status', render: (s) => (s.active ? <Badge color="teal">active</Badge> : <Text c="dimmed">inactive</Text>) },
+    { label: t('admin.fields.name'), render: (s) => <b>{s.name}</b> },
+    { label: t('admin.fields.address'), render: (s) => s.address },
+    { label: t('admin.fields.contact'), render: (s) => [s.contactName, s.contactPhone].filter(Boolean).join(' · ') || '—' },
+    { label: t('admin.fields.region'), render: (s) => regionBadge(s.region) },
+    {
+      label: t('admin.fields.status'),
+      render: (s) =>
+        s.active ? <Badge color="teal">{t('admin.badges.active')}</Badge> : <Text c="dimmed">{t('admin.badges.inactive')}</Text>,
+    },
   ],
   fields: [
-    { name: 'name', label: 'Name', kind: 'text', required: true },
-    { name: 'address', label: 'Address', kind: 'textarea', required: true },
-    { name: 'lat', label: 'Latitude', kind: 'number' },
-    { name: 'lng', label: 'Longitude', kind: 'number' },
-    { name: 'contactName', label: 'Contact name', kind: 'text' },
-    { name: 'contactPhone', label: 'Contact phone', kind: 'text' },
-    { name: 'notes', label: 'Notes', kind: 'textarea' },
+    { name: 'name', label: t('admin.fields.name'), kind: 'text', required: true },
+    { name: 'address', label: t('admin.fields.address'), kind: 'textarea', required: true },
+    { name: 'lat', label: t('admin.fields.lat'), kind: 'number' },
+    { name: 'lng', label: t('admin.fields.lng'), kind: 'number' },
+    { name: 'contactName', label: t('admin.fields.contactName'), kind: 'text' },
+    { name: 'contactPhone', label: t('admin.fields.contactPhone'), kind: 'text' },
+    { name: 'notes', label: t('admin.fields.notes'), kind: 'textarea' },
     regionField<SiteForm>(regions),
-    { name: 'active', label: 'Active', kind: 'switch', editOnly: true },
+    { name: 'active', label: t('admin.fields.active'), kind: 'switch', editOnly: true },
   ],
   empty: { name: '', address: '', lat: '', lng: '', contactName: '', contactPhone: '', notes: '', active: true, region: null },
   toForm: (s) => ({
@@ -391,27 +401,27 @@ export const sitesSpec = (regions: Option[] = []): ResourceSpec<Site, SiteForm> 
 });
 
 type RegionForm = { code: string; name: string; description: string };
-export const regionsSpec: ResourceSpec<Region, RegionForm> = {
+export const regionsSpec = (): ResourceSpec<Region, RegionForm> => ({
   queryKey: ['regions'],
   path: '/api/v1/regions',
-  title: 'Regions',
-  singular: 'Region',
+  title: t('admin.specs.regions.title'),
+  singular: t('admin.specs.regions.singular'),
   columns: [
-    { label: 'Code', render: (r) => <b>{r.code}</b> },
-    { label: 'Name', render: (r) => r.name },
-    { label: 'Description', render: (r) => r.description ?? '—' },
+    { label: t('admin.fields.code'), render: (r) => <b>{r.code}</b> },
+    { label: t('admin.fields.name'), render: (r) => r.name },
+    { label: t('admin.fields.description'), render: (r) => r.description ?? '—' },
   ],
   fields: [
     {
       name: 'code',
-      label: 'Code',
+      label: t('admin.fields.code'),
       kind: 'text',
       required: true,
       createOnly: true,
-      description: 'e.g. NORTH; the key memberships and token claims use, it never changes',
+      description: t('admin.descriptions.regionCode'),
     },
-    { name: 'name', label: 'Name', kind: 'text', required: true },
-    { name: 'description', label: 'Description', kind: 'textarea' },
+    { name: 'name', label: t('admin.fields.name'), kind: 'text', required: true },
+    { name: 'description', label: t('admin.fields.description'), kind: 'textarea' },
   ],
   empty: { code: '', name: '', description: '' },
   toForm: (r) => ({ code: r.code, name: r.name, description: r.description ?? '' }),
@@ -421,4 +431,4 @@ export const regionsSpec: ResourceSpec<Region, RegionForm> = {
   updateSchema: UpdateRegionSchema,
   idOf: (r) => r.id,
   versionOf: (r) => r.version,
-};
+});

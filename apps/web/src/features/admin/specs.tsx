@@ -1,5 +1,6 @@
 import { Badge, Group, Text } from '@mantine/core';
 import { InviteMemberSchema, ROLES, UpdateMemberSchema, type Membership, type Role } from '@yardmaster/contracts';
+import { t } from '../../i18n';
 import type { ResourceSpec } from './components/ResourceAdmin';
 import { PersonalDataActions } from './PersonalDataActions';
 
@@ -11,13 +12,13 @@ type MemberForm = { email: string; name: string; roles: string[]; regions: strin
 export const usersSpec = (regions: Array<{ value: string; label: string }> = []): ResourceSpec<Membership, MemberForm> => ({
   queryKey: ['users'],
   path: '/api/v1/users',
-  title: 'Users and roles',
-  singular: 'User',
+  title: t('admin.specs.users.title'),
+  singular: t('admin.specs.users.singular'),
   columns: [
-    { label: 'Name', render: (m) => m.name || '—' },
-    { label: 'E-mail', render: (m) => m.email ?? '—' },
+    { label: t('admin.fields.name'), render: (m) => m.name || '—' },
+    { label: t('admin.fields.email'), render: (m) => m.email ?? '—' },
     {
-      label: 'Roles',
+      label: t('admin.fields.roles'),
       render: (m) => (
         <Group gap={4}>
           {m.roles.map((r) => (
@@ -29,50 +30,50 @@ export const usersSpec = (regions: Array<{ value: string; label: string }> = [])
       ),
     },
     {
-      label: 'Regions',
+      label: t('admin.fields.regions'),
       render: (m) =>
         m.regions.length > 0 ? (
           m.regions.join(', ')
         ) : (
           <Text size="sm" c="dimmed">
-            all
+            {t('admin.badges.allRegions')}
           </Text>
         ),
     },
     {
-      label: 'Status',
+      label: t('admin.fields.status'),
       render: (m) =>
         m.pending ? (
-          <Badge color="yellow">invited</Badge>
+          <Badge color="yellow">{t('admin.badges.invited')}</Badge>
         ) : m.active ? (
-          <Badge color="teal">active</Badge>
+          <Badge color="teal">{t('admin.badges.active')}</Badge>
         ) : (
           <Text size="sm" c="dimmed">
-            deactivated
+            {t('admin.badges.deactivated')}
           </Text>
         ),
     },
-    { label: 'Personal data', render: (m) => <PersonalDataActions member={m} /> },
+    { label: t('admin.fields.personalData'), render: (m) => <PersonalDataActions member={m} /> },
   ],
   fields: [
     {
       name: 'email',
-      label: 'E-mail',
+      label: t('admin.fields.email'),
       kind: 'text',
       required: true,
       createOnly: true,
-      description: 'Bound to the person at their first sign-in',
+      description: t('admin.descriptions.email'),
     },
-    { name: 'name', label: 'Name', kind: 'text' },
-    { name: 'roles', label: 'Roles', kind: 'multiselect', required: true, options: roleOptions },
+    { name: 'name', label: t('admin.fields.name'), kind: 'text' },
+    { name: 'roles', label: t('admin.fields.roles'), kind: 'multiselect', required: true, options: roleOptions },
     {
       name: 'regions',
-      label: 'Regions',
+      label: t('admin.fields.regions'),
       kind: 'multiselect',
       options: regions,
-      description: 'A dispatcher or viewer sees and dispatches only in these (empty: every region); admins are never limited',
+      description: t('admin.descriptions.regions'),
     },
-    { name: 'active', label: 'Active', kind: 'switch', editOnly: true },
+    { name: 'active', label: t('admin.fields.active'), kind: 'switch', editOnly: true },
   ],
   empty: { email: '', name: '', roles: [], regions: [], active: true },
   toForm: (m) => ({ email: m.email ?? '', name: m.name, roles: m.roles, regions: m.regions, active: m.active }),

@@ -8,6 +8,7 @@ import { isProblemError } from '../../lib/api';
 import { ErrorState, LoadingState } from '../../ui/States';
 
 export function CallbackPage() {
+  const { t } = useTranslation();
   const navigate = useNavigate();
   const { completeSignIn } = useSession();
   const [error, setError] = useState<unknown>(null);
@@ -22,11 +23,11 @@ export function CallbackPage() {
   if (error)
     return (
       <Frame>
-        <ErrorState title="Sign-in failed" error={error} />
+        <ErrorState title={t('auth.signInFailed')} error={error} />
         <SignInButton />
       </Frame>
     );
-  return <LoadingState label="Signing you in…" />;
+  return <LoadingState label={t('auth.signingIn')} />;
 }
 
 function Frame({ children }: { children: React.ReactNode }) {
@@ -39,11 +40,12 @@ function Frame({ children }: { children: React.ReactNode }) {
   );
 }
 
-function SignInButton({ label = 'Sign in' }: { label?: string }) {
+function SignInButton({ label }: { label?: string }) {
+  const { t } = useTranslation();
   const { signIn } = useSession();
   return (
     <Button onClick={() => void signIn('/')} fullWidth data-testid="app-sign-in">
-      {label}
+      {label ?? t('auth.signIn')}
     </Button>
   );
 }
@@ -54,6 +56,7 @@ function SignInButton({ label = 'Sign in' }: { label?: string }) {
  * sign-in page, which links back to the organisation sign-in.
  */
 export function SignedOutPage({ autoRedirect }: { autoRedirect: boolean }) {
+  const { t } = useTranslation();
   const { state, signIn } = useSession();
   const target = state.status === 'signed-out' ? state.target : null;
   const ownProvider = target?.provider === 'organisation';
@@ -64,8 +67,8 @@ export function SignedOutPage({ autoRedirect }: { autoRedirect: boolean }) {
   if (ownProvider) return <OrganisationSignIn initial={target.organisation?.slug ?? ''} />;
   return (
     <Frame>
-      <Title order={2}>Yardmaster</Title>
-      <Text c="dimmed">Dispatch equipment with a qualified driver to work sites.</Text>
+      <Title order={2}>{t('common.appName')}</Title>
+      <Text c="dimmed">{t('auth.tagline')}</Text>
       <SignInButton />
       <OrganisationLink />
     </Frame>
@@ -148,25 +151,27 @@ function OrganisationSignIn({ initial, returnTo }: { initial: string; returnTo?:
 }
 
 export function NoAccessPage({ detail }: { detail: string }) {
+  const { t } = useTranslation();
   const { signOut } = useSession();
   return (
     <Frame>
       <Title order={2} data-testid="no-access">
-        No access to this tenant
+        {t('auth.noAccess.title')}
       </Title>
-      <Text>You are signed in, but your account has no role in this organisation. Ask an administrator to add you.</Text>
+      <Text>{t('auth.noAccess.text')}</Text>
       {detail ? <Code block>{detail}</Code> : null}
       <Button variant="light" onClick={() => void signOut()}>
-        Sign out and use another account
+        {t('auth.noAccess.signOut')}
       </Button>
     </Frame>
   );
 }
 
 export function SessionErrorPage({ detail }: { detail: string }) {
+  const { t } = useTranslation();
   return (
     <Frame>
-      <ErrorState title="Yardmaster could not start" error={new Error(detail)} onRetry={() => window.location.reload()} />
+      <ErrorState title={t('auth.couldNotStart')} error={new Error(detail)} onRetry={() => window.location.reload()} />
     </Frame>
   );
 }

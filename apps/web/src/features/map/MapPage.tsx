@@ -5,7 +5,9 @@ import type { Board, Driver, Equipment, MapStyle, Site } from '@yardmaster/contr
 import { Map as MapLibre, Marker, Popup, setWorkerUrl, type StyleSpecification } from 'maplibre-gl';
 import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import 'maplibre-gl/dist/maplibre-gl.css';
+import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router';
+import { i18n } from '../../i18n';
 import { api } from '../../lib/api';
 import { ErrorState, LoadingState } from '../../ui/States';
 import { pointsOf, type MapPoint } from './points';
@@ -21,13 +23,18 @@ export const PLAIN_STYLE: StyleSpecification = {
 };
 
 const COLORS: Record<MapPoint['kind'], string> = { site: '#1c5d99', equipment: '#7a3e00', driver: '#2b6a3f' };
-const KIND_LABEL: Record<MapPoint['kind'], string> = { site: 'Site', equipment: 'Equipment', driver: 'Driver' };
+const kindLabel = (kind: MapPoint['kind']) => i18n.t(`map.kinds.${kind}`);
 
 function markerElement(point: MapPoint, highlighted: boolean): HTMLElement {
   const el = document.createElement('button');
   el.type = 'button';
   el.dataset.testid = `marker-${point.kind}-${point.id}`;
-  el.setAttribute('aria-label', `${KIND_LABEL[point.kind]}: ${point.label}${point.queued ? `, ${point.queued} waiting` : ''}`);
+  el.setAttribute(
+    'aria-label',
+    point.queued
+      ? i18n.t('map.markerWaiting', { kind: kindLabel(point.kind), label: point.label, n: point.queued })
+      : i18n.t('map.marker', { kind: kindLabel(point.kind), label: point.label }),
+  );
   el.textContent = point.kind === 'site' ? (point.queued ? String(point.queued) : 'S') : point.kind === 'equipment' ? 'E' : 'D';
   Object.assign(el.style, {
     width: point.kind === 'site' ? '26px' : '20px',
@@ -71,6 +78,7 @@ function useMapData() {
  * markers, so it works offline and in tests. Everything on the map is also listed beside it.
  */
 export function MapPage() {
+  const { t } = useTranslation();
   const { style, sites, equipment, drivers, board } = useMapData();
   const [params] = useSearchParams();
   const focus = params.get('site');
@@ -98,11 +106,11 @@ export function MapPage() {
       m.on('load', () => setReady(true));
       m.on('error', (e) => {
         // A tile or style that fails to load leaves the markers usable; say so once.
-        setFailure((f) => f ?? `Map tiles could not be loaded (${e.error.message}). Markers are still shown.`);
+        setFailure((f) => f ?? i18n.t('map.tilesFailed', { reason: e.error.message }));
       });
       map.current = m;
     } catch (error) {
-      setFailure(`This browser cannot draw the map (${(error as Error).message}). Everything is listed beside it.`);
+      setFailure(i18n.t('map.cannotDraw', { reason: (error as Error).message }));
     }
     return () => {
       map.current?.remove();
@@ -150,11 +158,11 @@ export function MapPage() {
   return (
     <Stack gap="sm">
       <Group justify="space-between">
-        <Title order={2}>Map</Title>
+        <Title order={2}>{t('map.title')}</Title>
         <Group gap="xs">
           {(['site', 'equipment', 'driver'] as const).map((k) => (
             <Badge key={k} variant="filled" style={{ background: COLORS[k] }}>
-              {KIND_LABEL[k]}
+              {kindLabel(k)}
             </Badge>
           ))}
         </Group>
@@ -169,19 +177,19 @@ export function MapPage() {
               data-testid="map"
               data-ready={ready ? 'true' : 'false'}
               role="region"
-              aria-label="Map of sites, equipment and drivers"
+              aria-label={t('map.label')}
             />
           </Paper>
           {!style.data?.styleUrl ? (
             <Text size="xs" mt={4}>
-              Plain map: set MAP_STYLE_URL on the server for streets and terrain.
+              {t('map.plain')}
             </Text>
           ) : null}
         </Grid.Col>
         <Grid.Col span={{ base: 12, lg: 4 }}>
           <Paper withBorder p="xs">
             <Title order={3} size="h5" mb="xs">
-              On the map
+              {t('map.list')}
             </Title>
             {!points ? (
               <LoadingState />
@@ -193,7 +201,7 @@ export function MapPage() {
                       <Table.Tr key={`${p.kind}-${p.id}`}>
                         <Table.Td>
                           <Badge size="xs" variant="filled" style={{ background: COLORS[p.kind] }}>
-                            {KIND_LABEL[p.kind]}
+                            {kindLabel(p.kind)}
                           </Badge>
                         </Table.Td>
                         <Table.Td>
@@ -208,7 +216,7 @@ export function MapPage() {
                     ))}
                   </Table.Tbody>
                 </Table>
-                {unplaced > 0 ? <Text size="xs">{unplaced} without a position are not on the map.</Text> : null}
+                {unplaced > 0 ? <Text size="xs">{t('map.unplaced', { n: unplaced })}</Text> : null}
               </ScrollArea>
             )}
           </Paper>

@@ -4,7 +4,9 @@ import { useDebouncedValue } from '@mantine/hooks';
 import { IconSearch } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
 import type { Role, SearchResult } from '@yardmaster/contracts';
+import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router';
+import { i18n } from '../../i18n';
 import { api } from '../../lib/api';
 import { ProblemAlert } from '../../ui/States';
 import { createShortcutReader, isTyping, shortcutsFor } from './shortcuts';
@@ -17,36 +19,37 @@ export function hitsOf(result: SearchResult, roles: readonly Role[]): Hit[] {
   return [
     ...result.workOrders.map((w) => ({
       key: `w${w.id}`,
-      kind: 'Work order',
+      kind: i18n.t('search.kinds.workOrder'),
       title: w.number,
       detail: `${w.description} · ${w.status}`,
       to: `/work-orders/${encodeURIComponent(w.number)}`,
     })),
     ...result.sites.map((s) => ({
       key: `s${s.id}`,
-      kind: 'Site',
+      kind: i18n.t('search.kinds.site'),
       title: s.name,
       detail: s.address,
       to: desk ? `/map?site=${s.id}` : null,
     })),
     ...result.equipment.map((e) => ({
       key: `e${e.id}`,
-      kind: 'Equipment',
+      kind: i18n.t('search.kinds.equipment'),
       title: e.assetTag,
       detail: `${e.name} · ${e.status}`,
       to: desk ? `/timeline?equipment=${e.id}` : null,
     })),
     ...result.drivers.map((d) => ({
       key: `d${d.id}`,
-      kind: 'Driver',
+      kind: i18n.t('search.kinds.driver'),
       title: d.name,
-      detail: d.dutyStatus === 'on_duty' ? 'on duty' : 'off duty',
+      detail: d.dutyStatus === 'on_duty' ? i18n.t('search.onDuty') : i18n.t('search.offDuty'),
       to: desk ? `/timeline?driver=${d.id}` : null,
     })),
   ];
 }
 
 function SearchDialog({ opened, onClose, roles }: { opened: boolean; onClose: () => void; roles: readonly Role[] }) {
+  const { t } = useTranslation();
   const navigate = useNavigate();
   const [text, setText] = useState('');
   const [active, setActive] = useState(0);
@@ -65,11 +68,11 @@ function SearchDialog({ opened, onClose, roles }: { opened: boolean; onClose: ()
   };
   useEffect(() => setActive(0), [q]);
   return (
-    <Modal opened={opened} onClose={onClose} title="Search" size="lg" closeButtonProps={{ 'aria-label': 'Close search' }}>
+    <Modal opened={opened} onClose={onClose} title={t('search.title')} size="lg" closeButtonProps={{ 'aria-label': t('search.close') }}>
       <TextInput
         data-autofocus
-        label="Work order number, description, site, equipment or driver"
-        placeholder="e.g. WO-2026-000012, crane, Harbour"
+        label={t('search.label')}
+        placeholder={t('search.placeholder')}
         leftSection={<IconSearch size={16} />}
         rightSection={search.isFetching ? <Loader size="xs" /> : null}
         value={text}
@@ -89,11 +92,11 @@ function SearchDialog({ opened, onClose, roles }: { opened: boolean; onClose: ()
         aria-describedby="search-help"
       />
       <Text id="search-help" size="xs" c="dimmed" mt={4}>
-        ↑ ↓ to choose, Enter to open
+        {t('search.help')}
       </Text>
       <ProblemAlert error={search.error} />
-      <Stack gap={2} mt="sm" role="list" aria-label="Search results" data-testid="search-results">
-        {q && search.data && hits.length === 0 ? <Text size="sm">Nothing matches “{q}”.</Text> : null}
+      <Stack gap={2} mt="sm" role="list" aria-label={t('search.results')} data-testid="search-results">
+        {q && search.data && hits.length === 0 ? <Text size="sm">{t('search.noMatch', { q })}</Text> : null}
         {hits.map((hit, i) => (
           <UnstyledButton
             key={hit.key}
@@ -124,13 +127,19 @@ function SearchDialog({ opened, onClose, roles }: { opened: boolean; onClose: ()
 }
 
 function HelpSheet({ opened, onClose, roles }: { opened: boolean; onClose: () => void; roles: readonly Role[] }) {
+  const { t } = useTranslation();
   return (
-    <Modal opened={opened} onClose={onClose} title="Keyboard shortcuts" closeButtonProps={{ 'aria-label': 'Close shortcuts' }}>
+    <Modal
+      opened={opened}
+      onClose={onClose}
+      title={t('search.shortcutsTitle')}
+      closeButtonProps={{ 'aria-label': t('search.closeShortcuts') }}
+    >
       <Table data-testid="shortcut-sheet">
         <Table.Thead>
           <Table.Tr>
-            <Table.Th>Keys</Table.Th>
-            <Table.Th>Does</Table.Th>
+            <Table.Th>{t('search.keys')}</Table.Th>
+            <Table.Th>{t('search.does')}</Table.Th>
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
@@ -143,7 +152,7 @@ function HelpSheet({ opened, onClose, roles }: { opened: boolean; onClose: () =>
                       {i > 0 ? (
                         <Text span size="xs">
                           {' '}
-                          then{' '}
+                          {t('search.then')}{' '}
                         </Text>
                       ) : null}
                       <Kbd>{k}</Kbd>
@@ -151,13 +160,13 @@ function HelpSheet({ opened, onClose, roles }: { opened: boolean; onClose: () =>
                   ))}
                 </Group>
               </Table.Td>
-              <Table.Td>{s.label}</Table.Td>
+              <Table.Td>{t(`search.shortcuts.${s.id}`)}</Table.Td>
             </Table.Tr>
           ))}
         </Table.Tbody>
       </Table>
       <Text size="xs" mt="sm">
-        Shortcuts do nothing while you type in a field.
+        {t('search.shortcutsNote')}
       </Text>
     </Modal>
   );

@@ -1,7 +1,10 @@
 import type { Role } from '@yardmaster/contracts';
 
-/** One keyboard shortcut: the keys as shown in the help sheet, what it does, and who has it. */
-export type Shortcut = { keys: string[]; label: string; roles?: readonly Role[] };
+/**
+ * One keyboard shortcut: the keys as shown in the help sheet and who has it. What it does is
+ * `search.shortcuts.<id>` in the message catalogue.
+ */
+export type Shortcut = { keys: string[]; roles?: readonly Role[] };
 
 const DESK: readonly Role[] = ['dispatcher', 'admin'];
 
@@ -10,15 +13,15 @@ const DESK: readonly Role[] = ['dispatcher', 'admin'];
  * one key after the other; none fires while typing in a field.
  */
 export const SHORTCUTS: readonly (Shortcut & { id: string; go?: string })[] = [
-  { id: 'search', keys: ['/'], label: 'Search work orders, sites, equipment and drivers' },
-  { id: 'help', keys: ['?'], label: 'Show these shortcuts' },
-  { id: 'new', keys: ['n'], label: 'New work order', roles: DESK, go: '/dispatch?new=1' },
-  { id: 'go-dispatch', keys: ['g', 'd'], label: 'Go to the dispatcher console', roles: DESK, go: '/dispatch' },
-  { id: 'go-timeline', keys: ['g', 't'], label: 'Go to the timeline', roles: DESK, go: '/timeline' },
-  { id: 'go-map', keys: ['g', 'm'], label: 'Go to the map', roles: DESK, go: '/map' },
-  { id: 'go-reports', keys: ['g', 'r'], label: 'Go to reports', go: '/reports' },
-  { id: 'go-admin', keys: ['g', 'a'], label: 'Go to administration', roles: ['admin'], go: '/admin' },
-  { id: 'close', keys: ['Esc'], label: 'Close a dialog or this sheet' },
+  { id: 'search', keys: ['/'] },
+  { id: 'help', keys: ['?'] },
+  { id: 'new', keys: ['n'], roles: DESK, go: '/dispatch?new=1' },
+  { id: 'go-dispatch', keys: ['g', 'd'], roles: DESK, go: '/dispatch' },
+  { id: 'go-timeline', keys: ['g', 't'], roles: DESK, go: '/timeline' },
+  { id: 'go-map', keys: ['g', 'm'], roles: DESK, go: '/map' },
+  { id: 'go-reports', keys: ['g', 'r'], go: '/reports' },
+  { id: 'go-admin', keys: ['g', 'a'], roles: ['admin'], go: '/admin' },
+  { id: 'close', keys: ['Esc'] },
 ];
 
 export function shortcutsFor(roles: readonly Role[]): typeof SHORTCUTS {

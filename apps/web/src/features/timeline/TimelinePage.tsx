@@ -28,12 +28,19 @@ const LABEL_WIDTH = 240;
 const DRAG_TYPE = 'application/x-yardmaster-dispatch';
 
 function Bars({ bars, timeZone }: { bars: Bar[]; timeZone: string }) {
+  const { t } = useTranslation();
   return (
     <>
       {bars.map((b) => (
         <Tooltip
           key={b.dispatchId}
-          label={`${b.workOrderNumber}: ${b.status.replace('_', ' ')}, ${formatTime(b.start, timeZone)} → about ${formatTime(b.end, timeZone)} (typical ${formatDuration(b.expectedSeconds * 1000)})`}
+          label={t('timeline.bar', {
+            workOrder: b.workOrderNumber,
+            status: b.status.replace('_', ' '),
+            from: formatTime(b.start, timeZone),
+            to: formatTime(b.end, timeZone),
+            typical: formatDuration(b.expectedSeconds * 1000),
+          })}
         >
           <Box
             data-testid={`bar-${b.dispatchId}`}
@@ -146,21 +153,22 @@ function usePlanNote() {
 }
 
 function Axis({ range, timeZone, now }: { range: Window; timeZone: string; now: number }) {
+  const { t } = useTranslation();
   const span = range.to - range.from;
   const ticks: number[] = [];
   const firstHour = Math.ceil(range.from / 3_600_000) * 3_600_000;
-  for (let t = firstHour; t <= range.to; t += 3_600_000) ticks.push(t);
+  for (let tick = firstHour; tick <= range.to; tick += 3_600_000) ticks.push(tick);
   return (
     <Group gap={0} wrap="nowrap" aria-hidden>
       <Box w={LABEL_WIDTH} style={{ flexShrink: 0 }} />
       <Box style={{ position: 'relative', flex: 1, height: 22 }}>
-        {ticks.map((t) => (
+        {ticks.map((tick) => (
           <Text
-            key={t}
+            key={tick}
             size="xs"
-            style={{ position: 'absolute', left: `${((t - range.from) / span) * 100}%`, transform: 'translateX(-50%)' }}
+            style={{ position: 'absolute', left: `${((tick - range.from) / span) * 100}%`, transform: 'translateX(-50%)' }}
           >
-            {formatTime(t, timeZone)}
+            {formatTime(tick, timeZone)}
           </Text>
         ))}
         <Text
@@ -169,7 +177,7 @@ function Axis({ range, timeZone, now }: { range: Window; timeZone: string; now: 
           c="red.9"
           style={{ position: 'absolute', left: `${((now - range.from) / span) * 100}%`, top: -14, transform: 'translateX(-50%)' }}
         >
-          now
+          {t('timeline.now')}
         </Text>
       </Box>
     </Group>
@@ -207,6 +215,7 @@ function Row({
   onAssign: () => void;
   testId: string;
 }) {
+  const { t } = useTranslation();
   const [over, setOver] = useState(false);
   const greyed = eligibility !== null && !eligibility.eligible;
   const accepts = eligibility?.eligible === true;
@@ -249,7 +258,7 @@ function Row({
               {label}
             </Text>
             <Text size="xs" c="gray.8" lh={1.2}>
-              {greyed ? eligibility.reasons.join('; ') || 'cannot take this request' : sub}
+              {greyed ? eligibility.reasons.join('; ') || t('timeline.cannotTake') : sub}
               {!greyed && planNote ? (
                 <>
                   {' · '}
@@ -260,7 +269,7 @@ function Row({
           </div>
           {accepts ? (
             <Button size="compact-xs" variant="filled" color="teal.9" onClick={onAssign}>
-              Assign here
+              {t('timeline.assignHere')}
             </Button>
           ) : null}
         </Group>
@@ -294,6 +303,7 @@ function QueuedChip({
   onPick: (d: Queued | null) => void;
   disabled: boolean;
 }) {
+  const { t } = useTranslation();
   return (
     <Button
       size="compact-sm"
@@ -310,9 +320,9 @@ function QueuedChip({
       }}
       onClick={() => onPick(picked ? null : d)}
       aria-pressed={picked}
-      title={`#${d.queuePosition} for this type, waiting ${formatDuration(d.waitingSeconds * 1000)}. Drag onto a free row, or press to pick it up and choose a row.`}
+      title={t('timeline.chipTitle', { position: d.queuePosition, waiting: formatDuration(d.waitingSeconds * 1000) })}
     >
-      {d.workOrderNumber} · #{d.queuePosition} · {d.priority}
+      {d.workOrderNumber} · #{d.queuePosition} · {t(`timeline.priority.${d.priority}`)}
     </Button>
   );
 }
@@ -330,6 +340,7 @@ function AssignDialog({
   drivers: CandidateDriver[];
   onClose: () => void;
 }) {
+  const { t } = useTranslation();
   const assign = useAssign();
   const [equipmentId, setEquipmentId] = useState<string | null>(target.kind === 'equipment' ? target.id : null);
   const [driverId, setDriverId] = useState<string | null>(target.kind === 'driver' ? target.id : null);
@@ -338,26 +349,31 @@ function AssignDialog({
       .sort((a, b) => Number(b.eligible) - Number(a.eligible))
       .map((i) => ({ value: i.id, label: i.eligible ? i.label : `${i.label} — ${i.reasons.join('; ')}`, disabled: !i.eligible }));
   return (
-    <Modal opened onClose={onClose} title={`Assign ${dispatch.workOrderNumber}`} closeButtonProps={{ 'aria-label': 'Close' }}>
+    <Modal
+      opened
+      onClose={onClose}
+      title={t('timeline.assign.title', { workOrder: dispatch.workOrderNumber })}
+      closeButtonProps={{ 'aria-label': t('common.close') }}
+    >
       <Stack>
         <Select
-          label="Equipment"
+          label={t('timeline.assign.equipment')}
           data={optionsOf(equipment.map((e) => ({ id: e.id, label: `${e.code} — ${e.name}`, eligible: e.eligible, reasons: e.reasons })))}
           value={equipmentId}
           onChange={setEquipmentId}
           searchable
         />
         <Select
-          label="Driver"
+          label={t('timeline.assign.driver')}
           data={optionsOf(drivers.map((d) => ({ id: d.id, label: d.name, eligible: d.eligible, reasons: d.reasons })))}
           value={driverId}
           onChange={setDriverId}
           searchable
         />
-        <ProblemAlert error={assign.error} title="Not assigned" />
+        <ProblemAlert error={assign.error} title={t('timeline.assign.failed')} />
         <Group justify="flex-end">
           <Button variant="default" onClick={onClose}>
-            Cancel
+            {t('common.cancel')}
           </Button>
           <Button
             disabled={!equipmentId || !driverId}
@@ -367,15 +383,15 @@ function AssignDialog({
                 { id: dispatch.id, version: dispatch.version, equipmentId: equipmentId ?? '', driverId: driverId ?? '' },
                 {
                   onSuccess: () => {
-                    notifications.show({ color: 'teal', message: `${dispatch.workOrderNumber} assigned` });
+                    notifications.show({ color: 'teal', message: t('timeline.assign.done', { workOrder: dispatch.workOrderNumber }) });
                     onClose();
                   },
-                  onError: (e) => notifications.show({ color: 'red', title: 'Not assigned', message: messageOf(e) }),
+                  onError: (e) => notifications.show({ color: 'red', title: t('timeline.assign.failed'), message: messageOf(e) }),
                 },
               )
             }
           >
-            Assign
+            {t('timeline.assign.submit')}
           </Button>
         </Group>
       </Stack>
@@ -430,33 +446,33 @@ export function TimelinePage() {
     : { byDriver: new Map<string, PlanBand[]>(), byEquipment: new Map<string, PlanBand[]>() };
   const eqEligibility = (e: Equipment) => {
     if (!picked) return null;
-    if (!candidates.data) return { eligible: false, reasons: ['checking…'] };
+    if (!candidates.data) return { eligible: false, reasons: [t('timeline.checking')] };
     const c = candidates.data.equipment.find((x) => x.id === e.id);
-    return c ? { eligible: c.eligible, reasons: c.reasons } : { eligible: false, reasons: ['another equipment type'] };
+    return c ? { eligible: c.eligible, reasons: c.reasons } : { eligible: false, reasons: [t('timeline.otherType')] };
   };
   const driverEligibility = (d: Driver) => {
     if (!picked) return null;
-    if (!candidates.data) return { eligible: false, reasons: ['checking…'] };
+    if (!candidates.data) return { eligible: false, reasons: [t('timeline.checking')] };
     const c = candidates.data.drivers.find((x) => x.id === d.id);
-    return c ? { eligible: c.eligible, reasons: c.reasons } : { eligible: false, reasons: ['not available'] };
+    return c ? { eligible: c.eligible, reasons: c.reasons } : { eligible: false, reasons: [t('timeline.notAvailable')] };
   };
-  const onAssign = (t: Target) => setTarget(t);
-  const liveTypes = types.data.filter((t) => !t.archived || waiting.has(t.id));
+  const onAssign = (to: Target) => setTarget(to);
+  const liveTypes = types.data.filter((type) => !type.archived || waiting.has(type.id));
   const row = { range, now, timeZone: me.timeZone };
 
   return (
     <Stack gap="sm">
       <Group justify="space-between">
-        <Title order={2}>Timeline</Title>
+        <Title order={2}>{t('timeline.title')}</Title>
         <Group gap="xs">
           <Badge color="blue.8" variant="filled">
-            on a job (hatched: typical time to go)
+            {t('timeline.legend.active')}
           </Badge>
           <Badge color="grape.8" variant="filled">
-            scheduled
+            {t('timeline.legend.scheduled')}
           </Badge>
           <Badge color="gray" variant="default">
-            waiting
+            {t('timeline.legend.waiting')}
           </Badge>
           {(['shift', 'leave', 'maintenance'] as const).map((kind) => (
             <Badge
@@ -475,11 +491,10 @@ export function TimelinePage() {
         <Paper withBorder p="xs" data-testid="picked" style={{ borderColor: 'var(--mantine-color-teal-7)' }}>
           <Group justify="space-between">
             <Text size="sm">
-              <b>Assigning {picked.workOrderNumber}.</b> Drop it on a highlighted row, or press “Assign here”. Greyed rows say why they
-              cannot take it.
+              <b>{t('timeline.picked.assigning', { workOrder: picked.workOrderNumber })}</b> {t('timeline.picked.help')}
             </Text>
             <Button size="compact-sm" variant="default" onClick={() => setPicked(null)}>
-              Put it back
+              {t('timeline.picked.putBack')}
             </Button>
           </Group>
         </Paper>
@@ -504,7 +519,7 @@ export function TimelinePage() {
                     {type.code} — {type.name}
                   </Title>
                   <Text size="xs" c="gray.8">
-                    {w?.queued.length ?? 0} waiting · {w?.scheduled.length ?? 0} scheduled
+                    {t('timeline.typeCounts', { waiting: w?.queued.length ?? 0, scheduled: w?.scheduled.length ?? 0 })}
                   </Text>
                 </Box>
                 <Box style={{ position: 'relative', flex: 1, alignSelf: 'stretch', minHeight: 30 }}>
@@ -521,7 +536,7 @@ export function TimelinePage() {
                   key={e.id}
                   testId={`row-equipment-${e.id}`}
                   label={e.assetTag}
-                  sub={`${e.name} · ${e.status}`}
+                  sub={`${e.name} · ${t(`timeline.equipmentStatus.${e.status}`)}`}
                   bars={byEquipment.get(e.id) ?? []}
                   bands={planned.byEquipment.get(e.id) ?? []}
                   planNote={sayPlan(planStateOf(planned.byEquipment.get(e.id), now), me.timeZone)}
@@ -534,10 +549,10 @@ export function TimelinePage() {
             </Box>
           );
         })}
-        <Box component="section" aria-label="Drivers">
+        <Box component="section" aria-label={t('timeline.drivers')}>
           <Box px="xs" py={4} style={{ background: 'var(--mantine-color-gray-1)', borderBottom: '1px solid var(--mantine-color-gray-3)' }}>
             <Title order={3} size="sm">
-              Drivers
+              {t('timeline.drivers')}
             </Title>
           </Box>
           {drivers.data
@@ -547,7 +562,7 @@ export function TimelinePage() {
                 key={d.id}
                 testId={`row-driver-${d.id}`}
                 label={d.name}
-                sub={`${d.dutyStatus === 'on_duty' ? 'on duty' : 'off duty'}${d.qualifications.length ? ` · ${d.qualifications.map((q) => (q.expired ? `${q.code} (expired)` : q.code)).join(', ')}` : ''}`}
+                sub={`${d.dutyStatus === 'on_duty' ? t('timeline.onDuty') : t('timeline.offDuty')}${d.qualifications.length ? ` · ${d.qualifications.map((q) => (q.expired ? t('timeline.expired', { code: q.code }) : q.code)).join(', ')}` : ''}`}
                 bars={byDriver.get(d.id) ?? []}
                 bands={planned.byDriver.get(d.id) ?? []}
                 planNote={sayPlan(planStateOf(planned.byDriver.get(d.id), now), me.timeZone)}

@@ -42,7 +42,7 @@ export function WorkOrderDetailPage() {
   return (
     <Stack maw={900}>
       <Anchor component={Link} to="/dispatch" size="sm">
-        ← Board
+        {t('workOrderPage.back')}
       </Anchor>
       <Group>
         <Title order={1} size="h2">
@@ -69,13 +69,13 @@ export function WorkOrderDetailPage() {
       <Card withBorder data-testid="attachments">
         <Group justify="space-between">
           <Title order={3} size="h4">
-            Attachments
+            {t('workOrderPage.attachments')}
           </Title>
           {canEdit ? (
             <FileButton onChange={(f) => f && upload.mutate(f, { onError: fail })}>
               {(props) => (
                 <Button {...props} size="xs" leftSection={<IconUpload size={14} />} loading={upload.isPending}>
-                  Attach a file
+                  {t('workOrderPage.attach')}
                 </Button>
               )}
             </FileButton>
@@ -106,7 +106,7 @@ export function WorkOrderDetailPage() {
                       leftSection={<IconTrash size={12} />}
                       onClick={() => remove.mutate(f.id, { onError: fail })}
                     >
-                      Delete
+                      {t('workOrderPage.delete')}
                     </Button>
                   ) : null}
                 </Table.Td>
@@ -116,14 +116,14 @@ export function WorkOrderDetailPage() {
         </Table>
         {files.data?.items.length === 0 ? (
           <Text size="sm" c="dimmed">
-            No files. PDF, images, Office documents or text, up to 10 MB each.
+            {t('workOrderPage.noFiles')}
           </Text>
         ) : null}
       </Card>
 
       <Card withBorder data-testid="related">
         <Title order={3} size="h4">
-          Related work orders
+          {t('workOrderPage.related')}
         </Title>
         <Stack gap={4} mt="xs">
           {(related.data?.items ?? []).map((r) => (
@@ -138,21 +138,21 @@ export function WorkOrderDetailPage() {
                   color="red"
                   onClick={() => link.mutate({ number: r.number, relatedId: r.id, unlink: true }, { onError: fail })}
                 >
-                  Unlink
+                  {t('workOrderPage.unlink')}
                 </Button>
               ) : null}
             </Group>
           ))}
           {related.data?.items.length === 0 ? (
             <Text size="sm" c="dimmed">
-              None. A job needing several machines can be entered as several work orders and linked here.
+              {t('workOrderPage.noRelated')}
             </Text>
           ) : null}
         </Stack>
         {canEdit ? (
           <Group mt="sm" align="end">
             <TextInput
-              label="Link to work order number"
+              label={t('workOrderPage.linkTo')}
               placeholder="WO-2026-000123"
               value={linkTo}
               onChange={(e) => setLinkTo(e.currentTarget.value)}
@@ -163,7 +163,7 @@ export function WorkOrderDetailPage() {
               loading={link.isPending}
               onClick={() => link.mutate({ number: linkTo.trim() }, { onSuccess: () => setLinkTo(''), onError: fail })}
             >
-              Link
+              {t('workOrderPage.link')}
             </Button>
           </Group>
         ) : null}

@@ -21,6 +21,7 @@ import { useDebouncedValue } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { IconPencil, IconPlus, IconSearch } from '@tabler/icons-react';
 import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
+import { useTranslation } from 'react-i18next';
 import { api, formErrorsOf, request } from '../../../lib/api';
 import { zodValidate } from '../../../lib/forms';
 import { EmptyState, ErrorState, LoadingState, ProblemAlert } from '../../../ui/States';
@@ -107,6 +108,7 @@ function ResourceForm<Item, F extends Record<string, unknown>>({
   onDone: () => void;
   onCreated?: (created: unknown) => void;
 }) {
+  const { t } = useTranslation();
   const client = useQueryClient();
   const isNew = item === null;
   const schema = isNew ? spec.createSchema : spec.updateSchema;
@@ -128,7 +130,7 @@ function ResourceForm<Item, F extends Record<string, unknown>>({
     onSuccess: async (result) => {
       await client.invalidateQueries({ queryKey: spec.queryKey });
       if (isNew) onCreated?.(result.data);
-      notifications.show({ color: 'teal', message: `${spec.singular} ${isNew ? 'created' : 'saved'}` });
+      notifications.show({ color: 'teal', message: t(isNew ? 'admin.list.created' : 'admin.list.saved', { what: spec.singular }) });
       onDone();
     },
     onError: (error) => {
@@ -151,10 +153,10 @@ function ResourceForm<Item, F extends Record<string, unknown>>({
           ))}
         <Group justify="flex-end" mt="sm">
           <Button variant="default" onClick={onDone}>
-            Cancel
+            {t('common.cancel')}
           </Button>
           <Button type="submit" loading={save.isPending}>
-            {isNew ? 'Create' : 'Save'}
+            {isNew ? t('admin.list.create') : t('admin.list.save')}
           </Button>
         </Group>
       </Stack>
@@ -177,6 +179,7 @@ export function ResourceAdmin<Item, F extends Record<string, unknown>>({
   /** Called with the server's answer to a create (e.g. an invitation link to show). */
   onCreated?: (created: unknown) => void;
 }) {
+  const { t } = useTranslation();
   const [search, setSearch] = useState('');
   const [q] = useDebouncedValue(search.trim(), 250);
   const list = useResourceList<Item>(spec.queryKey, spec.path, { ...spec.listQuery, q: q || undefined });
@@ -188,8 +191,8 @@ export function ResourceAdmin<Item, F extends Record<string, unknown>>({
         <Title order={3}>{spec.title}</Title>
         <Group gap="xs">
           <TextInput
-            aria-label={`Search ${spec.title.toLowerCase()}`}
-            placeholder="Search"
+            aria-label={t('admin.list.searchLabel', { what: spec.title.toLowerCase() })}
+            placeholder={t('admin.list.search')}
             leftSection={<IconSearch size={14} />}
             value={search}
             onChange={(e) => setSearch(e.currentTarget.value)}
@@ -198,7 +201,7 @@ export function ResourceAdmin<Item, F extends Record<string, unknown>>({
           {actions}
           {canEdit ? (
             <Button leftSection={<IconPlus size={16} />} onClick={() => setEditing({ item: null })}>
-              New {spec.singular.toLowerCase()}
+              {t('admin.list.new', { what: spec.singular.toLowerCase() })}
             </Button>
           ) : null}
         </Group>
@@ -208,10 +211,10 @@ export function ResourceAdmin<Item, F extends Record<string, unknown>>({
       ) : list.error ? (
         <ErrorState error={list.error} onRetry={() => void list.refetch()} />
       ) : items.length === 0 && q ? (
-        <EmptyState title={`Nothing matches “${q}”`} />
+        <EmptyState title={t('admin.list.noMatch', { q })} />
       ) : items.length === 0 ? (
-        <EmptyState title={`No ${spec.title.toLowerCase()} yet`}>
-          {canEdit ? `Create the first ${spec.singular.toLowerCase()}.` : null}
+        <EmptyState title={t('admin.list.none', { what: spec.title.toLowerCase() })}>
+          {canEdit ? t('admin.list.createFirst', { what: spec.singular.toLowerCase() }) : null}
         </EmptyState>
       ) : (
         <Paper withBorder>
@@ -241,7 +244,7 @@ export function ResourceAdmin<Item, F extends Record<string, unknown>>({
                               leftSection={<IconPencil size={14} />}
                               onClick={() => setEditing({ item })}
                             >
-                              Edit
+                              {t('admin.list.edit')}
                             </Button>
                           ) : null}
                           {rowActions?.(item)}
@@ -256,7 +259,7 @@ export function ResourceAdmin<Item, F extends Record<string, unknown>>({
           {list.hasNextPage ? (
             <Group justify="center" p="sm">
               <Button variant="light" loading={list.isFetchingNextPage} onClick={() => void list.fetchNextPage()}>
-                Load more
+                {t('admin.list.loadMore')}
               </Button>
             </Group>
           ) : null}
@@ -265,13 +268,13 @@ export function ResourceAdmin<Item, F extends Record<string, unknown>>({
       <Modal
         opened={editing !== null}
         onClose={() => setEditing(null)}
-        title={editing?.item ? `Edit ${spec.singular.toLowerCase()}` : `New ${spec.singular.toLowerCase()}`}
+        title={t(editing?.item ? 'admin.list.editTitle' : 'admin.list.new', { what: spec.singular.toLowerCase() })}
         size="lg"
       >
         {editing ? <ResourceForm spec={spec} item={editing.item} onDone={() => setEditing(null)} onCreated={onCreated} /> : null}
       </Modal>
       <Text size="xs" c="dimmed">
-        {items.length} shown
+        {t('admin.list.shown', { n: items.length })}
       </Text>
     </Stack>
   );

@@ -11,7 +11,8 @@ const EQUIPMENT_COLOR: Record<string, string> = { available: 'teal', dispatched:
 const SOON_MS = 30 * 86_400_000;
 
 function EquipmentTable({ items, onDamaged }: { items: PanelEquipment[]; onDamaged: (e: PanelEquipment) => void }) {
-  if (items.length === 0) return <EmptyState title="No equipment" />;
+  const { t } = useTranslation();
+  if (items.length === 0) return <EmptyState title={t('resourcePanel.noEquipment')} />;
   return (
     <Table verticalSpacing={4} data-testid="equipment-panel">
       <Table.Tbody>
@@ -27,7 +28,7 @@ function EquipmentTable({ items, onDamaged }: { items: PanelEquipment[]; onDamag
             </Table.Td>
             <Table.Td>
               <Badge size="sm" variant="dot" color={EQUIPMENT_COLOR[e.status] ?? 'gray'}>
-                {e.status}
+                {t(`resourcePanel.equipmentStatus.${e.status}`, { defaultValue: e.status })}
               </Badge>
               {e.busyWith ? (
                 <Text size="xs" c="dimmed">
@@ -38,7 +39,7 @@ function EquipmentTable({ items, onDamaged }: { items: PanelEquipment[]; onDamag
             <Table.Td>
               {e.status === 'available' || e.status === 'dispatched' ? (
                 <Button size="compact-xs" variant="default" onClick={() => onDamaged(e)}>
-                  Mark damaged
+                  {t('resourcePanel.markDamaged')}
                 </Button>
               ) : null}
             </Table.Td>
@@ -52,7 +53,7 @@ function EquipmentTable({ items, onDamaged }: { items: PanelEquipment[]; onDamag
 function DriverTable({ items, onDuty }: { items: PanelDriver[]; onDuty: (d: PanelDriver, onDuty: boolean) => void }) {
   const { t } = useTranslation();
   const { timeZone } = useMe();
-  if (items.length === 0) return <EmptyState title="No drivers" />;
+  if (items.length === 0) return <EmptyState title={t('resourcePanel.noDrivers')} />;
   return (
     <Table verticalSpacing={4} data-testid="driver-panel">
       <Table.Tbody>
@@ -65,7 +66,7 @@ function DriverTable({ items, onDuty }: { items: PanelDriver[]; onDuty: (d: Pane
                   {d.name}
                 </Text>
                 <Text size="xs" c="dimmed">
-                  {d.qualifications.map((q) => q.code).join(', ') || 'no qualifications'}
+                  {d.qualifications.map((q) => q.code).join(', ') || t('resourcePanel.noQualifications')}
                 </Text>
                 {expiring.map((q) =>
                   new Date(q.expiresAt ?? 0).getTime() <= Date.now() ? (
@@ -81,7 +82,7 @@ function DriverTable({ items, onDuty }: { items: PanelDriver[]; onDuty: (d: Pane
               </Table.Td>
               <Table.Td>
                 <Badge size="sm" variant="dot" color={d.busyWith ? 'blue' : d.dutyStatus === 'on_duty' ? 'teal' : 'gray'}>
-                  {d.busyWith ? 'busy' : d.dutyStatus === 'on_duty' ? 'free' : 'off duty'}
+                  {d.busyWith ? t('resourcePanel.busy') : d.dutyStatus === 'on_duty' ? t('resourcePanel.free') : t('resourcePanel.offDuty')}
                 </Badge>
                 {d.busyWith ? (
                   <Text size="xs" c="dimmed">
@@ -91,7 +92,7 @@ function DriverTable({ items, onDuty }: { items: PanelDriver[]; onDuty: (d: Pane
               </Table.Td>
               <Table.Td>
                 <Button size="compact-xs" variant="default" onClick={() => onDuty(d, d.dutyStatus !== 'on_duty')}>
-                  {d.dutyStatus === 'on_duty' ? 'Mark unavailable' : 'Back on duty'}
+                  {d.dutyStatus === 'on_duty' ? t('resourcePanel.markUnavailable') : t('resourcePanel.backOnDuty')}
                 </Button>
               </Table.Td>
             </Table.Tr>
@@ -115,8 +116,8 @@ export function ResourcePanel() {
     <Paper withBorder p="xs">
       <Tabs defaultValue="equipment">
         <Tabs.List>
-          <Tabs.Tab value="equipment">Equipment</Tabs.Tab>
-          <Tabs.Tab value="drivers">Drivers</Tabs.Tab>
+          <Tabs.Tab value="equipment">{t('resourcePanel.equipment')}</Tabs.Tab>
+          <Tabs.Tab value="drivers">{t('resourcePanel.drivers')}</Tabs.Tab>
         </Tabs.List>
         <ScrollArea.Autosize mah="70vh">
           <Tabs.Panel value="equipment" pt="xs">
@@ -143,10 +144,10 @@ export function ResourcePanel() {
         <ActionDialog
           opened
           onClose={() => setDialog(null)}
-          title={`Mark ${dialog.e.name} damaged`}
-          description="It goes to maintenance; only an administrator returns it to service."
-          fields={[{ kind: 'reason', label: 'What is damaged', required: true }]}
-          confirmLabel="Send to maintenance"
+          title={t('resourcePanel.damaged.title', { name: dialog.e.name })}
+          description={t('resourcePanel.damaged.description')}
+          fields={[{ kind: 'reason', label: t('resourcePanel.damaged.what'), required: true }]}
+          confirmLabel={t('resourcePanel.damaged.submit')}
           danger
           doneMessage={t('resources.sentToMaintenance', { name: dialog.e.name })}
           failedTitle={t('resources.notChanged', { name: dialog.e.name })}
@@ -157,9 +158,9 @@ export function ResourcePanel() {
         <ActionDialog
           opened
           onClose={() => setDialog(null)}
-          title={dialog.onDuty ? `${dialog.d.name} back on duty` : `Mark ${dialog.d.name} unavailable`}
-          fields={dialog.onDuty ? [] : [{ kind: 'reason', label: 'Reason (e.g. sick)', required: false }]}
-          confirmLabel={dialog.onDuty ? 'Back on duty' : 'Mark unavailable'}
+          title={t(dialog.onDuty ? 'resourcePanel.duty.backTitle' : 'resourcePanel.duty.offTitle', { name: dialog.d.name })}
+          fields={dialog.onDuty ? [] : [{ kind: 'reason', label: t('resourcePanel.duty.reason'), required: false }]}
+          confirmLabel={dialog.onDuty ? t('resourcePanel.backOnDuty') : t('resourcePanel.markUnavailable')}
           doneMessage={t(dialog.onDuty ? 'resources.backOnDuty' : 'resources.offDuty', { name: dialog.d.name })}
           failedTitle={t('resources.notChanged', { name: dialog.d.name })}
           onSubmit={(v) => duty.mutateAsync({ id: dialog.d.id, version: dialog.d.version, onDuty: dialog.onDuty, note: v.reason })}

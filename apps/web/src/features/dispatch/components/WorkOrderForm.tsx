@@ -17,6 +17,7 @@ import { useForm } from '@mantine/form';
 import { notifications } from '@mantine/notifications';
 import { IconPlus, IconTrash } from '@tabler/icons-react';
 import type { CapacityCheck } from '@yardmaster/contracts';
+import { useTranslation } from 'react-i18next';
 import { useMe } from '../../../app/session';
 import { formErrorsOf, messageOf } from '../../../lib/api';
 import { useCapacityPreview } from '../../planning/api';
@@ -46,6 +47,7 @@ function capacityCheckOf(v: Values): CapacityCheck | null {
 }
 
 export function WorkOrderForm({ opened, onClose }: { opened: boolean; onClose: () => void }) {
+  const { t } = useTranslation();
   const sites = useSiteOptions();
   const types = useEquipmentTypeOptions();
   const create = useCreateWorkOrder();
@@ -61,12 +63,13 @@ export function WorkOrderForm({ opened, onClose }: { opened: boolean; onClose: (
       lines: [{ equipmentTypeId: null, quantity: 1 }],
     },
     validate: {
-      siteId: (v) => (v ? null : 'choose a site'),
-      description: (v) => (v.trim() === '' ? 'required' : v.trim().length > 5000 ? 'at most 5000 characters' : null),
-      requestedStart: (v, all) => (all.start === 'later' && !v ? 'give the start time' : null),
+      siteId: (v) => (v ? null : t('workOrderForm.errors.site')),
+      description: (v) =>
+        v.trim() === '' ? t('workOrderForm.errors.required') : v.trim().length > 5000 ? t('workOrderForm.errors.tooLong') : null,
+      requestedStart: (v, all) => (all.start === 'later' && !v ? t('workOrderForm.errors.start') : null),
       lines: {
-        equipmentTypeId: (v) => (v ? null : 'choose an equipment type'),
-        quantity: (v) => (Number.isInteger(v) && v >= 1 && v <= 100 ? null : '1 to 100'),
+        equipmentTypeId: (v) => (v ? null : t('workOrderForm.errors.type')),
+        quantity: (v) => (Number.isInteger(v) && v >= 1 && v <= 100 ? null : t('workOrderForm.errors.quantity')),
       },
     },
   });
@@ -84,11 +87,11 @@ export function WorkOrderForm({ opened, onClose }: { opened: boolean; onClose: (
       },
       {
         onSuccess: (wo) => {
-          notifications.show({ color: 'teal', title: 'Work order created', message: wo.number });
+          notifications.show({ color: 'teal', title: t('workOrderForm.created'), message: wo.number });
           // Files chosen with the order are attached now; a refused one (type, size) is named.
           for (const file of files) {
             uploadAttachment(wo.id, file).catch((e: unknown) =>
-              notifications.show({ color: 'red', title: `${file.name} not attached`, message: messageOf(e) }),
+              notifications.show({ color: 'red', title: t('workOrderForm.notAttached', { name: file.name }), message: messageOf(e) }),
             );
           }
           setFiles([]);
@@ -100,23 +103,23 @@ export function WorkOrderForm({ opened, onClose }: { opened: boolean; onClose: (
     ),
   );
   return (
-    <Modal opened={opened} onClose={onClose} title="New work order" size="lg">
+    <Modal opened={opened} onClose={onClose} title={t('workOrderForm.title')} size="lg">
       <form onSubmit={submit} noValidate>
         <Stack gap="sm">
           <Select
-            label="Site"
+            label={t('workOrderForm.site')}
             withAsterisk
             searchable
-            placeholder="Search sites"
+            placeholder={t('workOrderForm.searchSites')}
             data={sites.data ?? []}
-            nothingFoundMessage={sites.isPending ? 'Loading…' : 'No site matches'}
+            nothingFoundMessage={sites.isPending ? t('common.loading') : t('workOrderForm.noSite')}
             {...form.getInputProps('siteId')}
             data-autofocus
           />
-          <Textarea label="Description" withAsterisk autosize minRows={2} {...form.getInputProps('description')} />
+          <Textarea label={t('workOrderForm.description')} withAsterisk autosize minRows={2} {...form.getInputProps('description')} />
           <FileInput
-            label="Attachments"
-            description="Delivery details, drawings: PDF, images, Office or text, up to 10 MB each"
+            label={t('workOrderForm.attachments')}
+            description={t('workOrderForm.attachmentsHelp')}
             multiple
             clearable
             value={files}
@@ -125,49 +128,49 @@ export function WorkOrderForm({ opened, onClose }: { opened: boolean; onClose: (
           <Group grow align="flex-start">
             <Stack gap={4}>
               <Text size="sm" fw={500}>
-                Priority
+                {t('workOrderForm.priority')}
               </Text>
               <SegmentedControl
                 data={[
-                  { value: 'urgent', label: 'Urgent' },
-                  { value: 'standard', label: 'Standard' },
-                  { value: 'low', label: 'Low' },
+                  { value: 'urgent', label: t('priority.urgent') },
+                  { value: 'standard', label: t('priority.standard') },
+                  { value: 'low', label: t('priority.low') },
                 ]}
                 {...form.getInputProps('priority')}
               />
             </Stack>
             <Stack gap={4}>
               <Text size="sm" fw={500}>
-                Start
+                {t('workOrderForm.start')}
               </Text>
               <SegmentedControl
                 data={[
-                  { value: 'now', label: 'Now' },
-                  { value: 'later', label: 'Later' },
+                  { value: 'now', label: t('workOrderForm.now') },
+                  { value: 'later', label: t('workOrderForm.later') },
                 ]}
                 {...form.getInputProps('start')}
               />
             </Stack>
           </Group>
           {form.values.start === 'later' ? (
-            <TextInput type="datetime-local" label="Requested start" {...form.getInputProps('requestedStart')} />
+            <TextInput type="datetime-local" label={t('workOrderForm.requestedStart')} {...form.getInputProps('requestedStart')} />
           ) : null}
           <Text size="sm" fw={500}>
-            Lines
+            {t('workOrderForm.lines')}
           </Text>
           {form.values.lines.map((_, i) => (
             <Group key={i} align="flex-start" wrap="nowrap">
               <Select
                 style={{ flex: 1 }}
-                aria-label={`Equipment type of line ${i + 1}`}
-                placeholder="Equipment type"
+                aria-label={t('workOrderForm.typeOfLine', { n: i + 1 })}
+                placeholder={t('workOrderForm.equipmentType')}
                 searchable
                 data={types.data ?? []}
                 {...form.getInputProps(`lines.${i}.equipmentTypeId`)}
               />
               <NumberInput
                 w={90}
-                aria-label={`Quantity of line ${i + 1}`}
+                aria-label={t('workOrderForm.quantityOfLine', { n: i + 1 })}
                 min={1}
                 max={50}
                 {...form.getInputProps(`lines.${i}.quantity`)}
@@ -176,7 +179,7 @@ export function WorkOrderForm({ opened, onClose }: { opened: boolean; onClose: (
                 variant="subtle"
                 color="red"
                 mt={6}
-                aria-label="Remove line"
+                aria-label={t('workOrderForm.removeLine')}
                 disabled={form.values.lines.length === 1}
                 onClick={() => form.removeListItem('lines', i)}
               >
@@ -191,20 +194,20 @@ export function WorkOrderForm({ opened, onClose }: { opened: boolean; onClose: (
               leftSection={<IconPlus size={14} />}
               onClick={() => form.insertListItem('lines', { equipmentTypeId: null, quantity: 1 })}
             >
-              Add line
+              {t('workOrderForm.addLine')}
             </Button>
           </Group>
           {check ? <CapacityNotice preview={preview} at={check.at} timeZone={me.timeZone} /> : null}
           {create.error &&
           Object.keys(formErrorsOf(create.error, ['siteId', 'description', 'priority', 'requestedStart', 'lines']).fields).length === 0 ? (
-            <ProblemAlert error={create.error} title="Not created" />
+            <ProblemAlert error={create.error} title={t('workOrderForm.notCreated')} />
           ) : null}
           <Group justify="flex-end">
             <Button variant="default" onClick={onClose}>
-              Cancel
+              {t('common.cancel')}
             </Button>
             <Button type="submit" loading={create.isPending}>
-              Create work order
+              {t('workOrderForm.submit')}
             </Button>
           </Group>
         </Stack>
