@@ -123,7 +123,7 @@ export function Layout() {
                   key={item.path}
                   component={RouterNavLink}
                   to={item.path}
-                  label={item.label}
+                  label={t(item.labelKey)}
                   leftSection={<Icon size={18} />}
                   active={location.pathname.startsWith(item.path)}
                   onClick={close}

@@ -1,17 +1,18 @@
 import type { Role } from '@yardmaster/contracts';
 
-export type NavItem = { path: string; label: string; roles: readonly Role[] };
+/** `labelKey`: the menu label's key in the message catalogue (`nav.*`). */
+export type NavItem = { path: string; labelKey: string; roles: readonly Role[] };
 
 /** Navigation by role: each section lists who may open it. */
 export const NAV: readonly NavItem[] = [
-  { path: '/dispatch', label: 'Dispatcher console', roles: ['dispatcher', 'admin'] },
-  { path: '/timeline', label: 'Timeline', roles: ['dispatcher', 'admin'] },
-  { path: '/map', label: 'Map', roles: ['dispatcher', 'admin'] },
-  { path: '/driver', label: 'My dispatches', roles: ['driver'] },
-  { path: '/admin', label: 'Administration', roles: ['admin'] },
-  { path: '/reports', label: 'Reports', roles: ['admin', 'dispatcher', 'viewer', 'driver'] },
-  { path: '/planning', label: 'Planning', roles: ['admin', 'dispatcher', 'viewer', 'driver'] },
-  { path: '/audit', label: 'Audit', roles: ['admin', 'viewer'] },
+  { path: '/dispatch', labelKey: 'nav.dispatch', roles: ['dispatcher', 'admin'] },
+  { path: '/timeline', labelKey: 'nav.timeline', roles: ['dispatcher', 'admin'] },
+  { path: '/map', labelKey: 'nav.map', roles: ['dispatcher', 'admin'] },
+  { path: '/driver', labelKey: 'nav.driver', roles: ['driver'] },
+  { path: '/admin', labelKey: 'nav.admin', roles: ['admin'] },
+  { path: '/reports', labelKey: 'nav.reports', roles: ['admin', 'dispatcher', 'viewer', 'driver'] },
+  { path: '/planning', labelKey: 'nav.planning', roles: ['admin', 'dispatcher', 'viewer', 'driver'] },
+  { path: '/audit', labelKey: 'nav.audit', roles: ['admin', 'viewer'] },
 ];
 
 export function navFor(roles: readonly Role[]): NavItem[] {

@@ -2,6 +2,7 @@
  * The dispatcher board's view of the dispatch lifecycle (DESIGN §5.1): which column a dispatch
  * sits in and what a dispatcher may do with it. Pure, so the rules are tested without a browser.
  */
+import { t } from '../../i18n';
 import {
   ACTIVE_DISPATCH_STATUSES,
   canMove,
@@ -49,17 +50,10 @@ export function actionsFor(status: DispatchStatus): DispatcherAction[] {
   }).map(([action]) => action);
 }
 
-const STEP_LABELS: Partial<Record<DispatchStatus, string>> = {
-  en_route: 'Start driving (en route)',
-  on_site: 'Arrived on site',
-  returning: 'Leaving site (returning)',
-  completed: 'Complete',
-};
-
 /** The driver's next step from a status (from the state machine), or null when the driver has nothing to do. */
 export function nextDriverStep(status: DispatchStatus): { to: DispatchStatus; label: string } | null {
   const to = nextStepFrom(status);
-  return to ? { to, label: STEP_LABELS[to] ?? to } : null;
+  return to ? { to, label: t(`driver.nextStep.${to}`, { defaultValue: to }) } : null;
 }
 
 const PRIORITY_RANK: Record<Priority, number> = { urgent: 0, standard: 1, low: 2 };
@@ -74,8 +68,9 @@ export function byQueueOrder<T extends { priority: Priority; queuedAt?: string |
 
 export const PRIORITY_COLOR: Record<Priority, string> = { urgent: 'red', standard: 'blue', low: 'gray' };
 
+/** A status in words, lower case ("en route"), from the catalogue (`driver.statusWord`). */
 export function statusLabel(status: string): string {
-  return status.replace(/_/g, ' ');
+  return t(`driver.statusWord.${status}`, { defaultValue: status.replace(/_/g, ' ') });
 }
 
 /** What a card on the board shows; the feature's api.ts maps the server's shapes to it. */

@@ -1,4 +1,5 @@
 import type { DispatchStatus, DriverActionKind, DriverActionResult } from '@yardmaster/contracts';
+import { t } from '../../i18n';
 
 /** A proof file waiting to be uploaded with its completion (photos are already resized on the phone). */
 export type QueuedFile = { id: string; blob: Blob; contentType: string };
@@ -80,7 +81,7 @@ export async function flushQueue(
     if (answer.kind === 'problem') {
       await io.update({ ...item, state: 'failed', problem: answer.detail, proof: undefined });
     } else if (answer.result.outcome === 'refused') {
-      await io.update({ ...item, state: 'refused', problem: answer.result.reason ?? 'refused by the server', proof: undefined });
+      await io.update({ ...item, state: 'refused', problem: answer.result.reason ?? t('driver.notAccepted'), proof: undefined });
       onAnswer(item, answer.result);
     } else {
       await io.remove(item.seq);

@@ -1,4 +1,5 @@
 import type { Board, Driver, Equipment, Site } from '@yardmaster/contracts';
+import { t } from '../../i18n';
 
 export type MapPoint = {
   kind: 'site' | 'equipment' | 'driver';
@@ -27,7 +28,7 @@ export function pointsOf(sites: Site[], equipment: Equipment[], drivers: Driver[
       kind: 'site',
       id: s.id,
       label: s.name,
-      detail: wos.length ? `${wos.length} waiting: ${wos.join(', ')}` : 'nothing waiting',
+      detail: wos.length ? t('map.points.waiting', { count: wos.length, numbers: wos.join(', ') }) : t('map.points.nothingWaiting'),
       lat: s.position.lat,
       lng: s.position.lng,
       queued: wos.length,
@@ -41,7 +42,7 @@ export function pointsOf(sites: Site[], equipment: Equipment[], drivers: Driver[
       kind: 'equipment',
       id: e.id,
       label: e.assetTag,
-      detail: `${e.name} · ${job ? `on ${job}` : e.status}${e.position ? '' : ' · at home'}`,
+      detail: `${e.name} · ${job ? t('map.points.onJob', { job }) : e.status}${e.position ? '' : t('map.points.atHome')}`,
       lat: at.lat,
       lng: at.lng,
       queued: 0,
@@ -54,7 +55,7 @@ export function pointsOf(sites: Site[], equipment: Equipment[], drivers: Driver[
       kind: 'driver',
       id: d.id,
       label: d.name,
-      detail: job ? `on ${job}` : d.dutyStatus === 'on_duty' ? 'on duty, free' : 'off duty',
+      detail: job ? t('map.points.onJob', { job }) : t(d.dutyStatus === 'on_duty' ? 'map.points.onDutyFree' : 'map.points.offDuty'),
       lat: d.position.lat,
       lng: d.position.lng,
       queued: 0,
