@@ -54,7 +54,11 @@ describe(`tenant locale setting on ${testDbKind()}`, () => {
     expect((await me('admin', other.slug)).tenant?.locale).toBe('en-GB');
     const events = await withTenant(database.db, tenant.slug, (tx) => listAuditEvents(tx, { action: 'settings.locale_updated' }));
     expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ actor: { subject: `admin-${tenant.slug}` }, before: { locale: 'en-GB' }, after: { locale: 'de-DE' } });
+    expect(events[0]).toMatchObject({
+      actor: { subject: `admin-${tenant.slug}` },
+      before: { locale: 'en-GB' },
+      after: { locale: 'de-DE' },
+    });
   });
 
   it('refuses a tag outside the supported list with 422 naming the field, and changes nothing', async () => {

@@ -1,4 +1,11 @@
-import { DEFAULT_LOCALE, LocaleSchema, LocaleSettingsSchema, SUPPORTED_LOCALES, type Locale, type LocaleSettings } from '@yardmaster/contracts';
+import {
+  DEFAULT_LOCALE,
+  LocaleSchema,
+  LocaleSettingsSchema,
+  SUPPORTED_LOCALES,
+  type Locale,
+  type LocaleSettings,
+} from '@yardmaster/contracts';
 import type { Caller } from '../../platform/caller.js';
 import type { TenantTx } from '../../platform/db/index.js';
 import { unprocessable } from '../../platform/errors.js';
