@@ -13,6 +13,11 @@ import 'dayjs/locale/pl';
 import { useSession } from '../app/session';
 import { dateEntryOf, formatTypedDate, parseTypedDate } from '../lib/date-entry';
 
+/** A calendar day's name for screen readers, the locale's long date ('15. März 2027'). */
+function dayLabel(day: string, locale: string): string {
+  return new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(`${day.slice(0, 10)}T00:00:00Z`));
+}
+
 export type DateFieldProps = Omit<DateInputProps, 'value' | 'defaultValue' | 'onChange' | 'valueFormat' | 'dateParser' | 'locale'> & {
   /** The day as 'YYYY-MM-DD' ('' or null: none), as the API and the forms hold it. */
   value?: string | null;
@@ -44,6 +49,7 @@ export function DateField({ value, onChange, onClick, onKeyDown, onBlur, popover
         onChange={(day) => onChange(day ?? '')}
         valueFormat={(day) => formatTypedDate(day, entry.pattern)}
         dateParser={(typed) => parseTypedDate(typed, entry.pattern)}
+        // The month and year buttons keep their visible text ("März 2027") as their name.
         ariaLabels={{
           previousMonth: t('dates.previousMonth'),
           nextMonth: t('dates.nextMonth'),
@@ -51,9 +57,10 @@ export function DateField({ value, onChange, onClick, onKeyDown, onBlur, popover
           nextYear: t('dates.nextYear'),
           previousDecade: t('dates.previousDecade'),
           nextDecade: t('dates.nextDecade'),
-          monthLevelControl: t('dates.chooseMonth'),
-          yearLevelControl: t('dates.chooseYear'),
         }}
+        // While the calendar is open, Escape closes it and not the dialog around the field (as Mantine's own pickers do).
+        data-mantine-stop-propagation={calendarOpen ? 'true' : undefined}
+        getDayAriaLabel={(day) => dayLabel(day, locale)}
         onClick={(event) => {
           onClick?.(event);
           setCalendarOpen(true);
@@ -61,11 +68,7 @@ export function DateField({ value, onChange, onClick, onKeyDown, onBlur, popover
         onKeyDown={(event) => {
           onKeyDown?.(event);
           if (event.key === 'ArrowDown') setCalendarOpen(true);
-          if (event.key === 'Escape' && calendarOpen) {
-            // Closes the calendar only, not the dialog the field is in.
-            event.stopPropagation();
-            setCalendarOpen(false);
-          }
+          if (event.key === 'Escape') setCalendarOpen(false);
         }}
         onBlur={(event) => {
           onBlur?.(event);
