@@ -38,6 +38,7 @@ import { isEntityVisible, regionsRoutes } from './modules/regions/index.js';
 import { dispatchRoutes, wireDispatchToCapacity } from './modules/dispatch/index.js';
 import { importsRoutes } from './modules/imports/index.js';
 import { alertsRoutes } from './modules/alerts/index.js';
+import { localeRoutes } from './modules/locale/index.js';
 import { memberAccountsRoutes, usersRoutes } from './modules/users/index.js';
 import { integrationsRoutes } from './modules/integrations/index.js';
 import { planningRoutes } from './modules/planning/index.js';
@@ -161,6 +162,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(regionsRoutes(database));
   await app.register(importsRoutes(database));
   await app.register(alertsRoutes(database));
+  await app.register(localeRoutes(database));
   await app.register(dispatchRoutes(database, { sweepIntervalMs: options.sweepIntervalMs, boardTrustMs: options.boardTrustMs }));
   // Capacity changes (fleet, people) are matched against the queue after they commit.
   wireDispatchToCapacity(app.log);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { hasNoNul, NUL_MESSAGE, text } from './text.js';
+import { LocaleSchema } from './locale.js';
 
 /** An e-mail domain (`example.com`), lower-cased. */
 export const EmailDomainSchema = text()
@@ -28,7 +29,8 @@ export const MeSchema = z.object({
   email: text().nullable(),
   roles: z.array(z.enum(['admin', 'dispatcher', 'driver', 'viewer'])),
   isOperator: z.boolean(),
-  tenant: z.object({ slug: text(), name: text(), timeZone: text() }).nullable(),
+  /** `locale`: how the tenant's dates are written (tenant setting, default en-GB). */
+  tenant: z.object({ slug: text(), name: text(), timeZone: text(), locale: LocaleSchema }).nullable(),
   /** Region codes the caller works in; null: not limited (admins, or no region attributes). */
   regions: z.array(text()).nullable(),
 });

@@ -2,6 +2,7 @@ export * from './common.js';
 export * from './problem.js';
 export * from './health.js';
 export * from './tenants.js';
+export * from './locale.js';
 export * from './auth.js';
 export * from './users.js';
 export * from './audit.js';

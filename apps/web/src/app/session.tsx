@@ -1,7 +1,8 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { InMemoryWebStorage, UserManager, WebStorageStateStore, type User } from 'oidc-client-ts';
-import { MeSchema, type Me, type Role } from '@yardmaster/contracts';
+import { DEFAULT_LOCALE, MeSchema, type Locale, type Me, type Role } from '@yardmaster/contracts';
 import { configureApi, isProblemError, request } from '../lib/api';
+import { setDisplayLocale } from '../lib/time';
 import { clearDriverStore } from '../features/driver/offline-store';
 import { t } from '../i18n';
 import {
@@ -44,6 +45,8 @@ export type Session = {
   signOut: () => Promise<void>;
   /** The authorization code callback: signs in, or (a silent sign-in refused) falls back to the sign-in page. */
   completeSignIn: () => Promise<{ returnTo: string }>;
+  /** Reads /me again (after the tenant's locale changed, so every date is rewritten at once). */
+  refreshMe: () => Promise<void>;
 };
 
 type SignInState = { returnTo: string; silent?: boolean; autoContinue?: boolean };
@@ -122,6 +125,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     try {
       const { data } = await request<Me>('/api/v1/me');
       const me = MeSchema.parse(data);
+      // Before the state changes, so the screens that re-render write dates the tenant's way.
+      setDisplayLocale(me.tenant?.locale ?? 'en-GB');
       if (!me.tenant && !me.isOperator) setState({ status: 'no-access', detail: t('auth.noTenant'), user });
       else setState({ status: 'ready', user, me });
     } catch (error) {
@@ -218,7 +223,12 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     }
   }, []);
 
-  const value = useMemo(() => ({ state, signIn, signOut, completeSignIn }), [state, signIn, signOut, completeSignIn]);
+  const refreshMe = useCallback(async () => {
+    const user = await active?.getUser();
+    if (user) await loadMe(user);
+  }, [loadMe]);
+
+  const value = useMemo(() => ({ state, signIn, signOut, completeSignIn, refreshMe }), [state, signIn, signOut, completeSignIn, refreshMe]);
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }
 
@@ -229,12 +239,19 @@ export function useSession(): Session {
 }
 
 /** The signed-in caller; only usable below the signed-in guard. */
-export function useMe(): Me & { timeZone: string; hasRole: (...roles: Role[]) => boolean } {
+export function useMe(): Me & { timeZone: string; locale: Locale; hasRole: (...roles: Role[]) => boolean } {
   const { state } = useSession();
   const me = state.status === 'ready' ? state.me : null;
   const value = useMemo(
     () =>
-      me ? { ...me, timeZone: me.tenant?.timeZone ?? 'UTC', hasRole: (...roles: Role[]) => roles.some((r) => me.roles.includes(r)) } : null,
+      me
+        ? {
+            ...me,
+            timeZone: me.tenant?.timeZone ?? 'UTC',
+            locale: me.tenant?.locale ?? DEFAULT_LOCALE,
+            hasRole: (...roles: Role[]) => roles.some((r) => me.roles.includes(r)),
+          }
+        : null,
     [me],
   );
   if (!value) throw new Error('useMe before sign-in');

@@ -1,8 +1,23 @@
-/** Times are shown in the tenant's time zone (from /api/v1/me), whatever the browser's is. */
+/**
+ * Times are shown in the tenant's time zone and written the tenant's way (its locale), both from
+ * /api/v1/me, whatever the browser's are. The locale is set once when /me loads (the session), so
+ * call sites pass only the zone. The clock stays 24-hour in every locale (dispatch works in shifts).
+ */
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
+let displayLocale = 'en-GB';
+
+/** The tenant's locale (BCP 47) for every date written from now on; the session sets it from /me. */
+export function setDisplayLocale(locale: string): void {
+  displayLocale = Intl.DateTimeFormat.supportedLocalesOf([locale]).length > 0 ? locale : 'en-GB';
+}
+
+export function currentDisplayLocale(): string {
+  return displayLocale;
+}
+
 function formatter(timeZone: string, style: 'datetime' | 'date' | 'time' | 'short'): Intl.DateTimeFormat {
-  const key = `${timeZone}|${style}`;
+  const key = `${displayLocale}|${timeZone}|${style}`;
   let f = formatters.get(key);
   if (!f) {
     const options: Intl.DateTimeFormatOptions =
@@ -14,9 +29,9 @@ function formatter(timeZone: string, style: 'datetime' | 'date' | 'time' | 'shor
             ? { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }
             : { year: 'numeric', month: 'short', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
     try {
-      f = new Intl.DateTimeFormat('en-GB', { ...options, timeZone });
+      f = new Intl.DateTimeFormat(displayLocale, { ...options, timeZone });
     } catch {
-      f = new Intl.DateTimeFormat('en-GB', { ...options, timeZone: 'UTC' });
+      f = new Intl.DateTimeFormat(displayLocale, { ...options, timeZone: 'UTC' });
     }
     formatters.set(key, f);
   }

@@ -31,6 +31,7 @@ import {
   updateTenantIssuer,
 } from './tenant-issuers.js';
 import { regionScopeOf } from '../regions/index.js';
+import { readTenantLocale } from '../locale/index.js';
 
 const formValue = text().max(4096).optional();
 /** The fields of an OAuth 2.0 token request that the relay passes on. */
@@ -106,13 +107,15 @@ export function authRoutes(database: Database, clientConfig: ClientConfig, outbo
         const actor = request.actor;
         if (!actor) throw unauthorized('authentication required');
         const tenant = actor.tenant ? await findTenantBySlug(database.db, actor.tenant.slug) : undefined;
+        // The tenant's locale is a tenant setting: read in the caller's own tenant, through the runner.
+        const locale = tenant ? await inTenant(request, (tx) => readTenantLocale(tx)) : undefined;
         return {
           subject: actor.subject,
           name: actor.name,
           email: actor.email,
           roles: actor.roles,
           isOperator: actor.isOperator,
-          tenant: tenant ? { slug: tenant.slug, name: tenant.name, timeZone: tenant.time_zone } : null,
+          tenant: tenant && locale ? { slug: tenant.slug, name: tenant.name, timeZone: tenant.time_zone, locale } : null,
           regions: actor.tenant ? (regionScopeOf(actor)?.slice() ?? null) : null,
         };
       },

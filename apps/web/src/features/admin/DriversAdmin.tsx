@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Button, Group, Modal, Stack, Text, TextInput } from '@mantine/core';
+import { Button, Group, Modal, Stack, Text } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconArchive, IconCalendar } from '@tabler/icons-react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
@@ -8,6 +8,7 @@ import type { Driver, Membership } from '@yardmaster/contracts';
 import { useMe } from '../../app/session';
 import { api, messageOf, request } from '../../lib/api';
 import { formatDate } from '../../lib/time';
+import { DateField } from '../../ui/DateField';
 import { ProblemAlert } from '../../ui/States';
 import { ResourceAdmin, type ResourceSpec } from './components/ResourceAdmin';
 
@@ -133,12 +134,11 @@ function ExpiryDialog({ driver, onClose }: { driver: Driver; onClose: () => void
           {save.error ? <ProblemAlert error={save.error} /> : null}
           <Text size="sm">{t('drivers.expiryHelp')}</Text>
           {driver.qualifications.map((q) => (
-            <TextInput
+            <DateField
               key={q.qualificationId}
-              type="date"
               label={t('drivers.expiryOf', { code: q.code, name: q.name })}
               value={days[q.qualificationId] ?? ''}
-              onChange={(e) => setDays({ ...days, [q.qualificationId]: e.currentTarget.value })}
+              onChange={(day) => setDays({ ...days, [q.qualificationId]: day })}
             />
           ))}
           <Group justify="flex-end">

@@ -1,21 +1,31 @@
 import { useEffect, useState, type ReactNode } from 'react';
-import { Button, Card, Group, NumberInput, SimpleGrid, Stack, Switch, Text, Title } from '@mantine/core';
+import { Button, Card, Group, NumberInput, Select, SimpleGrid, Stack, Switch, Text, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
-import { RETENTION_MINIMUMS, type AlertSettings, type DispatchSettings, type RetentionSettings } from '@yardmaster/contracts';
+import {
+  RETENTION_MINIMUMS,
+  SUPPORTED_LOCALES,
+  type AlertSettings,
+  type DispatchSettings,
+  type LocaleSettings,
+  type RetentionSettings,
+} from '@yardmaster/contracts';
+import { useMe, useSession } from '../../app/session';
 import { api, formErrorsOf, request } from '../../lib/api';
 import { ErrorState, LoadingState, ProblemAlert } from '../../ui/States';
 
 /*
  * The tenant's settings on one screen (issue 15, Administration): dispatch (automatic queue
- * processing, ageing, schedule lead time), alert thresholds and retention periods. Each card saves
+ * processing, ageing, schedule lead time), alert thresholds, retention periods and the language and
+ * region dates are written in. Each card saves
  * on its own through the existing routes; a refused value is shown on its field.
  */
 
 const DISPATCH = '/api/v1/settings/dispatch';
 const ALERTS = '/api/v1/settings/alerts';
 const RETENTION = '/api/v1/settings/retention';
+const LOCALE = '/api/v1/settings/locale';
 /** The dispatch console's key for the same settings, so its switch follows a change made here. */
 const dispatchSettingsKey = ['dispatch', 'settings'] as const;
 
@@ -307,6 +317,63 @@ function RetentionSettingsCard() {
   );
 }
 
+/** An example date in a locale, in the tenant's zone ('05 Dez. 2026'): what the choice changes. */
+function exampleDate(locale: string, timeZone: string): string {
+  return new Intl.DateTimeFormat(locale, { year: 'numeric', month: 'short', day: '2-digit', timeZone }).format(new Date());
+}
+
+function LocaleSettingsCard() {
+  const { t } = useTranslation();
+  const client = useQueryClient();
+  const { timeZone } = useMe();
+  const { refreshMe } = useSession();
+  const key = ['settings', 'locale'];
+  const query = useQuery({ queryKey: key, queryFn: ({ signal }) => api.get<LocaleSettings>(LOCALE, undefined, signal) });
+  const [values, setValues] = useState<LocaleSettings | null>(null);
+  useEffect(() => {
+    if (query.data) setValues(query.data);
+  }, [query.data]);
+  const { mutation, errors, other } = useSave<LocaleSettings>(
+    async (v) => client.setQueryData(key, await api.put<LocaleSettings>(LOCALE, v)),
+    ['locale'],
+    // Every screen writes dates from /me: read it again so they change at once.
+    refreshMe,
+    t('settings.saved', { what: t('settings.locale.title') }),
+  );
+  const options = SUPPORTED_LOCALES.map((tag) => ({ value: tag, label: t(`locale.${tag}`) }));
+  return (
+    <SettingsCard title={t('settings.locale.title')} description={t('settings.locale.description')} testId="settings-locale">
+      {query.error ? <ErrorState error={query.error} /> : !values ? <LoadingState /> : null}
+      {values ? (
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            mutation.mutate(values);
+          }}
+        >
+          <Stack gap="sm">
+            {other ? <ProblemAlert error={other} /> : null}
+            <Select
+              label={t('settings.locale.label')}
+              description={t('settings.locale.example', { example: exampleDate(values.locale, timeZone) })}
+              data={options}
+              allowDeselect={false}
+              value={values.locale}
+              error={errors.locale}
+              onChange={(v) => v && setValues({ locale: v })}
+            />
+            <Group justify="flex-end">
+              <Button type="submit" loading={mutation.isPending}>
+                {t('settings.save', { what: t('settings.locale.title') })}
+              </Button>
+            </Group>
+          </Stack>
+        </form>
+      ) : null}
+    </SettingsCard>
+  );
+}
+
 /** Administration → Settings. Admins only (the admin screens are); dispatch settings are also on the console. */
 export function SettingsSection() {
   const { t } = useTranslation();
@@ -317,6 +384,7 @@ export function SettingsSection() {
         <DispatchSettingsCard canEdit />
         <AlertSettingsCard />
         <RetentionSettingsCard />
+        <LocaleSettingsCard />
       </SimpleGrid>
     </Stack>
   );

@@ -5,6 +5,7 @@ import type { TimeOff } from '@yardmaster/contracts';
 import { useTranslation } from 'react-i18next';
 import { useMe } from '../../../app/session';
 import { formErrorsOf } from '../../../lib/api';
+import { DateField } from '../../../ui/DateField';
 import { ProblemAlert, QueryState } from '../../../ui/States';
 import { useDecideTimeOff, useRequestTimeOff, useTimeOff } from '../api';
 import { FormPanel, FormProblem, useSelectOptions } from '../components/shared';
@@ -55,8 +56,8 @@ export function LeaveSection() {
             {isDispatcher ? (
               <Select label={t('planning.fields.driver')} searchable data={drivers} {...form.getInputProps('driverId')} />
             ) : null}
-            <TextInput type="date" label={t('planning.fields.firstDay')} required {...form.getInputProps('firstDay')} />
-            <TextInput type="date" label={t('planning.fields.lastDay')} required {...form.getInputProps('lastDay')} />
+            <DateField label={t('planning.fields.firstDay')} required {...form.getInputProps('firstDay')} />
+            <DateField label={t('planning.fields.lastDay')} required {...form.getInputProps('lastDay')} />
             <TextInput label={t('planning.fields.reason')} {...form.getInputProps('reason')} />
             <Button color="blue.8" type="submit" loading={ask.isPending}>
               {t('planning.leave.submit')}

@@ -5,6 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { useMe } from '../../../app/session';
 import { formErrorsOf } from '../../../lib/api';
 import { wallTimeOf } from '../../../lib/time';
+import { DateField } from '../../../ui/DateField';
 import { ProblemAlert, QueryState } from '../../../ui/States';
 import {
   useCreateShiftPattern,
@@ -76,14 +77,14 @@ function ShiftPatterns({ canEdit }: { canEdit: boolean }) {
               <MultiSelect label={t('planning.shifts.weekdays')} data={weekdays} {...form.getInputProps('weekdays')} />
             ) : (
               <>
-                <TextInput type="date" label={t('planning.shifts.anchorDate')} {...form.getInputProps('anchorDate')} />
+                <DateField label={t('planning.shifts.anchorDate')} {...form.getInputProps('anchorDate')} />
                 <NumberInput label={t('planning.shifts.onDays')} min={1} max={60} {...form.getInputProps('onDays')} />
                 <NumberInput label={t('planning.shifts.offDays')} min={0} max={60} {...form.getInputProps('offDays')} />
               </>
             )}
             <TextInput type="time" label={t('planning.fields.starts')} {...form.getInputProps('startTime')} />
             <TextInput type="time" label={t('planning.fields.ends')} {...form.getInputProps('endTime')} />
-            <TextInput type="date" label={t('planning.shifts.validFrom')} {...form.getInputProps('validFrom')} />
+            <DateField label={t('planning.shifts.validFrom')} {...form.getInputProps('validFrom')} />
             <Button color="blue.8" type="submit" loading={create.isPending}>
               {t('planning.shifts.submit')}
             </Button>
@@ -187,7 +188,7 @@ function ShiftExceptions({ canEdit }: { canEdit: boolean }) {
         <FormPanel title={t('planning.exceptions.addTitle')} onSubmit={submit} testId="shift-exception-form">
           <Group align="flex-end">
             <Select label={t('planning.fields.driver')} required searchable data={drivers} {...form.getInputProps('driverId')} />
-            <TextInput type="date" label={t('planning.exceptions.onDate')} required {...form.getInputProps('onDate')} />
+            <DateField label={t('planning.exceptions.onDate')} required {...form.getInputProps('onDate')} />
             <Radio.Group label={t('planning.exceptions.kind')} {...form.getInputProps('kind')}>
               <Group gap="sm" mt={6}>
                 <Radio value="off" label={t('planning.exceptions.dayOff')} />

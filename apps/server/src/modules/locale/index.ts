@@ -1,0 +1,2 @@
+export { localeRoutes } from './locale.routes.js';
+export { readTenantLocale } from './locale.settings.js';
