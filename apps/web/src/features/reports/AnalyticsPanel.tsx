@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'react';
 import { BarChart, LineChart } from '@mantine/charts';
-import { Button, Card, Group, Paper, SimpleGrid, Stack, Text, TextInput } from '@mantine/core';
+import { Button, Card, Group, Paper, SimpleGrid, Stack, Text } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconDownload } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
@@ -9,6 +9,7 @@ import { useMe } from '../../app/session';
 import { messageOf } from '../../lib/api';
 import { formatDuration, formatShort } from '../../lib/time';
 import { EmptyState, ErrorState, LoadingState } from '../../ui/States';
+import { DateField } from '../../ui/DateField';
 import { downloadAnalyticsCsv, useAnalytics } from './api';
 
 const day = (d: Date) => d.toISOString().slice(0, 10);
@@ -53,18 +54,8 @@ export function AnalyticsPanel() {
   return (
     <Stack>
       <Group align="flex-end">
-        <TextInput
-          label={t('reports.analytics.from')}
-          type="date"
-          value={range.from}
-          onChange={(e) => setRange({ ...range, from: e.currentTarget.value })}
-        />
-        <TextInput
-          label={t('reports.analytics.to')}
-          type="date"
-          value={range.to}
-          onChange={(e) => setRange({ ...range, to: e.currentTarget.value })}
-        />
+        <DateField label={t('reports.analytics.from')} value={range.from} onChange={(from) => setRange({ ...range, from })} />
+        <DateField label={t('reports.analytics.to')} value={range.to} onChange={(to) => setRange({ ...range, to })} />
         <Button
           variant="default"
           leftSection={<IconDownload size={16} />}

@@ -6,6 +6,7 @@ import { Link, useNavigate, useSearchParams } from 'react-router';
 import { useMe } from '../../app/session';
 import { formatDateTime, formatDuration } from '../../lib/time';
 import { EmptyState, ErrorState, LoadingState } from '../../ui/States';
+import { DateField } from '../../ui/DateField';
 import { useReports } from './api';
 
 // The charts library is large: loaded only when the analytics tab opens.
@@ -39,8 +40,8 @@ function StatusReportsList() {
         )}
       >
         <SimpleGrid cols={{ base: 1, sm: 2, lg: 4 }}>
-          <TextInput label={t('reports.list.finishedFrom')} type="date" {...form.getInputProps('from')} />
-          <TextInput label={t('reports.list.finishedBefore')} type="date" {...form.getInputProps('to')} />
+          <DateField label={t('reports.list.finishedFrom')} {...form.getInputProps('from')} />
+          <DateField label={t('reports.list.finishedBefore')} {...form.getInputProps('to')} />
           {/* The placeholder is the shape of a work-order number, not a word. */}
           <TextInput label={t('reports.list.workOrder')} placeholder="WO-…" {...form.getInputProps('workOrderNumber')} />
           <Select
