@@ -112,7 +112,8 @@ describe("web sign-in through a tenant's own identity provider", () => {
     await tab.getByRole('option', { name: 'dispatcher' }).click();
     await dialog.getByRole('button', { name: 'Save' }).click();
     await dialog.waitFor({ state: 'detached' });
-    await expect(table.textContent()).resolves.toContain(`ops.${domain}`);
+    // The list is read again after the save: wait for it.
+    await expect.poll(() => table.textContent()).toContain(`ops.${domain}`);
     await expect(table.textContent()).resolves.toContain('yard-desk → dispatcher');
 
     // Taking the client id away while domains send people here is refused, the reason on its field.

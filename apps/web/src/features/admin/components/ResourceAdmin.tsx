@@ -20,7 +20,7 @@ import { useForm } from '@mantine/form';
 import { useDebouncedValue } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { IconPencil, IconPlus, IconSearch } from '@tabler/icons-react';
-import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
+import { keepPreviousData, useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api, formErrorsOf, request } from '../../../lib/api';
 import { zodValidate } from '../../../lib/forms';
@@ -74,6 +74,9 @@ export function useResourceList<Item>(
     queryFn: ({ pageParam, signal }) => api.get<Page<Item>>(path, { limit: 100, ...query, cursor: pageParam ?? undefined }, signal),
     initialPageParam: null as string | null,
     getNextPageParam: (last) => last.nextCursor,
+    // A new search or filter keeps the rows on screen until its answer comes: the table does not
+    // blink to "Loading", and a dialog opened from a row is not unmounted with it.
+    placeholderData: keepPreviousData,
   });
 }
 
