@@ -65,10 +65,7 @@ describe('tenant locale', () => {
       const field = dialog.getByLabel(`LOC-Q-${suffix} — Locale ticket ${suffix}`);
       await expect(field.inputValue()).resolves.toBe(`15.03.${year}`);
       await field.click();
-      await page.waitForTimeout(1500);
-      await page.screenshot({ path: '/tmp/dbg/locale-fail.png' });
-      console.log('DBG', await page.locator('[data-dates-dropdown], .mantine-Popover-dropdown').evaluateAll((els) => els.map((e) => e.outerHTML.slice(0, 1500))));
-      await page.getByRole('button', { name: `März ${year}`, exact: true }).waitFor({ timeout: 3000 });
+      await page.getByRole('button', { name: `März ${year}`, exact: true }).waitFor();
       await page.getByText('Mo', { exact: true }).first().waitFor();
       await page.getByRole('button', { name: `15. März ${year}`, exact: true }).waitFor();
       expect(await seriousAxeFindings(page), 'date field with its calendar open').toEqual([]);
