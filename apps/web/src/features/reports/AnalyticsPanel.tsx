@@ -10,7 +10,7 @@ import { messageOf } from '../../lib/api';
 import { formatDuration, formatShort } from '../../lib/time';
 import { EmptyState, ErrorState, LoadingState } from '../../ui/States';
 import { DateField } from '../../ui/DateField';
-import { downloadAnalyticsCsv, useAnalytics } from './api';
+import { downloadAnalytics, useAnalytics } from './api';
 
 const day = (d: Date) => d.toISOString().slice(0, 10);
 
@@ -56,15 +56,20 @@ export function AnalyticsPanel() {
       <Group align="flex-end">
         <DateField label={t('reports.analytics.from')} value={range.from} onChange={(from) => setRange({ ...range, from })} />
         <DateField label={t('reports.analytics.to')} value={range.to} onChange={(to) => setRange({ ...range, to })} />
-        <Button
-          variant="default"
-          leftSection={<IconDownload size={16} />}
-          onClick={() =>
-            void downloadAnalyticsCsv(fromIso, toIso).catch((e: unknown) => notifications.show({ color: 'red', message: messageOf(e) }))
-          }
-        >
-          {t('reports.analytics.exportCsv')}
-        </Button>
+        {(['csv', 'xlsx'] as const).map((format) => (
+          <Button
+            key={format}
+            variant="default"
+            leftSection={<IconDownload size={16} />}
+            onClick={() =>
+              void downloadAnalytics(fromIso, toIso, format).catch((e: unknown) =>
+                notifications.show({ color: 'red', message: messageOf(e) }),
+              )
+            }
+          >
+            {t(format === 'csv' ? 'reports.analytics.exportCsv' : 'reports.analytics.exportXlsx')}
+          </Button>
+        ))}
       </Group>
       {analytics.isPending ? (
         <LoadingState />

@@ -53,6 +53,14 @@ export function useAnalytics(from: string, to: string) {
   });
 }
 
-export function downloadAnalyticsCsv(from: string, to: string) {
-  return download(ANALYTICS_PATH, `analytics-${from.slice(0, 10)}-${to.slice(0, 10)}.csv`, { from, to, format: 'csv' });
+export type ExportFormat = 'csv' | 'xlsx';
+
+/** The analytics of a range as a spreadsheet: CSV, or Excel (.xlsx) for finance teams. */
+export function downloadAnalytics(from: string, to: string, format: ExportFormat) {
+  return download(ANALYTICS_PATH, `analytics-${from.slice(0, 10)}-${to.slice(0, 10)}.${format}`, { from, to, format });
+}
+
+/** Every report matching the list's filters (as searched) as CSV or Excel. */
+export function downloadReportList(filter: Parameters<typeof useReports>[0], format: ExportFormat) {
+  return download(`${REPORTS_PATH}/export`, `status-reports.${format}`, { ...filter, format });
 }
