@@ -223,9 +223,9 @@ export function DriversAdmin<F extends Form>({ spec }: { spec: ResourceSpec<Driv
     ...spec,
     columns: [
       ...spec.columns.map((c) =>
-        c.label === 'Qualifications'
+        c.id === 'qualifications'
           ? { label: t('drivers.qualifications'), render: (d: Driver) => <QualificationExpiry driver={d} /> }
-          : c.label === 'Sign-in'
+          : c.id === 'signIn'
             ? { label: t('drivers.signsInAs'), render: (d: Driver) => people.nameOf(d.subject) ?? '—' }
             : c,
       ),

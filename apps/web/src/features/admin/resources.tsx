@@ -245,6 +245,7 @@ export function driversSpec(qualifications: Option[], regions: Option[] = []): R
       { label: t('admin.fields.employeeNoShort'), render: (d) => d.employeeNo ?? '—' },
       { label: t('admin.fields.contact'), render: (d) => [d.phone, d.email].filter(Boolean).join(' · ') || '—' },
       {
+        id: 'qualifications',
         label: t('admin.fields.qualifications'),
         render: (d) => (
           <Group gap={4}>
@@ -267,7 +268,7 @@ export function driversSpec(qualifications: Option[], regions: Option[] = []): R
         label: t('admin.fields.duty'),
         render: (d) => <Badge color={d.dutyStatus === 'on_duty' ? 'teal.9' : 'gray'}>{t(`admin.duty.${d.dutyStatus}`)}</Badge>,
       },
-      { label: t('admin.fields.signIn'), render: (d) => (d.subject ? t('admin.badges.linked') : '—') },
+      { id: 'signIn', label: t('admin.fields.signIn'), render: (d) => (d.subject ? t('admin.badges.linked') : '—') },
     ],
     fields: [
       { name: 'name', label: t('admin.fields.name'), kind: 'text', required: true },

@@ -48,7 +48,8 @@ export type ResourceSpec<Item, F extends Record<string, unknown>> = {
   path: string;
   title: string;
   singular: string;
-  columns: { label: string; render: (item: Item) => ReactNode }[];
+  /** `id`: a stable name for a column that a screen replaces (labels are translated). */
+  columns: { id?: string; label: string; render: (item: Item) => ReactNode }[];
   fields: FieldSpec<F>[];
   empty: F;
   toForm: (item: Item) => F;
