@@ -3,6 +3,7 @@ import { createWorkOrder } from '../src/modules/dispatch/index.js';
 import { evaluateAlerts, listAlerts } from '../src/modules/alerts/index.js';
 import { DEFAULT_PLANNING_SETTINGS, writePlanningSettings } from '../src/modules/availability/index.js';
 import { checkCapacity, estimateQueue, forecastQualificationImpact } from '../src/modules/planning/index.js';
+import { EVERY_REGION } from '../src/modules/regions/index.js';
 import { forecastCsv } from '../src/modules/planning/forecasts.js';
 import { createShiftPattern } from '../src/modules/planning/shifts.js';
 import { decideTimeOff, requestTimeOff } from '../src/modules/planning/time-off.js';
@@ -73,7 +74,7 @@ describe(`planning forecasts on ${testDbKind()}`, () => {
       for (const h of ['09', '10', '11']) await job(`${day(5)}T${h}:00:00Z`);
     });
 
-    const forecast = await withTenant(database.db, slug, (tx) => forecastQualificationImpact(tx, { kind: 'system', roles: [] }, 7, 'UTC'));
+    const forecast = await withTenant(database.db, slug, (tx) => forecastQualificationImpact(tx, EVERY_REGION, 7, 'UTC'));
     expect(forecast.expiries).toEqual([{ driverId: fleet.driverIds[0], driverName: 'Dee', qualificationCode: 'CPCS', expiresOn: day(3) }]);
     expect(forecast.problems).toEqual([
       {

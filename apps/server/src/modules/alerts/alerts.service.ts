@@ -5,7 +5,7 @@ import type { TenantTx } from '../../platform/db/index.js';
 import { tenantSettings } from '../../platform/tenant-settings.js';
 import { listQueuedDispatches } from '../dispatch/index.js';
 import { publishEvent } from '../notifications/index.js';
-import { alertVisibleSql, type RegionSubject } from '../regions/index.js';
+import { alertVisibleSql, EVERY_REGION, type RegionSubject } from '../regions/index.js';
 import { listExpiringQualifications } from '../people/index.js';
 import { forecastQualificationImpact, planningSettingsFor } from '../planning/index.js';
 import type { AlertsTable } from './alerts.tables.js';
@@ -87,8 +87,7 @@ async function currentConditions(tx: TenantTx, settings: AlertSettings, now: Dat
   // The qualification-expiry impact forecast (modules/planning): days on which scheduled work of a
   // type will have fewer qualified drivers on shift than jobs, over the same look-ahead.
   const zone = (await planningSettingsFor(tx, 'UTC')).timeZone;
-  for (const p of (await forecastQualificationImpact(tx, { kind: 'system', roles: [] }, Math.min(90, settings.expiringDays), zone, now))
-    .problems) {
+  for (const p of (await forecastQualificationImpact(tx, EVERY_REGION, Math.min(90, settings.expiringDays), zone, now)).problems) {
     conditions.push({
       key: `qualification_shortfall:${p.day}:${p.equipmentTypeId}${p.region ? `:${p.region}` : ''}`,
       kind: 'qualification_shortfall',

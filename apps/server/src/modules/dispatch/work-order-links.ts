@@ -3,7 +3,7 @@ import type { Caller } from '../../platform/caller.js';
 import type { TenantTx } from '../../platform/db/index.js';
 import { notFound, unprocessable } from '../../platform/errors.js';
 import { recordAudit } from '../audit/index.js';
-import { siteVisibleSql, type RegionSubject } from '../regions/index.js';
+import { EVERY_REGION, siteVisibleSql, type RegionSubject } from '../regions/index.js';
 import { assertMayUseWorkOrder } from './dispatch.policy.js';
 
 export type RelatedWorkOrder = { id: string; number: string; description: string; status: string };
@@ -12,11 +12,7 @@ export type RelatedWorkOrder = { id: string; number: string; description: string
  * The work orders linked to this one, either way round (a link is stored once, smaller id first);
  * for a region-limited `who`, those at sites they may see (a link across regions names nothing).
  */
-export async function listRelated(
-  tx: TenantTx,
-  workOrderId: string,
-  who: RegionSubject = { kind: 'system', roles: [] },
-): Promise<RelatedWorkOrder[]> {
+export async function listRelated(tx: TenantTx, workOrderId: string, who: RegionSubject = EVERY_REGION): Promise<RelatedWorkOrder[]> {
   const { rows } = await sql<RelatedWorkOrder>`
     select w.id, w.number, w.description, w.status
     from work_order_links l

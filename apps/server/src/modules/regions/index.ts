@@ -5,6 +5,7 @@ export {
   assertMaySeeRegion,
   crossRegionAllowedSql,
   alertVisibleSql,
+  EVERY_REGION,
   isEntityVisible,
   isInRegionScope,
   regionLaneSql,

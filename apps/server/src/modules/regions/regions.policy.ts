@@ -20,6 +20,9 @@ import { forbidden, notFound } from '../../platform/errors.js';
 /** Who the policy looks at: enough of a Caller (or an Actor) to decide. */
 export type RegionSubject = Pick<Caller, 'roles' | 'regions'> & { kind?: Caller['kind'] };
 
+/** The system's view, not limited by region (background evaluation, internal reads). */
+export const EVERY_REGION: RegionSubject = { kind: 'system', roles: [] };
+
 /** The region codes `who` is limited to; null: not limited (defined beside Caller, so lower modules can ask). */
 export { regionScopeOf };
 
