@@ -53,27 +53,68 @@ function useSave<T>(save: (value: T) => Promise<unknown>, fields: string[], onSa
   return { mutation, errors, other };
 }
 
-function SettingsCard({
-  title,
-  description,
-  testId,
+/** A local draft of the settings the server sent; starts again whenever the server's copy changes. */
+function useDraft<T>(server: T | undefined) {
+  const [values, setValues] = useState<T | null>(null);
+  useEffect(() => {
+    if (server) setValues(server);
+  }, [server]);
+  return [values, setValues] as const;
+}
+
+type Section = 'dispatch' | 'alerts' | 'retention' | 'locale';
+
+/**
+ * One settings card: its title and description (`settings.<section>.*`), loading and error states,
+ * the form with a refusal that names no field on top, and its Save button (for those who may edit).
+ */
+function SettingsForm<T>({
+  section,
+  error,
+  values,
+  save,
+  canEdit = true,
   children,
 }: {
-  title: string;
-  description: string;
-  testId: string;
-  children: ReactNode;
+  section: Section;
+  error: unknown;
+  values: T | null;
+  save: ReturnType<typeof useSave<T>>;
+  canEdit?: boolean;
+  children: (values: T) => ReactNode;
 }) {
+  const { t } = useTranslation();
+  const title = t(`settings.${section}.title`);
   return (
-    <Card withBorder data-testid={testId}>
+    <Card withBorder data-testid={`settings-${section}`}>
       <Stack gap="sm">
         <div>
           <Title order={4}>{title}</Title>
           <Text size="sm" c="dimmed">
-            {description}
+            {t(`settings.${section}.description`)}
           </Text>
         </div>
-        {children}
+        {error ? <ErrorState error={error} /> : !values ? <LoadingState /> : null}
+        {values ? (
+          <form
+            onSubmit={(e) => {
+              e.preventDefault();
+              save.mutation.mutate(values);
+            }}
+          >
+            <Stack gap="sm">
+              {save.other ? <ProblemAlert error={save.other} /> : null}
+              {children(values)}
+              {canEdit ? (
+                <Group justify="flex-end">
+                  <Button type="submit" loading={save.mutation.isPending}>
+                    {t('settings.save', { what: title })}
+                  </Button>
+                </Group>
+              ) : null}
+            </Stack>
+          </form>
+        ) : null}
       </Stack>
     </Card>
   );
@@ -121,64 +162,46 @@ function DispatchSettingsCard({ canEdit }: { canEdit: boolean }) {
     queryKey: dispatchSettingsKey,
     queryFn: ({ signal }) => api.get<DispatchSettings>(DISPATCH, undefined, signal),
   });
-  const [values, setValues] = useState<DispatchSettings | null>(null);
-  useEffect(() => {
-    if (query.data) setValues(query.data);
-  }, [query.data]);
-  const { mutation, errors, other } = useSave<DispatchSettings>(
+  const [values, setValues] = useDraft(query.data);
+  const save = useSave<DispatchSettings>(
     async (v) => client.setQueryData(dispatchSettingsKey, await api.patch<DispatchSettings>(DISPATCH, v)),
     ['autoProcessing', 'ageingPointsPerMinute', 'scheduleLeadMinutes'],
     async () => undefined,
     t('settings.saved', { what: t('settings.dispatch.title') }),
   );
+  const { errors } = save;
   return (
-    <SettingsCard title={t('settings.dispatch.title')} description={t('settings.dispatch.description')} testId="settings-dispatch">
-      {query.error ? <ErrorState error={query.error} /> : !values ? <LoadingState /> : null}
-      {values ? (
-        <form
-          onSubmit={(e) => {
-            e.preventDefault();
-            mutation.mutate(values);
-          }}
-        >
-          <Stack gap="sm">
-            {other ? <ProblemAlert error={other} /> : null}
-            <Switch
-              label={t('settings.dispatch.autoProcessing')}
-              description={t('settings.dispatch.autoProcessingHelp')}
-              checked={values.autoProcessing}
-              disabled={!canEdit}
-              onChange={(e) => setValues({ ...values, autoProcessing: e.currentTarget.checked })}
-            />
-            <NumberField<DispatchSettings>
-              name="ageingPointsPerMinute"
-              label={t('settings.dispatch.ageing')}
-              description={t('settings.dispatch.ageingHelp')}
-              min={0}
-              max={100}
-              {...{ values, setValues, errors }}
-              disabled={!canEdit}
-            />
-            <NumberField<DispatchSettings>
-              name="scheduleLeadMinutes"
-              label={t('settings.dispatch.lead')}
-              description={t('settings.dispatch.leadHelp')}
-              min={0}
-              max={1440}
-              {...{ values, setValues, errors }}
-              disabled={!canEdit}
-            />
-            {canEdit ? (
-              <Group justify="flex-end">
-                <Button type="submit" loading={mutation.isPending}>
-                  {t('settings.save', { what: t('settings.dispatch.title') })}
-                </Button>
-              </Group>
-            ) : null}
-          </Stack>
-        </form>
-      ) : null}
-    </SettingsCard>
+    <SettingsForm section="dispatch" error={query.error} values={values} save={save} canEdit={canEdit}>
+      {(v) => (
+        <>
+          <Switch
+            label={t('settings.dispatch.autoProcessing')}
+            description={t('settings.dispatch.autoProcessingHelp')}
+            checked={v.autoProcessing}
+            disabled={!canEdit}
+            onChange={(e) => setValues({ ...v, autoProcessing: e.currentTarget.checked })}
+          />
+          <NumberField<DispatchSettings>
+            name="ageingPointsPerMinute"
+            label={t('settings.dispatch.ageing')}
+            description={t('settings.dispatch.ageingHelp')}
+            min={0}
+            max={100}
+            {...{ values: v, setValues, errors }}
+            disabled={!canEdit}
+          />
+          <NumberField<DispatchSettings>
+            name="scheduleLeadMinutes"
+            label={t('settings.dispatch.lead')}
+            description={t('settings.dispatch.leadHelp')}
+            min={0}
+            max={1440}
+            {...{ values: v, setValues, errors }}
+            disabled={!canEdit}
+          />
+        </>
+      )}
+    </SettingsForm>
   );
 }
 
@@ -187,61 +210,35 @@ function AlertSettingsCard() {
   const client = useQueryClient();
   const key = ['settings', 'alerts'];
   const query = useQuery({ queryKey: key, queryFn: ({ signal }) => api.get<AlertSettings>(ALERTS, undefined, signal) });
-  const [values, setValues] = useState<AlertSettings | null>(null);
-  useEffect(() => {
-    if (query.data) setValues(query.data);
-  }, [query.data]);
-  const { mutation, errors, other } = useSave<AlertSettings>(
+  const [values, setValues] = useDraft(query.data);
+  const save = useSave<AlertSettings>(
     async (v) => client.setQueryData(key, await api.patch<AlertSettings>(ALERTS, v)),
     ['queuedMinutes', 'urgentDepth', 'urgentMinutes', 'expiringDays'],
     () => client.invalidateQueries({ queryKey: ['alerts'] }),
     t('settings.saved', { what: t('settings.alerts.title') }),
   );
+  const fields: Array<[Numbers<AlertSettings>, string, number]> = [
+    ['queuedMinutes', 'settings.alerts.queuedMinutes', 0],
+    ['urgentDepth', 'settings.alerts.urgentDepth', 1],
+    ['urgentMinutes', 'settings.alerts.urgentMinutes', 0],
+    ['expiringDays', 'settings.alerts.expiringDays', 0],
+  ];
   return (
-    <SettingsCard title={t('settings.alerts.title')} description={t('settings.alerts.description')} testId="settings-alerts">
-      {query.error ? <ErrorState error={query.error} /> : !values ? <LoadingState /> : null}
-      {values ? (
-        <form
-          onSubmit={(e) => {
-            e.preventDefault();
-            mutation.mutate(values);
-          }}
-        >
-          <Stack gap="sm">
-            {other ? <ProblemAlert error={other} /> : null}
-            <NumberField<AlertSettings>
-              name="queuedMinutes"
-              label={t('settings.alerts.queuedMinutes')}
-              min={0}
-              {...{ values, setValues, errors }}
-            />
-            <NumberField<AlertSettings>
-              name="urgentDepth"
-              label={t('settings.alerts.urgentDepth')}
-              min={1}
-              {...{ values, setValues, errors }}
-            />
-            <NumberField<AlertSettings>
-              name="urgentMinutes"
-              label={t('settings.alerts.urgentMinutes')}
-              min={0}
-              {...{ values, setValues, errors }}
-            />
-            <NumberField<AlertSettings>
-              name="expiringDays"
-              label={t('settings.alerts.expiringDays')}
-              min={0}
-              {...{ values, setValues, errors }}
-            />
-            <Group justify="flex-end">
-              <Button type="submit" loading={mutation.isPending}>
-                {t('settings.save', { what: t('settings.alerts.title') })}
-              </Button>
-            </Group>
-          </Stack>
-        </form>
-      ) : null}
-    </SettingsCard>
+    <SettingsForm section="alerts" error={query.error} values={values} save={save}>
+      {(v) =>
+        fields.map(([name, label, min]) => (
+          <NumberField<AlertSettings>
+            key={name}
+            name={name}
+            label={t(label)}
+            min={min}
+            values={v}
+            setValues={setValues}
+            errors={save.errors}
+          />
+        ))
+      }
+    </SettingsForm>
   );
 }
 
@@ -256,11 +253,8 @@ function RetentionSettingsCard() {
       return { settings: answer.data, version: answer.version ?? 0 };
     },
   });
-  const [values, setValues] = useState<RetentionSettings | null>(null);
-  useEffect(() => {
-    if (query.data) setValues(query.data.settings);
-  }, [query.data]);
-  const { mutation, errors, other } = useSave<RetentionSettings>(
+  const [values, setValues] = useDraft(query.data?.settings);
+  const save = useSave<RetentionSettings>(
     async (v) => {
       const answer = await request<RetentionSettings>(RETENTION, { method: 'PUT', body: v, version: query.data?.version ?? 0 });
       client.setQueryData(key, { settings: answer.data, version: answer.version ?? 0 });
@@ -269,51 +263,29 @@ function RetentionSettingsCard() {
     () => client.invalidateQueries({ queryKey: key }),
     t('settings.saved', { what: t('settings.retention.title') }),
   );
+  const fields: Array<[Numbers<RetentionSettings>, string]> = [
+    ['workOrdersYears', 'settings.retention.workOrders'],
+    ['statusReportsYears', 'settings.retention.statusReports'],
+    ['auditYears', 'settings.retention.audit'],
+  ];
   return (
-    <SettingsCard title={t('settings.retention.title')} description={t('settings.retention.description')} testId="settings-retention">
-      {query.error ? <ErrorState error={query.error} /> : !values ? <LoadingState /> : null}
-      {values ? (
-        <form
-          onSubmit={(e) => {
-            e.preventDefault();
-            mutation.mutate(values);
-          }}
-        >
-          <Stack gap="sm">
-            {other ? <ProblemAlert error={other} /> : null}
-            <NumberField<RetentionSettings>
-              name="workOrdersYears"
-              label={t('settings.retention.workOrders')}
-              description={t('settings.retention.minimum', { years: RETENTION_MINIMUMS.workOrdersYears })}
-              min={RETENTION_MINIMUMS.workOrdersYears}
-              max={100}
-              {...{ values, setValues, errors }}
-            />
-            <NumberField<RetentionSettings>
-              name="statusReportsYears"
-              label={t('settings.retention.statusReports')}
-              description={t('settings.retention.minimum', { years: RETENTION_MINIMUMS.statusReportsYears })}
-              min={RETENTION_MINIMUMS.statusReportsYears}
-              max={100}
-              {...{ values, setValues, errors }}
-            />
-            <NumberField<RetentionSettings>
-              name="auditYears"
-              label={t('settings.retention.audit')}
-              description={t('settings.retention.minimum', { years: RETENTION_MINIMUMS.auditYears })}
-              min={RETENTION_MINIMUMS.auditYears}
-              max={100}
-              {...{ values, setValues, errors }}
-            />
-            <Group justify="flex-end">
-              <Button type="submit" loading={mutation.isPending}>
-                {t('settings.save', { what: t('settings.retention.title') })}
-              </Button>
-            </Group>
-          </Stack>
-        </form>
-      ) : null}
-    </SettingsCard>
+    <SettingsForm section="retention" error={query.error} values={values} save={save}>
+      {(v) =>
+        fields.map(([name, label]) => (
+          <NumberField<RetentionSettings>
+            key={name}
+            name={name}
+            label={t(label)}
+            description={t('settings.retention.minimum', { years: RETENTION_MINIMUMS[name] })}
+            min={RETENTION_MINIMUMS[name]}
+            max={100}
+            values={v}
+            setValues={setValues}
+            errors={save.errors}
+          />
+        ))
+      }
+    </SettingsForm>
   );
 }
 
@@ -329,11 +301,8 @@ function LocaleSettingsCard() {
   const { refreshMe } = useSession();
   const key = ['settings', 'locale'];
   const query = useQuery({ queryKey: key, queryFn: ({ signal }) => api.get<LocaleSettings>(LOCALE, undefined, signal) });
-  const [values, setValues] = useState<LocaleSettings | null>(null);
-  useEffect(() => {
-    if (query.data) setValues(query.data);
-  }, [query.data]);
-  const { mutation, errors, other } = useSave<LocaleSettings>(
+  const [values, setValues] = useDraft(query.data);
+  const save = useSave<LocaleSettings>(
     async (v) => client.setQueryData(key, await api.put<LocaleSettings>(LOCALE, v)),
     ['locale'],
     // Every screen writes dates from /me: read it again so they change at once.
@@ -342,35 +311,19 @@ function LocaleSettingsCard() {
   );
   const options = SUPPORTED_LOCALES.map((tag) => ({ value: tag, label: t(`locale.${tag}`) }));
   return (
-    <SettingsCard title={t('settings.locale.title')} description={t('settings.locale.description')} testId="settings-locale">
-      {query.error ? <ErrorState error={query.error} /> : !values ? <LoadingState /> : null}
-      {values ? (
-        <form
-          onSubmit={(e) => {
-            e.preventDefault();
-            mutation.mutate(values);
-          }}
-        >
-          <Stack gap="sm">
-            {other ? <ProblemAlert error={other} /> : null}
-            <Select
-              label={t('settings.locale.label')}
-              description={t('settings.locale.example', { example: exampleDate(values.locale, timeZone) })}
-              data={options}
-              allowDeselect={false}
-              value={values.locale}
-              error={errors.locale}
-              onChange={(v) => v && setValues({ locale: v })}
-            />
-            <Group justify="flex-end">
-              <Button type="submit" loading={mutation.isPending}>
-                {t('settings.save', { what: t('settings.locale.title') })}
-              </Button>
-            </Group>
-          </Stack>
-        </form>
-      ) : null}
-    </SettingsCard>
+    <SettingsForm section="locale" error={query.error} values={values} save={save}>
+      {(v) => (
+        <Select
+          label={t('settings.locale.label')}
+          description={t('settings.locale.example', { example: exampleDate(v.locale, timeZone) })}
+          data={options}
+          allowDeselect={false}
+          value={v.locale}
+          error={save.errors.locale}
+          onChange={(tag) => tag && setValues({ locale: tag })}
+        />
+      )}
+    </SettingsForm>
   );
 }
 
