@@ -59,6 +59,7 @@ export type AuditPage = z.infer<typeof AuditPageSchema>;
 export const AuditHistoryParamsSchema = z.object({ entityType: label, entityId: text().min(1).max(200) });
 
 export const AuditHistoryQuerySchema = PageQuerySchema.extend({ order: z.enum(['asc', 'desc']).default('asc') });
+export type AuditHistoryQuery = z.infer<typeof AuditHistoryQuerySchema>;
 
 export const AuditExportQuerySchema = AuditFilterSchema.extend({ format: z.enum(['csv', 'jsonl']).default('jsonl') });
 export type AuditExportQuery = z.infer<typeof AuditExportQuerySchema>;

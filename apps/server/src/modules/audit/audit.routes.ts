@@ -1,10 +1,11 @@
 import { Readable } from 'node:stream';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import {
   AuditExportQuerySchema,
   AuditHistoryParamsSchema,
   AuditHistoryQuerySchema,
+  type AuditHistoryQuery,
   AuditListQuerySchema,
   AuditPageSchema,
   AuditVerifyResultSchema,
@@ -54,6 +55,14 @@ export function auditRoutes(database: Database, entityVisible: EntityVisibility)
   return async (app: FastifyInstance): Promise<void> => {
     const r = app.withTypeProvider<ZodTypeProvider>();
     const inTenant = tenantRunner(database);
+    /** One entity's history, where the caller may see the entity (404 otherwise, as for the entity itself). */
+    const historyOf = (request: FastifyRequest, entityType: string, entityId: string, query: AuditHistoryQuery) => {
+      const caller = callerOf(request);
+      return inTenant(request, async (tx) => {
+        if (!(await entityVisible(tx, caller, entityType, entityId))) throw notFound(entityType, entityId);
+        return entityHistory(tx, caller, { entityType, entityId, ...query });
+      });
+    };
     r.get(
       '/api/v1/audit',
       {
@@ -84,14 +93,7 @@ export function auditRoutes(database: Database, entityVisible: EntityVisibility)
           response: { 200: AuditPageSchema },
         },
       },
-      async (request) => {
-        const caller = callerOf(request);
-        const { entityType, entityId } = request.params;
-        return inTenant(request, async (tx) => {
-          if (!(await entityVisible(tx, caller, entityType, entityId))) throw notFound(entityType, entityId);
-          return entityHistory(tx, caller, { ...request.params, ...request.query });
-        });
-      },
+      async (request) => historyOf(request, request.params.entityType, request.params.entityId, request.query),
     );
     for (const history of DESK_HISTORIES) {
       r.get(
@@ -107,14 +109,7 @@ export function auditRoutes(database: Database, entityVisible: EntityVisibility)
             response: { 200: AuditPageSchema },
           },
         },
-        async (request) => {
-          const caller = callerOf(request);
-          const entityId = request.params.id;
-          return inTenant(request, async (tx) => {
-            if (!(await entityVisible(tx, caller, history.entityType, entityId))) throw notFound(history.entityType, entityId);
-            return entityHistory(tx, caller, { entityType: history.entityType, entityId, ...request.query });
-          });
-        },
+        async (request) => historyOf(request, history.entityType, request.params.id, request.query),
       );
     }
     r.get(
