@@ -1,16 +1,14 @@
 import { useMemo, useState } from 'react';
 import { BarChart, LineChart } from '@mantine/charts';
-import { Button, Card, Group, Paper, SimpleGrid, Stack, Text } from '@mantine/core';
-import { notifications } from '@mantine/notifications';
-import { IconDownload } from '@tabler/icons-react';
+import { Card, Group, Paper, SimpleGrid, Stack, Text } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import type { DurationStats } from '@yardmaster/contracts';
 import { useMe } from '../../app/session';
-import { messageOf } from '../../lib/api';
 import { formatDuration, formatShort } from '../../lib/time';
 import { EmptyState, ErrorState, LoadingState } from '../../ui/States';
 import { DateField } from '../../ui/DateField';
 import { downloadAnalytics, useAnalytics } from './api';
+import { ExportButtons } from './components/ExportButtons';
 
 const day = (d: Date) => d.toISOString().slice(0, 10);
 
@@ -56,20 +54,7 @@ export function AnalyticsPanel() {
       <Group align="flex-end">
         <DateField label={t('reports.analytics.from')} value={range.from} onChange={(from) => setRange({ ...range, from })} />
         <DateField label={t('reports.analytics.to')} value={range.to} onChange={(to) => setRange({ ...range, to })} />
-        {(['csv', 'xlsx'] as const).map((format) => (
-          <Button
-            key={format}
-            variant="default"
-            leftSection={<IconDownload size={16} />}
-            onClick={() =>
-              void downloadAnalytics(fromIso, toIso, format).catch((e: unknown) =>
-                notifications.show({ color: 'red', message: messageOf(e) }),
-              )
-            }
-          >
-            {t(format === 'csv' ? 'reports.analytics.exportCsv' : 'reports.analytics.exportXlsx')}
-          </Button>
-        ))}
+        <ExportButtons download={(format) => downloadAnalytics(fromIso, toIso, format)} />
       </Group>
       {analytics.isPending ? (
         <LoadingState />

@@ -1,16 +1,14 @@
 import { lazy, Suspense, useState } from 'react';
 import { Badge, Button, Group, Paper, ScrollArea, Select, SimpleGrid, Stack, Table, Tabs, TextInput, Title } from '@mantine/core';
 import { useForm } from '@mantine/form';
-import { notifications } from '@mantine/notifications';
-import { IconDownload } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { useMe } from '../../app/session';
-import { messageOf } from '../../lib/api';
 import { formatDateTime, formatDuration } from '../../lib/time';
 import { EmptyState, ErrorState, LoadingState } from '../../ui/States';
 import { DateField } from '../../ui/DateField';
 import { downloadReportList, useReports } from './api';
+import { ExportButtons } from './components/ExportButtons';
 
 // The charts library is large: loaded only when the analytics tab opens.
 const AnalyticsPanel = lazy(() => import('./AnalyticsPanel').then((m) => ({ default: m.AnalyticsPanel })));
@@ -56,18 +54,7 @@ function StatusReportsList() {
         </SimpleGrid>
         <Group mt="sm">
           <Button type="submit">{t('reports.list.search')}</Button>
-          {(['csv', 'xlsx'] as const).map((format) => (
-            <Button
-              key={format}
-              variant="default"
-              leftSection={<IconDownload size={16} />}
-              onClick={() =>
-                void downloadReportList(filter, format).catch((e: unknown) => notifications.show({ color: 'red', message: messageOf(e) }))
-              }
-            >
-              {t(format === 'csv' ? 'reports.list.exportCsv' : 'reports.list.exportXlsx')}
-            </Button>
-          ))}
+          <ExportButtons download={(format) => downloadReportList(filter, format)} />
         </Group>
       </Paper>
       {reports.isPending ? (
