@@ -1,4 +1,3 @@
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withTenant, type Database, type TenantRecord } from '../src/platform/db/index.js';
@@ -6,56 +5,7 @@ import { evaluateAlerts } from '../src/modules/alerts/index.js';
 import { notificationsOf } from '../src/modules/notifications/index.js';
 import { createTestApp, type TestApp } from './support/app.js';
 import { createTestTenant, openTestDatabase, testDbKind } from './support/db.js';
-
-type SseMessage = { id: string | null; event: string; data: string };
-
-/** A minimal SSE client over node:http: collects the messages; `ready` once the server says ": live". */
-function openStream(baseUrl: string, token: string) {
-  const messages: SseMessage[] = [];
-  let buffer = '';
-  let markReady: () => void = () => undefined;
-  const ready = new Promise<void>((resolve) => (markReady = resolve));
-  const request = http.get(`${baseUrl}/api/v1/events`, { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' } });
-  request.on('error', () => undefined);
-  request.on('response', (response) => {
-    response.setEncoding('utf8');
-    response.on('data', (chunk: string) => {
-      buffer += chunk;
-      let cut: number;
-      while ((cut = buffer.indexOf('\n\n')) >= 0) {
-        const block = buffer.slice(0, cut);
-        buffer = buffer.slice(cut + 2);
-        let id: string | null = null;
-        let event = 'message';
-        const data: string[] = [];
-        for (const line of block.split('\n')) {
-          if (line === ': live') markReady();
-          if (line.startsWith(':')) continue;
-          const colon = line.indexOf(':');
-          const field = line.slice(0, colon);
-          const value = line.slice(colon + 1).replace(/^ /, '');
-          if (field === 'id') id = value;
-          else if (field === 'event') event = value;
-          else if (field === 'data') data.push(value);
-        }
-        if (data.length > 0) messages.push({ id, event, data: data.join('\n') });
-      }
-    });
-  });
-  return {
-    messages,
-    ready,
-    /** Resolves once a message whose data contains `text` arrived; rejects after `timeoutMs`. */
-    async waitForText(text: string, timeoutMs = 15_000): Promise<void> {
-      const deadline = Date.now() + timeoutMs;
-      while (!messages.some((m) => m.data.includes(text))) {
-        if (Date.now() > deadline) throw new Error(`no message naming ${text} (${messages.length} received)`);
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
-    },
-    close: () => request.destroy(),
-  };
-}
+import { openStream, type SseMessage } from './support/sse.js';
 
 /**
  * Region scoping of the reads that are not a row by id (issue 18, "in every route"): the live
