@@ -7,6 +7,7 @@ import { cancelMaintenanceWindow, createMaintenanceWindow, createShiftPattern } 
 import { decideTimeOff, requestTimeOff } from '../src/modules/planning/time-off.js';
 import { AppError } from '../src/platform/errors.js';
 import { withTenant, type Database } from '../src/platform/db/index.js';
+import { conflictOf, runPlan } from './support/concurrent-plan.js';
 import { createTestTenant, openTestDatabase, testDbKind } from './support/db.js';
 import { checkDispatchInvariants } from './support/dispatch-invariants.js';
 import { buildFleet, dispatcherCaller, type Fleet } from './support/fleet.js';
@@ -121,10 +122,20 @@ describe(`concurrent matching with shifts, leave, overtime off and maintenance w
     const random = seededRandom(SEED);
     const outcomes = new Map<string, number>();
     const unexpected: string[] = [];
+    // A conflict is a correct answer to a race; so is the assignment trigger refusing a pick that a
+    // concurrent leave approval or window made wrong (the whole command rolls back); and two clients
+    // planning a window for one machine, or leave for one driver, at once: the second finds the first's.
+    const accept = (error: unknown): string | null => {
+      const text = String((error as Error).message);
+      const conflict = conflictOf(error);
+      if (conflict) return conflict;
+      if (error instanceof AppError && error.status === 422 && /overlaps another (maintenance window|leave request)/.test(text))
+        return 'window.overlap';
+      return /on leave or outside their shift|planned maintenance window/.test(text) ? 'refused.by.trigger' : null;
+    };
     const count = (key: string): void => void outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
     const vans = fleet.equipmentIds.VAN ?? [];
     const plan = Array.from({ length: OPERATIONS }, () => ({ roll: random(), a: random(), b: random() }));
-    let next = 0;
 
     async function operate(op: (typeof plan)[number]): Promise<void> {
       const caller = dispatcherCaller(slug);
@@ -190,27 +201,7 @@ describe(`concurrent matching with shifts, leave, overtime off and maintenance w
       return count('window');
     }
 
-    await Promise.all(
-      Array.from({ length: CLIENTS }, async () => {
-        while (next < plan.length) {
-          const op = plan[next++];
-          if (!op) break;
-          try {
-            await operate(op);
-          } catch (error) {
-            const text = String((error as Error).message);
-            // A conflict is a correct answer to a race; so is the assignment trigger refusing a pick
-            // that a concurrent leave approval or window made wrong (the whole command rolls back).
-            if (error instanceof AppError && (error.status === 409 || error.status === 404)) count(`conflict.${error.status}`);
-            // Two clients planning a window for one machine, or leave for one driver, at once: the second finds the first's.
-            else if (error instanceof AppError && error.status === 422 && /overlaps another (maintenance window|leave request)/.test(text))
-              count('window.overlap');
-            else if (/on leave or outside their shift|planned maintenance window/.test(text)) count('refused.by.trigger');
-            else unexpected.push(String((error as Error).stack ?? error));
-          }
-        }
-      }),
-    );
+    unexpected.push(...(await runPlan(plan, CLIENTS, operate, count, accept)));
     expect(unexpected.slice(0, 3)).toEqual([]);
 
     // Replay the audit trail in commit order (the chain is appended at commit): no assignment while

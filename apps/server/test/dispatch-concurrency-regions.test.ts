@@ -6,8 +6,8 @@ import { createEquipment, createEquipmentType, returnToService, sendToMaintenanc
 import { createDriver, createQualification, setDriverDuty } from '../src/modules/people/index.js';
 import { createRegion } from '../src/modules/regions/index.js';
 import { createSite } from '../src/modules/sites/index.js';
-import { AppError } from '../src/platform/errors.js';
 import { withTenant, type Database } from '../src/platform/db/index.js';
+import { runPlan } from './support/concurrent-plan.js';
 import { createTestTenant, openTestDatabase, testDbKind } from './support/db.js';
 import { checkDispatchInvariants } from './support/dispatch-invariants.js';
 import { dispatcherCaller, driverCaller } from './support/fleet.js';
@@ -90,7 +90,6 @@ describe(`randomised concurrent dispatch load with two regions on ${testDbKind()
     const unexpected: string[] = [];
     const count = (key: string): void => void outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
     const plan = Array.from({ length: OPERATIONS }, () => ({ roll: random(), a: random(), b: random(), c: random() }));
-    let next = 0;
 
     const pickDispatch = async (statuses: string[], r: number) =>
       withTenant(database.db, slug, async (tx) => {
@@ -155,21 +154,7 @@ describe(`randomised concurrent dispatch load with two regions on ${testDbKind()
       return count('maintenance');
     }
 
-    await Promise.all(
-      Array.from({ length: CLIENTS }, async () => {
-        while (next < plan.length) {
-          const op = plan[next++];
-          if (!op) break;
-          try {
-            await operate(op);
-          } catch (error) {
-            // A conflict (stale version, no longer in that state, equipment on a job) is a correct answer to a race.
-            if (error instanceof AppError && (error.status === 409 || error.status === 404)) count(`conflict.${error.status}`);
-            else unexpected.push(String((error as Error).stack ?? error));
-          }
-        }
-      }),
-    );
+    unexpected.push(...(await runPlan(plan, CLIENTS, operate, count)));
     expect(unexpected.slice(0, 3)).toEqual([]);
 
     // Every automatic assignment stayed in its site's region (or used a shared site or resource).

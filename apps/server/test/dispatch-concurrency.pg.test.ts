@@ -6,8 +6,8 @@ import { setDriverDuty } from '../src/modules/people/index.js';
 import { DEFAULT_PLANNING_SETTINGS, writePlanningSettings } from '../src/modules/availability/index.js';
 import { cancelMaintenanceWindow, createMaintenanceWindow, createShiftPattern } from '../src/modules/planning/shifts.js';
 import { decideTimeOff, requestTimeOff } from '../src/modules/planning/time-off.js';
-import { AppError } from '../src/platform/errors.js';
 import { withTenant, type Database } from '../src/platform/db/index.js';
+import { runPlan } from './support/concurrent-plan.js';
 import { createTestTenant, openTestDatabase } from './support/db.js';
 import { checkDispatchInvariants } from './support/dispatch-invariants.js';
 import { buildFleet, dispatcherCaller, driverCaller, type Fleet } from './support/fleet.js';
@@ -129,7 +129,6 @@ describe(`randomised concurrent dispatch load on PostgreSQL (seed ${SEED}, repla
     const allEquipment = Object.values(fleet.equipmentIds).flat();
     // The plan is drawn up front from the seed so a replay issues the same operations.
     const plan = Array.from({ length: operations }, () => ({ roll: random(), a: random(), b: random(), c: random() }));
-    let next = 0;
 
     const pickDispatch = async (statuses: string[], r: number) =>
       withTenant(database.db, slug, async (tx) => {
@@ -233,22 +232,7 @@ describe(`randomised concurrent dispatch load on PostgreSQL (seed ${SEED}, repla
       return count('maintenance');
     }
 
-    await Promise.all(
-      Array.from({ length: CLIENTS }, async () => {
-        while (next < plan.length) {
-          const op = plan[next++];
-          if (!op) break;
-          try {
-            await operate(op);
-          } catch (error) {
-            // A conflict (stale version, no longer in that state, equipment on a job) is a correct
-            // answer to a race; anything else is a bug.
-            if (error instanceof AppError && (error.status === 409 || error.status === 404)) count(`conflict.${error.status}`);
-            else unexpected.push(String((error as Error).stack ?? error));
-          }
-        }
-      }),
-    );
+    unexpected.push(...(await runPlan(plan, CLIENTS, operate, count)));
 
     expect(unexpected.slice(0, 3)).toEqual([]);
     const result = await checkDispatchInvariants(database, slug);
