@@ -23,7 +23,7 @@ import { SERVICE_ACCOUNT_ROLES, type ServiceAccount, type ServiceAccountRole, ty
 import { useMe } from '../../app/session';
 import { api, messageOf } from '../../lib/api';
 import { formatDateTime } from '../../lib/time';
-import { EmptyState, ErrorState, LoadingState, ProblemAlert } from '../../ui/States';
+import { EmptyState, ProblemAlert, QueryState } from '../../ui/States';
 
 const keys = { all: ['service-accounts'] as const };
 
@@ -220,61 +220,61 @@ export function ServiceAccountsSection() {
       <Alert color="gray" variant="outline">
         <Text size="sm">{t('serviceAccounts.intro')}</Text>
       </Alert>
-      {list.error ? (
-        <ErrorState error={list.error} />
-      ) : !list.data ? (
-        <LoadingState />
-      ) : list.data.items.length === 0 ? (
-        <EmptyState title={t('serviceAccounts.emptyTitle')}>{t('serviceAccounts.empty')}</EmptyState>
-      ) : (
-        <Table data-testid="table-service-accounts" verticalSpacing={6}>
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>{t('serviceAccounts.name')}</Table.Th>
-              <Table.Th>{t('serviceAccounts.clientId')}</Table.Th>
-              <Table.Th>{t('serviceAccounts.roles')}</Table.Th>
-              <Table.Th>{t('serviceAccounts.status')}</Table.Th>
-              <Table.Th>{t('serviceAccounts.lastToken')}</Table.Th>
-              <Table.Th>
-                <VisuallyHidden>{t('serviceAccounts.actions')}</VisuallyHidden>
-              </Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {list.data.items.map((account) => (
-              <Table.Tr key={account.id} data-testid={`service-account-${account.clientId}`}>
-                <Table.Td>{account.name}</Table.Td>
-                <Table.Td>
-                  <Code>{account.clientId}</Code>
-                </Table.Td>
-                <Table.Td>{account.roles.map((role) => t(`serviceAccounts.role.${role}`)).join(', ')}</Table.Td>
-                <Table.Td>
-                  <Badge color={account.active ? 'teal.9' : 'red.9'}>
-                    {account.active ? t('serviceAccounts.active') : t('serviceAccounts.revokedBadge')}
-                  </Badge>
-                </Table.Td>
-                <Table.Td>{account.lastTokenAt ? formatDateTime(account.lastTokenAt, me.timeZone) : t('serviceAccounts.never')}</Table.Td>
-                <Table.Td>
-                  {account.active && (
-                    <Group gap="xs" justify="flex-end" wrap="nowrap">
-                      <Button
-                        size="compact-xs"
-                        variant="default"
-                        loading={rotate.isPending && rotate.variables === account.id}
-                        onClick={() => rotate.mutate(account.id)}
-                        aria-label={t('serviceAccounts.rotateLabel', { name: account.name })}
-                      >
-                        {t('serviceAccounts.rotate')}
-                      </Button>
-                      <RevokeButton account={account} />
-                    </Group>
-                  )}
-                </Table.Td>
+      <QueryState
+        query={list}
+        isEmpty={(data) => data.items.length === 0}
+        empty={<EmptyState title={t('serviceAccounts.emptyTitle')}>{t('serviceAccounts.empty')}</EmptyState>}
+      >
+        {(data) => (
+          <Table data-testid="table-service-accounts" verticalSpacing={6}>
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>{t('serviceAccounts.name')}</Table.Th>
+                <Table.Th>{t('serviceAccounts.clientId')}</Table.Th>
+                <Table.Th>{t('serviceAccounts.roles')}</Table.Th>
+                <Table.Th>{t('serviceAccounts.status')}</Table.Th>
+                <Table.Th>{t('serviceAccounts.lastToken')}</Table.Th>
+                <Table.Th>
+                  <VisuallyHidden>{t('serviceAccounts.actions')}</VisuallyHidden>
+                </Table.Th>
               </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      )}
+            </Table.Thead>
+            <Table.Tbody>
+              {data.items.map((account) => (
+                <Table.Tr key={account.id} data-testid={`service-account-${account.clientId}`}>
+                  <Table.Td>{account.name}</Table.Td>
+                  <Table.Td>
+                    <Code>{account.clientId}</Code>
+                  </Table.Td>
+                  <Table.Td>{account.roles.map((role) => t(`serviceAccounts.role.${role}`)).join(', ')}</Table.Td>
+                  <Table.Td>
+                    <Badge color={account.active ? 'teal.9' : 'red.9'}>
+                      {account.active ? t('serviceAccounts.active') : t('serviceAccounts.revokedBadge')}
+                    </Badge>
+                  </Table.Td>
+                  <Table.Td>{account.lastTokenAt ? formatDateTime(account.lastTokenAt, me.timeZone) : t('serviceAccounts.never')}</Table.Td>
+                  <Table.Td>
+                    {account.active && (
+                      <Group gap="xs" justify="flex-end" wrap="nowrap">
+                        <Button
+                          size="compact-xs"
+                          variant="default"
+                          loading={rotate.isPending && rotate.variables === account.id}
+                          onClick={() => rotate.mutate(account.id)}
+                          aria-label={t('serviceAccounts.rotateLabel', { name: account.name })}
+                        >
+                          {t('serviceAccounts.rotate')}
+                        </Button>
+                        <RevokeButton account={account} />
+                      </Group>
+                    )}
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        )}
+      </QueryState>
       <SecretNotice shown={shown} onClose={() => setShown(null)} />
     </Stack>
   );

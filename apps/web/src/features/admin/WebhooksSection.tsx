@@ -8,7 +8,7 @@ import { useTranslation } from 'react-i18next';
 import { useMe } from '../../app/session';
 import { api, messageOf } from '../../lib/api';
 import { formatDateTime } from '../../lib/time';
-import { EmptyState, ErrorState, LoadingState, ProblemAlert } from '../../ui/States';
+import { EmptyState, ErrorState, LoadingState, ProblemAlert, QueryState } from '../../ui/States';
 
 const keys = {
   all: ['webhooks'] as const,
@@ -228,16 +228,13 @@ export function WebhooksSection() {
       <Alert color="gray" variant="outline">
         <Text size="sm">{t('webhooks.intro')}</Text>
       </Alert>
-      {list.error ? (
-        <ErrorState error={list.error} />
-      ) : !list.data ? (
-        <LoadingState />
-      ) : list.data.items.length === 0 ? (
-        <EmptyState title={t('webhooks.none')}>{t('webhooks.noneHelp')}</EmptyState>
-      ) : null}
-      {list.data?.items.map((hook) => (
-        <WebhookCard key={hook.id} hook={hook} onSecret={setSecret} timeZone={me.timeZone} />
-      ))}
+      <QueryState
+        query={list}
+        isEmpty={(data) => data.items.length === 0}
+        empty={<EmptyState title={t('webhooks.none')}>{t('webhooks.noneHelp')}</EmptyState>}
+      >
+        {(data) => data.items.map((hook) => <WebhookCard key={hook.id} hook={hook} onSecret={setSecret} timeZone={me.timeZone} />)}
+      </QueryState>
       <SecretNotice created={secret} onClose={() => setSecret(null)} />
     </Stack>
   );
