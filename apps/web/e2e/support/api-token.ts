@@ -61,6 +61,16 @@ export async function accessTokenFor(baseUrl: string, who: { email: string; pass
   return ((await tokens.json()) as { access_token: string }).access_token;
 }
 
+/** A call the API refused, with its status (the message carries the server's answer). */
+export class ApiRefusal extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
 export type Api = <T = unknown>(method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<T>;
 
 /** JSON calls to the API with a bearer token, for a browser test's own set-up; a refused call throws with the server's answer. */
@@ -72,7 +82,7 @@ export function apiAs(baseUrl: string, token: string): Api {
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const text = await response.text();
-    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+    if (!response.ok) throw new ApiRefusal(`${method} ${path}: ${response.status} ${text}`, response.status);
     return (text ? JSON.parse(text) : undefined) as T;
   };
 }
@@ -90,7 +100,7 @@ export function apiFor(baseUrl: string, who: { email: string; password: string }
       try {
         return await apiAs(baseUrl, await token)<T>(method, path, body, headers);
       } catch (error) {
-        if (attempt > 0 || !(error instanceof Error) || !error.message.includes(': 401 ')) throw error;
+        if (attempt > 0 || !(error instanceof ApiRefusal) || error.status !== 401) throw error;
         token = null;
       }
     }
