@@ -22,6 +22,9 @@ export const name = '202612031001_dispatch_assignment_planning';
  * (`driverAvailableAtSql`, `equipmentAvailableAtSql`) compiled with the parameters as arguments;
  * `availability.predicate.test.ts` fails when the predicates and these bodies part ways (then add
  * a migration that replaces the functions).
+ *
+ * Supersedes `dispatch_check_assignment` of migration 202611250531_dispatch_schema: the same body
+ * (repeated, as `create or replace` must), plus the planning block.
  */
 export const DRIVER_AVAILABLE_AT_BODY = `(not exists (select 1 from time_off_requests l where l.driver_id = p_driver and l.status = 'approved'
     and l.first_day <= (p_at at time zone (select coalesce((select value->>'timeZone' from tenant_settings where key = 'planning'), 'UTC')))::date and (p_at at time zone (select coalesce((select value->>'timeZone' from tenant_settings where key = 'planning'), 'UTC')))::date <= l.last_day) and (not exists (select 1 from shift_patterns p where p.driver_id = p_driver) or exists (
