@@ -110,6 +110,22 @@ process.once('message', (config: Config) => {
       p50: percentile(all, 50),
       p99: percentile(all, 99),
     });
+    await waitFor('go');
+
+    // The HTTP floor: the same clients, three requests per "pair" (as create, read, complete), to the
+    // liveness route, which touches neither the database nor a token. No dispatch work at all.
+    let floorPairs = 0;
+    const floorDeadline = Date.now() + Math.min(10, config.seconds) * 1000;
+    const floorStarted = performance.now();
+    await Promise.all(
+      Array.from({ length: config.clients }, async () => {
+        while (Date.now() < floorDeadline) {
+          for (let r = 0; r < 3; r++) await (await fetch(`${config.base}/healthz`)).arrayBuffer();
+          floorPairs++;
+        }
+      }),
+    );
+    send({ kind: 'floor:end', seconds: (performance.now() - floorStarted) / 1000, pairs: floorPairs });
   })().catch((error: unknown) => {
     send({ kind: 'error', message: String(error) });
     process.exitCode = 1;

@@ -253,6 +253,10 @@ try {
   const loadPg = cpuOf(pg0, await backendTicks());
   const loadStatements = statements - statements0;
   const assignments = (await assignmentsSoFar()) - assigned0;
+  const floorCpu0 = process.cpuUsage();
+  child.send({ kind: 'go' });
+  const floor = await expect('floor:end');
+  const floorCpu = process.cpuUsage(floorCpu0);
   child.kill();
   await app.close();
   await database.close();
@@ -291,6 +295,10 @@ try {
   if (TRACE)
     for (const [text, t] of [...traced].sort((x, y) => y[1].ms - x[1].ms).slice(0, 12))
       console.log(`  ${(t.ms / t.n).toFixed(2)} ms × ${t.n}  ${text}`);
+  const floorRate = Number(floor.pairs) / Number(floor.seconds);
+  console.log(
+    `HTTP floor (3 × GET /healthz per pair, same clients, no database): ${floorRate.toFixed(0)} pairs/s, Node ${ms(floorCpu, Number(floor.pairs))} ms CPU per pair`,
+  );
   console.log(`pgbench TPC-B-like (-c ${CLIENTS} -j 2 -T ${SECONDS}): ${tps.toFixed(0)} TPS`);
   console.log(`dispatch rate / pgbench TPS: ${(rate / tps).toFixed(3)}`);
 } finally {

@@ -314,30 +314,26 @@ export async function reserveBestPair(
   };
 }
 
-/** Frees a finished dispatch's machine (unless it went to maintenance meanwhile) and driver, and reads the names and places its status report records: one round trip. */
-export async function releaseAndSelectReportContext(tx: TenantTx, row: LoadedDispatch & { equipment_id: string; driver_id: string }) {
-  const { rows } = await sql<{
-    wo_description: string;
-    site_name: string | null;
-    site_address: string | null;
-    asset_tag: string | null;
-    equipment_name: string | null;
-    type_code: string | null;
-    type_name: string | null;
-    driver_name: string | null;
-  }>`
-    with released as (update equipment set status = 'available', idle_since = now(), updated_at = now() where id = ${row.equipment_id} and status = 'dispatched' returning id),
-    idle as (update drivers set idle_since = now() where id = ${row.driver_id} returning id)
-    select w.description as wo_description, s.name as site_name, s.address as site_address,
-      e.asset_tag, e.name as equipment_name, t.code as type_code, t.name as type_name, dr.name as driver_name
-    from work_orders w
-    left join sites s on s.id = ${row.site_id}
-    left join equipment e on e.id = ${row.equipment_id}
-    left join equipment_types t on t.id = e.equipment_type_id
-    left join drivers dr on dr.id = ${row.driver_id}
-    where w.id = ${row.work_order_id} and (select count(*) from released) >= 0 and (select count(*) from idle) >= 0`.execute(tx);
-  return rows[0];
-}
+/** The names and places a finished dispatch's status report records (read with the dispatch, `lockQueueAndDispatch`). */
+export type ReportContext = {
+  wo_description: string;
+  site_name: string | null;
+  site_address: string | null;
+  asset_tag: string | null;
+  equipment_name: string | null;
+  type_code: string | null;
+  type_name: string | null;
+  driver_name: string | null;
+};
+
+/**
+ * CTEs that free a finished dispatch's machine (unless it went to maintenance meanwhile) and driver
+ * (idle from now): written into the statement that records its status report, so both cost one
+ * round trip.
+ */
+export const releaseCtes = (equipmentId: string, driverId: string) => sql`
+  released as (update equipment set status = 'available', idle_since = now(), updated_at = now() where id = ${equipmentId} and status = 'dispatched' returning id),
+  idle as (update drivers set idle_since = now() where id = ${driverId} returning id)`;
 
 /**
  * Frees a finished dispatch's equipment (unless it went to maintenance meanwhile) and its driver
@@ -401,18 +397,53 @@ export async function selectTypesRequiring(tx: TenantTx, qualificationIds: reado
 export async function lockQueueAndDispatch(
   tx: TenantTx,
   id: string,
-): Promise<{ settings: DispatchSettings; row: LoadedDispatch | undefined }> {
-  const { rows } = await sql<LoadedDispatch & { dispatch_settings: Partial<DispatchSettings> | null }>`
+): Promise<{ settings: DispatchSettings; row: LoadedDispatch | undefined; context: ReportContext; queueWaiting: boolean }> {
+  // With it: whether any request waits (a change that adds none needs no matching pass when none
+  // does: the queue lock keeps it so), and the names its status report would record.
+  const { rows } = await sql<
+    LoadedDispatch & ReportContext & { dispatch_settings: Partial<DispatchSettings> | null; queue_waiting: boolean }
+  >`
     with q as materialized (select (select value from tenant_settings where key = 'dispatch') as settings from work_order_counter for update)
-    select d.*, w.number as work_order_number, q.settings as dispatch_settings
+    select d.*, w.number as work_order_number, q.settings as dispatch_settings,
+      exists (select 1 from dispatches x where x.status = 'queued') as queue_waiting,
+      w.description as wo_description, s.name as site_name, s.address as site_address,
+      e.asset_tag, e.name as equipment_name, t.code as type_code, t.name as type_name, dr.name as driver_name
     from q, dispatches d join work_orders w on w.id = d.work_order_id
+      left join sites s on s.id = d.site_id
+      left join equipment e on e.id = d.equipment_id
+      left join equipment_types t on t.id = e.equipment_type_id
+      left join drivers dr on dr.id = d.driver_id
     where d.id = ${id}
     for update of d`.execute(tx);
   const found = rows[0];
-  if (!found) return { settings: await lockDispatchQueue(tx), row: undefined };
-  const { dispatch_settings, ...row } = found;
-  return { settings: settingsOf(dispatch_settings), row };
+  if (!found) return { settings: await lockDispatchQueue(tx), row: undefined, context: NO_CONTEXT, queueWaiting: true };
+  const {
+    dispatch_settings,
+    queue_waiting,
+    wo_description,
+    site_name,
+    site_address,
+    asset_tag,
+    equipment_name,
+    type_code,
+    type_name,
+    driver_name,
+    ...row
+  } = found;
+  const context = { wo_description, site_name, site_address, asset_tag, equipment_name, type_code, type_name, driver_name };
+  return { settings: settingsOf(dispatch_settings), row, context, queueWaiting: queue_waiting };
 }
+
+const NO_CONTEXT: ReportContext = {
+  wo_description: '',
+  site_name: null,
+  site_address: null,
+  asset_tag: null,
+  equipment_name: null,
+  type_code: null,
+  type_name: null,
+  driver_name: null,
+};
 
 export type LineCheck = {
   type_code: string | null;

@@ -22,7 +22,7 @@ export async function recallDispatch(
   reason: string,
   hold?: { reason: string; notBefore?: string | null | undefined },
 ): Promise<Dispatch> {
-  const { settings, row } = await openCommand(tx, caller, id, expected, 'recall');
+  const { settings, row, context } = await openCommand(tx, caller, id, expected, 'recall');
   const after = await changeDispatch(
     tx,
     caller,
@@ -33,7 +33,7 @@ export async function recallDispatch(
       alsoCounts: [hold ? 'held' : 'queued'],
     },
   );
-  const scope = await finishDispatch(tx, caller, after);
+  const scope = await finishDispatch(tx, caller, after, context);
   const [replacement] = await insertDispatches(tx, [
     {
       workOrderId: row.work_order_id,

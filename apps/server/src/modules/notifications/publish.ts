@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { beforeCommit, databaseOf, onCommit, type FinalWrite, type TenantTx } from '../../platform/db/index.js';
+import { beforeCommit, databaseOf, onCommit, schemaOf, type FinalWrite, type TenantTx } from '../../platform/db/index.js';
 import './notifications.tables.js';
 
 export type LiveEventInput = {
@@ -83,7 +83,7 @@ export async function publishEvent(tx: TenantTx, event: LiveEventInput): Promise
   const write = produce();
   if (write) {
     const { rows } = await sql<{ p: unknown }>`select ${write.sql} as p`.execute(tx);
-    write.done?.(rows[0]?.p);
+    write.done?.(rows[0]?.p, false);
   }
 }
 
@@ -102,13 +102,15 @@ function liveWrite(tx: TenantTx, events: readonly LiveEventInput[]): FinalWrite 
   const db = databaseOf(tx);
   return {
     sql: sql`live_publish(${input}::jsonb)`,
-    done: (value) => {
+    // Other instances' hubs: woken in the COMMIT's round trip when the driver can.
+    wake: { channel: EVENTS_CHANNEL, payload: schemaOf(tx) },
+    done: (value, woken) => {
       const result = (typeof value === 'string' ? JSON.parse(value) : value) as { schema?: string; webhooks?: number } | null;
       const schema = result?.schema ?? '';
       const withWebhooks = (result?.webhooks ?? 0) > 0;
       onCommit(tx, () => {
         wakeLocally('events', schema);
-        notifyAfterCommit(db, EVENTS_CHANNEL, schema);
+        if (!woken) notifyAfterCommit(db, EVENTS_CHANNEL, schema);
         if (withWebhooks) {
           wakeLocally('webhooks', schema);
           notifyAfterCommit(db, WEBHOOKS_CHANNEL, schema);

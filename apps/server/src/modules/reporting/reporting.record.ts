@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import { createHash } from 'node:crypto';
 import type { FieldError, StatusReportSnapshot, TimestampInput } from '@yardmaster/contracts';
 import type { Caller } from '../../platform/caller.js';
@@ -129,7 +129,14 @@ function normalise(snapshot: StatusReportSnapshot): ReportBody {
  * finishing transaction: stores the immutable report and audits it. A second call for the same
  * dispatch returns the existing report (idempotent), so a retried finish cannot fail on it.
  */
-export async function recordStatusReport(tx: TenantTx, caller: Caller, snapshot: StatusReportSnapshot): Promise<{ id: string }> {
+export async function recordStatusReport(
+  tx: TenantTx,
+  caller: Caller,
+  snapshot: StatusReportSnapshot,
+  /** `alongside`: CTEs of the caller's, run by the same statement (the dispatch module frees the machine and driver there): one round trip. */
+  options: { alongside?: RawBuilder<unknown> } = {},
+): Promise<{ id: string }> {
+  const { alongside } = options;
   const body = normalise(snapshot);
   const contentHash = contentHashOf(body);
   const t = body.timestamps;
@@ -173,7 +180,7 @@ export async function recordStatusReport(tx: TenantTx, caller: Caller, snapshot:
   // the transaction's final write takes the audit chain (lock order: roll-up, then audit).
   const columns = Object.keys(values);
   const { rows } = await sql<{ id: string; number: number }>`
-    with inserted as (
+    with ${alongside ? sql`${alongside},` : sql``} inserted as (
       insert into status_reports (${sql.join(columns.map((c) => sql.id(c)))})
       values (${sql.join(columns.map((c) => values[c]))})
       on conflict (dispatch_id) do nothing

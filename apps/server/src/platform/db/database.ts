@@ -10,7 +10,7 @@ import {
 import pg from 'pg';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './embedded.js';
 import { CommitOutcomeUnknownError, isConnectionError, PoolSaturatedError, wasNeverSent } from './errors.js';
-import { takePreamble } from './preamble.js';
+import { epilogueDrivers, takeEpilogue, takePreamble } from './preamble.js';
 import { prepareRepeatedStatements, StatementNames } from './prepared.js';
 import { createPrimaryPool, isMultiHostUrl } from './primary.js';
 import type { ControlTables } from './tables.js';
@@ -87,9 +87,25 @@ export function createPool(url: string, max: number, options: PoolOptions = {}):
   const names = options.preparedStatements ? new StatementNames() : undefined;
   pool.on('connect', (client) => {
     client.on('error', () => undefined);
+    answerWithFirstResult(client);
     if (names) prepareRepeatedStatements(client, names);
   });
   return pool;
+}
+
+/**
+ * A simple query of several statements (BEGIN with its preamble; a final write with COMMIT) answers
+ * with one result per statement; Kysely reads one. The first is the one that carries rows (the
+ * final write's), so that is the one handed on.
+ */
+function answerWithFirstResult(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+    const result = query(...args);
+    if (typeof args[0] !== 'string' || (args[1] !== undefined && (args[1] as unknown[]).length > 0) || !(result instanceof Promise))
+      return result;
+    return result.then((answer: unknown) => (Array.isArray(answer) ? (answer[0] as unknown) : answer));
+  };
 }
 
 /**
@@ -108,9 +124,21 @@ class ResilientPostgresDriver extends PostgresDriver {
     await connection.executeQuery(CompiledQuery.raw(`${begin}; ${preamble}`));
   }
 
+  /**
+   * COMMIT, preceded by the transaction's final write and followed by its wake-ups when it has an
+   * epilogue (`preamble.ts`): one simple query, one round trip. A failing final write stops the
+   * message before COMMIT (the transaction is then rolled back as usual).
+   */
   override async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    const epilogue = takeEpilogue();
     try {
-      await super.commitTransaction(connection);
+      if (epilogue) {
+        const text = `${epilogue.sql ?? ''}; commit${epilogue.afterCommit ? `; ${epilogue.afterCommit}` : ''}`;
+        epilogue.sql = null;
+        // Several statements answer with several results; `answerWithFirstResult` hands Kysely the first.
+        const { rows } = await connection.executeQuery(CompiledQuery.raw(text));
+        epilogue.row = rows[0] as Record<string, unknown> | undefined;
+      } else await super.commitTransaction(connection);
     } catch (error) {
       if (!wasNeverSent(error) && isConnectionError(error)) throw new CommitOutcomeUnknownError(error);
       throw error;
@@ -148,7 +176,9 @@ export function kyselyOver<DB>(pool: pg.Pool, options: Pick<PoolOptions, 'maxWai
           connect: () => (pool.waitingCount >= maxWaiting ? Promise.reject(new PoolSaturatedError(maxWaiting)) : pool.connect()),
           end: () => pool.end(),
         };
-  return new Kysely<DB>({ dialect: new ResilientPostgresDialect(source) });
+  const db = new Kysely<DB>({ dialect: new ResilientPostgresDialect(source) });
+  epilogueDrivers.add(db);
+  return db;
 }
 
 /**

@@ -14,6 +14,7 @@ export {
   onCommit,
   beforeCommit,
   databaseOf,
+  schemaOf,
   tenantSchema,
   tenantRole,
   tenantRolePrefix,

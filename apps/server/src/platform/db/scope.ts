@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
+import pg from 'pg';
 import { CommitOutcomeUnknownError, isConnectionError, isConnectTimeout, isPoolTimeout } from './errors.js';
-import { preambles, type Preamble } from './preamble.js';
+import { epilogueDrivers, epilogues, preambles, type Epilogue, type Preamble } from './preamble.js';
 import type { ControlTables, ControlTx, TenantTables, TenantTx } from './tables.js';
 
 const SLUG = /^[a-z][a-z0-9_]{1,39}$/;
@@ -53,7 +54,13 @@ export function onCommit(tx: Transaction<never> | TenantTx | ControlTx, fn: () =
  * to right), which is also the order those locks are taken in. Keyed: registering the same key
  * again in one transaction is a no-op; `produce` is called at the end and may return null.
  */
-export type FinalWrite = { sql: RawBuilder<unknown>; done?: (value: unknown) => void };
+export type FinalWrite = {
+  sql: RawBuilder<unknown>;
+  /** Called with the part's value once it is written; `woken`: its `wake` went out with COMMIT. */
+  done?: (value: unknown, woken: boolean) => void;
+  /** A NOTIFY to send right after COMMIT, in the same round trip when the driver can (else `done` sends it). */
+  wake?: { channel: string; payload: string };
+};
 const beforeCommitHooks = new WeakMap<object, Map<string, { order: number; produce: () => FinalWrite | null }>>();
 /** The database a transaction belongs to (after-commit work opens its own transaction there). */
 const txRoots = new WeakMap<object, Kysely<ControlTables>>();
@@ -71,19 +78,54 @@ export function beforeCommit(
   return true;
 }
 
-async function runBeforeCommit(tx: Transaction<never>): Promise<void> {
+/** A parameter as an SQL literal (the epilogue is a simple query: it cannot carry parameters). */
+function literal(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (typeof value === 'string') return pg.escapeLiteral(value);
+  if (value instanceof Date) return pg.escapeLiteral(value.toISOString());
+  throw new Error(`final write: cannot inline a ${typeof value} parameter`);
+}
+
+/**
+ * Writes the transaction's buffered parts: in ONE statement now, or, when the driver takes an
+ * epilogue, as the text it sends with COMMIT (the parts' `done` then runs once it has committed).
+ */
+async function runBeforeCommit(tx: Transaction<never>, epilogue: Epilogue | undefined): Promise<FinalWrite[]> {
   const hooks = beforeCommitHooks.get(tx);
-  if (!hooks || hooks.size === 0) return;
+  if (!hooks || hooks.size === 0) return [];
   const parts = [...hooks.values()]
     .sort((x, y) => x.order - y.order)
     .map((hook) => hook.produce())
     .filter((part): part is FinalWrite => part !== null);
   hooks.clear();
-  if (parts.length === 0) return;
-  const { rows } = await sql<
-    Record<string, unknown>
-  >`select ${sql.join(parts.map((part, i) => sql`${part.sql} as ${sql.id(`p${i}`)}`))}`.execute(tx);
-  parts.forEach((part, i) => part.done?.(rows[0]?.[`p${i}`]));
+  if (parts.length === 0) return [];
+  const statement = sql<Record<string, unknown>>`select ${sql.join(parts.map((part, i) => sql`${part.sql} as ${sql.id(`p${i}`)}`))}`;
+  if (epilogue) {
+    const compiled = statement.compile(tx);
+    // $n is only ever a placeholder here: the parts are our own SQL, with no literals of their own.
+    epilogue.sql = compiled.sql.replace(/\$(\d+)/g, (_match, n: string) => literal(compiled.parameters[Number(n) - 1]));
+    const wakes = parts.flatMap((part) => (part.wake ? [part.wake] : []));
+    // A wake-up is a hint (readers poll too): it need not wait for its own WAL flush.
+    epilogue.afterCommit =
+      wakes.length === 0
+        ? null
+        : `select set_config('synchronous_commit', 'off', true), ${wakes.map((w) => `pg_notify(${literal(w.channel)}, ${literal(w.payload)})`).join(', ')}`;
+    return parts;
+  }
+  const { rows } = await statement.execute(tx);
+  parts.forEach((part, i) => part.done?.(rows[0]?.[`p${i}`], false));
+  return [];
+}
+
+/** The tenant schema a transaction opened by withTenant works in. */
+const txSchemas = new WeakMap<object, string>();
+
+export function schemaOf(tx: TenantTx): string {
+  const schema = txSchemas.get(tx);
+  if (!schema) throw new Error('schemaOf called outside withTenant');
+  return schema;
 }
 
 /** The database (root Kysely) of a transaction opened by withTenant/withControl. */
@@ -121,7 +163,7 @@ function retryDelayMs(error: unknown, attempt: number): number | null {
 async function runTransaction<DB, T>(
   db: Kysely<DB>,
   options: TxOptions,
-  prepare: { sql: string } | null,
+  prepare: { sql: string; schema: string } | null,
   fn: (tx: Transaction<DB>) => Promise<T>,
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
@@ -131,20 +173,26 @@ async function runTransaction<DB, T>(
       if (options.isolation) builder = builder.setIsolationLevel(options.isolation);
       // The preamble rides with BEGIN (one round trip) when the driver is ours; otherwise it is sent here.
       const preamble: Preamble | undefined = prepare ? { sql: prepare.sql, sent: false } : undefined;
+      // The final write rides with COMMIT (one round trip) when the driver is ours.
+      const epilogue: Epilogue | undefined = epilogueDrivers.has(db) ? { sql: null, afterCommit: null, row: undefined } : undefined;
+      let deferred: FinalWrite[] = [];
       const run = (): Promise<T> =>
         builder.execute(async (tx) => {
           afterCommitHooks.set(tx, hooks);
           beforeCommitHooks.set(tx, new Map());
           txRoots.set(tx, db as unknown as Kysely<ControlTables>);
+          if (prepare) txSchemas.set(tx, prepare.schema);
           if (preamble && !preamble.sent) {
             preamble.sent = true;
             await sql.raw(preamble.sql).execute(tx);
           }
           const value = await fn(tx);
-          await runBeforeCommit(tx as unknown as Transaction<never>);
+          deferred = await runBeforeCommit(tx as unknown as Transaction<never>, epilogue);
           return value;
         });
-      const result = preamble ? await preambles.run(preamble, run) : await run();
+      const framed = (): Promise<T> => (epilogue ? epilogues.run(epilogue, run) : run());
+      const result = preamble ? await preambles.run(preamble, framed) : await framed();
+      deferred.forEach((part, i) => part.done?.(epilogue?.row?.[`p${i}`], true));
       for (const hook of hooks) {
         try {
           await hook();
@@ -181,7 +229,7 @@ export async function withTenant<T>(
   // BEGIN; the role comes from `control.tenant_role` (it carries the database's name), in the same
   // statement, so no round trip is needed to learn it.
   const preamble = `select set_config('search_path', '${schema}', true), set_config('role', control.tenant_role('${slug}'), true), set_config('jit', 'off', true)`;
-  return runTransaction(db as unknown as Kysely<TenantTables>, options, { sql: preamble }, fn);
+  return runTransaction(db as unknown as Kysely<TenantTables>, options, { sql: preamble, schema }, fn);
 }
 
 /** A transaction on the control schema (tenants, memberships, ledger); every table is qualified. */
