@@ -29,7 +29,7 @@ import * as authMfaRequiredRoles from './202612033002_auth_mfa_required_roles.js
 import * as idempotencyKeys from './202612035002_integrations_idempotency_keys.js';
 import * as auditKeyedPersonalHash from './202612037000_audit_keyed_personal_hash.js';
 import * as alertRegion from './202612040001_alert_region.js';
-import * as planningFunctionsPlpgsql from './202612050001_planning_functions_plpgsql.js';
+import * as dispatchHotPath from './202612050001_dispatch_hot_path.js';
 
 /** Migrations run in every tenant schema, in this order (by name). Append only. */
 export const tenantMigrations: readonly Migration[] = [
@@ -63,5 +63,5 @@ export const tenantMigrations: readonly Migration[] = [
   idempotencyKeys,
   auditKeyedPersonalHash,
   alertRegion,
-  planningFunctionsPlpgsql,
+  dispatchHotPath,
 ];

@@ -170,21 +170,27 @@ export async function selectQueue(
                 and (dq.expires_at is null or dq.expires_at > now()))))`
         : sql`and d.equipment_type_id = any(${[...typeIds]}::uuid[])`;
   const { rows } = await sql<{ queue: QueuedRequest[] | null; demand: Record<string, [number, number]> | null }>`
-    with free as (select e.equipment_type_id, e.region, count(*)::int as n from equipment e where ${freeEquipmentOfType('e')} group by e.equipment_type_id, e.region),
+    with free as materialized (select e.equipment_type_id, e.region, count(*)::int as n from equipment e where ${freeEquipmentOfType('e')} group by e.equipment_type_id, e.region),
+    -- Requests of types with a free machine at all, each with its site's region (one join, once).
+    waiting as (
+      select d.id, d.equipment_type_id, d.requested_equipment_id, d.declined_driver_ids, d.priority, d.queued_at, d.queue_seq, st.region as site_region
+      from dispatches d left join sites st on st.id = d.site_id
+      where d.status = 'queued' ${inScope} and d.equipment_type_id in (select equipment_type_id from free)
+    ),
+    -- REGIONS (modules/regions): the free machines of the type that may serve this request's
+    -- site, and its lane; without regions (or with matching across regions) one lane, all free machines.
+    laned as (
+      select w.*, ${regionLaneSql(sql`w.site_region`)} as lane,
+        (select coalesce(sum(f.n), 0)::int from free f where f.equipment_type_id = w.equipment_type_id and ${regionMatchSql(sql`w.site_region`, sql`f.region`)}) as n
+      from waiting w
+    ),
     ranked as (
-      select d.id, d.equipment_type_id, d.requested_equipment_id, d.declined_driver_ids, fu.n as free_units, fu.lane,
+      select d.id, d.equipment_type_id, d.requested_equipment_id, d.declined_driver_ids, d.n as free_units, d.lane,
         ${queueScoreSql(ageingPointsPerMinute)} as score, d.queued_at, d.queue_seq,
-        row_number() over (partition by d.equipment_type_id, fu.lane, d.requested_equipment_id, cardinality(d.declined_driver_ids) > 0
+        row_number() over (partition by d.equipment_type_id, d.lane, d.requested_equipment_id, cardinality(d.declined_driver_ids) > 0
           order by ${queueScoreSql(ageingPointsPerMinute)} desc, d.queued_at, d.queue_seq) as rank
-      from dispatches d
-      -- REGIONS (modules/regions): the free machines of the type that may serve this request's
-      -- site, and its lane; without regions (or with matching across regions) one lane, all free machines.
-      cross join lateral (select (select st.region from sites st where st.id = d.site_id) as region) site
-      cross join lateral (
-        select ${regionLaneSql(sql`site.region`)} as lane,
-          (select coalesce(sum(f.n), 0)::int from free f where f.equipment_type_id = d.equipment_type_id and ${regionMatchSql(sql`site.region`, sql`f.region`)}) as n
-      ) fu
-      where d.status = 'queued' ${inScope} and fu.n > 0
+      from laned d
+      where d.n > 0
     ),
     q as (
       select * from ranked
@@ -194,8 +200,10 @@ export async function selectQueue(
       limit 2000
     ),
     queue_need as (
-      select r.qualification_id, count(*)::int as n from dispatches d join equipment_type_qualifications r on r.equipment_type_id = d.equipment_type_id
-      where d.status = 'queued' group by r.qualification_id
+      select r.qualification_id, sum(c.n)::int as n
+      from (select d.equipment_type_id, count(*) as n from dispatches d where d.status = 'queued' group by d.equipment_type_id) c
+      join equipment_type_qualifications r on r.equipment_type_id = c.equipment_type_id
+      group by r.qualification_id
     ),
     fleet_need as (
       select r.qualification_id, count(distinct r.equipment_type_id)::int as n from equipment_type_qualifications r

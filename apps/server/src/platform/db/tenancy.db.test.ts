@@ -1,8 +1,9 @@
 import { sql } from 'kysely';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestTenant, openTestDatabase, testDbKind } from '../../../test/support/db.js';
 import { migrations } from '../../migrations/index.js';
-import { isFullyMigrated, listTenants, migrateAll, withControl, withTenant, type Database } from './index.js';
+import { beforeCommit, isFullyMigrated, listTenants, migrateAll, withControl, withTenant, type Database } from './index.js';
 
 describe(`tenancy on ${testDbKind()}`, () => {
   let database: Database;
@@ -74,6 +75,77 @@ describe(`tenancy on ${testDbKind()}`, () => {
       }),
     ).rejects.toThrow('boom');
     const rows = await withTenant(database.db, a.slug, (tx) => sql`select key from tenant_settings where key = 'half'`.execute(tx));
+    expect(rows.rows).toEqual([]);
+  });
+
+  /**
+   * The round trips node-postgres makes while `work` runs (both engines are reached through it): a
+   * simple query by its text, an extended-protocol one (parameters; prepared or not) as '(extended)'.
+   */
+  async function roundTripsOf<T>(work: () => Promise<T>): Promise<{ value: T; sent: string[] }> {
+    const sent: string[] = [];
+    const connection = (pg as unknown as { Connection: { prototype: Record<'query' | 'sync', (...a: unknown[]) => unknown> } }).Connection
+      .prototype;
+    const { query, sync } = connection;
+    connection.query = function (this: unknown, ...args: unknown[]) {
+      sent.push(String(args[0]));
+      return query.apply(this, args);
+    };
+    connection.sync = function (this: unknown, ...args: unknown[]) {
+      sent.push('(extended)');
+      return sync.apply(this, args);
+    };
+    try {
+      return { value: await work(), sent };
+    } finally {
+      connection.query = query;
+      connection.sync = sync;
+    }
+  }
+
+  it("sends a transaction's final write with its COMMIT, in one round trip, and hands each part its value", async () => {
+    const a = await createTestTenant(database, 'a');
+    const seen: Array<{ value: unknown; woken: boolean }> = [];
+    const { sent } = await roundTripsOf(() =>
+      withTenant(database.db, a.slug, async (tx) => {
+        await sql`insert into tenant_settings (key, value) values ('epilogue', '1'::jsonb)`.execute(tx);
+        beforeCommit(tx, 'test.count', 1, () => ({
+          sql: sql`(select count(*)::int from tenant_settings where key = ${'epilogue'})`,
+          done: (value, woken) => seen.push({ value, woken }),
+        }));
+      }),
+    );
+    // BEGIN with the preamble, the insert, then the final write with COMMIT (and nothing after it).
+    expect(sent).toHaveLength(3);
+    expect(sent[0]).toMatch(/^start transaction; select set_config\('search_path'/);
+    expect(sent[1]).toMatch(/^insert into tenant_settings/);
+    expect(sent[2]).toMatch(/^select \(select count\(\*\)::int from tenant_settings where key = 'epilogue'\) as "p0"; commit$/);
+    expect(seen).toEqual([{ value: 1, woken: true }]);
+    const kept = await withTenant(database.db, a.slug, (tx) => sql`select key from tenant_settings where key = 'epilogue'`.execute(tx));
+    expect(kept.rows).toHaveLength(1);
+  });
+
+  it('inlines final-write parameters as literals that cannot end the statement', async () => {
+    const a = await createTestTenant(database, 'a');
+    const hostile = `it's a \\ test '; commit; drop table tenant_settings; -- "quoted" \n`;
+    let echoed: unknown;
+    await withTenant(database.db, a.slug, async (tx) => {
+      beforeCommit(tx, 'test.echo', 1, () => ({ sql: sql`${hostile}::text`, done: (value) => (echoed = value) }));
+    });
+    expect(echoed).toBe(hostile);
+    const table = await withTenant(database.db, a.slug, (tx) => sql`select count(*)::int as n from tenant_settings`.execute(tx));
+    expect(table.rows).toHaveLength(1);
+  });
+
+  it('commits nothing when the final write fails, and the next transaction works', async () => {
+    const a = await createTestTenant(database, 'a');
+    await expect(
+      withTenant(database.db, a.slug, async (tx) => {
+        await sql`insert into tenant_settings (key, value) values ('doomed', '1'::jsonb)`.execute(tx);
+        beforeCommit(tx, 'test.fail', 1, () => ({ sql: sql`(select 1 / (select count(*)::int from tenant_settings where key = 'none'))` }));
+      }),
+    ).rejects.toMatchObject({ code: '22012' });
+    const rows = await withTenant(database.db, a.slug, (tx) => sql`select key from tenant_settings where key = 'doomed'`.execute(tx));
     expect(rows.rows).toEqual([]);
   });
 
