@@ -15,15 +15,18 @@ import { ACTIVE_SQL } from './views.js';
 /**
  * A free, qualified driver `dr` (a `drivers` row alias) for the request: on duty, not archived,
  * not on an active dispatch, holding every `required` qualification unexpired, and not among
- * `declined` (the drivers who declined this request).
+ * `declined` (the drivers who declined this request). Each required ticket is one lookup on the
+ * (driver, qualification) key: a pick may check a few thousand drivers of a large fleet before it
+ * has its 200 longest idle, so this must not read the qualification's whole index per driver.
  */
 export function freeQualifiedDriver(dr: string, input: { required: readonly string[]; declined: readonly string[] }): RawBuilder<boolean> {
   const id = sql.ref(`${dr}.id`);
   return sql<boolean>`(${sql.ref(`${dr}.duty_status`)} = 'on_duty' and ${sql.ref(`${dr}.archived_at`)} is null
     and not (${id} = any(${[...input.declined]}::uuid[]))
     and not exists (select 1 from dispatches x where x.driver_id = ${id} and x.status in (${ACTIVE_SQL}))
-    and (select count(*) from driver_qualifications dq where dq.driver_id = ${id} and dq.qualification_id = any(${[...input.required]}::uuid[])
-      and (dq.expires_at is null or dq.expires_at > now())) = ${input.required.length})`;
+    and not exists (select 1 from unnest(${[...input.required]}::uuid[]) as r(qualification_id) where not exists (
+      select 1 from driver_qualifications dq where dq.driver_id = ${id} and dq.qualification_id = r.qualification_id
+        and (dq.expires_at is null or dq.expires_at > now()))))`;
 }
 
 /**

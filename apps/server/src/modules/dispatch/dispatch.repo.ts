@@ -170,7 +170,22 @@ export async function selectQueue(
                 and (dq.expires_at is null or dq.expires_at > now()))))`
         : sql`and d.equipment_type_id = any(${[...typeIds]}::uuid[])`;
   const { rows } = await sql<{ queue: QueuedRequest[] | null; demand: Record<string, [number, number]> | null }>`
-    with free as materialized (select e.equipment_type_id, e.region, count(*)::int as n from equipment e where ${freeEquipmentOfType('e')} group by e.equipment_type_id, e.region),
+    -- The types that have requests waiting (in scope), and how many: read off the queue's index.
+    with queued_types as materialized (
+      select d.equipment_type_id, count(*)::int as waiting from dispatches d where d.status = 'queued' ${inScope} group by d.equipment_type_id
+    ),
+    -- Their free machines, per region. Counted only up to the number waiting (all a pass can use),
+    -- unless regions keep lanes apart (then each region's count matters): a fleet of thousands of
+    -- free machines is not counted on every pass.
+    free as materialized (
+      select t.equipment_type_id, f.region, count(*)::int as n
+      from queued_types t
+      cross join lateral (
+        select e.region from equipment e where e.equipment_type_id = t.equipment_type_id and ${freeEquipmentOfType('e')}
+        limit case when ${regionLanesApartSql} then null else t.waiting end
+      ) f
+      group by t.equipment_type_id, f.region
+    ),
     -- Requests of types with a free machine at all, each with its site's region (one join, once).
     waiting as (
       select d.id, d.equipment_type_id, d.requested_equipment_id, d.declined_driver_ids, d.priority, d.queued_at, d.queue_seq, st.region as site_region
@@ -205,9 +220,11 @@ export async function selectQueue(
       join equipment_type_qualifications r on r.equipment_type_id = c.equipment_type_id
       group by r.qualification_id
     ),
+    -- Per requirement one probe of (type, status) for a machine in service (not a scan of the fleet).
     fleet_need as (
       select r.qualification_id, count(distinct r.equipment_type_id)::int as n from equipment_type_qualifications r
-      where exists (select 1 from equipment e where e.equipment_type_id = r.equipment_type_id and e.status <> 'retired') group by r.qualification_id
+      where (select true from equipment e where e.equipment_type_id = r.equipment_type_id and e.status <> 'retired' limit 1)
+      group by r.qualification_id
     )
     select
       (select json_agg(json_build_object(
