@@ -170,30 +170,62 @@ export async function selectQueue(
                 and (dq.expires_at is null or dq.expires_at > now()))))`
         : sql`and d.equipment_type_id = any(${[...typeIds]}::uuid[])`;
   const { rows } = await sql<{ queue: QueuedRequest[] | null; demand: Record<string, [number, number]> | null }>`
+    -- Whether regions keep matching lanes apart (then every request's site region matters).
+    with apart as materialized (select ${regionLanesApartSql} as yes),
     -- The types that have requests waiting (in scope), and how many: read off the queue's index.
-    with queued_types as materialized (
+    queued_types as materialized (
       select d.equipment_type_id, count(*)::int as waiting from dispatches d where d.status = 'queued' ${inScope} group by d.equipment_type_id
     ),
     -- Their free machines, per region. Counted only up to the number waiting (all a pass can use),
-    -- unless regions keep lanes apart (then each region's count matters): a fleet of thousands of
-    -- free machines is not counted on every pass.
+    -- unless lanes are apart (then each region's count matters): a fleet of thousands of free
+    -- machines is not counted on every pass.
     free as materialized (
       select t.equipment_type_id, f.region, count(*)::int as n
       from queued_types t
       cross join lateral (
         select e.region from equipment e where e.equipment_type_id = t.equipment_type_id and ${freeEquipmentOfType('e')}
-        limit case when ${regionLanesApartSql} then null else t.waiting end
+        limit case when (select yes from apart) then null else t.waiting end
       ) f
       group by t.equipment_type_id, f.region
     ),
-    -- Requests of types with a free machine at all, each with its site's region (one join, once).
+    -- One lane (no regions, or matching across them; every region then matches): per type only the
+    -- requests it can serve, from one ordered read of that type's queue, no lookups per request. So a
+    -- long queue costs a sort of its type's rows, not a join and a window over all of them.
+    one_lane_q as (
+      select c.* from (select equipment_type_id, sum(n)::int as n from free group by equipment_type_id) ft
+      cross join lateral (
+        (select d.id, d.equipment_type_id, d.requested_equipment_id, d.declined_driver_ids, ft.n as free_units, ''::text as lane,
+            ${queueScoreSql(ageingPointsPerMinute)} as score, d.queued_at, d.queue_seq
+          from dispatches d
+          where not (select yes from apart) and d.status = 'queued' and d.equipment_type_id = ft.equipment_type_id ${inScope}
+            and d.requested_equipment_id is null and cardinality(d.declined_driver_ids) = 0
+          order by ${queueScoreSql(ageingPointsPerMinute)} desc, d.queued_at, d.queue_seq
+          limit ft.n)
+        union all
+        (select d.id, d.equipment_type_id, d.requested_equipment_id, d.declined_driver_ids, ft.n, '',
+            ${queueScoreSql(ageingPointsPerMinute)}, d.queued_at, d.queue_seq
+          from dispatches d
+          where not (select yes from apart) and d.status = 'queued' and d.equipment_type_id = ft.equipment_type_id ${inScope}
+            and d.requested_equipment_id is null and cardinality(d.declined_driver_ids) > 0)
+        union all
+        (select distinct on (d.requested_equipment_id, cardinality(d.declined_driver_ids) > 0)
+            d.id, d.equipment_type_id, d.requested_equipment_id, d.declined_driver_ids, ft.n, '',
+            ${queueScoreSql(ageingPointsPerMinute)}, d.queued_at, d.queue_seq
+          from dispatches d
+          where not (select yes from apart) and d.status = 'queued' and d.equipment_type_id = ft.equipment_type_id ${inScope}
+            and d.requested_equipment_id is not null
+            and exists (select 1 from equipment e where e.id = d.requested_equipment_id and ${freeEquipmentOfType('e')})
+          order by d.requested_equipment_id, cardinality(d.declined_driver_ids) > 0, ${queueScoreSql(ageingPointsPerMinute)} desc, d.queued_at, d.queue_seq)
+      ) c
+    ),
+    -- Lanes apart: requests of types with a free machine at all, each with its site's region.
     waiting as (
       select d.id, d.equipment_type_id, d.requested_equipment_id, d.declined_driver_ids, d.priority, d.queued_at, d.queue_seq, st.region as site_region
       from dispatches d left join sites st on st.id = d.site_id
-      where d.status = 'queued' ${inScope} and d.equipment_type_id in (select equipment_type_id from free)
+      where (select yes from apart) and d.status = 'queued' ${inScope} and d.equipment_type_id in (select equipment_type_id from free)
     ),
-    -- REGIONS (modules/regions): the free machines of the type that may serve this request's
-    -- site, and its lane; without regions (or with matching across regions) one lane, all free machines.
+    -- REGIONS (modules/regions): the free machines of the type that may serve this request's site,
+    -- and its lane.
     laned as (
       select w.*, ${regionLaneSql(sql`w.site_region`)} as lane,
         (select coalesce(sum(f.n), 0)::int from free f where f.equipment_type_id = w.equipment_type_id and ${regionMatchSql(sql`w.site_region`, sql`f.region`)}) as n
@@ -207,10 +239,13 @@ export async function selectQueue(
       from laned d
       where d.n > 0
     ),
-    q as (
-      select * from ranked
+    lanes_apart_q as (
+      select id, equipment_type_id, requested_equipment_id, declined_driver_ids, free_units, lane, score, queued_at, queue_seq from ranked
       where (requested_equipment_id is null and (rank <= free_units or cardinality(declined_driver_ids) > 0))
          or (requested_equipment_id is not null and rank = 1 and exists (select 1 from equipment e where e.id = ranked.requested_equipment_id and ${freeEquipmentOfType('e')}))
+    ),
+    q as (
+      select * from (select * from one_lane_q union all select * from lanes_apart_q) x
       order by score desc, queued_at, queue_seq
       limit 2000
     ),
