@@ -127,7 +127,10 @@ class ResilientPostgresDriver extends PostgresDriver {
   /**
    * COMMIT, preceded by the transaction's final write and followed by its wake-ups when it has an
    * epilogue (`preamble.ts`): one simple query, one round trip. A failing final write stops the
-   * message before COMMIT (the transaction is then rolled back as usual).
+   * message before COMMIT (the transaction is then rolled back as usual). The wake-up after COMMIT
+   * fails only if the server's notification queue is full (gigabytes of notifications nobody
+   * read): the caller then gets an error for a change that was saved, as when the connection drops
+   * during COMMIT (`CommitOutcomeUnknownError`); creates carry an Idempotency-Key for such retries.
    */
   override async commitTransaction(connection: DatabaseConnection): Promise<void> {
     const epilogue = takeEpilogue();
