@@ -17,7 +17,7 @@ export async function advanceDispatch(
 ): Promise<Dispatch> {
   const command = advanceCommandTo(input.status);
   if (!command) throw new Error(`no command moves a dispatch to ${input.status}`);
-  const { settings, row, context, queueWaiting } = await openCommand(tx, caller, id, expected, command);
+  const { settings, row, context } = await openCommand(tx, caller, id, expected, command);
   const stamp = stampColumnOf(input.status);
   const notes = input.notes ? (row.notes ? `${row.notes}\n${input.notes}` : input.notes) : row.notes;
   const after = await changeDispatch(
@@ -29,8 +29,8 @@ export async function advanceDispatch(
   );
   if (input.status === 'completed') {
     const scope = await finishDispatch(tx, caller, after, context);
-    // Nothing waited when the command began, and completing queues nothing: no matching pass.
-    if (queueWaiting) await matchQueue(tx, caller, settings, scope);
+    // Nothing waits (read under the queue lock), and completing queues nothing: no matching pass.
+    if (after.queue_waiting) await matchQueue(tx, caller, settings, scope);
   }
   return dispatchView(after);
 }

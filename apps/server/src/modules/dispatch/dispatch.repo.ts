@@ -50,12 +50,15 @@ export async function selectDispatch(tx: TenantTx, id: string, lock = false): Pr
   return query.executeTakeFirst();
 }
 
-export type ChangedDispatch = LoadedDispatch & { sibling_statuses: DispatchStatus[]; work_order_status: string };
+export type ChangedDispatch = LoadedDispatch & { sibling_statuses: DispatchStatus[]; work_order_status: string; queue_waiting: boolean };
 
 /**
  * Updates one dispatch (version + 1) and returns it as the API shows it, with the statuses of its
- * work order's other dispatches and the work order's stored status (to derive the new one): one
- * round trip.
+ * work order's other dispatches, the work order's stored status (to derive the new one) and whether
+ * any request waits in the queue: one round trip. The caller holds the queue lock, taken by an
+ * earlier statement, so this statement's snapshot already sees every queue change committed before
+ * the lock was granted (a statement that waited for the lock would not), and nothing can change it
+ * until commit.
  */
 export async function updateDispatch(
   tx: TenantTx,
@@ -79,6 +82,7 @@ export async function updateDispatch(
         'sibling_statuses',
       ),
     )
+    .select(sql<boolean>`exists (select 1 from dispatches q where q.status = 'queued')`.as('queue_waiting'))
     .executeTakeFirst();
   if (!row) throw new Error(`dispatch ${id} vanished`);
   return row;
@@ -334,7 +338,10 @@ export async function reserveBestPair(
       limit ${DRIVER_POOL}
     ),
     dr as (
+      -- Duty is checked again here, on the row being locked: a driver who went off duty after this
+      -- statement's snapshot is re-read when locked, and only this level's conditions are re-checked.
       select dr.id, dr.region from drivers dr join pool on pool.id = dr.id left join s on true
+      where dr.duty_status = 'on_duty' and dr.archived_at is null
       order by ${distance(sql.ref('dr.lat'), sql.ref('dr.lng'))},
         (select coalesce(sum(m.queue_n), 0) from driver_qualifications dq join demand m on m.qualification_id = dq.qualification_id
           where dq.driver_id = dr.id and not (dq.qualification_id = any(${request.required}::uuid[])) and (dq.expires_at is null or dq.expires_at > now())),
@@ -457,15 +464,11 @@ export async function selectTypesRequiring(tx: TenantTx, qualificationIds: reado
 export async function lockQueueAndDispatch(
   tx: TenantTx,
   id: string,
-): Promise<{ settings: DispatchSettings; row: LoadedDispatch | undefined; context: ReportContext; queueWaiting: boolean }> {
-  // With it: whether any request waits (a change that adds none needs no matching pass when none
-  // does: the queue lock keeps it so), and the names its status report would record.
-  const { rows } = await sql<
-    LoadedDispatch & ReportContext & { dispatch_settings: Partial<DispatchSettings> | null; queue_waiting: boolean }
-  >`
+): Promise<{ settings: DispatchSettings; row: LoadedDispatch | undefined; context: ReportContext }> {
+  // With it: the names its status report would record (they do not change while the row is locked).
+  const { rows } = await sql<LoadedDispatch & ReportContext & { dispatch_settings: Partial<DispatchSettings> | null }>`
     with q as materialized (select (select value from tenant_settings where key = 'dispatch') as settings from work_order_counter for update)
     select d.*, w.number as work_order_number, q.settings as dispatch_settings,
-      exists (select 1 from dispatches x where x.status = 'queued') as queue_waiting,
       w.description as wo_description, s.name as site_name, s.address as site_address,
       e.asset_tag, e.name as equipment_name, t.code as type_code, t.name as type_name, dr.name as driver_name
     from q, dispatches d join work_orders w on w.id = d.work_order_id
@@ -476,10 +479,9 @@ export async function lockQueueAndDispatch(
     where d.id = ${id}
     for update of d`.execute(tx);
   const found = rows[0];
-  if (!found) return { settings: await lockDispatchQueue(tx), row: undefined, context: NO_CONTEXT, queueWaiting: true };
+  if (!found) return { settings: await lockDispatchQueue(tx), row: undefined, context: NO_CONTEXT };
   const {
     dispatch_settings,
-    queue_waiting,
     wo_description,
     site_name,
     site_address,
@@ -491,7 +493,7 @@ export async function lockQueueAndDispatch(
     ...row
   } = found;
   const context = { wo_description, site_name, site_address, asset_tag, equipment_name, type_code, type_name, driver_name };
-  return { settings: settingsOf(dispatch_settings), row, context, queueWaiting: queue_waiting };
+  return { settings: settingsOf(dispatch_settings), row, context };
 }
 
 const NO_CONTEXT: ReportContext = {

@@ -35,8 +35,8 @@ function refusal(command: DispatchCommand, row: LoadedDispatch): string {
 
 /**
  * The start of every command on one dispatch, in one round trip: the tenant's dispatch queue lock
- * (always first), the settings, the dispatch row locked, whether any request waits in the queue and
- * the names a status report would record; then the If-Match version, who may
+ * (always first), the settings, the dispatch row locked and the names a status report would
+ * record; then the If-Match version, who may
  * make the move (policy) and whether the state machine allows it from here.
  */
 export async function openCommand(
@@ -45,8 +45,8 @@ export async function openCommand(
   id: string,
   expected: number | undefined,
   command: DispatchCommand,
-): Promise<{ settings: DispatchSettings; row: LoadedDispatch; context: ReportContext; queueWaiting: boolean }> {
-  const { settings, row, context, queueWaiting } = await lockQueueAndDispatch(tx, id);
+): Promise<{ settings: DispatchSettings; row: LoadedDispatch; context: ReportContext }> {
+  const { settings, row, context } = await lockQueueAndDispatch(tx, id);
   if (!row) throw notFound('dispatch', id);
   // A stale version answers 409 before anything else (a driver racing a change to their own job
   // learns it changed, not that it vanished).
@@ -54,5 +54,5 @@ export async function openCommand(
   await assertMayMove(tx, caller, command, row);
   if (!canMove(command, row.status))
     throw invalidTransition(refusal(command, row), row.status, command === 'reprioritise' ? 'priority' : 'status');
-  return { settings, row, context, queueWaiting };
+  return { settings, row, context };
 }
