@@ -1,4 +1,3 @@
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,49 +5,9 @@ import { withControl, withTenant, type Database, type TenantRecord } from '../sr
 import { notificationsOf, publishEvent } from '../src/modules/notifications/index.js';
 import { createTestApp, type TestApp } from './support/app.js';
 import { createTestTenant, openTestDatabase } from './support/db.js';
+import { openStream } from './support/sse.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Collects the ids/types of an SSE stream (enough for these tests). */
-function listen(baseUrl: string, token: string) {
-  const events: Array<{ id: string; event: string }> = [];
-  let buffer = '';
-  let markReady: () => void = () => undefined;
-  const ready = new Promise<void>((resolve) => (markReady = resolve));
-  const request = http.get(`${baseUrl}/api/v1/events`, { headers: { authorization: `Bearer ${token}` } });
-  const opened = new Promise<void>((resolve, reject) => {
-    request.on('error', reject);
-    request.on('response', (response) => {
-      resolve();
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => {
-        buffer += chunk;
-        let cut: number;
-        while ((cut = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, cut);
-          buffer = buffer.slice(cut + 2);
-          if (block === ': live') markReady();
-          const id = /^id: (.*)$/m.exec(block)?.[1];
-          const event = /^event: (.*)$/m.exec(block)?.[1];
-          if (id && event) events.push({ id, event });
-        }
-      });
-    });
-  });
-  return {
-    events,
-    opened,
-    ready,
-    async waitFor(count: number, timeoutMs = 3_000): Promise<void> {
-      const deadline = Date.now() + timeoutMs;
-      while (events.length < count) {
-        if (Date.now() > deadline) throw new Error(`timed out with ${events.length}/${count} events`);
-        await sleep(20);
-      }
-    },
-    close: () => request.destroy(),
-  };
-}
 
 describe('live events across two instances (PostgreSQL LISTEN/NOTIFY)', () => {
   let databaseA: Database;
@@ -77,20 +36,20 @@ describe('live events across two instances (PostgreSQL LISTEN/NOTIFY)', () => {
   });
 
   it('a client on instance A sees an event committed through instance B', async () => {
-    const stream = listen(baseA, await a.identity.token({ roles: ['dispatcher'], tenant: tenant.slug }));
+    const stream = openStream(baseA, await a.identity.token({ roles: ['dispatcher'], tenant: tenant.slug }));
     await stream.ready;
     const started = Date.now();
     await withTenant(databaseB.db, tenant.slug, (tx) =>
       publishEvent(tx, { type: 'dispatch.dispatched', entityType: 'dispatch', entityId: 'd-1', data: {} }),
     );
     await stream.waitFor(1, 2_000);
-    expect(stream.events[0]?.event).toBe('dispatch.dispatched');
+    expect(stream.messages[0]?.event).toBe('dispatch.dispatched');
     expect(Date.now() - started).toBeLessThan(2_000);
     stream.close();
   });
 
   it('recovers when its LISTEN connection is killed', async () => {
-    const stream = listen(baseA, await a.identity.token({ roles: ['viewer'], tenant: tenant.slug }));
+    const stream = openStream(baseA, await a.identity.token({ roles: ['viewer'], tenant: tenant.slug }));
     await stream.ready;
     await withControl(databaseA.db, (tx) =>
       sql`select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'yardmaster-listen' and datname = current_database()`.execute(
@@ -102,14 +61,14 @@ describe('live events across two instances (PostgreSQL LISTEN/NOTIFY)', () => {
       publishEvent(tx, { type: 'dispatch.recalled', entityType: 'dispatch', entityId: 'd-1', data: {} }),
     );
     await stream.waitFor(1, 3_000);
-    expect(stream.events.map((e) => e.event)).toEqual(['dispatch.recalled']);
+    expect(stream.messages.map((e) => e.event)).toEqual(['dispatch.recalled']);
     stream.close();
   });
 
   it('closes open streams on app close without hanging', async () => {
     const c = await createTestApp(databaseA);
     await c.app.listen({ port: 0, host: '127.0.0.1' });
-    const stream = listen(
+    const stream = openStream(
       `http://127.0.0.1:${(c.app.server.address() as AddressInfo).port}`,
       await c.identity.token({ roles: ['viewer'], tenant: tenant.slug }),
     );
